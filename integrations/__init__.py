@@ -1,0 +1,1 @@
+"""Clients for the outside services: X, twarc archives, Mastodon, Bluesky, Yammer."""

@@ -1,0 +1,89 @@
+"""The normalized post, account and follow edge that every source yields and the store keeps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+Platform = Literal["x", "mastodon", "bluesky", "yammer"]
+PostKind = Literal["original", "reply", "quote", "repost"]
+
+
+@dataclass(slots=True)
+class Metrics:
+    """Engagement counts as the source reported them at capture time (None where not given)."""
+
+    likes: int = 0
+    reposts: int = 0
+    replies: int = 0
+    quotes: int = 0
+    impressions: int | None = None
+
+    @property
+    def engagement(self) -> int:
+        return self.likes + self.reposts + self.replies + self.quotes
+
+
+@dataclass(slots=True)
+class NormalizedAccount:
+    """A public account on any network, keyed by (platform, id)."""
+
+    platform: Platform
+    id: str
+    handle: str
+    display_name: str = ""
+    bio: str = ""
+    location: str = ""
+    url: str = ""
+    followers: int | None = None
+    following: int | None = None
+    post_count: int | None = None
+    verified: bool = False
+    created_at: datetime | None = None
+    raw: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class NormalizedPost:
+    """A public post on any network, keyed by (platform, id); times are aware UTC."""
+
+    platform: Platform
+    id: str
+    author_id: str
+    created_at: datetime
+    text: str
+    author_handle: str = ""
+    lang: str | None = None
+    kind: PostKind = "original"
+    reply_to_post_id: str | None = None
+    reply_to_user_id: str | None = None
+    conversation_id: str | None = None
+    quoted_post_id: str | None = None
+    reposted_post_id: str | None = None
+    hashtags: list[str] = field(default_factory=list)
+    mentions: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=Metrics)
+    source: str = ""
+    url: str = ""
+    raw: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class FollowEdge:
+    """`source_id` follows `target_id` on `platform`."""
+
+    platform: Platform
+    source_id: str
+    target_id: str
+
+
+@dataclass(slots=True)
+class Batch:
+    """What one page or one archive line yields: posts, the accounts seen, and anything skipped."""
+
+    posts: list[NormalizedPost] = field(default_factory=list)
+    accounts: list[NormalizedAccount] = field(default_factory=list)
+    edges: list[FollowEdge] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
