@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from functools import cached_property
 from pathlib import Path
@@ -9,6 +10,8 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -21,8 +24,8 @@ DEFAULT_SLACK_SCOPES = (
 # What each variable should look like, for the one-line error at start.
 EXPECTED = {
     "DATABASE_URL": "a SQLAlchemy URL such as sqlite:///outreach.db or postgresql://user@host:5432/db",
-    "ENCRYPTION_KEY": "a Fernet key: 32 url-safe base64-encoded bytes "
-    "(make one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')",
+    "ENCRYPTION_KEY": "a Fernet key (32 url-safe base64-encoded bytes) or any random secret of at least 32 "
+    "characters (make one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')",
     "DEFAULT_TIMEZONE": "an IANA time zone name such as Europe/London or America/New_York",
     "PORT": "a TCP port number between 1 and 65535",
     "SLACK_BOT_TOKEN": "a bot token starting with xoxb-",
@@ -125,10 +128,7 @@ class Settings(BaseSettings):
     @classmethod
     def _check_fernet(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
-            try:
-                Fernet(value.get_secret_value().encode())
-            except (ValueError, TypeError) as exc:
-                raise ValueError("is not a valid Fernet key") from exc
+            fernet_key(value.get_secret_value())
         return value
 
     @field_validator("slack_bot_token")
@@ -193,7 +193,20 @@ class Settings(BaseSettings):
     def require_encryption_key(self) -> Fernet:
         if self.encryption_key is None:
             raise ConfigError(f"ENCRYPTION_KEY is required to store tokens; expected {EXPECTED['ENCRYPTION_KEY']}")
-        return Fernet(self.encryption_key.get_secret_value().encode())
+        return Fernet(fernet_key(self.encryption_key.get_secret_value()))
+
+
+def fernet_key(secret: str) -> bytes:
+    """A Fernet key as given, or one derived with HKDF-SHA256 from a long random secret (Heroku's generator)."""
+    try:
+        Fernet(secret.encode())
+        return secret.encode()
+    except (ValueError, TypeError):
+        pass
+    if len(secret) < 32:
+        raise ValueError("is neither a Fernet key nor a random secret of at least 32 characters")
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"outreach-assistant token encryption")
+    return base64.urlsafe_b64encode(derived.derive(secret.encode()))
 
 
 def normalise_database_url(value: str) -> str:

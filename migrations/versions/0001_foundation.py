@@ -1,8 +1,8 @@
-"""foundation: workspaces, members, audit log, outbox, slack stores
+"""foundation: workspaces, members, audit log, outbox, credentials, slack stores
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 12:14:35.264840
+Create Date: 2026-11-23 12:15:03.768428
 """
 
 from __future__ import annotations
@@ -79,6 +79,26 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_workspace_id'), ['workspace_id'], unique=False)
+
+    op.create_table('credential',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('workspace_id', sa.Integer(), nullable=True),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('account_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('handle', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('access_token_encrypted', sa.Text(), nullable=False),
+    sa.Column('refresh_token_encrypted', sa.Text(), nullable=True),
+    sa.Column('token_type', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('scopes', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+    sa.Column('expires_at', assistant.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', assistant.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', assistant.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], name=op.f('fk_credential_workspace_id_workspace'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_credential')),
+    sa.UniqueConstraint('workspace_id', 'platform', 'account_id', name=op.f('uq_credential_workspace_id_platform_account_id'))
+    )
+    with op.batch_alter_table('credential', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_credential_workspace_id'), ['workspace_id'], unique=False)
 
     op.create_table('member',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -168,6 +188,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_member_workspace_id'))
 
     op.drop_table('member')
+    with op.batch_alter_table('credential', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_credential_workspace_id'))
+
+    op.drop_table('credential')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_workspace_id'))
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))

@@ -1,0 +1,122 @@
+"""Runtime commands: serve the Slack app, run the worker, migrate the database, run the offline demo."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from pathlib import Path
+
+import typer
+
+from assistant import migrate as migrations
+from assistant.cli.app import app, console, engine_for, fail, settings_or_exit
+from assistant.config import ConfigError, Settings
+from assistant.logs import configure_logging
+from assistant.worker import DEFAULT_SOURCES, Worker
+
+log = logging.getLogger(__name__)
+
+
+def ensure_schema(settings: Settings) -> None:
+    """SQLite files are migrated in place; PostgreSQL must already be at head (`outreach migrate`)."""
+    engine = engine_for(settings)
+    try:
+        if settings.is_sqlite:
+            migrations.upgrade(settings.database_url)
+            return
+        current = migrations.current_revision(engine)
+        head = migrations.head_revision(settings.database_url)
+        if current != head:
+            fail(
+                f"the database schema is at revision {current or 'none'} but this release needs {head}; "
+                "run `outreach migrate` (on Heroku the release phase does it)",
+                code=3,
+            )
+    finally:
+        engine.dispose()
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database to the newest schema."""
+    settings = settings_or_exit()
+    configure_logging(settings)
+    migrations.upgrade(settings.database_url)
+    engine = engine_for(settings)
+    console.print(f"database at revision {migrations.current_revision(engine)}")
+    engine.dispose()
+
+
+@app.command()
+def serve(
+    worker: bool = typer.Option(True, help="Run the worker loop in this process too."),
+    host: str = typer.Option("0.0.0.0", help="Address to listen on in HTTP mode."),
+    threads: int = typer.Option(16, help="HTTP worker threads."),
+) -> None:
+    """Serve the Slack app: HTTP on $PORT, or Socket Mode when SLACK_APP_TOKEN is set."""
+    from assistant.slack.app import create_app
+    from assistant.slack.context import Services
+    from assistant.web import create_wsgi_app, serve_http
+
+    settings = settings_or_exit()
+    configure_logging(settings)
+    try:
+        settings.require_for_serve()
+    except ConfigError as exc:
+        fail(str(exc), code=2)
+    ensure_schema(settings)
+    engine = engine_for(settings)
+    services = Services.build(settings, engine)
+    try:
+        bolt = create_app(settings, services)
+    except ConfigError as exc:
+        fail(str(exc), code=2)
+    loop = Worker(engine, DEFAULT_SOURCES, interval=settings.worker_interval_seconds) if worker else None
+    if loop is not None:
+        loop.start_in_thread()
+
+    def shutdown(*_args: object) -> None:
+        if loop is not None:
+            loop.stop()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, shutdown)
+    try:
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            assert settings.slack_app_token is not None
+            console.print("Socket Mode: connecting to Slack")
+            SocketModeHandler(bolt, settings.slack_app_token.get_secret_value()).start()
+        else:
+            serve_http(create_wsgi_app(bolt, engine), host=host, port=settings.port, threads=threads)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if loop is not None:
+            loop.stop()
+        engine.dispose()
+
+
+@app.command("worker")
+def run_worker() -> None:
+    """Run the worker loop alone (production: its own process; several may run on PostgreSQL)."""
+    settings = settings_or_exit()
+    configure_logging(settings)
+    ensure_schema(settings)
+    engine = engine_for(settings)
+    loop = Worker(engine, DEFAULT_SOURCES, interval=settings.worker_interval_seconds)
+    loop.install_signal_handlers()
+    loop.run()
+    engine.dispose()
+
+
+@app.command()
+def demo(
+    database: Path = typer.Option(Path("outreach-demo.db"), help="SQLite file for the demo (recreated)."),
+    output: Path = typer.Option(Path("demo-output"), help="Folder for the files the demo writes."),
+) -> None:
+    """Run the product offline on bundled sample data against local stand-ins; print what users see."""
+    from assistant.demo import run_demo
+
+    run_demo(database=database, output=output, console=console)

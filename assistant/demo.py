@@ -1,0 +1,120 @@
+"""`outreach demo`: the product offline on its defaults, with a local Slack stand-in, shown as text."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.panel import Panel
+from slack_bolt import App, BoltRequest
+from sqlalchemy.engine import Engine
+
+from assistant import migrate
+from assistant.config import Settings
+from assistant.db import create_db_engine
+from assistant.render.blocks_text import blocks_to_text
+from assistant.slack.app import create_app
+from assistant.slack.context import Services
+from assistant.standins import slack_requests as requests
+from assistant.standins.slack import SlackStandIn
+
+DEMO_SIGNING_SECRET = "demo-signing-secret-not-for-production"
+DEMO_BOT_TOKEN = "xoxb-demo-token"
+
+
+@dataclass
+class DemoContext:
+    """Everything a demo step may use."""
+
+    console: Console
+    settings: Settings
+    engine: Engine
+    slack: SlackStandIn
+    bolt: App
+    output: Path
+    notes: list[str] = field(default_factory=list)
+
+    def command(self, text: str, *, user_id: str = "U0STAFF001") -> dict[str, Any]:
+        """Send `/outreach TEXT` through the real Bolt path (signed, verified) and return the ack body."""
+        signed = requests.signed_command(
+            text, DEMO_SIGNING_SECRET, user_id=user_id, response_url=self.slack.response_url()
+        )
+        response = self.bolt.dispatch(BoltRequest(body=signed.body, headers=signed.headers))
+        if response.status != 200:
+            raise RuntimeError(f"/outreach {text} answered HTTP {response.status}: {response.body}")
+        return ack_body(response.body, response.headers)
+
+    def event(self, envelope: dict[str, Any]) -> None:
+        signed = requests.signed_event(envelope, DEMO_SIGNING_SECRET)
+        response = self.bolt.dispatch(BoltRequest(body=signed.body, headers=signed.headers))
+        if response.status != 200:
+            raise RuntimeError(f"event answered HTTP {response.status}")
+
+    def show(self, title: str, blocks: list[dict[str, Any]] | None = None, text: str = "") -> None:
+        body = blocks_to_text(blocks) if blocks else text
+        self.console.print(Panel(body, title=title, title_align="left", expand=False))
+
+
+Step = Callable[[DemoContext], None]
+
+
+def ack_body(body: str, headers: dict[str, Any]) -> dict[str, Any]:
+    """What the person sees from an ack: JSON blocks/text, or a plain-text reply."""
+    content_type = " ".join(headers.get("content-type", []))
+    if body and "json" in content_type:
+        loaded = json.loads(body)
+        return loaded if isinstance(loaded, dict) else {"text": str(loaded)}
+    return {"text": body}
+
+
+def step_help(ctx: DemoContext) -> None:
+    answer = ctx.command("help")
+    ctx.show("/outreach help  (ephemeral reply)", answer.get("blocks"), answer.get("text", ""))
+    typo = ctx.command("mpa")
+    ctx.show("/outreach mpa  (a typo)", text=typo.get("text", ""))
+
+
+def step_home(ctx: DemoContext) -> None:
+    ctx.event(requests.app_home_opened("U0COMMS001"))
+    published = ctx.slack.wait_for("views.publish")[-1]
+    view = published.args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    ctx.show("App Home of Dev Patel (comms)", view["blocks"])
+
+
+STEPS: list[Step] = [step_help, step_home]
+
+
+def run_demo(*, database: Path, output: Path, console: Console) -> DemoContext:
+    """Create a fresh SQLite database, migrate it, start the Slack stand-in and run every demo step."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    output.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{database}"
+    migrate.upgrade(url)
+    console.print(f"[bold]Outreach Assistant demo[/] — database {database} (migrated to {migrate.head_revision(url)})")
+    with SlackStandIn() as slack:
+        settings = Settings(
+            database_url=url,
+            slack_bot_token=DEMO_BOT_TOKEN,  # type: ignore[arg-type]
+            slack_signing_secret=DEMO_SIGNING_SECRET,  # type: ignore[arg-type]
+            slack_api_url=slack.base_url,
+            slack_comms_usergroup="S0COMMS001",
+            slack_app_token=None,
+            slack_client_id=None,
+        )
+        engine = create_db_engine(url)
+        bolt = create_app(settings, Services.build(settings, engine))
+        console.print(f"Slack stand-in at {slack.base_url}: bot token verified with auth.test")
+        ctx = DemoContext(console, settings, engine, slack, bolt, output)
+        try:
+            for step in STEPS:
+                step(ctx)
+        finally:
+            engine.dispose()
+        console.print(f"[green]Demo finished[/]: {len(slack.calls)} Slack API calls made to the stand-in; files in {output}/")
+    return ctx

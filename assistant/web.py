@@ -1,0 +1,81 @@
+"""The HTTP front: a small WSGI router for Slack's endpoints and /healthz, served by waitress."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from sqlalchemy.engine import Engine
+
+from assistant.slack.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
+
+log = logging.getLogger(__name__)
+
+WSGIApp = Callable[["WSGIEnvironment", "StartResponse"], Iterable[bytes]]
+SLACK_PATHS = frozenset({EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH})
+
+
+class GuardedSlackHandler(SlackRequestHandler):
+    """Bolt's WSGI handler, answering 400 to an empty or unparseable body instead of crashing."""
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        body = request.get_body()  # reads wsgi.input: once only
+        if not body:
+            return BoltResponse(status=400, body="empty request body")
+        try:
+            return self.app.dispatch(BoltRequest(body=body, query=request.query_string, headers=request.get_headers()))
+        except ValueError:
+            log.warning("malformed Slack request body rejected")
+            return BoltResponse(status=400, body="malformed request body")
+
+
+def create_wsgi_app(bolt: App, engine: Engine, extra_routes: dict[str, WSGIApp] | None = None) -> WSGIApp:
+    """Route Slack's paths to Bolt, /healthz to a database check, anything else to 404."""
+    slack = GuardedSlackHandler(bolt, path=EVENTS_PATH)
+    routes = dict(extra_routes or {})
+
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path in SLACK_PATHS:
+            return slack(environ, start_response)
+        if path == "/healthz":
+            return _health(engine, start_response)
+        for prefix, route in routes.items():
+            if path.startswith(prefix):
+                return route(environ, start_response)
+        return _json(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
+
+    return application
+
+
+def _health(engine: Engine, start_response: StartResponse) -> Iterable[bytes]:
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as exc:
+        log.error("health check: database unavailable: %s", type(exc).__name__)
+        return _json(start_response, "503 Service Unavailable", {"ok": False, "database": "unavailable"})
+    return _json(start_response, "200 OK", {"ok": True, "database": "ok"})
+
+
+def _json(start_response: StartResponse, status: str, payload: dict[str, Any]) -> Iterable[bytes]:
+    body = json.dumps(payload).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def serve_http(app: WSGIApp, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 16) -> None:
+    """Serve with waitress (production WSGI server, pure Python, runs on every platform)."""
+    import waitress
+
+    log.info("listening on http://%s:%d (threads=%d)", host, port, threads)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="outreach", clear_untrusted_proxy_headers=True)

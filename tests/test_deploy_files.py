@@ -1,0 +1,97 @@
+"""Deploy files agree with the code: manifest vs registered listeners, app.json vs Settings, Procfile."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import yaml
+
+from assistant.config import DEFAULT_SLACK_SCOPES, Settings
+from assistant.slack.blocks import ids
+
+ROOT = Path(__file__).resolve().parents[1]
+LISTENERS = ROOT / "assistant" / "slack" / "listeners"
+
+
+def _manifest() -> dict:
+    return yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+
+def _registered() -> dict[str, set[str]]:
+    """Every `@app.<kind>(ID)` decorator in the listener modules, with ids resolved from ids.py."""
+    found: dict[str, set[str]] = {}
+    for path in LISTENERS.glob("*.py"):
+        module = ast.parse(path.read_text())
+        for node in ast.walk(module):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            owner = node.func.value
+            if not (isinstance(owner, ast.Name) and owner.id == "app") or not node.args:
+                continue
+            arg = node.args[0]
+            if isinstance(arg, ast.Constant):
+                value = arg.value
+            elif isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name) and arg.value.id == "ids":
+                value = getattr(ids, arg.attr)
+            elif isinstance(arg, ast.Name) and arg.id == "COMMAND":
+                value = ids.COMMAND
+            else:
+                continue
+            found.setdefault(node.func.attr, set()).add(value)
+    return found
+
+
+def test_manifest_declares_exactly_the_command_the_code_handles() -> None:
+    declared = {command["command"] for command in _manifest()["features"]["slash_commands"]}
+    assert declared == _registered()["command"] == {ids.COMMAND}
+
+
+def test_manifest_declares_exactly_the_events_the_code_handles() -> None:
+    declared = set(_manifest()["settings"]["event_subscriptions"]["bot_events"])
+    assert declared == _registered()["event"] == set(ids.EVENTS)
+
+
+def test_manifest_shortcuts_match_the_code() -> None:
+    shortcuts = _manifest()["features"].get("shortcuts") or []
+    declared = {(s["type"], s["callback_id"]) for s in shortcuts}
+    registered = _registered()
+    code = {("global", cid) for cid in registered.get("global_shortcut", set())} | {
+        ("message", cid) for cid in registered.get("message_shortcut", set())
+    }
+    assert declared == code
+    assert {cid for _, cid in code} == set(ids.GLOBAL_SHORTCUTS) | set(ids.MESSAGE_SHORTCUTS)
+
+
+def test_every_action_id_in_ids_is_handled() -> None:
+    assert _registered()["action"] == set(ids.ACTIONS)
+
+
+def test_manifest_has_interactivity_and_the_home_tab_on() -> None:
+    manifest = _manifest()
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert manifest["features"]["slash_commands"][0]["should_escape"] is True  # we parse <@U…> and <#C…>
+
+
+def test_manifest_scopes_are_the_ones_the_install_flow_requests() -> None:
+    assert set(_manifest()["oauth_config"]["scopes"]["bot"]) == set(DEFAULT_SLACK_SCOPES.split(","))
+
+
+def test_app_json_declares_every_setting_and_nothing_else() -> None:
+    app_json = json.loads((ROOT / "app.json").read_text())
+    declared = set(app_json["env"])
+    assert declared == {name.upper() for name in Settings.model_fields}
+    for name, entry in app_json["env"].items():
+        assert entry.get("description"), name
+    assert app_json["env"]["ENCRYPTION_KEY"]["generator"] == "secret"
+    assert {"plan": "heroku-postgresql", "as": "DATABASE"} in app_json["addons"]
+    assert set(app_json["formation"]) == {"web", "worker"}
+
+
+def test_procfile_runs_migrations_in_the_release_phase() -> None:
+    lines = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
+    assert lines["release"] == "outreach migrate"
+    assert lines["web"].startswith("outreach serve")
+    assert lines["worker"] == "outreach worker"
