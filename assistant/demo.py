@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from rich.console import Console
 from rich.panel import Panel
 from slack_bolt import App, BoltRequest
@@ -100,8 +101,8 @@ def run_demo(*, database: Path, output: Path, console: Console) -> DemoContext:
     with SlackStandIn() as slack:
         settings = Settings(
             database_url=url,
-            slack_bot_token=DEMO_BOT_TOKEN,  # type: ignore[arg-type]
-            slack_signing_secret=DEMO_SIGNING_SECRET,  # type: ignore[arg-type]
+            slack_bot_token=SecretStr(DEMO_BOT_TOKEN),
+            slack_signing_secret=SecretStr(DEMO_SIGNING_SECRET),
             slack_api_url=slack.base_url,
             slack_comms_usergroup="S0COMMS001",
             slack_app_token=None,

@@ -22,7 +22,7 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
@@ -30,14 +30,24 @@ def downgrade(database_url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
-def head_revision(database_url: str) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+def head_revisions(database_url: str) -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+
+
+def head_revision(database_url: str) -> str:
+    """The newest revision(s), comma-joined when features branch from a common parent."""
+    return ",".join(sorted(head_revisions(database_url)))
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+    heads = current_revisions(engine)
+    return ",".join(sorted(heads)) if heads else None
 
 
 def is_up_to_date(engine: Engine, database_url: str) -> bool:
-    return current_revision(engine) == head_revision(database_url)
+    return current_revisions(engine) == head_revisions(database_url)

@@ -256,4 +256,3 @@ def outbox_retries(engine: Engine, at: datetime) -> Iterable[DueJob]:
     return ()
 
 
-DEFAULT_SOURCES: tuple[DueSource, ...] = (outbox_retries,)

@@ -12,7 +12,8 @@ from assistant import migrate as migrations
 from assistant.cli.app import app, console, engine_for, fail, settings_or_exit
 from assistant.config import ConfigError, Settings
 from assistant.logs import configure_logging
-from assistant.worker import DEFAULT_SOURCES, Worker
+from assistant.jobs import SOURCES
+from assistant.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def serve(
         bolt = create_app(settings, services)
     except ConfigError as exc:
         fail(str(exc), code=2)
-    loop = Worker(engine, DEFAULT_SOURCES, interval=settings.worker_interval_seconds) if worker else None
+    loop = Worker(engine, SOURCES, interval=settings.worker_interval_seconds) if worker else None
     if loop is not None:
         loop.start_in_thread()
 
@@ -105,7 +106,7 @@ def run_worker() -> None:
     configure_logging(settings)
     ensure_schema(settings)
     engine = engine_for(settings)
-    loop = Worker(engine, DEFAULT_SOURCES, interval=settings.worker_interval_seconds)
+    loop = Worker(engine, SOURCES, interval=settings.worker_interval_seconds)
     loop.install_signal_handlers()
     loop.run()
     engine.dispose()

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from assistant.config import ConfigError, Settings
 from assistant.models import SlackEventReceipt
 from assistant.slack.context import Services
+from assistant.slack.features import FEATURES
 from assistant.slack.listeners import actions, commands, events, home
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,11 @@ def create_app(
             logger=logging.getLogger("slack_bolt"),
         )
     app.middleware(drop_retried_events(services))
-    commands.register(app, services)
+    handlers: dict[str, commands.Handler] = {}
+    for feature in FEATURES:
+        handlers.update(feature.register(app, services) or {})
+    services.subcommands = {"help", *handlers}
+    commands.register(app, services, handlers)
     actions.register(app, services)
     home.register(app, services)
     events.register(app, services)

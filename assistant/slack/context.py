@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
@@ -17,6 +17,7 @@ class Services:
     settings: Settings
     engine: Engine
     roles: RoleResolver
+    subcommands: set[str] = field(default_factory=set)  # filled by create_app: the live `/outreach` subcommands
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine) -> Services:

@@ -13,11 +13,10 @@ class Subcommand:
     name: str
     summary: str
     example: str
-    available: bool = False
 
 
 CATALOGUE: tuple[Subcommand, ...] = (
-    Subcommand("help", "Show this list of commands.", "/outreach help", available=True),
+    Subcommand("help", "Show this list of commands.", "/outreach help"),
     Subcommand("map", "Ask the comms team to map a policy area's stakeholders.", "/outreach map"),
     Subcommand("contact", "Add, find, share and export contacts.", '/outreach contact "FE maths"'),
     Subcommand("chat", "Schedule and run a public hashtag chat.", "/outreach chat new"),

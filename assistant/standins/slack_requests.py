@@ -7,6 +7,7 @@ import hmac
 import json
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -17,7 +18,7 @@ from assistant.standins.slack import APP_ID, TEAM_ID
 @dataclass(frozen=True, slots=True)
 class SignedRequest:
     body: str
-    headers: dict[str, str]
+    headers: dict[str, str | Sequence[str]]
 
 
 def signature(secret: str, timestamp: str, body: str) -> str:
@@ -27,7 +28,7 @@ def signature(secret: str, timestamp: str, body: str) -> str:
 
 def sign(body: str, secret: str, *, content_type: str, timestamp: int | None = None, retry_num: int | None = None) -> SignedRequest:
     ts = str(int(time.time()) if timestamp is None else timestamp)
-    headers = {
+    headers: dict[str, str | Sequence[str]] = {
         "Content-Type": content_type,
         "X-Slack-Request-Timestamp": ts,
         "X-Slack-Signature": signature(secret, ts, body),

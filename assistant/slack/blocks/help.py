@@ -8,7 +8,7 @@ from assistant.slack.blocks.common import Block, context, header, section
 from assistant.slack.subcommands import CATALOGUE, Subcommand
 
 
-def help_card() -> list[Block]:
+def help_card(available: set[str] | frozenset[str] = frozenset({"help"})) -> list[Block]:
     blocks: list[Block] = [
         header("Outreach Assistant"),
         section(
@@ -18,7 +18,7 @@ def help_card() -> list[Block]:
     ]
     options = []
     for sub in CATALOGUE:
-        status = "" if sub.available else " _(coming soon)_"
+        status = "" if sub.name in available else " _(coming soon)_"
         blocks.append(section(f"*{sub.name}*{status}: {sub.summary}\n{code(sub.example)}"))
         options.append({"text": {"type": "plain_text", "text": sub.name}, "value": sub.name})
     blocks.append(
@@ -39,8 +39,8 @@ def help_card() -> list[Block]:
     return blocks
 
 
-def subcommand_detail(sub: Subcommand) -> list[Block]:
-    status = "Available now." if sub.available else "Not available in this installation yet."
+def subcommand_detail(sub: Subcommand, available: bool) -> list[Block]:
+    status = "Available now." if available else "Not available in this installation yet."
     return [section(f"*/outreach {sub.name}*: {sub.summary}\nExample: {code(sub.example)}\n{status}")]
 
 

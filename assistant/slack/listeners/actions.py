@@ -23,7 +23,7 @@ def register(app: App, services: Services) -> None:
             return
         respond(
             text=f"/outreach {sub.name}",
-            blocks=help_blocks.subcommand_detail(sub),
+            blocks=help_blocks.subcommand_detail(sub, available=sub.name in services.subcommands),
             response_type="ephemeral",
             replace_original=False,
         )

@@ -1,12 +1,14 @@
-"""The `/outreach` slash command: ack at once, parse, route to the subcommand, answer ephemerally."""
+"""The `/outreach` slash command: ack at once, parse, route to the feature's subcommand handler."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from assistant.slack.blocks import help as help_blocks
 from assistant.slack.context import Services
@@ -15,16 +17,49 @@ from assistant.slack.subcommands import BY_NAME, COMMAND, closest
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[CommandInput, dict[str, Any], Ack], None]
+
+@dataclass
+class CommandContext:
+    """One `/outreach` invocation as a handler sees it: parsed input, Slack's helpers and the services."""
+
+    parsed: CommandInput
+    payload: dict[str, Any]
+    ack: Ack
+    respond: Respond
+    client: WebClient
+    services: Services
+
+    @property
+    def team_id(self) -> str:
+        return str(self.payload.get("team_id", ""))
+
+    @property
+    def user_id(self) -> str:
+        return str(self.payload.get("user_id", ""))
+
+    @property
+    def channel_id(self) -> str:
+        return str(self.payload.get("channel_id", ""))
+
+    @property
+    def trigger_id(self) -> str:
+        return str(self.payload.get("trigger_id", ""))
+
+    def error(self, text: str) -> None:
+        """Answer with a specific ephemeral error (used before anything is stored)."""
+        self.ack(text=text)
 
 
-def register(app: App, services: Services, handlers: dict[str, Handler] | None = None) -> None:
-    """Register `/outreach`; features add their subcommand handlers through `handlers`."""
-    routes: dict[str, Handler] = {"help": _help}
+Handler = Callable[[CommandContext], None]
+
+
+def register(app: App, services: Services, handlers: Mapping[str, Handler] | None = None) -> None:
+    """Register `/outreach`; features contribute their subcommand handlers through `handlers`."""
+    routes: dict[str, Handler] = {"help": _help_for(lambda: set(routes))}
     routes.update(handlers or {})
 
     @app.command(COMMAND)
-    def outreach(ack: Ack, command: dict[str, Any]) -> None:
+    def outreach(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         try:
             parsed = parse_command(command.get("text", ""))
         except ParseError as exc:
@@ -32,7 +67,7 @@ def register(app: App, services: Services, handlers: dict[str, Handler] | None =
             return
         handler = routes.get(parsed.subcommand)
         if handler is not None:
-            handler(parsed, command, ack)
+            handler(CommandContext(parsed, command, ack, respond, client, services))
             return
         known = BY_NAME.get(parsed.subcommand)
         if known is not None:
@@ -41,5 +76,8 @@ def register(app: App, services: Services, handlers: dict[str, Handler] | None =
         ack(text=help_blocks.not_understood(parsed.subcommand, closest(parsed.subcommand)))
 
 
-def _help(parsed: CommandInput, command: dict[str, Any], ack: Ack) -> None:
-    ack(text="Outreach Assistant commands", blocks=help_blocks.help_card())
+def _help_for(available: Callable[[], set[str]]) -> Handler:
+    def show_help(ctx: CommandContext) -> None:
+        ctx.ack(text="Outreach Assistant commands", blocks=help_blocks.help_card(available()))
+
+    return show_help

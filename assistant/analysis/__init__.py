@@ -1,0 +1,1 @@
+"""Pure analysis over posts and graphs: digest figures, mapping metrics, recurring chats."""

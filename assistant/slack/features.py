@@ -1,0 +1,24 @@
+"""The features plugged into the Slack app, in order.
+
+Each feature module owns its surfaces (commands, actions, views, shortcuts) so a feature stays in
+one small module instead of being spread over per-surface files; its `register(app, services)`
+registers its listeners and returns its `/outreach` subcommand handlers by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from slack_bolt import App
+
+from assistant.slack.context import Services
+from assistant.slack.listeners.commands import Handler
+
+
+class Feature(Protocol):
+    def register(self, app: App, services: Services) -> Mapping[str, Handler] | None: ...
+
+
+# Add a feature: import its listener module here and append it to FEATURES.
+FEATURES: tuple[Feature, ...] = ()

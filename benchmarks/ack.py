@@ -1,0 +1,177 @@
+"""Time to ack: signed `/outreach help` from N concurrent clients against `outreach serve` and a bare Bolt app.
+
+Run: python benchmarks/ack.py [--seconds 20] [--clients 50]
+Prints requests/s, p50 / p99 / max time to the ack, errors and the server's peak memory, for both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from assistant.standins import slack_requests as requests
+from assistant.standins.slack import SlackStandIn
+
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-bench-token"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Result:
+    name: str
+    requests: int
+    errors: int
+    seconds: float
+    latencies_ms: list[float]
+    peak_rss_mb: float
+
+    def row(self) -> list[str]:
+        lat = sorted(self.latencies_ms) or [0.0]
+        p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+        return [
+            self.name,
+            f"{self.requests / self.seconds:,.0f}",
+            f"{statistics.median(lat):.1f}",
+            f"{p99:.1f}",
+            f"{lat[-1]:.1f}",
+            str(self.errors),
+            f"{self.peak_rss_mb:.0f}",
+        ]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def load(port: int, clients: int, seconds: float, *, expect_blocks: bool) -> tuple[int, int, list[float]]:
+    """`clients` threads, each on one keep-alive connection, sending freshly signed commands until time is up."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def client() -> None:
+        nonlocal errors
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        mine: list[float] = []
+        failed = 0
+        while time.perf_counter() < deadline:
+            signed = requests.signed_command("help", SECRET)
+            start = time.perf_counter()
+            try:
+                connection.request("POST", "/slack/events", body=signed.body, headers=signed.headers)
+                response = connection.getresponse()
+                body = response.read()
+                ok = response.status == 200 and (not expect_blocks or b'"blocks"' in body)
+            except (OSError, http.client.HTTPException):
+                ok = False
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            mine.append((time.perf_counter() - start) * 1000)
+            failed += 0 if ok else 1
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            errors += failed
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(latencies), errors, latencies
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            if httpx.post(url, content=b"", timeout=1).status_code in (400, 401, 404):
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError("server did not start")
+
+
+def measure(
+    name: str, command: list[str], env: dict[str, str], port: int, clients: int, seconds: float, *, expect_blocks: bool
+) -> Result:
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/slack/events"
+    try:
+        wait_healthy(url, process)
+        load(port, clients, 2.0, expect_blocks=expect_blocks)  # warm-up
+        done, errors, latencies = load(port, clients, seconds, expect_blocks=expect_blocks)
+        return Result(name, done, errors, seconds, latencies, peak_rss_mb(process.pid))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=16)
+    args = parser.parse_args()
+    with SlackStandIn() as slack, tempfile.TemporaryDirectory() as tmp:
+        base_env = {
+            **os.environ,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_API_URL": slack.base_url,
+            "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+            "LOG_LEVEL": "WARNING",
+            "THREADS": str(args.threads),
+        }
+        for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID"):
+            base_env.pop(name, None)
+        results = []
+        port = free_port()
+        ours = [sys.executable, "-c", "from assistant.cli import main; main()", "serve", "--no-worker",
+                "--host", "127.0.0.1", "--threads", str(args.threads)]
+        results.append(measure("outreach serve", ours, {**base_env, "PORT": str(port)}, port, args.clients, args.seconds, expect_blocks=True))
+        port = free_port()
+        bare = [sys.executable, str(ROOT / "benchmarks" / "bare_app.py")]
+        results.append(
+            measure("bare Bolt app (floor)", bare, {**base_env, "PORT": str(port)}, port, args.clients, args.seconds, expect_blocks=False)
+        )
+    header = ["server", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "peak RSS MB"]
+    rows = [header] + [r.row() for r in results]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    print(f"/outreach help, {args.clients} concurrent clients, {args.seconds:.0f} s each, waitress threads={args.threads}")
+    for row in rows:
+        print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
+    ratio = (results[1].requests / results[1].seconds) / max(1e-9, results[0].requests / results[0].seconds)
+    print(f"throughput ratio bare/ours: {ratio:.2f}x (target: within 2x)")
+
+
+if __name__ == "__main__":
+    main()
