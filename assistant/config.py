@@ -17,8 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///outreach.db"
 DEFAULT_SLACK_SCOPES = (
-    "commands,chat:write,chat:write.public,im:write,users:read,usergroups:read,"
-    "channels:read,groups:read,files:write"
+    "commands,chat:write,chat:write.public,im:write,users:read,usergroups:read,channels:read,groups:read,files:write"
 )
 
 # What each variable should look like, for the one-line error at start.
@@ -91,6 +90,12 @@ class Settings(BaseSettings):
 
     # Other networks
     yammer_access_token: SecretStr | None = None
+    yammer_tenant_id: str = Field(
+        default="organizations", description="Microsoft Entra ID tenant (id or domain) for `outreach yammer login`"
+    )
+    yammer_client_id: str | None = Field(
+        default=None, description="Application (client) id of the Entra app registered for Yammer delegated access"
+    )
     mastodon_base_url: str = "https://mastodon.social"
     mastodon_access_token: SecretStr | None = None
     bluesky_handle: str | None = None

@@ -22,9 +22,7 @@ def create_db_engine(database_url: str, **kwargs: Any) -> Engine:
         path = sqlite_path(database_url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(
-            database_url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
-        )
+        engine = sa.create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -17,6 +17,11 @@ from sqlalchemy.engine import Engine
 from assistant import migrate
 from assistant.config import Settings
 from assistant.db import create_db_engine
+from assistant.demo_chats import step_chat
+from assistant.demo_contacts import step_contacts
+from assistant.demo_digests import step_digest
+from assistant.demo_mapping import step_mapping
+from assistant.demo_weekly import step_weekly
 from assistant.render.blocks_text import blocks_to_text
 from assistant.slack.app import create_app
 from assistant.slack.context import Services
@@ -87,7 +92,15 @@ def step_home(ctx: DemoContext) -> None:
     ctx.show("App Home of Dev Patel (comms)", view["blocks"])
 
 
-STEPS: list[Step] = [step_help, step_home]
+STEPS: list[Step] = [
+    step_help,
+    step_home,
+    step_contacts,
+    step_mapping,
+    step_digest,
+    step_chat,
+    step_weekly,
+]  # step_weekly stays last (the demo ends with the weekly digest)
 
 
 def run_demo(*, database: Path, output: Path, console: Console) -> DemoContext:
@@ -117,5 +130,7 @@ def run_demo(*, database: Path, output: Path, console: Console) -> DemoContext:
                 step(ctx)
         finally:
             engine.dispose()
-        console.print(f"[green]Demo finished[/]: {len(slack.calls)} Slack API calls made to the stand-in; files in {output}/")
+        console.print(
+            f"[green]Demo finished[/]: {len(slack.calls)} Slack API calls made to the stand-in; files in {output}/"
+        )
     return ctx

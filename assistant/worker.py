@@ -100,7 +100,9 @@ def perform_once(
         log.exception("outbox %s failed", key)
         attempts = _attempts(engine, key)
         delay = timedelta(seconds=min(3600, 15 * 2 ** max(0, attempts)))
-        _fail(engine, key, owner, f"{type(exc).__name__}: {exc}", now() + delay, now(), dead=attempts + 1 >= MAX_ATTEMPTS)
+        _fail(
+            engine, key, owner, f"{type(exc).__name__}: {exc}", now() + delay, now(), dead=attempts + 1 >= MAX_ATTEMPTS
+        )
         return Outcome("failed", error=str(exc))
     _complete(engine, key, owner, result, now())
     return Outcome("performed", result)
@@ -110,7 +112,9 @@ def _insert_pending(engine: Engine, key: str, at: datetime) -> None:
     try:
         with engine.begin() as connection:
             connection.execute(
-                _outbox.insert().values(key=key, state=OutboxState.pending.value, attempts=0, created_at=at, updated_at=at)
+                _outbox.insert().values(
+                    key=key, state=OutboxState.pending.value, attempts=0, created_at=at, updated_at=at
+                )
             )
     except IntegrityError:
         pass  # someone wrote it first; the claim decides who runs it
@@ -126,10 +130,19 @@ def _claim(engine: Engine, key: str, owner: str, at: datetime, lease: timedelta)
                 c.key == key,
                 sa.or_(
                     c.state == OutboxState.pending.value,
-                    sa.and_(c.state == OutboxState.failed.value, sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= at)),
+                    sa.and_(
+                        c.state == OutboxState.failed.value,
+                        sa.or_(c.next_attempt_at.is_(None), c.next_attempt_at <= at),
+                    ),
                 ),
             )
-            .values(state=OutboxState.running.value, locked_by=owner, locked_until=at + lease, attempts=c.attempts + 1, updated_at=at)
+            .values(
+                state=OutboxState.running.value,
+                locked_by=owner,
+                locked_until=at + lease,
+                attempts=c.attempts + 1,
+                updated_at=at,
+            )
         )
         if fresh.rowcount == 1:
             return "fresh"
@@ -148,7 +161,14 @@ def _complete(engine: Engine, key: str, owner: str, result: dict[str, Any], at: 
         connection.execute(
             _outbox.update()
             .where(_outbox.c.key == key, _outbox.c.locked_by == owner)
-            .values(state=OutboxState.done.value, result=result, last_error=None, locked_until=None, completed_at=at, updated_at=at)
+            .values(
+                state=OutboxState.done.value,
+                result=result,
+                last_error=None,
+                locked_until=None,
+                completed_at=at,
+                updated_at=at,
+            )
         )
 
 
@@ -160,7 +180,9 @@ def _fail(
         connection.execute(
             _outbox.update()
             .where(_outbox.c.key == key, _outbox.c.locked_by == owner)
-            .values(state=state.value, last_error=error[:2000], next_attempt_at=retry_at, locked_until=None, updated_at=at)
+            .values(
+                state=state.value, last_error=error[:2000], next_attempt_at=retry_at, locked_until=None, updated_at=at
+            )
         )
 
 
@@ -216,7 +238,9 @@ class Worker:
             for job in jobs:
                 if self.stopping.is_set():
                     return outcomes
-                outcome = perform_once(self.engine, job.key, job.action, reconcile=job.reconcile, owner=self.name, now=self.now)
+                outcome = perform_once(
+                    self.engine, job.key, job.action, reconcile=job.reconcile, owner=self.name, now=self.now
+                )
                 outcomes.append((job.key, outcome))
         return outcomes
 
@@ -254,5 +278,3 @@ def outbox_retries(engine: Engine, at: datetime) -> Iterable[DueJob]:
     if stuck:
         log.warning("%d outbox item(s) need a person: a worker died mid-call", stuck)
     return ()
-
-

@@ -155,18 +155,47 @@ def main() -> None:
             base_env.pop(name, None)
         results = []
         port = free_port()
-        ours = [sys.executable, "-c", "from assistant.cli import main; main()", "serve", "--no-worker",
-                "--host", "127.0.0.1", "--threads", str(args.threads)]
-        results.append(measure("outreach serve", ours, {**base_env, "PORT": str(port)}, port, args.clients, args.seconds, expect_blocks=True))
+        ours = [
+            sys.executable,
+            "-c",
+            "from assistant.cli import main; main()",
+            "serve",
+            "--no-worker",
+            "--host",
+            "127.0.0.1",
+            "--threads",
+            str(args.threads),
+        ]
+        results.append(
+            measure(
+                "outreach serve",
+                ours,
+                {**base_env, "PORT": str(port)},
+                port,
+                args.clients,
+                args.seconds,
+                expect_blocks=True,
+            )
+        )
         port = free_port()
         bare = [sys.executable, str(ROOT / "benchmarks" / "bare_app.py")]
         results.append(
-            measure("bare Bolt app (floor)", bare, {**base_env, "PORT": str(port)}, port, args.clients, args.seconds, expect_blocks=False)
+            measure(
+                "bare Bolt app (floor)",
+                bare,
+                {**base_env, "PORT": str(port)},
+                port,
+                args.clients,
+                args.seconds,
+                expect_blocks=False,
+            )
         )
     header = ["server", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "peak RSS MB"]
     rows = [header] + [r.row() for r in results]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    print(f"/outreach help, {args.clients} concurrent clients, {args.seconds:.0f} s each, waitress threads={args.threads}")
+    print(
+        f"/outreach help, {args.clients} concurrent clients, {args.seconds:.0f} s each, waitress threads={args.threads}"
+    )
     for row in rows:
         print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
     ratio = (results[1].requests / results[1].seconds) / max(1e-9, results[0].requests / results[0].seconds)

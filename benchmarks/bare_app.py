@@ -23,7 +23,9 @@ def main() -> None:
         ack()
 
     handler = SlackRequestHandler(app)
-    waitress.serve(handler, host="127.0.0.1", port=int(os.environ["PORT"]), threads=int(os.environ.get("THREADS", "16")))
+    waitress.serve(
+        handler, host="127.0.0.1", port=int(os.environ["PORT"]), threads=int(os.environ.get("THREADS", "16"))
+    )
 
 
 if __name__ == "__main__":

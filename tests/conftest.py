@@ -15,9 +15,7 @@ from assistant import migrate
 from assistant.db import create_db_engine
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-POSTGRES_ADMIN_URL = os.environ.get(
-    "OUTREACH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_ADMIN_URL = os.environ.get("OUTREACH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def shared_path(*parts: str) -> Path:

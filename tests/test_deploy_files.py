@@ -130,3 +130,15 @@ def test_procfile_runs_migrations_in_the_release_phase() -> None:
     assert lines["release"] == "outreach migrate"
     assert lines["web"].startswith("outreach serve")
     assert lines["worker"] == "outreach worker"
+
+
+def test_readme_documents_every_setting_and_starts_with_the_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for name in Settings.model_fields:
+        assert f"`{name.upper()}`" in readme, name
+    blocks = readme.split("```sh\n")
+    assert blocks[1].startswith("python3 -m venv .venv && . .venv/bin/activate && pip install -e . && outreach demo")
+    test_command = blocks[2].split("\n")[0]
+    assert test_command.endswith("python -m pytest")
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert 'pip install --quiet -e ".[dev]"' in ci and "\npython -m pytest\n" in ci

@@ -24,8 +24,12 @@ def _diff(url: str) -> list[object]:
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            return [d for metadata in all_metadata() for d in compare_metadata(context, metadata)
-                    if not _belongs_to_other_metadata(d, metadata)]
+            return [
+                d
+                for metadata in all_metadata()
+                for d in compare_metadata(context, metadata)
+                if not _belongs_to_other_metadata(d, metadata)
+            ]
     finally:
         engine.dispose()
 

@@ -32,15 +32,23 @@ def _success_schema(spec: dict[str, Any], method: str) -> dict[str, Any]:
 
 def _exercise(slack: SlackStandIn) -> dict[str, dict[str, Any]]:
     client = WebClient(token=TOKEN, base_url=slack.base_url)
-    posted = client.chat_postMessage(channel="C0GENERAL1", text="hello", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}])
-    opened = client.views_open(trigger_id="1.2.t", view={"type": "modal", "callback_id": "x", "title": {"type": "plain_text", "text": "T"}, "blocks": []})
+    posted = client.chat_postMessage(
+        channel="C0GENERAL1", text="hello", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}]
+    )
+    opened = client.views_open(
+        trigger_id="1.2.t",
+        view={"type": "modal", "callback_id": "x", "title": {"type": "plain_text", "text": "T"}, "blocks": []},
+    )
     answers = {
         "auth.test": client.auth_test().data,
         "chat.postMessage": posted.data,
         "chat.postEphemeral": client.chat_postEphemeral(channel="C0GENERAL1", user="U0STAFF001", text="psst").data,
         "chat.update": client.chat_update(channel="C0GENERAL1", ts=posted["ts"], text="edited").data,
         "views.open": opened.data,
-        "views.update": client.views_update(view_id=opened["view"]["id"], view={"type": "modal", "title": {"type": "plain_text", "text": "T2"}, "blocks": []}).data,
+        "views.update": client.views_update(
+            view_id=opened["view"]["id"],
+            view={"type": "modal", "title": {"type": "plain_text", "text": "T2"}, "blocks": []},
+        ).data,
         "views.publish": client.views_publish(user_id="U0STAFF001", view={"type": "home", "blocks": []}).data,
         "users.info": client.users_info(user="U0STAFF001").data,
         "usergroups.users.list": client.usergroups_users_list(usergroup="S0COMMS001").data,
@@ -50,7 +58,9 @@ def _exercise(slack: SlackStandIn) -> dict[str, dict[str, Any]]:
     }
     upload = client.files_getUploadURLExternal(filename="digest.html", length=5).data
     answers["files.getUploadURLExternal"] = upload
-    answers["files.completeUploadExternal"] = client.files_completeUploadExternal(files=[{"id": upload["file_id"], "title": "Digest"}], channel_id="C0GENERAL1").data
+    answers["files.completeUploadExternal"] = client.files_completeUploadExternal(
+        files=[{"id": upload["file_id"], "title": "Digest"}], channel_id="C0GENERAL1"
+    ).data
     return {method: dict(data) for method, data in answers.items() if isinstance(data, dict)}
 
 

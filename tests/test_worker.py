@@ -96,7 +96,9 @@ def test_a_worker_that_died_mid_call_is_not_repeated_blindly(engine: Engine) -> 
     # With a reconcile step that finds the post, it is recorded as done without posting again.
     with pytest.raises(SystemExit):
         perform_once(engine, "post:10", crash, now=lambda: start)
-    found = perform_once(engine, "post:10", lambda: calls.append(1) or {}, reconcile=lambda: {"ts": "found"}, now=lambda: later)
+    found = perform_once(
+        engine, "post:10", lambda: calls.append(1) or {}, reconcile=lambda: {"ts": "found"}, now=lambda: later
+    )
     assert found.status == "already_done" and found.result == {"ts": "found"} and calls == []
 
 
@@ -155,7 +157,10 @@ def test_outreach_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}", "WORKER_INTERVAL_SECONDS": "0.2"}
     process = subprocess.Popen(
         [sys.executable, "-c", "from assistant.cli import main; main()", "worker"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30

@@ -11,8 +11,8 @@ import typer
 from assistant import migrate as migrations
 from assistant.cli.app import app, console, engine_for, fail, settings_or_exit
 from assistant.config import ConfigError, Settings
-from assistant.logs import configure_logging
 from assistant.jobs import SOURCES
+from assistant.logs import configure_logging
 from assistant.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -55,9 +55,11 @@ def serve(
     threads: int = typer.Option(16, help="HTTP worker threads."),
 ) -> None:
     """Serve the Slack app: HTTP on $PORT, or Socket Mode when SLACK_APP_TOKEN is set."""
+    from assistant.archive_web import archive_routes
     from assistant.slack.app import create_app
     from assistant.slack.context import Services
     from assistant.web import create_wsgi_app, serve_http
+    from assistant.x_callback import x_callback_routes
 
     settings = settings_or_exit()
     configure_logging(settings)
@@ -90,7 +92,12 @@ def serve(
             console.print("Socket Mode: connecting to Slack")
             SocketModeHandler(bolt, settings.slack_app_token.get_secret_value()).start()
         else:
-            serve_http(create_wsgi_app(bolt, engine), host=host, port=settings.port, threads=threads)
+            serve_http(
+                create_wsgi_app(bolt, engine, {**x_callback_routes(engine, settings), **archive_routes(engine)}),
+                host=host,
+                port=settings.port,
+                threads=threads,
+            )
     except KeyboardInterrupt:
         pass
     finally:

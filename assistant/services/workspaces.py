@@ -10,7 +10,9 @@ from assistant.models.base import utcnow
 from assistant.services import audit
 
 
-def ensure_workspace(session: Session, *, slack_team_id: str, name: str = "", timezone: str = "Europe/London") -> Workspace:
+def ensure_workspace(
+    session: Session, *, slack_team_id: str, name: str = "", timezone: str = "Europe/London"
+) -> Workspace:
     """The workspace row for a Slack team, created on first contact (safe under concurrent first requests)."""
     found = session.exec(select(Workspace).where(Workspace.slack_team_id == slack_team_id)).first()
     if found is not None:
@@ -25,8 +27,12 @@ def ensure_workspace(session: Session, *, slack_team_id: str, name: str = "", ti
         assert found is not None
         return found
     audit.record(
-        session, actor="system", action="workspace.created", record_type="workspace",
-        record_id=workspace.id or 0, workspace_id=workspace.id,
+        session,
+        actor="system",
+        action="workspace.created",
+        record_type="workspace",
+        record_id=workspace.id or 0,
+        workspace_id=workspace.id,
     )
     return workspace
 
@@ -54,7 +60,14 @@ def set_role(session: Session, *, workspace_id: int, slack_user_id: str, role: R
     if workspace is not None:
         workspace.updated_at = utcnow()
     audit.record(
-        session, actor=actor, action="member.role_set", record_type="member", record_id=member.id or 0,
-        workspace_id=workspace_id, user=slack_user_id, before=str(before) if before else None, after=str(role),
+        session,
+        actor=actor,
+        action="member.role_set",
+        record_type="member",
+        record_id=member.id or 0,
+        workspace_id=workspace_id,
+        user=slack_user_id,
+        before=str(before) if before else None,
+        after=str(role),
     )
     return member

@@ -60,11 +60,11 @@ def create_app(
             logger=logging.getLogger("slack_bolt"),
         )
     app.middleware(drop_retried_events(services))
-    handlers: dict[str, commands.Handler] = {}
+    # `/outreach` is registered first: Bolt tries listeners in order, and commands are the hot path.
+    routes = commands.register(app, services)
     for feature in FEATURES:
-        handlers.update(feature.register(app, services) or {})
-    services.subcommands = {"help", *handlers}
-    commands.register(app, services, handlers)
+        routes.update(feature.register(app, services) or {})
+    services.subcommands = set(routes)
     actions.register(app, services)
     home.register(app, services)
     events.register(app, services)

@@ -13,6 +13,13 @@ from typing import Protocol
 from slack_bolt import App
 
 from assistant.slack.context import Services
+from assistant.slack.listeners import accounts as accounts_listeners
+from assistant.slack.listeners import chats as chats_listeners
+from assistant.slack.listeners import contacts as contacts_listeners
+from assistant.slack.listeners import digests as digests_listeners
+from assistant.slack.listeners import mapping as mapping_listeners
+from assistant.slack.listeners import settings as settings_listeners
+from assistant.slack.listeners import watches as watches_listeners
 from assistant.slack.listeners.commands import Handler
 
 
@@ -21,4 +28,12 @@ class Feature(Protocol):
 
 
 # Add a feature: import its listener module here and append it to FEATURES.
-FEATURES: tuple[Feature, ...] = ()
+FEATURES: tuple[Feature, ...] = (
+    accounts_listeners,
+    settings_listeners,
+    watches_listeners,
+    chats_listeners,
+    contacts_listeners,
+    mapping_listeners,
+    digests_listeners,
+)

@@ -56,7 +56,7 @@ def tokenize(text: str) -> list[tuple[str, bool]]:
             if end == -1 and closing != char:
                 end = text.find(char, i + 1)
             if end == -1:
-                raise ParseError(f"unclosed quote starting at: {text[i:i + 30]}")
+                raise ParseError(f"unclosed quote starting at: {text[i : i + 30]}")
             tokens.append((text[i + 1 : end], True))
             i = end + 1
             continue

@@ -20,7 +20,9 @@ CATALOGUE: tuple[Subcommand, ...] = (
     Subcommand("map", "Ask the comms team to map a policy area's stakeholders.", "/outreach map"),
     Subcommand("contact", "Add, find, share and export contacts.", '/outreach contact "FE maths"'),
     Subcommand("chat", "Schedule and run a public hashtag chat.", "/outreach chat new"),
-    Subcommand("digest", "Digest of a chat or a hashtag over a time window.", "/outreach digest #ukfechat --from 2026-11-19"),
+    Subcommand(
+        "digest", "Digest of a chat or a hashtag over a time window.", "/outreach digest #ukfechat --from 2026-11-19"
+    ),
     Subcommand("watch", "Follow a hashtag, account or keyword in this channel.", "/outreach watch #edchat --every 15m"),
     Subcommand("accounts", "Connect and hand over the team's public accounts.", "/outreach accounts"),
     Subcommand("settings", "Channels, weekly digest slot, targets (admins).", "/outreach settings"),

@@ -416,7 +416,7 @@ def _make_handler(slack: SlackStandIn) -> type[BaseHTTPRequestHandler]:
                 loaded = json.loads(body)
                 if isinstance(loaded, dict):
                     args.update(loaded)
-            elif body and "x-www-form-urlencoded" in content_type:
+            elif body and "x-www-form-urlencoded" in content_type and not parsed.path.startswith("/upload/"):
                 args.update(parse_qsl(body.decode()))
             elif body:
                 args["_body_bytes"] = len(body)

@@ -26,7 +26,9 @@ def signature(secret: str, timestamp: str, body: str) -> str:
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
-def sign(body: str, secret: str, *, content_type: str, timestamp: int | None = None, retry_num: int | None = None) -> SignedRequest:
+def sign(
+    body: str, secret: str, *, content_type: str, timestamp: int | None = None, retry_num: int | None = None
+) -> SignedRequest:
     ts = str(int(time.time()) if timestamp is None else timestamp)
     headers: dict[str, str | Sequence[str]] = {
         "Content-Type": content_type,
@@ -43,8 +45,14 @@ def _user(user_id: str) -> dict[str, str]:
     return {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": TEAM_ID}
 
 
-def slash_command(text: str, *, user_id: str = "U0STAFF001", channel_id: str = "C0GENERAL1", response_url: str = "",
-                  command: str = "/outreach") -> dict[str, str]:
+def slash_command(
+    text: str,
+    *,
+    user_id: str = "U0STAFF001",
+    channel_id: str = "C0GENERAL1",
+    response_url: str = "",
+    command: str = "/outreach",
+) -> dict[str, str]:
     return {
         "token": "deprecated-verification-token",
         "team_id": TEAM_ID,
@@ -62,8 +70,15 @@ def slash_command(text: str, *, user_id: str = "U0STAFF001", channel_id: str = "
     }
 
 
-def block_actions(action: dict[str, Any], *, user_id: str = "U0STAFF001", channel_id: str = "C0GENERAL1",
-                  response_url: str = "", view: dict[str, Any] | None = None, message: dict[str, Any] | None = None) -> dict[str, Any]:
+def block_actions(
+    action: dict[str, Any],
+    *,
+    user_id: str = "U0STAFF001",
+    channel_id: str = "C0GENERAL1",
+    response_url: str = "",
+    view: dict[str, Any] | None = None,
+    message: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "type": "block_actions",
         "team": {"id": TEAM_ID, "domain": "demo-council"},
@@ -85,8 +100,9 @@ def block_actions(action: dict[str, Any], *, user_id: str = "U0STAFF001", channe
     return payload
 
 
-def view_submission(callback_id: str, values: dict[str, Any], *, user_id: str = "U0STAFF001",
-                    private_metadata: str = "") -> dict[str, Any]:
+def view_submission(
+    callback_id: str, values: dict[str, Any], *, user_id: str = "U0STAFF001", private_metadata: str = ""
+) -> dict[str, Any]:
     return {
         "type": "view_submission",
         "team": {"id": TEAM_ID, "domain": "demo-council"},
@@ -108,8 +124,13 @@ def view_submission(callback_id: str, values: dict[str, Any], *, user_id: str = 
     }
 
 
-def shortcut(callback_id: str, *, user_id: str = "U0STAFF001", message: dict[str, Any] | None = None,
-             channel_id: str = "C0GENERAL1") -> dict[str, Any]:
+def shortcut(
+    callback_id: str,
+    *,
+    user_id: str = "U0STAFF001",
+    message: dict[str, Any] | None = None,
+    channel_id: str = "C0GENERAL1",
+) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "type": "message_action" if message is not None else "shortcut",
         "callback_id": callback_id,
@@ -121,8 +142,12 @@ def shortcut(callback_id: str, *, user_id: str = "U0STAFF001", message: dict[str
         "action_ts": f"{time.time():.6f}",
     }
     if message is not None:
-        payload.update(message=message, channel={"id": channel_id, "name": "general"}, message_ts=message.get("ts", ""),
-                       response_url="")
+        payload.update(
+            message=message,
+            channel={"id": channel_id, "name": "general"},
+            message_ts=message.get("ts", ""),
+            response_url="",
+        )
     return payload
 
 
@@ -135,14 +160,22 @@ def event_callback(event: dict[str, Any], *, event_id: str | None = None) -> dic
         "type": "event_callback",
         "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
         "event_time": int(time.time()),
-        "authorizations": [{"team_id": TEAM_ID, "user_id": "U0BOT00001", "is_bot": True, "is_enterprise_install": False}],
+        "authorizations": [
+            {"team_id": TEAM_ID, "user_id": "U0BOT00001", "is_bot": True, "is_enterprise_install": False}
+        ],
         "is_ext_shared_channel": False,
     }
 
 
 def app_home_opened(user_id: str = "U0STAFF001", *, event_id: str | None = None) -> dict[str, Any]:
     return event_callback(
-        {"type": "app_home_opened", "user": user_id, "channel": "D0HOME0001", "tab": "home", "event_ts": f"{time.time():.6f}"},
+        {
+            "type": "app_home_opened",
+            "user": user_id,
+            "channel": "D0HOME0001",
+            "tab": "home",
+            "event_ts": f"{time.time():.6f}",
+        },
         event_id=event_id,
     )
 

@@ -28,13 +28,17 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_serve_without_a_signing_secret_exits_with_one_clear_line(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["serve"], env={"DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}", "SLACK_BOT_TOKEN": "xoxb-1"})
+    result = runner.invoke(
+        app, ["serve"], env={"DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}", "SLACK_BOT_TOKEN": "xoxb-1"}
+    )
     assert result.exit_code == 2
     assert "SLACK_SIGNING_SECRET is required" in result.output
 
 
 def test_invalid_setting_exits_2_naming_it(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["migrate"], env={"DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}", "DEFAULT_TIMEZONE": "Nowhere/Place"})
+    result = runner.invoke(
+        app, ["migrate"], env={"DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}", "DEFAULT_TIMEZONE": "Nowhere/Place"}
+    )
     assert result.exit_code == 2
     assert "DEFAULT_TIMEZONE is invalid" in result.output
 

@@ -16,7 +16,7 @@ def test_install_page_links_to_slack_with_a_stored_state(engine: Engine, sqlite_
         assert response.status_code in (200, 302)
         location = response.headers.get("location") or response.text
         assert "https://slack.com/oauth/v2/authorize" in location
-        url = location[location.index("https://slack.com/oauth/v2/authorize"):].split('"')[0].replace("&amp;", "&")
+        url = location[location.index("https://slack.com/oauth/v2/authorize") :].split('"')[0].replace("&amp;", "&")
         query = parse_qs(urlparse(url).query)
         assert query["client_id"] == ["111.222"]
         assert "commands" in query["scope"][0]

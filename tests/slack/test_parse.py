@@ -37,7 +37,9 @@ def test_hashtags_and_handles() -> None:
 
 
 def test_slack_user_channel_group_and_link_escapes() -> None:
-    parsed = parse_command("chat new <@U012AB3CD|ada> <#C024BE91L|comms> <!subteam^S0COMMS001|@comms> <https://example.org/a|example.org/a>")
+    parsed = parse_command(
+        "chat new <@U012AB3CD|ada> <#C024BE91L|comms> <!subteam^S0COMMS001|@comms> <https://example.org/a|example.org/a>"
+    )
     assert parsed.args == [
         Arg("word", "new"),
         Arg("user", "U012AB3CD", "ada"),

@@ -67,14 +67,20 @@ def test_forged_signature_is_refused_and_nothing_is_stored(app: SlackHarness, en
 def test_stale_timestamp_is_refused(app: SlackHarness) -> None:
     old = int(time.time()) - 6 * 60
     signed = requests.sign(
-        requests.form_body(requests.slash_command("help")), SIGNING_SECRET,
-        content_type="application/x-www-form-urlencoded", timestamp=old,
+        requests.form_body(requests.slash_command("help")),
+        SIGNING_SECRET,
+        content_type="application/x-www-form-urlencoded",
+        timestamp=old,
     )
     assert app.post(signed).status_code == 401
 
 
 def test_malformed_body_is_a_bad_request(app: SlackHarness) -> None:
-    for body, content_type in (("{not json", "application/json"), ("payload=%7Bbroken", "application/x-www-form-urlencoded"), ("", "application/json")):
+    for body, content_type in (
+        ("{not json", "application/json"),
+        ("payload=%7Bbroken", "application/x-www-form-urlencoded"),
+        ("", "application/json"),
+    ):
         signed = requests.sign(body, SIGNING_SECRET, content_type=content_type)
         assert app.post(signed).status_code == 400, body
 
@@ -109,7 +115,11 @@ def test_retried_event_does_not_repeat_its_side_effect(app: SlackHarness) -> Non
 
 def test_help_menu_shows_one_subcommand(app: SlackHarness) -> None:
     payload = requests.block_actions(
-        {"type": "static_select", "action_id": ids.HELP_SHOW_SUBCOMMAND, "selected_option": {"value": "chat", "text": {"type": "plain_text", "text": "chat"}}},
+        {
+            "type": "static_select",
+            "action_id": ids.HELP_SHOW_SUBCOMMAND,
+            "selected_option": {"value": "chat", "text": {"type": "plain_text", "text": "chat"}},
+        },
         response_url=app.slack.response_url("help"),
     )
     assert app.action(payload).status_code == 200

@@ -13,7 +13,9 @@ from assistant.standins.slack import TEAM_ID, SlackStandIn
 from tests.fakes.slack import BOT_TOKEN, make_settings
 
 
-def _resolver(engine: Engine, url: str, slack: SlackStandIn, clock: list[float] | None = None, **overrides: object) -> RoleResolver:
+def _resolver(
+    engine: Engine, url: str, slack: SlackStandIn, clock: list[float] | None = None, **overrides: object
+) -> RoleResolver:
     settings = make_settings(url, slack, **overrides)
     ticks = clock if clock is not None else [0.0]
     return RoleResolver(engine, settings, ttl=60, clock=lambda: ticks[0])
@@ -41,7 +43,9 @@ def test_comms_channel_members_are_comms(engine: Engine, sqlite_url: str) -> Non
 def test_explicit_role_wins_over_staff(engine: Engine, sqlite_url: str) -> None:
     with Session(engine) as session:
         workspace = ensure_workspace(session, slack_team_id=TEAM_ID)
-        set_role(session, workspace_id=workspace.id or 0, slack_user_id="U0STAFF001", role=Role.comms, actor="U0ADMIN001")
+        set_role(
+            session, workspace_id=workspace.id or 0, slack_user_id="U0STAFF001", role=Role.comms, actor="U0ADMIN001"
+        )
         session.commit()
     with SlackStandIn() as slack:
         client = WebClient(token=BOT_TOKEN, base_url=slack.base_url)

@@ -33,7 +33,9 @@ def section(mrkdwn: str, *, block_id: str | None = None, accessory: Block | None
 def context(*mrkdwn: str) -> Block:
     return {
         "type": "context",
-        "elements": [{"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)} for text in mrkdwn[:MAX_CONTEXT_ELEMENTS]],
+        "elements": [
+            {"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)} for text in mrkdwn[:MAX_CONTEXT_ELEMENTS]
+        ],
     }
 
 

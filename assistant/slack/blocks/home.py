@@ -23,13 +23,19 @@ class HomeData:
     user_name: str
     role: str
     sections: list[HomeSection] = field(default_factory=list)
+    quick_actions: list[tuple[str, str]] = field(default_factory=list)  # (label, action id)
 
 
 def home_view(data: HomeData) -> dict[str, object]:
     blocks: list[Block] = [
         header("Outreach Assistant"),
-        section(f"Hello {escape(data.user_name)}. You are *{escape(data.role)}* in this workspace.", block_id=ids.HOME_HEADER),
-        actions(button("Refresh", ids.HOME_REFRESH)),
+        section(
+            f"Hello {escape(data.user_name)}. You are *{escape(data.role)}* in this workspace.",
+            block_id=ids.HOME_HEADER,
+        ),
+        actions(
+            button("Refresh", ids.HOME_REFRESH), *(button(label, action_id) for label, action_id in data.quick_actions)
+        ),
     ]
     for part in data.sections:
         blocks.append(divider())

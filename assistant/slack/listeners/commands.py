@@ -53,8 +53,8 @@ class CommandContext:
 Handler = Callable[[CommandContext], None]
 
 
-def register(app: App, services: Services, handlers: Mapping[str, Handler] | None = None) -> None:
-    """Register `/outreach`; features contribute their subcommand handlers through `handlers`."""
+def register(app: App, services: Services, handlers: Mapping[str, Handler] | None = None) -> dict[str, Handler]:
+    """Register `/outreach` and return its routing table; features add their subcommand handlers to it."""
     routes: dict[str, Handler] = {"help": _help_for(lambda: set(routes))}
     routes.update(handlers or {})
 
@@ -74,6 +74,8 @@ def register(app: App, services: Services, handlers: Mapping[str, Handler] | Non
             ack(text=help_blocks.not_available(known))
             return
         ack(text=help_blocks.not_understood(parsed.subcommand, closest(parsed.subcommand)))
+
+    return routes
 
 
 def _help_for(available: Callable[[], set[str]]) -> Handler:

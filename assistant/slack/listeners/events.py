@@ -34,14 +34,21 @@ def register(app: App, services: Services) -> None:
                 store.delete_installation(enterprise_id=context.get("enterprise_id"), team_id=team_id, user_id=user_id)
             if tokens.get("bot"):
                 store.delete_bot(enterprise_id=context.get("enterprise_id"), team_id=team_id)
-        _audit(services, team_id, "tokens.revoked", bot=len(tokens.get("bot") or []), users=len(tokens.get("oauth") or []))
+        _audit(
+            services, team_id, "tokens.revoked", bot=len(tokens.get("bot") or []), users=len(tokens.get("oauth") or [])
+        )
 
 
 def _audit(services: Services, team_id: str, action: str, **detail: Any) -> None:
     with Session(services.engine) as session:
         workspace = ensure_workspace(session, slack_team_id=team_id, timezone=services.settings.default_timezone)
         audit.record(
-            session, actor="slack", action=action, record_type="workspace", record_id=workspace.id or 0,
-            workspace_id=workspace.id, **detail,
+            session,
+            actor="slack",
+            action=action,
+            record_type="workspace",
+            record_id=workspace.id or 0,
+            workspace_id=workspace.id,
+            **detail,
         )
         session.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -9,7 +10,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from assistant.services.dashboard import dashboard
+from assistant.services.dashboard import QUICK_ADD_CONTACT, QUICK_REQUEST_MAPPING, QUICK_SCHEDULE_CHAT, dashboard
 from assistant.services.workspaces import ensure_workspace
 from assistant.slack.blocks import ids
 from assistant.slack.blocks.home import home_view
@@ -24,6 +25,37 @@ def register(app: App, services: Services) -> None:
         if event.get("tab", "home") != "home":
             return
         publish_home(services, client, team_id=context.get("team_id") or "", user_id=event["user"])
+
+    @app.action(QUICK_REQUEST_MAPPING)
+    def on_request_mapping(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        from assistant.slack.blocks.mapping import request_modal
+
+        client.views_open(trigger_id=body["trigger_id"], view=request_modal())
+
+    @app.action(QUICK_ADD_CONTACT)
+    def on_add_contact(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        from assistant.slack.blocks.contacts import contact_modal
+
+        meta = json.dumps({"channel": None, "source": "manual"})
+        client.views_open(trigger_id=body["trigger_id"], view=contact_modal(metadata=meta))
+
+    @app.action(QUICK_SCHEDULE_CHAT)
+    def on_schedule_chat(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
+        ack()
+        from assistant.services.chats import host_choices
+        from assistant.slack.blocks.chats import chat_modal
+
+        with Session(services.engine) as session:
+            workspace = ensure_workspace(session, slack_team_id=context.get("team_id") or "")
+            session.commit()
+            hosts = [
+                (str(c.id), f"{c.platform} @{c.handle or c.account_id}")
+                for c in host_choices(session, workspace.id or 0)
+            ]
+            view = chat_modal(hosts=hosts, timezone=workspace.timezone, channel_id=workspace.comms_channel_id or "")
+        client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.action(ids.HOME_REFRESH)
     def on_refresh(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:

@@ -1,0 +1,141 @@
+"""Assemble a digest document (schema version 1) from a chat's posts and its context."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from assistant.analysis.digest import compare, impact, links, network, tops, volume, words
+from assistant.analysis.digest.answers import Assignment, assign
+from integrations.normalized import NormalizedPost
+
+SCHEMA_VERSION = 1
+SCHEMA_ID = "https://outreach-assistant.example/schemas/digest-1.json"
+TOP = 20  # entries kept per top list in the document (Slack shows fewer, the archive all of these)
+
+
+@dataclass(slots=True)
+class HostBaseline:
+    """What the store knows about the host around the chat day (see analysis.digest.impact)."""
+
+    day: date
+    mentions_on_day: int | None = None
+    daily_mentions: Sequence[int] | None = None
+    followers_by_day: Mapping[date, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ChatContext:
+    """Everything a digest needs besides the posts."""
+
+    hashtag: str
+    start: datetime
+    end: datetime
+    timezone: str = "UTC"
+    questions: Sequence[tuple[int, datetime, str]] = ()
+    host_handle: str | None = None
+    earlier_participants: set[str] | None = None
+    previous: Sequence[Mapping[str, float]] = ()
+    host_baseline: HostBaseline | None = None
+
+
+@dataclass(slots=True)
+class DigestResult:
+    """The document (JSON-ready figures) and what rendering the archive needs."""
+
+    figures: dict[str, Any]
+    posts: list[NormalizedPost]
+    assignment: Assignment
+    handles: dict[str, str]
+
+
+def has_hashtag(post: NormalizedPost, hashtag: str) -> bool:
+    own = hashtag.lstrip("#").casefold()
+    return any(t.lstrip("#").casefold() == own for t in post.hashtags)
+
+
+def post_ref(post: NormalizedPost, question: int | None = None) -> dict[str, Any]:
+    """A post as the document lists it."""
+    return {
+        "platform": post.platform,
+        "id": post.id,
+        "author_id": post.author_id,
+        "author_handle": post.author_handle,
+        "created_at": post.created_at.astimezone(UTC).isoformat(),
+        "kind": post.kind,
+        "text": post.text,
+        "url": post.url,
+        "engagement": tops.engagement(post),
+        "question": question,
+    }
+
+
+def build_digest(posts: Iterable[NormalizedPost], context: ChatContext, *, now: datetime | None = None) -> DigestResult:
+    """Every figure of the digest (see docs in digest-1.schema.json) from the chat's posts."""
+    unique = {(p.platform, p.id): p for p in posts}
+    chat = sorted(unique.values(), key=lambda p: (p.created_at, p.platform, p.id))
+    handles = tops.handles_by_id(chat)
+    host = (context.host_handle or "").lstrip("@").lower() or None
+    host_ids = {p.author_id for p in chat if host and p.author_handle.lower() == host} or None
+    assignment = assign(chat, scheduled=context.questions, host_ids=host_ids)
+    question_of = {p.id: q.number for q in assignment.questions for p in q.answers}
+    via_conversation = sum(1 for p in chat if p.kind != "repost" and not has_hashtag(p, context.hashtag))
+
+    figures: dict[str, Any] = {
+        "$schema": SCHEMA_ID,
+        "schema_version": SCHEMA_VERSION,
+        "hashtag": context.hashtag.lstrip("#"),
+        "window": {
+            "start": context.start.astimezone(UTC).isoformat(),
+            "end": context.end.astimezone(UTC).isoformat(),
+            "timezone": context.timezone,
+        },
+        "generated_at": (now or datetime.now(UTC)).astimezone(UTC).isoformat(),
+        "volume": volume.volume(
+            chat,
+            start=context.start,
+            end=context.end,
+            via_conversation=via_conversation,
+            earlier_participants=context.earlier_participants,
+        ),
+        "questions": [
+            {
+                "number": q.number,
+                "text": q.text,
+                "at": q.at.astimezone(UTC).isoformat() if q.at else None,
+                "post_id": q.post.id if q.post else None,
+                "answers": len(q.answers),
+                "answerers": q.answerers,
+                "thread_replies": q.thread_replies,
+                "top_answers": [post_ref(p, q.number) for p in tops.most_engaged(q.answers, 3)],
+            }
+            for q in assignment.questions
+        ],
+        "open_conversation": len(assignment.open_conversation),
+        "top": {
+            "contributors": tops.contributors(chat, handles, TOP),
+            "mentioned": tops.most_mentioned(chat, TOP),
+            "replied_to": tops.most_replied_to(chat, handles, TOP),
+            "engaged_posts": [post_ref(p, question_of.get(p.id)) for p in tops.most_engaged(chat, TOP)],
+            **links.links(chat, TOP),
+            "co_hashtags": tops.co_hashtags(chat, context.hashtag, TOP),
+            **words.words(chat, TOP),
+            "central": network.central(chat, TOP),
+        },
+        "host": None,
+    }
+    if host:
+        mentions_in_chat = sum(1 for p in chat if p.kind != "repost" and host in {m.lower() for m in p.mentions})
+        baseline = context.host_baseline
+        figures["host"] = impact.host_impact(
+            handle=host,
+            day=baseline.day if baseline else context.start.astimezone(UTC).date(),
+            mentions_in_chat=mentions_in_chat,
+            mentions_on_day=baseline.mentions_on_day if baseline else None,
+            daily_mentions=baseline.daily_mentions if baseline else None,
+            followers_by_day=baseline.followers_by_day if baseline else {},
+        )
+    figures["comparison"] = compare.compare(compare.headline(figures), context.previous)
+    return DigestResult(figures=figures, posts=chat, assignment=assignment, handles=handles)

@@ -1,0 +1,50 @@
+"""Shared links: expanded URLs grouped by URL and by domain, each counted once per post."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from assistant.analysis.digest.tops import ranked
+from integrations.normalized import NormalizedPost
+
+_SELF_DOMAINS = {"twitter.com", "x.com", "mobile.twitter.com"}
+
+
+def domain(url: str) -> str:
+    """The host of a URL, lower-case, without a leading 'www.'."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def normalize_url(url: str) -> str:
+    """One spelling per link: lower-case scheme and host, no fragment, no trailing slash."""
+    parts = urlsplit(url.strip())
+    path = parts.path.rstrip("/")
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}{query}"
+
+
+def is_shared_link(url: str) -> bool:
+    """Links to other posts on X (quotes, photos) are not 'shared links'; short t.co links are unexpanded."""
+    host = domain(url)
+    return bool(host) and host not in _SELF_DOMAINS and host != "t.co"
+
+
+def links(posts: Sequence[NormalizedPost], limit: int) -> dict[str, list[dict[str, Any]]]:
+    """Top URLs and top domains among the chat's posts (reposts excluded)."""
+    all_urls: list[str] = []
+    all_domains: list[str] = []
+    for post in posts:
+        if post.kind == "repost" or not post.urls:
+            continue
+        urls = {normalize_url(u) for u in post.urls if is_shared_link(u)}
+        all_urls.extend(urls)
+        all_domains.extend({domain(u) for u in urls})
+    by_url, by_domain = Counter(all_urls), Counter(all_domains)
+    return {
+        "urls": [{"url": u, "posts": c} for u, c in ranked(by_url, limit)],
+        "domains": [{"domain": d, "posts": c} for d, c in ranked(by_domain, limit)],
+    }

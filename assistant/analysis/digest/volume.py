@@ -1,0 +1,65 @@
+"""Volume: posts by kind, participants (new and returning), the timeline, posts per minute and the peak minute."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from integrations.normalized import NormalizedPost
+
+MAX_BUCKETS = 1440
+BUCKETS = (60, 300, 900, 3600, 86400, 7 * 86400)  # a minute, 5 and 15 minutes, an hour, a day, a week
+
+
+def timeline(posts: Sequence[NormalizedPost], *, start: datetime, end: datetime) -> dict[str, Any]:
+    """Posts per bucket over the window (clipped to the posts' span); the bucket is the smallest of
+    BUCKETS that keeps the timeline within MAX_BUCKETS points."""
+    if posts:
+        first = min(p.created_at for p in posts)
+        last = max(p.created_at for p in posts)
+        start, end = max(start, first.replace(second=0, microsecond=0)), min(end, last + timedelta(minutes=1))
+    seconds = max(60.0, (end - start).total_seconds())
+    size = next((b for b in BUCKETS if seconds / b <= MAX_BUCKETS), BUCKETS[-1])
+    buckets = max(1, min(MAX_BUCKETS, int(-(-seconds // size))))
+    counts = [0] * buckets
+    for post in posts:
+        index = int((post.created_at - start).total_seconds() // size)
+        if 0 <= index < buckets:
+            counts[index] += 1
+    return {"start": start.astimezone(UTC).isoformat(), "bucket_seconds": size, "counts": counts}
+
+
+def volume(
+    posts: Sequence[NormalizedPost],
+    *,
+    start: datetime,
+    end: datetime,
+    via_conversation: int,
+    earlier_participants: set[str] | None = None,
+) -> dict[str, Any]:
+    """The volume figures; `earlier_participants` are authors seen in earlier occurrences of the chat."""
+    kinds = Counter(p.kind for p in posts)
+    authors = {p.author_id for p in posts}
+    returning = len(authors & (earlier_participants or set()))
+    minutes = Counter(p.created_at.replace(second=0, microsecond=0) for p in posts)
+    peak: dict[str, Any] | None = None
+    if minutes:
+        at, count = min(minutes.items(), key=lambda item: (-item[1], item[0]))
+        peak = {"at": at.astimezone(UTC).isoformat(), "posts": count}
+    window_minutes = max(1.0, (end - start).total_seconds() / 60)
+    return {
+        "posts": len(posts),
+        "originals": kinds.get("original", 0),
+        "replies": kinds.get("reply", 0),
+        "quotes": kinds.get("quote", 0),
+        "reposts": kinds.get("repost", 0),
+        "participants": len(authors),
+        "new_participants": len(authors) - returning,
+        "returning_participants": returning,
+        "via_conversation": via_conversation,
+        "posts_per_minute": round(len(posts) / window_minutes, 2),
+        "peak_minute": peak,
+        "timeline": timeline(posts, start=start, end=end),
+    }

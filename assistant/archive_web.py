@@ -1,0 +1,79 @@
+"""The digest archive over HTTP: /archive/<token> (HTML), /archive/<token>.csv and .json, at unguessable links."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from assistant.render.digest_chart import timeline_png
+from assistant.render.digest_files import to_csv, to_json
+from assistant.render.digest_html import archive_bytes
+from assistant.services import digest_make
+from assistant.services.digests import digest_by_token
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
+
+    from assistant.web import WSGIApp
+
+PREFIX = "/archive/"
+_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+_TYPES = {"html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8", "json": "application/json"}
+
+
+def archive_app(engine: Engine) -> WSGIApp:
+    """A WSGI app answering GET /archive/<token>[.csv|.json]; unknown tokens get 404 (never a hint)."""
+
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        name = str(environ.get("PATH_INFO", ""))[len(PREFIX) :]
+        token, _, fmt = name.partition(".")
+        fmt = fmt or "html"
+        if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD"):
+            return _answer(start_response, "405 Method Not Allowed", "text/plain", b"method not allowed")
+        if fmt not in _TYPES:
+            return _answer(start_response, "404 Not Found", "text/plain", b"not found")
+        with Session(engine) as session:
+            digest = digest_by_token(session, token)
+            if digest is None:
+                return _answer(start_response, "404 Not Found", "text/plain", b"not found")
+            if fmt == "json":
+                body = to_json(digest.figures)
+            else:
+                result = digest_make.remake(session, digest)
+                if fmt == "csv":
+                    question_of = {p.id: q.number for q in result.assignment.questions for p in q.answers}
+                    body = to_csv(
+                        result.posts, hashtag=digest.hashtag, timezone=digest.timezone, question_of=question_of
+                    ).encode()
+                else:
+                    png = timeline_png(digest.figures) if digest.posts else None
+                    body = archive_bytes(result, chart_png=png)
+        return _answer(start_response, "200 OK", _TYPES[fmt], body, download=f"{digest.hashtag}-digest.{fmt}")
+
+    return application
+
+
+def _answer(
+    start_response: StartResponse, status: str, content_type: str, body: bytes, *, download: str | None = None
+) -> Iterable[bytes]:
+    headers = [
+        ("Content-Type", content_type),
+        ("Content-Length", str(len(body))),
+        ("Cache-Control", "private, no-store"),
+        ("X-Robots-Tag", "noindex, nofollow"),
+        ("Referrer-Policy", "no-referrer"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Content-Security-Policy", _CSP),
+    ]
+    if download and not content_type.startswith("text/html"):
+        headers.append(("Content-Disposition", f'attachment; filename="{download}"'))
+    start_response(status, headers)
+    return [body]
+
+
+def archive_routes(engine: Engine) -> dict[str, WSGIApp]:
+    """The routes to pass to create_wsgi_app(extra_routes=...)."""
+    return {PREFIX: archive_app(engine)}

@@ -1,0 +1,17 @@
+"""`outreach` command line: each module below registers its commands on the shared Typer app."""
+
+from __future__ import annotations
+
+from assistant.cli import (
+    chats,  # noqa: F401  (chat list, chat ics)
+    contacts,  # noqa: F401  (contacts export/import, yammer login)
+    data,  # noqa: F401  (import, fetch, export, sample-chat)
+    digests,  # noqa: F401  (digest FILE | --hashtag --from --to)
+    mapping,  # noqa: F401  (map run, report, communities, estimate)
+    runtime,  # noqa: F401  (serve, worker, migrate, demo)
+)
+from assistant.cli.app import app
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,264 @@
+"""The digest worker source: collect a due chat's posts, make its digest, post it and its files, each step once.
+
+Each DigestJob goes through four outbox steps, one per pass, keyed `digest:{job}:{step}`:
+collect (sources → store) → make (figures → `digest` row) → post (the Block Kit message) → files
+(the chart, and the HTML archive when the app has no public link). A rate limit during collection
+leaves the step waiting until the reset (the outbox retries it) and tells the channel, once, that
+the digest is late.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from assistant.db import session_scope
+from assistant.jobs.deps import JobDeps, LazyDeps
+from assistant.models import OutboxItem, OutboxState
+from assistant.models.base import utcnow
+from assistant.models.digests import Digest, DigestJob, DigestJobState
+from assistant.models.workspaces import Workspace
+from assistant.render.digest_chart import timeline_png
+from assistant.render.digest_html import archive_bytes
+from assistant.services import digest_collect, digest_make
+from assistant.services import digests as service
+from assistant.slack.blocks import digests as blocks
+from assistant.worker import DueJob, perform_once
+from integrations.bluesky.client import BlueskyClient
+from integrations.errors import RateLimited
+from integrations.mastodon.client import MastodonClient
+from integrations.x.client import XClient
+
+log = logging.getLogger(__name__)
+
+STEPS = ("collect", "make", "post", "files")
+
+
+def step_key(job_id: int, step: str) -> str:
+    return f"digest:{job_id}:{step}"
+
+
+def archive_links(settings: Any, token: str) -> dict[str, str | None]:
+    """Web links of a digest (HTTP mode with a public URL), else none: the archive is then uploaded."""
+    if settings.socket_mode or not settings.public_url:
+        return {"archive_url": None, "csv_url": None, "json_url": None}
+    base = f"{settings.public_url.rstrip('/')}/archive/{token}"
+    return {"archive_url": base, "csv_url": f"{base}.csv", "json_url": f"{base}.json"}
+
+
+class DigestJobs:
+    """The due-work source of digests (register an instance in assistant.jobs.SOURCES)."""
+
+    def __init__(self, deps: JobDeps | LazyDeps | None = None) -> None:
+        self._deps = deps if isinstance(deps, LazyDeps) else LazyDeps(deps)
+
+    def __call__(self, engine: Engine, now: datetime) -> list[DueJob]:
+        with session_scope(engine) as session:
+            due = [(job.id or 0) for job in service.due_jobs(session, now)]
+        found: list[DueJob] = []
+        for job_id in due:
+            step = self._next_step(engine, job_id)
+            if step is None:
+                continue
+            found.append(
+                DueJob(
+                    step_key(job_id, step),
+                    self._action(engine, job_id, step, now),
+                    self._reconcile(engine, job_id, step),
+                )
+            )
+        return found
+
+    def _next_step(self, engine: Engine, job_id: int) -> str | None:
+        with Session(engine) as session:
+            states = {
+                row.key: row.state
+                for row in session.exec(select(OutboxItem).where(OutboxItem.key.startswith(f"digest:{job_id}:")))
+            }
+        for step in STEPS:
+            state = states.get(step_key(job_id, step))
+            if state == OutboxState.dead:
+                self._finish(engine, job_id, DigestJobState.failed, error=f"step {step} gave up")
+                return None
+            if state != OutboxState.done:
+                return step
+        self._finish(engine, job_id, DigestJobState.done)
+        return None
+
+    def _finish(self, engine: Engine, job_id: int, state: DigestJobState, *, error: str | None = None) -> None:
+        with session_scope(engine) as session:
+            job = session.get(DigestJob, job_id)
+            if job is not None and job.state != state:
+                job.state, job.last_error, job.updated_at = state, error, utcnow()
+                session.add(job)
+
+    def _reconcile(self, engine: Engine, job_id: int, step: str) -> Callable[[], dict[str, Any] | None] | None:
+        if step == "collect":
+            return lambda: None  # collecting again is safe (upserts)
+        if step == "make":
+
+            def made() -> dict[str, Any] | None:
+                with Session(engine) as session:
+                    digest = session.exec(select(Digest).where(Digest.job_id == job_id)).first()
+                    return {"digest_id": digest.id} if digest else None
+
+            return made
+        return None  # a message or upload may have gone out: a person decides
+
+    def _action(self, engine: Engine, job_id: int, step: str, now: datetime) -> Callable[[], dict[str, Any]]:
+        def action() -> dict[str, Any]:
+            deps = self._deps.get()
+            if step == "collect":
+                return self._collect(engine, deps, job_id, now)
+            if step == "make":
+                return self._make(engine, deps, job_id, now)
+            if step == "post":
+                return self._post(engine, deps, job_id)
+            return self._files(engine, deps, job_id)
+
+        return action
+
+    # -- steps ------------------------------------------------------------------------------------------------
+
+    def _collect(self, engine: Engine, deps: JobDeps, job_id: int, now: datetime) -> dict[str, Any]:
+        with session_scope(engine) as session:
+            job = session.get(DigestJob, job_id)
+            assert job is not None
+            job.state, job.attempts, job.updated_at = DigestJobState.collecting, job.attempts + 1, utcnow()
+            session.add(job)
+            snapshot = job.model_copy()
+        self._progress(deps, snapshot, "collecting the posts…")
+        settings = deps.settings
+        with deps.http() as http:
+            x = XClient(http, settings) if settings.x_bearer_token and "x" in snapshot.platforms else None
+            mastodon = MastodonClient.from_settings(settings, http) if "mastodon" in snapshot.platforms else None
+            bluesky = (
+                BlueskyClient.from_settings(settings, http)
+                if "bluesky" in snapshot.platforms and settings.bluesky_handle and settings.bluesky_app_password
+                else None
+            )
+            try:
+                collected = digest_collect.collect(
+                    engine,
+                    hashtag=snapshot.hashtag,
+                    start=snapshot.start,
+                    end=snapshot.end,
+                    platforms=snapshot.platforms,
+                    x=x,
+                    mastodon=mastodon,
+                    bluesky=bluesky,
+                    now=now,
+                )
+            except RateLimited as exc:
+                self._tell_late(engine, deps, snapshot, exc.reset_at)
+                raise
+        return {
+            "posts": collected.total,
+            "by_source": collected.by_source,
+            "via_conversation": collected.via_conversation,
+        }
+
+    def _tell_late(self, engine: Engine, deps: JobDeps, job: DigestJob, reset_at: datetime) -> None:
+        zone = self._zone(engine, job.workspace_id)
+
+        def notify() -> dict[str, Any]:
+            text = blocks.late_notice(job.hashtag, reset_at + timedelta(seconds=1), zone)
+            response = deps.slack().chat_postMessage(channel=job.channel_id, text=text)
+            return {"ts": response.get("ts")}
+
+        outcome = perform_once(engine, step_key(job.id or 0, "late"), notify)
+        if outcome.done:
+            with session_scope(engine) as session:
+                row = session.get(DigestJob, job.id)
+                if row is not None:
+                    row.late_notified = True
+                    session.add(row)
+
+    def _make(self, engine: Engine, deps: JobDeps, job_id: int, now: datetime) -> dict[str, Any]:
+        with session_scope(engine) as session:
+            job = session.get(DigestJob, job_id)
+            assert job is not None
+            zone = self._zone(engine, job.workspace_id)
+            made = digest_make.make_digest(
+                session,
+                hashtag=job.hashtag,
+                start=job.start,
+                end=job.end,
+                timezone=zone,
+                questions=service.job_questions(job),
+                host_handle=job.host_handle,
+                workspace_id=job.workspace_id,
+                job=job,
+                now=now,
+            )
+            assert made.digest is not None
+            job.digest_id = made.digest.id
+            session.add(job)
+            self._progress(deps, job, "writing the digest…")
+            return {"digest_id": made.digest.id, "posts": made.digest.posts}
+
+    def _post(self, engine: Engine, deps: JobDeps, job_id: int) -> dict[str, Any]:
+        with Session(engine) as session:
+            job = session.get(DigestJob, job_id)
+            digest = session.get(Digest, job.digest_id) if job and job.digest_id else None
+            assert job is not None and digest is not None
+            links = archive_links(deps.settings, digest.token)
+            message = blocks.digest_message(digest.figures, digest_id=digest.id, **links)
+            text = f"Digest of #{digest.hashtag}: {digest.posts} posts from {digest.participants} people"
+            client = deps.slack()
+            if job.progress_ts:
+                response = client.chat_update(channel=job.channel_id, ts=job.progress_ts, text=text, blocks=message)
+            else:
+                response = client.chat_postMessage(channel=job.channel_id, text=text, blocks=message)
+            return {"ts": response.get("ts"), "channel": response.get("channel")}
+
+    def _files(self, engine: Engine, deps: JobDeps, job_id: int) -> dict[str, Any]:
+        with Session(engine) as session:
+            job = session.get(DigestJob, job_id)
+            digest = session.get(Digest, job.digest_id) if job and job.digest_id else None
+            assert job is not None and digest is not None
+            posted = session.exec(select(OutboxItem).where(OutboxItem.key == step_key(job_id, "post"))).one()
+            thread_ts = (posted.result or {}).get("ts")
+            uploads: list[dict[str, Any]] = []
+            png = timeline_png(digest.figures) if digest.posts else None
+            if png:
+                uploads.append({"content": png, "filename": f"{digest.hashtag}-timeline.png", "title": "Timeline"})
+            if archive_links(deps.settings, digest.token)["archive_url"] is None:
+                html = archive_bytes(digest_make.remake(session, digest), chart_png=png)
+                uploads.append(
+                    {
+                        "content": html,
+                        "filename": f"{digest.hashtag}-archive.html",
+                        "title": f"#{digest.hashtag} archive",
+                    }
+                )
+        if not uploads:
+            return {"files": 0}
+        deps.slack().files_upload_v2(file_uploads=uploads, channel=job.channel_id, thread_ts=thread_ts)
+        return {"files": len(uploads)}
+
+    # -- helpers ----------------------------------------------------------------------------------------------
+
+    def _progress(self, deps: JobDeps, job: DigestJob, step: str) -> None:
+        if not job.progress_ts:
+            return
+        try:
+            deps.slack().chat_update(
+                channel=job.channel_id,
+                ts=job.progress_ts,
+                text=f"Digest: {step}",
+                blocks=blocks.progress(job.hashtag, step),
+            )
+        except Exception:  # progress is best effort; the digest itself is what matters
+            log.warning("could not update the progress message of digest job %s", job.id)
+
+    @staticmethod
+    def _zone(engine: Engine, workspace_id: int) -> str:
+        with Session(engine) as session:
+            workspace = session.get(Workspace, workspace_id)
+            return workspace.timezone if workspace else "UTC"

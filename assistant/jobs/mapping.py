@@ -1,0 +1,193 @@
+"""Mapping work for the worker: crawl slices (rescheduled at a rate-limit reset), analysis, and delivery to Slack."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from assistant.db import session_scope
+from assistant.jobs.deps import LazyDeps
+from assistant.models.mapping import CrawlState, MappingRequest, MappingStatus
+from assistant.services import mapping_crawl as crawl
+from assistant.services import mapping_report as report
+from assistant.slack.blocks import mapping as blocks
+from assistant.worker import DueJob
+from integrations.x.client import XClient
+
+log = logging.getLogger(__name__)
+CALLS_PER_SLICE = 50  # a slice ends after this many calls so other work gets a turn
+
+XFactory = Callable[[], XClient]
+
+
+class MappingJobs:
+    """The worker's due-work source for mappings; `x_client` and `deps` are injectable for tests."""
+
+    __name__ = "mapping_jobs"
+
+    def __init__(self, deps: LazyDeps | None = None, *, x_client: XFactory | None = None) -> None:
+        self.deps = deps or LazyDeps()
+        self._x_client = x_client
+
+    def x_client(self) -> XClient:
+        if self._x_client is not None:
+            return self._x_client()
+        deps = self.deps.get()
+        return XClient(deps.http(), deps.settings)
+
+    def slack(self) -> WebClient:
+        return self.deps.get().slack()
+
+    def __call__(self, engine: Engine, now: datetime) -> Iterable[DueJob]:
+        with Session(engine) as session:
+            due = list(
+                session.exec(
+                    select(MappingRequest).where(
+                        col(MappingRequest.crawl_state).in_([CrawlState.running.value, CrawlState.analysing.value]),
+                        col(MappingRequest.next_run_at) <= now,
+                    )
+                )
+            )
+            deliveries = list(
+                session.exec(
+                    select(MappingRequest).where(
+                        MappingRequest.status == MappingStatus.delivered.value,
+                        MappingRequest.delivery_sent == False,  # noqa: E712 - SQL comparison
+                        MappingRequest.crawl_state == CrawlState.done.value,
+                    )
+                )
+            )
+        for request in due:
+            rid = request.id or 0
+            if request.crawl_state == CrawlState.running.value:
+                yield DueJob(f"mapping:{rid}:crawl:{request.run_number}", partial(self.crawl, engine, rid))
+            else:
+                yield DueJob(f"mapping:{rid}:analyse:{request.run_number}", partial(self.analyse, engine, rid))
+        for request in deliveries:
+            rid = request.id or 0
+            yield DueJob(f"mapping:{rid}:deliver", partial(self.deliver, engine, rid))
+
+    # Crawl --------------------------------------------------------------------------------------
+
+    def crawl(self, engine: Engine, request_id: int) -> dict[str, Any]:
+        with Session(engine) as session:
+            request = session.get(MappingRequest, request_id)
+            assert request is not None
+            source = request.source
+        if source.startswith("archive:"):
+            kept = crawl.import_archive(engine, request_id, Path(source.removeprefix("archive:")))
+            self.progress(engine, request_id, 1, 1, f"{kept} posts from the archive")
+            return {"archive_posts": kept}
+        if self._x_client is None and self.deps.get().settings.x_bearer_token is None:
+            result = crawl._fail(
+                engine,
+                request_id,
+                "No X token: set X_BEARER_TOKEN, or map from an archive with `outreach map run ID --archive FILE`.",
+            )
+            self.progress(engine, request_id, 0, 0, result.message)
+            return {"status": result.status}
+        steps: list[tuple[int, int]] = []
+        result = crawl.run_crawl(
+            engine,
+            request_id,
+            self.x_client(),
+            progress=lambda done, planned, _calls, _money: steps.append((done, planned)),
+            max_calls=CALLS_PER_SLICE,
+        )
+        if result.status == "paused":
+            with session_scope(engine) as session:
+                stored = session.get(MappingRequest, request_id)
+                assert stored is not None
+                stored.run_number += 1
+        done, planned = steps[-1] if steps else (0, 0)
+        note = {
+            "waiting": f"Waiting for the X rate limit until {result.until:%H:%M} UTC." if result.until else "",
+            "stopped": result.message,
+            "failed": result.message,
+            "done": "Crawl finished; analysing.",
+        }.get(result.status, "")
+        self.progress(engine, request_id, done, planned, note)
+        return {"status": result.status}
+
+    def progress(self, engine: Engine, request_id: int, done: int, planned: int, note: str) -> None:
+        """Post the progress message in the card's thread once, then update it in place."""
+        with Session(engine) as session:
+            request = session.get(MappingRequest, request_id)
+            assert request is not None
+        if not request.card_channel or not request.card_ts:
+            return
+        client = self.slack()
+        shown = blocks.progress(request, done, planned, note)
+        try:
+            if request.progress_ts:
+                client.chat_update(
+                    channel=request.card_channel, ts=request.progress_ts, text="Mapping progress", blocks=shown
+                )
+                return
+            posted = client.chat_postMessage(
+                channel=request.card_channel, thread_ts=request.card_ts, text="Mapping progress", blocks=shown
+            )
+        except SlackApiError as exc:
+            log.warning("mapping %s: progress message failed: %s", request_id, exc.response.get("error"))
+            return
+        with session_scope(engine) as session:
+            stored = session.get(MappingRequest, request_id)
+            assert stored is not None
+            stored.progress_ts = posted["ts"]
+
+    # Analysis and delivery ----------------------------------------------------------------------
+
+    def analyse(self, engine: Engine, request_id: int) -> dict[str, Any]:
+        made = report.make_report(engine, request_id)
+        with Session(engine) as session:
+            request = session.get(MappingRequest, request_id)
+            assert request is not None
+        self.progress(engine, request_id, 1, 1, "The map is made: review it and press Deliver on the card.")
+        if request.card_channel and request.card_ts:
+            self.slack().chat_update(
+                channel=request.card_channel,
+                ts=request.card_ts,
+                text=f"Mapping request #{request_id}",
+                blocks=blocks.card(request),
+            )
+        return {"accounts": made.analysis.overall["accounts"], "slots": len(made.slots)}
+
+    def deliver(self, engine: Engine, request_id: int) -> dict[str, Any]:
+        with Session(engine) as session:
+            request = session.get(MappingRequest, request_id)
+            stored = report.stored_report(session, request_id)
+            png = report.artefact(session, request_id, "png")
+            html = report.artefact(session, request_id, "html")
+            csv = report.artefact(session, request_id, "csv")
+        assert request is not None and stored is not None
+        client = self.slack()
+        summary = blocks.delivery(request, stored.analysis, stored.slots)
+        text = f"Digital map: {request.title}"
+        client.chat_postMessage(channel=request.requester_id, text=text, blocks=summary)
+        if request.card_channel and request.card_ts:
+            client.chat_postMessage(channel=request.card_channel, thread_ts=request.card_ts, text=text, blocks=summary)
+            uploads = [
+                {"file": content, "filename": f"mapping-{request_id}.{kind}", "title": f"{request.title} ({kind})"}
+                for kind, content in (("png", png), ("html", html), ("csv", csv))
+                if content
+            ]
+            client.files_upload_v2(
+                file_uploads=uploads,
+                channel=request.card_channel,
+                thread_ts=request.card_ts,
+                initial_comment="The map and its files",
+            )
+        with session_scope(engine) as session:
+            row = session.get(MappingRequest, request_id)
+            assert row is not None
+            row.delivery_sent = True
+        return {"delivered": True}

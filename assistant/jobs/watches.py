@@ -1,0 +1,305 @@
+"""Worker source for watches: poll each due watch, post one message per batch, pause and resume on budgets."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from assistant.jobs.deps import JobDeps, LazyDeps
+from assistant.models.accounts import AccountStatus, ConnectedAccount
+from assistant.models.watches import Watch, WatchSeen
+from assistant.services import store
+from assistant.services.watches import candidate_keys, due_watches, fold_batch, next_run, seen_keys
+from assistant.slack.blocks.watches import batch_blocks, describe
+from assistant.worker import DueJob, perform_once
+from integrations.errors import RateLimited
+from integrations.normalized import Batch, NormalizedPost
+from integrations.x.client import XClient
+
+log = logging.getLogger(__name__)
+
+
+class WatchSources:
+    """`polls` yields due watches; `pending` re-posts a fetched batch whose message did not go out."""
+
+    def __init__(self, deps: JobDeps | None = None) -> None:
+        self._deps = LazyDeps(deps)
+
+    def polls(self, engine: Engine, now: datetime) -> Iterable[DueJob]:
+        with Session(engine) as session:
+            watches = due_watches(session, now)
+        for watch in watches:
+            yield DueJob(
+                key=f"watch:{watch.id}:poll:{watch.next_run_at.isoformat()}",
+                action=self._poller(engine, watch.id or 0, now),
+            )
+
+    def pending(self, engine: Engine, now: datetime) -> Iterable[DueJob]:
+        with Session(engine) as session:
+            rows = session.exec(select(Watch).where(col(Watch.pending_batch).is_not(None))).all()
+        for watch in rows:
+            if watch.pending_batch is None or watch.pending_batch == "null":
+                continue
+            yield DueJob(
+                key=f"watch:{watch.id}:batch:{watch.batches}",
+                action=self._poster(engine, watch.id or 0),
+            )
+
+    def _poller(self, engine: Engine, watch_id: int, now: datetime) -> Callable[[], dict[str, Any]]:
+        return lambda: self.poll(engine, watch_id, now)
+
+    def _poster(self, engine: Engine, watch_id: int) -> Callable[[], dict[str, Any]]:
+        return lambda: self._post_pending(engine, watch_id)
+
+    # -- the poll ---------------------------------------------------------------------------------------------
+
+    def poll(self, engine: Engine, watch_id: int, now: datetime) -> dict[str, Any]:
+        deps = self._deps.get()
+        with Session(engine) as session:
+            watch = session.get(Watch, watch_id)
+            if watch is None or not watch.active:
+                return {"skipped": "stopped"}
+            if watch.paused_reason:
+                if watch.paused_until and watch.paused_until > now:
+                    return {"paused": watch.paused_reason}
+                self._notice(
+                    engine,
+                    watch,
+                    f"resumed:{watch.paused_until.isoformat() if watch.paused_until else ''}",
+                    f"Watch {watch.id} ({describe(watch.kind, watch.term)}) has resumed.",
+                )
+                watch.paused_reason, watch.paused_until = None, None
+            if watch.cost_day != now.date().isoformat():
+                watch.cost_day, watch.cost_spent = now.date().isoformat(), 0.0
+            price = deps.settings.x_price_post_read
+            if "x" in watch.networks and watch.cost_budget - watch.cost_spent < price * 10:
+                return self._pause(engine, session, watch, "budget", _next_midnight(now), now)
+            posts: list[NormalizedPost] = []
+            batch_all = Batch()
+            with deps.http() as http:
+                for network in watch.networks:
+                    try:
+                        batch = self._fetch(session, deps, http, watch, network, now)
+                    except RateLimited as exc:
+                        return self._pause(engine, session, watch, "rate_limit", exc.reset_at, now)
+                    posts.extend(batch.posts)
+                    batch_all.posts.extend(batch.posts)
+                    batch_all.accounts.extend(batch.accounts)
+            posts = self._slot_filter(session, watch, posts)
+            already = seen_keys(session, watch.id or 0, candidate_keys(posts))
+            shown, remember = fold_batch(posts, already)
+            if batch_all.posts or batch_all.accounts:
+                store.upsert_batch(session, batch_all, captured_at=now)
+            for key in sorted(remember - already):
+                session.add(WatchSeen(watch_id=watch.id or 0, post_key=key[:300], seen_at=now))
+            watch.next_run_at = next_run(watch, now)
+            if shown:
+                watch.batches += 1
+                watch.pending_batch = {"posts": [post.as_dict() for post in shown]}
+            session.add(watch)
+            session.commit()
+            batch_no = watch.batches
+        if not shown:
+            return {"new": 0}
+        outcome = perform_once(
+            engine, f"watch:{watch_id}:batch:{batch_no}", lambda: self._post_pending(engine, watch_id)
+        )
+        return {"new": len(shown), "batch": batch_no, "posted": outcome.status}
+
+    def _fetch(
+        self, session: Session, deps: JobDeps, http: httpx.Client, watch: Watch, network: str, now: datetime
+    ) -> Batch:
+        since: dict[str, Any] = dict(watch.since_ids or {})
+        if network == "x":
+            client = XClient(http, deps.settings, clock=lambda: now)
+            remaining = watch.cost_budget - watch.cost_spent
+            max_results = max(10, min(100, int(remaining / deps.settings.x_price_post_read)))
+            query = _x_query(session, watch)
+            if query is None:
+                return Batch()
+            page = next(
+                iter(client.search_recent(query, max_pages=1, max_results=max_results, since_id=since.get("x"))), None
+            )
+            watch.cost_spent += client.meter.cost
+            if page is None:
+                return Batch()
+            if page.meta.get("newest_id"):
+                since["x"] = str(page.meta["newest_id"])
+            watch.since_ids = since
+            return page.batch()
+        if network == "mastodon":
+            from integrations.mastodon.client import MastodonClient
+
+            mastodon = MastodonClient.from_settings(deps.settings, http)
+            timeline = next(
+                iter(mastodon.hashtag_timeline(watch.term, since_id=since.get("mastodon"), max_pages=1)), None
+            )
+            if timeline is None:
+                return Batch()
+            if timeline.statuses:
+                since["mastodon"] = str(timeline.statuses[0].get("id"))
+            watch.since_ids = since
+            return timeline.batch
+        from integrations.bluesky.client import BlueskyClient
+
+        bluesky = BlueskyClient.from_settings(deps.settings, http)
+        kwargs: dict[str, Any] = {"since": since.get("bluesky")}
+        if watch.kind == "hashtag":
+            query, kwargs["tags"] = f"#{watch.term}", [watch.term]
+        elif watch.kind == "account":
+            query, kwargs["author"] = "*", watch.term
+        else:
+            query = watch.term if watch.kind == "keyword" else " ".join(_team_handles(session, watch, "bluesky")) or ""
+        if not query:
+            return Batch()
+        result = next(iter(bluesky.search_posts(query, max_pages=1, **kwargs)), None)
+        if result is None:
+            return Batch()
+        if result.batch.posts:
+            since["bluesky"] = max(post.created_at for post in result.batch.posts).isoformat()
+        watch.since_ids = since
+        return result.batch
+
+    def _slot_filter(self, session: Session, watch: Watch, posts: list[NormalizedPost]) -> list[NormalizedPost]:
+        if not watch.only or watch.kind != "hashtag":
+            return posts
+        slots = chat_slots(session, watch)
+        if not slots:
+            return posts if watch.only == "outside" else []
+        from assistant.analysis.recurring import slot_overlaps
+
+        def inside(post: NormalizedPost) -> bool:
+            return any(slot_overlaps(slot, post.created_at, post.created_at + timedelta(seconds=1)) for slot in slots)
+
+        return [post for post in posts if inside(post) == (watch.only == "inside")]
+
+    # -- posting and notices ----------------------------------------------------------------------------------
+
+    def _post_pending(self, engine: Engine, watch_id: int) -> dict[str, Any]:
+        deps = self._deps.get()
+        with Session(engine) as session:
+            watch = session.get(Watch, watch_id)
+            if watch is None or not watch.pending_batch:
+                return {"skipped": "nothing pending"}
+            posts = list(watch.pending_batch.get("posts") or [])
+            blocks = batch_blocks(watch.id or 0, watch.kind, watch.term, posts)
+            response = deps.slack().chat_postMessage(
+                channel=watch.channel_id,
+                text=f"{len(posts)} new post(s) for {describe(watch.kind, watch.term)}",
+                blocks=blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            watch.pending_batch = None
+            session.add(watch)
+            session.commit()
+            return {"ts": response.get("ts"), "posts": len(posts)}
+
+    def _pause(
+        self, engine: Engine, session: Session, watch: Watch, reason: str, until: datetime, now: datetime
+    ) -> dict[str, Any]:
+        watch.paused_reason, watch.paused_until = reason, until
+        watch.next_run_at = max(until, now + timedelta(minutes=1))
+        session.add(watch)
+        session.commit()
+        why = "its daily cost budget is spent" if reason == "budget" else "the network's rate limit was reached"
+        self._notice(
+            engine,
+            watch,
+            f"paused:{reason}:{until.isoformat()}",
+            f"Watch {watch.id} ({describe(watch.kind, watch.term)}) is paused: {why}. "
+            f"It resumes at {until.astimezone(UTC):%H:%M} UTC.",
+        )
+        return {"paused": reason, "until": until.isoformat()}
+
+    def _notice(self, engine: Engine, watch: Watch, suffix: str, text: str) -> None:
+        deps = self._deps.get()
+        channel = watch.channel_id
+        perform_once(
+            engine,
+            f"watch:{watch.id}:{suffix}",
+            lambda: {"ts": deps.slack().chat_postMessage(channel=channel, text=text).get("ts")},
+        )
+
+
+def chat_slots(session: Session, watch: Watch) -> list[Any]:
+    """The hashtag's chat slots: scheduled weekly series, and recurring bursts found in stored posts."""
+    try:
+        from assistant.analysis.recurring import RecurringSlot, detect_recurring_chats
+    except ImportError:
+        return []
+    slots: list[Any] = []
+    try:
+        from assistant.models.chats import ChatSeries
+
+        for series in session.exec(select(ChatSeries).where(ChatSeries.workspace_id == watch.workspace_id)):
+            if series.hashtag.lower() != watch.term.lower() or series.status == "cancelled":
+                continue
+            end = (
+                datetime.combine(date(2000, 1, 3), series.start_time) + timedelta(minutes=series.duration_minutes)
+            ).time()
+            slots.append(
+                RecurringSlot(
+                    hashtag=series.hashtag.lower(),
+                    weekday=series.start_date.weekday(),
+                    start=series.start_time,
+                    end=end,
+                    tz=series.timezone,
+                    weeks_seen=0,
+                    weeks_observed=0,
+                    typical_posts=0,
+                    typical_participants=0,
+                )
+            )
+    except ImportError:
+        pass
+    from assistant.models.posts import Post, PostHashtag
+
+    rows = session.exec(
+        select(Post.created_at, Post.author_id, Post.text)
+        .join(
+            PostHashtag, (col(PostHashtag.platform) == col(Post.platform)) & (col(PostHashtag.post_id) == col(Post.id))
+        )
+        .where(PostHashtag.tag == watch.term.lower())
+    ).all()
+    if rows:
+        from assistant.models.workspaces import Workspace
+
+        workspace = session.get(Workspace, watch.workspace_id)
+        tz = workspace.timezone if workspace else "UTC"
+        slots.extend(
+            detect_recurring_chats(((watch.term.lower(), at, author, text) for at, author, text in rows), tz=tz)
+        )
+    return slots
+
+
+def _team_handles(session: Session, watch: Watch, platform: str) -> list[str]:
+    accounts = session.exec(
+        select(ConnectedAccount).where(
+            ConnectedAccount.workspace_id == watch.workspace_id,
+            ConnectedAccount.platform == platform,
+            ConnectedAccount.status == AccountStatus.active,
+        )
+    ).all()
+    return [account.handle.lstrip("@") for account in accounts]
+
+
+def _x_query(session: Session, watch: Watch) -> str | None:
+    if watch.kind == "hashtag":
+        return f"#{watch.term}"
+    if watch.kind == "account":
+        return f"from:{watch.term.lstrip('@')}"
+    if watch.kind == "keyword":
+        return '"' + watch.term.replace('"', "") + '"'
+    handles = _team_handles(session, watch, "x")
+    return " OR ".join(f"@{handle}" for handle in handles) if handles else None
+
+
+def _next_midnight(now: datetime) -> datetime:
+    return datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(0), tzinfo=UTC)

@@ -1,0 +1,129 @@
+"""The normalized store: posts, their hashtags, accounts and follow edges, keyed by (platform, id).
+
+Keys. Every table uses the network's own identifiers as a composite primary key
+(`platform`, `id`) rather than a surrogate integer with a UNIQUE constraint:
+
+- the upsert conflicts on exactly that key (INSERT ... ON CONFLICT (platform, id)),
+  so a surrogate would add a second index to maintain on every write and nothing to read by;
+- references between posts (reply_to_post_id, quoted_post_id, conversation_id ...)
+  are network ids, so joins use the natural key anyway;
+- a (platform, id) pair is what every source yields, what exports write and what
+  re-imports match, so the key survives a dump and reload of the database.
+
+Hashtags are kept twice: as the JSON list in source order and case (for display and
+export) and as rows of `post_hashtag` (lower-cased tag, with the post's `created_at`
+copied in) indexed by (tag, created_at), so "posts with #tag between t1 and t2" is one
+index range scan.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from assistant.models.base import utc_column, utcnow
+
+
+def _json_list_column() -> sa.Column[Any]:
+    return sa.Column(sa.JSON(), nullable=False, default=list)
+
+
+def _raw_column() -> sa.Column[Any]:
+    # none_as_null: Python None is SQL NULL (not the JSON literal 'null'), so COALESCE keeps known raw.
+    return sa.Column(sa.JSON(none_as_null=True), nullable=True)
+
+
+class Post(SQLModel, table=True):
+    """A public post on any network as last seen, with the newest engagement counts we observed."""
+
+    __tablename__ = "post"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    id: str = Field(primary_key=True)
+    author_id: str = Field(index=True)
+    author_handle: str = Field(default="")
+    created_at: datetime = Field(sa_column=utc_column(index=True))
+    text: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False))
+    lang: str | None = Field(default=None, max_length=16)
+    kind: str = Field(default="original", max_length=16, description="original, reply, quote or repost")
+    reply_to_post_id: str | None = Field(default=None)
+    reply_to_user_id: str | None = Field(default=None)
+    conversation_id: str | None = Field(default=None, index=True)
+    quoted_post_id: str | None = Field(default=None)
+    reposted_post_id: str | None = Field(default=None)
+    hashtags: list[str] = Field(default_factory=list, sa_column=_json_list_column())
+    mentions: list[str] = Field(default_factory=list, sa_column=_json_list_column())
+    urls: list[str] = Field(default_factory=list, sa_column=_json_list_column())
+    likes: int = Field(default=0)
+    reposts: int = Field(default=0)
+    replies: int = Field(default=0)
+    quotes: int = Field(default=0)
+    impressions: int | None = Field(default=None)
+    metrics_captured_at: datetime | None = Field(
+        default=None,
+        sa_column=utc_column(nullable=True),
+        description="when the counts were observed, if known",
+    )
+    source: str = Field(default="")
+    url: str = Field(default="")
+    raw: dict[str, Any] | None = Field(default=None, sa_column=_raw_column())
+
+
+class PostHashtag(SQLModel, table=True):
+    """One (lower-cased) hashtag of one post, with the post's time, for range queries by tag."""
+
+    __tablename__ = "post_hashtag"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["platform", "post_id"],
+            ["post.platform", "post.id"],
+            ondelete="CASCADE",
+            name="fk_post_hashtag_platform_post",
+        ),
+        sa.Index("ix_post_hashtag_tag_created_at", "tag", "created_at"),
+    )
+
+    platform: str = Field(primary_key=True, max_length=16)
+    post_id: str = Field(primary_key=True)
+    tag: str = Field(primary_key=True, description="lower-case, without '#'")
+    created_at: datetime = Field(sa_column=utc_column())
+
+
+class Account(SQLModel, table=True):
+    """A public account on any network as last seen; counts are the newest observation."""
+
+    __tablename__ = "account"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    id: str = Field(primary_key=True)
+    handle: str = Field(default="", index=True)
+    display_name: str = Field(default="")
+    bio: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False, default=""))
+    location: str = Field(default="")
+    url: str = Field(default="")
+    followers: int | None = Field(default=None)
+    following: int | None = Field(default=None)
+    post_count: int | None = Field(default=None)
+    verified: bool = Field(default=False)
+    created_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    captured_at: datetime | None = Field(
+        default=None,
+        sa_column=utc_column(nullable=True),
+        description="when the counts were observed, if known",
+    )
+    first_seen_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    raw: dict[str, Any] | None = Field(default=None, sa_column=_raw_column())
+
+
+class FollowEdge(SQLModel, table=True):
+    """`source_id` follows `target_id` on `platform` (each edge stored once)."""
+
+    __tablename__ = "follow_edge"
+    __table_args__ = (sa.Index("ix_follow_edge_platform_target_id", "platform", "target_id"),)
+
+    platform: str = Field(primary_key=True, max_length=16)
+    source_id: str = Field(primary_key=True)
+    target_id: str = Field(primary_key=True)

@@ -1,0 +1,582 @@
+"""A synthetic hashtag chat as twarc2 JSONL pages: deterministic for a seed, constant memory at any size.
+
+One chat (or the same weekly slot `weeks` weeks in a row): the host welcomes people, then posts
+Q1..Qn on schedule (the first after 5 minutes of introductions, then every 8-10 minutes);
+participants introduce themselves and answer in every form people use ("A1 ...", "A1: ...",
+"a1) ...", "@host A2 ..."), reply in threads without the hashtag (same conversation_id), quote
+and repost (RT) questions and answers, share links (some over and over), mention each other,
+add co-hashtags and emoji, and write in English, Spanish, French and Welsh. Each page holds
+~100 posts in the classic X API v2 shape with their authors and mentioned users under
+`includes.users`, in time order. Participants are a returning core plus newcomers each week.
+
+Nothing is kept per post except a window of recent posts to reply to, so 1M posts take the
+same memory as 1k; user profiles are derived from (seed, user number) when needed.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+import orjson
+
+DEFAULT_START = datetime(2026, 3, 5, 21, 0)  # a Thursday, 21:00 local time
+DEFAULT_TZ = "Europe/London"
+PAGE_SIZE = 100
+INTRO_MINUTES = 5
+TWITTER_EPOCH_MS = 1288834974657
+USER_ID_BASE = 1_500_000_000
+
+LANGS = ("en", "es", "fr", "cy")
+LANG_WEIGHTS = (76, 10, 8, 6)
+SOURCES = ("Twitter Web App", "Twitter for iPhone", "Twitter for Android", "TweetDeck", "Twitter for iPad")
+CO_HASHTAGS = ("ukedchat", "edtech", "fechat", "teachertwitter", "pedagoo", "edutwitter", "PLN", "mentalhealth")
+EMOJI = ("👋", "🙌", "💡", "👍", "😊", "🎉", "📚", "🤔", "🔥", "❤️", "✅", "😂")
+DOMAINS = (
+    "www.gov.uk",
+    "educationendowmentfoundation.org.uk",
+    "www.bbc.co.uk",
+    "medium.com",
+    "www.youtube.com",
+    "padlet.com",
+    "docs.google.com",
+    "www.tes.com",
+    "blog.example.ac.uk",
+    "github.com",
+)
+# A few links everyone shares again and again; the rest are one-offs.
+POPULAR_LINKS = (
+    "https://educationendowmentfoundation.org.uk/education-evidence/teaching-learning-toolkit",
+    "https://www.gov.uk/government/publications/teachers-standards",
+    "https://padlet.com/edchat/resources",
+    "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+)
+TOPICS = (
+    "feedback that moves learning on",
+    "workload and wellbeing",
+    "digital skills for every learner",
+    "assessment without levels",
+    "supporting new teachers",
+    "reading for pleasure",
+)
+QUESTIONS = (
+    "What does great feedback look like in your setting?",
+    "How do you protect your own time in a busy week?",
+    "Which digital tool has made the biggest difference to your learners?",
+    "How do you know your learners have understood?",
+    "What one thing would you tell a teacher in their first year?",
+    "How do you get reluctant readers reading?",
+    "What does your team do to share good practice?",
+    "How do you involve families in learning?",
+    "What would you change about CPD?",
+    "Who inspires you in education and why?",
+)
+FIRST_NAMES = ("Sam", "Alex", "Priya", "Gareth", "Siân", "Marta", "Chloé", "Tom", "Aisha", "Dewi", "Lucía", "Ben")
+LAST_NAMES = ("Jones", "Patel", "Williams", "García", "Martin", "Evans", "Smith", "Roberts", "Dubois", "Khan")
+ROLES = ("Teacher", "FE lecturer", "Head of English", "SENCo", "Deputy head", "Librarian", "Trainee teacher")
+PLACES = ("Cardiff", "Manchester", "London", "Swansea", "Leeds", "Madrid", "Lyon", "Bangor", "Glasgow", "")
+
+TEXT: dict[str, dict[str, tuple[str, ...]]] = {
+    "en": {
+        "hello": (
+            "Hi all, {role} from {place} joining tonight",
+            "Evening everyone! First time here",
+            "Hello from {place}!",
+        ),
+        "answer": (
+            "low-stakes quizzing every lesson, and I give feedback live rather than in books",
+            "honestly it is about relationships first, everything else follows",
+            "we trialled this last term and the learners loved it",
+            "short, specific and acted on straight away",
+            "I block out Sunday afternoons and do not open email",
+            "modelling, modelling, modelling",
+        ),
+        "reply": ("Love this, thanks for sharing", "Totally agree", "How did you get buy-in from SLT?", "Same here!"),
+        "chatter": ("Great chat tonight", "So many ideas to steal", "Lurking but loving this"),
+    },
+    "es": {
+        "hello": ("Hola a todos, {role} desde {place}", "¡Buenas noches! Primera vez aquí"),
+        "answer": (
+            "evaluación formativa cada día, con comentarios breves",
+            "primero las relaciones, después todo lo demás",
+        ),
+        "reply": ("¡Me encanta esta idea!", "Totalmente de acuerdo", "¿Cómo lo hiciste?"),
+        "chatter": ("Qué buena conversación", "Muchas ideas nuevas"),
+    },
+    "fr": {
+        "hello": ("Bonsoir à tous, {role} à {place}", "Bonsoir ! Première fois ici"),
+        "answer": ("des retours courts et immédiats, c'est la clé", "la relation avec les élèves avant tout"),
+        "reply": ("Excellente idée, merci", "Tout à fait d'accord", "Comment as-tu fait ?"),
+        "chatter": ("Super échange ce soir", "Plein d'idées à tester"),
+    },
+    "cy": {
+        "hello": ("Noswaith dda pawb, {role} o {place}", "Helo o {place}!"),
+        "answer": ("adborth byr a chyflym sy'n gweithio orau", "perthynas gyda'r dysgwyr sy'n dod gyntaf"),
+        "reply": ("Syniad gwych, diolch", "Cytuno'n llwyr", "Sut wnest ti hynny?"),
+        "chatter": ("Sgwrs dda heno", "Llawer o syniadau"),
+    },
+}
+
+
+@dataclass(slots=True)
+class _Recent:
+    id: str
+    author: int
+    handle: str
+    conversation_id: str
+    text: str
+    hashtag: bool
+
+
+@dataclass(slots=True)
+class _Week:
+    number: int
+    start: datetime  # aware UTC
+    question_times: list[datetime]
+    end: datetime
+
+
+def chat_start_times(start: datetime | None = None, *, weeks: int = 1, tz: str = DEFAULT_TZ) -> list[datetime]:
+    """The UTC start of each weekly chat: the same local weekday and time `weeks` weeks in a row."""
+    zone = ZoneInfo(tz)
+    local = (start or DEFAULT_START).replace(tzinfo=zone) if (start or DEFAULT_START).tzinfo is None else start
+    assert local is not None
+    local = local.astimezone(zone)
+    wall = local.replace(tzinfo=None)
+    return [(wall + timedelta(weeks=w)).replace(tzinfo=zone).astimezone(UTC) for w in range(weeks)]
+
+
+def generate_chat(
+    posts: int,
+    seed: int,
+    *,
+    hashtag: str = "edchat",
+    start: datetime | None = None,
+    questions: int = 6,
+    tz: str = DEFAULT_TZ,
+    weeks: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> Iterator[dict[str, Any]]:
+    """Yield twarc2 pages holding `posts` posts per weekly chat (so `posts * weeks` in all), oldest first.
+
+    `start` is the first chat's start (naive = local time in `tz`; default Thursday 5 March 2026,
+    21:00); each later week repeats the same local slot. The same arguments give the same pages.
+    """
+    if posts < questions + 2:
+        raise ValueError(f"a chat with {questions} questions needs at least {questions + 2} posts")
+    if questions < 1 or weeks < 1 or page_size < 1:
+        raise ValueError("questions, weeks and page_size must be at least 1")
+    generator = _ChatGenerator(seed=seed, hashtag=hashtag.lstrip("#"), questions=questions, page_size=page_size)
+    for number, chat_start in enumerate(chat_start_times(start, weeks=weeks, tz=tz)):
+        yield from generator.week(number, chat_start, posts)
+    yield from generator.flush()
+
+
+def write_chat(fp: IO[bytes], posts: int, seed: int, **options: Any) -> int:
+    """Write `generate_chat(posts, seed, **options)` as JSONL to a binary file; return the posts written."""
+    written = 0
+    for page in generate_chat(posts, seed, **options):
+        fp.write(orjson.dumps(page) + b"\n")
+        written += len(page["data"])
+    return written
+
+
+class _ChatGenerator:
+    def __init__(self, *, seed: int, hashtag: str, questions: int, page_size: int) -> None:
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.hashtag = hashtag
+        self.questions = questions
+        self.page_size = page_size
+        self.sequence = 0
+        self.page: list[dict[str, Any]] = []
+        self.page_users: dict[int, dict[str, Any]] = {}
+        self.recent: deque[_Recent] = deque(maxlen=200)
+        self.question_posts: list[_Recent] = []
+        self.pages = 0
+
+    # People -----------------------------------------------------------------------------
+
+    def user(self, number: int) -> dict[str, Any]:
+        return _profile(self.seed, self.hashtag, number)
+
+    def lang_of(self, number: int) -> str:
+        return _lang(self.seed, number)
+
+    def handle_of(self, number: int) -> str:
+        return str(self.user(number)["username"])
+
+    # Weeks ------------------------------------------------------------------------------
+
+    def week(self, number: int, start: datetime, posts: int) -> Iterator[dict[str, Any]]:
+        rng = self.rng
+        times = [start + timedelta(minutes=INTRO_MINUTES)]
+        for _ in range(self.questions - 1):
+            times.append(times[-1] + timedelta(minutes=rng.uniform(8, 10)))
+        end = times[-1] + timedelta(minutes=10)
+        week = _Week(number, start, [t.replace(microsecond=0) for t in times], end)
+        self.question_posts = []
+        self.recent.clear()
+
+        participants = max(12, posts // 6)
+        core = max(8, int(participants * 0.6))
+        newcomers = participants - core
+        newcomer_base = 2 + core + number * max(newcomers, 1)
+
+        host_events: list[tuple[datetime, str, int]] = [(start, "welcome", 0)]
+        host_events += [(t, "question", i + 1) for i, t in enumerate(week.question_times)]
+        host_events.append((end - timedelta(seconds=30), "closing", 0))
+        others = posts - len(host_events)
+
+        weights = self._minute_weights(week)
+        total_weight = sum(weights)
+        host_index = 0
+        minute = 0
+        cumulative = weights[0]
+        for i in range(others):
+            # time of the i-th participant post: the inverse of the cumulative per-minute activity
+            target = (i + rng.uniform(0.05, 0.95)) / others * total_weight
+            while cumulative < target and minute < len(weights) - 1:
+                minute += 1
+                cumulative += weights[minute]
+            within = 1 - (cumulative - target) / weights[minute]
+            at = start + timedelta(minutes=minute + within)
+            while host_index < len(host_events) and host_events[host_index][0] <= at:
+                yield from self._emit(self._host_post(week, *host_events[host_index]))
+                host_index += 1
+            if rng.random() < 0.72:
+                author = 2 + min(int(core * rng.random() ** 2.2), core - 1)
+            elif newcomers > 0:
+                author = newcomer_base + rng.randrange(newcomers)
+            else:
+                author = 1
+            if rng.random() < 0.03:
+                author = 1  # the co-moderator
+            yield from self._emit(self._participant_post(week, at, author))
+        while host_index < len(host_events):
+            yield from self._emit(self._host_post(week, *host_events[host_index]))
+            host_index += 1
+
+    def _minute_weights(self, week: _Week) -> list[float]:
+        minutes = int((week.end - week.start).total_seconds() // 60) + 1
+        weights = []
+        for m in range(minutes):
+            at = week.start + timedelta(minutes=m)
+            if at < week.question_times[0]:
+                weights.append(1.0)
+                continue
+            since = min((at - q).total_seconds() / 60 for q in week.question_times if q <= at)
+            weights.append(0.6 + 2.4 * 0.75**since)
+        return weights
+
+    # Posts ------------------------------------------------------------------------------
+
+    def _host_post(self, week: _Week, at: datetime, what: str, number: int) -> dict[str, Any]:
+        rng = self.rng
+        tag = f"#{self.hashtag}"
+        topic = TOPICS[(week.number + self.seed) % len(TOPICS)]
+        if what == "welcome":
+            text = (
+                f"Welcome to {tag}! Tonight we're talking about {topic}. "
+                f"Introduce yourself: name, role and where you're joining from {EMOJI[0]}"
+            )
+        elif what == "question":
+            question = QUESTIONS[(number - 1 + week.number * 3 + self.seed) % len(QUESTIONS)]
+            text = f"Q{number}: {question} {tag}"
+        else:
+            text = f"That's a wrap! Thank you all for a brilliant {tag}. Same time next week {EMOJI[5]}"
+        post = self._post(at, 0, text, lang="en", hashtag=True)
+        self._entities(post)
+        post["public_metrics"] = {
+            "retweet_count": rng.randrange(3, 25),
+            "reply_count": rng.randrange(5, 40),
+            "like_count": rng.randrange(10, 80),
+            "quote_count": rng.randrange(0, 6),
+        }
+        if what == "question":
+            self.question_posts.append(self._recent(post, 0, hashtag=True))
+        return post
+
+    def _participant_post(self, week: _Week, at: datetime, author: int) -> dict[str, Any]:
+        rng = self.rng
+        lang = self.lang_of(author)
+        texts = TEXT[lang]
+        current = sum(1 for q in week.question_times if q <= at)
+        roll = rng.random()
+        tag = f"#{self.hashtag}"
+
+        if roll < 0.14 and self.recent:
+            # a repost of a recent hashtag post
+            candidates = [r for r in list(self.recent)[-40:] if r.hashtag and r.author != author]
+            if candidates:
+                original = rng.choice(candidates)
+                text = f"RT @{original.handle}: {original.text}"
+                if len(text) > 140:
+                    text = text[:139] + "…"
+                post = self._post(at, author, text, lang=lang, hashtag=False)
+                post["referenced_tweets"] = [{"type": "retweeted", "id": original.id}]
+                post["public_metrics"] = {"retweet_count": 0, "reply_count": 0, "like_count": 0, "quote_count": 0}
+                self._entities(post, mentions=[original.author])
+                return post
+
+        if roll < 0.36 and self.recent:
+            # a thread reply: no hashtag, same conversation
+            parent = rng.choice(list(self.recent)[-60:])
+            if parent.author != author:
+                text = f"@{parent.handle} {rng.choice(texts['reply'])} {self._emoji()}".rstrip()
+                post = self._post(at, author, text, lang=lang, hashtag=False, conversation_id=parent.conversation_id)
+                post["in_reply_to_user_id"] = str(USER_ID_BASE + parent.author)
+                post["referenced_tweets"] = [{"type": "replied_to", "id": parent.id}]
+                self._entities(post, mentions=[parent.author])
+                return post
+
+        if current == 0 or roll > 0.93:
+            # introductions before Q1, chatter later
+            kind = "hello" if current == 0 else "chatter"
+            person = self.user(author)
+            text = rng.choice(texts[kind]).format(
+                role=person["description"].split(".")[0], place=person["location"] or "home"
+            )
+            text = f"{text} {tag} {self._emoji()}"
+            if rng.random() < 0.15:
+                text += f" #{rng.choice(CO_HASHTAGS)}"
+            post = self._post(at, author, text, lang=lang, hashtag=True)
+            self._entities(post)
+            return post
+
+        number = current if rng.random() < 0.85 or current == 1 else current - 1
+        body = rng.choice(texts["answer"])
+        form = rng.random()
+        mentions: list[int] = []
+        if form < 0.40:
+            text = f"A{number} {body}"
+        elif form < 0.65:
+            text = f"A{number}: {body}"
+        elif form < 0.80:
+            text = f"a{number}) {body}"
+        else:
+            text = f"@{self.handle_of(0)} A{number} {body}"
+            mentions.append(0)
+        if rng.random() < 0.12:
+            other = 2 + rng.randrange(max(1, author))
+            if other != author:
+                text += f" cc @{self.handle_of(other)}"
+                mentions.append(other)
+        urls: list[str] = []
+        if rng.random() < 0.18:
+            urls.append(rng.choice(POPULAR_LINKS) if rng.random() < 0.5 else self._one_off_link())
+            text += f" {_tco(urls[-1])}"
+        text += f" {tag}"
+        if rng.random() < 0.12:
+            text += f" #{rng.choice(CO_HASHTAGS)}"
+        if rng.random() < 0.35:
+            text += f" {self._emoji()}"
+        quoted = None
+        if rng.random() < 0.06 and len(self.question_posts) >= number:
+            quoted = self.question_posts[number - 1]
+            urls.append(f"https://twitter.com/{quoted.handle}/status/{quoted.id}")
+            text += f" {_tco(urls[-1])}"
+        post = self._post(at, author, text, lang=lang, hashtag=True)
+        if quoted is not None:
+            post["referenced_tweets"] = [{"type": "quoted", "id": quoted.id}]
+        self._entities(post, mentions=mentions, urls=urls)
+        return post
+
+    def _post(
+        self, at: datetime, author: int, text: str, *, lang: str, hashtag: bool, conversation_id: str | None = None
+    ) -> dict[str, Any]:
+        rng = self.rng
+        self.sequence += 1
+        millis = int(at.timestamp() * 1000)
+        post_id = str(((millis - TWITTER_EPOCH_MS) << 22) | (self.sequence & 0x3FFFFF))
+        post: dict[str, Any] = {
+            "id": post_id,
+            "text": text,
+            "author_id": str(USER_ID_BASE + author),
+            "created_at": _iso(at),
+            "conversation_id": conversation_id or post_id,
+            "lang": lang,
+            "source": SOURCES[author % len(SOURCES)],
+            "reply_settings": "everyone",
+            "possibly_sensitive": False,
+            "public_metrics": {
+                "retweet_count": int(rng.expovariate(1.2)),
+                "reply_count": int(rng.expovariate(1.5)),
+                "like_count": int(rng.expovariate(0.4)),
+                "quote_count": int(rng.random() < 0.05),
+            },
+        }
+        self._add_user(author)
+        return post
+
+    def _entities(
+        self, post: dict[str, Any], *, mentions: list[int] | None = None, urls: list[str] | None = None
+    ) -> None:
+        text: str = post["text"]
+        entities: dict[str, list[dict[str, Any]]] = {}
+        hashtags = []
+        for word_start, word in _words(text):
+            if word.startswith("#") and len(word) > 1:
+                tag = word[1:].rstrip(".,!?:;…")
+                if tag:
+                    hashtags.append({"start": word_start, "end": word_start + 1 + len(tag), "tag": tag})
+        if hashtags:
+            entities["hashtags"] = hashtags
+        found = []
+        for number in mentions or ():
+            handle = self.handle_of(number)
+            at = _find_token(text, f"@{handle}")
+            if at >= 0:
+                found.append(
+                    {"start": at, "end": at + 1 + len(handle), "username": handle, "id": str(USER_ID_BASE + number)}
+                )
+                self._add_user(number)
+        if found:
+            entities["mentions"] = found
+        links = []
+        for url in urls or ():
+            short = _tco(url)
+            at = _find_token(text, short)
+            if at >= 0:
+                display = url.split("://", 1)[-1]
+                links.append(
+                    {
+                        "start": at,
+                        "end": at + len(short),
+                        "url": short,
+                        "expanded_url": url,
+                        "display_url": display[:26] + ("…" if len(display) > 26 else ""),
+                    }
+                )
+        if links:
+            entities["urls"] = links
+        if entities:
+            post["entities"] = entities
+
+    def _one_off_link(self) -> str:
+        rng = self.rng
+        return f"https://{rng.choice(DOMAINS)}/{rng.choice(('blog', 'post', 'a', 'resources'))}/{rng.randrange(10**6)}"
+
+    def _emoji(self) -> str:
+        return self.rng.choice(EMOJI)
+
+    def _recent(self, post: dict[str, Any], author: int, *, hashtag: bool) -> _Recent:
+        return _Recent(post["id"], author, self.handle_of(author), post["conversation_id"], post["text"], hashtag)
+
+    def _add_user(self, number: int) -> None:
+        if number not in self.page_users:
+            self.page_users[number] = self.user(number)
+
+    # Pages ------------------------------------------------------------------------------
+
+    def _emit(self, post: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        author = int(post["author_id"]) - USER_ID_BASE
+        has_tag = f"#{self.hashtag}".lower() in post["text"].lower() and not post["text"].startswith("RT @")
+        self.recent.append(self._recent(post, author, hashtag=has_tag))
+        self.page.append(post)
+        if len(self.page) >= self.page_size:
+            yield from self.flush()
+
+    def flush(self) -> Iterator[dict[str, Any]]:
+        if not self.page:
+            return
+        data, users = self.page, list(self.page_users.values())
+        self.page, self.page_users = [], {}
+        self.pages += 1
+        retrieved = max(datetime.fromisoformat(p["created_at"]) for p in data) + timedelta(minutes=1)
+        yield {
+            "data": data,
+            "includes": {"users": users},
+            "meta": {
+                "newest_id": data[-1]["id"],
+                "oldest_id": data[0]["id"],
+                "result_count": len(data),
+                "next_token": f"synthetic{self.seed}p{self.pages}",
+            },
+            "__twarc": {
+                "url": f"https://api.twitter.com/2/tweets/search/all?query=%23{self.hashtag}&max_results=100",
+                "version": "2.14.0",
+                "retrieved_at": retrieved.isoformat(timespec="seconds"),
+            },
+        }
+
+
+@lru_cache(maxsize=256)
+def _lang(seed: int, number: int) -> str:
+    return random.Random(seed * 7_919 + number).choices(LANGS, LANG_WEIGHTS)[0]
+
+
+@lru_cache(maxsize=256)
+def _profile(seed: int, hashtag: str, number: int) -> dict[str, Any]:
+    rng = random.Random(seed * 1_000_003 + number)
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    if number == 0:
+        handle, name, role = f"{hashtag}_host", f"#{hashtag} chat", "Weekly chat for educators"
+    else:
+        handle = f"{first}{last}{number}".replace("â", "a").replace("é", "e").replace("í", "i")
+        handle = "".join(ch for ch in handle if ch.isascii() and ch.isalnum())[:15]
+        name, role = f"{first} {last}", rng.choice(ROLES)
+    created = datetime(2009, 1, 1, tzinfo=UTC) + timedelta(days=rng.randrange(5000), seconds=rng.randrange(86400))
+    followers = int(rng.paretovariate(1.2) * 80) + (5000 if number == 0 else 0)
+    return {
+        "id": str(USER_ID_BASE + number),
+        "username": handle,
+        "name": name,
+        "description": f"{role}. Views my own. #{rng.choice(CO_HASHTAGS)}",
+        "location": rng.choice(PLACES),
+        "url": "",
+        "verified": number == 0 or rng.random() < 0.02,
+        "protected": False,
+        "created_at": _iso(created),
+        "profile_image_url": f"https://pbs.twimg.com/profile_images/{USER_ID_BASE + number}/photo_normal.jpg",
+        "public_metrics": {
+            "followers_count": followers,
+            "following_count": int(rng.paretovariate(1.5) * 150),
+            "tweet_count": int(rng.paretovariate(1.1) * 900),
+            "listed_count": rng.randrange(0, 40),
+        },
+    }
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _tco(url: str) -> str:
+    # a stable fake t.co link per URL (10 characters, like the real ones)
+    digest = 0
+    for ch in url:
+        digest = (digest * 131 + ord(ch)) % (62**10)
+    alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    code = "".join(alphabet[(digest // 62**i) % 62] for i in range(10))
+    return f"https://t.co/{code}"
+
+
+def _words(text: str) -> Iterator[tuple[int, str]]:
+    start = None
+    for index, ch in enumerate(text):
+        if ch.isspace():
+            if start is not None:
+                yield start, text[start:index]
+                start = None
+        elif start is None:
+            start = index
+    if start is not None:
+        yield start, text[start:]
+
+
+def _find_token(text: str, token: str) -> int:
+    """Where `token` starts in `text` as a whole word (not the prefix of a longer handle), or -1."""
+    at = text.find(token)
+    while at >= 0:
+        end = at + len(token)
+        if end == len(text) or not (text[end].isalnum() or text[end] == "_"):
+            return at
+        at = text.find(token, at + 1)
+    return -1

@@ -1,0 +1,157 @@
+"""Collect a chat's posts into the store: the hashtag in the window, then the conversations it started.
+
+X: recent (or full-archive, for windows older than 7 days) search of the hashtag, then a search of the
+conversations (conversation_id) of the tagged posts that have replies, several conversations per query.
+Mastodon: the hashtag timeline. Bluesky: search by tag, then the threads of tagged posts with replies.
+A RateLimited error propagates: the worker retries after the reset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from assistant.services.store import upsert_batch
+from integrations.bluesky.client import BlueskyClient
+from integrations.mastodon.client import MastodonClient
+from integrations.normalized import Batch, NormalizedPost
+from integrations.x.client import XClient
+from integrations.x.query import conversation_query, hashtag_query
+
+RECENT_WINDOW = timedelta(days=7)
+QUERY_LIMIT = 480  # characters per conversation query (X recent search accepts 512)
+MAX_THREADS = 200  # conversations followed per chat (cost guard)
+
+
+@dataclass(slots=True)
+class Collected:
+    """How many posts each source stored, and how many came in through conversations."""
+
+    by_source: dict[str, int] = field(default_factory=dict)
+    via_conversation: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_source.values())
+
+
+def _store(engine: Engine, batch: Batch, at: datetime) -> None:
+    with engine.begin() as connection:
+        upsert_batch(connection, batch, captured_at=at)
+
+
+def _has_tag(post: NormalizedPost, tag: str) -> bool:
+    return any(t.lstrip("#").casefold() == tag.casefold() for t in post.hashtags)
+
+
+def conversation_queries(conversation_ids: Sequence[str], *, limit: int = QUERY_LIMIT) -> list[str]:
+    """OR-ed conversation_id: queries, each within `limit` characters."""
+    queries: list[str] = []
+    current: list[str] = []
+    for conversation in conversation_ids:
+        term = conversation_query(conversation)
+        candidate = " OR ".join([*current, term])
+        if current and len(candidate) + 2 > limit:
+            queries.append(f"({' OR '.join(current)})" if len(current) > 1 else current[0])
+            current = [term]
+        else:
+            current.append(term)
+    if current:
+        queries.append(f"({' OR '.join(current)})" if len(current) > 1 else current[0])
+    return queries
+
+
+def collect_x(
+    engine: Engine, client: XClient, *, hashtag: str, start: datetime, end: datetime, now: datetime, result: Collected
+) -> None:
+    archive = start < now - RECENT_WINDOW + timedelta(minutes=5)
+    end = min(end, now - timedelta(seconds=30))
+    search = client.search_all if archive else client.search_recent
+    roots: dict[str, None] = {}
+    stored = 0
+    for page in search(hashtag_query([hashtag]), start_time=start, end_time=end):
+        batch = page.batch()
+        _store(engine, batch, now)
+        stored += len(batch.posts)
+        for post in batch.posts:
+            if _has_tag(post, hashtag) and post.kind != "repost" and (post.metrics.replies > 0 or post.kind == "reply"):
+                roots[post.conversation_id or post.id] = None
+    conversations = list(roots)[:MAX_THREADS]
+    for query in conversation_queries(conversations):
+        for page in search(query, start_time=start, end_time=end):
+            batch = page.batch()
+            _store(engine, batch, now)
+            stored += len(batch.posts)
+            result.via_conversation += sum(1 for p in batch.posts if not _has_tag(p, hashtag))
+    result.by_source["x"] = stored
+
+
+def collect_mastodon(
+    engine: Engine,
+    client: MastodonClient,
+    *,
+    hashtag: str,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    result: Collected,
+) -> None:
+    stored = 0
+    for page in client.hashtag_timeline(hashtag, since=start, until=end):
+        _store(engine, page.batch, now)
+        stored += len(page.batch.posts)
+    result.by_source["mastodon"] = stored
+
+
+def collect_bluesky(
+    engine: Engine,
+    client: BlueskyClient,
+    *,
+    hashtag: str,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    result: Collected,
+) -> None:
+    stored = 0
+    roots: dict[str, None] = {}
+    for page in client.search_posts(f"#{hashtag}", tags=[hashtag], since=start, until=end):
+        _store(engine, page.batch, now)
+        stored += len(page.batch.posts)
+        for post in page.batch.posts:
+            if post.metrics.replies > 0 and post.kind != "repost":
+                roots[post.conversation_id or post.id] = None
+    for uri in list(roots)[:MAX_THREADS]:
+        batch = client.get_post_thread(uri)
+        _store(engine, batch, now)
+        stored += len(batch.posts)
+        result.via_conversation += sum(1 for p in batch.posts if not _has_tag(p, hashtag))
+    result.by_source["bluesky"] = stored
+
+
+def collect(
+    engine: Engine,
+    *,
+    hashtag: str,
+    start: datetime,
+    end: datetime,
+    platforms: Sequence[str],
+    x: XClient | None = None,
+    mastodon: MastodonClient | None = None,
+    bluesky: BlueskyClient | None = None,
+    now: datetime | None = None,
+) -> Collected:
+    """Collect from every platform the chat uses that has a client; others are read from the store as is."""
+    now = now or datetime.now(UTC)
+    result = Collected()
+    tag = hashtag.lstrip("#")
+    if "x" in platforms and x is not None:
+        collect_x(engine, x, hashtag=tag, start=start, end=end, now=now, result=result)
+    if "mastodon" in platforms and mastodon is not None:
+        collect_mastodon(engine, mastodon, hashtag=tag, start=start, end=end, now=now, result=result)
+    if "bluesky" in platforms and bluesky is not None:
+        collect_bluesky(engine, bluesky, hashtag=tag, start=start, end=end, now=now, result=result)
+    return result

@@ -1,0 +1,151 @@
+"""Read a chat's posts from the store in one query, fast: the hashtag's posts in the window, their
+conversations and their reposts, decoded with orjson (SQLAlchemy's per-row JSON and date processing
+cost more than the database itself)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from assistant.services.store import hashtag_table, post_table
+from integrations import normalized as n
+
+_RAW = sa.String()  # type_coerce target: hand the driver's value through untouched
+_COLUMNS = (
+    "platform",
+    "id",
+    "author_id",
+    "author_handle",
+    "created_at",
+    "text",
+    "lang",
+    "kind",
+    "reply_to_post_id",
+    "reply_to_user_id",
+    "conversation_id",
+    "quoted_post_id",
+    "reposted_post_id",
+    "hashtags",
+    "mentions",
+    "urls",
+    "likes",
+    "reposts",
+    "replies",
+    "quotes",
+    "impressions",
+    "source",
+    "url",
+)
+_COERCED = {"created_at", "hashtags", "mentions", "urls"}
+
+
+def chat_query(*, hashtag: str, start: datetime, end: datetime) -> sa.Select[Any]:
+    """Posts in [start, end) that carry the tag, share a conversation with one that does, or repost one."""
+    tag = hashtag.lstrip("#").casefold()
+    tagged = (
+        sa.select(hashtag_table.c.post_id)
+        .where(hashtag_table.c.tag == tag, hashtag_table.c.created_at >= start, hashtag_table.c.created_at < end)
+        .scalar_subquery()
+    )
+    conversations = (
+        sa.select(sa.func.coalesce(post_table.c.conversation_id, post_table.c.id))
+        .join(
+            hashtag_table,
+            sa.and_(hashtag_table.c.platform == post_table.c.platform, hashtag_table.c.post_id == post_table.c.id),
+        )
+        .where(hashtag_table.c.tag == tag, hashtag_table.c.created_at >= start, hashtag_table.c.created_at < end)
+        .scalar_subquery()
+    )
+    columns = [
+        sa.type_coerce(post_table.c[name], _RAW).label(name) if name in _COERCED else post_table.c[name]
+        for name in _COLUMNS
+    ]
+    return (
+        sa.select(*columns)
+        .where(post_table.c.created_at >= start, post_table.c.created_at < end)
+        .where(
+            sa.or_(
+                post_table.c.id.in_(tagged),
+                post_table.c.conversation_id.in_(conversations),
+                post_table.c.reposted_post_id.in_(tagged),
+            )
+        )
+        .order_by(post_table.c.created_at, post_table.c.platform, post_table.c.id)
+    )
+
+
+def _json_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    loaded = orjson.loads(value) if isinstance(value, str | bytes) else value
+    return list(loaded or [])
+
+
+def _time(value: Any) -> datetime:
+    if isinstance(value, str):  # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff" in UTC (see models.base.UTCDateTime)
+        return datetime.fromisoformat(value + "+00:00")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def iter_chat_posts(session: Session, *, hashtag: str, start: datetime, end: datetime) -> Iterator[n.NormalizedPost]:
+    """The chat's posts, oldest first (see `chat_query`)."""
+    result = (
+        session.connection()
+        .execution_options(yield_per=2000)
+        .execute(chat_query(hashtag=hashtag, start=start, end=end))
+    )
+    for (
+        platform,
+        pid,
+        author_id,
+        handle,
+        created,
+        text,
+        lang,
+        kind,
+        reply_to,
+        reply_user,
+        conversation,
+        quoted,
+        reposted,
+        hashtags,
+        mentions,
+        urls,
+        likes,
+        reposts,
+        replies,
+        quotes,
+        impressions,
+        source,
+        url,
+    ) in (
+        row
+        for rows in result.partitions()
+        for row in rows  # fetchmany: a tenth of fetchone's cost per row
+    ):
+        yield n.NormalizedPost(
+            platform=platform,
+            id=pid,
+            author_id=author_id,
+            created_at=_time(created),
+            text=text,
+            author_handle=handle,
+            lang=lang,
+            kind=kind,
+            reply_to_post_id=reply_to,
+            reply_to_user_id=reply_user,
+            conversation_id=conversation,
+            quoted_post_id=quoted,
+            reposted_post_id=reposted,
+            hashtags=_json_list(hashtags),
+            mentions=_json_list(mentions),
+            urls=_json_list(urls),
+            metrics=n.Metrics(likes=likes, reposts=reposts, replies=replies, quotes=quotes, impressions=impressions),
+            source=source,
+            url=url,
+        )

@@ -1,0 +1,129 @@
+"""Block Kit for the team's connected accounts: the list, the connect modals and the handover DM."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.render.mrkdwn import escape
+from assistant.slack.blocks.common import Block, actions, button, context, divider, header, section
+
+CONNECT_X = "accounts_connect_x"
+CONNECT_MASTODON = "accounts_connect_mastodon"
+CONNECT_BLUESKY = "accounts_connect_bluesky"
+CONNECT_YAMMER = "accounts_connect_yammer"
+HANDOVER_ACCEPT = "accounts_handover_accept"
+HANDOVER_DECLINE = "accounts_handover_decline"
+CONNECT_VIEW = "accounts_connect_submit"
+ACTIONS = (CONNECT_X, CONNECT_MASTODON, CONNECT_BLUESKY, CONNECT_YAMMER, HANDOVER_ACCEPT, HANDOVER_DECLINE)
+
+NETWORK_NAMES = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky", "yammer": "Yammer"}
+STATUS_MARK = {"active": "🟢 active", "revoked": "🔴 token revoked", "expired": "🟠 token expired"}
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLine:
+    id: int
+    platform: str
+    handle: str
+    owner: str
+    co_owners: list[str]
+    status: str
+
+
+def accounts_list(accounts: list[AccountLine], *, can_connect: bool) -> list[Block]:
+    blocks: list[Block] = [header("The team's public accounts")]
+    if not accounts:
+        blocks.append(section("No accounts connected yet."))
+    for account in accounts[:40]:
+        co = ", ".join(f"<@{user}>" for user in account.co_owners)
+        blocks.append(
+            section(
+                f"*{NETWORK_NAMES.get(account.platform, account.platform)}* {escape(account.handle)} · "
+                f"{STATUS_MARK.get(account.status, account.status)}\nOwner <@{account.owner}>"
+                + (f" · co-owners {co}" if co else "")
+            )
+        )
+    blocks.append(divider())
+    if can_connect:
+        blocks.append(
+            actions(
+                button("Connect X", CONNECT_X, "x", style="primary"),
+                button("Connect Mastodon", CONNECT_MASTODON, "mastodon"),
+                button("Connect Bluesky", CONNECT_BLUESKY, "bluesky"),
+                button("Connect Yammer", CONNECT_YAMMER, "yammer"),
+            )
+        )
+    blocks.append(
+        context(
+            "Hand over: `/outreach accounts handover @account @person` · disconnect: `/outreach accounts disconnect @account`"
+        )
+    )
+    return blocks
+
+
+def _input(block_id: str, label: str, *, placeholder: str = "", optional: bool = False) -> Block:
+    element: Block = {"type": "plain_text_input", "action_id": "value"}
+    if placeholder:
+        element["placeholder"] = {"type": "plain_text", "text": placeholder}
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+        "optional": optional,
+    }
+
+
+def connect_modal(platform: str) -> dict[str, object]:
+    """The form for networks connected by token (Mastodon, Bluesky app password, Yammer)."""
+    blocks: list[Block] = []
+    if platform == "mastodon":
+        blocks += [
+            _input("instance", "Instance", placeholder="mastodon.social"),
+            _input("token", "Access token", placeholder="from Preferences → Development → your app"),
+            _input("client", "App client key:secret (lets disconnect revoke the token)", optional=True),
+        ]
+    elif platform == "bluesky":
+        blocks += [
+            _input("handle", "Handle", placeholder="council.bsky.social"),
+            _input("token", "App password", placeholder="xxxx-xxxx-xxxx-xxxx"),
+        ]
+    else:
+        blocks += [_input("token", "Access token")]
+    blocks.append(context("The token is encrypted when saved and never shown again."))
+    return {
+        "type": "modal",
+        "callback_id": CONNECT_VIEW,
+        "private_metadata": platform,
+        "title": {"type": "plain_text", "text": f"Connect {NETWORK_NAMES.get(platform, platform)}"},
+        "submit": {"type": "plain_text", "text": "Connect"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
+def x_connect_link(url: str) -> list[Block]:
+    return [
+        section(
+            "Open X to authorize the team's account. The link works once, for 10 minutes.",
+            accessory={
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Authorize on X"},
+                "url": url,
+                "action_id": "accounts_x_link",
+            },
+        )
+    ]
+
+
+def handover_request(handle: str, platform: str, from_user: str, requested_by: str, handover_id: int) -> list[Block]:
+    return [
+        section(
+            f"<@{requested_by}> wants to hand over the team's {NETWORK_NAMES.get(platform, platform)} account "
+            f"*{escape(handle)}* (now owned by <@{from_user}>) to you. You would become its owner."
+        ),
+        actions(
+            button("Accept", HANDOVER_ACCEPT, str(handover_id), style="primary"),
+            button("Decline", HANDOVER_DECLINE, str(handover_id), style="danger"),
+        ),
+    ]

@@ -1,0 +1,375 @@
+"""Block Kit for contacts: cards, search results, the add/edit and share modals, duplicates, Yammer replies."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.models.contacts import ConsentBasis, Contact, Visibility
+from assistant.render.mrkdwn import code, escape, truncate
+from assistant.services.contact_fields import Found
+from assistant.slack.blocks.common import (
+    MAX_BLOCKS_MESSAGE,
+    MAX_BUTTON_VALUE,
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    section,
+)
+
+# Ids (registered in listeners/contacts.py)
+ADD_VIEW = "contact_add"
+EDIT_VIEW = "contact_edit"
+SHARE_VIEW = "contact_share"
+SAVE_AS_CONTACT = "save_as_contact"  # message shortcut
+SHARE = "contact_share_open"
+EDIT = "contact_edit_open"
+DELETE = "contact_delete"
+MERGE = "contact_merge"
+SAVE_FOUND = "contact_save_found"
+DIGEST_SAVE_PARTICIPANTS = "digest_save_participants"  # emitted by the digests feature; value = digest id
+MAPPING_SAVE_ACCOUNTS = "mapping_save_accounts"  # emitted by the mapping feature; value = mapping request id
+
+FIELD_LABELS = {
+    "name": "Name",
+    "organisation": "Organisation",
+    "role": "Role",
+    "email": "Email",
+    "phone": "Phone",
+    "x_handle": "X handle",
+    "mastodon_handle": "Mastodon (user@instance)",
+    "bluesky_handle": "Bluesky handle",
+    "linkedin_url": "LinkedIn URL",
+    "tags": "Tags (comma-separated)",
+    "notes": "Notes",
+    "visibility": "Who can see it",
+    "consent_basis": "Why we may keep it",
+}
+VISIBILITY_LABELS = {
+    Visibility.me.value: "Just me",
+    Visibility.team.value: "Me and the comms team",
+    Visibility.workspace.value: "Everyone in the workspace",
+}
+CONSENT_LABELS = {
+    ConsentBasis.unknown.value: "Not recorded",
+    ConsentBasis.public_role.value: "Public professional role",
+    ConsentBasis.legitimate_interest.value: "Legitimate interest",
+    ConsentBasis.consent.value: "They agreed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A message: fallback text and blocks."""
+
+    text: str
+    blocks: list[Block]
+
+
+def _handles(contact: Contact) -> list[str]:
+    parts = []
+    if contact.email:
+        parts.append(f"<mailto:{escape(contact.email)}|{escape(contact.email)}>")
+    if contact.phone:
+        parts.append(escape(contact.phone))
+    if contact.x_handle:
+        parts.append(f"X <https://x.com/{contact.x_handle}|@{escape(contact.x_handle)}>")
+    if contact.mastodon_handle:
+        user, _, instance = contact.mastodon_handle.partition("@")
+        parts.append(f"Mastodon <https://{instance}/@{user}|@{escape(contact.mastodon_handle)}>")
+    if contact.bluesky_handle:
+        parts.append(f"Bluesky <https://bsky.app/profile/{contact.bluesky_handle}|@{escape(contact.bluesky_handle)}>")
+    if contact.linkedin_url:
+        parts.append(f"<{contact.linkedin_url}|LinkedIn>")
+    return parts
+
+
+def contact_blocks(contact: Contact, *, buttons: bool = True) -> list[Block]:
+    """One contact: name, role and organisation, handles, tags, notes; Share / Edit / Delete when `buttons`."""
+    title = f"*{escape(contact.name)}*"
+    where = ", ".join(escape(x) for x in (contact.role, contact.organisation) if x)
+    lines = [f"{title} — {where}" if where else title]
+    handles = _handles(contact)
+    if handles:
+        lines.append(" · ".join(handles))
+    if contact.tags:
+        lines.append(" ".join(code(tag) for tag in contact.tags))
+    if contact.notes:
+        lines.append(escape(truncate(contact.notes, 500)))
+    blocks: list[Block] = [section("\n".join(lines), block_id=f"contact_{contact.id}")]
+    meta = (
+        f"#{contact.id} · from {escape(contact.source)} · visible to "
+        f"{VISIBILITY_LABELS.get(contact.visibility, contact.visibility).lower()}"
+    )
+    blocks.append(context(meta))
+    if buttons:
+        value = str(contact.id)
+        delete = button("Delete", DELETE, value, style="danger")
+        delete["confirm"] = {
+            "title": {"type": "plain_text", "text": "Erase this contact?"},
+            "text": {
+                "type": "mrkdwn",
+                "text": f"Erase *{escape(truncate(contact.name, 100))}* and its history for good?",
+            },
+            "confirm": {"type": "plain_text", "text": "Erase"},
+            "deny": {"type": "plain_text", "text": "Keep"},
+            "style": "danger",
+        }
+        blocks.append(
+            actions(
+                button("Share", SHARE, value),
+                button("Edit", EDIT, value),
+                delete,
+                block_id=f"contact_actions_{contact.id}",
+            )
+        )
+    return blocks
+
+
+def contact_card(contact: Contact, *, buttons: bool = True, intro: str = "") -> Card:
+    blocks = ([section(intro)] if intro else []) + contact_blocks(contact, buttons=buttons)
+    return Card(f"Contact: {contact.name}", blocks)
+
+
+def search_results(query: str, contacts: Sequence[Contact], suggestions: Sequence[str], *, title: str = "") -> Card:
+    if not contacts:
+        hint = (
+            "Try " + ", ".join(code(s) for s in suggestions) + "."
+            if suggestions
+            else "The contact book has nothing you can see yet: `/outreach contact add` starts it."
+        )
+        text = f"No contacts match {code(query)}. {hint}\nTags: `/outreach contact tag TAG` · all: `/outreach contact export`"
+        return Card(f"No contacts match {query}", [section(text)])
+    blocks: list[Block] = [header(title or f"Contacts matching “{truncate(query, 100)}”")]
+    per = 3
+    for contact in contacts[: (MAX_BLOCKS_MESSAGE - 2) // per]:
+        blocks.extend(contact_blocks(contact))
+    shown = min(len(contacts), (MAX_BLOCKS_MESSAGE - 2) // per)
+    blocks.append(context(f"{shown} contact{'s' if shown != 1 else ''} shown, best match first."))
+    return Card(f"{len(contacts)} contacts match {query}", blocks)
+
+
+# Modals -------------------------------------------------------------------------------------------
+
+
+def _text_input(name: str, initial: str, *, optional: bool = True, multiline: bool = False) -> Block:
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "multiline": multiline}
+    if initial:
+        element["initial_value"] = initial[:3000]
+    return {
+        "type": "input",
+        "block_id": name,
+        "optional": optional,
+        "label": {"type": "plain_text", "text": FIELD_LABELS[name]},
+        "element": element,
+    }
+
+
+def _select(name: str, labels: Mapping[str, str], initial: str) -> Block:
+    options = [{"text": {"type": "plain_text", "text": label}, "value": value} for value, label in labels.items()]
+    chosen = next((o for o in options if o["value"] == initial), options[0])
+    return {
+        "type": "input",
+        "block_id": name,
+        "label": {"type": "plain_text", "text": FIELD_LABELS[name]},
+        "element": {"type": "static_select", "action_id": "value", "options": options, "initial_option": chosen},
+    }
+
+
+def contact_modal(
+    prefill: Mapping[str, object] | None = None, *, contact_id: int | None = None, metadata: str = ""
+) -> Block:
+    """The add form (or the edit form when `contact_id` is given), prefilled from a message or the contact."""
+    data = dict(prefill or {})
+    tags = data.get("tags") or []
+    text = lambda name: str(data.get(name) or "")  # noqa: E731
+    blocks = [
+        _text_input("name", text("name"), optional=False),
+        _text_input("organisation", text("organisation")),
+        _text_input("role", text("role")),
+        _text_input("email", text("email")),
+        _text_input("phone", text("phone")),
+        _text_input("x_handle", text("x_handle")),
+        _text_input("mastodon_handle", text("mastodon_handle")),
+        _text_input("bluesky_handle", text("bluesky_handle")),
+        _text_input("linkedin_url", text("linkedin_url")),
+        _text_input("tags", ", ".join(tags) if isinstance(tags, list) else str(tags)),
+        _text_input("notes", text("notes"), multiline=True),
+        _select("visibility", VISIBILITY_LABELS, text("visibility") or Visibility.team.value),
+        _select("consent_basis", CONSENT_LABELS, text("consent_basis") or ConsentBasis.unknown.value),
+    ]
+    editing = contact_id is not None
+    return {
+        "type": "modal",
+        "callback_id": EDIT_VIEW if editing else ADD_VIEW,
+        "private_metadata": str(contact_id) if editing else metadata,
+        "title": {"type": "plain_text", "text": "Edit contact" if editing else "Add a contact"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
+def read_contact_values(state: Mapping[str, Any]) -> dict[str, object]:
+    """The submitted form as field -> text (selects give their option value)."""
+    values: dict[str, object] = {}
+    for block_id, entries in (state.get("values") or {}).items():
+        if block_id not in FIELD_LABELS:
+            continue
+        entry = entries.get("value") or {}
+        if entry.get("type") == "static_select":
+            values[block_id] = (entry.get("selected_option") or {}).get("value") or ""
+        else:
+            values[block_id] = entry.get("value") or ""
+    return values
+
+
+def share_modal(contact: Contact) -> Block:
+    return {
+        "type": "modal",
+        "callback_id": SHARE_VIEW,
+        "private_metadata": str(contact.id),
+        "title": {"type": "plain_text", "text": "Share a contact"},
+        "submit": {"type": "plain_text", "text": "Share"},
+        "blocks": [
+            section(f"Share *{escape(contact.name)}* with a person or a channel; a card is posted there."),
+            {
+                "type": "input",
+                "block_id": "person",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Person"},
+                "element": {"type": "users_select", "action_id": "value"},
+            },
+            {
+                "type": "input",
+                "block_id": "channel",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Channel"},
+                "element": {
+                    "type": "conversations_select",
+                    "action_id": "value",
+                    "filter": {"include": ["public", "private"]},
+                },
+            },
+        ],
+    }
+
+
+def read_share_target(state: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    values = state.get("values") or {}
+    person = ((values.get("person") or {}).get("value") or {}).get("selected_user")
+    channel = ((values.get("channel") or {}).get("value") or {}).get("selected_conversation")
+    return person, channel
+
+
+# Duplicates and merging ---------------------------------------------------------------------------
+
+
+def merge_value(keep_id: int, other_id: int) -> str:
+    return f"{keep_id}:{other_id}"
+
+
+def duplicates_card(pairs: Sequence[tuple[Contact, Contact, str]]) -> Card:
+    if not pairs:
+        return Card(
+            "No likely duplicates", [section("No likely duplicates among the contacts you can see. :sparkles:")]
+        )
+    blocks: list[Block] = [header("Likely duplicates")]
+    for keep, other, reason in pairs[: (MAX_BLOCKS_MESSAGE - 2) // 3]:
+        blocks.append(
+            section(
+                f"*{escape(keep.name)}* (#{keep.id}, {escape(keep.organisation) or 'no organisation'}) and "
+                f"*{escape(other.name)}* (#{other.id}, {escape(other.organisation) or 'no organisation'}): {escape(reason)}"
+            )
+        )
+        blocks.append(
+            actions(
+                button(f"Merge into #{keep.id}", MERGE, merge_value(keep.id or 0, other.id or 0), style="primary"),
+                button(f"Merge into #{other.id}", MERGE, merge_value(other.id or 0, keep.id or 0)),
+            )
+        )
+        blocks.append(divider())
+    blocks.append(
+        context("A merge keeps every value (others become alternates), all tags and notes, and both histories.")
+    )
+    return Card(f"{len(pairs)} likely duplicates", blocks)
+
+
+def merge_offer(new: Contact, matches: Sequence[tuple[Contact, str]]) -> Card:
+    blocks = contact_blocks(new, buttons=False)
+    for existing, reason in matches[:5]:
+        blocks.append(section(f"This looks like *{escape(existing.name)}* (#{existing.id}): {escape(reason)}."))
+        blocks.append(
+            actions(
+                button(
+                    f"Merge into #{existing.id}", MERGE, merge_value(existing.id or 0, new.id or 0), style="primary"
+                ),
+            )
+        )
+    blocks.append(context("Or keep both: nothing to do."))
+    return Card(f"Saved {new.name}; it may be a duplicate", blocks)
+
+
+# Saving found details (Yammer replies) ------------------------------------------------------------
+
+
+def found_buttons(found: Found, *, source_ref: str, limit: int = 5) -> list[Block]:
+    """One "Save" button per email or handle found; the value carries the detail (no lookup needed)."""
+    items: list[tuple[str, str]] = (
+        [("email", e) for e in found.emails]
+        + [("x_handle", h) for h in found.x_handles]
+        + [("mastodon_handle", h) for h in found.mastodon_handles]
+        + [("bluesky_handle", h) for h in found.bluesky_handles]
+        + [("linkedin_url", u) for u in found.linkedin_urls]
+    )
+    elements = []
+    for field_name, value in items[:limit]:
+        payload = json.dumps({"f": field_name, "v": value, "r": source_ref}, separators=(",", ":"))
+        if len(payload) > MAX_BUTTON_VALUE:
+            continue
+        label = f"Save {value}" if field_name in ("email", "linkedin_url") else f"Save @{value}"
+        elements.append(button(truncate(label, 75), SAVE_FOUND, payload))
+    return [actions(*elements)] if elements else []
+
+
+def yammer_reply(*, shoutout_id: int, sender: str, body: str, web_url: str, found: Found, message_id: str) -> Card:
+    link = f" · <{web_url}|open in Yammer>" if web_url.startswith("https://") else ""
+    blocks: list[Block] = [
+        section(
+            f"*{escape(sender)}* replied on Yammer{link}:\n>{escape(truncate(body, 2500)).replace(chr(10), chr(10) + '>')}"
+        )
+    ]
+    buttons = found_buttons(found, source_ref=f"yammer:{message_id}")
+    if buttons:
+        blocks.append(
+            context("Contact details in this reply: one click saves each as a contact (visible to the comms team).")
+        )
+        blocks.extend(buttons)
+    return Card(f"{sender} replied on Yammer", blocks)
+
+
+def shoutout_posted(question: str, group_id: str, web_url: str) -> str:
+    link = f"<{web_url}|group {escape(group_id)}>" if web_url.startswith("https://") else f"group {escape(group_id)}"
+    return (
+        f":mega: Asked on Yammer in {link}: _{escape(question)}_\n"
+        "Replies will appear in this thread as they come in (for a week)."
+    )
+
+
+def export_summary(count: int, tag: str | None) -> str:
+    scope = f" tagged {code(tag)}" if tag else ""
+    return f"Exported {count} contact{'s' if count != 1 else ''}{scope} you can see: CSV and vCard files below."
+
+
+def saved_many(added: int, already: int, skipped: int, what: str) -> str:
+    parts = [f"Saved {added} contact{'s' if added != 1 else ''} from {what}"]
+    if already:
+        parts.append(f"{already} already in the book")
+    if skipped:
+        parts.append(f"{skipped} skipped")
+    return "; ".join(parts) + "."

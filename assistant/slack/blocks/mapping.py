@@ -1,0 +1,323 @@
+"""Block Kit for mapping requests: the form, the queue card, status DMs, estimates, progress and the delivery."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from assistant.analysis.graph import Analysis
+from assistant.analysis.recurring import RecurringSlot
+from assistant.models.mapping import CrawlState, MappingRequest, MappingStatus
+from assistant.render.mrkdwn import escape
+from assistant.services.mapping_crawl import StrategyEstimate
+from assistant.slack.blocks.common import Block, actions, button, context, divider, header, section
+
+# ids
+SHORTCUT_REQUEST = "mapping_request_shortcut"
+VIEW_REQUEST = "mapping_request_modal"
+VIEW_DECLINE = "mapping_decline_modal"
+VIEW_ASK = "mapping_ask_modal"
+VIEW_START = "mapping_start_modal"
+CLAIM = "mapping_claim"
+ASK = "mapping_ask"
+DECLINE = "mapping_decline"
+START = "mapping_start"
+DELIVER = "mapping_deliver"
+CANCEL = "mapping_cancel"
+SAVE_ACCOUNTS = "mapping_save_accounts"  # handled by the contacts feature
+SCHEDULE_CHAT = "mapping_schedule_chat"  # handled by the chats feature
+ACTIONS = (CLAIM, ASK, DECLINE, START, DELIVER, CANCEL)
+FIELDS = ("title", "decision", "keywords", "hashtags", "seeds", "region", "language", "deadline", "watchers")
+
+STATUS_EMOJI = {
+    MappingStatus.new: ":new:",
+    MappingStatus.claimed: ":raising_hand:",
+    MappingStatus.mapping: ":mag:",
+    MappingStatus.delivered: ":white_check_mark:",
+    MappingStatus.declined: ":no_entry_sign:",
+    MappingStatus.cancelled: ":x:",
+}
+
+
+def _input(block_id: str, label: str, element: Block, *, optional: bool = True, hint: str = "") -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": {"type": "plain_text", "text": label},
+        "element": {**element, "action_id": block_id},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = {"type": "plain_text", "text": hint}
+    return block
+
+
+def _text(placeholder: str = "", *, multiline: bool = False) -> Block:
+    element: Block = {"type": "plain_text_input", "multiline": multiline}
+    if placeholder:
+        element["placeholder"] = {"type": "plain_text", "text": placeholder}
+    return element
+
+
+def request_modal(*, private_metadata: str = "") -> Block:
+    return {
+        "type": "modal",
+        "callback_id": VIEW_REQUEST,
+        "private_metadata": private_metadata,
+        "title": {"type": "plain_text", "text": "Digital mapping"},
+        "submit": {"type": "plain_text", "text": "Send to comms"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _input("title", "Title / policy area", _text("Adult skills in Wales"), optional=False),
+            _input("decision", "What decision will the map inform?", _text(multiline=True)),
+            _input("keywords", "Keywords", _text("apprenticeships, skills gap"), hint="Separate with commas."),
+            _input("hashtags", "Hashtags", _text("#ukfechat #FEchat"), hint="Separate with spaces or commas."),
+            _input(
+                "seeds", "Seed accounts (partner organisations)", _text("@ColegauCymru, @AoC_info"), hint="X handles."
+            ),
+            _input("region", "Region", _text("Wales")),
+            _input("language", "Language", _text("en, cy")),
+            _input("deadline", "Deadline", {"type": "datepicker"}),
+            _input("watchers", "Who else should see it", {"type": "multi_users_select"}),
+        ],
+    }
+
+
+def reason_modal(callback_id: str, request_id: int, *, title: str, label: str) -> Block:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": str(request_id),
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "blocks": [_input("text", label, _text(multiline=True), optional=False)],
+    }
+
+
+def start_modal(request: MappingRequest, estimates: Sequence[StrategyEstimate]) -> Block:
+    options = [
+        {
+            "text": {"type": "plain_text", "text": e.strategy.capitalize()},
+            "description": {"type": "plain_text", "text": e.describe()[:75]},
+            "value": e.strategy,
+        }
+        for e in estimates
+    ]
+    return {
+        "type": "modal",
+        "callback_id": VIEW_START,
+        "private_metadata": str(request.id),
+        "title": {"type": "plain_text", "text": "Start mapping"},
+        "submit": {"type": "plain_text", "text": "Approve and start"},
+        "blocks": [
+            section(
+                "*Estimate before any call to X* (prices from settings; time is the least the rate limits allow)\n"
+                + "\n".join(f"• {escape(e.describe())}" for e in estimates)
+            ),
+            _input(
+                "strategy",
+                "Strategy",
+                {"type": "radio_buttons", "options": options, "initial_option": options[0]},
+                optional=False,
+            ),
+            _input(
+                "budget_money",
+                "Money budget (US$)",
+                {"type": "number_input", "is_decimal_allowed": True, "initial_value": f"{request.budget_money:g}"},
+                optional=False,
+            ),
+            _input(
+                "budget_calls",
+                "Call budget (API calls)",
+                {"type": "number_input", "is_decimal_allowed": False, "initial_value": str(request.budget_calls)},
+                optional=False,
+            ),
+        ],
+    }
+
+
+def _summary_lines(request: MappingRequest) -> list[str]:
+    lines = [f"*Policy area:* {escape(request.title)}"]
+    if request.decision:
+        lines.append(f"*Informs:* {escape(request.decision)}")
+    if request.seeds:
+        lines.append("*Seeds:* " + ", ".join(f"@{escape(s)}" for s in request.seeds))
+    if request.hashtags:
+        lines.append("*Hashtags:* " + " ".join(f"#{escape(h)}" for h in request.hashtags))
+    if request.keywords:
+        lines.append("*Keywords:* " + ", ".join(escape(k) for k in request.keywords))
+    extra = [x for x in (request.region, request.language) if x]
+    if extra:
+        lines.append("*Region / language:* " + escape(" / ".join(extra)))
+    if request.deadline:
+        lines.append(f"*Deadline:* {request.deadline:%a %d %b %Y}")
+    return lines
+
+
+def status_line(request: MappingRequest) -> str:
+    status = MappingStatus(request.status)
+    text = f"{STATUS_EMOJI[status]} *{status.value.capitalize()}*"
+    if request.claimed_by and status in (MappingStatus.claimed, MappingStatus.mapping, MappingStatus.delivered):
+        text += f" by <@{request.claimed_by}>"
+    if status is MappingStatus.declined and request.decline_reason:
+        text += f": {escape(request.decline_reason)}"
+    return text
+
+
+def card(request: MappingRequest) -> list[Block]:
+    """The queue card in the comms channel; its buttons follow the status (Deliver once the map is made)."""
+    report_ready = request.crawl_state == CrawlState.done.value
+    rid = str(request.id)
+    status = MappingStatus(request.status)
+    blocks = [
+        header(f"Mapping request #{rid}"),
+        section("\n".join(_summary_lines(request))),
+        context(f"Asked by <@{request.requester_id}>", status_line(request)),
+    ]
+    buttons = []
+    if status is MappingStatus.new:
+        buttons = [
+            button("Claim", CLAIM, rid, style="primary"),
+            button("Ask a question", ASK, rid),
+            button("Decline", DECLINE, rid, style="danger"),
+        ]
+    elif status is MappingStatus.claimed:
+        buttons = [
+            button("Start mapping", START, rid, style="primary"),
+            button("Ask a question", ASK, rid),
+            button("Decline", DECLINE, rid, style="danger"),
+        ]
+    elif status is MappingStatus.mapping:
+        buttons = [button("Ask a question", ASK, rid)]
+        if report_ready:
+            buttons.insert(0, button("Deliver", DELIVER, rid, style="primary"))
+    if buttons:
+        blocks.append(actions(*buttons, block_id=f"mapping_card_{rid}"))
+    return blocks
+
+
+def status_dm(request: MappingRequest, change: str) -> list[Block]:
+    """What the requester is told on every change."""
+    blocks = [
+        section(f"Your mapping request *#{request.id} {escape(request.title)}*: {change}"),
+        context(status_line(request)),
+    ]
+    if request.status in (MappingStatus.new.value, MappingStatus.claimed.value, MappingStatus.mapping.value):
+        blocks.append(actions(button("Cancel request", CANCEL, str(request.id), style="danger")))
+    return blocks
+
+
+def request_line(request: MappingRequest, *, today: date, overdue: bool) -> str:
+    age = (today - request.created_at.date()).days
+    flag = " :warning: *overdue*" if overdue else ""
+    due = f", due {request.deadline:%d %b}" if request.deadline else ""
+    return f"*#{request.id}* {escape(request.title)} — {request.status}, {age} d old{due}{flag}"
+
+
+def request_list(title: str, lines: Sequence[str]) -> list[Block]:
+    if not lines:
+        return [section(f"*{title}*\nNothing here.")]
+    blocks = [section(f"*{title}*")]
+    chunk: list[str] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) == 20:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+    if chunk:
+        blocks.append(section("\n".join(chunk)))
+    return blocks[:50]
+
+
+def show(request: MappingRequest) -> list[Block]:
+    blocks = [
+        header(f"Mapping request #{request.id}"),
+        section("\n".join(_summary_lines(request))),
+        context(status_line(request)),
+    ]
+    spend = f"{request.calls_made} calls, ${request.money_spent:,.2f} of ${request.budget_money:,.2f}"
+    blocks.append(context(f"Crawl: {request.crawl_state} ({spend})"))
+    if request.problems:
+        blocks.append(section("*Notes*\n" + "\n".join(f"• {escape(p)}" for p in request.problems[-5:])))
+    return blocks
+
+
+def progress(request: MappingRequest, done: int, planned: int, note: str = "") -> list[Block]:
+    width = 20
+    filled = int(width * done / planned) if planned else 0
+    bar = "█" * filled + "░" * (width - filled)
+    text = f"*Mapping #{request.id}* `{bar}` {done}/{planned} steps · {request.calls_made} calls · ${request.money_spent:,.2f}"
+    return [section(text + (f"\n{escape(note)}" if note else ""))]
+
+
+def delivery(request: MappingRequest, analysis: Analysis, slots: Sequence[RecurringSlot]) -> list[Block]:
+    """The summary: top 10 accounts and why, communities, recurring chats, top hashtags and links, buttons."""
+    rid = str(request.id)
+    top = "\n".join(
+        f"{i}. *@{escape(m.handle)}* {escape(m.display_name)} — {escape(m.why(analysis.seeds))} "
+        f"_({m.kind_guess}, a guess)_"
+        for i, m in enumerate(analysis.accounts[:10], start=1)
+    )
+    communities = "\n".join(
+        f"• *{escape(c.label)}* ({c.size} accounts): " + ", ".join(f"@{escape(h)}" for h in c.top_accounts[:3])
+        for c in analysis.communities[:6]
+    )
+    chats = "\n".join(
+        f"• *#{escape(s.hashtag)}* {escape(s.describe())}: {s.typical_posts} posts, {s.typical_participants} people a session"
+        + (f"; organisers {', '.join('@' + escape(o) for o in s.organisers[:3])}" if s.organisers else "")
+        for s in slots[:5]
+    )
+    tags = ", ".join(f"#{escape(k)} ({int(v)})" for k, v in analysis.top.get("hashtags", [])[:10])
+    links = "\n".join(f"• {escape(k)} ({int(v)})" for k, v in analysis.top.get("urls", [])[:5])
+    blocks: list[Block] = [
+        header(f"Digital map: {request.title}"),
+        context(
+            f"{analysis.overall['accounts']} accounts · {analysis.overall['unique_edges']} links · "
+            f"{len(analysis.communities)} communities · modularity {analysis.overall['modularity']:.2f}"
+        ),
+        section("*Top accounts*\n" + (top or "None found.")),
+        section("*Communities*\n" + (communities or "None found.")),
+        section("*Recurring chats*\n" + (chats or "No hashtag meets at the same weekly time.")),
+        section("*Top hashtags*\n" + (tags or "None.")),
+    ]
+    if links:
+        blocks.append(section("*Top links*\n" + links))
+    if request.problems:
+        blocks.append(context(*(escape(p) for p in request.problems[-3:])))
+    buttons = [button("Save accounts as contacts", SAVE_ACCOUNTS, rid, style="primary")]
+    for s in slots[:3]:
+        buttons.append(
+            button(
+                f"Schedule a chat on #{s.hashtag}",
+                SCHEDULE_CHAT,
+                json.dumps({"request": request.id, "hashtag": s.hashtag}),
+            )
+        )
+    if not slots:
+        for tag, _ in analysis.top.get("hashtags", [])[:1]:
+            buttons.append(
+                button(f"Schedule a chat on #{tag}", SCHEDULE_CHAT, json.dumps({"request": request.id, "hashtag": tag}))
+            )
+    blocks += [divider(), actions(*buttons, block_id=f"mapping_delivery_{rid}")]
+    return blocks
+
+
+def split(text: str) -> list[str]:
+    """Comma/space separated form input to a clean list."""
+    return [part.strip() for part in text.replace(",", " ").split() if part.strip()]
+
+
+def form_values(values: dict[str, Any]) -> dict[str, Any]:
+    """The request modal's state values to plain fields."""
+
+    def value(block: str) -> Any:
+        element = values.get(block, {}).get(block, {})
+        if element.get("type") == "datepicker":
+            return element.get("selected_date")
+        if element.get("type") == "multi_users_select":
+            return element.get("selected_users") or []
+        return element.get("value") or ""
+
+    return {name: value(name) for name in FIELDS}

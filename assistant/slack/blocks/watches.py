@@ -1,0 +1,76 @@
+"""Block Kit for watches: one message per batch (newest last) with Save as contact and Open, and the watch list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.render.mrkdwn import escape, truncate
+from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, Block, actions, button, context, section
+
+SAVE_CONTACT = "watch_save_contact"
+OPEN_POST = "watch_open"
+ACTIONS = (SAVE_CONTACT, OPEN_POST)
+NETWORK = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky"}
+MAX_POSTS = 20
+
+
+def describe(kind: str, term: str) -> str:
+    if kind == "hashtag":
+        return f"#{term}"
+    if kind == "account":
+        return f"@{term}"
+    if kind == "mentions":
+        return "mentions of our accounts"
+    return f"“{term}”"
+
+
+def batch_blocks(watch_id: int, kind: str, term: str, posts: list[dict[str, Any]]) -> list[Block]:
+    """Oldest first so the newest post sits at the bottom, next to the message box."""
+    shown = posts[-MAX_POSTS:]
+    blocks: list[Block] = [context(f"Watch {watch_id} · {escape(describe(kind, term))} · {len(posts)} new post(s)")]
+    if len(posts) > len(shown):
+        blocks.append(context(f"{len(posts) - len(shown)} older post(s) in this batch are not shown."))
+    for post in shown:
+        extra = ""
+        if post.get("reposted_by"):
+            extra += f"\n_reposted by {escape(', '.join('@' + h for h in post['reposted_by'][:5]))}_"
+        if post.get("also_on"):
+            extra += f"\n_also on {escape(', '.join(NETWORK.get(n, n) for n in post['also_on']))}_"
+        text = escape(truncate(post["text"], 2500))
+        blocks.append(
+            section(
+                f"*@{escape(post['author_handle'])}* on {NETWORK.get(post['platform'], post['platform'])}\n{text}{extra}"
+            )
+        )
+        elements = [button("Save as contact", SAVE_CONTACT, f"{post['platform']}:{post['author_id']}"[:2000])]
+        if post.get("url"):
+            elements.append({**button("Open", OPEN_POST, post["id"][:2000]), "url": post["url"]})
+        blocks.append(actions(*elements))
+    return blocks[:MAX_BLOCKS_MESSAGE]
+
+
+@dataclass(frozen=True, slots=True)
+class WatchLine:
+    id: int
+    kind: str
+    term: str
+    networks: list[str]
+    every_minutes: int
+    paused: str | None
+    channel_id: str
+    cost_today: float
+    cost_budget: float
+
+
+def watch_list(lines: list[WatchLine]) -> list[Block]:
+    if not lines:
+        return [section("No watches running in this workspace. Start one: `/outreach watch #hashtag --every 15m`.")]
+    rows = [
+        f"*{w.id}* · {escape(describe(w.kind, w.term))} on {', '.join(NETWORK.get(n, n) for n in w.networks)}"
+        f" · every {w.every_minutes} min · <#{w.channel_id}>"
+        + (f" · X reads ${w.cost_today:.2f} of ${w.cost_budget:.2f} today" if "x" in w.networks else "")
+        + (f" · paused ({w.paused})" if w.paused else "")
+        for w in lines
+    ]
+    return [section("*Watches*\n" + "\n".join(rows)), context("Stop one with `/outreach watch stop ID`.")]

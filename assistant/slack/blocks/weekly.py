@@ -1,0 +1,77 @@
+"""Block Kit for the weekly digest: requests, chats held and coming, accounts against target, new contacts."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from assistant.render.mrkdwn import escape, truncate
+from assistant.services.weekly import AccountWeek, WeeklyData
+from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, Block, context, divider, header, section
+
+
+def _signed(value: int | None) -> str:
+    return "n/a" if value is None else f"{value:+,}"
+
+
+def _number(value: int | None) -> str:
+    return "n/a" if value is None else f"{value:,}"
+
+
+def account_line(week: AccountWeek) -> str:
+    posts = "n/a" if week.posts is None else f"{week.posts}/{week.target}"
+    mark = "" if week.posts is None else (" ✅" if week.posts >= week.target else " ⚠️ below target")
+    line = (
+        f"*{escape(week.handle)}* ({week.platform}): {_number(week.followers)} followers ({_signed(week.followers_change)}) · "
+        f"posts {posts}{mark} · mentions {_number(week.mentions)} ({_signed(week.mentions_change)})"
+    )
+    if week.best_post:
+        best = escape(truncate(week.best_post.replace("\n", " "), 140))
+        line += f"\n    most engaged ({week.best_engagement}): “{best}”"
+    return line
+
+
+def weekly_blocks(data: WeeklyData) -> list[Block]:
+    zone = ZoneInfo(data.timezone)
+    span = f"{data.start.astimezone(zone):%a %d %b} – {data.end.astimezone(zone):%a %d %b %Y}"
+    blocks: list[Block] = [header(f"Weekly digest · {data.team}"), context(f"{span} ({escape(data.timezone)})")]
+    requests = data.sections.get("requests")
+    if requests is not None:
+        open_text = ", ".join(f"{count} {status}" for status, count in sorted(requests["open"].items())) or "none"
+        blocks += [
+            divider(),
+            section(
+                f"*Mapping requests*\nNew this week: {requests['new']} · open: {open_text} · "
+                f"overdue: {requests['overdue']} · delivered this week: {requests['delivered']}"
+            ),
+        ]
+    chats = data.sections.get("chats")
+    if chats is not None:
+        held = [
+            f"• #{escape(c['hashtag'])} {c['start'].astimezone(zone):%a %d %b %H:%M}: "
+            + (f"{c['posts']} posts, {c['participants']} people" if c["posts"] is not None else "no digest yet")
+            + (f" · <{c['link']}|digest>" if c.get("link") else "")
+            for c in chats["held"]
+        ]
+        coming = [
+            f"• #{escape(c['hashtag'])} {c['start'].astimezone(zone):%a %d %b %H:%M}: "
+            f"{c['questions']} questions, {c['moderators']} moderators · "
+            + ("ready ✅" if c["ready"] else "not ready ⚠️")
+            for c in chats["coming"]
+        ]
+        blocks += [
+            divider(),
+            section("*Chats held last week*\n" + ("\n".join(held) or "None.")),
+            section("*Chats coming this week*\n" + ("\n".join(coming) or "None scheduled.")),
+        ]
+    if "accounts" in data.sections:
+        lines = [account_line(week) for week in data.accounts]
+        blocks += [divider(), section("*Our accounts*\n" + ("\n".join(lines) or "No accounts connected."))]
+    contacts = data.sections.get("contacts")
+    if contacts is not None:
+        names = ", ".join(escape(name) for name in contacts[:30]) or "none"
+        blocks += [divider(), section(f"*New contacts* ({len(contacts)}): {names}")]
+    return blocks[:MAX_BLOCKS_MESSAGE]
+
+
+def weekly_text(data: WeeklyData) -> str:
+    return f"Weekly digest for {data.team}"

@@ -1,0 +1,262 @@
+"""`/outreach accounts`: list, connect (X by OAuth PKCE, others by token), hand over and disconnect."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from assistant.crypto import TokenCipher
+from assistant.models.base import utcnow
+from assistant.services import accounts as accounts_service
+from assistant.services import connect
+from assistant.services.workspaces import ensure_workspace
+from assistant.slack.blocks import accounts as blocks
+from assistant.slack.context import Services
+from assistant.slack.listeners.commands import CommandContext, Handler
+from integrations.errors import IntegrationError
+from integrations.x.oauth import TokenSet, XOAuth
+
+log = logging.getLogger(__name__)
+
+# Tests replace this to reach local fakes of the networks.
+http_client: Callable[[], httpx.Client] = lambda: httpx.Client(timeout=15.0)  # noqa: E731
+
+
+def register(app: App, services: Services) -> dict[str, Handler]:
+    @app.action(blocks.CONNECT_X)
+    def on_connect_x(ack: Ack, body: dict[str, Any], client: WebClient, respond: Any) -> None:
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        if not services.roles.is_comms(client, team_id=team_id, user_id=user_id):
+            respond(text="Only the comms team and admins can connect the team's accounts.", replace_original=False)
+            return
+        try:
+            cipher = TokenCipher.from_settings(services.settings)
+            with http_client() as http:
+                oauth = XOAuth(http, services.settings, redirect_uri=connect.x_redirect_uri(services.settings))
+                with Session(services.engine) as session:
+                    workspace = ensure_workspace(session, slack_team_id=team_id)
+                    session.commit()
+                    url = connect.start_x_connect(
+                        session, cipher, oauth, workspace_id=workspace.id or 0, user_id=user_id, now=utcnow()
+                    )
+        except Exception as exc:  # ConfigError / AuthError name the missing setting
+            respond(text=f"I can't connect X here: {exc}", replace_original=False)
+            return
+        respond(text="Authorize on X", blocks=blocks.x_connect_link(url), replace_original=False)
+
+    @app.action("accounts_x_link")
+    def on_x_link(ack: Ack) -> None:
+        ack()
+
+    def open_form(platform: str) -> Callable[..., None]:
+        def handler(ack: Ack, body: dict[str, Any], client: WebClient, respond: Any) -> None:
+            ack()
+            if not services.roles.is_comms(client, team_id=body["team"]["id"], user_id=body["user"]["id"]):
+                respond(text="Only the comms team and admins can connect the team's accounts.", replace_original=False)
+                return
+            client.views_open(trigger_id=body["trigger_id"], view=blocks.connect_modal(platform))
+
+        return handler
+
+    app.action(blocks.CONNECT_MASTODON)(open_form("mastodon"))
+    app.action(blocks.CONNECT_BLUESKY)(open_form("bluesky"))
+    app.action(blocks.CONNECT_YAMMER)(open_form("yammer"))
+
+    @app.view(blocks.CONNECT_VIEW)
+    def on_connect_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        platform = view.get("private_metadata") or ""
+        values = {
+            key: (field.get("value", {}) or {}).get("value") or "" for key, field in view["state"]["values"].items()
+        }
+        if not services.roles.is_comms(client, team_id=team_id, user_id=user_id):
+            ack(response_action="errors", errors={"token": "Only the comms team and admins can connect accounts."})
+            return
+        try:
+            account = _connect_by_token(services, team_id, user_id, platform, values)
+        except accounts_service.AccountError as exc:
+            ack(response_action="errors", errors={"token": str(exc)[:150]})
+            return
+        except IntegrationError as exc:
+            ack(response_action="errors", errors={"token": f"The network answered with an error: {exc}"[:150]})
+            return
+        ack()
+        client.chat_postMessage(channel=user_id, text=f"Connected {account.handle} ({platform}). You own it.")
+
+    @app.action(blocks.HANDOVER_ACCEPT)
+    def on_accept(ack: Ack, body: dict[str, Any], respond: Any, client: WebClient) -> None:
+        ack()
+        _decide(services, body, respond, client, accept=True)
+
+    @app.action(blocks.HANDOVER_DECLINE)
+    def on_decline(ack: Ack, body: dict[str, Any], respond: Any, client: WebClient) -> None:
+        ack()
+        _decide(services, body, respond, client, accept=False)
+
+    return {"accounts": lambda ctx: accounts_command(services, ctx)}
+
+
+def accounts_command(services: Services, ctx: CommandContext) -> None:
+    words = [arg.value.lower() for arg in ctx.parsed.args[:1]]
+    action = words[0] if words and ctx.parsed.args[0].kind == "word" else "list"
+    if action == "handover":
+        _handover(services, ctx)
+    elif action == "disconnect":
+        _disconnect(services, ctx)
+    elif action == "list":
+        can_connect = services.roles.is_comms(ctx.client, team_id=ctx.team_id, user_id=ctx.user_id)
+        with Session(services.engine) as session:
+            workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
+            session.commit()
+            lines = [
+                blocks.AccountLine(
+                    a.id or 0, a.platform, a.handle, a.owner_user_id, list(a.co_owner_user_ids), a.status
+                )
+                for a in accounts_service.list_accounts(session, workspace_id=workspace.id or 0)
+            ]
+        ctx.ack(text="The team's public accounts", blocks=blocks.accounts_list(lines, can_connect=can_connect))
+    else:
+        ctx.error(
+            f"I don't know `accounts {action}`. Use `/outreach accounts`, "
+            "`/outreach accounts handover @account @person` or `/outreach accounts disconnect @account`."
+        )
+
+
+def _handover(services: Services, ctx: CommandContext) -> None:
+    args = ctx.parsed.args[1:]
+    account_ref = next((a.value for a in args if a.kind in ("handle", "word", "text")), None)
+    person = next((a.value for a in args if a.kind == "user"), None)
+    if not account_ref or not person:
+        ctx.error("Use `/outreach accounts handover @account @person` (the account's handle, then the new owner).")
+        return
+    problem = _outside_workspace(ctx.client, person)
+    if problem:
+        ctx.error(problem)
+        return
+    is_admin = services.roles.is_admin(ctx.client, team_id=ctx.team_id, user_id=ctx.user_id)
+    with Session(services.engine) as session:
+        workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
+        account = accounts_service.find_account(session, workspace_id=workspace.id or 0, ref=account_ref)
+        if account is None:
+            ctx.error(f"No connected account matches `{account_ref}`; `/outreach accounts` lists them.")
+            return
+        try:
+            handover = accounts_service.request_handover(
+                session, account=account, to_user_id=person, actor=ctx.user_id, is_admin=is_admin, now=utcnow()
+            )
+        except accounts_service.AccountError as exc:
+            ctx.error(str(exc))
+            return
+        message = blocks.handover_request(
+            account.handle, account.platform, handover.from_user_id, ctx.user_id, handover.id or 0
+        )
+        handle = account.handle
+    ctx.ack(text=f"Asked <@{person}> to take over {handle}; they get a message to accept or decline.")
+    ctx.client.chat_postMessage(channel=person, text=f"Take over {handle}?", blocks=message)
+
+
+def _outside_workspace(client: WebClient, user_id: str) -> str | None:
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except SlackApiError as exc:
+        if exc.response.get("error") == "user_not_found":
+            return f"<@{user_id}> is not in this workspace; hand over to someone who is."
+        return f"I couldn't look up <@{user_id}> ({exc.response.get('error')}); try again."
+    if user.get("deleted"):
+        return f"<@{user_id}> has left this workspace (deactivated); hand over to someone who is here."
+    if user.get("is_bot"):
+        return "A bot can't own an account."
+    return None
+
+
+def _disconnect(services: Services, ctx: CommandContext) -> None:
+    ref = next((a.value for a in ctx.parsed.args[1:] if a.kind in ("handle", "word", "text")), None)
+    if not ref:
+        ctx.error("Use `/outreach accounts disconnect @account`.")
+        return
+    is_admin = services.roles.is_admin(ctx.client, team_id=ctx.team_id, user_id=ctx.user_id)
+    with Session(services.engine) as session:
+        workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
+        account = accounts_service.find_account(session, workspace_id=workspace.id or 0, ref=ref)
+        if account is None:
+            ctx.error(f"No connected account matches `{ref}`.")
+            return
+        if not accounts_service.can_manage(account, ctx.user_id, is_admin=is_admin):
+            ctx.error(f"Only the owner of {account.handle} or an admin can disconnect it.")
+            return
+        ctx.ack(text=f"Disconnecting {account.handle}…")
+        cipher = TokenCipher.from_settings(services.settings)
+        tokens = connect.stored_tokens(session, cipher, account)
+        with http_client() as http:
+            revoked = connect.revoke_remotely(http, services.settings, cipher, account, tokens)
+        handle = account.handle
+        accounts_service.remove_account(session, account=account, actor=ctx.user_id, revoked_remotely=revoked)
+    note = "and revoked its token" if revoked else "(revoke the app's access in the network's settings too)"
+    ctx.respond(text=f"Disconnected {handle} {note}. Its stored tokens are deleted.", response_type="ephemeral")
+
+
+def _connect_by_token(
+    services: Services, team_id: str, user_id: str, platform: str, values: dict[str, str]
+) -> accounts_service.ConnectedAccount:
+    token = values.get("token", "").strip()
+    if not token:
+        raise accounts_service.AccountError("Paste the token.")
+    cipher = TokenCipher.from_settings(services.settings)
+    settings = services.settings
+    instance: str | None = None
+    revoke_client = values.get("client", "").strip() or None
+    with http_client() as http:
+        if platform == "mastodon":
+            instance = connect.normalise_instance(values.get("instance", ""))
+            account_id, handle = connect.verify_mastodon(http, instance_url=instance, token=token)
+        elif platform == "bluesky":
+            account_id, handle = connect.verify_bluesky(
+                http, base_url=settings.bluesky_api_url, handle=values.get("handle", ""), app_password=token
+            )
+            instance = settings.bluesky_api_url
+        elif platform == "yammer":
+            account_id, handle = connect.verify_yammer(http, api_url=settings.yammer_api_url, token=token)
+        else:
+            raise accounts_service.AccountError(f"Unknown network {platform!r}.")
+    with Session(services.engine) as session:
+        workspace = ensure_workspace(session, slack_team_id=team_id)
+        session.commit()
+        return accounts_service.connect_account(
+            session,
+            cipher,
+            workspace_id=workspace.id or 0,
+            platform=platform,
+            account_id=account_id,
+            handle=handle,
+            tokens=TokenSet(access_token=token, token_type="app_password" if platform == "bluesky" else "bearer"),
+            actor=user_id,
+            now=utcnow(),
+            instance_url=instance,
+            revoke_client=revoke_client,
+        )
+
+
+def _decide(services: Services, body: dict[str, Any], respond: Any, client: WebClient, *, accept: bool) -> None:
+    user_id = body["user"]["id"]
+    handover_id = int(body["actions"][0]["value"])
+    with Session(services.engine) as session:
+        try:
+            handover, account = accounts_service.decide_handover(
+                session, handover_id=handover_id, user_id=user_id, accept=accept, now=utcnow()
+            )
+        except accounts_service.AccountError as exc:
+            respond(text=str(exc), replace_original=False)
+            return
+        handle, requester, previous = account.handle, handover.requested_by, handover.from_user_id
+    verdict = "accepted" if accept else "declined"
+    respond(text=f"You {verdict} {handle}." + (" You are now its owner." if accept else ""), replace_original=True)
+    for person in {requester, previous} - {user_id}:
+        client.chat_postMessage(channel=person, text=f"<@{user_id}> {verdict} the handover of {handle}.")

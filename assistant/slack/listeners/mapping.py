@@ -1,0 +1,310 @@
+"""`/outreach map ...`, the "Request digital mapping" shortcut, the request modal and the queue card's buttons."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from assistant.db import session_scope
+from assistant.models.base import utcnow
+from assistant.models.mapping import MappingRequest
+from assistant.render.mrkdwn import escape
+from assistant.services import mapping_crawl as crawl
+from assistant.services import mapping_requests as service
+from assistant.services.workspaces import ensure_workspace
+from assistant.slack.blocks import mapping as blocks
+from assistant.slack.context import Services
+from assistant.slack.listeners.commands import CommandContext, Handler
+from integrations.x.cost import Prices
+
+log = logging.getLogger(__name__)
+
+USAGE = "Usage: `/outreach map` (new request) · `map list` · `map show ID` · `map cancel ID`"
+CHANGE_TEXT = {
+    "claim": "claimed by <@{actor}>; they will be in touch.",
+    "decline": "declined by <@{actor}>: {reason}",
+    "start": "mapping has started (<@{actor}> approved the crawl).",
+    "deliver": "delivered: the summary and files are below and in the card's thread.",
+    "cancel": "cancelled by <@{actor}>.",
+}
+
+
+def register(app: App, services: Services) -> Mapping[str, Handler]:
+    """Register the mapping shortcut, modals and buttons; return the `map` subcommand."""
+
+    def is_comms(client: WebClient, team_id: str, user_id: str) -> bool:
+        return services.roles.is_comms(client, team_id=team_id, user_id=user_id)
+
+    def comms_channel(session: Session, team_id: str) -> str | None:
+        workspace = ensure_workspace(session, slack_team_id=team_id, timezone=services.settings.default_timezone)
+        return workspace.comms_channel_id or services.settings.slack_comms_channel
+
+    # Announcing a change: card in place, DM to the requester -------------------------------------
+
+    def announce(client: WebClient, request: MappingRequest, change: str) -> None:
+        if request.card_channel and request.card_ts:
+            try:
+                client.chat_update(
+                    channel=request.card_channel,
+                    ts=request.card_ts,
+                    text=f"Mapping request #{request.id}: {request.status}",
+                    blocks=blocks.card(request),
+                )
+            except SlackApiError as exc:
+                log.warning("mapping %s: card update failed: %s", request.id, exc.response.get("error"))
+        try:
+            client.chat_postMessage(
+                channel=request.requester_id,
+                text=f"Your mapping request #{request.id}: {request.status}",
+                blocks=blocks.status_dm(request, change),
+            )
+        except SlackApiError as exc:
+            log.warning("mapping %s: DM failed: %s", request.id, exc.response.get("error"))
+
+    def apply(client: WebClient, body: dict[str, Any], action: str, request_id: int, reason: str = "") -> str | None:
+        """Make the change; returns the refusal text, or None when done."""
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        comms = is_comms(client, team_id, user_id)
+        try:
+            with session_scope(services.engine) as session:
+                request = service.get(session, request_id, team_id=team_id)
+                service.transition(session, request, action, actor=user_id, is_comms=comms, reason=reason)
+        except service.RequestError as exc:
+            return str(exc)
+        change = CHANGE_TEXT[action].format(actor=user_id, reason=escape(reason))
+        announce(client, request, change)
+        return None
+
+    def refuse(client: WebClient, body: dict[str, Any], text: str) -> None:
+        channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
+        client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=text)
+
+    def request_id_of(body: dict[str, Any]) -> int:
+        return int(body["actions"][0]["value"])
+
+    # The form ---------------------------------------------------------------------------------------
+
+    def open_form(client: WebClient, trigger_id: str) -> None:
+        client.views_open(trigger_id=trigger_id, view=blocks.request_modal())
+
+    @app.global_shortcut(blocks.SHORTCUT_REQUEST)
+    def on_shortcut(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        open_form(client, body["trigger_id"])
+
+    @app.view(blocks.VIEW_REQUEST)
+    def on_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        values = blocks.form_values(body["view"]["state"]["values"])
+        deadline = date.fromisoformat(values["deadline"]) if values["deadline"] else None
+        data = service.RequestInput(
+            title=values["title"],
+            decision=values["decision"],
+            keywords=tuple(k.strip() for k in values["keywords"].split(",") if k.strip()),
+            hashtags=tuple(blocks.split(values["hashtags"])),
+            seeds=tuple(blocks.split(values["seeds"])),
+            region=values["region"],
+            language=values["language"],
+            deadline=deadline,
+            watchers=tuple(values["watchers"]),
+            timezone=services.settings.default_timezone,
+        )
+        errors = service.validate(data)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        with session_scope(services.engine) as session:
+            request = service.create(session, team_id=team_id, requester_id=user_id, data=data)
+            channel = comms_channel(session, team_id)
+        if channel:
+            posted = client.chat_postMessage(
+                channel=channel, text=f"Mapping request #{request.id}", blocks=blocks.card(request)
+            )
+            with session_scope(services.engine) as session:
+                stored = session.get(MappingRequest, request.id)
+                assert stored is not None
+                stored.card_channel, stored.card_ts = posted["channel"], posted["ts"]
+                request = stored
+        note = "" if channel else " (no comms channel is set: ask an admin to run `/outreach settings`)"
+        client.chat_postMessage(
+            channel=user_id,
+            text=f"Mapping request #{request.id} sent",
+            blocks=blocks.status_dm(request, f"sent to the comms team{note}."),
+        )
+        for watcher in data.watchers:
+            client.chat_postMessage(
+                channel=watcher, text=f"<@{user_id}> asked for a digital map: {escape(request.title)} (#{request.id})"
+            )
+
+    # Card buttons -----------------------------------------------------------------------------------
+
+    @app.action(blocks.CLAIM)
+    def on_claim(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        refusal = apply(client, body, "claim", request_id_of(body))
+        if refusal:
+            refuse(client, body, refusal)
+
+    @app.action(blocks.CANCEL)
+    def on_cancel(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        refusal = apply(client, body, "cancel", request_id_of(body))
+        if refusal:
+            refuse(client, body, refusal)
+
+    @app.action(blocks.DELIVER)
+    def on_deliver(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        refusal = apply(client, body, "deliver", request_id_of(body))
+        if refusal:
+            refuse(client, body, refusal)
+
+    def comms_modal(ack: Ack, body: dict[str, Any], client: WebClient, view: dict[str, Any]) -> None:
+        ack()
+        if not is_comms(client, body["team"]["id"], body["user"]["id"]):
+            refuse(client, body, "Only the comms team can do that with mapping requests.")
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(blocks.DECLINE)
+    def on_decline(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        view = blocks.reason_modal(
+            blocks.VIEW_DECLINE, request_id_of(body), title="Decline request", label="Why? (the requester sees this)"
+        )
+        comms_modal(ack, body, client, view)
+
+    @app.action(blocks.ASK)
+    def on_ask(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        view = blocks.reason_modal(blocks.VIEW_ASK, request_id_of(body), title="Ask a question", label="Your question")
+        comms_modal(ack, body, client, view)
+
+    @app.action(blocks.START)
+    def on_start(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        if not is_comms(client, team_id, user_id):
+            refuse(client, body, "Only the comms team can start a mapping.")
+            return
+        with Session(services.engine) as session:
+            try:
+                request = service.get(session, request_id_of(body), team_id=team_id)
+                estimates = crawl.estimate(request, Prices.from_settings(services.settings))
+            except (service.RequestError, crawl.MappingInputError) as exc:
+                refuse(client, body, str(exc))
+                return
+        client.views_open(trigger_id=body["trigger_id"], view=blocks.start_modal(request, estimates))
+
+    @app.view(blocks.VIEW_DECLINE)
+    def on_decline_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        reason = body["view"]["state"]["values"]["text"]["text"].get("value") or ""
+        request_id = int(body["view"]["private_metadata"])
+        refusal = apply(client, body, "decline", request_id, reason=reason) if reason.strip() else "Say why."
+        if refusal:
+            ack(response_action="errors", errors={"text": refusal})
+            return
+        ack()
+
+    @app.view(blocks.VIEW_ASK)
+    def on_ask_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        question = body["view"]["state"]["values"]["text"]["text"].get("value") or ""
+        user_id = body["user"]["id"]
+        with Session(services.engine) as session:
+            request = service.get(session, int(body["view"]["private_metadata"]), team_id=body["team"]["id"])
+        text = f"<@{request.requester_id}>, a question from <@{user_id}> about *{escape(request.title)}*:\n>{escape(question)}"
+        if request.card_channel and request.card_ts:
+            client.chat_postMessage(channel=request.card_channel, thread_ts=request.card_ts, text=text)
+        client.chat_postMessage(
+            channel=request.requester_id, text=text + "\n_Reply in the request's thread in the comms channel, or here._"
+        )
+        with session_scope(services.engine) as session:
+            from assistant.services import audit
+
+            audit.record(
+                session, actor=user_id, action="mapping.asked", record_type="mapping_request", record_id=request.id or 0
+            )
+
+    @app.view(blocks.VIEW_START)
+    def on_start_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        values = body["view"]["state"]["values"]
+        strategy = values["strategy"]["strategy"]["selected_option"]["value"]
+        try:
+            money = float(values["budget_money"]["budget_money"]["value"])
+            calls = int(values["budget_calls"]["budget_calls"]["value"])
+        except (TypeError, ValueError):
+            ack(response_action="errors", errors={"budget_money": "Give the budget as a number."})
+            return
+        request_id = int(body["view"]["private_metadata"])
+        with Session(services.engine) as session:
+            request = service.get(session, request_id, team_id=body["team"]["id"])
+            chosen = next(
+                e for e in crawl.estimate(request, Prices.from_settings(services.settings)) if e.strategy == strategy
+            )
+        if money < chosen.cost or calls < chosen.calls:
+            needs = f"This strategy needs about ${chosen.cost:,.2f} and {chosen.calls} calls"
+            ack(
+                response_action="errors",
+                errors={"budget_money": f"{needs}; raise the budget or choose the cheaper strategy."},
+            )
+            return
+        ack()
+        refusal = apply(client, body, "start", request_id)
+        if refusal:
+            refuse(client, body, refusal)
+            return
+        with session_scope(services.engine) as session:
+            request = service.get(session, request_id)
+            request.budget_money, request.budget_calls = money, calls
+            crawl.approve(session, request, strategy=strategy, by=body["user"]["id"], now=utcnow())
+
+    # /outreach map ... ----------------------------------------------------------------------------------
+
+    def handle_map(ctx: CommandContext) -> None:
+        words = ctx.parsed.words()
+        action = words[0].lower() if words else "new"
+        if action == "new":
+            ctx.ack()
+            open_form(ctx.client, ctx.trigger_id)
+            return
+        if action == "list":
+            comms = is_comms(ctx.client, ctx.team_id, ctx.user_id)
+            today = utcnow().date()
+            with Session(services.engine) as session:
+                if comms:
+                    rows = service.queue(session, team_id=ctx.team_id, today=today)
+                    title = "Mapping queue (overdue first, then by status and age)"
+                else:
+                    rows = service.mine(session, team_id=ctx.team_id, user_id=ctx.user_id)
+                    title = "Your mapping requests"
+                lines = [blocks.request_line(r, today=today, overdue=service.is_overdue(r, today)) for r in rows]
+            ctx.ack(text=title, blocks=blocks.request_list(title, lines))
+            return
+        if action in ("show", "cancel"):
+            if len(words) < 2 or not words[1].lstrip("#").isdigit():
+                ctx.error(f"`map {action}` needs the request's number, e.g. `/outreach map {action} 12`.")
+                return
+            request_id = int(words[1].lstrip("#"))
+            if action == "show":
+                with Session(services.engine) as session:
+                    try:
+                        request = service.get(session, request_id, team_id=ctx.team_id)
+                    except service.RequestError as exc:
+                        ctx.error(str(exc))
+                        return
+                ctx.ack(text=f"Mapping request #{request_id}", blocks=blocks.show(request))
+                return
+            body = {"team": {"id": ctx.team_id}, "user": {"id": ctx.user_id}}
+            refusal = apply(ctx.client, body, "cancel", request_id)
+            ctx.ack(text=refusal or f"Mapping request #{request_id} is cancelled.")
+            return
+        ctx.error(f"I don't know `map {escape(action)}`. {USAGE}")
+
+    return {"map": handle_map}

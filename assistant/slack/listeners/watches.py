@@ -1,0 +1,140 @@
+"""`/outreach watch`: follow a hashtag, account, keyword or our mentions in a channel; list and stop watches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from assistant.models.base import utcnow
+from assistant.services import watches as service
+from assistant.services.workspaces import ensure_workspace
+from assistant.slack.blocks import watches as blocks
+from assistant.slack.context import Services
+from assistant.slack.listeners.commands import CommandContext, Handler
+
+USAGE = (
+    'Use `/outreach watch #hashtag | @account | "keyword" | mentions [--network x|mastodon|bluesky] '
+    "[--every 15m] [--only inside|outside]`, `/outreach watch list` or `/outreach watch stop ID`."
+)
+
+
+def register(app: App, services: Services) -> dict[str, Handler]:
+    @app.action(blocks.OPEN_POST)
+    def on_open(ack: Ack) -> None:
+        ack()  # a link button: Slack opens the URL; nothing to do here
+
+    @app.action(blocks.SAVE_CONTACT)
+    def on_save(ack: Ack, body: dict[str, Any], client: WebClient, respond: Any) -> None:
+        ack()
+        platform, _, account_id = str(body["actions"][0].get("value", "")).partition(":")
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        try:
+            from assistant.services import contacts as book
+            from assistant.slack.listeners.contacts import viewer_for
+        except ImportError:
+            respond(text="Saving contacts is not available in this build.", replace_original=False)
+            return
+        with Session(services.engine) as session:
+            viewer = viewer_for(services, session, client, team_id, user_id)
+            result = book.save_account_keys(session, viewer, [(platform, account_id)], source="watch")
+            session.commit()
+            added = [contact.name for contact in result.added]
+            already = [contact.name for contact in result.already]
+        if added:
+            text = f"Saved {', '.join(added)} to the team's contacts."
+        elif already:
+            text = f"{', '.join(already)} is already in the contacts."
+        else:
+            text = "I couldn't save that account: " + "; ".join(result.skipped or ["unknown account"])
+        respond(text=text, replace_original=False, response_type="ephemeral")
+
+    return {"watch": lambda ctx: watch_command(services, ctx)}
+
+
+def watch_command(services: Services, ctx: CommandContext) -> None:
+    args = ctx.parsed.args
+    first = args[0] if args else None
+    if first is None:
+        ctx.error(USAGE)
+        return
+    if first.kind == "word" and first.value.lower() == "list":
+        today = utcnow().date().isoformat()
+        with Session(services.engine) as session:
+            workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
+            session.commit()
+            lines = [
+                blocks.WatchLine(
+                    w.id or 0,
+                    w.kind,
+                    w.term,
+                    list(w.networks),
+                    w.every_minutes,
+                    w.paused_reason,
+                    w.channel_id,
+                    w.cost_spent if w.cost_day == today else 0.0,
+                    w.cost_budget,
+                )
+                for w in service.list_watches(session, workspace_id=workspace.id or 0)
+            ]
+        ctx.ack(text="Watches", blocks=blocks.watch_list(lines))
+        return
+    is_comms = services.roles.is_comms(ctx.client, team_id=ctx.team_id, user_id=ctx.user_id)
+    if first.kind == "word" and first.value.lower() == "stop":
+        ident = args[1].value if len(args) > 1 else ""
+        if not ident.isdigit():
+            ctx.error("Use `/outreach watch stop ID` (the number from `/outreach watch list`).")
+            return
+        with Session(services.engine) as session:
+            workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
+            try:
+                watch = service.stop_watch(
+                    session, workspace_id=workspace.id or 0, watch_id=int(ident), actor=ctx.user_id, is_comms=is_comms
+                )
+            except service.WatchError as exc:
+                ctx.error(str(exc))
+                return
+            ctx.ack(text=f"Stopped watch {watch.id} ({blocks.describe(watch.kind, watch.term)}).")
+        return
+    if not is_comms:
+        ctx.error("Watches read public posts at a cost (X bills every post read): ask the comms team to start one.")
+        return
+    kinds = {"hashtag": "hashtag", "handle": "account", "text": "keyword"}
+    if first.kind == "word" and first.value.lower() == "mentions":
+        kind, term = "mentions", "our accounts"
+    elif first.kind in kinds:
+        kind, term = kinds[first.kind], first.value
+    else:
+        ctx.error(f"I can't watch `{first.value}`. " + USAGE)
+        return
+    try:
+        networks = service.parse_networks(ctx.parsed.options.get("network"), kind)
+        every = service.parse_every(ctx.parsed.options.get("every"))
+        only_raw = ctx.parsed.options.get("only")
+        only = str(only_raw).lower() if isinstance(only_raw, str) else None
+        with Session(services.engine) as session:
+            workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
+            watch = service.create_watch(
+                session,
+                workspace_id=workspace.id or 0,
+                channel_id=ctx.channel_id,
+                kind=kind,
+                term=term,
+                networks=networks,
+                every_minutes=every,
+                only=only,
+                actor=ctx.user_id,
+                now=utcnow(),
+            )
+            watch_id = watch.id
+    except service.WatchError as exc:
+        ctx.error(str(exc))
+        return
+    where = f" (only {only} its chat slot)" if only else ""
+    ctx.ack(
+        response_type="in_channel",
+        text=f"<@{ctx.user_id}> started watch {watch_id}: {blocks.describe(kind, term)} on {', '.join(networks)} "
+        f"every {every} minutes{where}. New posts arrive here in batches. `/outreach watch stop {watch_id}` ends it.",
+    )

@@ -1,0 +1,205 @@
+"""A local stand-in for the X API v2 posting surface: a real HTTP server on 127.0.0.1 that records every call.
+
+Answers POST /2/tweets, DELETE /2/tweets/:id, GET /2/users/me and GET /2/tweets/search/recent in the
+shapes of the published OpenAPI spec (x-api-v2-openapi_v2.112_classic.json); a test checks them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlparse
+
+_DELETE = re.compile(r"^/2/tweets/(?P<id>[0-9]{1,19})$")
+
+
+@dataclass
+class XCall:
+    """One request the app made: method, path, query, JSON body and bearer token."""
+
+    method: str
+    path: str
+    params: dict[str, str]
+    body: dict[str, Any] | None
+    token: str | None
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class XUser:
+    id: str
+    username: str
+    name: str
+    token: str  # the OAuth user token that acts as this account
+
+
+class XStandIn:
+    """Posts created here are kept (with author and reply) and found again by recent search (`from:` and words)."""
+
+    def __init__(self, *, users: list[XUser] | None = None, app_token: str = "app-bearer-token") -> None:
+        self.users = users or [XUser("1500000000000000001", "demo_council", "Demo Council", "x-user-token-demo")]
+        self.app_token = app_token
+        self.calls: list[XCall] = []
+        self.posts: dict[str, dict[str, Any]] = {}
+        self.fail_next: dict[str, int] = {}  # "POST /2/tweets" -> HTTP status to answer once
+        self._ids = itertools.count(1_860_000_000_000_000_001)
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    def start(self) -> XStandIn:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, name="x-standin", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> XStandIn:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "stand-in not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def calls_to(self, method: str, path_prefix: str) -> list[XCall]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method and c.path.startswith(path_prefix)]
+
+    def created(self) -> list[dict[str, Any]]:
+        """Every post created, oldest first."""
+        with self._lock:
+            return sorted(self.posts.values(), key=lambda p: int(p["id"]))
+
+    # answers
+
+    def handle(
+        self, method: str, path: str, params: dict[str, str], body: dict[str, Any] | None, token: str | None
+    ) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            self.calls.append(XCall(method, path, params, body, token))
+            failure = self.fail_next.pop(f"{method} {path}", None)
+            if failure:
+                return failure, _problem(failure, "Injected failure")
+            user = next((u for u in self.users if u.token == token), None)
+            if method == "POST" and path == "/2/tweets":
+                return self._create(user, body or {})
+            if method == "DELETE" and _DELETE.match(path):
+                return self._delete(user, _DELETE.match(path).group("id"))  # type: ignore[union-attr]
+            if method == "GET" and path == "/2/users/me":
+                if user is None:
+                    return 401, _problem(401, "Unauthorized")
+                return 200, {"data": {"id": user.id, "name": user.name, "username": user.username}}
+            if method == "GET" and path == "/2/tweets/search/recent":
+                if user is None and token != self.app_token:
+                    return 401, _problem(401, "Unauthorized")
+                return 200, self._search(params)
+            return 404, _problem(404, f"No route for {method} {path}")
+
+    def _create(self, user: XUser | None, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if user is None:
+            return 401, _problem(401, "Unauthorized")
+        text = str(body.get("text") or "")
+        if not text:
+            return 400, _problem(400, "Invalid Request", detail="text is required")
+        if any(p["text"] == text and p["author_id"] == user.id for p in self.posts.values()):
+            return 403, _problem(
+                403, "Forbidden", detail="You are not allowed to create a Tweet with duplicate content."
+            )
+        post_id = str(next(self._ids))
+        reply = (body.get("reply") or {}).get("in_reply_to_tweet_id")
+        self.posts[post_id] = {
+            "id": post_id,
+            "text": text,
+            "author_id": user.id,
+            "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "conversation_id": self._conversation(reply) or post_id,
+            **({"in_reply_to_user_id": self.posts[reply]["author_id"]} if reply in self.posts else {}),
+            **({"referenced_tweets": [{"type": "replied_to", "id": reply}]} if reply else {}),
+        }
+        return 201, {"data": {"id": post_id, "text": text}}
+
+    def _conversation(self, reply: str | None) -> str | None:
+        return self.posts[reply]["conversation_id"] if reply in self.posts else None
+
+    def _delete(self, user: XUser | None, post_id: str) -> tuple[int, dict[str, Any]]:
+        post = self.posts.get(post_id)
+        if user is None or (post is not None and post["author_id"] != user.id):
+            return 403 if user else 401, _problem(403 if user else 401, "Forbidden" if user else "Unauthorized")
+        self.posts.pop(post_id, None)
+        return 200, {"data": {"deleted": post is not None}}
+
+    def _search(self, params: dict[str, str]) -> dict[str, Any]:
+        query = params.get("query", "")
+        authors = {u.id for u in self.users if f"from:{u.username}".lower() in query.lower()}
+        words = [w.strip('"').lower() for w in query.split() if not w.lower().startswith("from:") and w.strip('"')]
+        found = [
+            p
+            for p in sorted(self.posts.values(), key=lambda p: int(p["id"]), reverse=True)
+            if (not authors or p["author_id"] in authors) and all(w in p["text"].lower() for w in words)
+        ][: int(params.get("max_results", "10"))]
+        if not found:
+            return {"meta": {"result_count": 0}}
+        users = [u for u in self.users if u.id in {p["author_id"] for p in found}]
+        return {
+            "data": [{**p, "edit_history_tweet_ids": [p["id"]]} for p in found],
+            "includes": {"users": [{"id": u.id, "name": u.name, "username": u.username} for u in users]},
+            "meta": {"newest_id": found[0]["id"], "oldest_id": found[-1]["id"], "result_count": len(found)},
+        }
+
+
+def _problem(status: int, title: str, *, detail: str | None = None) -> dict[str, Any]:
+    return {"title": title, "detail": detail or title, "type": "about:blank", "status": status}
+
+
+def _make_handler(x: XStandIn) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet server
+            return
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server API
+            self._serve("GET")
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server API
+            self._serve("POST")
+
+        def do_DELETE(self) -> None:  # noqa: N802 - http.server API
+            self._serve("DELETE")
+
+        def _serve(self, method: str) -> None:
+            parsed = urlparse(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            body = json.loads(raw) if raw else None
+            auth = self.headers.get("Authorization", "")
+            token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
+            status, payload = x.handle(method, parsed.path, dict(parse_qsl(parsed.query)), body, token)
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            content_type = "application/problem+json" if status >= 400 else "application/json; charset=utf-8"
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("x-rate-limit-limit", "100")
+            self.send_header("x-rate-limit-remaining", "99")
+            self.send_header("x-rate-limit-reset", str(int(time.time()) + 900))
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler

@@ -1,0 +1,147 @@
+"""Digest end to end from the database (query, analysis, Slack blocks, HTML archive, chart) against the read floor.
+
+Run: python benchmarks/digest.py [--sizes 1000,10000,100000] [--runs 3] [--full]
+For each size, a one-hour sample chat of that many posts is imported into a fresh SQLite database; then
+each measurement runs in its own process (so peak memory is that of one digest): the *floor* only reads
+the chat's posts back (hashtag window + their conversations + reposts), the *digest* does everything.
+Prints the median of the runs, peak RSS, the ratio digest / floor, and µs per post (linearity).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HASHTAG = "edchat"
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 / (1024 if sys.platform == "darwin" else 1)
+
+
+def child(mode: str, url: str, start_iso: str) -> None:
+    """One measurement in this process; prints {"seconds", "rss_mb", "posts"} as JSON."""
+    from sqlmodel import Session
+
+    from assistant.db import create_db_engine
+    from assistant.render.digest_chart import timeline_png
+    from assistant.render.digest_files import to_json
+    from assistant.render.digest_html import archive_bytes
+    from assistant.services.digest_make import chat_posts, make_digest
+    from assistant.slack.blocks.digests import digest_message
+
+    engine = create_db_engine(url)
+    start = datetime.fromisoformat(start_iso)
+    end = start + timedelta(hours=1, minutes=5)
+    began = time.perf_counter()
+    with Session(engine) as session:
+        if mode == "floor":
+            posts = len(chat_posts(session, hashtag=HASHTAG, start=start, end=end))
+        else:
+            made = make_digest(
+                session,
+                hashtag=HASHTAG,
+                start=start,
+                end=end,
+                timezone="Europe/London",
+                host_handle=f"{HASHTAG}_host",
+                save=False,
+            )
+            digest_message(made.result.figures, digest_id=1, archive_url="https://example.org/archive/x")
+            png = timeline_png(made.result.figures)
+            archive_bytes(made.result, chart_png=png)
+            to_json(made.result.figures)
+            posts = made.result.figures["volume"]["posts"]
+    seconds = time.perf_counter() - began
+    engine.dispose()
+    print(json.dumps({"seconds": seconds, "rss_mb": _peak_rss_mb(), "posts": posts}))
+
+
+def prepare(size: int, folder: Path) -> tuple[str, str]:
+    """A migrated SQLite database holding a one-hour chat of `size` posts; (url, start)."""
+    from assistant import migrate
+    from assistant.db import create_db_engine
+    from assistant.samples.chat import chat_start_times, write_chat
+    from assistant.services.store import AccountMemo, upsert_batch
+    from integrations.archives import read_archive
+
+    url = f"sqlite:///{folder / f'digest-{size}.db'}"
+    migrate.upgrade(url)
+    archive = folder / f"chat-{size}.jsonl"
+    with archive.open("wb") as fp:
+        write_chat(fp, size, 1)
+    engine = create_db_engine(url)
+    memo = AccountMemo()
+    with engine.begin() as connection:
+        for chunk in read_archive(archive):
+            upsert_batch(connection, chunk.batch, memo=memo)
+    engine.dispose()
+    return url, chat_start_times()[0].isoformat()
+
+
+def measure(mode: str, url: str, start: str) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", mode, "--url", url, "--start", start],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--full", action="store_true", help="add a 300k-post chat")
+    parser.add_argument("--child")
+    parser.add_argument("--url")
+    parser.add_argument("--start")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.url, args.start)
+        return
+    sizes = [int(s) for s in args.sizes.split(",")] + ([300_000] if args.full else [])
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="digest-bench-") as tmp:
+        for size in sizes:
+            began = time.perf_counter()
+            url, start = prepare(size, Path(tmp))
+            print(f"prepared {size:,} posts in {time.perf_counter() - began:.1f}s", file=sys.stderr)
+            floor = [measure("floor", url, start) for _ in range(args.runs)]
+            digest = [measure("digest", url, start) for _ in range(args.runs)]
+            f_s = statistics.median(r["seconds"] for r in floor)
+            d_s = statistics.median(r["seconds"] for r in digest)
+            rows.append(
+                [
+                    f"{int(digest[0]['posts']):,}",
+                    f"{f_s:.2f}",
+                    f"{max(r['rss_mb'] for r in floor):.0f}",
+                    f"{d_s:.2f}",
+                    f"{max(r['rss_mb'] for r in digest):.0f}",
+                    f"{d_s / f_s:.1f}x",
+                    f"{d_s / digest[0]['posts'] * 1e6:.0f}",
+                ]
+            )
+    header = ["posts", "floor s", "floor MB", "digest s", "digest MB", "digest/floor", "µs/post"]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    print(f"digest benchmark: median of {args.runs} runs per cell, each in its own process; MB = peak RSS")
+    print("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
+    for row in rows:
+        print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
+
+
+if __name__ == "__main__":
+    main()

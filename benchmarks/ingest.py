@@ -1,0 +1,335 @@
+"""Ingest benchmark: `outreach import` of sample-chat files into SQLite and PostgreSQL against the orjson floor.
+
+Run:  python benchmarks/ingest.py [--sizes 10000,100000] [--million] [--runs 3] [--no-postgres]
+
+For each file size it measures, each run in a fresh subprocess so memory figures are honest:
+- parse:     reading the file with orjson only (the floor: no normalizing, no database);
+- sqlite:    the import command's code path (archive reader -> normalize -> bulk upsert) into a new SQLite file;
+- postgres:  the same into a fresh PostgreSQL database (skipped with a note if the server is unreachable);
+- twarc-csv: `twarc2 csv` on the same file, the field's reference tool (n/a with the reason if it cannot run).
+Times are the median of --runs runs without tracing; the tracemalloc peak comes from one extra traced run;
+max RSS is the subprocess's ru_maxrss (whole interpreter, median of the timed runs). A `baseline` row gives
+the RSS of a subprocess that only imports the modules, so the import's own memory is RSS minus baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTGRES_ADMIN_URL = os.environ.get(
+    "OUTREACH_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+SEED = 1
+
+
+# Measurements (run inside a child process) ---------------------------------------------------------------
+
+
+def _measure(kind: str, file: Path, database_url: str | None, trace: bool) -> dict[str, Any]:
+    # Import everything before the clock starts, so only the work is timed.
+    import orjson
+
+    from assistant.cli.app import console
+
+    if kind in ("sqlite", "postgres"):
+        from assistant.cli.data import import_archives
+
+        assert database_url is not None
+        os.environ["DATABASE_URL"] = database_url
+        console.quiet = True
+    if trace:
+        tracemalloc.start()
+    started = time.perf_counter()
+    posts = 0
+    if kind == "parse":
+        with file.open("rb") as fp:
+            for line in fp:
+                page = orjson.loads(line)
+                posts += len(page.get("data") or ())
+    elif kind in ("sqlite", "postgres"):
+        import_archives(files=[file], format="twarc2", keep_raw=False)
+        posts = _count_posts(database_url)  # type: ignore[arg-type]
+    elif kind != "baseline":
+        raise SystemExit(f"unknown measurement {kind}")
+    seconds = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1] if trace else None
+    return {
+        "seconds": seconds,
+        "posts": posts,
+        "traced_peak": peak,
+        "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    }
+
+
+def _count_posts(database_url: str) -> int:
+    import sqlalchemy as sa
+
+    from assistant.db import create_db_engine
+
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(sa.text("SELECT count(*) FROM post")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+# The driver -----------------------------------------------------------------------------------------------
+
+
+def _child(kind: str, file: Path, database_url: str | None = None, *, trace: bool = False) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--measure", kind, "--file", str(file)]
+    if database_url:
+        command += ["--db", database_url]
+    if trace:
+        command.append("--trace")
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{kind} on {file.name} failed:\n{done.stderr[-2000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _fresh_sqlite(workdir: Path) -> str:
+    from assistant import migrate
+
+    path = workdir / f"bench-{uuid.uuid4().hex[:8]}.db"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    return url
+
+
+def _drop_sqlite(url: str) -> None:
+    path = Path(url.removeprefix("sqlite:///"))
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _postgres_unreachable() -> str | None:
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect():
+            pass
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "skip PostgreSQL"
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+
+
+def _fresh_postgres() -> str:
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    from assistant import migrate
+
+    name = f"outreach_bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    return url
+
+
+def _drop_postgres(url: str) -> None:
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+        )
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+def _twarc_csv(file: Path, workdir: Path) -> dict[str, Any] | str:
+    """One `twarc2 csv` run timed with its own rusage, or the reason it cannot run."""
+    twarc2 = shutil.which("twarc2") or str(Path(sys.executable).parent / "twarc2")
+    if not Path(twarc2).exists():
+        return "twarc-csv not installed (pip install twarc-csv)"
+    out = workdir / f"{file.stem}.twarc.csv"
+    env = {**os.environ, "BEARER_TOKEN": "unused-offline"}  # twarc2 asks for one even to convert files
+    log = workdir / "twarc2.log"
+    started = time.perf_counter()
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [twarc2, "csv", str(file), str(out)], stdin=subprocess.DEVNULL, stdout=sink, stderr=sink, env=env
+        )
+        _, status, usage = os.wait4(process.pid, 0)  # wait4 gives this child's own rusage (max RSS)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0 or not out.exists():
+        last = log.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        return f"twarc2 csv failed: {last[0][:100]}"
+    rows = sum(1 for _ in out.open(encoding="utf-8", errors="replace")) - 1
+    out.unlink()
+    return {"seconds": seconds, "posts": rows, "traced_peak": None, "maxrss_kb": usage.ru_maxrss}
+
+
+def _rusage_child(kind_runs: list[dict[str, Any]]) -> float | None:
+    values = [run["maxrss_kb"] for run in kind_runs if run.get("maxrss_kb")]
+    return statistics.median(values) / 1024 if values else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated post counts (default 10k and 100k)")
+    parser.add_argument("--million", action="store_true", help="also run a 1,000,000-post file")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per measurement (median reported)")
+    parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
+    parser.add_argument("--no-twarc-csv", action="store_true", help="skip the twarc-csv reference")
+    parser.add_argument("--workdir", type=Path, default=None, help="where files and databases go (default: a temp dir)")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.measure:
+        print(json.dumps(_measure(args.measure, args.file, args.db, args.trace)))
+        return 0
+
+    sys.path.insert(0, str(ROOT))
+    from rich.console import Console
+    from rich.table import Table
+
+    from assistant.samples.chat import write_chat
+
+    console = Console(width=150)
+    sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
+    if args.million:
+        sizes.append(1_000_000)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="outreach-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    pg_skip = "--no-postgres given" if args.no_postgres else _postgres_unreachable()
+    notes: list[str] = []
+    if pg_skip:
+        notes.append(f"PostgreSQL skipped: {pg_skip}")
+
+    table = Table(title=f"Ingest of sample-chat files (median of {args.runs} runs, each in a fresh subprocess)")
+    for column in (
+        "file",
+        "measurement",
+        "posts",
+        "median s",
+        "posts/s",
+        "x parse floor",
+        "tracemalloc peak MB",
+        "max RSS MB",
+    ):
+        table.add_column(column, justify="left" if column in ("file", "measurement") else "right")
+
+    baseline = _child("baseline", Path(__file__))
+    peaks: dict[tuple[str, int], float] = {}
+    try:
+        for size in sizes:
+            file = workdir / f"chat-{size}.jsonl"
+            started = time.perf_counter()
+            with file.open("wb") as fp:
+                write_chat(fp, size, SEED)
+            megabytes = file.stat().st_size / 1e6
+            console.print(
+                f"generated {file.name}: {size:,} posts, {megabytes:,.1f} MB in {time.perf_counter() - started:.1f} s"
+            )
+            label = f"{size:,} posts / {megabytes:,.0f} MB"
+
+            runs: dict[str, list[dict[str, Any]]] = {}
+            traced: dict[str, dict[str, Any]] = {}
+            runs["parse"] = [_child("parse", file) for _ in range(args.runs)]
+            traced["parse"] = _child("parse", file, trace=True)
+            kinds = ["sqlite"] + ([] if pg_skip else ["postgres"])
+            for kind in kinds:
+                runs[kind] = []
+                for attempt in range(args.runs + 1):
+                    url = _fresh_sqlite(workdir) if kind == "sqlite" else _fresh_postgres()
+                    try:
+                        result = _child(kind, file, url, trace=attempt == args.runs)
+                    finally:
+                        _drop_sqlite(url) if kind == "sqlite" else _drop_postgres(url)
+                    if result["posts"] != size:
+                        raise RuntimeError(f"{kind}: stored {result['posts']} posts, expected {size}")
+                    if attempt < args.runs:
+                        runs[kind].append(result)
+                    else:
+                        traced[kind] = result
+            twarc_note = None
+            if not args.no_twarc_csv:
+                twarc_runs = []
+                for _ in range(args.runs):
+                    outcome = _twarc_csv(file, workdir)
+                    if isinstance(outcome, str):
+                        twarc_note = outcome
+                        break
+                    twarc_runs.append(outcome)
+                if twarc_runs:
+                    runs["twarc-csv"] = twarc_runs
+
+            floor = statistics.median(run["seconds"] for run in runs["parse"])
+            for kind, kind_runs in runs.items():
+                seconds = statistics.median(run["seconds"] for run in kind_runs)
+                peak = traced.get(kind, {}).get("traced_peak")
+                if peak is not None:
+                    peaks[(kind, size)] = peak / 1e6
+                rss = _rusage_child(kind_runs)
+                table.add_row(
+                    label,
+                    kind,
+                    f"{kind_runs[0]['posts']:,}",
+                    f"{seconds:.2f}",
+                    f"{size / seconds:,.0f}",
+                    f"{seconds / floor:.1f}",
+                    f"{peak / 1e6:.1f}" if peak is not None else "n/a",
+                    f"{rss:.0f}" if rss is not None else "n/a",
+                )
+            if twarc_note:
+                table.add_row(label, "twarc-csv", "n/a", "n/a", "n/a", "n/a", "n/a", "n/a")
+                notes.append(f"twarc-csv n/a: {twarc_note}")
+            elif args.no_twarc_csv:
+                notes.append("twarc-csv skipped: --no-twarc-csv given")
+            file.unlink()
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    table.add_row("-", "baseline (imports only)", "-", "-", "-", "-", "-", f"{baseline['maxrss_kb'] / 1024:.0f}")
+    console.print(table)
+    smallest, largest = min(sizes), max(sizes)
+    if smallest != largest:
+        for kind in ("sqlite", "postgres"):
+            if (kind, smallest) in peaks and (kind, largest) in peaks:
+                console.print(
+                    f"{kind}: tracemalloc peak {peaks[(kind, smallest)]:.1f} MB at {smallest:,} posts vs "
+                    f"{peaks[(kind, largest)]:.1f} MB at {largest:,} ({largest // smallest}x the posts)"
+                )
+    console.print(
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, {platform.platform()}"
+    )
+    for note in notes:
+        console.print(note)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    raise SystemExit(main())

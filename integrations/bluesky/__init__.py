@@ -1,0 +1,1 @@
+"""Bluesky (AT Protocol): an app-password session client for searchPosts / getPostThread and the postView parser."""

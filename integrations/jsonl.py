@@ -1,0 +1,93 @@
+"""Stream a JSONL archive line by line in constant memory, one ArchiveChunk per line, bad lines reported."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from integrations.normalized import Batch
+
+LineParser = Callable[[Any], "Batch | str"]
+"""Turns one decoded JSON line into a Batch, or returns a string saying why the line was skipped."""
+
+
+@dataclass(slots=True)
+class ArchiveChunk:
+    """What one archive line yielded, with progress figures for a CLI progress bar.
+
+    `batch.problems` holds faults (a malformed or truncated line, partial API errors); `skipped` says why a
+    well-formed line carried nothing to import (tweet counts, compliance events, lists).
+    """
+
+    line_number: int
+    batch: Batch
+    bytes_read: int
+    total_bytes: int | None = None
+    skipped: str | None = None
+
+
+Source = str | os.PathLike[str] | IO[bytes]
+
+
+def _total_bytes(fp: IO[Any]) -> int | None:
+    try:
+        return os.fstat(fp.fileno()).st_size
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def iter_jsonl(source: Source, parse: LineParser) -> Iterator[ArchiveChunk]:
+    """Yield one ArchiveChunk per non-blank line of `source` (a path or a binary file object).
+
+    The file is read line by line (never whole); a line that is not valid JSON becomes a chunk whose
+    problems name the line number and the reason, and reading goes on with the next line.
+    """
+    with ExitStack() as stack:
+        if isinstance(source, str | os.PathLike):
+            fp: IO[Any] = stack.enter_context(Path(source).open("rb"))
+        else:
+            fp = source
+        total = _total_bytes(fp)
+        bytes_read = 0
+        line_number = 0
+        for raw in fp:
+            line_number += 1
+            if isinstance(raw, str):
+                bytes_read += len(raw.encode("utf-8"))
+            else:
+                bytes_read += len(raw)
+            if raw[:1].isspace() and not raw.strip():  # blank line (only then pay for a copy)
+                continue
+            try:
+                obj = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                reason = "malformed JSON" if raw.rstrip()[-1:] in (b"}", "}") else "truncated line"
+                yield ArchiveChunk(
+                    line_number,
+                    Batch(problems=[f"line {line_number}: {reason} ({exc}); skipped"]),
+                    bytes_read,
+                    total,
+                )
+                continue
+            try:
+                result = parse(obj)
+            except (KeyError, ValueError, TypeError, AttributeError) as exc:
+                yield ArchiveChunk(
+                    line_number,
+                    Batch(problems=[f"line {line_number}: could not read the record ({exc!r}); skipped"]),
+                    bytes_read,
+                    total,
+                )
+                continue
+            if isinstance(result, str):
+                yield ArchiveChunk(line_number, Batch(), bytes_read, total, skipped=f"line {line_number}: {result}")
+                continue
+            if result.problems:
+                result.problems[:] = [f"line {line_number}: {problem}" for problem in result.problems]
+            yield ArchiveChunk(line_number, result, bytes_read, total)

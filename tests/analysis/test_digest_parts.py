@@ -1,0 +1,171 @@
+"""Digest analysis parts: answer forms, thread answers, words, links, network, host impact, comparison, empty chat."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from assistant.analysis.digest import ChatContext, build_digest
+from assistant.analysis.digest.answers import assign
+from assistant.analysis.digest.compare import compare
+from assistant.analysis.digest.impact import host_impact
+from assistant.analysis.digest.links import links
+from assistant.analysis.digest.network import central
+from assistant.analysis.digest.select import select_chat
+from assistant.analysis.digest.text import answer_number
+from assistant.analysis.digest.words import words
+from integrations.normalized import Metrics, NormalizedPost
+
+T0 = datetime(2026, 3, 5, 21, 0, tzinfo=UTC)
+
+
+def post(
+    pid: str, text: str, *, author: str = "1", handle: str = "amy", minute: int = 1, **kw: object
+) -> NormalizedPost:
+    return NormalizedPost(
+        platform="x",
+        id=pid,
+        author_id=author,
+        author_handle=handle,
+        created_at=T0 + timedelta(minutes=minute),
+        text=text,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("A1 yes", 1),
+        ("A1: yes", 1),
+        ("A1. yes", 1),
+        ("A1) yes", 1),
+        ("A1a yes", 1),
+        ("a1 yes", 1),
+        ("@host A2 yes", 2),
+        ("@host @co a3: yes", 3),
+        ("A12 - twelve", 12),
+        ("A1", 1),
+        ("Any ideas?", None),
+        ("@AishaGarcia2 Love this", None),
+        ("@sam_a1 great", None),
+        (".@host A4 yes", 4),
+        ("A1B2 grid", None),
+        ("AA1 no", None),
+        ("I said A1 earlier", None),
+        ("A yes", None),
+    ],
+)
+def test_answer_forms(text: str, number: int | None) -> None:
+    assert answer_number(text) == number
+
+
+def test_thread_replies_answer_the_question_and_tags_win() -> None:
+    q1 = post("q1", "Q1: What works? #chat", author="h", handle="host", conversation_id="q1")
+    q2 = post("q2", "Q2: And then? #chat", author="h", handle="host", minute=9, conversation_id="q2")
+    in_thread = post("r1", "@host reading aloud", kind="reply", conversation_id="q1", reply_to_user_id="h")
+    tagged_elsewhere = post("r2", "A2 peer review", kind="reply", conversation_id="q1")
+    repost = post("rt", "RT @host: A1 nope", kind="repost")
+    chatter = post("c", "hello all #chat")
+    result = assign([q1, q2, in_thread, tagged_elsewhere, repost, chatter], host_ids={"h"})
+    by_number = {q.number: [p.id for p in q.answers] for q in result.questions}
+    assert by_number == {1: ["r1"], 2: ["r2"]}
+    assert result.questions[0].thread_replies == 1
+    assert [p.id for p in result.open_conversation] == ["rt", "c"]
+
+
+def test_scheduled_questions_appear_without_their_post() -> None:
+    result = assign([post("a", "A3 something")], scheduled=[(3, T0, "Q3: planned")])
+    assert result.questions[0].text == "Q3: planned" and [p.id for p in result.questions[0].answers] == ["a"]
+
+
+def test_words_drop_stop_words_per_language_links_mentions_and_tags() -> None:
+    posts = [
+        post("1", "A1 The reading groups are great https://t.co/x #chat @bob", lang="en"),
+        post("2", "A1: reading groups and the library", lang="en"),
+        post("3", "Los grupos de lectura son para todos", lang="es"),
+        post("4", "Mae'r grwpiau darllen yn wych ac yn hwyl", lang="cy"),
+        post("5", "RT @x: reading reading reading", kind="repost", lang="en"),
+    ]
+    found = words(posts, 10)
+    counts = {w["word"]: w["count"] for w in found["words"]}
+    assert counts["reading"] == 2 and counts["groups"] == 2
+    for stop in ("the", "are", "and", "los", "de", "son", "para", "yn", "ac", "chat", "bob", "a1", "https"):
+        assert stop not in counts
+    assert found["word_pairs"] == [{"pair": "reading groups", "count": 2}]
+
+
+def test_links_group_by_url_and_domain_once_per_post() -> None:
+    posts = [
+        post("1", "x", urls=["https://www.gov.uk/a/", "https://www.gov.uk/a", "https://twitter.com/u/status/1"]),
+        post("2", "y", urls=["https://GOV.uk/b", "https://www.gov.uk/a"]),
+        post("3", "z", urls=["https://t.co/short"]),
+    ]
+    found = links(posts, 10)
+    assert found["urls"] == [{"url": "https://www.gov.uk/a", "posts": 2}, {"url": "https://gov.uk/b", "posts": 1}]
+    assert found["domains"] == [{"domain": "gov.uk", "posts": 2}]
+
+
+def test_central_participants_rank_the_hub_first() -> None:
+    posts = [post(str(i), f"@hub hi {i}", author=str(i), handle=f"p{i}", mentions=["hub"]) for i in range(5)]
+    posts.append(post("h", "thanks", author="9", handle="Hub", kind="reply", reply_to_user_id="0"))
+    ranked = central(posts, 3)
+    assert ranked[0]["handle"] == "hub" and ranked[1]["handle"] == "p0"
+    assert central([post("x", "alone")], 3) == []
+
+
+def test_host_impact_against_baselines() -> None:
+    day = date(2026, 3, 5)
+    followers = {day - timedelta(days=i): 1000 - 10 * i for i in range(0, 29)}  # +10 a day
+    followers[day + timedelta(days=1)] = 1030  # +30 on the chat day
+    result = host_impact(
+        handle="sec",
+        day=day,
+        mentions_in_chat=40,
+        mentions_on_day=90,
+        daily_mentions=[10] * 90,
+        followers_by_day=followers,
+    )
+    assert result["mentions_ratio"] == 9.0 and result["share_of_baseline_period"] == 0.1
+    assert result["followers_gained"] == 30 and result["baseline_daily_gain"] == 10.0
+    assert result["followers_ratio"] == 3.0
+    unknown = host_impact(
+        handle="sec", day=day, mentions_in_chat=1, mentions_on_day=None, daily_mentions=None, followers_by_day={}
+    )
+    assert unknown["mentions_ratio"] is None and unknown["followers_gained"] is None
+
+
+def test_compare_with_previous_and_average() -> None:
+    result = compare({"posts": 30.0}, [{"posts": 20.0}, {"posts": 10.0}])
+    assert result["posts"] == {"value": 30.0, "previous": 20.0, "average": 15.0, "occurrences": 2}
+    assert compare({"posts": 3.0}, [])["posts"]["previous"] is None
+
+
+def test_empty_chat_has_a_digest_that_says_no_posts() -> None:
+    figures = build_digest(
+        [], ChatContext(hashtag="quiet", start=T0, end=T0 + timedelta(hours=1), host_handle="host")
+    ).figures
+    assert figures["volume"]["posts"] == 0 and figures["volume"]["peak_minute"] is None
+    assert figures["top"]["contributors"] == [] and figures["questions"] == []
+    assert figures["host"]["mentions_in_chat"] == 0
+
+
+def test_select_chat_follows_conversations_in_the_window() -> None:
+    root = post("1", "Q1 #Chat", conversation_id="1", hashtags=["Chat"])
+    reply = post("2", "answer without tag", kind="reply", conversation_id="1")
+    stranger = post("3", "unrelated", conversation_id="3")
+    late = post("4", "late reply", kind="reply", conversation_id="1", minute=120)
+    chosen = select_chat([root, reply, stranger, late], hashtag="#chat", start=T0, end=T0 + timedelta(hours=1))
+    assert [p.id for p in chosen] == ["1", "2"]
+
+
+def test_contributors_rank_by_posts_in_the_chat_not_lifetime() -> None:
+    posts = [
+        post("1", "a", author="busy", handle="busy"),
+        post("2", "b", author="busy", handle="busy"),
+        post("3", "c", author="famous", handle="famous", metrics=Metrics(likes=1000)),
+    ]
+    figures = build_digest(posts, ChatContext(hashtag="c", start=T0, end=T0 + timedelta(hours=1))).figures
+    assert [c["handle"] for c in figures["top"]["contributors"]] == ["busy", "famous"]
+    assert figures["top"]["engaged_posts"][0]["id"] == "3"

@@ -1,0 +1,244 @@
+"""Data commands: import with a summary, re-import changes nothing, export CSV / twarc2, fetch refusals, sample-chat."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from assistant.cli import app, data
+from assistant.db import create_db_engine
+from assistant.samples.chat import generate_chat, write_chat
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("X_BEARER_TOKEN", "BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD", "DEFAULT_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.chdir(tmp_path)  # no stray .env file
+
+
+@pytest.fixture
+def chat_file(tmp_path: Path) -> Path:
+    path = tmp_path / "chat.jsonl"
+    with path.open("wb") as fp:
+        write_chat(fp, 300, 7, weeks=2)
+    return path
+
+
+def store_state(tmp_path: Path) -> tuple[dict[str, int], str]:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    digest = hashlib.sha256()
+    counts = {}
+    try:
+        with engine.connect() as connection:
+            for table in ("post", "post_hashtag", "account", "follow_edge"):
+                rows = connection.execute(sa.text(f"SELECT * FROM {table} ORDER BY 1, 2, 3")).all()
+                counts[table] = len(rows)
+                for row in rows:
+                    digest.update(repr(tuple(row)).encode())
+    finally:
+        engine.dispose()
+    return counts, digest.hexdigest()
+
+
+def test_import_prints_a_summary_and_stores_every_post(chat_file: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["import", str(chat_file)])
+    assert result.exit_code == 0, result.output
+    assert "Imported" in result.output
+    assert "600" in result.output  # posts, new
+    counts, _ = store_state(tmp_path)
+    assert counts["post"] == 600
+    assert counts["account"] > 50
+
+
+def test_importing_the_same_file_twice_changes_nothing(chat_file: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["import", str(chat_file)]).exit_code == 0
+    before = store_state(tmp_path)
+    again = runner.invoke(app, ["import", "--format", "twarc2", str(chat_file)])
+    assert again.exit_code == 0, again.output
+    assert store_state(tmp_path) == before
+
+
+def test_bad_lines_are_skipped_and_reported_with_line_numbers(chat_file: Path, tmp_path: Path) -> None:
+    lines = chat_file.read_bytes().splitlines(keepends=True)
+    broken = tmp_path / "broken.jsonl"
+    broken.write_bytes(lines[0] + lines[1][:200] + b"\n" + lines[2])
+    result = runner.invoke(app, ["import", str(broken)])
+    assert result.exit_code == 0, result.output
+    assert "broken.jsonl:2" in result.output
+    assert store_state(tmp_path)[0]["post"] == 200
+
+
+def test_missing_file_exits_non_zero_with_a_message(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["import", str(tmp_path / "nope.jsonl")])
+    assert result.exit_code == 2
+    assert "nope.jsonl: no such file" in result.output
+
+
+def test_unknown_format_exits_non_zero(chat_file: Path) -> None:
+    result = runner.invoke(app, ["import", "--format", "csv", str(chat_file)])
+    assert result.exit_code == 2
+    assert "unknown format 'csv'" in result.output
+
+
+def test_undetectable_file_exits_non_zero(tmp_path: Path) -> None:
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text('{"hello": "world"}\n')
+    result = runner.invoke(app, ["import", str(odd)])
+    assert result.exit_code == 2
+    assert "--format" in result.output
+
+
+def test_export_csv_has_one_row_per_post(chat_file: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["import", str(chat_file)]).exit_code == 0
+    out = tmp_path / "posts.csv"
+    result = runner.invoke(app, ["export", "--format", "csv", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(newline="", encoding="utf-8") as fp:
+        rows = list(csv.DictReader(fp))
+    assert len(rows) == 600
+    assert len({row["id"] for row in rows}) == 600
+    assert {"text", "author_handle", "conversation_id", "likes", "hashtags"} <= set(rows[0])
+    answers = [row for row in rows if row["text"].startswith("'@")]
+    assert answers, "texts a spreadsheet would run as formulas are guarded"
+
+
+def test_export_csv_filters_by_hashtag_and_time(chat_file: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["import", str(chat_file)]).exit_code == 0
+    out = tmp_path / "week1.csv"
+    args = [
+        "export",
+        "-f",
+        "csv",
+        "--hashtag",
+        "#EdChat",
+        "--since",
+        "2026-03-05",
+        "--until",
+        "2026-03-06",
+        "-o",
+        str(out),
+    ]
+    assert runner.invoke(app, args).exit_code == 0
+    with out.open(newline="", encoding="utf-8") as fp:
+        rows = list(csv.DictReader(fp))
+    assert 0 < len(rows) < 300
+    assert all("edchat" in row["hashtags"].split() for row in rows)
+    assert all(row["created_at"].startswith("2026-03-05") for row in rows)
+
+
+POST_COLUMNS = (
+    "platform, id, author_id, author_handle, created_at, text, lang, kind, reply_to_post_id, reply_to_user_id,"
+    " conversation_id, quoted_post_id, reposted_post_id, hashtags, mentions, urls, likes, reposts, replies, quotes"
+)
+
+
+def stored_posts(tmp_path: Path) -> list[tuple[object, ...]]:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(sa.text(f"SELECT {POST_COLUMNS} FROM post ORDER BY id"))]
+    finally:
+        engine.dispose()
+
+
+def test_export_twarc2_then_reimport_gives_the_same_posts(chat_file: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["import", str(chat_file)]).exit_code == 0
+    before = stored_posts(tmp_path)
+    out = tmp_path / "export.jsonl"
+    assert runner.invoke(app, ["export", "-o", str(out)]).exit_code == 0
+    for name in ("cli.db", "cli.db-wal", "cli.db-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    result = runner.invoke(app, ["import", str(out)])
+    assert result.exit_code == 0, result.output
+    after = stored_posts(tmp_path)
+    assert len(after) == 600
+    assert after == before
+
+
+def test_fetch_without_credentials_exits_2_with_one_line() -> None:
+    x = runner.invoke(app, ["fetch", "x", "#edchat"])
+    assert x.exit_code == 2
+    assert "X_BEARER_TOKEN is not set" in x.output
+    bluesky = runner.invoke(app, ["fetch", "bluesky", "edchat"])
+    assert bluesky.exit_code == 2
+    assert "BLUESKY_HANDLE is not set" in bluesky.output
+    unknown = runner.invoke(app, ["fetch", "myspace", "edchat"])
+    assert unknown.exit_code == 2
+
+
+def test_sample_chat_is_deterministic(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    for path in (a, b):
+        result = runner.invoke(app, ["sample-chat", "--posts", "200", "--seed", "5", "--weeks", "2", "-o", str(path)])
+        assert result.exit_code == 0, result.output
+    assert a.read_bytes() == b.read_bytes()
+    assert len(a.read_bytes().splitlines()) == 4  # 2 weeks x 200 posts, 100 a page
+
+
+def _x_pages() -> list[dict[str, object]]:
+    pages = list(generate_chat(250, 3))
+    for number, page in enumerate(pages):
+        meta = page["meta"]
+        assert isinstance(meta, dict)
+        if number == len(pages) - 1:
+            meta.pop("next_token", None)
+        else:
+            meta["next_token"] = f"page{number + 1}"
+    return pages
+
+
+def test_fetch_x_pages_through_search_and_stores_up_to_the_limit(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pages = _x_pages()
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        assert request.url.path == "/2/tweets/search/recent"
+        assert request.headers["authorization"] == "Bearer test-token"
+        token = request.url.params.get("next_token")
+        return httpx.Response(200, json=pages[int(token[4:]) if token else 0])
+
+    monkeypatch.setenv("X_BEARER_TOKEN", "test-token")
+    monkeypatch.setattr(data, "http_client", lambda: httpx.Client(transport=httpx.MockTransport(handler)))
+    result = runner.invoke(app, ["fetch", "x", "#edchat", "--since", "2026-03-05T20:00", "--limit", "150"])
+    assert result.exit_code == 0, result.output
+    assert len(seen) == 2
+    assert seen[0].url.params["start_time"] == "2026-03-05T20:00:00Z"
+    assert store_state(tmp_path)[0]["post"] == 150
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    try:
+        with engine.connect() as connection:
+            captured = connection.execute(sa.text("SELECT count(metrics_captured_at) FROM post")).scalar_one()
+    finally:
+        engine.dispose()
+    assert captured == 150  # fetched counts carry their capture time
+
+
+def test_fetch_reports_a_rate_limit_and_keeps_what_was_fetched(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    pages = _x_pages()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("next_token"):
+            return httpx.Response(
+                429, headers={"x-rate-limit-reset": "4102444800"}, json={"title": "Too Many Requests"}
+            )
+        return httpx.Response(200, json=pages[0])
+
+    monkeypatch.setenv("X_BEARER_TOKEN", "test-token")
+    monkeypatch.setattr(data, "http_client", lambda: httpx.Client(transport=httpx.MockTransport(handler)))
+    result = runner.invoke(app, ["fetch", "x", "#edchat"])
+    assert result.exit_code == 1
+    assert "rate limit" in result.output
+    assert store_state(tmp_path)[0]["post"] == 100

@@ -1,0 +1,103 @@
+"""`outreach digest`: from a file or from the database, as JSON (valid against its schema), CSV or HTML."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from assistant.render.digest_files import schema
+from assistant.samples.chat import write_chat
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("X_BEARER_TOKEN", "BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD", "DEFAULT_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def chat_file(tmp_path: Path) -> Path:
+    path = tmp_path / "chat.jsonl"
+    with path.open("wb") as fp:
+        write_chat(fp, 200, 4, weeks=2)
+    return path
+
+
+def _raw_posts(path: Path) -> list[dict[str, object]]:
+    return [post for line in path.read_bytes().splitlines() for post in json.loads(line)["data"]]
+
+
+def test_file_digest_as_json_csv_and_html(chat_file: Path, tmp_path: Path) -> None:
+    raw = _raw_posts(chat_file)
+    first_week = [p for p in raw if str(p["created_at"]) < "2026-03-05T22:00"]
+    result = runner.invoke(
+        app,
+        [
+            "digest",
+            str(chat_file),
+            "--hashtag",
+            "#edchat",
+            "--from",
+            "2026-03-05T21:00",
+            "--to",
+            "2026-03-05T22:00",
+            "--format",
+            "json",
+            "-o",
+            "d.json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads((tmp_path / "d.json").read_text())
+    jsonschema.validate(document, schema())
+    assert document["volume"]["posts"] == len(first_week)
+
+    result = runner.invoke(app, ["digest", str(chat_file), "--hashtag", "edchat", "-f", "csv", "-o", "d.csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "d.csv").read_text())))
+    assert len(rows) == len(raw)  # no window: every post of the file (tagged, in a tagged thread, or a repost)
+    result = runner.invoke(app, ["digest", str(chat_file), "--hashtag", "edchat", "-f", "html", "-o", "d.html"])
+    assert result.exit_code == 0 and "data:image/png;base64," in (tmp_path / "d.html").read_text()
+
+
+def test_database_digest_counts_returning_participants(chat_file: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["import", str(chat_file)]).exit_code == 0
+    raw = _raw_posts(chat_file)
+    week1 = {p["author_id"] for p in raw if str(p["created_at"]) < "2026-03-06"}
+    week2 = [p for p in raw if "2026-03-12T21:00" <= str(p["created_at"]) < "2026-03-12T22:00"]
+    result = runner.invoke(
+        app,
+        ["digest", "--hashtag", "edchat", "--from", "2026-03-12T21:00", "--to", "2026-03-12T22:00", "-o", "w2.json"],
+    )
+    assert result.exit_code == 0, result.output
+    volume = json.loads((tmp_path / "w2.json").read_text())["volume"]
+    authors = {p["author_id"] for p in week2}
+    assert volume["posts"] == len(week2)
+    assert volume["returning_participants"] == len(authors & week1) > 0
+    assert volume["new_participants"] == len(authors - week1)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["digest", "missing.jsonl", "--hashtag", "x"], "no such file"),
+        (["digest", "--hashtag", "x"], "needs --from"),
+        (["digest", "--hashtag", "x", "--from", "soon"], "can't read the time"),
+        (["digest", "--hashtag", "two words", "--from", "2026-03-05"], "not a hashtag"),
+        (["digest", "--hashtag", "x", "--from", "2026-03-05", "-f", "pdf"], "unknown format"),
+    ],
+)
+def test_bad_input_is_one_clear_line(args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and message in result.output

@@ -1,0 +1,119 @@
+"""A chat world for tests: the Slack and X stand-ins, a connected X host account and the chat worker source."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+from cryptography.fernet import Fernet
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from assistant.config import Settings
+from assistant.crypto import TokenCipher
+from assistant.jobs.chats import ChatRunner
+from assistant.models.chats import ChatOccurrence, ChatSeries
+from assistant.services import chats as service
+from assistant.services.credentials import save_credential
+from assistant.services.workspaces import ensure_workspace
+from assistant.standins.slack import SlackStandIn
+from assistant.standins.x import XStandIn
+from assistant.worker import Outcome, Worker
+from integrations.x.oauth import TokenSet
+
+BOT_TOKEN = "xoxb-test-bot-token-0001"
+APP_BEARER = "app-bearer-token"
+
+
+@dataclass
+class ChatWorld:
+    engine: Engine
+    slack: SlackStandIn
+    x: XStandIn
+    settings: Settings
+    runner: ChatRunner
+    workspace_id: int
+    credential_id: int
+    digests: list[dict[str, Any]] = field(default_factory=list)
+
+    def chat(self, now: datetime, **changes: Any) -> tuple[ChatSeries, list[ChatOccurrence]]:
+        values: dict[str, Any] = dict(
+            hashtag="ukfechat",
+            title="Further education after the review",
+            start_date="2026-12-03",
+            start_time="21:00",
+            timezone="Europe/London",
+            duration=60,
+            recurrence="none",
+            channel_id="C0COMMS001",
+            host=str(self.credential_id),
+            moderators=["U0COMMS001"],
+            questions="5 | What changed this term?\n20 | Which support helped most?\n40 | What next?",
+        )
+        values.update(changes)
+        with Session(self.engine) as session:
+            valid = service.validate(session, service.ChatInput(**values), workspace_id=self.workspace_id, now=now)
+            series = service.create_chat(session, valid, workspace_id=self.workspace_id, actor="U0STAFF001", now=now)
+            return series, service.occurrences_of(session, series.id or 0)
+
+    def tick(self, at: datetime, *, name: str = "w1") -> list[tuple[str, Outcome]]:
+        return Worker(self.engine, [self.runner], now=lambda: at, name=name).tick()
+
+    def x_texts(self) -> list[str]:
+        return [post["text"] for post in self.x.created()]
+
+    def dms(self) -> list[dict[str, Any]]:
+        return [
+            call.args
+            for call in self.slack.calls_to("chat.postMessage")
+            if str(call.args.get("channel", "")).startswith("D")
+        ]
+
+
+@contextmanager
+def chat_world(engine: Engine, *, fake_digest: bool = True) -> Iterator[ChatWorld]:
+    with SlackStandIn() as slack, XStandIn(app_token=APP_BEARER) as x, httpx.Client(timeout=10) as http:
+        settings = Settings(
+            _env_file=None,
+            database_url=str(engine.url),
+            slack_bot_token=BOT_TOKEN,
+            slack_api_url=slack.base_url,
+            x_api_url=x.base_url,
+            x_bearer_token=APP_BEARER,
+            encryption_key=Fernet.generate_key().decode(),
+            slack_app_token=None,
+            slack_client_id=None,
+        )
+        with Session(engine) as session:
+            workspace = ensure_workspace(session, slack_team_id="T0DEMO0001")
+            session.commit()
+            host = x.users[0]
+            credential = save_credential(
+                session,
+                TokenCipher.from_settings(settings),
+                platform="x",
+                account_id=host.id,
+                tokens=TokenSet(access_token=host.token),
+                now=datetime.now().astimezone(),
+                workspace_id=workspace.id,
+                handle=host.username,
+            )
+            workspace_id, credential_id = workspace.id or 0, credential.id or 0
+        digests: list[dict[str, Any]] = []
+
+        def request_digest(session: Session, **kwargs: Any) -> object:
+            digests.append(kwargs)
+            return type("Job", (), {"id": len(digests)})()
+
+        runner = ChatRunner(
+            settings,
+            WebClient(token=BOT_TOKEN, base_url=slack.base_url),
+            http,
+            request_digest=request_digest if fake_digest else None,
+        )
+        yield ChatWorld(engine, slack, x, settings, runner, workspace_id, credential_id, digests)

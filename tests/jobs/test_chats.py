@@ -1,0 +1,391 @@
+"""The chat worker: reminders, posting on time as a thread, missed items, hand-over, sign-off, crash recovery, digest."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from assistant.models import OutboxItem
+from assistant.models.chats import ChatPost, PostStatus
+from assistant.services import chats as service
+from tests.fakes.chats import ChatWorld, chat_world
+
+BEFORE = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+T0 = datetime(2026, 12, 3, 21, 0, tzinfo=UTC)  # 21:00 in London (GMT in December)
+
+
+@pytest.fixture
+def world(engine: Engine) -> Iterator[ChatWorld]:
+    with chat_world(engine) as w:
+        yield w
+
+
+def _dump(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _minutes(n: float) -> datetime:
+    return T0 + timedelta(minutes=n)
+
+
+def _posts(engine: Engine) -> dict[str, ChatPost]:
+    with Session(engine) as session:
+        return {p.item: p for p in session.exec(select(ChatPost))}
+
+
+def test_reminders_at_24h_and_15min_go_to_each_moderator_and_the_channel_with_the_run_sheet(world: ChatWorld) -> None:
+    world.chat(BEFORE)
+    assert world.tick(T0 - timedelta(hours=25)) == []
+    world.tick(T0 - timedelta(hours=24))
+    world.tick(T0 - timedelta(hours=23))  # nothing new
+    first = world.slack.calls_to("chat.postMessage")
+    assert sorted(c.args["channel"] for c in first) == ["C0COMMS001", "D0COMMS001", "D0STAFF001"]
+    assert {c.args["users"] for c in world.slack.calls_to("conversations.open")} == {"U0STAFF001", "U0COMMS001"}
+    sheet = json.dumps(first[0].args["blocks"])
+    assert "starts in 24 hours" in sheet
+    assert "*21:05* Q1" in sheet and "Q1 What changed this term? #ukfechat" in sheet and "*21:40* Q3" in sheet
+    world.tick(T0 - timedelta(minutes=15))
+    world.tick(T0 - timedelta(minutes=14))
+    second = world.slack.calls_to("chat.postMessage")[3:]
+    assert len(second) == 3 and "starts in 15 minutes" in json.dumps(second[0].args["blocks"])
+    assert world.x.created() == []
+
+
+def test_intro_questions_and_closing_are_posted_on_time_as_a_thread_and_only_once(world: ChatWorld) -> None:
+    _, (occurrence,) = world.chat(BEFORE)
+    for minute in (-1, 0, 0.5, 4, 5, 5.5, 20, 40, 41, 60, 61):
+        world.tick(_minutes(minute))
+    posts = world.x.created()
+    assert [p["text"] for p in posts] == [
+        service.intro_text("ukfechat", "Further education after the review", 3, 60, [], " (Thu 3 Dec)"),
+        "Q1 What changed this term? #ukfechat",
+        "Q2 Which support helped most? #ukfechat",
+        "Q3 What next? #ukfechat",
+        service.closing_text("ukfechat", " (Thu 3 Dec)"),
+    ]
+    intro = posts[0]["id"]
+    assert all(p["referenced_tweets"] == [{"type": "replied_to", "id": intro}] for p in posts[1:])
+    assert {c.token for c in world.x.calls_to("POST", "/2/tweets")} == {"x-user-token-demo"}
+    recorded = _posts(world.engine)
+    assert recorded["question:2"].post_id == posts[2]["id"] and recorded["question:2"].status == PostStatus.posted.value
+    assert recorded["question:2"].url == f"https://x.com/demo_council/status/{posts[2]['id']}"
+    with Session(world.engine) as session:
+        keys = {row.key for row in session.exec(select(OutboxItem))}
+    assert f"chat:{occurrence.id}:question:3" in keys and f"chat:{occurrence.id}:intro" in keys
+
+
+def test_nothing_is_posted_before_its_minute(world: ChatWorld) -> None:
+    world.chat(BEFORE)
+    world.tick(_minutes(-0.1))
+    assert world.x.created() == []
+    world.tick(_minutes(0))
+    world.tick(_minutes(4.9))
+    assert len(world.x.created()) == 1  # the intro only
+
+
+def test_a_missed_question_is_not_posted_late_the_moderator_is_asked(world: ChatWorld) -> None:
+    _, (occurrence,) = world.chat(BEFORE)
+    world.tick(_minutes(0))
+    world.tick(_minutes(25))  # the worker was down from 21:00 to 21:25: Q1 (21:05) and Q2 (21:20) were missed
+    world.tick(_minutes(25.5))
+    assert len(world.x.created()) == 1
+    asks = [c.args for c in world.slack.calls_to("chat.postMessage") if "was missed" in c.args["text"]]
+    assert [a["channel"] for a in asks] == ["D0STAFF001", "D0STAFF001"]  # the lead moderator, once per item
+    buttons = json.loads(json.dumps(asks[0]["blocks"]))[-1]["elements"]
+    assert [b["action_id"] for b in buttons] == ["chat_post_now", "chat_skip"]
+    assert buttons[0]["value"] == f"{occurrence.id}|question:1|x"
+    with Session(world.engine) as session:
+        service.record_post(session, occurrence.id or 0, "question:1", "x", PostStatus.post_now, by="U0STAFF001")
+        service.record_post(session, occurrence.id or 0, "question:2", "x", PostStatus.skipped, by="U0STAFF001")
+    world.tick(_minutes(26))
+    world.tick(_minutes(27))
+    assert world.x_texts()[1:] == ["Q1 What changed this term? #ukfechat"]
+    world.tick(_minutes(40))
+    assert world.x_texts()[-1] == "Q3 What next? #ukfechat"
+    assert "Q2 Which support helped most? #ukfechat" not in world.x_texts()
+
+
+class Crash(BaseException):
+    """The process dies: nothing after this point runs (not even the outbox bookkeeping)."""
+
+
+def test_a_crash_between_posted_and_recorded_is_reconciled_without_a_second_post(world: ChatWorld) -> None:
+    _, (occurrence,) = world.chat(BEFORE)
+    world.tick(_minutes(0))
+    key = f"chat:{occurrence.id}:question:1"
+
+    def die(done_key: str) -> None:
+        if done_key == key:
+            raise Crash()
+
+    world.runner.after_post = die
+    with pytest.raises(Crash):
+        world.tick(_minutes(5))
+    world.runner.after_post = lambda _key: None
+    assert world.x_texts()[-1] == "Q1 What changed this term? #ukfechat"
+    assert "question:1" not in _posts(world.engine)
+    world.tick(_minutes(6), name="restarted")  # the lease of the dead worker has not expired: leave it alone
+    world.tick(_minutes(11), name="restarted")  # expired: reconcile finds the post on X instead of posting again
+    assert world.x_texts().count("Q1 What changed this term? #ukfechat") == 1
+    assert len(world.x.calls_to("POST", "/2/tweets")) == 2
+    search = world.x.calls_to("GET", "/2/tweets/search/recent")
+    assert search and "from:demo_council" in search[-1].params["query"]
+    recorded = _posts(world.engine)["question:1"]
+    assert recorded.status == PostStatus.posted.value and recorded.post_id == world.x.created()[1]["id"]
+    with Session(world.engine) as session:
+        row = session.exec(select(OutboxItem).where(OutboxItem.key == key)).one()
+    assert row.state == "done" and row.result and row.result["reconciled"] is True
+
+
+def test_manual_mode_hands_the_exact_text_to_the_moderator_with_a_posted_button(world: ChatWorld) -> None:
+    _, (occurrence,) = world.chat(BEFORE, host="manual")
+    world.tick(_minutes(0))
+    world.tick(_minutes(5))
+    world.tick(_minutes(5.2))
+    assert world.x.calls == []
+    handovers = [c.args for c in world.slack.calls_to("chat.postMessage") if c.args["text"].startswith("Post this now")]
+    assert [h["channel"] for h in handovers] == ["D0STAFF001", "D0STAFF001"]
+    blocks = json.dumps(handovers[1]["blocks"])
+    assert "Q1 What changed this term? #ukfechat" in blocks and "chat_posted" in blocks
+    assert f"{occurrence.id}|question:1|x" in blocks
+
+
+def test_an_unapproved_question_is_never_posted_and_the_moderators_are_told(world: ChatWorld) -> None:
+    series, (occurrence,) = world.chat(BEFORE, requires_approval=True)
+    with Session(world.engine) as session:
+        sheet = service.run_sheet(session, series)
+        service.decide(
+            session,
+            series,
+            decision=service.APPROVED,
+            actor="U0COMMS001",
+            expected_hash=service.sheet_hash(sheet),
+            now=BEFORE,
+        )
+        service.set_questions(
+            session,
+            series,
+            "5 | What changed this term?\n20 | Which support helped MOST?\n40 | What next?",
+            actor="U0STAFF001",
+        )
+    world.tick(T0 - timedelta(minutes=15))
+    reminder = json.dumps(world.slack.calls_to("chat.postMessage")[0].args["blocks"])
+    assert reminder.count("not approved: will not be posted") == 1  # told in time, before the chat
+    for minute in (0, 5, 20, 21, 40, 60):
+        world.tick(_minutes(minute))
+    assert "Q2 Which support helped MOST? #ukfechat" not in world.x_texts()
+    assert "Q3 What next? #ukfechat" in world.x_texts()
+    told = [
+        c.args["channel"]
+        for c in world.slack.calls_to("chat.postMessage")
+        if "not posted: it is not approved" in c.args["text"]
+    ]
+    assert sorted(told) == ["D0COMMS001", "D0STAFF001"]
+
+
+def test_the_digest_is_requested_once_at_end_plus_15_minutes(world: ChatWorld) -> None:
+    _, (occurrence,) = world.chat(BEFORE)
+    for minute in (0, 5, 20, 40, 60, 74):
+        world.tick(_minutes(minute))
+    assert world.digests == []
+    world.tick(_minutes(75))
+    world.tick(_minutes(80))
+    (call,) = world.digests
+    assert call["chat_occurrence_id"] == occurrence.id and call["hashtag"] == "ukfechat"
+    assert (call["start"], call["end"], call["due_at"]) == (T0, _minutes(60), _minutes(75))
+    assert [(n, text) for n, _at, text in call["questions"]] == [
+        (1, "Q1 What changed this term? #ukfechat"),
+        (2, "Q2 Which support helped most? #ukfechat"),
+        (3, "Q3 What next? #ukfechat"),
+    ]
+    assert call["host_handle"] == "demo_council" and call["channel_id"] == "C0COMMS001" and call["platforms"] == ["x"]
+
+
+def test_the_digest_request_reaches_the_digest_service(engine: Engine) -> None:
+    from assistant.models.digests import DigestJob
+
+    with chat_world(engine, fake_digest=False) as world:
+        _, (occurrence,) = world.chat(BEFORE)
+        world.tick(_minutes(75))
+        world.tick(_minutes(76))
+    with Session(engine) as session:
+        (job,) = session.exec(select(DigestJob)).all()
+    assert job.chat_occurrence_id == occurrence.id and job.due_at == _minutes(75)
+
+
+def test_a_weekly_chat_posts_at_2100_london_after_the_clocks_change(world: ChatWorld) -> None:
+    world.chat(datetime(2026, 10, 10, tzinfo=UTC), start_date="2026-10-22", recurrence="weekly", count=3)
+    world.tick(datetime(2026, 10, 22, 20, 0, tzinfo=UTC))  # BST: 21:00 local
+    assert len(world.x.created()) == 1
+    world.tick(datetime(2026, 10, 29, 20, 0, 30, tzinfo=UTC))  # GMT now: 20:00 UTC is 20:00 local, too early
+    assert len(world.x.created()) == 1
+    world.tick(datetime(2026, 10, 29, 21, 0, tzinfo=UTC))
+    assert len(world.x.created()) == 2
+
+
+@pytest.mark.postgres
+def test_two_workers_on_postgresql_post_each_item_once(pg_engine: Engine) -> None:
+    with chat_world(pg_engine) as world:
+        world.chat(BEFORE)
+        for minute in (0, 5, 20, 40, 60):
+            _race(world, _minutes(minute))
+        texts = world.x_texts()
+        assert len(texts) == 5 and len(set(texts)) == 5
+        assert len(world.x.calls_to("POST", "/2/tweets")) == 5
+
+
+def test_a_post_x_refuses_is_handed_to_the_moderator(world: ChatWorld) -> None:
+    _, (occurrence,) = world.chat(BEFORE)
+    world.tick(_minutes(0))
+    world.x.fail_next["POST /2/tweets"] = 403
+    world.tick(_minutes(5))
+    world.tick(_minutes(5.5))
+    world.tick(_minutes(6))
+    assert "Q1 What changed this term? #ukfechat" not in world.x_texts()
+    (failed,) = [c.args for c in world.slack.calls_to("chat.postMessage") if "could not be posted" in c.args["text"]]
+    assert failed["channel"] == "D0STAFF001"
+    assert f"{occurrence.id}|question:1|x" in json.dumps(failed["blocks"])
+
+
+def _race(world: ChatWorld, at: datetime) -> None:
+    """Two workers tick at the same moment, started together."""
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run(name: str) -> None:
+        try:
+            barrier.wait()
+            world.tick(at, name=name)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(f"worker-{i}",)) for i in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+def test_reminder_times_are_configurable_per_team(world: ChatWorld) -> None:
+    from assistant.models.workspaces import Workspace
+
+    with Session(world.engine) as session:
+        workspace = session.get(Workspace, world.workspace_id)
+        assert workspace is not None
+        workspace.settings = {"chat_reminder_minutes": [60]}
+        session.add(workspace)
+        session.commit()
+    world.chat(BEFORE)
+    world.tick(T0 - timedelta(hours=24))
+    world.tick(T0 - timedelta(minutes=61))
+    assert world.slack.calls_to("chat.postMessage") == []
+    world.tick(T0 - timedelta(minutes=60))
+    world.tick(T0 - timedelta(minutes=15))
+    sent = [c.args["text"] for c in world.slack.calls_to("chat.postMessage")]
+    assert sent == ["Reminder: #ukfechat starts in 1 hour"] * 3
+
+
+def test_cross_posting_to_mastodon_threads_each_post_under_an_idempotency_key(world: ChatWorld) -> None:
+    from urllib.parse import parse_qs
+
+    import httpx
+
+    from assistant.crypto import TokenCipher
+    from assistant.services.credentials import save_credential
+    from integrations.x.oauth import TokenSet
+
+    statuses: dict[str, dict[str, str]] = {}
+
+    def mastodon(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/api/v1/statuses" and request.headers["Authorization"] == "Bearer masto-token"
+        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+        key = request.headers["Idempotency-Key"]
+        status = statuses.setdefault(key, {"id": str(110_000 + len(statuses)), **form})
+        return httpx.Response(200, json={"id": status["id"], "url": f"https://mastodon.social/@council/{status['id']}"})
+
+    world.runner.mastodon_http = httpx.Client(transport=httpx.MockTransport(mastodon))
+    with Session(world.engine) as session:
+        save_credential(
+            session,
+            TokenCipher.from_settings(world.settings),
+            platform="mastodon",
+            account_id="77",
+            tokens=TokenSet(access_token="masto-token"),
+            now=BEFORE,
+            workspace_id=world.workspace_id,
+            handle="council",
+        )
+    _, (occurrence,) = world.chat(BEFORE, cross_post=["mastodon"])
+    for minute in (0, 0.5, 5, 20, 40, 60, 61):
+        world.tick(_minutes(minute))
+    assert len(world.x.created()) == 5
+    keys = list(statuses)
+    assert keys == [
+        f"chat:{occurrence.id}:{item}:mastodon"
+        for item in ("intro", "question:1", "question:2", "question:3", "closing")
+    ]
+    intro = statuses[keys[0]]
+    assert "in_reply_to_id" not in intro and intro["visibility"] == "public"
+    assert {statuses[k]["in_reply_to_id"] for k in keys[1:]} == {intro["id"]}
+    assert statuses[keys[1]]["status"] == "Q1 What changed this term? #ukfechat"
+    mastodon_rows = {p.item: p for p in session_posts(world.engine) if p.platform == "mastodon"}
+    assert mastodon_rows["question:3"].url == f"https://mastodon.social/@council/{statuses[keys[3]]['id']}"
+
+
+def session_posts(engine: Engine) -> list[ChatPost]:
+    with Session(engine) as session:
+        return list(session.exec(select(ChatPost)))
+
+
+def test_bluesky_cross_posts_are_handed_to_the_moderator(world: ChatWorld) -> None:
+    _, (occurrence,) = world.chat(BEFORE, cross_post=["bluesky"])
+    world.tick(_minutes(0))
+    assert len(world.x.created()) == 1
+    (handover,) = [
+        c.args for c in world.slack.calls_to("chat.postMessage") if c.args["text"].startswith("Post this now")
+    ]
+    assert handover["channel"] == "D0STAFF001" and "on Bluesky" in _dump(handover["blocks"])
+    assert f"{occurrence.id}|intro|bluesky" in _dump(handover["blocks"])
+
+
+def test_the_registered_source_builds_its_clients_from_settings(
+    world: ChatWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.jobs import SOURCES
+    from assistant.jobs import chats as chat_jobs_module
+
+    assert chat_jobs_module.chat_jobs in SOURCES
+    world.chat(BEFORE)
+    monkeypatch.setattr(chat_jobs_module, "_RUNNERS", {})
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-bot-token-0001")
+    monkeypatch.setenv("SLACK_API_URL", world.slack.base_url)
+    jobs = chat_jobs_module.chat_jobs(world.engine, T0 - timedelta(hours=24))
+    assert sorted(job.key for job in jobs) == [
+        f"chat:1:reminder:1440m:{target}" for target in ("C0COMMS001", "U0COMMS001", "U0STAFF001")
+    ]
+    for job in jobs:
+        job.action()
+    posted = world.slack.calls_to("chat.postMessage")
+    assert sorted(c.args["channel"] for c in posted) == ["C0COMMS001", "D0COMMS001", "D0STAFF001"]
+    assert {c.token for c in posted} == {"xoxb-test-bot-token-0001"}
+    monkeypatch.setattr(chat_jobs_module, "_RUNNERS", {})
+    monkeypatch.delenv("SLACK_BOT_TOKEN")
+    assert chat_jobs_module.chat_jobs(world.engine, T0 - timedelta(hours=24)) == []
+
+
+def test_reconcile_matches_a_post_whose_link_x_shortened() -> None:
+    from assistant.jobs.chats import _same_text
+
+    assert _same_text(
+        "Q4 Read https://t.co/AbC123 first #ukfechat", "Q4 Read https://example.org/fe-review first #ukfechat"
+    )
+    assert not _same_text(
+        "Q4 Read https://t.co/AbC123 later #ukfechat", "Q4 Read https://example.org/x first #ukfechat"
+    )

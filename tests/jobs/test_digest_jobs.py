@@ -1,0 +1,195 @@
+"""The digest worker: collect (X replayed from twarc2 fixtures), make, post and upload once; rate limits make it late."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from assistant.config import Settings
+from assistant.jobs.deps import JobDeps
+from assistant.jobs.digests import DigestJobs
+from assistant.models import Digest, DigestJob, DigestJobState, OutboxItem
+from assistant.services import digests as service
+from assistant.services.workspaces import ensure_workspace
+from assistant.standins.slack import SlackStandIn
+from assistant.worker import Worker
+from tests.conftest import shared_path
+
+BOT = "xoxb-test-bot-token-0001"
+START = datetime(2021, 6, 26, 0, 0, tzinfo=UTC)
+END = datetime(2021, 6, 26, 20, 0, tzinfo=UTC)
+NOW = END + timedelta(minutes=15)
+
+
+def _pages() -> list[dict[str, Any]]:
+    path = shared_path("fixtures", "twarc2", "twarc-network_tweets.jsonl")
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as standin:
+        yield standin
+
+
+class ReplayX:
+    """Answers search requests with the recorded twarc2 pages (paged by next_token), 429 when told to."""
+
+    def __init__(self, rate_limited: int = 0) -> None:
+        self.pages = _pages()
+        self.queries: list[str] = []
+        self.rate_limited = rate_limited
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        assert request.headers["authorization"] == "Bearer bearer-SECRET"
+        query = request.url.params["query"]
+        self.queries.append(query)
+        if self.rate_limited:
+            self.rate_limited -= 1
+            reset = int((NOW + timedelta(minutes=15)).timestamp())
+            return httpx.Response(
+                429,
+                headers={"x-rate-limit-reset": str(reset)},
+                json={"title": "Too Many Requests", "type": "about:blank", "status": 429},
+            )
+        if "conversation_id:" in query:
+            return httpx.Response(200, json={"meta": {"result_count": 0}})
+        index = int(request.url.params.get("next_token", "0"))
+        page = {k: v for k, v in self.pages[index].items() if k != "__twarc"}
+        meta = {**page.get("meta", {})}
+        meta.pop("next_token", None)
+        if index + 1 < len(self.pages):
+            meta["next_token"] = str(index + 1)
+        return httpx.Response(200, json={**page, "meta": meta})
+
+
+def _deps(slack: SlackStandIn, x: ReplayX | None, **overrides: Any) -> JobDeps:
+    values: dict[str, Any] = {"x_bearer_token": "bearer-SECRET" if x else None, "slack_api_url": slack.base_url}
+    values.update(overrides)
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    transport = httpx.MockTransport(x or (lambda request: httpx.Response(500)))
+    return JobDeps(
+        settings=settings,
+        http=lambda: httpx.Client(transport=transport),
+        slack=lambda: WebClient(token=BOT, base_url=slack.base_url),
+    )
+
+
+def _request(engine: Engine) -> int:
+    with Session(engine) as session:
+        workspace = ensure_workspace(session, slack_team_id="T0TEST0001", timezone="America/New_York")
+        session.commit()
+        job = service.request_digest(
+            session,
+            workspace_id=workspace.id or 0,
+            hashtag="#BlackLivesMatter",
+            start=START,
+            end=END,
+            channel_id="C0COMMS001",
+            chat_occurrence_id=42,
+            due_at=END + timedelta(minutes=15),
+        )
+        session.commit()
+        return job.id or 0
+
+
+def _expected_posts() -> int:
+    posts: dict[str, dict[str, Any]] = {}
+    for page in _pages():
+        for post in [*page["data"], *page.get("includes", {}).get("tweets", [])]:
+            posts.setdefault(post["id"], post)
+    tagged = {
+        i: p
+        for i, p in posts.items()
+        if "blacklivesmatter" in {h["tag"].lower() for h in (p.get("entities") or {}).get("hashtags", [])}
+        and START <= datetime.fromisoformat(p["created_at"].replace("Z", "+00:00")) < END
+    }
+    conversations = {p.get("conversation_id") for p in tagged.values()}
+    extra = {
+        i
+        for i, p in posts.items()
+        if i not in tagged
+        and (
+            p.get("conversation_id") in conversations
+            or any(r["type"] == "retweeted" and r["id"] in tagged for r in p.get("referenced_tweets", []))
+        )
+        and START <= datetime.fromisoformat(p["created_at"].replace("Z", "+00:00")) < END
+    }
+    return len(tagged) + len(extra)
+
+
+def test_a_due_chat_gets_its_digest_once(engine: Engine, slack: SlackStandIn) -> None:
+    job_id = _request(engine)
+    x = ReplayX()
+    worker = Worker(engine, [DigestJobs(_deps(slack, x))], now=lambda: NOW)
+    assert Worker(engine, [DigestJobs(_deps(slack, x))], now=lambda: NOW - timedelta(minutes=1)).tick() == []
+    outcomes = [worker.tick() for _ in range(6)]
+    keys = [key for tick in outcomes for key, outcome in tick if outcome.done]
+    assert keys == [f"digest:{job_id}:{step}" for step in ("collect", "make", "post", "files")]
+    assert x.queries[0] == "#BlackLivesMatter" or "blacklivesmatter" in x.queries[0].lower()
+    assert any("conversation_id:" in q for q in x.queries)  # threads followed
+
+    posted = slack.calls_to("chat.postMessage")
+    assert len(posted) == 1
+    blocks = (
+        json.loads(posted[0].args["blocks"]) if isinstance(posted[0].args["blocks"], str) else posted[0].args["blocks"]
+    )
+    assert blocks[0]["text"]["text"] == "Digest of #BlackLivesMatter"
+    assert len(slack.calls_to("files.completeUploadExternal")) == 1
+    assert sorted(f["filename"] for f in slack.files.values()) == [
+        "BlackLivesMatter-archive.html",
+        "BlackLivesMatter-timeline.png",
+    ]
+    with Session(engine) as session:
+        job = session.get(DigestJob, job_id)
+        assert job is not None and job.state == DigestJobState.done
+        digest = session.exec(select(Digest)).one()
+        assert digest.posts == _expected_posts() and digest.chat_occurrence_id == 42
+        assert digest.figures["window"]["timezone"] == "America/New_York"
+
+    assert worker.tick() == []  # nothing more: the digest went out once
+    assert len(slack.calls_to("chat.postMessage")) == 1
+
+
+def test_http_mode_links_to_the_archive_instead_of_uploading_it(engine: Engine, slack: SlackStandIn) -> None:
+    _request(engine)
+    worker = Worker(engine, [DigestJobs(_deps(slack, None, public_url="https://outreach.example"))], now=lambda: NOW)
+    for _ in range(5):
+        worker.tick()
+    args = slack.calls_to("chat.postMessage")[0].args
+    blocks = json.loads(args["blocks"]) if isinstance(args["blocks"], str) else args["blocks"]
+    buttons = blocks[-1]["elements"]
+    with Session(engine) as session:
+        token = session.exec(select(Digest)).one().token
+    assert buttons[0]["url"] == f"https://outreach.example/archive/{token}"
+    assert [b["action_id"] for b in buttons][-1] == "digest_save_participants"
+    assert [f["filename"] for f in slack.files.values()] == []  # empty chat from the store: no chart, no upload
+    assert "No posts with #BlackLivesMatter" in json.dumps(blocks)
+
+
+def test_rate_limit_retries_after_the_reset_and_says_the_digest_is_late(engine: Engine, slack: SlackStandIn) -> None:
+    job_id = _request(engine)
+    x = ReplayX(rate_limited=1)
+    clock = {"now": NOW}
+    worker = Worker(engine, [DigestJobs(_deps(slack, x))], now=lambda: clock["now"])
+    ((key, outcome),) = worker.tick()
+    assert key == f"digest:{job_id}:collect" and outcome.status == "waiting"
+    late = [c.args["text"] for c in slack.calls_to("chat.postMessage")]
+    assert len(late) == 1 and "late" in late[0] and "16:30 EDT" in late[0]  # reset 20:30 UTC, in the team zone
+    assert [o.status for _k, o in worker.tick()] == ["waiting"]  # before the reset: left alone
+    clock["now"] = NOW + timedelta(minutes=16)
+    for _ in range(5):
+        worker.tick()
+    with Session(engine) as session:
+        assert session.get(DigestJob, job_id).state == DigestJobState.done  # type: ignore[union-attr]
+        assert session.exec(select(OutboxItem).where(OutboxItem.key == f"digest:{job_id}:late")).one().state == "done"
+    texts = [c.args.get("text", "") for c in slack.calls_to("chat.postMessage")]
+    assert len(texts) == 2 and sum("late" in t for t in texts) == 1

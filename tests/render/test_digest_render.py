@@ -1,0 +1,143 @@
+"""Digest rendering: Slack limits and escaping, the self-contained HTML archive, JSON against its schema, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+import jsonschema
+import orjson
+import pytest
+from slack_sdk.models.blocks import Block
+
+from assistant.analysis.digest import ChatContext, DigestResult, build_digest
+from assistant.render.digest_chart import timeline_png
+from assistant.render.digest_files import schema, to_csv, to_json
+from assistant.render.digest_html import archive_html
+from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, MAX_SECTION_TEXT
+from assistant.slack.blocks.digests import SAVE_PARTICIPANTS, digest_message
+from integrations.normalized import Metrics, NormalizedPost
+
+T0 = datetime(2026, 3, 5, 21, 0, tzinfo=UTC)
+EVIL = "<!channel> hey <@U123> & <https://evil.example|click> <script>alert(1)</script>"
+
+
+def _post(i: int, text: str, **kw: object) -> NormalizedPost:
+    return NormalizedPost(
+        platform="x",
+        id=str(1000 + i),
+        author_id=str(i % 97),
+        author_handle=kw.pop("handle", f"user{i % 97}"),  # type: ignore[arg-type]
+        created_at=T0 + timedelta(seconds=20 * i),
+        text=text,
+        hashtags=kw.pop("hashtags", ["chat"]),  # type: ignore[arg-type]
+        url=f"https://x.com/u/status/{1000 + i}",
+        metrics=Metrics(likes=i % 7),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _big() -> DigestResult:
+    posts = [_post(0, f"Q{n}: question {n} {EVIL} #chat", handle="host") for n in range(1, 2)]
+    questions = [(n, T0 + timedelta(minutes=n), f"Q{n}: {EVIL} " + "long " * 120) for n in range(1, 61)]
+    posts += [
+        _post(
+            i,
+            f"A{i % 60 + 1} {EVIL} " + "word " * 80 + f"https://site{i}.example/p #chat #tag{i}",
+            mentions=[f"m{i}"],
+            urls=[f"https://site{i}.example/p"],
+        )
+        for i in range(1, 400)
+    ]
+    return build_digest(
+        posts,
+        ChatContext(
+            hashtag="chat",
+            start=T0,
+            end=T0 + timedelta(hours=3),
+            questions=questions,
+            host_handle="host",
+            timezone="Europe/London",
+        ),
+    )
+
+
+def test_slack_message_stays_within_limits_and_parses() -> None:
+    blocks = digest_message(_big().figures, digest_id=7, archive_url="https://outreach.example/archive/t")
+    assert len(blocks) <= MAX_BLOCKS_MESSAGE
+    for block in blocks:
+        Block.parse(block).validate_json()  # type: ignore[union-attr]
+        text = block.get("text", {}).get("text", "")
+        assert len(text) <= MAX_SECTION_TEXT
+    dumped = json.dumps(blocks)
+    assert "more questions in the archive" in dumped and "more in the archive" in dumped
+    assert {
+        "type": "button",
+        "text": {"type": "plain_text", "text": "Save participants as contacts", "emoji": True},
+        "action_id": SAVE_PARTICIPANTS,
+        "value": "7",
+    } in blocks[-1]["elements"]
+
+
+def test_outside_text_pings_nobody() -> None:
+    blocks = digest_message(_big().figures, digest_id=7)
+    texts = [b.get("text", {}).get("text", "") for b in blocks] + [
+        e.get("text", "") for b in blocks if b["type"] == "context" for e in b["elements"]
+    ]
+    joined = "\n".join(texts)
+    assert "&lt;!channel&gt;" in joined and "&lt;@U123&gt;" in joined
+    assert "<!channel>" not in joined and "<@U123>" not in joined and "<https://evil" not in joined
+
+
+def test_empty_chat_says_no_posts() -> None:
+    figures = build_digest([], ChatContext(hashtag="quiet", start=T0, end=T0 + timedelta(hours=1))).figures
+    blocks = digest_message(figures, digest_id=1)
+    assert "No posts with #quiet" in json.dumps(blocks)
+    result = build_digest([], ChatContext(hashtag="quiet", start=T0, end=T0 + timedelta(hours=1)))
+    assert "No posts with #quiet" in archive_html(result)
+    jsonschema.validate(orjson.loads(to_json(figures)), schema())
+
+
+def test_html_archive_is_self_contained_escaped_and_threaded() -> None:
+    root = _post(
+        1,
+        f'A1 {EVIL} see https://good.example/x #chat https://bad.example/"onmouseover="alert(2)',
+        urls=["https://good.example/x"],
+    )
+    reply = _post(2, "nice one", kind="reply", reply_to_post_id=root.id, conversation_id=root.id, hashtags=[])
+    question = _post(0, "Q1: what works? #chat", handle="host", conversation_id="1000")
+    result = build_digest(
+        [question, root, reply], ChatContext(hashtag="chat", start=T0, end=T0 + timedelta(hours=1), host_handle="host")
+    )
+    html = archive_html(result, chart_png=timeline_png(result.figures))
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    assert 'onmouseover="' not in html and "&#34;onmouseover=&#34;" in html
+    assert '<a href="https://good.example/x" rel="nofollow noopener">' in html
+    assert "data:image/png;base64," in html
+    for remote in ('src="http', "<link", "@import", "<script"):
+        assert remote not in html
+    assert 'id="p1002" style="margin-left:1.5rem"' in html  # the reply sits under its parent
+    assert html.index("p1001") < html.index("p1002")
+
+
+@pytest.mark.parametrize("build", [_big, lambda: build_digest([], ChatContext(hashtag="x", start=T0, end=T0))])
+def test_json_follows_its_schema(build: object) -> None:
+    result = build()  # type: ignore[operator]
+    document = orjson.loads(to_json(result.figures))
+    jsonschema.Draft202012Validator.check_schema(schema())
+    jsonschema.validate(document, schema())
+    assert document["schema_version"] == 1
+    broken = {**document, "volume": {**document["volume"], "posts": "many"}}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema())
+
+
+def test_csv_has_every_post_and_defuses_formulas() -> None:
+    posts = [_post(1, '=HYPERLINK("http://evil")'), _post(2, "plain", hashtags=[])]
+    text = to_csv(posts, hashtag="chat", timezone="Europe/London", question_of={"1001": 3})
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["id"] for r in rows] == ["1001", "1002"]
+    assert rows[0]["text"].startswith("'=") and rows[0]["question"] == "3"
+    assert rows[1]["via_conversation"] == "yes" and rows[0]["via_conversation"] == ""

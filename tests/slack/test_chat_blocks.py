@@ -1,0 +1,91 @@
+"""Chat Block Kit builders stay within Slack's limits and parse with slack_sdk, even for a full run sheet."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from assistant.models.chats import ChatOccurrence, ChatSeries
+from assistant.services.chats import RunSheet, SheetItem
+from assistant.slack.blocks import chats as blocks
+from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, MAX_SECTION_TEXT
+
+
+def _sheet(questions: int = 20) -> RunSheet:
+    series = ChatSeries(
+        id=7,
+        workspace_id=1,
+        hashtag="ukfechat",
+        title="<!channel> & friends",
+        timezone="Europe/London",
+        start_date=date(2026, 12, 3),
+        start_time=time(21, 0),
+        channel_id="C1",
+        created_by="U1",
+        requires_approval=True,
+    )
+    start = datetime(2026, 12, 3, 21, 0, tzinfo=UTC)
+    occurrence = ChatOccurrence(id=3, series_id=7, start_at=start, end_at=start + timedelta(hours=1))
+    items = [SheetItem("intro", "Intro", 0, "Welcome <@U0STAFF001>", 0.015, False, True, "Welcome")]
+    items += [
+        SheetItem(f"question:{n}", f"Q{n}", 2 * n, f"Q{n} " + "ä" * 270 + " #ukfechat", 0.015, False, n % 2 == 0)
+        for n in range(1, questions + 1)
+    ]
+    return RunSheet(series, occurrence, items, 0.3, "x @council", "digest requested at 22:15")
+
+
+def _mrkdwn(built: list[dict[str, Any]]) -> list[str]:
+    texts = []
+    for block in built:
+        for node in [block.get("text") or {}, *block.get("elements", [])]:
+            if node.get("type") == "mrkdwn":
+                texts.append(node["text"])
+    return texts
+
+
+def test_a_full_run_sheet_fits_a_message_and_escapes_outside_text() -> None:
+    built = blocks.run_sheet_blocks(_sheet(), warnings=["Clash: <#C1> at 21:00"])
+    assert len(built) <= MAX_BLOCKS_MESSAGE
+    for block in built:
+        Block.parse(block).validate_json()  # type: ignore[union-attr]
+        text = (block.get("text") or {}).get("text", "")
+        assert len(text) <= MAX_SECTION_TEXT
+    dumped = str(built)
+    mrkdwn = " ".join(_mrkdwn(built))
+    assert "<@U0STAFF001>" not in mrkdwn and "&lt;@U0STAFF001&gt;" in mrkdwn
+    assert "<#C1>" not in mrkdwn and "&lt;#C1&gt;" in mrkdwn
+    assert built[0]["text"]["type"] == "plain_text"  # the title shows as typed: plain text pings nobody
+    assert dumped.count("not approved: will not be posted") == 10
+    assert "*21:40* Q20" in dumped
+
+
+def test_approval_and_hand_over_messages_parse_and_carry_their_values() -> None:
+    sheet = _sheet(3)
+    approval = blocks.approval_blocks(sheet, "abc123", "U0STAFF001")
+    for block in approval:
+        Block.parse(block).validate_json()  # type: ignore[union-attr]
+    assert [e["value"] for e in approval[-1]["elements"]] == ["7:abc123", "7:abc123"]
+    item = sheet.items[1]
+    for built in (
+        blocks.handover_blocks(item, datetime(2026, 12, 3, 21, 2, tzinfo=UTC), "Europe/London", "3|question:1|x", "x"),
+        blocks.missed_blocks(item, datetime(2026, 12, 3, 21, 2, tzinfo=UTC), "Europe/London", "3|question:1|x"),
+    ):
+        for block in built:
+            Block.parse(block).validate_json()  # type: ignore[union-attr]
+        assert built[-1]["elements"][0]["value"] == "3|question:1|x"
+
+
+def test_modals_validate() -> None:
+    modal = blocks.chat_modal(
+        hosts=[("4", "X @council")],
+        timezone="Europe/London",
+        channel_id="C0GENERAL1",
+        values={"hashtag": "ukfechat", "options": ["approval"], "count": 6, "moderators": ["U1"]},
+        series_id=7,
+    )
+    View(**modal).validate_json()
+    assert modal["private_metadata"] == "7" and len(modal["blocks"]) <= 100
+    View(**blocks.posted_modal("3|question:1|x", "Q1 <hi>")).validate_json()

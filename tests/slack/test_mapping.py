@@ -1,0 +1,209 @@
+"""The mapping request queue through signed Bolt requests against the Slack stand-in."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from assistant.models.audit import AuditEntry
+from assistant.models.mapping import CrawlState, CrawlStep, MappingRequest
+from assistant.slack.blocks import mapping as blocks
+from assistant.standins import slack_requests as requests
+from tests.fakes.slack import SIGNING_SECRET, SlackHarness, ack_json, harness, view_arg
+
+STAFF, COMMS = "U0STAFF001", "U0COMMS001"
+
+
+@pytest.fixture
+def app(engine: Engine, sqlite_url: str) -> Iterator[SlackHarness]:
+    with harness(engine, sqlite_url, slack_comms_channel="C0COMMS001") as h:
+        yield h
+
+
+def _form(**fields: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in blocks.FIELDS:
+        value = fields.get(name)
+        if name == "deadline":
+            values[name] = {name: {"type": "datepicker", "selected_date": value}}
+        elif name == "watchers":
+            values[name] = {name: {"type": "multi_users_select", "selected_users": value or []}}
+        else:
+            values[name] = {name: {"type": "plain_text_input", "value": value}}
+    return values
+
+
+def _submit(app: SlackHarness, callback: str, values: dict[str, Any], *, user_id: str = STAFF, meta: str = "") -> Any:
+    payload = requests.view_submission(callback, values, user_id=user_id, private_metadata=meta)
+    return app.post(requests.signed_payload(payload, SIGNING_SECRET))
+
+
+def _press(app: SlackHarness, action_id: str, value: str, *, user_id: str) -> None:
+    response = app.action(
+        requests.block_actions(
+            {"action_id": action_id, "value": value, "type": "button"}, user_id=user_id, channel_id="C0COMMS001"
+        )
+    )
+    assert response.status_code == 200
+
+
+def _request(app: SlackHarness) -> MappingRequest:
+    with Session(app.services.engine) as session:
+        found = session.exec(select(MappingRequest)).one()
+    return found
+
+
+def _eventually(check: Callable[[MappingRequest], bool], app: SlackHarness, timeout: float = 5.0) -> MappingRequest:
+    """Listeners run after the ack (Bolt's thread pool): wait for the stored request to get there."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = _request(app)
+        if check(found) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.02)
+
+
+def _new_request(app: SlackHarness) -> MappingRequest:
+    response = _submit(
+        app,
+        blocks.VIEW_REQUEST,
+        _form(title="Adult skills in Wales", seeds="@ColegauCymru @AoC_info", hashtags="#ukfechat"),
+    )
+    assert response.status_code == 200
+    app.slack.wait_for("chat.postMessage", 2)
+    return _request(app)
+
+
+def test_map_command_and_shortcut_open_the_form(app: SlackHarness) -> None:
+    assert ack_json(app.command("map")) == {"text": ""}
+    view = view_arg(app.slack.wait_for("views.open")[-1].args)
+    assert view["callback_id"] == blocks.VIEW_REQUEST
+    assert {b["block_id"] for b in view["blocks"]} == set(blocks.FIELDS)
+    app.action(requests.shortcut(blocks.SHORTCUT_REQUEST))
+    assert view_arg(app.slack.wait_for("views.open", 2)[-1].args)["callback_id"] == blocks.VIEW_REQUEST
+
+
+def test_a_request_with_nothing_to_start_from_is_refused(app: SlackHarness) -> None:
+    answer = ack_json(_submit(app, blocks.VIEW_REQUEST, _form(title="Skills")))
+    assert answer["response_action"] == "errors"
+    assert "seed accounts" in answer["errors"]["seeds"] and "hashtags" in answer["errors"]["seeds"]
+    with Session(app.services.engine) as session:
+        assert session.exec(select(MappingRequest)).first() is None
+
+
+def test_queue_flow_card_updates_dms_and_audit(app: SlackHarness) -> None:
+    request = _new_request(app)
+    card, dm = app.slack.calls_to("chat.postMessage")[:2]
+    assert card.args["channel"] == "C0COMMS001"
+    assert [e["action_id"] for e in card.args["blocks"][-1]["elements"]] == [blocks.CLAIM, blocks.ASK, blocks.DECLINE]
+    assert dm.args["channel"] == STAFF and "sent to the comms team" in json.dumps(dm.args["blocks"])
+    rid = str(request.id)
+
+    # a non-comms user may not claim: refused ephemerally, nothing changes
+    _press(app, blocks.CLAIM, rid, user_id=STAFF)
+    refusal = app.slack.wait_for("chat.postEphemeral")[-1].args
+    assert refusal["user"] == STAFF and "Only the comms team" in refusal["text"]
+    assert _request(app).status == "new" and not app.slack.calls_to("chat.update")
+
+    _press(app, blocks.CLAIM, rid, user_id=COMMS)
+    update = app.slack.wait_for("chat.update")[-1].args
+    assert update["ts"] == request.card_ts and "Claimed" in json.dumps(update["blocks"])
+    assert blocks.START in json.dumps(update["blocks"])
+    claimed_dm = app.slack.wait_for("chat.postMessage", 3)[-1].args
+    assert claimed_dm["channel"] == STAFF and "claimed by" in json.dumps(claimed_dm["blocks"])
+    assert _eventually(lambda r: r.claimed_by == COMMS, app).claimed_by == COMMS
+
+    # start: the estimate modal, then approval with a budget too small is refused with what it needs
+    _press(app, blocks.START, rid, user_id=COMMS)
+    modal = view_arg(app.slack.wait_for("views.open")[-1].args)
+    assert modal["callback_id"] == blocks.VIEW_START and "interactions: about" in json.dumps(modal)
+    values = {
+        "strategy": {"strategy": {"type": "radio_buttons", "selected_option": {"value": "follows"}}},
+        "budget_money": {"budget_money": {"type": "number_input", "value": "5"}},
+        "budget_calls": {"budget_calls": {"type": "number_input", "value": "500"}},
+    }
+    small = ack_json(_submit(app, blocks.VIEW_START, values, user_id=COMMS, meta=rid))
+    assert small["response_action"] == "errors" and "needs about $" in small["errors"]["budget_money"]
+    values["strategy"]["strategy"]["selected_option"]["value"] = "interactions"
+    values["budget_money"]["budget_money"]["value"] = "50"
+    assert _submit(app, blocks.VIEW_START, values, user_id=COMMS, meta=rid).status_code == 200
+    started = _eventually(lambda r: r.crawl_state == CrawlState.running.value, app)
+    assert (started.status, started.strategy, started.crawl_state) == (
+        "mapping",
+        "interactions",
+        CrawlState.running.value,
+    )
+    assert started.budget_money == 50.0
+    with Session(app.services.engine) as session:
+        kinds = [s.kind for s in session.exec(select(CrawlStep))]
+    assert kinds == ["seeds", "search"]
+
+    # deliver is refused until the map is made
+    _press(app, blocks.DELIVER, rid, user_id=COMMS)
+    assert "not made yet" in app.slack.wait_for("chat.postEphemeral", 2)[-1].args["text"]
+
+    with Session(app.services.engine) as session:
+        actions = [
+            e.action for e in session.exec(select(AuditEntry).where(AuditEntry.record_type == "mapping_request"))
+        ]
+    assert actions == ["mapping.created", "mapping.claim", "mapping.start"]
+
+
+def test_decline_with_reason_and_requester_cancel(app: SlackHarness) -> None:
+    request = _new_request(app)
+    rid = str(request.id)
+    _press(app, blocks.DECLINE, rid, user_id=STAFF)
+    assert "Only the comms team" in app.slack.wait_for("chat.postEphemeral")[-1].args["text"]
+    _press(app, blocks.DECLINE, rid, user_id=COMMS)
+    assert view_arg(app.slack.wait_for("views.open")[-1].args)["callback_id"] == blocks.VIEW_DECLINE
+    reason = {"text": {"text": {"type": "plain_text_input", "value": "Out of scope <@here>"}}}
+    assert _submit(app, blocks.VIEW_DECLINE, reason, user_id=COMMS, meta=rid).status_code == 200
+    dm = app.slack.wait_for("chat.postMessage", 3)[-1].args
+    declined = _request(app)
+    assert declined.status == "declined" and declined.decline_reason == "Out of scope <@here>"
+    assert dm["channel"] == STAFF and "Out of scope &lt;@here&gt;" in json.dumps(dm["blocks"])
+    # closed: the requester can no longer cancel
+    answer = ack_json(app.command(f"map cancel {rid}", user_id=STAFF))
+    assert "declined" in answer["text"] and "cannot be cancelled" in answer["text"]
+
+
+def test_requester_cancels_an_open_request_others_cannot(app: SlackHarness) -> None:
+    request = _new_request(app)
+    assert (
+        "Only the person who asked" in ack_json(app.command(f"map cancel {request.id}", user_id="U0TEACH001"))["text"]
+    )
+    assert "cancelled" in ack_json(app.command(f"map cancel {request.id}", user_id=STAFF))["text"]
+    assert _request(app).status == "cancelled"
+    assert "Cancelled" in json.dumps(app.slack.wait_for("chat.update")[-1].args["blocks"])
+
+
+def test_list_and_show(app: SlackHarness) -> None:
+    request = _new_request(app)
+    mine = ack_json(app.command("map list", user_id=STAFF))
+    assert "Your mapping requests" in json.dumps(mine["blocks"]) and f"#{request.id}" in json.dumps(mine["blocks"])
+    queue = ack_json(app.command("map list", user_id=COMMS))
+    assert "Mapping queue" in json.dumps(queue["blocks"])
+    assert "@teacher" not in json.dumps(ack_json(app.command("map list", user_id="U0TEACH001")))
+    shown = ack_json(app.command(f"map show {request.id}", user_id=STAFF))
+    assert "Adult skills in Wales" in json.dumps(shown["blocks"])
+    assert "no mapping request 999" in ack_json(app.command("map show 999"))["text"].lower()
+    assert "needs the request's number" in ack_json(app.command("map show"))["text"]
+
+
+def test_ask_a_question_opens_a_thread_with_the_requester(app: SlackHarness) -> None:
+    request = _new_request(app)
+    _press(app, blocks.ASK, str(request.id), user_id=COMMS)
+    assert view_arg(app.slack.wait_for("views.open")[-1].args)["callback_id"] == blocks.VIEW_ASK
+    question = {"text": {"text": {"type": "plain_text_input", "value": "Which region first? <!channel>"}}}
+    assert _submit(app, blocks.VIEW_ASK, question, user_id=COMMS, meta=str(request.id)).status_code == 200
+    posted = [c.args for c in app.slack.wait_for("chat.postMessage", 4)[2:]]
+    thread = next(p for p in posted if p.get("thread_ts") == request.card_ts)
+    assert thread["channel"] == "C0COMMS001" and f"<@{STAFF}>" in thread["text"]
+    assert "&lt;!channel&gt;" in thread["text"] and "<!channel>" not in thread["text"]
+    assert any(p["channel"] == STAFF and "Which region first?" in p["text"] for p in posted)

@@ -1,0 +1,73 @@
+"""`/outreach settings`: admins only, values validated, every change audited, weekly slot read back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from assistant.models import AuditEntry, Workspace
+from assistant.services.team_settings import weekly_slot
+from assistant.slack.blocks import settings as blocks
+from assistant.standins import slack_requests as requests
+from tests.fakes.slack import SIGNING_SECRET, SlackHarness, ack_json, view_arg
+
+
+def _values(**overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "comms_usergroup_id": {"value": {"type": "plain_text_input", "value": "S0COMMS001"}},
+        "comms_channel_id": {"value": {"type": "conversations_select", "selected_conversation": "C0COMMS001"}},
+        "digest_channel_id": {"value": {"type": "conversations_select", "selected_conversation": "C0GENERAL1"}},
+        "weekly_weekday": {"value": {"type": "static_select", "selected_option": {"value": "4"}}},
+        "weekly_hour": {"value": {"type": "static_select", "selected_option": {"value": "16"}}},
+        "timezone": {"value": {"type": "plain_text_input", "value": "Europe/London"}},
+        "yammer_crosspost": {"value": {"type": "checkboxes", "selected_options": [{"value": "on"}]}},
+    }
+    values.update(overrides)
+    return values
+
+
+def _submit(app: SlackHarness, user_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    payload = requests.view_submission(blocks.SETTINGS_VIEW, values, user_id=user_id)
+    return ack_json(app.post(requests.signed_payload(payload, SIGNING_SECRET)))
+
+
+def test_staff_cannot_open_or_submit_settings(app: SlackHarness, engine: Engine) -> None:
+    assert "Only admins" in ack_json(app.command("settings", user_id="U0COMMS001"))["text"]
+    refused = _submit(app, "U0STAFF001", _values())
+    assert refused["response_action"] == "errors"
+    with Session(engine) as session:
+        assert session.exec(select(AuditEntry).where(AuditEntry.action == "settings.changed")).first() is None
+
+
+def test_admin_changes_are_saved_and_each_audited(app: SlackHarness, engine: Engine) -> None:
+    app.command("settings", user_id="U0ADMIN001")
+    modal = view_arg(app.slack.wait_for("views.open")[-1].args)
+    assert modal["callback_id"] == blocks.SETTINGS_VIEW
+    weekday = next(b for b in modal["blocks"] if b["block_id"] == "weekly_weekday")
+    assert weekday["element"]["initial_option"]["value"] == "0"  # default Monday
+    assert _submit(app, "U0ADMIN001", _values()) == {"text": ""}
+    with Session(engine) as session:
+        workspace = session.exec(select(Workspace)).one()
+        assert weekly_slot(workspace).describe() == "Fridays at 16:00 (Europe/London)"
+        assert workspace.digest_channel_id == "C0GENERAL1" and workspace.settings["yammer_crosspost"] is True
+        changed = {
+            e.detail["setting"] for e in session.exec(select(AuditEntry).where(AuditEntry.action == "settings.changed"))
+        }
+        assert changed == {
+            "comms_usergroup_id",
+            "comms_channel_id",
+            "digest_channel_id",
+            "weekly_weekday",
+            "weekly_hour",
+            "yammer_crosspost",
+        }
+    assert "changed" in app.slack.wait_for("chat.postMessage")[-1].args["text"]
+
+
+def test_a_bad_time_zone_is_refused_on_its_field(app: SlackHarness) -> None:
+    answer = _submit(
+        app, "U0ADMIN001", _values(timezone={"value": {"type": "plain_text_input", "value": "Mars/Olympus"}})
+    )
+    assert answer["response_action"] == "errors" and "timezone" in answer["errors"]

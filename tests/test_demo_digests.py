@@ -1,0 +1,29 @@
+"""The demo's digest step: the worker posts week 2's digest (compared with week 1) and writes HTML, JSON and chart."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from rich.console import Console
+
+from assistant import demo
+from assistant.demo_digests import HASHTAG, step_digest
+from assistant.render.digest_files import schema
+
+
+def test_demo_digest_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(demo, "STEPS", [step_digest])
+    console = Console(record=True, width=120)
+    demo.run_demo(database=tmp_path / "demo.db", output=tmp_path / "out", console=console)
+    shown = console.export_text()
+    assert f"Digest of #{HASHTAG}" in shown and "on last time" in shown  # compared with week 1
+    document = json.loads((tmp_path / "out" / f"digest-{HASHTAG}.json").read_text())
+    jsonschema.validate(document, schema())
+    assert document["comparison"]["posts"]["occurrences"] == 1
+    assert document["volume"]["returning_participants"] > 0
+    html = (tmp_path / "out" / f"digest-{HASHTAG}.html").read_text()
+    assert "data:image/png;base64," in html and "Q6" in html
+    assert (tmp_path / "out" / f"digest-{HASHTAG}-timeline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,27 @@
+"""The demo ends with the demo team's weekly digest, posted once by the worker and printed as text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from assistant import demo
+from assistant.demo_weekly import step_weekly
+
+
+def test_the_demo_ends_with_the_weekly_digest() -> None:
+    assert demo.STEPS[-1] is step_weekly
+
+
+def test_demo_weekly_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(demo, "STEPS", [step_weekly])
+    console = Console(record=True, width=120)
+    ctx = demo.run_demo(database=tmp_path / "demo.db", output=tmp_path / "out", console=console)
+    shown = console.export_text()
+    assert "Weekly digest · Demo Council" in shown
+    assert "@DemoCouncil (x): 5,672 followers (+84)" in shown and "New contacts (1): Priya Shah" in shown
+    assert len(ctx.slack.calls_to("chat.postMessage")) == 1
+    assert ctx.slack.calls_to("files.completeUploadExternal")  # the followers chart went to the thread
+    assert (tmp_path / "out" / "weekly-followers.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
