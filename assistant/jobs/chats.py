@@ -24,6 +24,7 @@ from assistant.models.credentials import Credential
 from assistant.models.workspaces import Workspace
 from assistant.services import chats as service
 from assistant.services.credentials import get_valid_access_token
+from assistant.services.yammer_crosspost import crosspost_group, crosspost_text, post_to_group
 from assistant.slack.blocks import chats as blocks
 from assistant.worker import DueJob
 from integrations.errors import AuthError
@@ -48,6 +49,11 @@ def post_key(occurrence_id: int, item: str, platform: str = "x") -> str:
     return f"chat:{occurrence_id}:{item}" + ("" if platform == "x" else f":{platform}")
 
 
+def crosspost_key(occurrence_id: int) -> str:
+    """The outbox key of the chat's intro cross-posted to the team's Yammer group."""
+    return f"chat:{occurrence_id}:yammer-crosspost"
+
+
 @dataclass
 class ChatRunner:
     """The due-work source of chats, with its outside clients injected (Slack, an httpx client for X)."""
@@ -59,6 +65,7 @@ class ChatRunner:
     grace: timedelta = GRACE
     after_post: Callable[[str], None] = field(default=lambda _key: None)  # a test hook between "posted" and "recorded"
     mastodon_http: httpx.Client | None = None  # defaults to `http`
+    yammer_http: httpx.Client | None = None  # defaults to `http`
 
     def __call__(self, engine: Engine, now: datetime) -> list[DueJob]:
         jobs: list[DueJob] = []
@@ -105,6 +112,9 @@ class ChatRunner:
         posts = {
             (p.item, p.platform): p for p in session.exec(select(ChatPost).where(ChatPost.occurrence_id == occ_id))
         }
+        crosspost = self._yammer_crosspost(session, engine, series, occurrence, sheet.items, now)
+        if crosspost is not None:
+            yield crosspost
         for item in sheet.items:
             due = item.due(occurrence.start_at)
             if now < due:
@@ -167,6 +177,25 @@ class ChatRunner:
         if now >= occurrence.end_at + DIGEST_AFTER:
             yield DueJob(f"chat:{occ_id}:digest-requested", self._digest(engine, series, occurrence, sheet))
 
+    def _yammer_crosspost(
+        self,
+        session: Session,
+        engine: Engine,
+        series: ChatSeries,
+        occurrence: ChatOccurrence,
+        items: Sequence[service.SheetItem],
+        now: datetime,
+    ) -> DueJob | None:
+        """The intro, once, in the team's Yammer group (key `chat:{occurrence}:yammer-crosspost`) when it cross-posts."""
+        intro = next((item for item in items if item.item == "intro"), None)
+        if intro is None or not intro.approved or not intro.due(occurrence.start_at) <= now < occurrence.end_at:
+            return None
+        group = crosspost_group(session.get(Workspace, series.workspace_id), "announcements")
+        if group is None:
+            return None
+        text = crosspost_text(intro.text)
+        return DueJob(crosspost_key(occurrence.id or 0), self._yammer_post(engine, series.workspace_id, group, text))
+
     def _reminder_due(self, session: Session, series: ChatSeries, start: datetime, now: datetime) -> int | None:
         workspace = session.get(Workspace, series.workspace_id)
         configured = (workspace.settings or {}).get("chat_reminder_minutes") if workspace else None
@@ -196,6 +225,20 @@ class ChatRunner:
         cipher = TokenCipher.from_settings(self.settings)
         token = get_valid_access_token(session, cipher, credential, _Refresher(self.http, self.settings), now)
         return XClient(self.http, self.settings, user_token=token), credential
+
+    def _yammer_post(self, engine: Engine, workspace_id: int, group_id: str, text: str) -> Callable[[], dict[str, Any]]:
+        def action() -> dict[str, Any]:
+            with Session(engine) as session:
+                return post_to_group(
+                    session,
+                    self.settings,
+                    self.yammer_http or self.http,
+                    workspace_id=workspace_id,
+                    group_id=group_id,
+                    text=text,
+                )
+
+        return action
 
     def _x_post(
         self, engine: Engine, series: ChatSeries, occ_id: int, item: service.SheetItem, key: str

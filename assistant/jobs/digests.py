@@ -27,6 +27,7 @@ from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_html import archive_bytes
 from assistant.services import digest_collect, digest_make
 from assistant.services import digests as service
+from assistant.services.yammer_crosspost import crosspost_group, crosspost_text, post_to_group
 from assistant.slack.blocks import digests as blocks
 from assistant.worker import DueJob, perform_once
 from integrations.bluesky.client import BlueskyClient
@@ -51,6 +52,16 @@ def archive_links(settings: Any, token: str) -> dict[str, str | None]:
     return {"archive_url": base, "csv_url": f"{base}.csv", "json_url": f"{base}.json"}
 
 
+def crosspost_key(digest_id: int) -> str:
+    """The outbox key of a digest cross-posted to the team's Yammer group."""
+    return f"digest:{digest_id}:yammer-crosspost"
+
+
+def digest_summary(digest: Digest) -> str:
+    """The headline figures of a digest in one line (the Slack message's fallback text)."""
+    return f"Digest of #{digest.hashtag}: {digest.posts} posts from {digest.participants} people"
+
+
 class DigestJobs:
     """The due-work source of digests (register an instance in assistant.jobs.SOURCES)."""
 
@@ -62,6 +73,9 @@ class DigestJobs:
             due = [(job.id or 0) for job in service.due_jobs(session, now)]
         found: list[DueJob] = []
         for job_id in due:
+            crosspost = self._yammer_crosspost(engine, job_id)
+            if crosspost is not None:
+                found.append(crosspost)
             step = self._next_step(engine, job_id)
             if step is None:
                 continue
@@ -73,6 +87,33 @@ class DigestJobs:
                 )
             )
         return found
+
+    def _yammer_crosspost(self, engine: Engine, job_id: int) -> DueJob | None:
+        """The posted digest, once, in the team's Yammer group (key `digest:{digest}:yammer-crosspost`)."""
+        with Session(engine) as session:
+            job = session.get(DigestJob, job_id)
+            if job is None or job.digest_id is None:
+                return None
+            posted = session.exec(select(OutboxItem).where(OutboxItem.key == step_key(job_id, "post"))).first()
+            if posted is None or posted.state != OutboxState.done:
+                return None
+            group = crosspost_group(session.get(Workspace, job.workspace_id), "digests")
+            if group is None:
+                return None
+            digest_id, workspace_id = job.digest_id, job.workspace_id
+
+        def action() -> dict[str, Any]:
+            deps = self._deps.get()
+            with Session(engine) as session:
+                digest = session.get(Digest, digest_id)
+                assert digest is not None
+                text = crosspost_text(digest_summary(digest), archive_links(deps.settings, digest.token)["archive_url"])
+                with deps.http() as http:
+                    return post_to_group(
+                        session, deps.settings, http, workspace_id=workspace_id, group_id=group, text=text
+                    )
+
+        return DueJob(crosspost_key(digest_id), action)
 
     def _next_step(self, engine: Engine, job_id: int) -> str | None:
         with Session(engine) as session:
@@ -209,7 +250,7 @@ class DigestJobs:
             assert job is not None and digest is not None
             links = archive_links(deps.settings, digest.token)
             message = blocks.digest_message(digest.figures, digest_id=digest.id, **links)
-            text = f"Digest of #{digest.hashtag}: {digest.posts} posts from {digest.participants} people"
+            text = digest_summary(digest)
             client = deps.slack()
             if job.progress_ts:
                 response = client.chat_update(channel=job.channel_id, ts=job.progress_ts, text=text, blocks=message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
@@ -25,18 +26,45 @@ from integrations.x.client import XClient
 
 log = logging.getLogger(__name__)
 CALLS_PER_SLICE = 50  # a slice ends after this many calls so other work gets a turn
+PROGRESS_EVERY = 2.0  # seconds: the most often the progress message is updated during a crawl
 
 XFactory = Callable[[], XClient]
+Clock = Callable[[], float]
+
+
+class Throttle:
+    """Lets an update through at most once per `every` seconds of `clock` (a forced one resets the window)."""
+
+    def __init__(self, every: float, clock: Clock) -> None:
+        self.every = every
+        self.clock = clock
+        self.last: float | None = None
+
+    def ready(self, *, force: bool = False) -> bool:
+        at = self.clock()
+        if not force and self.last is not None and at - self.last < self.every:
+            return False
+        self.last = at
+        return True
 
 
 class MappingJobs:
-    """The worker's due-work source for mappings; `x_client` and `deps` are injectable for tests."""
+    """The worker's due-work source for mappings; `x_client`, `deps` and the progress clock are injectable."""
 
     __name__ = "mapping_jobs"
 
-    def __init__(self, deps: LazyDeps | None = None, *, x_client: XFactory | None = None) -> None:
+    def __init__(
+        self,
+        deps: LazyDeps | None = None,
+        *,
+        x_client: XFactory | None = None,
+        clock: Clock = time.monotonic,
+        progress_every: float = PROGRESS_EVERY,
+    ) -> None:
         self.deps = deps or LazyDeps()
         self._x_client = x_client
+        self.clock = clock
+        self.progress_every = progress_every
 
     def x_client(self) -> XClient:
         if self._x_client is not None:
@@ -96,13 +124,15 @@ class MappingJobs:
             self.progress(engine, request_id, 0, 0, result.message)
             return {"status": result.status}
         steps: list[tuple[int, int]] = []
-        result = crawl.run_crawl(
-            engine,
-            request_id,
-            self.x_client(),
-            progress=lambda done, planned, _calls, _money: steps.append((done, planned)),
-            max_calls=CALLS_PER_SLICE,
-        )
+        throttle = Throttle(self.progress_every, self.clock)
+
+        def on_page(done: int, planned: int, _calls: int, _money: float) -> None:
+            """After every page's checkpoint: update the progress message unless it was updated just now."""
+            steps.append((done, planned))
+            if throttle.ready():
+                self.progress(engine, request_id, done, planned, "")
+
+        result = crawl.run_crawl(engine, request_id, self.x_client(), progress=on_page, max_calls=CALLS_PER_SLICE)
         if result.status == "paused":
             with session_scope(engine) as session:
                 stored = session.get(MappingRequest, request_id)
@@ -115,7 +145,8 @@ class MappingJobs:
             "failed": result.message,
             "done": "Crawl finished; analysing.",
         }.get(result.status, "")
-        self.progress(engine, request_id, done, planned, note)
+        if throttle.ready(force=bool(note)):  # an outcome to tell is always shown; a bare count waits its turn
+            self.progress(engine, request_id, done, planned, note)
         return {"status": result.status}
 
     def progress(self, engine: Engine, request_id: int, done: int, planned: int, note: str) -> None:
@@ -173,6 +204,7 @@ class MappingJobs:
         summary = blocks.delivery(request, stored.analysis, stored.slots)
         text = f"Digital map: {request.title}"
         client.chat_postMessage(channel=request.requester_id, text=text, blocks=summary)
+        self.upload_picture_to_requester(client, request, png)
         if request.card_channel and request.card_ts:
             client.chat_postMessage(channel=request.card_channel, thread_ts=request.card_ts, text=text, blocks=summary)
             uploads = [
@@ -191,3 +223,16 @@ class MappingJobs:
             assert row is not None
             row.delivery_sent = True
         return {"delivered": True}
+
+    def upload_picture_to_requester(self, client: WebClient, request: MappingRequest, png: bytes | None) -> None:
+        """Upload the network picture to the requester's DM (files need a conversation id, not a user id)."""
+        if not png:
+            return
+        opened = client.conversations_open(users=request.requester_id)
+        client.files_upload_v2(
+            file=png,
+            filename=f"mapping-{request.id}.png",
+            title=f"{request.title} (network picture)",
+            channel=opened["channel"]["id"],
+            initial_comment="The network picture of your map",
+        )

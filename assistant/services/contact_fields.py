@@ -266,3 +266,56 @@ def find_details(text: str) -> Found:
     for match in _LINKEDIN_IN_TEXT.finditer(text):
         add(found.linkedin_urls, normalise_linkedin, match.group(0))
     return found
+
+
+# People named in free text ----------------------------------------------------------------------
+#
+# A message names a person in one of three simple ways, each found in order of appearance:
+#   - a Slack mention `<@U0123ABC>` (the listener looks the name up with users.info);
+#   - "Name Surname <email>" or "Name Surname (email)";
+#   - "Name Surname (@handle)" or "Name Surname <@handle>", any X, Mastodon or Bluesky handle.
+# The name is two to four capitalised words right before the bracket; anything else is not a person.
+
+_MENTION_IN_TEXT = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_NAME = r"[A-Z][\w'\-]*\.?(?:[ \t]+[A-Z][\w'\-]*\.?){1,3}"
+_NAMED_IN_TEXT = re.compile(rf"({_NAME})[ \t]*[<(][ \t]*(@?[^\s<>()]+)[ \t]*[>)]")
+
+
+@dataclass
+class Person:
+    """Someone a message names: a Slack user id (a mention) or a written name with the email / handle beside it."""
+
+    name: str = ""
+    slack_user_id: str = ""
+    role: str = ""
+    details: Found = field(default_factory=Found)
+
+    def label(self) -> str:
+        found = [*self.details.emails, *(f"@{h}" for h in self.details.x_handles), *self.details.mastodon_handles]
+        return f"{self.name} ({found[0]})" if found else self.name
+
+
+def mentioned_user_ids(text: str) -> list[str]:
+    """The Slack user ids mentioned in a message's text, first mention first, without repeats."""
+    return list(dict.fromkeys(_MENTION_IN_TEXT.findall(text or "")))
+
+
+def _plain(text: str) -> str:
+    """Slack mrkdwn as written: mailto and web links as their address, &lt; &gt; &amp; unescaped."""
+    text = re.sub(r"<mailto:([^|>]+)\|[^>]*>", r"\1", text or "")
+    text = re.sub(r"<(https?://[^|>]+)(?:\|[^>]*)?>", r"\1", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def find_people(text: str) -> list[Person]:
+    """People written as "Name Surname <email>" or "Name Surname (@handle)"; a detail that does not validate
+    leaves the person out. Mentions are not included (see mentioned_user_ids)."""
+    people: list[Person] = []
+    for match in _NAMED_IN_TEXT.finditer(_plain(text)):
+        details = find_details(match.group(2))
+        if not details:
+            continue
+        name = " ".join(match.group(1).split())
+        if all(p.name != name for p in people):
+            people.append(Person(name=name, details=details))
+    return people

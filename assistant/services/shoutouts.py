@@ -25,7 +25,7 @@ PLATFORM = "yammer"
 COLLECT_FOR = timedelta(days=7)
 POLL_EVERY = timedelta(minutes=2)
 CROSSPOST_KEY = "yammer_crosspost"  # on/off, shared with `/outreach settings`
-CROSSPOST_GROUP_KEY = "yammer_crosspost_group"
+CROSSPOST_GROUP_KEY = "yammer_group_id"  # shared with `/outreach settings`
 CROSSPOST_KINDS_KEY = "yammer_crosspost_kinds"
 CROSSPOST_KINDS = ("announcements", "digests")
 
@@ -217,36 +217,3 @@ def set_crosspost(
         group_id=group_id,
         kinds=kinds,
     )
-
-
-def crosspost_to_yammer(
-    session: Session,
-    workspace: Workspace,
-    text: str,
-    link: str,
-    *,
-    kind: str = "announcements",
-    settings: Settings | None = None,
-    http: httpx.Client | None = None,
-) -> dict[str, Any] | None:
-    """Post `text` and `link` to the team's Yammer group when it cross-posts this kind; None when it does not.
-
-    Call it inside the worker's perform_once (it posts once per call). `kind` is "announcements" (chat
-    announcements) or "digests". Raises integrations.errors on Yammer failures, as every client does.
-    """
-    setting = crosspost_setting(workspace)
-    if setting is None or kind not in setting.kinds:
-        return None
-    if settings is None:
-        from assistant.config import load_settings
-
-        settings = load_settings()
-    own_http = http is None
-    http = http or httpx.Client(timeout=30)
-    try:
-        client = yammer_client(session, settings, http, workspace_id=workspace.id)
-        message = client.post_message(f"{text}\n\n{link}".strip(), group_id=setting.group_id)
-    finally:
-        if own_http:
-            http.close()
-    return {"yammer_message_id": message.id, "web_url": message.web_url}

@@ -389,3 +389,77 @@ def test_reconcile_matches_a_post_whose_link_x_shortened() -> None:
     assert not _same_text(
         "Q4 Read https://t.co/AbC123 later #ukfechat", "Q4 Read https://example.org/x first #ukfechat"
     )
+
+
+def _yammer_world(world: ChatWorld, *, crosspost: bool) -> list[dict[str, str]]:
+    """Turn the team's Yammer cross-posting on or off, connect a Yammer account and fake Yammer; returns its posts."""
+    from urllib.parse import parse_qs
+
+    import httpx
+
+    from assistant.crypto import TokenCipher
+    from assistant.models import Workspace
+    from assistant.services.accounts import connect_account
+    from integrations.x.oauth import TokenSet
+
+    posted: list[dict[str, str]] = []
+
+    def yammer(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/api/v1/messages.json"
+        assert request.headers["authorization"] == "Bearer yammer-SECRET"
+        posted.append({k: v[0] for k, v in parse_qs(request.content.decode()).items()})
+        return httpx.Response(201, json={"messages": [{"id": 900000001, "body": {"plain": "ok"}}]})
+
+    world.runner.settings = world.settings.model_copy(update={"yammer_api_url": "https://yammer.test/api/v1"})
+    world.runner.yammer_http = httpx.Client(transport=httpx.MockTransport(yammer))
+    with Session(world.engine) as session:
+        workspace = session.get(Workspace, world.workspace_id)
+        assert workspace is not None
+        workspace.settings = {"yammer_crosspost": crosspost, "yammer_group_id": "4242"}
+        session.add(workspace)
+        connect_account(
+            session,
+            TokenCipher.from_settings(world.settings),
+            workspace_id=world.workspace_id,
+            platform="yammer",
+            account_id="1488374236",
+            handle="Comms Team",
+            tokens=TokenSet(access_token="yammer-SECRET"),
+            actor="U0ADMIN001",
+            now=BEFORE,
+        )
+        session.commit()
+    return posted
+
+
+def test_the_intro_is_cross_posted_to_the_yammer_group_once_when_the_team_turned_it_on(world: ChatWorld) -> None:
+    posted = _yammer_world(world, crosspost=True)
+    _, (occurrence,) = world.chat(BEFORE)
+    for minute in (-1, 0, 0.5, 5):
+        world.tick(_minutes(minute))
+    intro = service.intro_text("ukfechat", "Further education after the review", 3, 60, [], " (Thu 3 Dec)")
+    assert len(posted) == 1
+    assert posted[0]["group_id"] == "4242" and posted[0]["body"] == intro
+    assert world.x_texts()[0] == intro
+    with Session(world.engine) as session:
+        keys = {row.key for row in session.exec(select(OutboxItem))}
+    assert f"chat:{occurrence.id}:yammer-crosspost" in keys
+
+
+def test_a_yammer_failure_never_stops_the_x_posts(world: ChatWorld) -> None:
+    import httpx
+
+    _yammer_world(world, crosspost=True)
+    world.runner.yammer_http = httpx.Client(transport=httpx.MockTransport(lambda _r: httpx.Response(500)))
+    world.chat(BEFORE)
+    for minute in (0, 0.5, 5):
+        world.tick(_minutes(minute))
+    assert len(world.x.created()) == 2  # intro and Q1
+
+
+def test_nothing_goes_to_yammer_when_cross_posting_is_off(world: ChatWorld) -> None:
+    posted = _yammer_world(world, crosspost=False)
+    world.chat(BEFORE)
+    for minute in (0, 0.5, 5):
+        world.tick(_minutes(minute))
+    assert posted == [] and len(world.x.created()) == 2

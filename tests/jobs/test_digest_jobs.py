@@ -193,3 +193,72 @@ def test_rate_limit_retries_after_the_reset_and_says_the_digest_is_late(engine: 
         assert session.exec(select(OutboxItem).where(OutboxItem.key == f"digest:{job_id}:late")).one().state == "done"
     texts = [c.args.get("text", "") for c in slack.calls_to("chat.postMessage")]
     assert len(texts) == 2 and sum("late" in t for t in texts) == 1
+
+
+def _yammer_team(engine: Engine, settings: Settings, *, crosspost: bool) -> None:
+    """The test team's Yammer cross-posting setting and its connected Yammer account."""
+    from assistant.crypto import TokenCipher
+    from assistant.models import Workspace
+    from assistant.services.accounts import connect_account
+    from integrations.x.oauth import TokenSet
+
+    with Session(engine) as session:
+        workspace = session.exec(select(Workspace)).one()
+        workspace.settings = {"yammer_crosspost": crosspost, "yammer_group_id": "4242"}
+        session.add(workspace)
+        connect_account(
+            session,
+            TokenCipher.from_settings(settings),
+            workspace_id=workspace.id or 0,
+            platform="yammer",
+            account_id="1488374236",
+            handle="Comms Team",
+            tokens=TokenSet(access_token="yammer-SECRET"),
+            actor="U0ADMIN001",
+            now=NOW,
+        )
+        session.commit()
+
+
+@pytest.mark.parametrize("crosspost", [True, False])
+def test_the_digest_is_cross_posted_to_the_yammer_group_once_when_the_team_turned_it_on(
+    engine: Engine, slack: SlackStandIn, crosspost: bool
+) -> None:
+    from urllib.parse import parse_qs
+
+    posted: list[dict[str, str]] = []
+
+    def yammer(request: httpx.Request) -> httpx.Response:
+        assert request.url.host == "yammer.test" and request.url.path == "/api/v1/messages.json"
+        assert request.headers["authorization"] == "Bearer yammer-SECRET"
+        posted.append({k: v[0] for k, v in parse_qs(request.content.decode()).items()})
+        return httpx.Response(201, json={"messages": [{"id": 900000001, "body": {"plain": "ok"}}]})
+
+    deps = _deps(
+        slack,
+        None,
+        public_url="https://outreach.example",
+        yammer_api_url="https://yammer.test/api/v1",
+        encryption_key="test-encryption-key-for-accounts-0123456789abcdef",
+    )
+    deps = JobDeps(
+        settings=deps.settings, http=lambda: httpx.Client(transport=httpx.MockTransport(yammer)), slack=deps.slack
+    )
+    _request(engine)
+    _yammer_team(engine, deps.settings, crosspost=crosspost)
+    worker = Worker(engine, [DigestJobs(deps)], now=lambda: NOW)
+    for _ in range(6):
+        worker.tick()
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    if not crosspost:
+        assert posted == []
+        return
+    with Session(engine) as session:
+        digest = session.exec(select(Digest)).one()
+        keys = {row.key for row in session.exec(select(OutboxItem))}
+    assert len(posted) == 1 and posted[0]["group_id"] == "4242"
+    assert posted[0]["body"] == (
+        f"Digest of #BlackLivesMatter: {digest.posts} posts from {digest.participants} people\n\n"
+        f"https://outreach.example/archive/{digest.token}"
+    )
+    assert f"digest:{digest.id}:yammer-crosspost" in keys

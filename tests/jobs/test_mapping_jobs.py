@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -14,7 +15,7 @@ from sqlmodel import Session
 from assistant.config import Settings
 from assistant.db import session_scope
 from assistant.jobs.deps import JobDeps, LazyDeps
-from assistant.jobs.mapping import MappingJobs
+from assistant.jobs.mapping import MappingJobs, Throttle
 from assistant.models.mapping import CrawlState, MappingRequest
 from assistant.samples.network import synthetic_world
 from assistant.services import mapping_crawl as crawl
@@ -73,8 +74,10 @@ def test_worker_crawls_waits_out_the_window_analyses_and_delivers(engine: Engine
     with Session(engine) as session:
         waiting = session.get(MappingRequest, rid)
         assert waiting is not None and waiting.next_run_at is not None and waiting.next_run_at > clock.now()
-    progress = slack.calls_to("chat.postMessage")[-1].args
-    assert progress["thread_ts"] == card["ts"] and "Waiting for the X rate limit" in json.dumps(progress["blocks"])
+    posted = slack.calls_to("chat.postMessage")[-1].args
+    assert posted["thread_ts"] == card["ts"] and "Mapping progress" == posted["text"]
+    latest = slack.calls_to("chat.update")[-1].args  # the progress message, updated in place with the outcome
+    assert "Waiting for the X rate limit" in json.dumps(latest["blocks"])
     calls = len(fake.calls)
     assert worker.tick() == [] and len(fake.calls) == calls  # nothing due before the reset; nobody sleeps
 
@@ -110,7 +113,11 @@ def test_worker_crawls_waits_out_the_window_analyses_and_delivers(engine: Engine
         f"mapping-{rid}.html",
         f"mapping-{rid}.csv",
     }
+    pngs = sorted(f["channel"] for f in slack.files.values() if f["filename"] == f"mapping-{rid}.png")
+    assert pngs == ["C0COMMS001", "D0STAFF001"]  # the picture in the card's thread and the requester's DM, once each
+    assert [c.args["users"] for c in slack.calls_to("conversations.open")] == ["U0STAFF001"]
     assert worker.tick() == []  # delivered once
+    assert len(slack.files) == 4 and len(slack.calls_to("conversations.open")) == 1
 
 
 def test_without_an_x_token_the_worker_says_which_token_or_maps_an_archive(engine: Engine, slack: SlackStandIn) -> None:
@@ -138,3 +145,65 @@ def test_without_an_x_token_the_worker_says_which_token_or_maps_an_archive(engin
         assert no_token.crawl_state == CrawlState.failed.value and "X_BEARER_TOKEN" in no_token.problems[-1]
         assert archive.crawl_state == CrawlState.analysing.value
     assert any("X_BEARER_TOKEN" in json.dumps(c.args.get("blocks")) for c in slack.calls_to("chat.postMessage"))
+
+
+def test_progress_updates_after_pages_but_no_more_often_than_the_throttle(engine: Engine, slack: SlackStandIn) -> None:
+    world = synthetic_world(3, accounts=120, partners=6, follows_each=20, chat_weeks=4)
+    clock, seconds = FakeClock(), [0.0]
+    fake = FakeXGraph(world, clock=clock.now)
+
+    class Timed(httpx.BaseTransport):
+        """Each X call takes 0.5 s of the progress clock, so a fast crawl has many pages within the throttle."""
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            seconds[0] += 0.5
+            return fake.transport.handle_request(request)
+
+    updates: list[float] = []
+
+    class Recording(WebClient):
+        def chat_update(self, **kwargs: Any) -> Any:
+            updates.append(seconds[0])
+            return super().chat_update(**kwargs)
+
+    settings = Settings(database_url="sqlite://", x_bearer_token="x-token", slack_api_url=slack.base_url)
+    deps = JobDeps(settings=settings, http=httpx.Client, slack=lambda: Recording(token=TOKEN, base_url=slack.base_url))
+    jobs = MappingJobs(
+        LazyDeps(deps),
+        x_client=lambda: XClient(httpx.Client(transport=Timed()), settings, clock=clock.now, sleep=clock.sleep),
+        clock=lambda: seconds[0],
+        progress_every=2.0,
+    )
+    card = WebClient(token=TOKEN, base_url=slack.base_url).chat_postMessage(channel="C0COMMS001", text="card")
+    with session_scope(engine) as session:
+        request = requests.create(
+            session,
+            team_id="T1",
+            requester_id="U0STAFF001",
+            data=requests.RequestInput(title="FE", seeds=tuple(world.seeds), hashtags=("ukfechat",)),
+        )
+        request.card_channel, request.card_ts = "C0COMMS001", card["ts"]
+        crawl.approve(session, request, strategy="follows", by="U0COMMS001", now=clock.now())
+        rid = request.id
+    assert rid is not None
+
+    assert jobs.crawl(engine, rid)["status"] in ("paused", "done")
+    pages = len(fake.calls)
+    assert pages >= 8
+    assert len(slack.calls_to("chat.postMessage")) == 2  # the card, then the progress message once
+    page_updates, final = updates[:-1], updates[-1]
+    assert len(page_updates) > 1  # the message moved during the crawl, not only at its end
+    assert all(b - a >= 2.0 for a, b in zip(page_updates, page_updates[1:], strict=False))
+    assert len(updates) <= pages * 0.5 / 2.0 + 2  # far fewer than one a page
+    assert final >= page_updates[-1]
+
+
+def test_throttle_lets_one_update_through_per_window() -> None:
+    now = [0.0]
+    throttle = Throttle(2.0, lambda: now[0])
+    seen = []
+    for step in range(20):
+        now[0] = step * 0.5
+        seen.append(throttle.ready())
+    assert [i * 0.5 for i, ok in enumerate(seen) if ok] == [0.0, 2.0, 4.0, 6.0, 8.0]
+    assert throttle.ready(force=True)

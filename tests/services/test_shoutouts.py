@@ -75,32 +75,14 @@ def test_bad_group_ids_and_questions_are_refused(session: Session) -> None:
         shoutouts.start_shoutout(session, client, question="Q?", group_id="1234", **common)  # type: ignore[arg-type]
 
 
-def test_crosspost_follows_the_team_setting(session: Session) -> None:
-    fake = FakeYammer()
+def test_crosspost_setting_is_the_one_the_workers_read(session: Session) -> None:
+    from assistant.services.yammer_crosspost import crosspost_group
+
     workspace = ensure_workspace(session, slack_team_id="T0TEST")
-    assert (
-        shoutouts.crosspost_to_yammer(
-            session, workspace, "Chat tonight", "https://example.org", settings=config(), http=fake.client()
-        )
-        is None
-    )
+    assert crosspost_group(workspace, "digests") is None
     shoutouts.set_crosspost(session, workspace, group_id=GROUP_ID, kinds=["digests"], actor="U0ADMIN001")
-    assert (
-        shoutouts.crosspost_to_yammer(
-            session, workspace, "Chat tonight", "https://example.org", settings=config(), http=fake.client()
-        )
-        is None
-    )
-    posted = shoutouts.crosspost_to_yammer(
-        session,
-        workspace,
-        "The #ukfechat digest",
-        "https://example.org/d/1",
-        kind="digests",
-        settings=config(),
-        http=fake.client(),
-    )
-    assert posted is not None and posted["yammer_message_id"] == str(fake.posted[0]["id"])
-    assert fake.posted[0]["body"]["plain"] == "The #ukfechat digest\n\nhttps://example.org/d/1"
+    assert crosspost_group(workspace, "digests") == GROUP_ID
+    assert crosspost_group(workspace, "announcements") is None  # the team chose digests only
     shoutouts.set_crosspost(session, workspace, group_id=None, kinds=[], actor="U0ADMIN001")
     assert shoutouts.crosspost_setting(workspace) is None
+    assert crosspost_group(workspace, "digests") is None

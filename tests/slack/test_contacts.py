@@ -150,6 +150,47 @@ def test_save_as_contact_prefills_from_the_message_and_its_author(app: SlackHarn
     assert app.slack.calls_to("users.info")[-1].args["user"] == "U0TEACH001"
 
 
+def _opened_modal(app: SlackHarness, message: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    payload = requests.shortcut(blocks.SAVE_AS_CONTACT, user_id="U0STAFF001", message=message)
+    ack_json(app.action(payload))
+    modal = view_arg(app.slack.wait_for("views.open")[-1].args)
+    initial = {b["block_id"]: b["element"].get("initial_value") for b in modal["blocks"] if b.get("type") == "input"}
+    return modal, initial
+
+
+def test_save_as_contact_offers_mentioned_and_named_people_as_a_hint(app: SlackHarness) -> None:
+    text = (
+        "Thanks <@U0COMMS001>! For FE maths ask Jane Smith &lt;<mailto:jane.smith@college.example.org|"
+        "jane.smith@college.example.org>&gt; or Sam O'Neill (@sam_oneill)."
+    )
+    message = {"type": "message", "user": "U0TEACH001", "ts": "1700000000.000200", "text": text}
+    modal, initial = _opened_modal(app, message)
+    assert initial["name"] == "Li Wei"
+    assert not initial["email"]  # Jane Smith's address is hers, not the author's
+    assert not initial["x_handle"]
+    hint = modal["blocks"][0]
+    assert hint["type"] == "context"
+    assert hint["elements"][0]["text"] == (
+        "Also in this message: Dev Patel, Jane Smith (jane.smith@college.example.org), Sam O'Neill (@sam_oneill). "
+        "Save them next: run *Save as contact* on it again."
+    )
+    assert [c.args["user"] for c in app.slack.calls_to("users.info")][-2:] == ["U0TEACH001", "U0COMMS001"]
+
+
+def test_save_as_contact_without_an_author_prefills_the_first_named_person(app: SlackHarness) -> None:
+    text = "Contacts: Jane Smith (jane.smith@college.example.org) and <@U0ADMIN001>"
+    modal, initial = _opened_modal(app, {"type": "message", "bot_id": "B0BOT", "ts": "1.2", "text": text})
+    assert initial["name"] == "Amara Okafor"  # mentions come before written names
+    assert "Jane Smith (jane.smith@college.example.org)" in modal["blocks"][0]["elements"][0]["text"]
+
+
+def test_a_message_naming_nobody_has_no_hint(app: SlackHarness) -> None:
+    modal, initial = _opened_modal(
+        app, {"type": "message", "user": "U0TEACH001", "ts": "1.3", "text": "See you Monday"}
+    )
+    assert initial["name"] == "Li Wei" and all(b["type"] == "input" for b in modal["blocks"])
+
+
 # Finding ---------------------------------------------------------------------------------------
 
 
@@ -356,7 +397,9 @@ def test_crosspost_is_for_admins_and_stored_in_workspace_settings(app: SlackHarn
     assert answer["text"] == f"Cross-posting digests to Yammer group {GROUP_ID}."
     with Session(engine) as session:
         ws = ensure_workspace(session, slack_team_id="T0DEMO0001")
-        assert ws.settings["yammer_crosspost"] is True and ws.settings["yammer_crosspost_group"] == GROUP_ID
+        assert (
+            ws.settings["yammer_crosspost"] is True and ws.settings["yammer_group_id"] == GROUP_ID
+        )  # the key /outreach settings and the workers use
 
 
 def test_edit_opens_a_prefilled_modal_and_saves_changes(app: SlackHarness, engine: Engine) -> None:

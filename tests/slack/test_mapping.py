@@ -5,16 +5,24 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from assistant.db import session_scope
 from assistant.models.audit import AuditEntry
+from assistant.models.base import utcnow
 from assistant.models.mapping import CrawlState, CrawlStep, MappingRequest
+from assistant.services import mapping_crawl as crawl
+from assistant.services import mapping_report as report
+from assistant.services import mapping_requests as service
 from assistant.slack.blocks import mapping as blocks
 from assistant.standins import slack_requests as requests
+from integrations.x.client import XClient
+from tests.conftest import shared_path
 from tests.fakes.slack import SIGNING_SECRET, SlackHarness, ack_json, harness, view_arg
 
 STAFF, COMMS = "U0STAFF001", "U0COMMS001"
@@ -207,3 +215,70 @@ def test_ask_a_question_opens_a_thread_with_the_requester(app: SlackHarness) -> 
     assert thread["channel"] == "C0COMMS001" and f"<@{STAFF}>" in thread["text"]
     assert "&lt;!channel&gt;" in thread["text"] and "<!channel>" not in thread["text"]
     assert any(p["channel"] == STAFF and "Which region first?" in p["text"] for p in posted)
+
+
+def _rerun_values(resolution: str = "", number: str = "") -> dict[str, Any]:
+    return {
+        "resolution": {"resolution": {"type": "plain_text_input", "value": resolution or None}},
+        "number": {"number": {"type": "plain_text_input", "value": number or None}},
+    }
+
+
+def test_rerun_communities_from_the_card_without_crawling(app: SlackHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    request = _new_request(app)
+    rid = str(request.id)
+    _press(app, blocks.RERUN, rid, user_id=COMMS)  # not analysed yet: refused, no modal
+    assert "isn't made yet" in app.slack.wait_for("chat.postEphemeral")[-1].args["text"]
+
+    engine = app.services.engine
+    with session_scope(engine) as session:
+        stored = session.get(MappingRequest, request.id)
+        assert stored is not None
+        stored.source = f"archive:{shared_path('fixtures', 'datasets', 'tt_tweets.jsonl')}"
+        service.transition(session, stored, "claim", actor=COMMS, is_comms=True)
+        service.transition(session, stored, "start", actor=COMMS, is_comms=True)
+        crawl.approve(session, stored, strategy="interactions", by=COMMS, now=utcnow())
+    crawl.import_archive(engine, int(rid), Path(stored.source.removeprefix("archive:")))
+    report.make_report(engine, int(rid))
+    card = blocks.card(_request(app))
+    assert blocks.RERUN in json.dumps(card[-1])
+
+    def no_x(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("re-running communities must not call X")
+
+    monkeypatch.setattr(XClient, "__init__", no_x)
+    _press(app, blocks.RERUN, rid, user_id=STAFF)
+    assert "Only the comms team" in app.slack.wait_for("chat.postEphemeral", 2)[-1].args["text"]
+    _press(app, blocks.RERUN, rid, user_id=COMMS)
+    modal = view_arg(app.slack.wait_for("views.open")[-1].args)
+    assert modal["callback_id"] == blocks.VIEW_RERUN and modal["private_metadata"] == rid
+
+    for values, block, words in (
+        (_rerun_values(), "resolution", "one of the two"),
+        (_rerun_values("1.0", "4"), "resolution", "one of the two"),
+        (_rerun_values("lots"), "resolution", "above 0"),
+        (_rerun_values("-1"), "resolution", "above 0"),
+        (_rerun_values(number="0"), "number", "whole number from 1"),
+        (_rerun_values(number="2.5"), "number", "whole number from 1"),
+    ):
+        answer = ack_json(_submit(app, blocks.VIEW_RERUN, values, user_id=COMMS, meta=rid))
+        assert answer["response_action"] == "errors" and words in answer["errors"][block], values
+    assert _request(app).resolution in (None, 1.0)
+
+    posts = len(app.slack.calls_to("chat.postMessage"))
+    assert _submit(app, blocks.VIEW_RERUN, _rerun_values("2.5"), user_id=COMMS, meta=rid).status_code == 200
+    summary = app.slack.wait_for("chat.postMessage", posts + 1)[-1].args
+    assert summary["thread_ts"] == request.card_ts and summary["channel"] == "C0COMMS001"
+    assert "communities re-run" in summary["text"] and "Communities" in json.dumps(summary["blocks"])
+    assert _eventually(lambda r: r.resolution == 2.5, app).resolution == 2.5
+    assert app.slack.wait_for("files.completeUploadExternal")[-1].args["channel_id"] == "C0COMMS001"
+
+    posts = len(app.slack.calls_to("chat.postMessage"))
+    assert _submit(app, blocks.VIEW_RERUN, _rerun_values(number="3"), user_id=COMMS, meta=rid).status_code == 200
+    app.slack.wait_for("chat.postMessage", posts + 1)
+    assert _eventually(lambda r: r.communities_wanted == 3, app).communities_wanted == 3
+    assert len(app.slack.wait_for("files.completeUploadExternal", 2)) == 2  # a new picture each time
+    with Session(engine) as session:
+        made = report.stored_report(session, int(rid))
+        entries = session.exec(select(AuditEntry).where(AuditEntry.action == "mapping.communities_rerun")).all()
+    assert made is not None and len(entries) == 2

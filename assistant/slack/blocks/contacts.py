@@ -182,9 +182,14 @@ def _select(name: str, labels: Mapping[str, str], initial: str) -> Block:
 
 
 def contact_modal(
-    prefill: Mapping[str, object] | None = None, *, contact_id: int | None = None, metadata: str = ""
+    prefill: Mapping[str, object] | None = None,
+    *,
+    contact_id: int | None = None,
+    metadata: str = "",
+    others: Sequence[str] = (),
 ) -> Block:
-    """The add form (or the edit form when `contact_id` is given), prefilled from a message or the contact."""
+    """The add form (or the edit form when `contact_id` is given), prefilled from a message or the contact;
+    `others` names the other people a message points at, shown as a hint to save them next."""
     data = dict(prefill or {})
     tags = data.get("tags") or []
     text = lambda name: str(data.get(name) or "")  # noqa: E731
@@ -203,6 +208,8 @@ def contact_modal(
         _select("visibility", VISIBILITY_LABELS, text("visibility") or Visibility.team.value),
         _select("consent_basis", CONSENT_LABELS, text("consent_basis") or ConsentBasis.unknown.value),
     ]
+    if others:
+        blocks.insert(0, others_hint(others))
     editing = contact_id is not None
     return {
         "type": "modal",
@@ -213,6 +220,12 @@ def contact_modal(
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": blocks,
     }
+
+
+def others_hint(others: Sequence[str]) -> Block:
+    """A context line: who else the message names, to save next with the same shortcut."""
+    names = ", ".join(escape(name) for name in others)
+    return context(f"Also in this message: {names}. Save them next: run *Save as contact* on it again.")
 
 
 def read_contact_values(state: Mapping[str, Any]) -> dict[str, object]:

@@ -20,15 +20,17 @@ VIEW_REQUEST = "mapping_request_modal"
 VIEW_DECLINE = "mapping_decline_modal"
 VIEW_ASK = "mapping_ask_modal"
 VIEW_START = "mapping_start_modal"
+VIEW_RERUN = "mapping_rerun_modal"
 CLAIM = "mapping_claim"
 ASK = "mapping_ask"
 DECLINE = "mapping_decline"
 START = "mapping_start"
 DELIVER = "mapping_deliver"
 CANCEL = "mapping_cancel"
+RERUN = "mapping_rerun_communities"
 SAVE_ACCOUNTS = "mapping_save_accounts"  # handled by the contacts feature
 SCHEDULE_CHAT = "mapping_schedule_chat"  # handled by the chats feature
-ACTIONS = (CLAIM, ASK, DECLINE, START, DELIVER, CANCEL)
+ACTIONS = (CLAIM, ASK, DECLINE, START, DELIVER, CANCEL, RERUN)
 FIELDS = ("title", "decision", "keywords", "hashtags", "seeds", "region", "language", "deadline", "watchers")
 
 STATUS_EMOJI = {
@@ -94,6 +96,42 @@ def reason_modal(callback_id: str, request_id: int, *, title: str, label: str) -
         "submit": {"type": "plain_text", "text": "Send"},
         "blocks": [_input("text", label, _text(multiline=True), optional=False)],
     }
+
+
+def rerun_modal(request: MappingRequest) -> Block:
+    """Re-run the community step on the stored data: a Leiden resolution or about how many communities."""
+    shown = request.communities_wanted or request.resolution or 1.0
+    return {
+        "type": "modal",
+        "callback_id": VIEW_RERUN,
+        "private_metadata": str(request.id),
+        "title": {"type": "plain_text", "text": "Re-run communities"},
+        "submit": {"type": "plain_text", "text": "Re-run"},
+        "blocks": [
+            section(f"No new crawl: the communities of *{escape(request.title)}* are found again (now: {shown})."),
+            _input("resolution", "Resolution", _text("1.0"), hint="Higher gives more, smaller communities."),
+            _input("number", "Or: about this many communities", _text("8"), hint="Give one of the two."),
+        ],
+    }
+
+
+def rerun_values(values: dict[str, Any]) -> tuple[float | None, int | None, dict[str, str]]:
+    """The modal's resolution or number, and errors by block id (exactly one, a positive number)."""
+    raw = {k: ((values.get(k) or {}).get(k) or {}).get("value") or "" for k in ("resolution", "number")}
+    resolution_text, number_text = raw["resolution"].strip(), raw["number"].strip()
+    if bool(resolution_text) == bool(number_text):
+        return None, None, {"resolution": "Give a resolution or a number of communities (one of the two)."}
+    if resolution_text:
+        try:
+            resolution = float(resolution_text)
+        except ValueError:
+            resolution = 0.0
+        if not resolution > 0 or resolution > 100:
+            return None, None, {"resolution": "The resolution is a number above 0 (1.0 is usual), e.g. 0.5 or 2."}
+        return resolution, None, {}
+    if not number_text.isdigit() or not 1 <= int(number_text) <= 500:
+        return None, None, {"number": "The number of communities is a whole number from 1 to 500."}
+    return None, int(number_text), {}
 
 
 def start_modal(request: MappingRequest, estimates: Sequence[StrategyEstimate]) -> Block:
@@ -193,6 +231,8 @@ def card(request: MappingRequest) -> list[Block]:
         buttons = [button("Ask a question", ASK, rid)]
         if report_ready:
             buttons.insert(0, button("Deliver", DELIVER, rid, style="primary"))
+    if report_ready and status in (MappingStatus.mapping, MappingStatus.delivered):
+        buttons.append(button("Re-run communities", RERUN, rid))
     if buttons:
         blocks.append(actions(*buttons, block_id=f"mapping_card_{rid}"))
     return blocks

@@ -14,9 +14,11 @@ from sqlmodel import Session
 
 from assistant.db import session_scope
 from assistant.models.base import utcnow
-from assistant.models.mapping import MappingRequest
+from assistant.models.mapping import CrawlState, MappingRequest
 from assistant.render.mrkdwn import escape
+from assistant.services import audit
 from assistant.services import mapping_crawl as crawl
+from assistant.services import mapping_report as report
 from assistant.services import mapping_requests as service
 from assistant.services.workspaces import ensure_workspace
 from assistant.slack.blocks import mapping as blocks
@@ -202,6 +204,76 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
                 return
         client.views_open(trigger_id=body["trigger_id"], view=blocks.start_modal(request, estimates))
 
+    @app.action(blocks.RERUN)
+    def on_rerun(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        with Session(services.engine) as session:
+            try:
+                request = service.get(session, request_id_of(body), team_id=body["team"]["id"])
+            except service.RequestError as exc:
+                ack()
+                refuse(client, body, str(exc))
+                return
+        if request.crawl_state != CrawlState.done.value:
+            ack()
+            refuse(client, body, "The map isn't made yet: communities can be re-run once the analysis is done.")
+            return
+        comms_modal(ack, body, client, blocks.rerun_modal(request))
+
+    @app.view(blocks.VIEW_RERUN)
+    def on_rerun_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        resolution, number, errors = blocks.rerun_values(body["view"]["state"]["values"])
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        if not is_comms(client, team_id, user_id):
+            ack(response_action="errors", errors={"resolution": "Only the comms team can re-run communities."})
+            return
+        request_id = int(body["view"]["private_metadata"])
+        with Session(services.engine) as session:
+            try:
+                service.get(session, request_id, team_id=team_id)  # the request is this workspace's
+            except service.RequestError as exc:
+                ack(response_action="errors", errors={"resolution": str(exc)})
+                return
+        ack()
+        made = report.make_report(services.engine, request_id, resolution=resolution, wanted=number)
+        with session_scope(services.engine) as session:
+            request = service.get(session, request_id)
+            audit.record(
+                session,
+                actor=user_id,
+                action="mapping.communities_rerun",
+                record_type="mapping_request",
+                record_id=request_id,
+                resolution=resolution,
+                number=number,
+            )
+        post_rerun(client, request, made, user_id)
+
+    def post_rerun(client: WebClient, request: MappingRequest, made: report.Report, user_id: str) -> None:
+        """The new summary and picture in the card's thread (stored data only: no X call)."""
+        if not (request.card_channel and request.card_ts):
+            return
+        count = len(made.analysis.communities)
+        text = f"Digital map (communities re-run by <@{user_id}>: {count}): {request.title}"
+        channel, thread = request.card_channel, request.card_ts
+        summary = blocks.delivery(request, made.analysis, made.slots)
+        try:
+            client.chat_postMessage(channel=channel, thread_ts=thread, text=text, blocks=summary)
+            with Session(services.engine) as session:
+                png = report.artefact(session, request.id or 0, "png")
+            if png:
+                client.files_upload_v2(
+                    channel=channel,
+                    thread_ts=thread,
+                    file=png,
+                    filename=f"mapping-{request.id}.png",
+                    title=f"{request.title} (communities)",
+                )
+        except SlackApiError as exc:
+            log.warning("mapping %s: re-run summary failed: %s", request.id, exc.response.get("error"))
+
     @app.view(blocks.VIEW_DECLINE)
     def on_decline_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         reason = body["view"]["state"]["values"]["text"]["text"].get("value") or ""
@@ -226,8 +298,6 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             channel=request.requester_id, text=text + "\n_Reply in the request's thread in the comms channel, or here._"
         )
         with session_scope(services.engine) as session:
-            from assistant.services import audit
-
             audit.record(
                 session, actor=user_id, action="mapping.asked", record_type="mapping_request", record_id=request.id or 0
             )
