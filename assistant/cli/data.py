@@ -21,7 +21,14 @@ from assistant.cli.app import app, console, engine_for, fail, settings_or_exit
 from assistant.cli.runtime import ensure_schema as _ensure_schema_current
 from assistant.config import Settings
 from assistant.render.csv_cells import safe_cell
-from assistant.services.store import AccountMemo, UpsertResult, iter_post_authors, iter_posts, upsert_batch
+from assistant.services.store import (
+    POST_COLUMNS,
+    AccountMemo,
+    UpsertResult,
+    iter_post_authors,
+    iter_posts,
+    upsert_batch,
+)
 from integrations.archives import FORMATS, ArchiveFormat, UnknownFormat, detect_format, read_archive
 from integrations.errors import IntegrationError
 from integrations.normalized import Batch, NormalizedPost
@@ -31,31 +38,7 @@ FLUSH_POSTS = 2_000  # posts gathered from consecutive lines before one upsert
 SHOWN_PROBLEMS = 5
 EXPORT_FORMATS = ("twarc2", "csv")
 FETCH_SOURCES = ("x", "mastodon", "bluesky")
-CSV_COLUMNS = (
-    "platform",
-    "id",
-    "created_at",
-    "author_id",
-    "author_handle",
-    "text",
-    "lang",
-    "kind",
-    "reply_to_post_id",
-    "reply_to_user_id",
-    "conversation_id",
-    "quoted_post_id",
-    "reposted_post_id",
-    "hashtags",
-    "mentions",
-    "urls",
-    "likes",
-    "reposts",
-    "replies",
-    "quotes",
-    "impressions",
-    "source",
-    "url",
-)
+CSV_COLUMNS = POST_COLUMNS
 
 
 def ensure_schema(settings: Settings) -> Engine:

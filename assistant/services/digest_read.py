@@ -16,7 +16,7 @@ from assistant.services.store import hashtag_table, post_table
 from integrations import normalized as n
 
 _RAW = sa.String()  # type_coerce target: hand the driver's value through untouched
-_COLUMNS = (
+_COLUMNS = (  # the order the row unpacking in iter_chat_posts relies on
     "platform",
     "id",
     "author_id",

@@ -42,6 +42,33 @@ from assistant.models.base import utcnow
 from assistant.models.posts import Account, FollowEdge, Post, PostHashtag
 from integrations import normalized as n
 
+POST_COLUMNS = (
+    "platform",
+    "id",
+    "created_at",
+    "author_id",
+    "author_handle",
+    "text",
+    "lang",
+    "kind",
+    "reply_to_post_id",
+    "reply_to_user_id",
+    "conversation_id",
+    "quoted_post_id",
+    "reposted_post_id",
+    "hashtags",
+    "mentions",
+    "urls",
+    "likes",
+    "reposts",
+    "replies",
+    "quotes",
+    "impressions",
+    "source",
+    "url",
+)
+"""The normalized post as stored, column by column (export order); the raw payload and capture time excluded."""
+
 CHUNK_ROWS = 500  # rows per executemany; also the size of each IN (...) list (< 999 variables)
 
 post_table: sa.Table = Post.__table__  # type: ignore[attr-defined]

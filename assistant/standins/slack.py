@@ -8,9 +8,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
+
+from assistant.standins.server import LocalServer
 
 TEAM_ID = "T0DEMO0001"
 TEAM_NAME = "Demo Council"
@@ -50,11 +52,13 @@ def _default_users() -> dict[str, SlackUser]:
     return {person.id: person for person in people}
 
 
-class SlackStandIn:
+class SlackStandIn(LocalServer):
     """Answers the Web API methods the app uses, in the shapes of Slack's published OpenAPI spec.
 
     Use as a context manager; `base_url` is what `SLACK_API_URL` should be set to.
     """
+
+    thread_name = "slack-standin"
 
     def __init__(self, *, valid_token: str | None = None) -> None:
         self.valid_token = valid_token
@@ -70,36 +74,9 @@ class SlackStandIn:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # lifecycle
-
-    def start(self) -> SlackStandIn:
-        handler = _make_handler(self)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-standin", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> SlackStandIn:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
-    @property
-    def origin(self) -> str:
-        assert self._server is not None, "stand-in not started"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _make_handler(self)
 
     @property
     def base_url(self) -> str:

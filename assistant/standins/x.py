@@ -13,9 +13,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
+
+from assistant.standins.server import LocalServer
 
 _DELETE = re.compile(r"^/2/tweets/(?P<id>[0-9]{1,19})$")
 
@@ -40,8 +42,10 @@ class XUser:
     token: str  # the OAuth user token that acts as this account
 
 
-class XStandIn:
+class XStandIn(LocalServer):
     """Posts created here are kept (with author and reply) and found again by recent search (`from:` and words)."""
+
+    thread_name = "x-standin"
 
     def __init__(self, *, users: list[XUser] | None = None, app_token: str = "app-bearer-token") -> None:
         self.users = users or [XUser("1500000000000000001", "demo_council", "Demo Council", "x-user-token-demo")]
@@ -51,31 +55,13 @@ class XStandIn:
         self.fail_next: dict[str, int] = {}  # "POST /2/tweets" -> HTTP status to answer once
         self._ids = itertools.count(1_860_000_000_000_000_001)
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
-    def start(self) -> XStandIn:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="x-standin", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> XStandIn:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _make_handler(self)
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "stand-in not started"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self.origin
 
     def calls_to(self, method: str, path_prefix: str) -> list[XCall]:
         with self._lock:

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
 from assistant.models.base import utcnow
-from assistant.models.contacts import ContactSource, Visibility
+from assistant.models.contacts import Contact, ContactSource, Visibility
 from assistant.models.digests import Digest
 from assistant.models.mapping import MappingMember, MappingRequest
 from assistant.models.workspaces import Workspace
@@ -224,36 +224,44 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         view = blocks.contact_modal(prefill, metadata=json.dumps(meta), others=others)
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
+    def open_contact_modal(
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        lookup: Callable[[Session, int, book.Viewer], Contact],
+        build: Callable[[Contact], dict[str, Any]],
+    ) -> None:
+        """Open a modal about the button's contact if the person may see (or edit) it; else say why."""
+        with session() as db:
+            viewer = viewer_for(services, db, client, body["team"]["id"], body["user"]["id"])
+            try:
+                contact = lookup(db, int(action["value"]), viewer)
+            except book.ContactError as exc:
+                respond(text=str(exc), replace_original=False)
+                return
+            db.commit()
+        client.views_open(trigger_id=body["trigger_id"], view=build(contact))
+
     @app.action(blocks.SHARE)
     def on_share_button(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        with session() as db:
-            viewer = viewer_for(services, db, client, body["team"]["id"], body["user"]["id"])
-            try:
-                contact = book.get_visible(db, int(action["value"]), viewer)
-            except book.ContactError as exc:
-                respond(text=str(exc), replace_original=False)
-                return
-            db.commit()
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.share_modal(contact))
+        open_contact_modal(body, action, client, respond, book.get_visible, blocks.share_modal)
 
     @app.action(blocks.EDIT)
     def on_edit_button(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        with session() as db:
-            viewer = viewer_for(services, db, client, body["team"]["id"], body["user"]["id"])
-            try:
-                contact = book.get_editable(db, int(action["value"]), viewer)
-            except book.ContactError as exc:
-                respond(text=str(exc), replace_original=False)
-                return
-            db.commit()
-        client.views_open(
-            trigger_id=body["trigger_id"], view=blocks.contact_modal(book.fields_of(contact), contact_id=contact.id)
+        open_contact_modal(
+            body,
+            action,
+            client,
+            respond,
+            book.get_editable,
+            lambda contact: blocks.contact_modal(book.fields_of(contact), contact_id=contact.id),
         )
 
     @app.action(blocks.DELETE)
