@@ -4,11 +4,17 @@ Run:  python benchmarks/ingest.py [--sizes 10000,100000] [--million] [--runs 3] 
 
 For each file size it measures, each run in a fresh subprocess so memory figures are honest:
 - parse:     reading the file with orjson only (the floor: no normalizing, no database);
-- sqlite:    the import command's code path (archive reader -> normalize -> bulk upsert) into a new SQLite file;
+- sqlite:    the import command's code path (twarc2 reader -> store rows -> bulk upsert) into a new SQLite file,
+             in one process (the command's default);
+- sqlite-2proc: the same reading in a second process while the first writes (`--parallel`);
 - postgres:  the same into a fresh PostgreSQL database (skipped with a note if the server is unreachable);
 - twarc-csv: `twarc2 csv` on the same file, the field's reference tool (n/a with the reason if it cannot run).
-Times are the median of --runs runs without tracing; the tracemalloc peak comes from one extra traced run;
-max RSS is the subprocess's ru_maxrss (whole interpreter, median of the timed runs). A `baseline` row gives
+Times are the median of --runs runs without tracing, as wall time and as CPU time (the process's own plus its
+reader process's: on a shared machine CPU time is the steadier figure); the tracemalloc peak comes from one
+extra traced run;
+max RSS is the subprocess's ru_maxrss (whole interpreter, median of the timed runs); when the import forked a
+reader process, that worker's max RSS is printed under the table (it shares the parent's pages it inherited;
+tracemalloc sees only the writing process). A `baseline` row gives
 the RSS of a subprocess that only imports the modules, so the import's own memory is RSS minus baseline.
 """
 
@@ -47,7 +53,7 @@ def _measure(kind: str, file: Path, database_url: str | None, trace: bool) -> di
 
     from assistant.cli.app import console
 
-    if kind in ("sqlite", "postgres"):
+    if kind in ("sqlite", "sqlite-2proc", "postgres"):
         from assistant.cli.data import import_archives
 
         assert database_url is not None
@@ -55,25 +61,31 @@ def _measure(kind: str, file: Path, database_url: str | None, trace: bool) -> di
         console.quiet = True
     if trace:
         tracemalloc.start()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     posts = 0
     if kind == "parse":
         with file.open("rb") as fp:
             for line in fp:
                 page = orjson.loads(line)
                 posts += len(page.get("data") or ())
-    elif kind in ("sqlite", "postgres"):
-        import_archives(files=[file], format="twarc2", keep_raw=False)
-        posts = _count_posts(database_url)  # type: ignore[arg-type]
+    elif kind in ("sqlite", "sqlite-2proc", "postgres"):
+        import_archives(files=[file], format="twarc2", keep_raw=False, parallel=kind == "sqlite-2proc")
     elif kind != "baseline":
         raise SystemExit(f"unknown measurement {kind}")
     seconds = time.perf_counter() - started
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_seconds = time.process_time() - cpu_started + children.ru_utime + children.ru_stime
+    if kind in ("sqlite", "sqlite-2proc", "postgres"):
+        assert database_url is not None
+        posts = _count_posts(database_url)  # after the clocks: counting is not the import's work
     peak = tracemalloc.get_traced_memory()[1] if trace else None
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "posts": posts,
         "traced_peak": peak,
         "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "worker_maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
     }
 
 
@@ -184,7 +196,14 @@ def _twarc_csv(file: Path, workdir: Path) -> dict[str, Any] | str:
         return f"twarc2 csv failed: {last[0][:100]}"
     rows = sum(1 for _ in out.open(encoding="utf-8", errors="replace")) - 1
     out.unlink()
-    return {"seconds": seconds, "posts": rows, "traced_peak": None, "maxrss_kb": usage.ru_maxrss}
+    cpu_seconds = usage.ru_utime + usage.ru_stime
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "posts": rows,
+        "traced_peak": None,
+        "maxrss_kb": usage.ru_maxrss,
+    }
 
 
 def _rusage_child(kind_runs: list[dict[str, Any]]) -> float | None:
@@ -216,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from assistant.samples.chat import write_chat
 
-    console = Console(width=150)
+    console = Console(width=180)
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
     if args.million:
         sizes.append(1_000_000)
@@ -235,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
         "median s",
         "posts/s",
         "x parse floor",
+        "CPU s",
+        "CPU x floor",
         "tracemalloc peak MB",
         "max RSS MB",
     ):
@@ -258,15 +279,16 @@ def main(argv: list[str] | None = None) -> int:
             traced: dict[str, dict[str, Any]] = {}
             runs["parse"] = [_child("parse", file) for _ in range(args.runs)]
             traced["parse"] = _child("parse", file, trace=True)
-            kinds = ["sqlite"] + ([] if pg_skip else ["postgres"])
+            kinds = ["sqlite", "sqlite-2proc"] + ([] if pg_skip else ["postgres"])
             for kind in kinds:
                 runs[kind] = []
+                on_sqlite = kind.startswith("sqlite")
                 for attempt in range(args.runs + 1):
-                    url = _fresh_sqlite(workdir) if kind == "sqlite" else _fresh_postgres()
+                    url = _fresh_sqlite(workdir) if on_sqlite else _fresh_postgres()
                     try:
                         result = _child(kind, file, url, trace=attempt == args.runs)
                     finally:
-                        _drop_sqlite(url) if kind == "sqlite" else _drop_postgres(url)
+                        _drop_sqlite(url) if on_sqlite else _drop_postgres(url)
                     if result["posts"] != size:
                         raise RuntimeError(f"{kind}: stored {result['posts']} posts, expected {size}")
                     if attempt < args.runs:
@@ -286,12 +308,20 @@ def main(argv: list[str] | None = None) -> int:
                     runs["twarc-csv"] = twarc_runs
 
             floor = statistics.median(run["seconds"] for run in runs["parse"])
+            cpu_floor = statistics.median(run["cpu_seconds"] for run in runs["parse"])
             for kind, kind_runs in runs.items():
                 seconds = statistics.median(run["seconds"] for run in kind_runs)
+                cpu = statistics.median(run["cpu_seconds"] for run in kind_runs)
                 peak = traced.get(kind, {}).get("traced_peak")
                 if peak is not None:
                     peaks[(kind, size)] = peak / 1e6
                 rss = _rusage_child(kind_runs)
+                workers = [run["worker_maxrss_kb"] for run in kind_runs if run.get("worker_maxrss_kb")]
+                if workers:
+                    notes.append(
+                        f"{kind} at {size:,} posts read in a second process (worker max RSS "
+                        f"{statistics.median(workers) / 1024:.0f} MB, pages shared with the writer included)"
+                    )
                 table.add_row(
                     label,
                     kind,
@@ -299,11 +329,13 @@ def main(argv: list[str] | None = None) -> int:
                     f"{seconds:.2f}",
                     f"{size / seconds:,.0f}",
                     f"{seconds / floor:.1f}",
+                    f"{cpu:.2f}",
+                    f"{cpu / cpu_floor:.1f}",
                     f"{peak / 1e6:.1f}" if peak is not None else "n/a",
                     f"{rss:.0f}" if rss is not None else "n/a",
                 )
             if twarc_note:
-                table.add_row(label, "twarc-csv", "n/a", "n/a", "n/a", "n/a", "n/a", "n/a")
+                table.add_row(label, "twarc-csv", *["n/a"] * 8)
                 notes.append(f"twarc-csv n/a: {twarc_note}")
             elif args.no_twarc_csv:
                 notes.append("twarc-csv skipped: --no-twarc-csv given")
@@ -312,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    table.add_row("-", "baseline (imports only)", "-", "-", "-", "-", "-", f"{baseline['maxrss_kb'] / 1024:.0f}")
+    table.add_row("-", "baseline (imports only)", *["-"] * 7, f"{baseline['maxrss_kb'] / 1024:.0f}")
     console.print(table)
     smallest, largest = min(sizes), max(sizes)
     if smallest != largest:

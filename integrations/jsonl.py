@@ -42,11 +42,31 @@ def _total_bytes(fp: IO[Any]) -> int | None:
         return None
 
 
-def iter_jsonl(source: Source, parse: LineParser) -> Iterator[ArchiveChunk]:
-    """Yield one ArchiveChunk per non-blank line of `source` (a path or a binary file object).
+@dataclass(slots=True)
+class JsonLine:
+    """One non-blank line of a JSONL file: its decoded value, or the problem that kept it from decoding."""
 
-    The file is read line by line (never whole); a line that is not valid JSON becomes a chunk whose
-    problems name the line number and the reason, and reading goes on with the next line.
+    line_number: int
+    bytes_read: int
+    total_bytes: int | None
+    value: Any = None
+    problem: str | None = None
+
+
+RECORD_ERRORS = (KeyError, ValueError, TypeError, AttributeError)
+"""What a line parser raises on a record it cannot read; the line is reported and skipped."""
+
+
+def record_problem(line_number: int, exc: BaseException) -> str:
+    """The report of a decoded line whose record could not be read."""
+    return f"line {line_number}: could not read the record ({exc!r}); skipped"
+
+
+def iter_json_lines(source: Source) -> Iterator[JsonLine]:
+    """Decode `source` (a path or a binary file object) line by line, never whole; blank lines are passed over.
+
+    A line that is not valid JSON comes back with a problem naming its line number and why (truncated or
+    malformed), and reading goes on with the next line.
     """
     with ExitStack() as stack:
         if isinstance(source, str | os.PathLike):
@@ -65,29 +85,33 @@ def iter_jsonl(source: Source, parse: LineParser) -> Iterator[ArchiveChunk]:
             if raw[:1].isspace() and not raw.strip():  # blank line (only then pay for a copy)
                 continue
             try:
-                obj = orjson.loads(raw)
+                value = orjson.loads(raw)
             except orjson.JSONDecodeError as exc:
                 reason = "malformed JSON" if raw.rstrip()[-1:] in (b"}", "}") else "truncated line"
-                yield ArchiveChunk(
-                    line_number,
-                    Batch(problems=[f"line {line_number}: {reason} ({exc}); skipped"]),
-                    bytes_read,
-                    total,
-                )
+                yield JsonLine(line_number, bytes_read, total, problem=f"line {line_number}: {reason} ({exc}); skipped")
                 continue
-            try:
-                result = parse(obj)
-            except (KeyError, ValueError, TypeError, AttributeError) as exc:
-                yield ArchiveChunk(
-                    line_number,
-                    Batch(problems=[f"line {line_number}: could not read the record ({exc!r}); skipped"]),
-                    bytes_read,
-                    total,
-                )
-                continue
-            if isinstance(result, str):
-                yield ArchiveChunk(line_number, Batch(), bytes_read, total, skipped=f"line {line_number}: {result}")
-                continue
-            if result.problems:
-                result.problems[:] = [f"line {line_number}: {problem}" for problem in result.problems]
-            yield ArchiveChunk(line_number, result, bytes_read, total)
+            yield JsonLine(line_number, bytes_read, total, value)
+
+
+def iter_jsonl(source: Source, parse: LineParser) -> Iterator[ArchiveChunk]:
+    """Yield one ArchiveChunk per non-blank line of `source` (a path or a binary file object).
+
+    The file is read line by line (never whole); a line that is not valid JSON becomes a chunk whose
+    problems name the line number and the reason, and reading goes on with the next line.
+    """
+    for line in iter_json_lines(source):
+        line_number, bytes_read, total = line.line_number, line.bytes_read, line.total_bytes
+        if line.problem is not None:
+            yield ArchiveChunk(line_number, Batch(problems=[line.problem]), bytes_read, total)
+            continue
+        try:
+            result = parse(line.value)
+        except RECORD_ERRORS as exc:
+            yield ArchiveChunk(line_number, Batch(problems=[record_problem(line_number, exc)]), bytes_read, total)
+            continue
+        if isinstance(result, str):
+            yield ArchiveChunk(line_number, Batch(), bytes_read, total, skipped=f"line {line_number}: {result}")
+            continue
+        if result.problems:
+            result.problems[:] = [f"line {line_number}: {problem}" for problem in result.problems]
+        yield ArchiveChunk(line_number, result, bytes_read, total)

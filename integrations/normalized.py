@@ -81,9 +81,14 @@ class FollowEdge:
 
 @dataclass(slots=True)
 class Batch:
-    """What one page or one archive line yields: posts, the accounts seen, and anything skipped."""
+    """What one page or one archive line yields: posts, the accounts seen, and anything skipped.
+
+    `captured_at` is when the source observed the batch's counts, where it recorded that (a twarc2 page's
+    `__twarc.retrieved_at`); None when unknown.
+    """
 
     posts: list[NormalizedPost] = field(default_factory=list)
     accounts: list[NormalizedAccount] = field(default_factory=list)
     edges: list[FollowEdge] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    captured_at: datetime | None = None

@@ -10,7 +10,7 @@ import orjson
 
 from integrations.jsonl import ArchiveChunk, Source, iter_jsonl
 from integrations.normalized import Batch, NormalizedAccount, NormalizedPost
-from integrations.x.parse import describe_problem, parse_page, parse_tweet, parse_user
+from integrations.x.parse import describe_problem, parse_datetime, parse_page, parse_tweet, parse_user
 
 SOURCE = "twarc2"
 WRITER_VERSION = "outreach-assistant"
@@ -27,8 +27,26 @@ def read_twarc2(source: Source) -> Iterator[ArchiveChunk]:
     return iter_jsonl(source, parse_twarc_line)
 
 
+def retrieved_at(obj: Mapping[str, Any]) -> datetime | None:
+    """When twarc fetched a line (`__twarc.retrieved_at`, on pages and on flattened posts); None if not recorded."""
+    meta = obj.get("__twarc")
+    if not isinstance(meta, dict):
+        return None
+    try:
+        return parse_datetime(meta.get("retrieved_at"))
+    except (TypeError, ValueError):
+        return None  # an unreadable stamp costs the capture time, not the line
+
+
 def parse_twarc_line(obj: Any) -> Batch | str:
-    """One decoded twarc2 line as a Batch, or the reason it holds nothing to import."""
+    """One decoded twarc2 line as a Batch (with `captured_at` from `__twarc`), or why it holds nothing to import."""
+    result = _parse_line(obj)
+    if isinstance(result, Batch) and (result.posts or result.accounts):
+        result.captured_at = retrieved_at(obj)
+    return result
+
+
+def _parse_line(obj: Any) -> Batch | str:
     if not isinstance(obj, dict):
         return f"not a JSON object ({type(obj).__name__}); nothing to import"
     if "data" in obj:

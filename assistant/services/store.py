@@ -17,17 +17,23 @@ The merge rules, applied in one INSERT ... ON CONFLICT (platform, id) DO UPDATE 
 - `raw` is written only with `keep_raw=True`, and an incoming None keeps the stored one.
 
 Rows go in through Core statements compiled once per dialect, with values pre-encoded by
-`_Encoder` (SQLAlchemy's per-row processing cost 4x the database's own time). On SQLite the
+`RowEncoder` (SQLAlchemy's per-row processing cost 4x the database's own time). On SQLite the
 upsert runs through the driver's executemany in chunks of `CHUNK_ROWS` rows (each statement
 binds one row; the IN lists that tell inserts from updates stay under the 999-variable
 floor). On PostgreSQL the rows are COPYed into a temporary staging table and merged with
 one INSERT ... SELECT ... ON CONFLICT of the same statement (about 6x faster than executemany).
+
+`upsert_rows` takes rows already built (the twarc2 fast path, assistant.services.twarc_import, builds
+them straight from X JSON) and applies the same statements: a key that occurs twice is merged by the
+database in order rather than in Python. Each row carries its own capture time, so pages captured at
+different times share one write. On SQLite it counts inserts by the growth of max(rowid), not by a
+lookup of every key beforehand.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +47,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from assistant.models.base import utcnow
 from assistant.models.posts import Account, FollowEdge, Post, PostHashtag
 from integrations import normalized as n
+from integrations.x.parse import parse_datetime
+
+_fromisoformat = datetime.fromisoformat
 
 POST_COLUMNS = (
     "platform",
@@ -69,6 +78,8 @@ POST_COLUMNS = (
 )
 """The normalized post as stored, column by column (export order); the raw payload and capture time excluded."""
 
+_ACCOUNT_CAPTURED = 12  # index of captured_at in an account row; everything before it is the account's data
+_ACCOUNT_FIRST_SEEN = 13  # index of first_seen_at (only an insert writes it)
 CHUNK_ROWS = 500  # rows per executemany; also the size of each IN (...) list (< 999 variables)
 
 post_table: sa.Table = Post.__table__  # type: ignore[attr-defined]
@@ -124,7 +135,9 @@ def upsert_batch(
     """Merge a batch's posts, accounts and edges into the store; the caller owns the transaction.
 
     `captured_at` is when the batch's counts were observed (an API fetch passes now; archives
-    whose capture time is unknown pass None). See the module docstring for the merge rules.
+    whose capture time is unknown pass None); the batch's own `captured_at`, where its source
+    recorded one (a twarc2 page's `__twarc.retrieved_at`), comes first. See the module docstring
+    for the merge rules.
     A `memo` shared by the calls of one import skips accounts it already wrote unchanged (a
     chat's regulars appear on every page); they count as already stored.
     """
@@ -135,7 +148,9 @@ def upsert_batch(
     if dialect not in ("sqlite", "postgresql"):
         raise ValueError(f"upsert_batch supports SQLite and PostgreSQL, not {dialect}")
 
-    encode = _Encoder(dialect)
+    encode = RowEncoder(dialect)
+    if batch.captured_at is not None:
+        captured_at = batch.captured_at
     posts = _dedupe_posts(batch.posts)
     accounts = _dedupe_accounts(batch.accounts)
     unchanged = 0
@@ -150,11 +165,7 @@ def upsert_batch(
     if posts:
         post_rows = [_post_row(p, encode, keep_raw=keep_raw, captured_at=captured_at) for p in posts]
         _write(connection, "post", keep_raw, post_rows)
-        tag_rows = [
-            (p.platform, p.id, tag, encode.datetime(p.created_at))
-            for p in posts
-            for tag in sorted({_tag_key(t) for t in p.hashtags if t.strip("#")})
-        ]
+        tag_rows = [row for p in posts for row in _tag_rows(p, encode)]
         if tag_rows:
             _write(connection, "post_hashtag", keep_raw, tag_rows)
     if accounts:
@@ -171,6 +182,166 @@ def upsert_batch(
         accounts_updated=accounts_existing + unchanged,
         edges=edges_new,
     )
+
+
+@dataclass(slots=True)
+class Rows:
+    """Store rows built ahead of `upsert_rows` (by a fast import path), each tuple in its table's column order.
+
+    A post or account may occur more than once; the occurrences are merged in order by the same rules as
+    `upsert_batch` applies (the database's own upsert). `account_keys_seen` are accounts a builder met but
+    left out as unchanged; they count as already stored.
+    """
+
+    posts: list[tuple[Any, ...]] = field(default_factory=list)
+    hashtags: list[tuple[Any, ...]] = field(default_factory=list)
+    accounts: list[tuple[Any, ...]] = field(default_factory=list)
+    edges: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def extend(self, other: Rows) -> None:
+        self.posts.extend(other.posts)
+        self.hashtags.extend(other.hashtags)
+        self.accounts.extend(other.accounts)
+        self.edges.extend(other.edges)
+
+
+def rows_from_batch(
+    batch: n.Batch, encode: RowEncoder, *, keep_raw: bool = False, captured_at: datetime | None = None
+) -> Rows:
+    """A normalized batch as store rows (the batch's own `captured_at` first, as in `upsert_batch`)."""
+    if batch.captured_at is not None:
+        captured_at = batch.captured_at
+    rows = Rows()
+    for post in batch.posts:
+        rows.posts.append(_post_row(post, encode, keep_raw=keep_raw, captured_at=captured_at))
+        rows.hashtags.extend(_tag_rows(post, encode))
+    rows.accounts = [_account_row(a, encode, keep_raw=keep_raw, captured_at=captured_at) for a in batch.accounts]
+    rows.edges = [(e.platform, e.source_id, e.target_id) for e in batch.edges]
+    return rows
+
+
+def upsert_rows(
+    connection: Connection, rows: Rows, *, keep_raw: bool = False, memo: AccountMemo | None = None
+) -> UpsertResult:
+    """Merge prepared rows into the store, with the same rules and counts as `upsert_batch`.
+
+    SQLite runs each table's upsert over the rows in order (a repeated key merges into the row just
+    written); PostgreSQL, whose set-based merge cannot touch a row twice in one statement, writes the
+    first occurrence of every key, then the second, and so on. Build rows with the same `keep_raw`.
+    """
+    dialect = connection.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        raise ValueError(f"upsert_rows supports SQLite and PostgreSQL, not {dialect}")
+    post_keys = list(dict.fromkeys([(row[0], row[1]) for row in rows.posts]))
+    accounts = _collapse_accounts(rows.accounts)
+    seen_accounts = len({(row[0], row[1]) for row in accounts})
+    if memo is not None:
+        accounts = memo.changed_rows(accounts)
+    account_keys = list(dict.fromkeys([(row[0], row[1]) for row in accounts]))
+    edges = set(rows.edges)
+
+    edges_new = len(edges) - _count_existing_edges(connection, edges)
+    inserted: dict[str, int] = {}
+    for table, table_rows, keys in (
+        ("post", rows.posts, post_keys),
+        ("post_hashtag", rows.hashtags, None),
+        ("account", accounts, account_keys),
+    ):
+        if not table_rows:
+            inserted[table] = 0
+            continue
+        if keys is None:  # hashtags: insert-or-ignore, so repeats are harmless everywhere
+            _write(connection, table, keep_raw, table_rows)
+        elif dialect == "postgresql":
+            inserted[table] = len(keys) - _count_existing(connection, table, keys)
+            for occurrence in _occurrences(table_rows):
+                _write(connection, table, keep_raw, occurrence)
+        else:
+            # A new row takes rowid max(rowid) + 1 and an upsert that updates keeps its rowid, so the
+            # growth of max(rowid) counts the inserts (rowid tables without AUTOINCREMENT; see _ROWID_TABLES).
+            before = _max_rowid(connection, table)
+            _write(connection, table, keep_raw, table_rows)
+            inserted[table] = _max_rowid(connection, table) - before
+    if edges:
+        _write(connection, "follow_edge", keep_raw, sorted(edges))
+    return UpsertResult(
+        posts_inserted=inserted["post"],
+        posts_updated=len(post_keys) - inserted["post"],
+        accounts_inserted=inserted["account"],
+        accounts_updated=seen_accounts - inserted["account"],
+        edges=edges_new,
+    )
+
+
+_ROWID_TABLES = frozenset({"post", "account"})  # tests/services/test_twarc_import.py checks the schema
+
+
+def _max_rowid(connection: Connection, table: str) -> int:
+    if table not in _ROWID_TABLES:
+        raise ValueError(f"{table} is not known to be a rowid table")
+    return int(connection.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {table}").scalar_one())
+
+
+def _collapse_accounts(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    window = AccountWindow()
+    window.add(rows)
+    return window.rows
+
+
+class AccountWindow:
+    """Account rows gathered over many pages, each repeat of an account's latest row folded into it.
+
+    A chat's regulars come on every page with the same profile and only a later capture time; writing
+    them once, with the later time, leaves the store as writing each in turn would: identical data merges
+    into nothing new, and `captured_at` keeps the later of the two. Only a repeat of the key's latest row
+    (same data, same raw) is folded, and only when both capture times are known or both unknown, so the
+    order of the merges holds. Accounts share no table with posts, so a window may span many post flushes.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[Any, ...]] = []
+        self._latest: dict[tuple[Any, Any], int] = {}  # key -> index in `rows` of its latest row
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def add(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        out, latest = self.rows, self._latest
+        for row in rows:
+            key = (row[0], row[1])
+            index = latest.get(key)
+            if index is not None:
+                last = out[index]
+                if last[:_ACCOUNT_CAPTURED] == row[:_ACCOUNT_CAPTURED] and last[-1] == row[-1]:
+                    before, after = last[_ACCOUNT_CAPTURED], row[_ACCOUNT_CAPTURED]
+                    if before is None and after is None:
+                        continue
+                    if before is not None and after is not None:
+                        if after > before:
+                            out[index] = (*last[:_ACCOUNT_CAPTURED], after, *last[_ACCOUNT_CAPTURED + 1 :])
+                        continue
+            latest[key] = len(out)
+            out.append(row)
+
+    def take(self) -> list[tuple[Any, ...]]:
+        """The gathered rows, leaving the window empty."""
+        rows = self.rows
+        self.rows, self._latest = [], {}
+        return rows
+
+
+def _occurrences(rows: Sequence[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
+    """Rows split into rounds holding each (platform, id) key at most once, occurrences kept in order."""
+    rounds: list[list[tuple[Any, ...]]] = [[]]
+    count: dict[tuple[Any, Any], int] = {}
+    for row in rows:
+        key = (row[0], row[1])
+        index = count.get(key, 0)
+        count[key] = index + 1
+        if index == len(rounds):
+            rounds.append([])
+        rounds[index].append(row)
+    return rounds
 
 
 class AccountMemo:
@@ -213,6 +384,24 @@ class AccountMemo:
                     self._written.clear()
                 self._written[key] = fingerprint
         return fresh, len(accounts) - len(fresh)
+
+    def changed_rows(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """The account rows (`Rows.accounts`) that differ from what was written for their account.
+
+        The same fields as `changed` decide: everything up to `captured_at`, and whether raw JSON is kept
+        (not `first_seen_at`, which only an insert writes).
+        """
+        fresh: list[tuple[Any, ...]] = []
+        written = self._written
+        for row in rows:
+            key = (row[0], row[1])
+            fingerprint = hash((row[:_ACCOUNT_FIRST_SEEN], row[-1] is None))
+            if written.get(key) != fingerprint:
+                fresh.append(row)
+                if len(written) >= self.max_entries:
+                    written.clear()
+                written[key] = fingerprint
+        return fresh
 
 
 # Reading back -------------------------------------------------------------------------------
@@ -357,7 +546,7 @@ def row_to_account(row: Any) -> n.NormalizedAccount:
 # Rows -----------------------------------------------------------------------------------------
 
 
-class _Encoder:
+class RowEncoder:
     """Values in the driver's own terms, since rows bypass SQLAlchemy's per-row type processing.
 
     SQLite gets UTC datetimes as naive ISO text exactly as SQLAlchemy's SQLite DATETIME writes
@@ -365,6 +554,7 @@ class _Encoder:
     """
 
     def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
         self.sqlite = dialect == "sqlite"
 
     def datetime(self, value: datetime | None) -> Any:
@@ -378,13 +568,33 @@ class _Encoder:
         # "YYYY-MM-DD HH:MM:SS.ffffff" (the zone suffix cut off), as SQLAlchemy's SQLite DATETIME stores it
         return value.isoformat(" ", "microseconds")[:26] if self.sqlite else value
 
+    def x_time(self, value: Any) -> Any:
+        """`datetime(parse_datetime(value))` for an X timestamp, None if absent; raises as parse_datetime does.
+
+        X writes UTC to the millisecond ("2026-03-05T21:00:00.241Z"). On SQLite that text becomes the
+        stored text by slicing once `fromisoformat` has accepted it (a quarter of the cost of formatting
+        the parsed datetime again); any other form, and PostgreSQL, take the general way.
+        """
+        if (
+            self.sqlite
+            and value.__class__ is str
+            and len(value) == 24
+            and value[23] == "Z"
+            and value[19] == "."
+            and value[4] == value[7] == "-"
+            and value[13] == value[16] == ":"
+        ):
+            _fromisoformat(value)  # validates the fields (a month 13 raises here as it would there)
+            return f"{value[:10]} {value[11:23]}000"
+        return self.datetime(parse_datetime(value))
+
     @staticmethod
     def json(value: Any) -> str | None:
         return None if value is None else orjson.dumps(value).decode()
 
 
 def _post_row(
-    post: n.NormalizedPost, encode: _Encoder, *, keep_raw: bool, captured_at: datetime | None
+    post: n.NormalizedPost, encode: RowEncoder, *, keep_raw: bool, captured_at: datetime | None
 ) -> tuple[Any, ...]:
     """The row in `post` column order (checked against the compiled statement in `_prepared`)."""
     m = post.metrics
@@ -418,7 +628,7 @@ def _post_row(
 
 
 def _account_row(
-    account: n.NormalizedAccount, encode: _Encoder, *, keep_raw: bool, captured_at: datetime | None
+    account: n.NormalizedAccount, encode: RowEncoder, *, keep_raw: bool, captured_at: datetime | None
 ) -> tuple[Any, ...]:
     """The row in `account` column order (checked against the compiled statement in `_prepared`)."""
     return (
@@ -438,6 +648,16 @@ def _account_row(
         encode.datetime(utcnow()),
         encode.json(account.raw) if keep_raw else None,
     )
+
+
+def _tag_rows(post: n.NormalizedPost, encode: RowEncoder) -> list[tuple[Any, ...]]:
+    created = encode.datetime(post.created_at)
+    return [(post.platform, post.id, tag, created) for tag in tag_keys(post.hashtags)]
+
+
+def tag_keys(hashtags: Iterable[str]) -> list[str]:
+    """A post's hashtags as `post_hashtag` stores them: each once, without '#', case-folded, sorted."""
+    return sorted({_tag_key(t) for t in hashtags if t.strip("#")})
 
 
 def _dedupe_posts(posts: Sequence[n.NormalizedPost]) -> list[n.NormalizedPost]:

@@ -12,7 +12,7 @@ PLATFORM: Platform = "x"
 
 # referenced_tweets / referenced_posts types; the new spec keeps the classic enum values, "reposted" is accepted
 # in case a later revision renames it.
-_REPOST_TYPES = frozenset({"retweeted", "reposted"})
+REPOST_TYPES = frozenset({"retweeted", "reposted"})
 _fromisoformat = datetime.fromisoformat
 
 
@@ -110,7 +110,7 @@ def parse_tweet(obj: Mapping[str, Any], users_by_id: Mapping[str, Any] | None = 
                 reply_to = ref_id
             elif ref_type == "quoted":
                 quoted = ref_id
-            elif ref_type in _REPOST_TYPES:
+            elif ref_type in REPOST_TYPES:
                 reposted = ref_id
         # One kind per post: a repost is a repost; a reply that also quotes counts as a reply.
         if reposted:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
@@ -14,13 +15,26 @@ from typer.testing import CliRunner
 from assistant.cli import app, data
 from assistant.db import create_db_engine
 from assistant.samples.chat import generate_chat, write_chat
+from tests.integrations.bluesky.fake import HANDLE as BLUESKY_HANDLE
+from tests.integrations.bluesky.fake import PASSWORD as BLUESKY_PASSWORD
+from tests.integrations.bluesky.fake import FakeBluesky
+from tests.integrations.bluesky.lexicon import check_output, check_params
+from tests.integrations.mastodon.replay import Replay, load_exchanges
 
 runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("X_BEARER_TOKEN", "BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD", "DEFAULT_TIMEZONE"):
+    for name in (
+        "X_BEARER_TOKEN",
+        "BLUESKY_HANDLE",
+        "BLUESKY_APP_PASSWORD",
+        "BLUESKY_API_URL",
+        "MASTODON_BASE_URL",
+        "MASTODON_ACCESS_TOKEN",
+        "DEFAULT_TIMEZONE",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.chdir(tmp_path)  # no stray .env file
@@ -242,3 +256,111 @@ def test_fetch_reports_a_rate_limit_and_keeps_what_was_fetched(monkeypatch: pyte
     assert result.exit_code == 1
     assert "rate limit" in result.output
     assert store_state(tmp_path)[0]["post"] == 100
+
+
+def stored_sources(tmp_path: Path) -> dict[str, int]:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text("SELECT platform, source, count(*) FROM post GROUP BY 1, 2")).all()
+    finally:
+        engine.dispose()
+    return {f"{platform}/{source}": count for platform, source, count in rows}
+
+
+def test_fetch_mastodon_stores_the_recorded_hashtag_timeline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    exchanges = load_exchanges("Mastodon.py_test_hashtag_tl.decoded.json")
+    replay = Replay(exchanges, ignore=frozenset({"limit"}))
+    monkeypatch.setenv("MASTODON_BASE_URL", "http://localhost:3000")
+    monkeypatch.setattr(data, "http_client", replay.client)
+    result = runner.invoke(app, ["fetch", "mastodon", "#hoot"])
+    assert result.exit_code == 0, result.output
+    assert replay.requests[0].url.path == "/api/v1/timelines/tag/hoot"
+    assert "Fetched from mastodon" in result.output
+    assert "http://localhost:3000 knows of" in " ".join(result.output.split())
+    assert stored_sources(tmp_path) == {"mastodon/mastodon": 1}
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    try:
+        with engine.connect() as connection:
+            text, tags = connection.execute(sa.text("SELECT text, hashtags FROM post")).one()
+            handles = connection.execute(sa.text("SELECT handle FROM account")).scalars().all()
+    finally:
+        engine.dispose()
+    assert text == "#hoot (hashtag toot)" and "hoot" in tags
+    assert handles == ["mastodonpy_test_2"]
+
+
+def test_fetch_mastodon_follows_link_pages_to_the_limit(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The recorded account-status pages, served as the hashtag timeline: the first page answers the tag's URL,
+    # and its recorded Link rel="next" leads the client on through the recording.
+    exchanges = load_exchanges("Mastodon.py_test_fetch_next_previous.decoded.json")
+    replay = Replay(exchanges)
+    first = next(ex for ex in exchanges if ex["request"]["uri"].endswith("/statuses?limit=5"))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v1/timelines/tag/hoot":
+            assert request.url.params["limit"] == "40"
+            request = httpx.Request("GET", first["request"]["uri"])
+        return replay(request)
+
+    monkeypatch.setenv("MASTODON_BASE_URL", "http://localhost:3000")
+    monkeypatch.setattr(data, "http_client", lambda: httpx.Client(transport=httpx.MockTransport(handler)))
+    result = runner.invoke(app, ["fetch", "mastodon", "hoot", "--limit", "8"])
+    assert result.exit_code == 0, result.output
+    assert len(replay.requests) == 2  # the second page reached the limit
+    assert stored_sources(tmp_path) == {"mastodon/mastodon": 8}
+    assert "8" in result.output
+
+
+def test_fetch_bluesky_signs_in_pages_through_search_and_stores_every_post(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake = FakeBluesky()
+    monkeypatch.setenv("BLUESKY_HANDLE", BLUESKY_HANDLE)
+    monkeypatch.setenv("BLUESKY_APP_PASSWORD", BLUESKY_PASSWORD)
+    monkeypatch.setattr(data, "http_client", fake.client)
+    result = runner.invoke(app, ["fetch", "bluesky", "tidytuesday", "--since", "2020-01-01T00:00Z"])
+    assert result.exit_code == 0, result.output
+    assert fake.sessions == 1
+    searches = [r for r in fake.requests if r.url.path.endswith("app.bsky.feed.searchPosts")]
+    total = len(fake.views)
+    assert len(searches) == -(-total // 100)
+    for request in searches:
+        check_params("app.bsky.feed.searchPosts", parse_qs(request.url.query.decode()))
+    assert parse_qs(searches[0].url.query.decode())["since"] == ["2020-01-01T00:00:00.000Z"]
+    assert sum(check_output("app.bsky.feed.searchPosts", body) for _, body in fake.responses) >= total
+    assert "Fetched from bluesky" in result.output
+    assert f"{total:,}" in result.output  # posts, new
+    assert stored_sources(tmp_path) == {"bluesky/bluesky": total}
+    again = runner.invoke(app, ["fetch", "bluesky", "tidytuesday", "--limit", "150"])
+    assert again.exit_code == 0, again.output
+    assert stored_sources(tmp_path) == {"bluesky/bluesky": total}  # seen before: updated, not duplicated
+
+
+def test_fetch_bluesky_with_a_wrong_password_says_so(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    fake = FakeBluesky()
+    monkeypatch.setenv("BLUESKY_HANDLE", BLUESKY_HANDLE)
+    monkeypatch.setenv("BLUESKY_APP_PASSWORD", "wrong-pass-word-here")
+    monkeypatch.setattr(data, "http_client", fake.client)
+    result = runner.invoke(app, ["fetch", "bluesky", "tidytuesday"])
+    assert result.exit_code == 1
+    assert "refused the login" in " ".join(result.output.split())
+    assert stored_sources(tmp_path) == {}
+
+
+def test_import_in_one_process_or_two_stores_the_same(chat_file: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["import", "--no-parallel", str(chat_file)]).exit_code == 0
+    one, one_posts = store_state(tmp_path), stored_posts(tmp_path)
+    for name in ("cli.db", "cli.db-wal", "cli.db-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    result = runner.invoke(app, ["import", "--parallel", str(chat_file)])
+    assert result.exit_code == 0, result.output
+    assert store_state(tmp_path)[0] == one[0]
+    assert stored_posts(tmp_path) == one_posts
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    try:
+        with engine.connect() as connection:
+            captured = connection.execute(sa.text("SELECT count(*) FROM post WHERE metrics_captured_at IS NULL"))
+            assert captured.scalar_one() == 0  # the pages' __twarc.retrieved_at
+    finally:
+        engine.dispose()

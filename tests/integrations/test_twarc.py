@@ -259,3 +259,22 @@ def test_written_pages_have_the_twarc2_shape() -> None:
     assert comparable(chunk.batch.posts[0]) == comparable(
         dataclasses.replace(post, url="https://x.com/teacher/status/100")
     )
+
+
+@pytest.mark.parametrize("name", ["twarc-network_tweets.jsonl", "twarc-csv_test-data/flat.jsonl"])
+def test_batches_carry_the_lines_twarc_retrieved_at(name: str) -> None:
+    path = shared_path(*TWARC_DIR, *name.split("/"))
+    stamps = [json.loads(line)["__twarc"]["retrieved_at"] for line in path.read_text().splitlines() if line.strip()]
+    chunks = list(read_twarc2(path))
+    assert [chunk.batch.captured_at for chunk in chunks] == [datetime.fromisoformat(s) for s in stamps]
+    assert all(c.batch.captured_at is not None and c.batch.captured_at.tzinfo is UTC for c in chunks)
+
+
+def test_a_line_without_twarc_metadata_has_no_capture_time() -> None:
+    page = json.loads(shared_path(*TWARC_DIR, "twarc-network_tweets.jsonl").read_text().splitlines()[0])
+    page.pop("__twarc")
+    (chunk,) = list(read_twarc2(io.BytesIO(json.dumps(page).encode() + b"\n")))
+    assert chunk.batch.posts and chunk.batch.captured_at is None
+    page["__twarc"] = {"retrieved_at": "not a time"}
+    (chunk,) = list(read_twarc2(io.BytesIO(json.dumps(page).encode() + b"\n")))
+    assert chunk.batch.posts and chunk.batch.captured_at is None  # an unreadable stamp costs only the time
