@@ -1,4 +1,4 @@
-"""The digest's open formats: the JSON document (schema digest-1) and a CSV of every post."""
+"""The digest's open formats: the JSON document (schema digest-2) and a CSV of every post."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
+from assistant.analysis.digest.build import SCHEMA_VERSION
 from assistant.render.csv_cells import safe_cell
 from integrations.normalized import NormalizedPost
 
@@ -44,9 +45,10 @@ CSV_COLUMNS = (
 
 
 @cache
-def schema() -> dict[str, Any]:
-    """The JSON Schema the digest document follows (assistant/data/digest-1.schema.json)."""
-    text = resources.files("assistant").joinpath("data/digest-1.schema.json").read_text(encoding="utf-8")
+def schema(version: int = SCHEMA_VERSION) -> dict[str, Any]:
+    """The JSON Schema of a digest document version (assistant/data/digest-<version>.schema.json); the
+    current one by default, older ones for digests stored before."""
+    text = resources.files("assistant").joinpath(f"data/digest-{version}.schema.json").read_text(encoding="utf-8")
     result: dict[str, Any] = json.loads(text)
     return result
 

@@ -2,7 +2,9 @@
 
 X: recent (or full-archive, for windows older than 7 days) search of the hashtag, then a search of the
 conversations (conversation_id) of the tagged posts that have replies, several conversations per query.
-Mastodon: the hashtag timeline. Bluesky: search by tag, then the threads of tagged posts with replies.
+Mastodon: the hashtag timeline, then the context (thread) of each tagged status with replies or asking a
+question, keeping the replies without the hashtag. Bluesky: search by tag, then the threads of tagged
+posts with replies.
 A RateLimited error propagates: the worker retries after the reset.
 """
 
@@ -11,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from assistant.analysis.digest.text import question_number
 from assistant.services.store import upsert_batch
 from integrations.bluesky.client import BlueskyClient
 from integrations.mastodon.client import MastodonClient
@@ -100,9 +104,33 @@ def collect_mastodon(
     result: Collected,
 ) -> None:
     stored = 0
+    roots: dict[str, dict[str, Any]] = {}  # thread roots to follow: status id -> the status
     for page in client.hashtag_timeline(hashtag, since=start, until=end):
         _store(engine, page.batch, now)
         stored += len(page.batch.posts)
+        posts = {p.id: p for p in page.batch.posts}
+        for status in page.statuses:
+            post = posts.get(str(status.get("id")))
+            if status.get("reblog") or post is None:
+                continue
+            if post.metrics.replies > 0 or question_number(post.text) is not None:
+                roots[post.id] = status
+    followed: set[str] = set()  # replies already stored: threads overlap when tagged statuses reply to each other
+    for status_id, status in list(roots.items())[:MAX_THREADS]:
+        context = client.status_context(status_id, status=status)
+        below = {str(s.get("id")) for s in context.descendants} - followed
+        # replies without the hashtag (the tagged ones came with the timeline) in the window, with their
+        # conversation's root from the in_reply_to chain; and the status again, with its own root
+        replies = [
+            p
+            for p in context.batch.posts
+            if p.id in below and p.kind != "repost" and not _has_tag(p, hashtag) and start <= p.created_at < end
+        ]
+        followed.update(p.id for p in replies)
+        itself = [p for p in context.batch.posts if p.id == status_id]
+        _store(engine, Batch(posts=itself + replies, accounts=context.batch.accounts), now)
+        stored += len(replies)
+        result.via_conversation += len(replies)
     result.by_source["mastodon"] = stored
 
 

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from assistant.analysis.digest import ChatContext, DigestResult, build_digest
-from assistant.analysis.digest.build import HostBaseline
-from assistant.analysis.digest.compare import headline
+from assistant.analysis.digest.build import HostBaseline, archive_result
+from assistant.analysis.digest.compare import comparable
 from assistant.analysis.digest.impact import MENTION_DAYS
+from assistant.bulk import gc_paused
 from assistant.models.digests import AccountSnapshot, Digest, DigestJob
 from assistant.models.posts import Account
 from assistant.services import digests as jobs
@@ -34,7 +35,8 @@ class MadeDigest:
 
 def chat_posts(session: Session, *, hashtag: str, start: datetime, end: datetime) -> list[NormalizedPost]:
     """The hashtag's posts in [start, end), and the other posts of their conversations and their reposts."""
-    return list(iter_chat_posts(session, hashtag=hashtag, start=start, end=end))
+    with gc_paused():
+        return list(iter_chat_posts(session, hashtag=hashtag, start=start, end=end))
 
 
 def earlier_participants(session: Session, *, hashtag: str, before: datetime) -> set[str]:
@@ -141,9 +143,45 @@ def make_digest(
     now: datetime | None = None,
 ) -> MadeDigest:
     """Read the chat from the store, compute every figure, and (with `save`) store the digest."""
+    with gc_paused():  # one pause for reading and analysis: each resume walks every post again
+        return _make_digest(
+            session,
+            hashtag=hashtag,
+            start=start,
+            end=end,
+            timezone=timezone,
+            questions=questions,
+            host_handle=host_handle,
+            host_platform=host_platform,
+            workspace_id=workspace_id,
+            job=job,
+            save=save,
+            x_client=x_client,
+            now=now,
+        )
+
+
+def _make_digest(
+    session: Session,
+    *,
+    hashtag: str,
+    start: datetime,
+    end: datetime,
+    timezone: str,
+    questions: Sequence[tuple[int, datetime, str]],
+    host_handle: str | None,
+    host_platform: str,
+    workspace_id: int | None,
+    job: DigestJob | None,
+    save: bool,
+    x_client: XClient | None,
+    now: datetime | None,
+) -> MadeDigest:
     tag = jobs.normalize_hashtag(hashtag)
     posts = chat_posts(session, hashtag=tag, start=start, end=end)
-    previous = [headline(d.figures) for d in jobs.previous_digests(session, hashtag=tag, before=start, limit=PREVIOUS)]
+    previous = [
+        comparable(d.figures) for d in jobs.previous_digests(session, hashtag=tag, before=start, limit=PREVIOUS)
+    ]
     baseline = (
         host_baseline(
             session, handle=host_handle, platform=host_platform, day=start.astimezone(UTC).date(), x_client=x_client
@@ -184,15 +222,18 @@ def remake(session: Session, digest: Digest) -> DigestResult:
     for question in digest.figures.get("questions", []):
         if question.get("at"):
             questions.append((question["number"], datetime.fromisoformat(question["at"]), question["text"]))
-    made = make_digest(
-        session,
+    host = digest.figures.get("host") or {}
+    context = ChatContext(
         hashtag=digest.hashtag,
         start=digest.start,
         end=digest.end,
         timezone=digest.timezone,
         questions=questions,
-        host_handle=None,
-        save=False,
+        host_handle=host.get("handle"),  # the questions are the host's, as when the figures were made
     )
-    made.result.figures = digest.figures
-    return made.result
+    with gc_paused():
+        return archive_result(
+            chat_posts(session, hashtag=jobs.normalize_hashtag(digest.hashtag), start=digest.start, end=digest.end),
+            context,
+            digest.figures,
+        )

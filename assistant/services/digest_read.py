@@ -93,12 +93,17 @@ def _time(value: Any) -> datetime:
 
 
 def iter_chat_posts(session: Session, *, hashtag: str, start: datetime, end: datetime) -> Iterator[n.NormalizedPost]:
-    """The chat's posts, oldest first (see `chat_query`)."""
+    """The chat's posts, oldest first (see `chat_query`).
+
+    Built with positional arguments in the field order of NormalizedPost and Metrics (a third cheaper
+    than keywords at 100k posts); SQLite's text columns take the fast path, other drivers `_time` and
+    `_json_list`."""
     result = (
         session.connection()
         .execution_options(yield_per=2000)
         .execute(chat_query(hashtag=hashtag, start=start, end=end))
     )
+    post, metrics, loads, from_iso = n.NormalizedPost, n.Metrics, orjson.loads, datetime.fromisoformat
     for (
         platform,
         pid,
@@ -128,24 +133,24 @@ def iter_chat_posts(session: Session, *, hashtag: str, start: datetime, end: dat
         for rows in result.partitions()
         for row in rows  # fetchmany: a tenth of fetchone's cost per row
     ):
-        yield n.NormalizedPost(
-            platform=platform,
-            id=pid,
-            author_id=author_id,
-            created_at=_time(created),
-            text=text,
-            author_handle=handle,
-            lang=lang,
-            kind=kind,
-            reply_to_post_id=reply_to,
-            reply_to_user_id=reply_user,
-            conversation_id=conversation,
-            quoted_post_id=quoted,
-            reposted_post_id=reposted,
-            hashtags=_json_list(hashtags),
-            mentions=_json_list(mentions),
-            urls=_json_list(urls),
-            metrics=n.Metrics(likes=likes, reposts=reposts, replies=replies, quotes=quotes, impressions=impressions),
-            source=source,
-            url=url,
+        yield post(
+            platform,
+            pid,
+            author_id,
+            from_iso(created + "+00:00") if type(created) is str else _time(created),
+            text,
+            handle,
+            lang,
+            kind,
+            reply_to,
+            reply_user,
+            conversation,
+            quoted,
+            reposted,
+            (loads(hashtags) or []) if type(hashtags) is str else _json_list(hashtags),
+            (loads(mentions) or []) if type(mentions) is str else _json_list(mentions),
+            (loads(urls) or []) if type(urls) is str else _json_list(urls),
+            metrics(likes, reposts, replies, quotes, impressions),
+            source,
+            url,
         )

@@ -1,4 +1,4 @@
-"""Mastodon REST client over an injected httpx.Client: hashtag timelines paged through Link headers.
+"""Mastodon REST client over an injected httpx.Client: hashtag timelines paged through Link headers, threads.
 
 A Mastodon server only returns the posts it knows: its own users' posts and the remote posts that reached it
 (followed accounts, relays, boosts). A hashtag timeline is therefore that instance's view of the hashtag,
@@ -60,6 +60,16 @@ class TimelinePage:
     next_max_id: str | None
     rate_limit: RateLimit = field(default_factory=RateLimit)
     reached_since: bool = False
+
+
+@dataclass(slots=True)
+class StatusContext:
+    """A status's thread (GET /api/v1/statuses/:id/context): the statuses above it, oldest first, and
+    the replies below it, in thread order; `batch` holds them all, the status itself included when given."""
+
+    ancestors: list[dict[str, Any]]
+    descendants: list[dict[str, Any]]
+    batch: Batch
 
 
 def _bool(value: bool) -> str:
@@ -173,6 +183,21 @@ class MastodonClient:
         url = f"{self.base_url}/api/v1/accounts/{quote(account_id, safe='')}/statuses"
         params = [("limit", str(max(1, min(limit, MAX_LIMIT))))]
         return self.paginate(url, params, since=since, max_pages=max_pages)
+
+    def status_context(self, status_id: str, *, status: dict[str, Any] | None = None) -> StatusContext:
+        """GET /api/v1/statuses/:id/context: the thread around one status.
+
+        Mastodon gives no conversation root; with the status itself (`status`), the batch's replies get
+        their root from the in_reply_to chain (ancestors, the status, descendants), as a timeline page's do.
+        Servers cap what they return (without a token, 40 ancestors and 60 descendants on Mastodon 4.x).
+        """
+        response = self._get(f"{self.base_url}/api/v1/statuses/{quote(str(status_id), safe='')}/context")
+        body = response.json()
+        body = body if isinstance(body, dict) else {}
+        ancestors = [s for s in body.get("ancestors") or () if isinstance(s, dict)]
+        descendants = [s for s in body.get("descendants") or () if isinstance(s, dict)]
+        thread = [*ancestors, *([status] if status is not None else []), *descendants]
+        return StatusContext(ancestors=ancestors, descendants=descendants, batch=parse_statuses(thread))
 
     def paginate(
         self,

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.analysis.digest import ChatContext, build_digest
 from assistant.analysis.digest.answers import assign
-from assistant.analysis.digest.compare import compare
+from assistant.analysis.digest.compare import comparable, compare
 from assistant.analysis.digest.impact import host_impact
 from assistant.analysis.digest.links import links
 from assistant.analysis.digest.network import central
@@ -96,6 +96,15 @@ def test_words_drop_stop_words_per_language_links_mentions_and_tags() -> None:
     assert found["word_pairs"] == [{"pair": "reading groups", "count": 2}]
 
 
+def test_word_pairs_never_span_two_posts_even_if_a_post_holds_the_separator() -> None:
+    texts = ["kappa zeta", "omega lambda", "kappa zeta", "omega lambda"]  # "zeta omega" twice, across posts
+    found = words([post(str(i), text, lang="en") for i, text in enumerate(texts)], 10)
+    assert found["word_pairs"] == [{"pair": "kappa zeta", "count": 2}, {"pair": "omega lambda", "count": 2}]
+    # a post with the character posts are joined by: each post tokenised alone, the same words found
+    odd = words([post("1", "kappa\x1ezeta", lang="en"), post("2", "kappa zeta", lang="en")], 10)
+    assert odd["word_pairs"] == [{"pair": "kappa zeta", "count": 2}]
+
+
 def test_links_group_by_url_and_domain_once_per_post() -> None:
     posts = [
         post("1", "x", urls=["https://www.gov.uk/a/", "https://www.gov.uk/a", "https://twitter.com/u/status/1"]),
@@ -140,6 +149,37 @@ def test_compare_with_previous_and_average() -> None:
     result = compare({"posts": 30.0}, [{"posts": 20.0}, {"posts": 10.0}])
     assert result["posts"] == {"value": 30.0, "previous": 20.0, "average": 15.0, "occurrences": 2}
     assert compare({"posts": 3.0}, [])["posts"]["previous"] is None
+
+
+def test_every_figure_is_comparable_and_missing_ones_have_no_previous() -> None:
+    def document(posts: int, questions: list[tuple[int, int]], host: dict[str, int | None] | None) -> dict:
+        return {
+            "volume": {"posts": posts, "originals": posts, "peak_minute": {"at": "x", "posts": 2} if posts else None},
+            "questions": [{"number": n, "answers": a, "answerers": a, "thread_replies": 0} for n, a in questions],
+            "open_conversation": 1,
+            "host": host,
+        }
+
+    now = comparable(document(10, [(1, 4), (3, 2)], {"mentions_in_chat": 3, "mentions_on_day": None}))
+    before = comparable(document(6, [(1, 2), (2, 1)], None))
+    older = comparable(document(0, [], {"mentions_in_chat": 1, "mentions_on_day": 7}))
+    assert now["answers"] == 6 and now["peak_minute_posts"] == 2 and older["peak_minute_posts"] == 0
+    assert "host_mentions_on_day" not in now and "host_followers_gained" not in now  # no value: no comparison
+    result = compare(now, [before, older])
+    assert result["posts"] == {"value": 10, "previous": 6, "average": 3, "occurrences": 2}
+    assert result["q1.answers"] == {"value": 4, "previous": 2, "average": 2, "occurrences": 1}
+    assert result["q3.answers"]["previous"] is None and "q2.answers" not in result  # asked this time only
+    assert result["host_mentions_in_chat"] == {"value": 3, "previous": 1, "average": 1, "occurrences": 1}
+    sized = comparable(
+        {**document(1, [], None), "distinct": {"links": 3, "domains": 2, "co_hashtags": 0, "mentioned": 5}}
+    )
+    assert compare(sized, [before])["distinct_links"] == {
+        "value": 3,
+        "previous": None,
+        "average": None,
+        "occurrences": 0,
+    }
+    assert "distinct_links" not in before  # a document made before the sizes were added: nothing to compare
 
 
 def test_empty_chat_has_a_digest_that_says_no_posts() -> None:

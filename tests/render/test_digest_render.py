@@ -128,10 +128,12 @@ def test_json_follows_its_schema(build: object) -> None:
     document = orjson.loads(to_json(result.figures))
     jsonschema.Draft202012Validator.check_schema(schema())
     jsonschema.validate(document, schema())
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2 and document["$schema"] == schema()["$id"]
     broken = {**document, "volume": {**document["volume"], "posts": "many"}}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(broken, schema())
+    jsonschema.Draft202012Validator.check_schema(schema(1))  # kept for digests stored before version 2
+    assert schema(1)["properties"]["schema_version"] == {"const": 1}
 
 
 def test_csv_has_every_post_and_defuses_formulas() -> None:

@@ -1,9 +1,13 @@
-"""Collecting a chat: Mastodon's hashtag timeline replayed from a recording; X conversation queries stay short."""
+"""Collecting a chat: Mastodon's hashtag timeline replayed from a recording, and its threads (statuses' context
+built from recorded Status objects); X conversation queries stay short."""
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -39,3 +43,144 @@ def test_conversation_queries_group_ids_within_the_length_limit() -> None:
     joined = " ".join(queries)
     assert all(f"conversation_id:{i}" in joined for i in ids)
     assert conversation_queries(["1"]) == ["conversation_id:1"]
+
+
+def _recorded(name: str, path: str) -> Any:
+    """The body of the recorded GET whose URL ends with `path`."""
+    return next(
+        ex["body"]
+        for ex in load_exchanges(name)
+        if ex["request"]["method"] == "GET" and ex["request"]["uri"].endswith(path)
+    )
+
+
+def _reply(status: dict[str, Any], *, to: dict[str, Any], at: datetime, text: str, **fields: Any) -> dict[str, Any]:
+    """A recorded Status turned into a reply to `to` (same shape, new id, time and text)."""
+    reply = copy.deepcopy(status)
+    reply.update(
+        id=str(int(to["id"]) + int(at.timestamp())),
+        created_at=at.isoformat().replace("+00:00", ".000Z"),
+        content=f"<p>{text}</p>",
+        in_reply_to_id=to["id"],
+        in_reply_to_account_id=to["account"]["id"],
+        replies_count=0,
+        **fields,
+    )
+    return reply
+
+
+def test_mastodon_threads_bring_in_replies_without_the_hashtag(engine: Engine) -> None:
+    from assistant.analysis.digest import ChatContext, build_digest
+
+    (root,) = copy.deepcopy(_recorded("Mastodon.py_test_hashtag_tl.decoded.json", "/timelines/tag/hoot"))
+    root["replies_count"] = 3
+    toots = _recorded("Mastodon.py_test_fetch_next_previous.decoded.json", "statuses?limit=5")
+    start, end = POSTED - timedelta(minutes=30), POSTED + timedelta(minutes=30)
+    first = _reply(toots[0], to=root, at=POSTED + timedelta(minutes=1), text="A thread answer")
+    second = _reply(toots[1], to=first, at=POSTED + timedelta(minutes=2), text="and a reply to it")
+    tagged = _reply(root, to=root, at=POSTED + timedelta(minutes=3), text="Tagged #hoot")  # comes with the timeline
+    late = _reply(toots[2], to=root, at=end + timedelta(minutes=5), text="after the chat")
+    tagged["replies_count"] = 1  # a tagged reply with its own reply: its thread overlaps the root's
+    third = _reply(toots[3], to=tagged, at=POSTED + timedelta(minutes=4), text="me too")
+    context = {"ancestors": [], "descendants": [first, second, tagged, third, late]}
+    contexts = {root["id"]: context, tagged["id"]: {"ancestors": [root], "descendants": [third]}}
+    requests: list[str] = []
+
+    def mastodon(request: httpx.Request) -> httpx.Response:
+        requests.append(request.url.path)
+        if request.url.path == "/api/v1/timelines/tag/hoot":
+            return httpx.Response(200, json=[tagged, root])
+        status_id = request.url.path.removeprefix("/api/v1/statuses/").removesuffix("/context")
+        if status_id in contexts:
+            return httpx.Response(200, json=contexts[status_id])
+        return httpx.Response(404, json={"error": "Record not found"})
+
+    client = MastodonClient(httpx.Client(transport=httpx.MockTransport(mastodon)), base_url="http://localhost:3000")
+    result = collect(engine, hashtag="#hoot", start=start, end=end, platforms=["mastodon"], mastodon=client, now=end)
+    assert requests[0] == "/api/v1/timelines/tag/hoot"
+    assert sorted(requests[1:]) == sorted(f"/api/v1/statuses/{s['id']}/context" for s in (root, tagged))
+    # first, second and third once each (third is in both threads); the late reply is left out
+    assert result.by_source == {"mastodon": 5} and result.via_conversation == 3
+    with Session(engine) as session:
+        posts = chat_posts(session, hashtag="hoot", start=start, end=end)
+    by_id = {p.id: p for p in posts}
+    assert set(by_id) == {root["id"], tagged["id"], first["id"], second["id"], third["id"]}
+    assert by_id[second["id"]].conversation_id == root["id"] and by_id[second["id"]].kind == "reply"
+    figures = build_digest(posts, ChatContext(hashtag="hoot", start=start, end=end)).figures
+    assert figures["volume"]["via_conversation"] == 3  # marked as thread replies, as X's are
+
+
+def test_mastodon_question_posts_are_followed_even_before_replies_are_counted(engine: Engine) -> None:
+    (root,) = copy.deepcopy(_recorded("Mastodon.py_test_hashtag_tl.decoded.json", "/timelines/tag/hoot"))
+    root["content"] = "<p>Q1: what works? #hoot</p>"  # replies_count stays 0 (remote servers lag)
+    plain = copy.deepcopy(root)
+    plain.update(id=str(int(root["id"]) + 1), content="<p>Hello #hoot</p>")
+    asked: list[str] = []
+
+    def mastodon(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/context"):
+            asked.append(request.url.path)
+            return httpx.Response(200, json={"ancestors": [], "descendants": []})
+        return httpx.Response(200, json=[plain, root])
+
+    client = MastodonClient(httpx.Client(transport=httpx.MockTransport(mastodon)), base_url="http://localhost:3000")
+    start, end = POSTED - timedelta(minutes=30), POSTED + timedelta(minutes=30)
+    collect(engine, hashtag="hoot", start=start, end=end, platforms=["mastodon"], mastodon=client, now=end)
+    assert asked == [f"/api/v1/statuses/{root['id']}/context"]
+
+
+def _bluesky_reply(view: dict[str, Any], *, to: dict[str, Any], root: dict[str, Any], at: datetime, text: str) -> dict:
+    """A recorded postView turned into a reply without tags (new rkey, time and text; record.reply set)."""
+    reply = copy.deepcopy(view)
+    reply["uri"] = f"{view['uri'].rsplit('/', 1)[0]}/3reply{int(at.timestamp())}"
+    stamp = at.isoformat().replace("+00:00", ".000Z")
+    reply["record"] = {
+        "$type": "app.bsky.feed.post",
+        "createdAt": stamp,
+        "text": text,
+        "reply": {"root": {"uri": root["uri"], "cid": root["cid"]}, "parent": {"uri": to["uri"], "cid": to["cid"]}},
+    }
+    reply.update(indexedAt=stamp, replyCount=0)
+    return reply
+
+
+def test_bluesky_threads_bring_in_replies_without_the_hashtag(engine: Engine) -> None:
+    from urllib.parse import parse_qs
+
+    from assistant.analysis.digest import ChatContext, build_digest
+    from integrations.bluesky.client import BlueskyClient
+    from tests.integrations.bluesky.fake import FakeBluesky, wire_post_views
+    from tests.integrations.bluesky.lexicon import check_output, check_params
+    from tests.integrations.bluesky.test_bluesky_client import make_client
+
+    root = next(v for v in wire_post_views() if "reply" not in v["record"] and v.get("replyCount"))
+    posted = datetime.fromisoformat(root["record"]["createdAt"].replace("Z", "+00:00"))
+    first = _bluesky_reply(root, to=root, root=root, at=posted + timedelta(minutes=1), text="Lovely chart")
+    second = _bluesky_reply(root, to=first, root=root, at=posted + timedelta(minutes=2), text="Agreed")
+    fake = FakeBluesky(views=[root])
+
+    def node(view: dict[str, Any], replies: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        return {"$type": "app.bsky.feed.defs#threadViewPost", "post": view, "replies": replies or []}
+
+    fake.thread = node(root, [node(first, [node(second)])])
+    client: BlueskyClient = make_client(fake)
+    start, end = posted - timedelta(minutes=30), posted + timedelta(minutes=30)
+    result = collect(
+        engine, hashtag="TidyTuesday", start=start, end=end, platforms=["bluesky"], bluesky=client, now=end
+    )
+    threads = [r for r in fake.requests if r.url.path.endswith("app.bsky.feed.getPostThread")]
+    assert len(threads) == 1 and parse_qs(threads[0].url.query.decode())["uri"] == [root["uri"]]
+    check_params("app.bsky.feed.getPostThread", parse_qs(threads[0].url.query.decode()))
+    check_output("app.bsky.feed.getPostThread", fake.responses[-1][1])
+    assert result.via_conversation == 2
+    with Session(engine) as session:
+        posts = chat_posts(session, hashtag="tidytuesday", start=start, end=end)
+    by_id = {p.id: p for p in posts}
+    assert set(by_id) == {root["uri"], first["uri"], second["uri"]}
+    assert by_id[second["uri"]].conversation_id == root["uri"] and by_id[second["uri"]].kind == "reply"
+    assert (
+        build_digest(posts, ChatContext(hashtag="tidytuesday", start=start, end=end)).figures["volume"][
+            "via_conversation"
+        ]
+        == 2
+    )

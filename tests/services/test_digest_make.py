@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -105,3 +106,112 @@ def test_previous_occurrences_feed_the_comparison(engine: Engine) -> None:
         ).result.figures
     assert figures["comparison"]["posts"] == {"value": 5.0, "previous": 4.0, "average": 3.5, "occurrences": 2}
     assert figures["volume"]["returning_participants"] == 4 and figures["volume"]["new_participants"] == 1
+
+
+def _occurrence(week: int, at: datetime, answers: list[tuple[str, str, int, dict[str, Any]]]) -> list[NormalizedPost]:
+    """The host's Q1 (at +0) and Q2 (at +10) and the given (author, text, minute, fields) posts, all tagged."""
+    questions = [
+        _post(f"w{week}q{n}", at + timedelta(minutes=minute), f"Q{n} {text} #edchat", hashtags=["edchat"], **HOST)
+        for n, minute, text in ((1, 0, "What works?"), (2, 10, "What next?"))
+    ]
+    posts = [
+        _post(f"w{week}p{i}", at + timedelta(minutes=minute), text, author=author, handle=f"u{author}", **fields)
+        for i, (author, text, minute, fields) in enumerate(answers)
+    ]
+    return questions + posts
+
+
+HOST = {"author": "100", "handle": "host"}
+TAG: dict[str, Any] = {"hashtags": ["edchat"]}
+SHARED = {"urls": ["https://www.example.org/a", "https://example.org/b"]}  # 2 links, 1 domain (www. dropped)
+BLOG = "https://blog.example.net/x"
+REPOST = {"hashtags": ["edchat", "other"], "mentions": ["someone"], "urls": ["https://elsewhere.example/z"]}
+
+
+def test_every_figure_is_compared_with_the_previous_occurrence(engine: Engine) -> None:
+    from assistant.render.digest_html import archive_html
+    from assistant.slack.blocks.digests import digest_message
+
+    before = START - timedelta(weeks=1)
+    thread = {"kind": "reply", "conversation_id": "w1q1", "reply_to_post_id": "w1q1", "reply_to_user_id": "100"}
+    week1 = _occurrence(
+        1,
+        before,
+        [
+            ("1", "A1 yes #edchat", 1, TAG),
+            ("2", "A1: no #edchat", 2, {"hashtags": ["edchat", "ukedchat"], "urls": ["https://example.org/a"]}),
+            ("3", "agreed", 3, thread),  # a thread answer to Q1 without the hashtag
+            ("1", "@host A2 maybe #edchat", 11, {**TAG, "mentions": ["host"]}),
+        ],
+    )
+    week2 = _occurrence(
+        2,
+        START,
+        [
+            ("1", "A1 yes #edchat", 1, {**SHARED, "hashtags": ["edchat", "ukedchat"]}),
+            ("4", "A1 sure #edchat", 1, TAG),  # the busiest minute: 2 posts
+            ("5", "a1) ok #edchat", 2, {"hashtags": ["edchat", "EdTech"], "mentions": ["u1"], "urls": [BLOG]}),
+            ("4", "@host A2 hmm #edchat", 11, {**TAG, "mentions": ["host"]}),
+            ("6", "RT @u1: A1 yes #edchat", 5, {**REPOST, "kind": "repost", "reposted_post_id": "w2p0"}),
+            ("7", "Great chat #edchat", 20, TAG),  # open conversation (and so is the repost)
+        ],
+    )
+    with engine.begin() as connection:
+        upsert_batch(connection, Batch(posts=week1 + week2))
+    with Session(engine) as session:
+        first = make_digest(
+            session, hashtag="edchat", start=before, end=before + timedelta(hours=1), host_handle="host"
+        )
+        session.commit()
+        assert first.result.figures["comparison"]["posts"]["previous"] is None
+        assert first.result.figures["questions"][0]["comparison"]["answers"]["occurrences"] == 0
+        made = make_digest(
+            session, hashtag="edchat", start=START, end=START + timedelta(hours=1), host_handle="host", save=False
+        )
+    figures = made.result.figures
+    # by hand: week 1 has 6 posts (5 originals, 1 thread reply) from host, 1, 2, 3 (all new); Q1 has 3 answers
+    # (one in the thread), Q2 1; every minute holds one post. Week 2 has 8 posts (7 originals, 1 repost) from
+    # host, 1, 4, 5, 6, 7; host and 1 used the hashtag before (3 did not); Q1 3 answers, Q2 1; the repost and
+    # "Great chat" answer nothing; minute +1 holds 2 posts. Top-list sizes (reposts never count): week 1 shares
+    # 1 link (1 domain) with 1 other hashtag and mentions @host; week 2 shares example.org/a and /b and
+    # blog.example.net/x (2 domains), with #ukedchat and #edtech, mentioning @host and @u1.
+    expected = {
+        "posts": (8, 6),
+        "originals": (7, 5),
+        "replies": (0, 1),
+        "quotes": (0, 0),
+        "reposts": (1, 0),
+        "participants": (6, 4),
+        "new_participants": (4, 4),
+        "returning_participants": (2, 0),
+        "via_conversation": (0, 1),
+        "posts_per_minute": (0.13, 0.1),
+        "peak_minute_posts": (2, 1),
+        "answers": (4, 4),
+        "thread_replies": (0, 1),
+        "open_conversation": (2, 0),
+        "host_mentions_in_chat": (1, 1),
+        "host_mentions_on_day": (1, 1),
+        "distinct_links": (3, 1),
+        "distinct_domains": (2, 1),
+        "distinct_co_hashtags": (2, 1),
+        "distinct_mentioned": (2, 1),
+    }
+    compared = figures["comparison"]
+    assert set(compared) == set(expected)  # no follower snapshots: no followers figure to compare
+    for name, (value, previous) in expected.items():
+        assert compared[name] == {"value": value, "previous": previous, "average": previous, "occurrences": 1}, name
+    by_question = {q["number"]: q["comparison"] for q in figures["questions"]}
+    assert by_question[1]["answers"] == {"value": 3, "previous": 3, "average": 3, "occurrences": 1}
+    assert by_question[1]["answerers"] == {"value": 3, "previous": 3, "average": 3, "occurrences": 1}
+    assert by_question[1]["thread_replies"] == {"value": 0, "previous": 1, "average": 1, "occurrences": 1}
+    assert by_question[2]["answers"]["previous"] == 1 and by_question[2]["answerers"]["value"] == 1
+
+    text = json.dumps(digest_message(figures, digest_id=1), ensure_ascii=False)
+    assert "*Posts:* 8 (▲ 2 on last time)" in text
+    assert "_vs last time:_ answers = (3), people = (3), in the thread ▼ 1 (from 1)" in text
+    html = archive_html(made.result)
+    assert "Compared with earlier occurrences" in html
+    assert "<tr><th>originals</th><td>7</td><td>5</td><td>5 over 1</td></tr>" in html
+    assert "<tr><th>posts per minute</th><td>0.13</td><td>0.1</td><td>0.1 over 1</td></tr>" in html
+    assert "<tr><th>thread replies</th><td>0</td><td>1</td><td>1 over 1</td></tr>" in html  # Q1's, and the total

@@ -1,4 +1,4 @@
-"""Assemble a digest document (schema version 1) from a chat's posts and its context."""
+"""Assemble a digest document (schema version 2) from a chat's posts and its context."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from assistant.analysis.digest import compare, impact, links, network, tops, vol
 from assistant.analysis.digest.answers import Assignment, assign
 from integrations.normalized import NormalizedPost
 
-SCHEMA_VERSION = 1
-SCHEMA_ID = "https://outreach-assistant.example/schemas/digest-1.json"
+SCHEMA_VERSION = 2  # 2: every figure compared (comparison, questions[].comparison); see digest-2.schema.json
+SCHEMA_ID = f"https://outreach-assistant.example/schemas/digest-{SCHEMA_VERSION}.json"
 TOP = 20  # entries kept per top list in the document (Slack shows fewer, the archive all of these)
 
 
@@ -37,7 +37,7 @@ class ChatContext:
     questions: Sequence[tuple[int, datetime, str]] = ()
     host_handle: str | None = None
     earlier_participants: set[str] | None = None
-    previous: Sequence[Mapping[str, float]] = ()
+    previous: Sequence[Mapping[str, float]] = ()  # compare.comparable of earlier occurrences, newest first
     host_baseline: HostBaseline | None = None
 
 
@@ -49,11 +49,6 @@ class DigestResult:
     posts: list[NormalizedPost]
     assignment: Assignment
     handles: dict[str, str]
-
-
-def has_hashtag(post: NormalizedPost, hashtag: str) -> bool:
-    own = hashtag.lstrip("#").casefold()
-    return any(t.lstrip("#").casefold() == own for t in post.hashtags)
 
 
 def post_ref(post: NormalizedPost, question: int | None = None) -> dict[str, Any]:
@@ -72,16 +67,33 @@ def post_ref(post: NormalizedPost, question: int | None = None) -> dict[str, Any
     }
 
 
-def build_digest(posts: Iterable[NormalizedPost], context: ChatContext, *, now: datetime | None = None) -> DigestResult:
-    """Every figure of the digest (see docs in digest-1.schema.json) from the chat's posts."""
+def _ordered(
+    posts: Iterable[NormalizedPost], context: ChatContext
+) -> tuple[list[NormalizedPost], str | None, Assignment]:
+    """The chat's posts once each in time order, the host's handle and the posts sorted under the questions."""
     unique = {(p.platform, p.id): p for p in posts}
     chat = sorted(unique.values(), key=lambda p: (p.created_at, p.platform, p.id))
-    handles = tops.handles_by_id(chat)
     host = (context.host_handle or "").lstrip("@").lower() or None
     host_ids = {p.author_id for p in chat if host and p.author_handle.lower() == host} or None
-    assignment = assign(chat, scheduled=context.questions, host_ids=host_ids)
+    return chat, host, assign(chat, scheduled=context.questions, host_ids=host_ids)
+
+
+def archive_result(posts: Iterable[NormalizedPost], context: ChatContext, figures: dict[str, Any]) -> DigestResult:
+    """The result of a digest whose figures are already made (stored): what its archive and downloads need
+    of the posts, without computing every figure again."""
+    chat, _host, assignment = _ordered(posts, context)
+    return DigestResult(figures=figures, posts=chat, assignment=assignment, handles=tops.handles_by_id(chat))
+
+
+def build_digest(posts: Iterable[NormalizedPost], context: ChatContext, *, now: datetime | None = None) -> DigestResult:
+    """Every figure of the digest (see docs in digest-2.schema.json) from the chat's posts."""
+    chat, host, assignment = _ordered(posts, context)
+    handles = tops.handles_by_id(chat)
     question_of = {p.id: q.number for q in assignment.questions for p in q.answers}
-    via_conversation = sum(1 for p in chat if p.kind != "repost" and not has_hashtag(p, context.hashtag))
+    # each count once, shared by the top lists, the host's figures and the distinct sizes
+    mentions = tops.mention_counts(chat)
+    tags, via_conversation = tops.hashtag_counts(chat, context.hashtag)  # posts without it came via threads
+    by_url, by_domain = links.link_counts(chat)
 
     figures: dict[str, Any] = {
         "$schema": SCHEMA_ID,
@@ -116,18 +128,24 @@ def build_digest(posts: Iterable[NormalizedPost], context: ChatContext, *, now: 
         "open_conversation": len(assignment.open_conversation),
         "top": {
             "contributors": tops.contributors(chat, handles, TOP),
-            "mentioned": tops.most_mentioned(chat, TOP),
+            "mentioned": tops.most_mentioned(chat, TOP, counts=mentions),
             "replied_to": tops.most_replied_to(chat, handles, TOP),
             "engaged_posts": [post_ref(p, question_of.get(p.id)) for p in tops.most_engaged(chat, TOP)],
-            **links.links(chat, TOP),
-            "co_hashtags": tops.co_hashtags(chat, context.hashtag, TOP),
+            **links.links(chat, TOP, counts=(by_url, by_domain)),
+            "co_hashtags": tops.co_hashtags(chat, context.hashtag, TOP, counts=tags),
             **words.words(chat, TOP),
-            "central": network.central(chat, TOP),
+            "central": network.central(chat, TOP, handles=handles),
+        },
+        "distinct": {
+            "links": len(by_url),
+            "domains": len(by_domain),
+            "co_hashtags": len(tags),
+            "mentioned": len(mentions),
         },
         "host": None,
     }
     if host:
-        mentions_in_chat = sum(1 for p in chat if p.kind != "repost" and host in {m.lower() for m in p.mentions})
+        mentions_in_chat = mentions.get(host, 0)  # posts mentioning the host, reposts excluded
         baseline = context.host_baseline
         figures["host"] = impact.host_impact(
             handle=host,
@@ -137,5 +155,10 @@ def build_digest(posts: Iterable[NormalizedPost], context: ChatContext, *, now: 
             daily_mentions=baseline.daily_mentions if baseline else None,
             followers_by_day=baseline.followers_by_day if baseline else {},
         )
-    figures["comparison"] = compare.compare(compare.headline(figures), context.previous)
+    compared = compare.compare(compare.comparable(figures), context.previous)
+    for question in figures["questions"]:
+        question["comparison"] = {
+            name: compared.pop(compare.question_key(question["number"], name)) for name in compare.QUESTION
+        }
+    figures["comparison"] = compared
     return DigestResult(figures=figures, posts=chat, assignment=assignment, handles=handles)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,8 +33,8 @@ def is_shared_link(url: str) -> bool:
     return bool(host) and host not in _SELF_DOMAINS and host != "t.co"
 
 
-def links(posts: Sequence[NormalizedPost], limit: int) -> dict[str, list[dict[str, Any]]]:
-    """Top URLs and top domains among the chat's posts (reposts excluded)."""
+def link_counts(posts: Iterable[NormalizedPost]) -> tuple[Counter[str], Counter[str]]:
+    """Posts sharing each URL and each domain, once per post (reposts excluded)."""
     all_urls: list[str] = []
     all_domains: list[str] = []
     for post in posts:
@@ -43,7 +43,14 @@ def links(posts: Sequence[NormalizedPost], limit: int) -> dict[str, list[dict[st
         urls = {normalize_url(u) for u in post.urls if is_shared_link(u)}
         all_urls.extend(urls)
         all_domains.extend({domain(u) for u in urls})
-    by_url, by_domain = Counter(all_urls), Counter(all_domains)
+    return Counter(all_urls), Counter(all_domains)
+
+
+def links(
+    posts: Sequence[NormalizedPost], limit: int, *, counts: tuple[Counter[str], Counter[str]] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Top URLs and top domains among the chat's posts (`counts`: their `link_counts`, when already counted)."""
+    by_url, by_domain = link_counts(posts) if counts is None else counts
     return {
         "urls": [{"url": u, "posts": c} for u, c in ranked(by_url, limit)],
         "domains": [{"domain": d, "posts": c} for d, c in ranked(by_domain, limit)],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import igraph as ig
@@ -11,25 +11,37 @@ import igraph as ig
 from integrations.normalized import NormalizedPost
 
 
-def interaction_edges(posts: Sequence[NormalizedPost]) -> Counter[tuple[str, str]]:
-    """(from handle, to handle) -> weight for replies and mentions (reposts excluded, no self-loops)."""
-    handle_of = {p.author_id: p.author_handle.lower() for p in posts if p.author_handle}
+def interaction_edges(
+    posts: Sequence[NormalizedPost], handles: Mapping[str, str] | None = None
+) -> Counter[tuple[str, str]]:
+    """(from handle, to handle) -> weight for replies and mentions (reposts excluded, no self-loops).
+
+    `handles`: author id -> handle as `tops.handles_by_id` finds them, when already known."""
+    if handles is None:
+        handles = {p.author_id: p.author_handle for p in posts if p.author_handle}
+    handle_of = {author: handle.lower() for author, handle in handles.items()}  # once per author, not per post
     edges: Counter[tuple[str, str]] = Counter()
     for post in posts:
         if post.kind == "repost" or not post.author_handle:
             continue
+        replied = handle_of.get(post.reply_to_user_id) if post.reply_to_user_id else None
+        if not post.mentions and replied is None:  # most posts of a chat: no edge, no sets built
+            continue
         source = post.author_handle.lower()
         targets = {m.lower() for m in post.mentions}
-        if post.reply_to_user_id and post.reply_to_user_id in handle_of:
-            targets.add(handle_of[post.reply_to_user_id])
-        for target in targets - {source}:
+        if replied is not None:
+            targets.add(replied)
+        targets.discard(source)
+        for target in targets:
             edges[(source, target)] += 1
     return edges
 
 
-def central(posts: Sequence[NormalizedPost], limit: int) -> list[dict[str, Any]]:
+def central(
+    posts: Sequence[NormalizedPost], limit: int, *, handles: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
     """The participants with the highest PageRank in the weighted reply / mention network."""
-    edges = interaction_edges(posts)
+    edges = interaction_edges(posts, handles)
     if not edges:
         return []
     names = sorted({name for pair in edges for name in pair})

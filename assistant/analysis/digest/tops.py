@@ -5,12 +5,14 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from integrations.normalized import NormalizedPost
 
+Key = TypeVar("Key", str, tuple[str, str])
 
-def ranked(counter: Counter[str], limit: int) -> list[tuple[str, int]]:
+
+def ranked(counter: Counter[Key], limit: int) -> list[tuple[Key, int]]:
     """Most common first, ties in key order (stable across runs)."""
     return sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
@@ -26,9 +28,18 @@ def contributors(posts: Sequence[NormalizedPost], handles: dict[str, str], limit
     return [{"author_id": a, "handle": handles.get(a, a), "posts": c} for a, c in ranked(counts, limit)]
 
 
-def most_mentioned(posts: Sequence[NormalizedPost], limit: int) -> list[dict[str, Any]]:
-    """Handles mentioned by the most posts (reposts excluded: they repeat the original's mentions)."""
-    counts = Counter(m for post in posts if post.kind != "repost" for m in {m.lower() for m in post.mentions})
+def mention_counts(posts: Iterable[NormalizedPost]) -> Counter[str]:
+    """Posts mentioning each handle (lower-case), once per post; reposts excluded: they repeat the original's."""
+    return Counter(
+        m for post in posts if post.kind != "repost" and post.mentions for m in {m.lower() for m in post.mentions}
+    )
+
+
+def most_mentioned(
+    posts: Sequence[NormalizedPost], limit: int, *, counts: Counter[str] | None = None
+) -> list[dict[str, Any]]:
+    """Handles mentioned by the most posts (`counts`: their `mention_counts`, when already counted)."""
+    counts = mention_counts(posts) if counts is None else counts
     return [{"handle": h, "mentions": c} for h, c in ranked(counts, limit)]
 
 
@@ -43,18 +54,42 @@ def engagement(post: NormalizedPost) -> int:
 
 
 def most_engaged(posts: Iterable[NormalizedPost], limit: int) -> list[NormalizedPost]:
-    """Posts with the most likes + reposts + replies + quotes (reposts themselves excluded)."""
-    candidates = (p for p in posts if p.kind != "repost")
-    return heapq.nsmallest(limit, candidates, key=lambda p: (-engagement(p), p.created_at, p.id))
+    """Posts with the most likes + reposts + replies + quotes (reposts themselves excluded); ties oldest first."""
+    candidates = [p for p in posts if p.kind != "repost"]
+    if limit <= 0 or not candidates:
+        return []
+    # only posts at or above the limit-th highest engagement can make the list: rank those few in full
+    scores = [p.metrics.likes + p.metrics.reposts + p.metrics.replies + p.metrics.quotes for p in candidates]
+    cutoff = heapq.nlargest(limit, scores)[-1]
+    contenders = [p for p, score in zip(candidates, scores, strict=True) if score >= cutoff]
+    return sorted(contenders, key=lambda p: (-engagement(p), p.created_at, p.id))[:limit]
 
 
-def co_hashtags(posts: Sequence[NormalizedPost], hashtag: str, limit: int) -> list[dict[str, Any]]:
-    """Other hashtags used with the chat's, counted once per post (case-insensitive)."""
+def hashtag_counts(posts: Iterable[NormalizedPost], hashtag: str) -> tuple[Counter[str], int]:
+    """Other hashtags used with the chat's, counted once per post (case-insensitive), and the posts without the
+    chat's hashtag (replies that came in through their conversation); reposts excluded from both."""
     own = hashtag.lstrip("#").casefold()
-    counts = Counter(
-        tag
-        for post in posts
-        if post.kind != "repost" and post.hashtags
-        for tag in {t.lstrip("#").casefold() for t in post.hashtags} - {own, ""}
-    )
+    others: list[str] = []
+    without = 0
+    for post in posts:
+        if post.kind == "repost":
+            continue
+        if not post.hashtags:
+            without += 1
+            continue
+        tags = {t.lstrip("#").casefold() for t in post.hashtags}
+        if own in tags:
+            tags.remove(own)
+        else:
+            without += 1
+        tags.discard("")
+        others.extend(tags)
+    return Counter(others), without
+
+
+def co_hashtags(
+    posts: Sequence[NormalizedPost], hashtag: str, limit: int, *, counts: Counter[str] | None = None
+) -> list[dict[str, Any]]:
+    """Other hashtags used with the chat's (`counts`: from `hashtag_counts`, when already counted)."""
+    counts = hashtag_counts(posts, hashtag)[0] if counts is None else counts
     return [{"tag": t, "posts": c} for t, c in ranked(counts, limit)]

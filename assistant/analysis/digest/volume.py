@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,9 +13,12 @@ MAX_BUCKETS = 1440
 BUCKETS = (60, 300, 900, 3600, 86400, 7 * 86400)  # a minute, 5 and 15 minutes, an hour, a day, a week
 
 
-def timeline(posts: Sequence[NormalizedPost], *, start: datetime, end: datetime) -> dict[str, Any]:
+def timeline(
+    posts: Sequence[NormalizedPost], *, start: datetime, end: datetime, minutes: Mapping[int, int] | None = None
+) -> dict[str, Any]:
     """Posts per bucket over the window (clipped to the posts' span); the bucket is the smallest of
-    BUCKETS that keeps the timeline within MAX_BUCKETS points."""
+    BUCKETS that keeps the timeline within MAX_BUCKETS points. `minutes` (posts per UTC minute since the
+    epoch, when the caller has counted them) saves looking at every post again."""
     if posts:
         first = min(p.created_at for p in posts)
         last = max(p.created_at for p in posts)
@@ -24,6 +27,14 @@ def timeline(posts: Sequence[NormalizedPost], *, start: datetime, end: datetime)
     size = next((b for b in BUCKETS if seconds / b <= MAX_BUCKETS), BUCKETS[-1])
     buckets = max(1, min(MAX_BUCKETS, int(-(-seconds // size))))
     counts = [0] * buckets
+    origin = start.timestamp()
+    if minutes is not None and origin % 60 == 0:  # whole minutes fall in one bucket (every size is minutes)
+        first_minute = int(origin) // 60
+        for minute, posted in minutes.items():
+            index = (minute - first_minute) * 60 // size
+            if 0 <= index < buckets:
+                counts[index] += posted
+        return {"start": start.astimezone(UTC).isoformat(), "bucket_seconds": size, "counts": counts}
     for post in posts:
         index = int((post.created_at - start).total_seconds() // size)
         if 0 <= index < buckets:
@@ -43,11 +54,11 @@ def volume(
     kinds = Counter(p.kind for p in posts)
     authors = {p.author_id for p in posts}
     returning = len(authors & (earlier_participants or set()))
-    minutes = Counter(p.created_at.replace(second=0, microsecond=0) for p in posts)
+    minutes = Counter(int(p.created_at.timestamp()) // 60 for p in posts)  # UTC minutes since the epoch
     peak: dict[str, Any] | None = None
     if minutes:
-        at, count = min(minutes.items(), key=lambda item: (-item[1], item[0]))
-        peak = {"at": at.astimezone(UTC).isoformat(), "posts": count}
+        minute, count = min(minutes.items(), key=lambda item: (-item[1], item[0]))
+        peak = {"at": datetime.fromtimestamp(minute * 60, UTC).isoformat(), "posts": count}
     window_minutes = max(1.0, (end - start).total_seconds() / 60)
     return {
         "posts": len(posts),
@@ -61,5 +72,5 @@ def volume(
         "via_conversation": via_conversation,
         "posts_per_minute": round(len(posts) / window_minutes, 2),
         "peak_minute": peak,
-        "timeline": timeline(posts, start=start, end=end),
+        "timeline": timeline(posts, start=start, end=end, minutes=minutes),
     }

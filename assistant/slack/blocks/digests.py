@@ -61,6 +61,17 @@ def comparison_text(item: dict[str, Any]) -> str:
     return f"{text} ({change} on last time{extra})"
 
 
+def _change(item: dict[str, Any]) -> str:
+    """ "▲ 3 (from 9)" from one comparison entry that has a previous value."""
+    delta = item["value"] - item["previous"]
+    arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
+    return (
+        f"{arrow} {_number(abs(delta))} (from {_number(item['previous'])})"
+        if delta
+        else f"= ({_number(item['value'])})"
+    )
+
+
 def _local(iso: str, zone: str, fmt: str = "%a %d %b %Y %H:%M") -> str:
     return datetime.fromisoformat(iso).astimezone(ZoneInfo(zone)).strftime(fmt)
 
@@ -209,6 +220,13 @@ def _question_text(question: dict[str, Any], zone: str) -> str:
     title += f"\n{question['answers']:,} answers from {question['answerers']:,} people"
     if question["thread_replies"]:
         title += f" ({question['thread_replies']:,} in the thread)"
+    compared = question.get("comparison") or {}  # documents before schema version 2 have none
+    if compared.get("answers", {}).get("previous") is not None:
+        title += "\n_vs last time:_ " + ", ".join(
+            f"{label} {_change(compared[name])}"
+            for name, label in (("answers", "answers"), ("answerers", "people"), ("thread_replies", "in the thread"))
+            if name in compared
+        )
     lines = [_post_line(p, zone) for p in question["top_answers"]]
     return cut_lines(title, lines, len(lines))
 
@@ -236,3 +254,16 @@ def late_notice(hashtag: str, retry_at: datetime, zone: str) -> str:
     """Told to the channel when collection hit a rate limit."""
     when = retry_at.astimezone(ZoneInfo(zone)).strftime("%H:%M %Z")
     return f"The digest of #{escape(hashtag)} is late: the network's rate limit was reached. I'll try again at {when}."
+
+
+def failure_notice(hashtag: str, start: datetime, end: datetime, zone: str, reason: str) -> str:
+    """Told to the channel, once, when a digest job gave up; says how comms can make it by hand."""
+    tz = ZoneInfo(zone)
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    day = f"{local_start:%a} {local_start.day} {local_start:%b %Y}"
+    reason = " ".join(reason.split()) or "an unknown error"
+    command = f"/outreach digest #{hashtag} --from {local_start:%Y-%m-%dT%H:%M} --to {local_end:%Y-%m-%dT%H:%M}"
+    return (
+        f"The digest of #{escape(hashtag)} on {day} could not be made: {escape(truncate(reason, 300))}; "
+        f"comms can retry with `{escape(command)}`."
+    )

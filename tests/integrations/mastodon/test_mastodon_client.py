@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
@@ -10,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from assistant.config import Settings
-from integrations.errors import AuthError, RateLimited
+from integrations.errors import AuthError, NotFound, RateLimited
 from integrations.mastodon.client import MastodonClient
 from tests.integrations.mastodon.replay import Replay, load_exchanges
 
@@ -139,3 +140,32 @@ def test_until_only_skips_newer_posts_without_stopping() -> None:
     kept = [p.id for page in pages for p in page.batch.posts]
     assert first[0] not in kept and len(pages) == 3
     assert all(p.created_at < until for page in pages for p in page.batch.posts)
+
+
+def test_status_context_gives_the_thread_with_roots_from_the_reply_chain() -> None:
+    statuses = [s for ex in load_exchanges(PAGING) if "/statuses?limit=5" in ex["request"]["uri"] for s in ex["body"]]
+    root, above, below, deeper = (copy.deepcopy(s) for s in statuses[:4])
+    root.update(in_reply_to_id=above["id"], in_reply_to_account_id=ACCOUNT)  # the status replies to `above`
+    below.update(in_reply_to_id=root["id"], in_reply_to_account_id=ACCOUNT)
+    deeper.update(in_reply_to_id=below["id"], in_reply_to_account_id=ACCOUNT)
+    seen: list[httpx.Request] = []
+
+    def context(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path != f"/api/v1/statuses/{root['id']}/context":
+            return httpx.Response(404, json={"error": "Record not found"})
+        return httpx.Response(200, json={"ancestors": [above], "descendants": [below, deeper]})
+
+    client = MastodonClient(httpx.Client(transport=httpx.MockTransport(context)), base_url=BASE, access_token="t")
+    found = client.status_context(root["id"], status=root)
+    assert seen[0].headers["authorization"] == "Bearer t" and seen[0].method == "GET"
+    assert [s["id"] for s in found.ancestors] == [above["id"]]
+    assert [s["id"] for s in found.descendants] == [below["id"], deeper["id"]]
+    posts = {p.id: p for p in found.batch.posts}
+    assert set(posts) == {above["id"], root["id"], below["id"], deeper["id"]}
+    assert {p.conversation_id for p in posts.values()} == {above["id"]}  # every one under the thread's root
+    assert posts[deeper["id"]].kind == "reply" and posts[deeper["id"]].reply_to_post_id == below["id"]
+    without_status = client.status_context(root["id"])
+    assert root["id"] not in {p.id for p in without_status.batch.posts}
+    with pytest.raises(NotFound):
+        client.status_context("1")
