@@ -9,10 +9,13 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.jobs.deps import JobDeps, LazyDeps
 from assistant.models.accounts import AccountStatus, ConnectedAccount
@@ -22,7 +25,11 @@ from assistant.services.accounts import mark_token_problem, unreported_problems
 from assistant.services.connect import x_redirect_uri
 from assistant.services.credentials import get_valid_access_token, load_tokens, needs_refresh
 from assistant.worker import DueJob
+from integrations.bluesky import account as bluesky_account
+from integrations.bluesky.client import BlueskyClient, xrpc_url
 from integrations.errors import AuthError
+from integrations.mastodon import account as mastodon_account
+from integrations.mastodon.client import MastodonClient
 from integrations.x.client import XClient
 from integrations.x.oauth import XOAuth
 
@@ -64,7 +71,7 @@ class AccountSources:
 
     def _snapshot_action(self, engine: Engine, account_id: int, now: datetime) -> Any:
         def action() -> dict[str, Any]:
-            deps = self._deps.get()
+            deps = self._deps.get(engine)
             with Session(engine) as session:
                 account = session.get(ConnectedAccount, account_id)
                 if account is None:
@@ -103,7 +110,7 @@ class AccountSources:
 
     def _refresh_action(self, engine: Engine, account_id: int, now: datetime) -> Any:
         def action() -> dict[str, Any]:
-            deps = self._deps.get()
+            deps = self._deps.get(engine)
             with Session(engine) as session, deps.http() as http:
                 account = session.get(ConnectedAccount, account_id)
                 credential = (
@@ -134,7 +141,7 @@ class AccountSources:
 
     def _notify_action(self, engine: Engine, account_id: int, now: datetime) -> Any:
         def action() -> dict[str, Any]:
-            deps = self._deps.get()
+            deps = self._deps.get(engine)
             with Session(engine) as session:
                 account = session.get(ConnectedAccount, account_id)
                 if account is None:
@@ -143,15 +150,29 @@ class AccountSources:
                     f"The {account.platform} token of the team's account {account.handle} is {account.status}: "
                     f"{account.status_reason or 'the network refused it'}. Reconnect it with `/outreach accounts`."
                 )
-                client = deps.slack()
-                for owner in account.owners():
+                client = deps.slack_for_workspace(session, account.workspace_id)
+                told = owners_to_tell(client, account)
+                for owner in told:
                     client.chat_postMessage(channel=owner, text=text)
                 account.status_notified_at = now
                 session.add(account)
                 session.commit()
-                return {"told": account.owners()}
+                return {"told": told}
 
         return action
+
+
+def owners_to_tell(client: WebClient, account: ConnectedAccount) -> list[str]:
+    """The named owners, and for a team-owned account every member of its user group (usergroups.users.list)."""
+    people = account.owners()
+    if account.owner_group_id:
+        try:
+            members = client.usergroups_users_list(usergroup=account.owner_group_id)["users"] or []
+        except SlackApiError as exc:  # the named owners are still told
+            log.warning("members of %s unknown: %s", account.owner_group_id, exc.response.get("error"))
+            members = []
+        people = [*people, *(str(member) for member in members)]
+    return list(dict.fromkeys(people))
 
 
 def measure(
@@ -173,39 +194,71 @@ def measure(
             }
         cipher = TokenCipher.from_settings(deps.settings)
         credential = session.get(Credential, account.credential_id) if account.credential_id else None
-        token = load_tokens(cipher, credential).access_token if credential else ""
-        if account.platform == "mastodon" and account.instance_url:
-            response = http.get(
-                account.instance_url.rstrip("/") + "/api/v1/accounts/verify_credentials",
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            if response.status_code == 401:
-                raise AuthError("Mastodon refused the token", service="Mastodon", status=401)
-            response.raise_for_status()
+        tokens = load_tokens(cipher, credential) if credential else None
+        token = tokens.access_token if tokens else ""
+        if account.platform == "mastodon":
+            mastodon = MastodonClient(http, base_url=mastodon_base_url(deps.settings, account), access_token=token)
+            response = mastodon._get(mastodon.base_url + "/api/v1/accounts/verify_credentials")
             body = response.json()
             return {
                 "followers": body.get("followers_count"),
                 "following": body.get("following_count"),
-                "posts": None,
-                "mentions": None,
+                "posts": mastodon_account.count_statuses(
+                    mastodon, str(body.get("id") or account.account_id), since=since
+                ),
+                "mentions": mastodon_account.count_mentions(mastodon, since=since),
             }
         if account.platform == "bluesky":
-            from integrations.bluesky.client import BlueskyClient
-
             bluesky = BlueskyClient(
-                http, handle=account.handle.lstrip("@"), app_password=token, base_url=deps.settings.bluesky_api_url
+                http,
+                handle=account.handle.lstrip("@"),
+                app_password=token,
+                base_url=bluesky_base_url(deps.settings, account),
             )
-            profile = bluesky.query("app.bsky.actor.getProfile", {"actor": account.account_id})
-            return {
-                "followers": profile.get("followersCount"),
-                "following": profile.get("followsCount"),
-                "posts": None,
-                "mentions": None,
-            }
+            stored = tokens.refresh_token if tokens else None
+            try:
+                bluesky.resume_session(stored, did=account.account_id)
+                profile = bluesky.query("app.bsky.actor.getProfile", {"actor": account.account_id})
+                return {
+                    "followers": profile.get("followersCount"),
+                    "following": profile.get("followsCount"),
+                    "posts": bluesky_account.count_own_posts(bluesky, account.account_id, since=since),
+                    "mentions": bluesky_account.count_mentions(bluesky, since=since),
+                }
+            finally:
+                _keep_refresh_jwt(session, cipher, credential, bluesky, stored, now)
     except AuthError as exc:
         mark_token_problem(session, account=account, status=AccountStatus.revoked, reason=str(exc), now=now)
         raise
     return {"followers": None, "following": None, "posts": None, "mentions": None}
+
+
+def mastodon_base_url(settings: Settings, account: ConnectedAccount) -> str:
+    """The account's own instance, else MASTODON_BASE_URL (an account connected before instances were stored)."""
+    return account.instance_url or settings.mastodon_base_url
+
+
+def bluesky_base_url(settings: Settings, account: ConnectedAccount) -> str:
+    """The XRPC base of the account's own PDS, else BLUESKY_API_URL."""
+    return xrpc_url(account.instance_url or settings.bluesky_api_url)
+
+
+def _keep_refresh_jwt(
+    session: Session,
+    cipher: TokenCipher,
+    credential: Credential | None,
+    client: BlueskyClient,
+    stored: str | None,
+    now: datetime,
+) -> None:
+    """Save the session's refresh JWT when it changed (refreshSession rotates it; a new login makes a new one)."""
+    current = client.session.refresh_jwt if client.session is not None else None
+    if credential is None or not current or current == stored:
+        return
+    credential.refresh_token_encrypted = cipher.encrypt(current)
+    credential.updated_at = now
+    session.add(credential)
+    session.commit()
 
 
 def _count(client: XClient, query: str, since: datetime, until: datetime) -> int:

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import sqlalchemy as sa
@@ -18,6 +18,7 @@ from twitter_text import extract_urls
 from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.models import OutboxItem, OutboxState
+from assistant.models.accounts import ConnectedAccount
 from assistant.models.base import utcnow
 from assistant.models.chats import ChatOccurrence, ChatPost, ChatSeries, ChatStatus, PostStatus
 from assistant.models.credentials import Credential
@@ -27,6 +28,8 @@ from assistant.services.credentials import get_valid_access_token
 from assistant.services.yammer_crosspost import crosspost_group, crosspost_text, post_to_group
 from assistant.slack.blocks import chats as blocks
 from assistant.worker import DueJob
+from integrations.bluesky import post as bluesky
+from integrations.bluesky.client import BlueskyClient, xrpc_url
 from integrations.errors import AuthError
 from integrations.mastodon.post import post_status
 from integrations.x.client import XClient, XRequest
@@ -49,23 +52,50 @@ def post_key(occurrence_id: int, item: str, platform: str = "x") -> str:
     return f"chat:{occurrence_id}:{item}" + ("" if platform == "x" else f":{platform}")
 
 
+def cancel_key(occurrence_id: int, platform: str = "x") -> str:
+    """The outbox key of the public note that a sitting already under way is cancelled."""
+    return post_key(occurrence_id, "cancelled", platform)
+
+
 def crosspost_key(occurrence_id: int) -> str:
     """The outbox key of the chat's intro cross-posted to the team's Yammer group."""
     return f"chat:{occurrence_id}:yammer-crosspost"
 
 
+class MastodonLogin(NamedTuple):
+    """Where and as whom a chat is cross-posted to Mastodon: the account's own instance and its token."""
+
+    base_url: str
+    token: str
+
+
+class BlueskyLogin(NamedTuple):
+    """Where and as whom a chat is cross-posted to Bluesky: handle, app password and the XRPC base of its PDS."""
+
+    handle: str
+    password: str
+    base_url: str
+
+
 @dataclass
 class ChatRunner:
-    """The due-work source of chats, with its outside clients injected (Slack, an httpx client for X)."""
+    """The due-work source of chats, with its outside clients injected (Slack, an httpx client for X).
+
+    Slack messages go out with the workspace's own bot token when `slack_for` (team id → WebClient) is given,
+    as in a multi-workspace install; `slack` is the single-workspace client.
+    """
 
     settings: Settings
-    slack: WebClient
+    slack: WebClient | None
     http: httpx.Client
     request_digest: DigestRequester | None = None
     grace: timedelta = GRACE
     after_post: Callable[[str], None] = field(default=lambda _key: None)  # a test hook between "posted" and "recorded"
     mastodon_http: httpx.Client | None = None  # defaults to `http`
     yammer_http: httpx.Client | None = None  # defaults to `http`
+    bluesky_http: httpx.Client | None = None  # defaults to `http`
+    slack_for: Callable[[str], WebClient] | None = None
+    _bluesky: dict[BlueskyLogin, BlueskyClient] = field(default_factory=dict, repr=False)
 
     def __call__(self, engine: Engine, now: datetime) -> list[DueJob]:
         jobs: list[DueJob] = []
@@ -84,6 +114,17 @@ class ChatRunner:
             ).all()
             for occurrence, series in rows:
                 jobs.extend(self._jobs_for(session, engine, series, occurrence, now))
+            cancelled = session.exec(
+                select(ChatOccurrence, ChatSeries)
+                .join(ChatSeries, col(ChatSeries.id) == ChatOccurrence.series_id)
+                .where(
+                    ChatOccurrence.status == ChatStatus.cancelled.value,
+                    col(ChatOccurrence.start_at) <= now,
+                    col(ChatOccurrence.end_at) > now,
+                )
+            ).all()
+            for occurrence, series in cancelled:
+                jobs.extend(self._cancellation_jobs(session, engine, series, occurrence))
         return jobs
 
     # what is due
@@ -92,6 +133,7 @@ class ChatRunner:
         self, session: Session, engine: Engine, series: ChatSeries, occurrence: ChatOccurrence, now: datetime
     ) -> Iterable[DueJob]:
         occ_id = occurrence.id or 0
+        team = _team_of(session, series)
         moderators = [m.slack_user_id for m in service.moderators_of(session, series.id or 0)]
         lead = next(
             (m.slack_user_id for m in service.moderators_of(session, series.id or 0) if m.lead), series.created_by
@@ -104,7 +146,8 @@ class ChatRunner:
             text = f"Reminder: #{series.hashtag} starts in {label}"
             for target in [*moderators, series.channel_id]:
                 yield DueJob(
-                    f"chat:{occ_id}:reminder:{reminder}m:{target}", self._slack_post(target, text, reminder_blocks)
+                    f"chat:{occ_id}:reminder:{reminder}m:{target}",
+                    self._slack_post(team, target, text, reminder_blocks),
                 )
         if now < occurrence.start_at:
             return
@@ -130,7 +173,7 @@ class ChatRunner:
                         for user in moderators:
                             yield DueJob(
                                 f"{key}:unapproved:{user}",
-                                self._slack_post(user, text, blocks.unapproved_blocks(item, series)),
+                                self._slack_post(team, user, text, blocks.unapproved_blocks(item, series)),
                             )
                     continue
                 state, error = states.get(key, (None, None))
@@ -142,7 +185,7 @@ class ChatRunner:
                     text = f"{item.label} of #{series.hashtag} could not be posted ({error}); post it by hand."
                     yield DueJob(
                         f"{key}:failed",
-                        self._slack_post(lead, text, blocks.failed_blocks(item, error or "", value, platform)),
+                        self._slack_post(team, lead, text, blocks.failed_blocks(item, error or "", value, platform)),
                     )
                     continue
                 asked = row is not None and row.status == PostStatus.post_now.value
@@ -152,27 +195,35 @@ class ChatRunner:
                         text = f"{item.label} of #{series.hashtag} was missed: post now or skip?"
                         yield DueJob(
                             f"{key}:missed",
-                            self._slack_post(lead, text, blocks.missed_blocks(item, due, series.timezone, value)),
+                            self._slack_post(team, lead, text, blocks.missed_blocks(item, due, series.timezone, value)),
                         )
                     continue
-                mastodon_token = self._mastodon_token(session, series) if platform == "mastodon" else None
-                if mastodon_token and not series.manual:
-                    post = self._mastodon_post(engine, occ_id, item, key, mastodon_token)
+                mastodon_login = self._mastodon_login(session, series) if platform == "mastodon" else None
+                bluesky_login = self._bluesky_login(session, series) if platform == "bluesky" else None
+                if mastodon_login and not series.manual:
+                    post = self._mastodon_post(engine, occ_id, item.item, item.text, key, mastodon_login)
                     yield DueJob(key, post, post)  # reconcile: the same Idempotency-Key returns the first status
+                elif bluesky_login and not series.manual:
+                    rkey = bluesky.tid_for(key, due)
+                    yield DueJob(
+                        key,
+                        self._bluesky_post(engine, series, occ_id, item.item, item.text, key, rkey, bluesky_login),
+                        self._bluesky_reconcile(engine, occ_id, item.item, item.text, rkey, bluesky_login),
+                    )
                 elif series.manual or platform != "x":
                     value = f"{occ_id}|{item.item}|{platform}"
                     text = f"Post this now: {item.text}"
                     yield DueJob(
                         key,
                         self._slack_post(
-                            lead, text, blocks.handover_blocks(item, due, series.timezone, value, platform)
+                            team, lead, text, blocks.handover_blocks(item, due, series.timezone, value, platform)
                         ),
                     )
                 else:
                     yield DueJob(
                         key,
                         self._x_post(engine, series, occ_id, item, key),
-                        self._x_reconcile(engine, series, occ_id, item),
+                        self._x_reconcile(engine, series, occ_id, item, occurrence.start_at),
                     )
         if now >= occurrence.end_at + DIGEST_AFTER:
             yield DueJob(f"chat:{occ_id}:digest-requested", self._digest(engine, series, occurrence, sheet))
@@ -208,12 +259,22 @@ class ChatRunner:
 
     # side effects (each runs inside perform_once)
 
-    def _slack_post(self, target: str, text: str, message_blocks: list[dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    def _slack_client(self, team: str) -> WebClient:
+        if self.slack_for is not None:
+            return self.slack_for(team)
+        if self.slack is None:
+            raise AuthError(f"no Slack client for team {team}", service="Slack")
+        return self.slack
+
+    def _slack_post(
+        self, team: str, target: str, text: str, message_blocks: list[dict[str, Any]]
+    ) -> Callable[[], dict[str, Any]]:
         def action() -> dict[str, Any]:
+            slack = self._slack_client(team)
             channel = target
             if target.startswith(("U", "W")):
-                channel = self.slack.conversations_open(users=target)["channel"]["id"]
-            answer = self.slack.chat_postMessage(channel=channel, text=text, blocks=message_blocks)
+                channel = slack.conversations_open(users=target)["channel"]["id"]
+            answer = slack.chat_postMessage(channel=channel, text=text, blocks=message_blocks)
             return {"channel": answer["channel"], "ts": answer["ts"]}
 
         return action
@@ -248,7 +309,12 @@ class ChatRunner:
                 client, credential = self._client(session, series, utcnow())
                 reply_to = None if item.item == "intro" else _posted_id(session, occ_id, "intro")
                 handle = credential.handle or _handle(client)
-            page = client.create_post(item.text, reply_to=reply_to)
+            try:
+                page = client.create_post(item.text, reply_to=reply_to)
+            except AuthError as exc:
+                if exc.status == 403 and "duplicate content" in str(exc):
+                    raise AuthError(duplicate_message(series, item, handle), service="X", status=403) from exc
+                raise
             post_id = str(page.data["id"])
             result = {"post_id": post_id, "url": f"https://x.com/{handle}/status/{post_id}", "text": item.text}
             self.after_post(key)
@@ -258,15 +324,18 @@ class ChatRunner:
         return action
 
     def _x_reconcile(
-        self, engine: Engine, series: ChatSeries, occ_id: int, item: service.SheetItem
+        self, engine: Engine, series: ChatSeries, occ_id: int, item: service.SheetItem, since: datetime
     ) -> Callable[[], dict[str, Any] | None]:
-        """After a crash mid-call: look for the post among the host's recent posts before posting again."""
+        """After a crash mid-call: look for the post among the host's posts since the sitting began (not last week's
+        identical question) before posting again."""
 
         def reconcile() -> dict[str, Any] | None:
             with Session(engine) as session:
                 client, credential = self._client(session, series, utcnow())
                 handle = credential.handle or _handle(client)
-            for page in client.search_recent(f"from:{handle} #{series.hashtag}", max_pages=1, max_results=100):
+            query = f"from:{handle} #{series.hashtag}"
+            start = since - timedelta(minutes=5)
+            for page in client.search_recent(query, max_pages=1, max_results=100, start_time=start):
                 for post in page.data or []:
                     if _same_text(str(post.get("text", "")), item.text):
                         result = {
@@ -281,35 +350,151 @@ class ChatRunner:
 
         return reconcile
 
-    def _mastodon_token(self, session: Session, series: ChatSeries) -> str | None:
-        """The team's Mastodon account token (a Credential), else MASTODON_ACCESS_TOKEN; None: hand over."""
+    def _mastodon_login(self, session: Session, series: ChatSeries) -> MastodonLogin | None:
+        """The team's Mastodon account (a Credential) on its own instance, else MASTODON_ACCESS_TOKEN on
+        MASTODON_BASE_URL; None: hand over."""
         credential = session.exec(
             select(Credential).where(Credential.workspace_id == series.workspace_id, Credential.platform == "mastodon")
         ).first()
         if credential is not None:
-            return TokenCipher.from_settings(self.settings).decrypt(credential.access_token_encrypted)
-        token = self.settings.mastodon_access_token
-        return token.get_secret_value() if token is not None else None
+            token = TokenCipher.from_settings(self.settings).decrypt(credential.access_token_encrypted)
+            instance = _instance_of(session, credential)
+            return MastodonLogin(instance or self.settings.mastodon_base_url, token)
+        token_setting = self.settings.mastodon_access_token
+        if token_setting is None:
+            return None
+        return MastodonLogin(self.settings.mastodon_base_url, token_setting.get_secret_value())
 
     def _mastodon_post(
-        self, engine: Engine, occ_id: int, item: service.SheetItem, key: str, token: str
+        self, engine: Engine, occ_id: int, item: str, text: str, key: str, login: MastodonLogin
     ) -> Callable[[], dict[str, Any]]:
         def action() -> dict[str, Any]:
             with Session(engine) as session:
-                reply_to = None if item.item == "intro" else _posted_id(session, occ_id, "intro", "mastodon")
+                reply_to = None if item == "intro" else _posted_id(session, occ_id, "intro", "mastodon")
             posted = post_status(
                 self.mastodon_http or self.http,
-                base_url=self.settings.mastodon_base_url,
-                access_token=token,
-                text=item.text,
+                base_url=login.base_url,
+                access_token=login.token,
+                text=text,
                 idempotency_key=key,
                 in_reply_to_id=reply_to,
             )
-            result = {"post_id": posted.id, "url": posted.url, "text": item.text}
-            _record(engine, occ_id, item.item, "mastodon", result)
+            result = {"post_id": posted.id, "url": posted.url, "text": text}
+            self.after_post(key)
+            _record(engine, occ_id, item, "mastodon", result)
             return result
 
         return action
+
+    def _bluesky_login(self, session: Session, series: ChatSeries) -> BlueskyLogin | None:
+        """The team's Bluesky account (handle, app password, its own PDS), else BLUESKY_HANDLE/_APP_PASSWORD on
+        BLUESKY_API_URL; None: hand over."""
+        credential = session.exec(
+            select(Credential).where(Credential.workspace_id == series.workspace_id, Credential.platform == "bluesky")
+        ).first()
+        if credential is not None:
+            password = TokenCipher.from_settings(self.settings).decrypt(credential.access_token_encrypted)
+            pds = _instance_of(session, credential) or self.settings.bluesky_api_url
+            return BlueskyLogin(credential.handle.lstrip("@"), password, xrpc_url(pds))
+        if self.settings.bluesky_handle and self.settings.bluesky_app_password is not None:
+            password = self.settings.bluesky_app_password.get_secret_value()
+            return BlueskyLogin(self.settings.bluesky_handle.lstrip("@"), password, self.settings.bluesky_api_url)
+        return None
+
+    def _bluesky_client(self, login: BlueskyLogin) -> BlueskyClient:
+        """One client (so one session, refreshed as needed) per account: createSession is rate limited."""
+        if login not in self._bluesky:
+            self._bluesky[login] = BlueskyClient(
+                self.bluesky_http or self.http,
+                handle=login.handle,
+                app_password=login.password,
+                base_url=login.base_url,
+            )
+        return self._bluesky[login]
+
+    def _bluesky_post(
+        self,
+        engine: Engine,
+        series: ChatSeries,
+        occ_id: int,
+        item: str,
+        text: str,
+        key: str,
+        rkey: str,
+        login: BlueskyLogin,
+    ) -> Callable[[], dict[str, Any]]:
+        """createRecord under the intro (root and parent), with the record key the reconcile step looks for."""
+
+        def action() -> dict[str, Any]:
+            client = self._bluesky_client(login)
+            with Session(engine) as session:
+                intro = None if item == "intro" else _bluesky_ref(session, occ_id, "intro")
+                workspace = session.get(Workspace, series.workspace_id)
+            langs = (workspace.settings or {}).get("post_langs") if workspace else None
+            ref = bluesky.create_post(
+                client,
+                text,
+                rkey=rkey,
+                created_at=utcnow(),
+                langs=langs or ("en",),
+                reply_root=intro,
+                reply_parent=intro,
+            )
+            result = _bluesky_result(login[0], ref, text)
+            self.after_post(key)
+            _record(engine, occ_id, item, "bluesky", result)
+            return result
+
+        return action
+
+    def _bluesky_reconcile(
+        self, engine: Engine, occ_id: int, item: str, text: str, rkey: str, login: BlueskyLogin
+    ) -> Callable[[], dict[str, Any] | None]:
+        """After a crash mid-call: the post, if made, sits under its record key; getRecord finds it."""
+
+        def reconcile() -> dict[str, Any] | None:
+            client = self._bluesky_client(login)
+            session = client.session or client.create_session()
+            ref = bluesky.get_post(client, session.did, rkey)
+            if ref is None:
+                return None
+            result = {**_bluesky_result(login[0], ref, text), "reconciled": True}
+            _record(engine, occ_id, item, "bluesky", result)
+            return result
+
+        return reconcile
+
+    # a sitting cancelled while under way
+
+    def _cancellation_jobs(
+        self, session: Session, engine: Engine, series: ChatSeries, occurrence: ChatOccurrence
+    ) -> Iterable[DueJob]:
+        """The intro is public already: a short reply under it says the chat is off (guests mentioned), once."""
+        occ_id = occurrence.id or 0
+        if series.manual:
+            return
+        for platform in series.platforms:
+            if _posted_id(session, occ_id, "intro", platform) is None:
+                continue
+            text = service.cancellation_reply(series, occurrence, platform)
+            key = cancel_key(occ_id, platform)
+            if platform == "x":
+                note = service.SheetItem("cancelled", "Cancellation", 0, text, 0.0, False, True)
+                yield DueJob(
+                    key,
+                    self._x_post(engine, series, occ_id, note, key),
+                    self._x_reconcile(engine, series, occ_id, note, occurrence.start_at),
+                )
+            elif platform == "mastodon" and (mastodon_login := self._mastodon_login(session, series)):
+                post = self._mastodon_post(engine, occ_id, "cancelled", text, key, mastodon_login)
+                yield DueJob(key, post, post)
+            elif platform == "bluesky" and (login := self._bluesky_login(session, series)):
+                rkey = bluesky.tid_for(key, occurrence.start_at)
+                yield DueJob(
+                    key,
+                    self._bluesky_post(engine, series, occ_id, "cancelled", text, key, rkey, login),
+                    self._bluesky_reconcile(engine, occ_id, "cancelled", text, rkey, login),
+                )
 
     def _record_from_outbox(self, engine: Engine, occ_id: int, item: str, platform: str, key: str) -> None:
         with Session(engine) as session:
@@ -374,6 +559,17 @@ def _default_requester() -> DigestRequester:
     return request_digest
 
 
+def duplicate_message(series: ChatSeries, item: service.SheetItem, handle: str) -> str:
+    """X refuses a post identical to one the account made before: a weekly chat repeating a question hits this."""
+    return (
+        f"X refuses {item.label} because @{handle.lstrip('@')} already posted exactly this text "
+        "(X allows no duplicate posts: a weekly chat repeating a question hits this; so does a retry after "
+        "an answer that was lost, so check the chat's thread first). "
+        f"Change a word for the next sittings with `/outreach chat questions {series.id}`, "
+        "and post this one by hand with a small change"
+    )
+
+
 def _lead_label(minutes: int) -> str:
     if minutes % (24 * 60) == 0:
         days = minutes // (24 * 60)
@@ -399,6 +595,32 @@ def _handle(client: XClient) -> str:
     return str((page.data or {}).get("username", ""))
 
 
+def _instance_of(session: Session, credential: Credential) -> str | None:
+    """The instance (Mastodon) or PDS (Bluesky) of the connected account holding `credential`, when recorded."""
+    account = session.exec(select(ConnectedAccount).where(ConnectedAccount.credential_id == credential.id)).first()
+    return account.instance_url if account is not None and account.instance_url else None
+
+
+def _team_of(session: Session, series: ChatSeries) -> str:
+    workspace = session.get(Workspace, series.workspace_id)
+    return workspace.slack_team_id if workspace is not None else ""
+
+
+def _bluesky_result(handle: str, ref: bluesky.StrongRef, text: str) -> dict[str, Any]:
+    return {"post_id": ref.rkey, "uri": ref.uri, "cid": ref.cid, "url": bluesky.web_url(handle, ref), "text": text}
+
+
+def _bluesky_ref(session: Session, occ_id: int, item: str) -> bluesky.StrongRef | None:
+    """The uri and cid of a posted Bluesky item, as recorded (so a thread continues after a restart)."""
+    row = session.exec(
+        select(ChatPost).where(ChatPost.occurrence_id == occ_id, ChatPost.item == item, ChatPost.platform == "bluesky")
+    ).first()
+    if row is None or row.status != PostStatus.posted.value:
+        return None
+    detail = row.detail or {}
+    return bluesky.StrongRef(detail["uri"], detail["cid"]) if detail.get("uri") and detail.get("cid") else None
+
+
 def _posted_id(session: Session, occ_id: int, item: str, platform: str = "x") -> str | None:
     row = session.exec(
         select(ChatPost).where(ChatPost.occurrence_id == occ_id, ChatPost.item == item, ChatPost.platform == platform)
@@ -417,6 +639,7 @@ def _record(engine: Engine, occ_id: int, item: str, platform: str, result: dict[
             text=str(result.get("text", "")),
             url=result.get("url"),
             post_id=result.get("post_id"),
+            detail={"uri": result["uri"], "cid": result["cid"]} if result.get("cid") else None,
         )
 
 
@@ -435,19 +658,22 @@ _RUNNERS: dict[str, ChatRunner | None] = {}
 
 
 def chat_jobs(engine: Engine, now: datetime) -> Sequence[DueJob]:
-    """The registered source: builds its runner from Settings once per database (Slack bot token, X over httpx).
+    """The registered source: builds its runner from Settings once per database (Slack, X over httpx).
 
-    Without SLACK_BOT_TOKEN (multi-workspace installs keep tokens per team) chats are not run; logged once.
+    Each workspace's messages go out with its own bot token from the OAuth installation store (SLACK_CLIENT_ID
+    set), falling back to SLACK_BOT_TOKEN; with neither, chats are not run (logged once).
     """
     key = engine.url.render_as_string(hide_password=True)
     if key not in _RUNNERS:
         from assistant.config import load_settings
+        from assistant.jobs.deps import JobDeps
 
         settings = load_settings()
-        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-        if token is None:
-            log.warning("chats are not run: SLACK_BOT_TOKEN is not set")
-        client = WebClient(token=token, base_url=settings.slack_api_url)
-        _RUNNERS[key] = ChatRunner(settings, client, httpx.Client(timeout=30)) if token else None
+        if settings.slack_bot_token is None and not settings.multi_workspace:
+            log.warning("chats are not run: neither SLACK_BOT_TOKEN nor SLACK_CLIENT_ID (multi-workspace) is set")
+            _RUNNERS[key] = None
+        else:
+            deps = JobDeps.from_settings(settings, engine)
+            _RUNNERS[key] = ChatRunner(settings, None, httpx.Client(timeout=30), slack_for=deps.slack_for)
     runner = _RUNNERS[key]
     return runner(engine, now) if runner is not None else []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from sqlmodel import Session
 from assistant.config import Settings
 from assistant.jobs.deps import JobDeps, LazyDeps
 from assistant.models.contacts import YammerShoutout
+from assistant.models.workspaces import Workspace
 from assistant.services.contact_fields import find_details
 from assistant.services.shoutouts import POLL_EVERY, ShoutoutError, due_shoutouts, yammer_client
 from assistant.slack.blocks import contacts as blocks
@@ -39,11 +41,14 @@ class ShoutoutReplies:
             if not due:
                 session.commit()
                 return []
-            deps = self.deps.get()
-            slack = deps.slack()
+            deps = self.deps.get(engine)
             jobs: list[DueJob] = []
             with deps.http() as http:
                 for shoutout in due:
+                    workspace = session.get(Workspace, shoutout.workspace_id)
+                    team = workspace.slack_team_id if workspace is not None else None
+                    # resolved when the reply is posted, so a workspace without an install fails in the outbox
+                    slack = partial(deps.slack_for, team)
                     jobs.extend(_replies(session, deps.settings, http, slack, shoutout, now))
                     session.add(shoutout)
             session.commit()
@@ -51,7 +56,12 @@ class ShoutoutReplies:
 
 
 def _replies(
-    session: Session, settings: Settings, http: httpx.Client, slack: WebClient, shoutout: YammerShoutout, now: datetime
+    session: Session,
+    settings: Settings,
+    http: httpx.Client,
+    slack: Callable[[], WebClient],
+    shoutout: YammerShoutout,
+    now: datetime,
 ) -> list[DueJob]:
     shoutout.next_poll_at = now + POLL_EVERY
     try:
@@ -80,8 +90,15 @@ def _replies(
 
 
 def _post_reply(
-    slack: WebClient, shoutout_id: int, channel: str, thread_ts: str, message: YammerMessage, sender: YammerUser | None
+    slack: Callable[[], WebClient],
+    shoutout_id: int,
+    channel: str,
+    thread_ts: str,
+    message: YammerMessage,
+    sender: YammerUser | None,
 ) -> Callable[[], dict[str, Any]]:
+    """Post one reply into the shout-out's thread with the bot token of the shout-out's workspace."""
+
     def action() -> dict[str, Any]:
         found = find_details(message.body)
         card = blocks.yammer_reply(
@@ -92,7 +109,7 @@ def _post_reply(
             found=found,
             message_id=message.id,
         )
-        response = slack.chat_postMessage(channel=channel, thread_ts=thread_ts, text=card.text, blocks=card.blocks)
+        response = slack().chat_postMessage(channel=channel, thread_ts=thread_ts, text=card.text, blocks=card.blocks)
         return {"ts": response.get("ts"), "channel": channel}
 
     return action

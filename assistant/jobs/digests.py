@@ -4,7 +4,9 @@ Each DigestJob goes through four outbox steps, one per pass, keyed `digest:{job}
 collect (sources → store) → make (figures → `digest` row) → post (the Block Kit message) → files
 (the chart, and the HTML archive when the app has no public link). A rate limit during collection
 leaves the step waiting until the reset (the outbox retries it) and tells the channel, once, that
-the digest is late.
+the digest is late. A step that gives up (an auth error, or any other error once the outbox's
+retries are spent) is told to the channel once too (`digest:{job}:failed`), with the command that
+makes the digest by hand, and the job ends as failed.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -79,6 +82,9 @@ class DigestJobs:
             step = self._next_step(engine, job_id)
             if step is None:
                 continue
+            if step == "failed":
+                found.append(DueJob(step_key(job_id, "failed"), self._tell_failed(engine, job_id)))
+                continue
             found.append(
                 DueJob(
                     step_key(job_id, step),
@@ -103,7 +109,7 @@ class DigestJobs:
             digest_id, workspace_id = job.digest_id, job.workspace_id
 
         def action() -> dict[str, Any]:
-            deps = self._deps.get()
+            deps = self._deps.get(engine)
             with Session(engine) as session:
                 digest = session.get(Digest, digest_id)
                 assert digest is not None
@@ -116,20 +122,50 @@ class DigestJobs:
         return DueJob(crosspost_key(digest_id), action)
 
     def _next_step(self, engine: Engine, job_id: int) -> str | None:
+        """The next step to run; "failed" when a step gave up and the channel is still to be told."""
         with Session(engine) as session:
-            states = {
-                row.key: row.state
+            rows = {
+                row.key: row
                 for row in session.exec(select(OutboxItem).where(OutboxItem.key.startswith(f"digest:{job_id}:")))
             }
         for step in STEPS:
-            state = states.get(step_key(job_id, step))
-            if state == OutboxState.dead:
-                self._finish(engine, job_id, DigestJobState.failed, error=f"step {step} gave up")
+            row = rows.get(step_key(job_id, step))
+            if row is not None and row.state == OutboxState.dead:
+                notice = rows.get(step_key(job_id, "failed"))
+                if notice is None or notice.state in (OutboxState.pending, OutboxState.failed):
+                    return "failed"  # the notice goes out first (retried like any step), then the job ends
+                self._finish(engine, job_id, DigestJobState.failed, error=f"step {step} gave up: {row.last_error}")
                 return None
-            if state != OutboxState.done:
+            if row is None or row.state != OutboxState.done:
                 return step
         self._finish(engine, job_id, DigestJobState.done)
         return None
+
+    def _tell_failed(self, engine: Engine, job_id: int) -> Callable[[], dict[str, Any]]:
+        """Tell the chat's channel, once (key `digest:{job}:failed`), that its digest could not be made and
+        how to make it by hand; then the job ends as failed."""
+
+        def action() -> dict[str, Any]:
+            with Session(engine) as session:
+                job = session.get(DigestJob, job_id)
+                assert job is not None
+                dead = [
+                    row
+                    for row in session.exec(select(OutboxItem).where(OutboxItem.key.startswith(f"digest:{job_id}:")))
+                    if row.state == OutboxState.dead and row.key in {step_key(job_id, s) for s in STEPS}
+                ]
+                snapshot = job.model_copy()
+            step = dead[0].key.rsplit(":", 1)[-1] if dead else "a step"
+            reason = f"the {step} step failed ({dead[0].last_error if dead else 'unknown error'})"
+            text = blocks.failure_notice(
+                snapshot.hashtag, snapshot.start, snapshot.end, self._zone(engine, snapshot.workspace_id), reason
+            )
+            client = self._slack(engine, self._deps.get(engine), snapshot.workspace_id)
+            response = client.chat_postMessage(channel=snapshot.channel_id, text=text)
+            self._finish(engine, job_id, DigestJobState.failed, error=reason)
+            return {"ts": response.get("ts")}
+
+        return action
 
     def _finish(self, engine: Engine, job_id: int, state: DigestJobState, *, error: str | None = None) -> None:
         with session_scope(engine) as session:
@@ -153,7 +189,7 @@ class DigestJobs:
 
     def _action(self, engine: Engine, job_id: int, step: str, now: datetime) -> Callable[[], dict[str, Any]]:
         def action() -> dict[str, Any]:
-            deps = self._deps.get()
+            deps = self._deps.get(engine)
             if step == "collect":
                 return self._collect(engine, deps, job_id, now)
             if step == "make":
@@ -173,7 +209,7 @@ class DigestJobs:
             job.state, job.attempts, job.updated_at = DigestJobState.collecting, job.attempts + 1, utcnow()
             session.add(job)
             snapshot = job.model_copy()
-        self._progress(deps, snapshot, "collecting the posts…")
+        self._progress(engine, deps, snapshot, "collecting the posts…")
         settings = deps.settings
         with deps.http() as http:
             x = XClient(http, settings) if settings.x_bearer_token and "x" in snapshot.platforms else None
@@ -209,7 +245,7 @@ class DigestJobs:
 
         def notify() -> dict[str, Any]:
             text = blocks.late_notice(job.hashtag, reset_at + timedelta(seconds=1), zone)
-            response = deps.slack().chat_postMessage(channel=job.channel_id, text=text)
+            response = self._slack(engine, deps, job.workspace_id).chat_postMessage(channel=job.channel_id, text=text)
             return {"ts": response.get("ts")}
 
         outcome = perform_once(engine, step_key(job.id or 0, "late"), notify)
@@ -240,7 +276,7 @@ class DigestJobs:
             assert made.digest is not None
             job.digest_id = made.digest.id
             session.add(job)
-            self._progress(deps, job, "writing the digest…")
+            self._progress(engine, deps, job, "writing the digest…")
             return {"digest_id": made.digest.id, "posts": made.digest.posts}
 
     def _post(self, engine: Engine, deps: JobDeps, job_id: int) -> dict[str, Any]:
@@ -251,7 +287,7 @@ class DigestJobs:
             links = archive_links(deps.settings, digest.token)
             message = blocks.digest_message(digest.figures, digest_id=digest.id, **links)
             text = digest_summary(digest)
-            client = deps.slack()
+            client = deps.slack_for_workspace(session, job.workspace_id)
             if job.progress_ts:
                 response = client.chat_update(channel=job.channel_id, ts=job.progress_ts, text=text, blocks=message)
             else:
@@ -280,16 +316,17 @@ class DigestJobs:
                 )
         if not uploads:
             return {"files": 0}
-        deps.slack().files_upload_v2(file_uploads=uploads, channel=job.channel_id, thread_ts=thread_ts)
+        client = self._slack(engine, deps, job.workspace_id)
+        client.files_upload_v2(file_uploads=uploads, channel=job.channel_id, thread_ts=thread_ts)
         return {"files": len(uploads)}
 
     # -- helpers ----------------------------------------------------------------------------------------------
 
-    def _progress(self, deps: JobDeps, job: DigestJob, step: str) -> None:
+    def _progress(self, engine: Engine, deps: JobDeps, job: DigestJob, step: str) -> None:
         if not job.progress_ts:
             return
         try:
-            deps.slack().chat_update(
+            self._slack(engine, deps, job.workspace_id).chat_update(
                 channel=job.channel_id,
                 ts=job.progress_ts,
                 text=f"Digest: {step}",
@@ -297,6 +334,12 @@ class DigestJobs:
             )
         except Exception:  # progress is best effort; the digest itself is what matters
             log.warning("could not update the progress message of digest job %s", job.id)
+
+    @staticmethod
+    def _slack(engine: Engine, deps: JobDeps, workspace_id: int) -> WebClient:
+        """The Slack client of the job's workspace (its own bot token in a multi-workspace install)."""
+        with Session(engine) as session:
+            return deps.slack_for_workspace(session, workspace_id)
 
     @staticmethod
     def _zone(engine: Engine, workspace_id: int) -> str:

@@ -22,6 +22,7 @@ from assistant.services import mapping_crawl as crawl
 from assistant.services import mapping_report as report
 from assistant.slack.blocks import mapping as blocks
 from assistant.worker import DueJob
+from integrations.errors import AuthError
 from integrations.x.client import XClient
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,9 @@ class MappingJobs:
         deps = self.deps.get()
         return XClient(deps.http(), deps.settings)
 
-    def slack(self) -> WebClient:
-        return self.deps.get().slack()
+    def slack(self, team_id: str | None, engine: Engine | None = None) -> WebClient:
+        """The WebClient of the request's workspace (its installation's bot token, else SLACK_BOT_TOKEN)."""
+        return self.deps.get(engine).slack_for(team_id)
 
     def __call__(self, engine: Engine, now: datetime) -> Iterable[DueJob]:
         with Session(engine) as session:
@@ -115,7 +117,7 @@ class MappingJobs:
             kept = crawl.import_archive(engine, request_id, Path(source.removeprefix("archive:")))
             self.progress(engine, request_id, 1, 1, f"{kept} posts from the archive")
             return {"archive_posts": kept}
-        if self._x_client is None and self.deps.get().settings.x_bearer_token is None:
+        if self._x_client is None and self.deps.get(engine).settings.x_bearer_token is None:
             result = crawl._fail(
                 engine,
                 request_id,
@@ -156,9 +158,9 @@ class MappingJobs:
             assert request is not None
         if not request.card_channel or not request.card_ts:
             return
-        client = self.slack()
         shown = blocks.progress(request, done, planned, note)
         try:
+            client = self.slack(request.team_id, engine)
             if request.progress_ts:
                 client.chat_update(
                     channel=request.card_channel, ts=request.progress_ts, text="Mapping progress", blocks=shown
@@ -169,6 +171,9 @@ class MappingJobs:
             )
         except SlackApiError as exc:
             log.warning("mapping %s: progress message failed: %s", request_id, exc.response.get("error"))
+            return
+        except AuthError as exc:  # the app is not installed in that workspace: the crawl goes on without progress
+            log.warning("mapping %s: no progress message: %s", request_id, exc)
             return
         with session_scope(engine) as session:
             stored = session.get(MappingRequest, request_id)
@@ -184,7 +189,7 @@ class MappingJobs:
             assert request is not None
         self.progress(engine, request_id, 1, 1, "The map is made: review it and press Deliver on the card.")
         if request.card_channel and request.card_ts:
-            self.slack().chat_update(
+            self.slack(request.team_id, engine).chat_update(
                 channel=request.card_channel,
                 ts=request.card_ts,
                 text=f"Mapping request #{request_id}",
@@ -200,7 +205,7 @@ class MappingJobs:
             html = report.artefact(session, request_id, "html")
             csv = report.artefact(session, request_id, "csv")
         assert request is not None and stored is not None
-        client = self.slack()
+        client = self.slack(request.team_id, engine)
         summary = blocks.delivery(request, stored.analysis, stored.slots)
         text = f"Digital map: {request.title}"
         client.chat_postMessage(channel=request.requester_id, text=text, blocks=summary)

@@ -11,14 +11,21 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from assistant.crypto import TokenCipher
+from assistant.jobs.accounts import mastodon_base_url
 from assistant.jobs.deps import JobDeps, LazyDeps
 from assistant.models.accounts import AccountStatus, ConnectedAccount
+from assistant.models.credentials import Credential
 from assistant.models.watches import Watch, WatchSeen
 from assistant.services import store
+from assistant.services.credentials import load_tokens
 from assistant.services.watches import candidate_keys, due_watches, fold_batch, next_run, seen_keys
 from assistant.slack.blocks.watches import batch_blocks, describe
 from assistant.worker import DueJob, perform_once
+from integrations.bluesky.client import BlueskyClient
 from integrations.errors import RateLimited
+from integrations.mastodon import account as mastodon_account
+from integrations.mastodon.client import MastodonClient
 from integrations.normalized import Batch, NormalizedPost
 from integrations.x.client import XClient
 
@@ -60,7 +67,7 @@ class WatchSources:
     # -- the poll ---------------------------------------------------------------------------------------------
 
     def poll(self, engine: Engine, watch_id: int, now: datetime) -> dict[str, Any]:
-        deps = self._deps.get()
+        deps = self._deps.get(engine)
         with Session(engine) as session:
             watch = session.get(Watch, watch_id)
             if watch is None or not watch.active:
@@ -134,37 +141,70 @@ class WatchSources:
             watch.since_ids = since
             return page.batch()
         if network == "mastodon":
-            from integrations.mastodon.client import MastodonClient
+            return self._fetch_mastodon(session, deps, http, watch, since)
+        return self._fetch_bluesky(session, deps, http, watch, since)
 
-            mastodon = MastodonClient.from_settings(deps.settings, http)
-            timeline = next(
-                iter(mastodon.hashtag_timeline(watch.term, since_id=since.get("mastodon"), max_pages=1)), None
-            )
-            if timeline is None:
-                return Batch()
-            if timeline.statuses:
-                since["mastodon"] = str(timeline.statuses[0].get("id"))
+    def _fetch_mastodon(
+        self, session: Session, deps: JobDeps, http: httpx.Client, watch: Watch, since: dict[str, Any]
+    ) -> Batch:
+        """Hashtag: the tag timeline; account: lookup then its statuses; keyword: /api/v2/search (token needed);
+        mentions: the notifications of each connected Mastodon account, with that account's token."""
+        batch = Batch()
+        if watch.kind == "mentions":
+            for account, client in _connected_mastodon(session, deps, http, watch):
+                key = f"mastodon:mentions:{account.id}"
+                page = next(iter(mastodon_account.notifications(client, since_id=since.get(key), max_pages=1)), None)
+                if page is not None and page.notifications:
+                    since[key] = max((str(n.get("id")) for n in page.notifications), key=_id_order)
+                    _extend(batch, page.batch)
             watch.since_ids = since
-            return timeline.batch
-        from integrations.bluesky.client import BlueskyClient
-
-        bluesky = BlueskyClient.from_settings(deps.settings, http)
-        kwargs: dict[str, Any] = {"since": since.get("bluesky")}
+            return batch
+        client = _watch_mastodon_client(session, deps, http, watch)
         if watch.kind == "hashtag":
-            query, kwargs["tags"] = f"#{watch.term}", [watch.term]
+            timeline = next(
+                iter(client.hashtag_timeline(watch.term, since_id=since.get("mastodon"), max_pages=1)), None
+            )
+            statuses, found = (timeline.statuses, timeline.batch) if timeline else ([], Batch())
         elif watch.kind == "account":
-            query, kwargs["author"] = "*", watch.term
+            account_id = since.get("mastodon:account_id")
+            if not account_id:
+                account_id = str(mastodon_account.lookup_account(client, watch.term)["id"])
+                since["mastodon:account_id"] = account_id
+            statuses, found = mastodon_account.new_statuses_of(client, account_id, since_id=since.get("mastodon"))
         else:
-            query = watch.term if watch.kind == "keyword" else " ".join(_team_handles(session, watch, "bluesky")) or ""
-        if not query:
-            return Batch()
-        result = next(iter(bluesky.search_posts(query, max_pages=1, **kwargs)), None)
-        if result is None:
-            return Batch()
-        if result.batch.posts:
-            since["bluesky"] = max(post.created_at for post in result.batch.posts).isoformat()
+            if not client.access_token:
+                log.warning("watch %s: Mastodon keyword search needs a token; nothing fetched", watch.id)
+                return batch
+            statuses, found = mastodon_account.search_statuses(client, watch.term, min_id=since.get("mastodon"))
+        if statuses:
+            since["mastodon"] = max((str(s.get("id")) for s in statuses), key=_id_order)
         watch.since_ids = since
-        return result.batch
+        return found
+
+    def _fetch_bluesky(
+        self, session: Session, deps: JobDeps, http: httpx.Client, watch: Watch, since: dict[str, Any]
+    ) -> Batch:
+        """searchPosts: `tag` for a hashtag, `author` for an account, `q` for a keyword, `mentions` per account."""
+        bluesky = BlueskyClient.from_settings(deps.settings, http)
+        searches: list[tuple[str, dict[str, Any]]] = []
+        if watch.kind == "hashtag":
+            searches.append((f"#{watch.term}", {"tags": [watch.term]}))
+        elif watch.kind == "account":
+            searches.append(("*", {"author": watch.term.lstrip("@")}))
+        elif watch.kind == "keyword":
+            term = watch.term.replace('"', "")
+            searches.append((f'"{term}"' if " " in term else term, {}))
+        else:
+            searches.extend(("*", {"mentions": handle}) for handle in _team_handles(session, watch, "bluesky"))
+        batch = Batch()
+        for query, kwargs in searches:
+            result = next(iter(bluesky.search_posts(query, max_pages=1, since=since.get("bluesky"), **kwargs)), None)
+            if result is not None:
+                _extend(batch, result.batch)
+        if batch.posts:
+            since["bluesky"] = max(post.created_at for post in batch.posts).isoformat()
+        watch.since_ids = since
+        return batch
 
     def _slot_filter(self, session: Session, watch: Watch, posts: list[NormalizedPost]) -> list[NormalizedPost]:
         if not watch.only or watch.kind != "hashtag":
@@ -182,14 +222,14 @@ class WatchSources:
     # -- posting and notices ----------------------------------------------------------------------------------
 
     def _post_pending(self, engine: Engine, watch_id: int) -> dict[str, Any]:
-        deps = self._deps.get()
+        deps = self._deps.get(engine)
         with Session(engine) as session:
             watch = session.get(Watch, watch_id)
             if watch is None or not watch.pending_batch:
                 return {"skipped": "nothing pending"}
             posts = list(watch.pending_batch.get("posts") or [])
             blocks = batch_blocks(watch.id or 0, watch.kind, watch.term, posts)
-            response = deps.slack().chat_postMessage(
+            response = deps.slack_for_workspace(session, watch.workspace_id).chat_postMessage(
                 channel=watch.channel_id,
                 text=f"{len(posts)} new post(s) for {describe(watch.kind, watch.term)}",
                 blocks=blocks,
@@ -219,13 +259,16 @@ class WatchSources:
         return {"paused": reason, "until": until.isoformat()}
 
     def _notice(self, engine: Engine, watch: Watch, suffix: str, text: str) -> None:
-        deps = self._deps.get()
-        channel = watch.channel_id
-        perform_once(
-            engine,
-            f"watch:{watch.id}:{suffix}",
-            lambda: {"ts": deps.slack().chat_postMessage(channel=channel, text=text).get("ts")},
-        )
+        """One message to the watch's channel, with its workspace's bot token, once per `suffix`."""
+        deps = self._deps.get(engine)
+        channel, workspace_id = watch.channel_id, watch.workspace_id
+
+        def post() -> dict[str, Any]:
+            with Session(engine) as session:
+                client = deps.slack_for_workspace(session, workspace_id)
+            return {"ts": client.chat_postMessage(channel=channel, text=text).get("ts")}
+
+        perform_once(engine, f"watch:{watch.id}:{suffix}", post)
 
 
 def chat_slots(session: Session, watch: Watch) -> list[Any]:
@@ -288,6 +331,47 @@ def _team_handles(session: Session, watch: Watch, platform: str) -> list[str]:
         )
     ).all()
     return [account.handle.lstrip("@") for account in accounts]
+
+
+def _extend(batch: Batch, more: Batch) -> None:
+    batch.posts.extend(more.posts)
+    batch.accounts.extend(more.accounts)
+
+
+def _id_order(status_id: str) -> tuple[int, str]:
+    """Mastodon ids are numeric strings (snowflakes): compare by length, then text."""
+    return len(status_id), status_id
+
+
+def _connected_mastodon(
+    session: Session, deps: JobDeps, http: httpx.Client, watch: Watch
+) -> list[tuple[ConnectedAccount, MastodonClient]]:
+    """The workspace's active Mastodon accounts, each with a client on its instance holding its token."""
+    cipher = TokenCipher.from_settings(deps.settings)
+    found = []
+    for account in session.exec(
+        select(ConnectedAccount).where(
+            ConnectedAccount.workspace_id == watch.workspace_id,
+            ConnectedAccount.platform == "mastodon",
+            ConnectedAccount.status == AccountStatus.active,
+        )
+    ):
+        credential = session.get(Credential, account.credential_id) if account.credential_id else None
+        if credential is None:
+            continue
+        token = load_tokens(cipher, credential).access_token
+        base_url = mastodon_base_url(deps.settings, account)
+        found.append((account, MastodonClient(http, base_url=base_url, access_token=token)))
+    return found
+
+
+def _watch_mastodon_client(session: Session, deps: JobDeps, http: httpx.Client, watch: Watch) -> MastodonClient:
+    """The configured instance when it has a token (or for public reads); else a connected account's instance."""
+    configured = MastodonClient.from_settings(deps.settings, http)
+    if configured.access_token or watch.kind == "hashtag":
+        return configured
+    connected = _connected_mastodon(session, deps, http, watch)
+    return connected[0][1] if connected else configured
 
 
 def _x_query(session: Session, watch: Watch) -> str | None:

@@ -55,7 +55,7 @@ class WeeklyDigests:
         """The same digest as plain text in the team's Yammer group, with the team's connected Yammer token."""
 
         def action() -> dict[str, Any]:
-            deps = self._deps.get()
+            deps = self._deps.get(engine)
             with Session(engine) as session:
                 workspace = session.get(Workspace, workspace_id)
                 assert workspace is not None
@@ -83,12 +83,12 @@ class WeeklyDigests:
 
     def _post(self, engine: Engine, workspace_id: int, channel: str, now: datetime) -> Any:
         def action() -> dict[str, Any]:
-            deps = self._deps.get()
+            deps = self._deps.get(engine)
             with Session(engine) as session:
                 workspace = session.get(Workspace, workspace_id)
                 assert workspace is not None
                 data = weekly_data(session, workspace, now, public_url=deps.settings.public_url)
-            client = deps.slack()
+                client = deps.slack_for(workspace.slack_team_id)
             response = client.chat_postMessage(channel=channel, text=weekly_text(data), blocks=weekly_blocks(data))
             result: dict[str, Any] = {"channel": channel, "ts": response.get("ts")}
             chart = followers_chart_png([(week.handle, week.weekly_followers) for week in data.accounts])

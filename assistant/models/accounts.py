@@ -36,7 +36,10 @@ class ConnectedAccount(SQLModel, table=True):
     account_id: str = Field(max_length=200, description="the account's id on its network (X id, Mastodon id, DID)")
     handle: str = Field(max_length=200)
     instance_url: str | None = Field(default=None, max_length=300, description="Mastodon instance, Bluesky PDS")
-    owner_user_id: str = Field(max_length=32)
+    owner_user_id: str = Field(max_length=32, description="the owning person; with a team owner, who accepted for it")
+    owner_group_id: str | None = Field(
+        default=None, max_length=32, description="a Slack user group owning the account; its members act as owners"
+    )
     co_owner_user_ids: list[str] = Field(default_factory=list, sa_column=json_column(default=list))
     status: AccountStatus = Field(
         default=AccountStatus.active, sa_column=sa.Column(sa.String(16), nullable=False, index=True)
@@ -52,18 +55,24 @@ class ConnectedAccount(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
     def owners(self) -> list[str]:
+        """The named people (owner, co-owners); members of `owner_group_id` act as owners too."""
         return [self.owner_user_id, *[user for user in self.co_owner_user_ids if user != self.owner_user_id]]
 
 
 class AccountHandover(SQLModel, table=True):
-    """Ownership of an account moving from one person to another, pending until the new owner answers."""
+    """Ownership of an account moving to a person or a team (user group), pending until the new owner answers.
+
+    For a team, `to_group_id` is set, `to_user_id` is empty until a member answers, and `decided_by` is who did.
+    """
 
     __tablename__ = "account_handover"
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="connected_account.id", index=True, ondelete="CASCADE")
     from_user_id: str = Field(max_length=32)
-    to_user_id: str = Field(max_length=32)
+    to_user_id: str | None = Field(default=None, max_length=32)
+    to_group_id: str | None = Field(default=None, max_length=32)
+    decided_by: str | None = Field(default=None, max_length=32)
     requested_by: str = Field(max_length=32)
     state: HandoverState = Field(default=HandoverState.pending, sa_column=sa.Column(sa.String(16), nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -115,20 +116,45 @@ def connect_account(
     return account
 
 
-def can_manage(account: ConnectedAccount, user_id: str, *, is_admin: bool) -> bool:
-    return is_admin or user_id == account.owner_user_id
+def can_manage(account: ConnectedAccount, user_id: str, *, is_admin: bool, in_owner_group: bool = False) -> bool:
+    """Admins, the owner, and (for a team-owned account) any member of the owning group."""
+    return is_admin or user_id == account.owner_user_id or (bool(account.owner_group_id) and in_owner_group)
+
+
+def owner_label(account: ConnectedAccount) -> str:
+    """Who owns it, as Slack mrkdwn for ephemeral replies and lists (a `<!subteam^…>` in a posted message pings)."""
+    if account.owner_group_id:
+        return f"the team <!subteam^{account.owner_group_id}>"
+    return f"<@{account.owner_user_id}>"
+
+
+def _target_label(handover: AccountHandover) -> str:
+    return f"the team <!subteam^{handover.to_group_id}>" if handover.to_group_id else f"<@{handover.to_user_id}>"
 
 
 def request_handover(
-    session: Session, *, account: ConnectedAccount, to_user_id: str, actor: str, is_admin: bool, now: datetime
+    session: Session,
+    *,
+    account: ConnectedAccount,
+    actor: str,
+    is_admin: bool,
+    now: datetime,
+    to_user_id: str | None = None,
+    to_group_id: str | None = None,
+    in_owner_group: bool = False,
 ) -> AccountHandover:
-    """Start moving ownership to `to_user_id` (who must accept); only an admin or the owner may. Audited."""
-    if not can_manage(account, actor, is_admin=is_admin):
-        raise AccountError(
-            f"Only the owner of {account.handle} (<@{account.owner_user_id}>) or an admin can hand it over."
-        )
-    if to_user_id == account.owner_user_id:
+    """Start moving ownership to a person or a team (whose member must accept); admins and owners may. Audited.
+
+    The caller checks that the person or the user group exists in the workspace (that needs Slack).
+    """
+    if (to_user_id is None) == (to_group_id is None):
+        raise AccountError("Hand over to one person or one user group.")
+    if not can_manage(account, actor, is_admin=is_admin, in_owner_group=in_owner_group):
+        raise AccountError(f"Only the owner of {account.handle} ({owner_label(account)}) or an admin can hand it over.")
+    if to_user_id is not None and to_user_id == account.owner_user_id and not account.owner_group_id:
         raise AccountError(f"<@{to_user_id}> already owns {account.handle}.")
+    if to_group_id is not None and to_group_id == account.owner_group_id:
+        raise AccountError(f"The team <!subteam^{to_group_id}> already owns {account.handle}.")
     pending = session.exec(
         select(AccountHandover).where(
             AccountHandover.account_id == account.id, AccountHandover.state == HandoverState.pending
@@ -136,12 +162,13 @@ def request_handover(
     ).first()
     if pending is not None:
         raise AccountError(
-            f"A handover of {account.handle} to <@{pending.to_user_id}> is already waiting for an answer."
+            f"A handover of {account.handle} to {_target_label(pending)} is already waiting for an answer."
         )
     handover = AccountHandover(
         account_id=account.id or 0,
         from_user_id=account.owner_user_id,
         to_user_id=to_user_id,
+        to_group_id=to_group_id,
         requested_by=actor,
         created_at=now,
     )
@@ -156,7 +183,9 @@ def request_handover(
         workspace_id=account.workspace_id,
         account=account.handle,
         from_user=account.owner_user_id,
+        from_group=account.owner_group_id,
         to_user=to_user_id,
+        to_group=to_group_id,
     )
     session.commit()
     session.refresh(handover)
@@ -164,26 +193,41 @@ def request_handover(
 
 
 def decide_handover(
-    session: Session, *, handover_id: int, user_id: str, accept: bool, now: datetime
+    session: Session,
+    *,
+    handover_id: int,
+    user_id: str,
+    accept: bool,
+    now: datetime,
+    group_members: Collection[str] | None = None,
 ) -> tuple[AccountHandover, ConnectedAccount]:
-    """The new owner accepts (ownership moves; the old owner stays a co-owner) or declines. Audited."""
+    """The new owner (or, for a team, any member of `group_members`) accepts or declines. Audited.
+
+    On acceptance ownership moves and the previous owner stays a co-owner; to a team, the account's owner is
+    the group (`owner_group_id`) and the member who accepted is recorded as `owner_user_id`.
+    """
     handover = session.get(AccountHandover, handover_id)
     if handover is None:
         raise AccountError("That handover no longer exists.")
     account = session.get(ConnectedAccount, handover.account_id)
     if account is None:
         raise AccountError("That account is no longer connected.")
-    if handover.to_user_id != user_id:
+    if handover.to_group_id:
+        if group_members is None or user_id not in group_members:
+            raise AccountError(f"This handover is for members of the team <!subteam^{handover.to_group_id}>, not you.")
+    elif handover.to_user_id != user_id:
         raise AccountError(f"This handover is for <@{handover.to_user_id}>, not you.")
     if handover.state != HandoverState.pending:
         raise AccountError(f"This handover was already {handover.state}.")
     handover.state = HandoverState.accepted if accept else HandoverState.declined
     handover.decided_at = now
+    handover.decided_by = user_id
     if accept:
         previous = account.owner_user_id
         account.owner_user_id = user_id
+        account.owner_group_id = handover.to_group_id
         co_owners = [user for user in account.co_owner_user_ids if user not in (user_id, previous)]
-        account.co_owner_user_ids = [*co_owners, previous]
+        account.co_owner_user_ids = [*co_owners, previous] if previous != user_id else co_owners
         account.updated_at = now
         session.add(account)
     session.add(handover)
@@ -197,6 +241,7 @@ def decide_handover(
         account=account.handle,
         from_user=handover.from_user_id,
         to_user=handover.to_user_id,
+        to_group=handover.to_group_id,
     )
     session.commit()
     session.refresh(handover)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, or_, select
@@ -525,6 +527,52 @@ def cancel(
     return targets
 
 
+def guests_on(platform: str, guests: Sequence[str]) -> list[str]:
+    """The guests one network can mention: @name on X, @name@server on Mastodon, @name.domain on Bluesky."""
+    if platform == "x":
+        return [g for g in guests if re.fullmatch(r"@\w{1,15}", g)]
+    if platform == "mastodon":
+        return [g for g in guests if g.count("@") == 2]
+    if platform == "bluesky":
+        return [g for g in guests if g.count("@") == 1 and "." in g]
+    return []
+
+
+def cancellation_reply(series: ChatSeries, occurrence: ChatOccurrence, platform: str) -> str:
+    """The public note under the intro of a sitting cancelled while under way; guests mentioned if it fits."""
+    day = day_label(occurrence.start_at, series.timezone)
+    base = f"Sorry: #{series.hashtag}{day} is cancelled and no more questions will be posted."
+    mentions = guests_on(platform, series.guests)
+    text = f"{base} {' '.join(mentions)}, thank you; we will be in touch." if mentions else base
+    return text if not any(check.over for check in check_lengths(text, [platform])) else base
+
+
+def intro_is_public(session: Session, occurrence: ChatOccurrence) -> bool:
+    """The sitting's intro is already posted on some network (so a cancellation is answered in public)."""
+    return (
+        session.exec(
+            select(ChatPost).where(
+                ChatPost.occurrence_id == occurrence.id,
+                ChatPost.item == "intro",
+                ChatPost.status == PostStatus.posted.value,
+            )
+        ).first()
+        is not None
+    )
+
+
+def guest_notice(series: ChatSeries, when: Sequence[datetime], *, whole: bool) -> str:
+    """What a moderator sends each guest: the app cannot write privately to people outside the workspace."""
+    tz = ZoneInfo(series.timezone)
+    dates = ", ".join(f"{w.astimezone(tz):%a %d %b %H:%M}" for w in when)
+    what = f"the #{series.hashtag} chat series “{series.title}”" if whole else f"#{series.hashtag} “{series.title}”"
+    on = f" on {dates} ({series.timezone})" if dates else ""
+    return (
+        f"Hello, I'm sorry to tell you that {what}{on} is cancelled. "
+        "Thank you for agreeing to join us; we will be in touch about another date."
+    )
+
+
 # Run sheet and sign-off --------------------------------------------------------------------------
 
 
@@ -781,8 +829,9 @@ def record_post(
     url: str | None = None,
     by: str = "worker",
     post_id: str | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> ChatPost:
-    """Insert or update what happened to one item of one sitting; commits."""
+    """Insert or update what happened to one item of one sitting (`detail`: e.g. Bluesky's uri and cid); commits."""
     row = post_row(session, occurrence_id, item, platform) or ChatPost(
         occurrence_id=occurrence_id, item=item, platform=platform, status=status
     )
@@ -790,6 +839,8 @@ def record_post(
     row.text = text or row.text
     row.url = url or row.url
     row.post_id = post_id or row.post_id
+    if detail:
+        row.detail = {**(row.detail or {}), **detail}
     session.add(row)
     session.commit()
     return row

@@ -12,9 +12,11 @@ from sqlmodel import Session
 from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.models.accounts import ConnectedAccount, OAuthPending
+from assistant.render.mrkdwn import escape
 from assistant.services.accounts import AccountError, connect_account
 from assistant.services.credentials import load_tokens
-from integrations.bluesky.client import BlueskyClient
+from integrations.bluesky.account import delete_session
+from integrations.bluesky.client import BlueskyClient, xrpc_url
 from integrations.errors import IntegrationError, raise_for_status
 from integrations.x.oauth import TokenSet, XOAuth
 
@@ -102,6 +104,17 @@ def verify_mastodon(http: httpx.Client, *, instance_url: str, token: str) -> tup
 
 def verify_bluesky(http: httpx.Client, *, base_url: str, handle: str, app_password: str) -> tuple[str, str]:
     """(DID, handle) from com.atproto.server.createSession with the app password."""
+    did, found, _, _ = verify_bluesky_session(http, base_url=base_url, handle=handle, app_password=app_password)
+    return did, found
+
+
+def verify_bluesky_session(
+    http: httpx.Client, *, base_url: str, handle: str, app_password: str
+) -> tuple[str, str, str, str]:
+    """(DID, handle, refresh JWT, XRPC base of the account's own PDS) of a new session.
+
+    The JWT is stored so disconnecting can end the session; the PDS (from the session's DID document, else
+    `base_url`) is where the account's later calls go."""
     client = BlueskyClient(http, handle=handle.lstrip("@"), app_password=app_password, base_url=base_url)
     try:
         bluesky_session = client.create_session()
@@ -109,7 +122,12 @@ def verify_bluesky(http: httpx.Client, *, base_url: str, handle: str, app_passwo
         raise AccountError(
             f"Bluesky refused the login for {handle}: use an app password (Settings → App passwords)."
         ) from exc
-    return bluesky_session.did, "@" + (bluesky_session.handle or handle.lstrip("@"))
+    return (
+        bluesky_session.did,
+        "@" + (bluesky_session.handle or handle.lstrip("@")),
+        bluesky_session.refresh_jwt,
+        bluesky_session.pds_url or base_url,
+    )
 
 
 def verify_yammer(http: httpx.Client, *, api_url: str, token: str) -> tuple[str, str]:
@@ -161,6 +179,46 @@ def revoke_remotely(
     except httpx.TransportError as exc:
         log.warning("revoking the %s token of account %s failed: %s", account.platform, account.id, type(exc).__name__)
     return False
+
+
+def end_bluesky_session(
+    http: httpx.Client, settings: Settings, account: ConnectedAccount, tokens: TokenSet | None
+) -> bool:
+    """com.atproto.server.deleteSession with the stored refresh JWT; True when the session is gone.
+
+    This ends the app's session only: an app-password session may not call com.atproto.server.revokeAppPassword
+    (that needs a full-access login), so the app password itself stays valid until the person revokes it.
+    """
+    if account.platform != "bluesky" or tokens is None or not tokens.refresh_token:
+        return False
+    try:
+        return delete_session(
+            http, base_url=xrpc_url(account.instance_url or settings.bluesky_api_url), refresh_jwt=tokens.refresh_token
+        )
+    except IntegrationError as exc:
+        log.warning("ending the Bluesky session of account %s failed: %s", account.id, type(exc).__name__)
+        return False
+
+
+def disconnect_message(platform: str, handle: str, *, revoked: bool, session_ended: bool = False) -> str:
+    """What the person is told after disconnecting: what was revoked, and what they must still do on the network."""
+    name = escape(handle)
+    if revoked:
+        return f"Disconnected {name} and revoked its token. Its stored tokens are deleted."
+    if platform == "bluesky":
+        ended = "its session with Bluesky is ended and " if session_ended else ""
+        return (
+            f"Disconnected {name}: {ended}the stored app password is deleted. Bluesky does not let an app revoke "
+            "an app password, so revoke it yourself: Bluesky → Settings → Privacy and security → App passwords."
+        )
+    if platform == "yammer":
+        return (
+            f"Disconnected {name}: the stored token is deleted. Yammer has no way for an app to revoke a user "
+            "token, so remove the app's access in your Yammer (Viva Engage) or Microsoft account settings too."
+        )
+    return (
+        f"Disconnected {name} (revoke the app's access in the network's settings too). Its stored tokens are deleted."
+    )
 
 
 def stored_tokens(session: Session, cipher: TokenCipher, account: ConnectedAccount) -> TokenSet | None:

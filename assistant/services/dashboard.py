@@ -23,9 +23,19 @@ QUICK_ADD_CONTACT = "home_add_contact"
 
 
 def dashboard(
-    session: Session, *, workspace: Workspace, user_id: str, user_name: str, role: Role, now: datetime | None = None
+    session: Session,
+    *,
+    workspace: Workspace,
+    user_id: str,
+    user_name: str,
+    role: Role,
+    now: datetime | None = None,
+    my_groups: frozenset[str] = frozenset(),
 ) -> HomeData:
-    """Sections in the order a person reads them; a feature whose tables are missing shows its empty line."""
+    """Sections in the order a person reads them; a feature whose tables are missing shows its empty line.
+
+    `my_groups` are the Slack user groups the person belongs to: a team-owned account shows for its members.
+    """
     now = now or utcnow()
     zone = ZoneInfo(workspace.timezone)
     sections = [
@@ -44,6 +54,9 @@ def dashboard(
         sections.append(
             HomeSection("Request queue", _safe(session, lambda: queue(session, workspace, now)), "The queue is empty.")
         )
+    mine = _safe(session, lambda: my_accounts(session, workspace, user_id, my_groups))
+    if mine:
+        sections.append(HomeSection("Accounts I own", mine, ""))
     sections.append(
         HomeSection(
             "Team accounts this week",
@@ -115,6 +128,25 @@ def queue(session: Session, workspace: Workspace, now: datetime) -> list[str]:
         f"({escape(row.status)}) from <@{row.requester_id}>"
         for row in rows
     ]
+
+
+def my_accounts(session: Session, workspace: Workspace, user_id: str, my_groups: frozenset[str]) -> list[str]:
+    """Accounts the person owns or co-owns, or whose owning team (user group) they are a member of."""
+    from assistant.services.accounts import list_accounts
+
+    lines = []
+    for account in list_accounts(session, workspace_id=workspace.id or 0):
+        if account.owner_group_id and account.owner_group_id in my_groups:
+            how = f"with your team <!subteam^{account.owner_group_id}>"
+        elif user_id == account.owner_user_id and not account.owner_group_id:
+            how = "owner"
+        elif user_id in account.owners():
+            how = "co-owner"
+        else:
+            continue
+        status = "" if account.status == "active" else f" · token {escape(str(account.status))}"
+        lines.append(f"• {escape(account.platform)} *{escape(account.handle)}* ({how}){status}")
+    return lines
 
 
 def accounts_week(session: Session, workspace: Workspace, now: datetime) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -10,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from assistant.models.base import utcnow
 from assistant.models.watches import Watch, WatchSeen
 from assistant.services import audit
 from integrations.normalized import NormalizedPost
@@ -18,6 +20,8 @@ NETWORKS = ("x", "mastodon", "bluesky")
 KINDS = ("hashtag", "account", "keyword", "mentions")
 MIN_EVERY, MAX_EVERY = 5, 24 * 60
 MAX_POSTS_SHOWN = 20
+DEFAULT_BUDGET = 1.0  # US$ of X reads a day
+MAX_BUDGET = 100.0  # a typo (`--budget 250`) should not spend a month's money in a day
 _EVERY = re.compile(r"^(?P<n>\d{1,4})(?P<unit>m|min|h)?$")
 
 
@@ -44,9 +48,56 @@ def parse_networks(raw: str | bool | None, kind: str) -> list[str]:
     unknown = [name for name in networks if name not in NETWORKS]
     if unknown or not networks:
         raise WatchError(f"Unknown network {', '.join(unknown) or raw!r}; use x, mastodon or bluesky.")
-    if kind in ("keyword", "account", "mentions") and "mastodon" in networks:
-        raise WatchError("Mastodon's public search covers hashtags only; watch a #hashtag there, or use x or bluesky.")
     return list(dict.fromkeys(networks))
+
+
+def parse_budget(raw: str | bool | None) -> float:
+    """`--budget 2.50`: US dollars of X reads a day, more than 0 and at most MAX_BUDGET (default DEFAULT_BUDGET)."""
+    if raw is None:
+        return DEFAULT_BUDGET
+    text = str(raw).strip().lstrip("$").strip() if raw is not True else ""
+    try:
+        value = float(text)
+    except ValueError:
+        raise WatchError(
+            f"`--budget {raw if raw is not True else ''}` is not an amount; give US dollars a day, e.g. `--budget 2.50`."
+        ) from None
+    if not math.isfinite(value) or value <= 0:
+        raise WatchError("A watch's budget must be more than $0 a day (e.g. `--budget 0.50`).")
+    if value > MAX_BUDGET:
+        raise WatchError(f"A watch's budget is at most ${MAX_BUDGET:.2f} a day; `{raw}` is above that.")
+    return round(value, 2)
+
+
+def set_budget(
+    session: Session, *, workspace_id: int, watch_id: int, budget: float, actor: str, is_comms: bool
+) -> Watch:
+    """Change a running watch's daily budget (comms or whoever started it). Audited."""
+    watch = session.get(Watch, watch_id)
+    if watch is None or watch.workspace_id != workspace_id or not watch.active:
+        raise WatchError(f"There is no running watch {watch_id}; `/outreach watch list` shows them.")
+    if watch.created_by != actor and not is_comms:
+        raise WatchError(f"Only <@{watch.created_by}> (who started it) or the comms team can change watch {watch_id}.")
+    previous = watch.cost_budget
+    watch.cost_budget = budget
+    if watch.paused_reason == "budget" and watch.cost_spent < budget:
+        now = utcnow()
+        watch.paused_until = now  # the next poll resumes it (and tells the channel)
+        watch.next_run_at = min(watch.next_run_at, now)
+    session.add(watch)
+    audit.record(
+        session,
+        actor=actor,
+        action="watch.budget_changed",
+        record_type="watch",
+        record_id=watch_id,
+        workspace_id=workspace_id,
+        previous=previous,
+        budget=budget,
+    )
+    session.commit()
+    session.refresh(watch)
+    return watch
 
 
 def create_watch(
@@ -61,7 +112,7 @@ def create_watch(
     only: str | None,
     actor: str,
     now: datetime,
-    cost_budget: float = 1.0,
+    cost_budget: float = DEFAULT_BUDGET,
 ) -> Watch:
     if kind not in KINDS:
         raise WatchError(f"Unknown watch kind {kind}.")

@@ -41,6 +41,12 @@ def jwt_expiry(token: str) -> datetime | None:
         return None
 
 
+def xrpc_url(service: str) -> str:
+    """The XRPC base of a PDS or AppView: `https://pds.example` and `https://pds.example/xrpc/` both give the latter."""
+    base = service.strip().rstrip("/")
+    return base if base.endswith("/xrpc") else base + "/xrpc"
+
+
 @dataclass(slots=True)
 class Session:
     """The tokens com.atproto.server.createSession / refreshSession return."""
@@ -50,6 +56,7 @@ class Session:
     access_jwt: str
     refresh_jwt: str
     access_expires_at: datetime | None = None
+    pds_url: str | None = None
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> Session:
@@ -59,7 +66,20 @@ class Session:
             access_jwt=body["accessJwt"],
             refresh_jwt=body["refreshJwt"],
             access_expires_at=jwt_expiry(body["accessJwt"]),
+            pds_url=pds_endpoint(body.get("didDoc")),
         )
+
+
+def pds_endpoint(did_doc: Any) -> str | None:
+    """The account's own PDS (the `#atproto_pds` service of the DID document a session carries), if given."""
+    if not isinstance(did_doc, dict):
+        return None
+    for service in did_doc.get("service") or []:
+        if isinstance(service, dict) and str(service.get("id", "")).endswith("#atproto_pds"):
+            endpoint = service.get("serviceEndpoint")
+            if isinstance(endpoint, str) and endpoint.startswith("https://"):
+                return xrpc_url(endpoint)
+    return None
 
 
 @dataclass(slots=True)
@@ -153,6 +173,19 @@ class BlueskyClient:
         self.session = Session.from_body(response.json())
         return self.session
 
+    def resume_session(self, refresh_jwt: str | None, *, did: str = "") -> Session:
+        """Continue a stored session: refreshSession with its refresh JWT, a new login only when that fails.
+
+        createSession is rate limited per account, so a job that runs every day keeps one session going instead of
+        logging in each time. The server rotates the refresh JWT (the old one stops working): store
+        `self.session.refresh_jwt` afterwards. A refresh JWT past its `exp` is not sent at all.
+        """
+        expires = jwt_expiry(refresh_jwt) if refresh_jwt else None
+        if not refresh_jwt or (expires is not None and expires <= self._now()):
+            return self.create_session()
+        self.session = Session(did=did, handle=self.handle or "", access_jwt="", refresh_jwt=refresh_jwt)
+        return self.refresh_session()
+
     def _ensure_session(self) -> Session:
         if self.session is None:
             return self.create_session()
@@ -163,10 +196,17 @@ class BlueskyClient:
 
     def query(self, nsid: str, params: dict[str, Any]) -> dict[str, Any]:
         """GET an XRPC query with the session's access token; refresh once on ExpiredToken."""
-        session = self._ensure_session()
         clean = {key: value for key, value in params.items() if value is not None and value != []}
+        return self._call("GET", nsid, params=clean)
+
+    def procedure(self, nsid: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST an XRPC procedure (JSON in, JSON out) with the session's access token; refresh once on ExpiredToken."""
+        return self._call("POST", nsid, json=body)
+
+    def _call(self, method: str, nsid: str, **request: Any) -> dict[str, Any]:
+        session = self._ensure_session()
         for attempt in range(2):
-            response = self._send("GET", nsid, params=clean, headers={"Authorization": f"Bearer {session.access_jwt}"})
+            response = self._send(method, nsid, headers={"Authorization": f"Bearer {session.access_jwt}"}, **request)
             if response.status_code in (400, 401) and _error_name(response) in ("ExpiredToken", "InvalidToken"):
                 if attempt == 0:
                     session = self.refresh_session()
@@ -195,6 +235,7 @@ class BlueskyClient:
         lang: str | None = None,
         author: str | None = None,
         max_pages: int | None = None,
+        mentions: str | None = None,
     ) -> Iterator[SearchPage]:
         """Pages of app.bsky.feed.searchPosts (limit capped at 100), following `cursor` until it runs out."""
         params: dict[str, Any] = {
@@ -206,6 +247,7 @@ class BlueskyClient:
             "limit": max(1, min(limit, MAX_LIMIT)),
             "lang": lang,
             "author": author,
+            "mentions": mentions,
             "cursor": cursor,
         }
         pages = 0
@@ -269,7 +311,7 @@ def _unseen(node: dict[str, Any]) -> str:
 def _raise_for_xrpc(response: httpx.Response) -> None:
     """XRPC failures: 400 NotFound is NotFound; 429 resets at the RateLimit-Reset epoch header; else the usual."""
     status = response.status_code
-    if status == 400 and _error_name(response) == "NotFound":
+    if status == 400 and _error_name(response) in ("NotFound", "RecordNotFound"):
         raise NotFound(f"{SERVICE}: not found: {_error_of(response)}", service=SERVICE, status=status)
     if status == 429 and response.headers.get("ratelimit-reset", "").strip().isdigit():
         reset_at = datetime.fromtimestamp(int(response.headers["ratelimit-reset"]), UTC)

@@ -136,6 +136,7 @@ def test_a_crash_between_posted_and_recorded_is_reconciled_without_a_second_post
     assert len(world.x.calls_to("POST", "/2/tweets")) == 2
     search = world.x.calls_to("GET", "/2/tweets/search/recent")
     assert search and "from:demo_council" in search[-1].params["query"]
+    assert search[-1].params["start_time"].startswith("2026-12-03T20:55:00")  # this sitting, not last week's
     recorded = _posts(world.engine)["question:1"]
     assert recorded.status == PostStatus.posted.value and recorded.post_id == world.x.created()[1]["id"]
     with Session(world.engine) as session:
@@ -251,6 +252,22 @@ def test_a_post_x_refuses_is_handed_to_the_moderator(world: ChatWorld) -> None:
     (failed,) = [c.args for c in world.slack.calls_to("chat.postMessage") if "could not be posted" in c.args["text"]]
     assert failed["channel"] == "D0STAFF001"
     assert f"{occurrence.id}|question:1|x" in json.dumps(failed["blocks"])
+
+
+def test_a_weekly_question_x_refuses_as_a_duplicate_is_explained_to_the_moderator(world: ChatWorld) -> None:
+    series, (_first, second) = world.chat(BEFORE, recurrence="weekly", count=2)
+    for minute in (0, 5):
+        world.tick(_minutes(minute))
+    week = timedelta(days=7)
+    for later in (0, 5, 5.5, 6):
+        world.tick(_minutes(later) + week)
+    assert world.x_texts().count("Q1 What changed this term? #ukfechat") == 1  # X refused the repeat
+    assert len(world.x.created()) == 3  # both dated intros and the first week's Q1
+    (failed,) = [c.args for c in world.slack.calls_to("chat.postMessage") if "could not be posted" in c.args["text"]]
+    assert failed["channel"] == "D0STAFF001"
+    assert "@demo_council already posted exactly this text (X allows no duplicate posts" in failed["text"]
+    assert f"/outreach chat questions {series.id}" in failed["text"] and "Check" not in failed["text"]
+    assert f"{second.id}|question:1|x" in _dump(failed["blocks"])
 
 
 def _race(world: ChatWorld, at: datetime) -> None:

@@ -262,3 +262,59 @@ def test_the_digest_is_cross_posted_to_the_yammer_group_once_when_the_team_turne
         f"https://outreach.example/archive/{digest.token}"
     )
     assert f"digest:{digest.id}:yammer-crosspost" in keys
+
+
+def _failure_texts(slack: SlackStandIn) -> list[str]:
+    return [c.args.get("text", "") for c in slack.calls_to("chat.postMessage") if "could not be made" in c.args["text"]]
+
+
+def test_a_digest_that_gives_up_tells_the_channel_once_how_to_retry(engine: Engine, slack: SlackStandIn) -> None:
+    job_id = _request(engine)
+    rejected = lambda request: httpx.Response(401, json={"title": "Unauthorized", "status": 401})  # noqa: E731
+    worker = Worker(engine, [DigestJobs(_deps(slack, rejected))], now=lambda: NOW)  # type: ignore[arg-type]
+    ((key, outcome),) = worker.tick()
+    assert key == f"digest:{job_id}:collect" and outcome.status == "dead"  # an auth error: no point retrying
+    ((key, outcome),) = worker.tick()
+    assert key == f"digest:{job_id}:failed" and outcome.status == "performed"
+    for _ in range(3):
+        assert worker.tick() == []
+    (text,) = _failure_texts(slack)
+    assert text.startswith("The digest of #BlackLivesMatter on Fri 25 Jun 2021 could not be made: the collect step")
+    assert "X refused the request" in text
+    # the window in the team's zone (America/New_York), ready to paste
+    assert text.endswith(
+        "comms can retry with `/outreach digest #BlackLivesMatter --from 2021-06-25T20:00 --to 2021-06-26T16:00`."
+    )
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    with Session(engine) as session:
+        job = session.get(DigestJob, job_id)
+        assert job is not None and job.state == DigestJobState.failed and "collect" in (job.last_error or "")
+
+
+def test_a_digest_whose_retries_run_out_tells_the_channel_once(engine: Engine, slack: SlackStandIn) -> None:
+    from assistant.worker import MAX_ATTEMPTS
+
+    job_id = _request(engine)
+    clock = {"now": NOW}
+    broken = lambda request: httpx.Response(400, json={"title": "Invalid Request"})  # noqa: E731
+    worker = Worker(engine, [DigestJobs(_deps(slack, broken))], now=lambda: clock["now"])  # type: ignore[arg-type]
+    statuses = []
+    for _ in range(MAX_ATTEMPTS + 3):
+        statuses += [outcome.status for _key, outcome in worker.tick()]
+        clock["now"] += timedelta(hours=2)  # past every backoff
+    # the worker's last attempt marks the step dead; the next pass tells the channel, and nothing more runs
+    assert statuses == ["failed"] * (MAX_ATTEMPTS - 1) + ["performed"]
+    (text,) = _failure_texts(slack)
+    assert "could not be made: the collect step failed" in text and "/outreach digest #BlackLivesMatter" in text
+    assert not any("late" in c.args.get("text", "") for c in slack.calls_to("chat.postMessage"))
+    with Session(engine) as session:
+        assert session.get(DigestJob, job_id).state == DigestJobState.failed  # type: ignore[union-attr]
+        collect = session.exec(select(OutboxItem).where(OutboxItem.key == f"digest:{job_id}:collect")).one()
+        assert collect.state == "dead"
+
+
+def test_a_failure_notice_escapes_the_reason() -> None:
+    from assistant.slack.blocks.digests import failure_notice
+
+    text = failure_notice("edchat", START, END, "UTC", "bad <!channel> & <@U123>")
+    assert "<!channel>" not in text and "&lt;!channel&gt; &amp; &lt;@U123&gt;" in text

@@ -234,3 +234,228 @@ def test_disconnect_revokes_the_x_token(app: SlackHarness, fake_x: FakeX, engine
     with Session(engine) as session:
         assert session.exec(select(ConnectedAccount)).first() is None
         assert session.exec(select(Credential)).first() is None
+
+
+def _buttons(call_args: dict[str, Any], action_id: str) -> str:
+    return str(
+        next(
+            e["value"]
+            for b in call_args["blocks"]
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if e["action_id"] == action_id
+        )
+    )
+
+
+def _press(app: SlackHarness, action_id: str, value: str, user_id: str, name: str) -> str:
+    app.action(
+        requests.block_actions(
+            {"action_id": action_id, "value": value}, user_id=user_id, response_url=app.slack.response_url(name)
+        )
+    )
+    return str(app.slack.wait_for(f"response/{name}")[-1].args["text"])
+
+
+def test_handover_to_a_team_is_accepted_by_any_member_who_then_acts_as_owner(
+    app: SlackHarness, fake_x: FakeX, engine: Engine
+) -> None:
+    from assistant.slack.listeners.home import publish_home
+
+    app.slack.usergroups["S0TEACH001"] = ["U0TEACH001", "U0STAFF001"]
+    _connect_mastodon(app, user_id="U0COMMS001")
+    missing = ack_json(app.command("accounts handover @council <!subteam^S0NOPE0001|@nope>", user_id="U0COMMS001"))
+    assert "does not exist in this workspace" in missing["text"]
+    ok = ack_json(app.command("accounts handover @council <!subteam^S0TEACH001|@teachers>", user_id="U0COMMS001"))
+    assert "Asked the team <!subteam^S0TEACH001>" in ok["text"] and "2 member(s)" in ok["text"]
+    dms = app.slack.wait_for("chat.postMessage", count=3)[-2:]
+    assert sorted(dm.args["channel"] for dm in dms) == ["U0STAFF001", "U0TEACH001"]
+    assert "your team @teachers" in str(dms[0].args["blocks"])
+    value = _buttons(dms[0].args, blocks.HANDOVER_ACCEPT)
+    # someone outside the group cannot accept for it
+    assert "not you" in _press(app, blocks.HANDOVER_ACCEPT, value, "U0ADMIN001", "outsider")
+    assert "now owns it" in _press(app, blocks.HANDOVER_ACCEPT, value, "U0STAFF001", "member")
+    # a second member pressing too finds it decided
+    assert "already accepted" in _press(app, blocks.HANDOVER_ACCEPT, value, "U0TEACH001", "late")
+    with Session(engine) as session:
+        account = session.exec(select(ConnectedAccount)).one()
+        assert account.owner_group_id == "S0TEACH001" and account.owner_user_id == "U0STAFF001"
+        assert "U0COMMS001" in account.co_owner_user_ids
+        handover = session.exec(select(AccountHandover)).one()
+        assert (handover.state, handover.to_group_id, handover.decided_by) == (
+            HandoverState.accepted,
+            "S0TEACH001",
+            "U0STAFF001",
+        )
+        accepted = session.exec(select(AuditEntry).where(AuditEntry.action == "account.handover_accepted")).one()
+        assert "S0TEACH001" in str(accepted.detail)
+    listing = ack_json(app.command("accounts", user_id="U0COMMS001"))
+    assert "the team <!subteam^S0TEACH001>" in str(listing["blocks"])
+    # any member acts as owner: the other member may hand it on; the former owner (now co-owner) may not
+    refused = ack_json(app.command("accounts handover @council <@U0ADMIN001>", user_id="U0COMMS001"))
+    assert "Only the owner" in refused["text"] and "<!subteam^S0TEACH001>" in refused["text"]
+    onward = ack_json(app.command("accounts handover @council <@U0ADMIN001>", user_id="U0TEACH001"))
+    assert "Asked <@U0ADMIN001>" in onward["text"]
+    # App Home shows the account to the team's members, not to others
+    publish_home(app.services, app.bolt.client, team_id="T0DEMO0001", user_id="U0TEACH001")
+    publish_home(app.services, app.bolt.client, team_id="T0DEMO0001", user_id="U0ADMIN001")
+    member_home, other_home = (str(call.args["view"]) for call in app.slack.wait_for("views.publish", count=2)[-2:])
+    assert "Accounts I own" in member_home and "@council@mastodon.example" in member_home
+    assert "Accounts I own" not in other_home
+
+
+def test_token_problem_of_a_team_account_is_told_to_the_group_members(engine: Engine) -> None:
+    from typing import cast
+
+    from slack_sdk import WebClient
+
+    from assistant.config import Settings
+    from assistant.crypto import TokenCipher
+    from assistant.jobs.accounts import AccountSources
+    from assistant.jobs.deps import JobDeps
+    from assistant.models.accounts import AccountStatus
+    from assistant.models.base import utcnow
+    from assistant.services.accounts import connect_account, mark_token_problem
+    from assistant.services.workspaces import ensure_workspace
+    from assistant.worker import Worker
+    from integrations.x.oauth import TokenSet
+
+    class Slack:
+        messages: list[dict[str, Any]] = []
+
+        def chat_postMessage(self, **kwargs: Any) -> dict[str, Any]:  # noqa: N802 - slack_sdk's name
+            self.messages.append(kwargs)
+            return {"ok": True}
+
+        def usergroups_users_list(self, *, usergroup: str) -> dict[str, Any]:
+            assert usergroup == "S0TEACH001"
+            return {"ok": True, "users": ["U0TEACH001", "U0STAFF001"]}
+
+    slack = Slack()
+    settings = Settings(_env_file=None, encryption_key=ENCRYPTION_KEY)
+    deps = JobDeps(settings=settings, http=lambda: httpx.Client(), slack=lambda: cast(WebClient, slack))
+    with Session(engine) as session:
+        workspace = ensure_workspace(session, slack_team_id="T0DEMO0001")
+        session.commit()
+        account = connect_account(
+            session,
+            TokenCipher.from_settings(settings),
+            workspace_id=workspace.id or 0,
+            platform="yammer",
+            account_id="42",
+            handle="Council",
+            tokens=TokenSet(access_token="yam-SECRET"),
+            actor="U0COMMS001",
+            now=utcnow(),
+        )
+        account.owner_group_id, account.owner_user_id = "S0TEACH001", "U0STAFF001"
+        account.co_owner_user_ids = ["U0COMMS001"]
+        session.add(account)
+        session.commit()
+        mark_token_problem(session, account=account, status=AccountStatus.revoked, reason="refused", now=utcnow())
+    worker = Worker(engine, [AccountSources(deps).token_problems])
+    worker.tick()
+    worker.tick()
+    assert sorted(m["channel"] for m in slack.messages) == ["U0COMMS001", "U0STAFF001", "U0TEACH001"]
+
+
+def _connect_by_form(app: SlackHarness, platform: str, values: dict[str, str]) -> dict[str, Any]:
+    state = {key: {"value": {"type": "plain_text_input", "value": value}} for key, value in values.items()}
+    payload = requests.view_submission(blocks.CONNECT_VIEW, state, user_id="U0COMMS001", private_metadata=platform)
+    return ack_json(app.post(requests.signed_payload(payload, "test-signing-secret-0123456789")))
+
+
+def test_disconnecting_bluesky_ends_the_session_and_says_to_revoke_the_app_password(
+    app: SlackHarness, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.integrations.bluesky import fake as bsky
+
+    service = bsky.FakeBluesky()
+    deleted: list[str] = []
+
+    def network(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("com.atproto.server.deleteSession"):
+            deleted.append(request.headers["authorization"].removeprefix("Bearer "))
+            assert request.content == b""  # a procedure without input, authenticated by the refresh JWT
+            return httpx.Response(200)
+        return service(request)
+
+    monkeypatch.setattr(listener, "http_client", lambda: httpx.Client(transport=httpx.MockTransport(network)))
+    _connect_by_form(app, "bluesky", {"handle": bsky.HANDLE, "token": bsky.PASSWORD})
+    refresh_jwt = service.refresh
+    with Session(engine) as session:
+        assert session.exec(select(ConnectedAccount)).one().account_id == bsky.DID
+    ack_json(
+        app.command(
+            f"accounts disconnect @{bsky.HANDLE}", user_id="U0COMMS001", response_url=app.slack.response_url("bye")
+        )
+    )
+    text = app.slack.wait_for("response/bye")[-1].args["text"]
+    assert deleted == [refresh_jwt]
+    assert "session with Bluesky is ended" in text and "App passwords" in text and bsky.PASSWORD not in text
+    with Session(engine) as session:
+        assert session.exec(select(ConnectedAccount)).first() is None
+        assert session.exec(select(Credential)).first() is None
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "account.disconnected")).one()
+        assert entry.detail["revoked_remotely"] is False
+
+
+def test_connecting_bluesky_keeps_the_accounts_own_pds_from_its_did_document(
+    app: SlackHarness, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.integrations.bluesky import fake as bsky
+
+    service = bsky.FakeBluesky(pds="https://morel.us-east.host.bsky.network")
+    monkeypatch.setattr(listener, "http_client", lambda: httpx.Client(transport=httpx.MockTransport(service)))
+    _connect_by_form(app, "bluesky", {"handle": bsky.HANDLE, "token": bsky.PASSWORD})
+    with Session(engine) as session:
+        account = session.exec(select(ConnectedAccount)).one()
+    assert account.instance_url == "https://morel.us-east.host.bsky.network/xrpc"
+    assert service.requests[0].url.host == "bsky.social"  # the login itself goes to the configured entryway
+
+
+def test_disconnecting_yammer_deletes_the_token_and_says_it_cannot_be_revoked(
+    app: SlackHarness, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[httpx.Request] = []
+
+    def yammer(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        assert request.url.path.endswith("/users/current.json")
+        assert request.headers["authorization"] == "Bearer yam-SECRET"
+        return httpx.Response(200, json={"id": 1488374, "full_name": "Council Comms"})
+
+    monkeypatch.setattr(listener, "http_client", lambda: httpx.Client(transport=httpx.MockTransport(yammer)))
+    _connect_by_form(app, "yammer", {"token": "yam-SECRET"})
+    with Session(engine) as session:
+        assert session.exec(select(Credential)).one()
+    ack_json(
+        app.command(
+            'accounts disconnect "Council Comms"', user_id="U0COMMS001", response_url=app.slack.response_url("bye")
+        )
+    )
+    text = app.slack.wait_for("response/bye")[-1].args["text"]
+    assert "stored token is deleted" in text and "no way for an app to revoke" in text
+    assert len(calls) == 1  # no revocation call: Yammer has none for user tokens
+    with Session(engine) as session:
+        assert session.exec(select(ConnectedAccount)).first() is None
+        assert session.exec(select(Credential)).first() is None
+
+
+def test_handover_blocks_name_the_team_and_parse_as_block_kit() -> None:
+    from slack_sdk.models.blocks import Block
+
+    to_team = blocks.handover_request("@council&co", "mastodon", "U0COMMS001", "U0ADMIN001", 7, team="@teachers")
+    to_person = blocks.handover_request("@council", "x", "U0COMMS001", "U0ADMIN001", 8)
+    unnamed = blocks.handover_request("@council", "x", "U0COMMS001", "U0ADMIN001", 9, team="")
+    assert "to your team @teachers. The first member to accept" in to_team[0]["text"]["text"]
+    assert "@council&amp;co" in to_team[0]["text"]["text"]
+    assert "to you. You would become its owner" in to_person[0]["text"]["text"]
+    assert "to your team. The first member" in unnamed[0]["text"]["text"]
+    listing = blocks.accounts_list(
+        [blocks.AccountLine(1, "mastodon", "@council", "U0STAFF001", ["U0COMMS001"], "active", "S0TEACH001")],
+        can_connect=False,
+    )
+    assert "the team <!subteam^S0TEACH001> (accepted by <@U0STAFF001>)" in str(listing)
+    for block in [*to_team, *to_person, *listing]:
+        Block.parse(block).validate_json()  # type: ignore[union-attr]

@@ -232,6 +232,20 @@ def test_cancel_one_sitting_then_the_series_tells_everyone(app: SlackHarness) ->
     assert "cancelled the chat series" in app.slack.wait_for("chat.postMessage", 7)[-1].args["text"]
 
 
+def test_cancel_gives_the_moderators_the_exact_message_for_each_guest(app: SlackHarness) -> None:
+    series = _schedule(app, guests="@fe_minister @head@mastodon.ac.uk")
+    answer = ack_json(app.command(f"chat cancel {series.id} --date 2026-12-10"))["text"]
+    notice = (
+        "Hello, I'm sorry to tell you that #ukfechat “Further education after the review” on Thu 10 Dec 21:00 "
+        "(Europe/London) is cancelled. Thank you for agreeing to join us; we will be in touch about another date."
+    )
+    assert "The guests (@fe_minister, @head@mastodon.ac.uk) are not told by the app." in answer
+    assert "public note" not in answer and f"Send each of them this message:\n>{notice}" in answer
+    told = {c.args["channel"]: c.args["text"] for c in app.slack.wait_for("chat.postMessage", 4)[1:]}
+    assert notice in told["D0COMMS001"] and notice in told["D0STAFF001"]
+    assert "guests" not in told["C0GENERAL1"]  # the channel hears of the cancellation, not the private wording
+
+
 def test_ics_is_uploaded_to_slack(app: SlackHarness) -> None:
     series = _schedule(app)
     assert "Uploading the calendar file" in ack_json(app.command(f"chat ics {series.id}"))["text"]

@@ -28,6 +28,7 @@ class AccountLine:
     owner: str
     co_owners: list[str]
     status: str
+    owner_group: str | None = None
 
 
 def accounts_list(accounts: list[AccountLine], *, can_connect: bool) -> list[Block]:
@@ -39,7 +40,12 @@ def accounts_list(accounts: list[AccountLine], *, can_connect: bool) -> list[Blo
         blocks.append(
             section(
                 f"*{NETWORK_NAMES.get(account.platform, account.platform)}* {escape(account.handle)} · "
-                f"{STATUS_MARK.get(account.status, account.status)}\nOwner <@{account.owner}>"
+                f"{STATUS_MARK.get(account.status, account.status)}\n"
+                + (
+                    f"Owner: the team <!subteam^{account.owner_group}> (accepted by <@{account.owner}>)"
+                    if account.owner_group
+                    else f"Owner <@{account.owner}>"
+                )
                 + (f" · co-owners {co}" if co else "")
             )
         )
@@ -55,7 +61,7 @@ def accounts_list(accounts: list[AccountLine], *, can_connect: bool) -> list[Blo
         )
     blocks.append(
         context(
-            "Hand over: `/outreach accounts handover @account @person` · disconnect: `/outreach accounts disconnect @account`"
+            "Hand over: `/outreach accounts handover @account @person|@team` · disconnect: `/outreach accounts disconnect @account`"
         )
     )
     return blocks
@@ -116,11 +122,19 @@ def x_connect_link(url: str) -> list[Block]:
     ]
 
 
-def handover_request(handle: str, platform: str, from_user: str, requested_by: str, handover_id: int) -> list[Block]:
+def handover_request(
+    handle: str, platform: str, from_user: str, requested_by: str, handover_id: int, *, team: str | None = None
+) -> list[Block]:
+    """The DM with Accept / Decline; `team` (escaped label such as "@comms", or "") when offered to a user group."""
+    if team is None:
+        target = "to you. You would become its owner"
+    else:
+        named = f" {team}" if team else ""
+        target = f"to your team{named}. The first member to accept takes it: the team becomes its owner"
     return [
         section(
             f"<@{requested_by}> wants to hand over the team's {NETWORK_NAMES.get(platform, platform)} account "
-            f"*{escape(handle)}* (now owned by <@{from_user}>) to you. You would become its owner."
+            f"*{escape(handle)}* (now owned by <@{from_user}>) {target}."
         ),
         actions(
             button("Accept", HANDOVER_ACCEPT, str(handover_id), style="primary"),

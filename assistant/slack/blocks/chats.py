@@ -385,6 +385,15 @@ def unapproved_blocks(item: SheetItem, series: ChatSeries) -> list[Block]:
     ]
 
 
+def guest_notice_text(guests: Sequence[str], notice: str, *, public: bool) -> str:
+    """For the moderators: the guests are outside the workspace, so here is the exact message to send each."""
+    public_note = " A short public note also goes out under the chat's intro, mentioning them." if public else ""
+    return (
+        f"The guests ({escape(', '.join(guests))}) are not told by the app.{public_note} "
+        f"Send each of them this message:\n>{escape(notice)}"
+    )
+
+
 def cancelled_text(series: ChatSeries, when: Sequence[datetime], whole: bool, actor: str) -> str:
     tz = ZoneInfo(series.timezone)
     if whole:

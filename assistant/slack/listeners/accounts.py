@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from assistant.crypto import TokenCipher
 from assistant.models.base import utcnow
+from assistant.render.mrkdwn import escape
 from assistant.services import accounts as accounts_service
 from assistant.services import connect
 from assistant.services.workspaces import ensure_workspace
@@ -24,6 +25,8 @@ from integrations.errors import IntegrationError
 from integrations.x.oauth import TokenSet, XOAuth
 
 log = logging.getLogger(__name__)
+
+MAX_GROUP_DMS = 50  # a team handover is offered to at most this many members by DM
 
 # Tests replace this to reach local fakes of the networks.
 http_client: Callable[[], httpx.Client] = lambda: httpx.Client(timeout=15.0)  # noqa: E731
@@ -118,7 +121,13 @@ def accounts_command(services: Services, ctx: CommandContext) -> None:
             session.commit()
             lines = [
                 blocks.AccountLine(
-                    a.id or 0, a.platform, a.handle, a.owner_user_id, list(a.co_owner_user_ids), a.status
+                    a.id or 0,
+                    a.platform,
+                    a.handle,
+                    a.owner_user_id,
+                    list(a.co_owner_user_ids),
+                    a.status,
+                    a.owner_group_id,
                 )
                 for a in accounts_service.list_accounts(session, workspace_id=workspace.id or 0)
             ]
@@ -134,10 +143,21 @@ def _handover(services: Services, ctx: CommandContext) -> None:
     args = ctx.parsed.args[1:]
     account_ref = next((a.value for a in args if a.kind in ("handle", "word", "text")), None)
     person = next((a.value for a in args if a.kind == "user"), None)
-    if not account_ref or not person:
-        ctx.error("Use `/outreach accounts handover @account @person` (the account's handle, then the new owner).")
+    group = next((a for a in args if a.kind == "usergroup"), None)
+    if not account_ref or not (person or group) or (person and group):
+        ctx.error(
+            "Use `/outreach accounts handover @account @person` or `/outreach accounts handover @account @team` "
+            "(the account's handle, then the new owner: one person or one user group)."
+        )
         return
-    problem = _outside_workspace(ctx.client, person)
+    members: list[str] = []
+    if person:
+        problem = _outside_workspace(ctx.client, person)
+    else:
+        assert group is not None
+        members, problem = _usergroup_members(ctx.client, group.value)
+        if problem is None and not members:
+            problem = f"The user group {group.label or group.value} has no members; nobody could accept it."
     if problem:
         ctx.error(problem)
         return
@@ -150,17 +170,56 @@ def _handover(services: Services, ctx: CommandContext) -> None:
             return
         try:
             handover = accounts_service.request_handover(
-                session, account=account, to_user_id=person, actor=ctx.user_id, is_admin=is_admin, now=utcnow()
+                session,
+                account=account,
+                to_user_id=person,
+                to_group_id=group.value if group else None,
+                actor=ctx.user_id,
+                is_admin=is_admin,
+                in_owner_group=_in_owner_group(ctx.client, account, ctx.user_id),
+                now=utcnow(),
             )
         except accounts_service.AccountError as exc:
             ctx.error(str(exc))
             return
+        team = escape(group.label) if group else None
         message = blocks.handover_request(
-            account.handle, account.platform, handover.from_user_id, ctx.user_id, handover.id or 0
+            account.handle, account.platform, handover.from_user_id, ctx.user_id, handover.id or 0, team=team
         )
         handle = account.handle
-    ctx.ack(text=f"Asked <@{person}> to take over {handle}; they get a message to accept or decline.")
-    ctx.client.chat_postMessage(channel=person, text=f"Take over {handle}?", blocks=message)
+    if person:
+        ctx.ack(text=f"Asked <@{person}> to take over {handle}; they get a message to accept or decline.")
+        ctx.client.chat_postMessage(channel=person, text=f"Take over {handle}?", blocks=message)
+        return
+    assert group is not None
+    recipients = [member for member in members if member != ctx.user_id][:MAX_GROUP_DMS] or members[:1]
+    ctx.ack(
+        text=f"Asked the team <!subteam^{group.value}> to take over {handle}: its {len(members)} member(s) get a "
+        "message, and the first to accept takes it for the team."
+    )
+    for member in recipients:
+        ctx.client.chat_postMessage(
+            channel=member, text=f"Take over {handle} for your team{' ' + team if team else ''}?", blocks=message
+        )
+
+
+def _usergroup_members(client: WebClient, group_id: str) -> tuple[list[str], str | None]:
+    """The group's members (usergroups.users.list), or why it can't take an account."""
+    try:
+        users = client.usergroups_users_list(usergroup=group_id)["users"]
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        if error in ("no_such_subteam", "subteam_not_found", "invalid_usergroup"):
+            return [], "That user group does not exist in this workspace; hand over to one that does."
+        return [], f"I couldn't look up that user group ({error}); try again."
+    return [str(user) for user in users or []], None
+
+
+def _in_owner_group(client: WebClient, account: accounts_service.ConnectedAccount, user_id: str) -> bool:
+    if not account.owner_group_id:
+        return False
+    members, problem = _usergroup_members(client, account.owner_group_id)
+    return problem is None and user_id in members
 
 
 def _outside_workspace(client: WebClient, user_id: str) -> str | None:
@@ -189,7 +248,8 @@ def _disconnect(services: Services, ctx: CommandContext) -> None:
         if account is None:
             ctx.error(f"No connected account matches `{ref}`.")
             return
-        if not accounts_service.can_manage(account, ctx.user_id, is_admin=is_admin):
+        in_group = _in_owner_group(ctx.client, account, ctx.user_id)
+        if not accounts_service.can_manage(account, ctx.user_id, is_admin=is_admin, in_owner_group=in_group):
             ctx.error(f"Only the owner of {account.handle} or an admin can disconnect it.")
             return
         ctx.ack(text=f"Disconnecting {account.handle}…")
@@ -197,10 +257,11 @@ def _disconnect(services: Services, ctx: CommandContext) -> None:
         tokens = connect.stored_tokens(session, cipher, account)
         with http_client() as http:
             revoked = connect.revoke_remotely(http, services.settings, cipher, account, tokens)
-        handle = account.handle
+            session_ended = connect.end_bluesky_session(http, services.settings, account, tokens)
+        handle, platform = account.handle, account.platform
         accounts_service.remove_account(session, account=account, actor=ctx.user_id, revoked_remotely=revoked)
-    note = "and revoked its token" if revoked else "(revoke the app's access in the network's settings too)"
-    ctx.respond(text=f"Disconnected {handle} {note}. Its stored tokens are deleted.", response_type="ephemeral")
+    text = connect.disconnect_message(platform, handle, revoked=revoked, session_ended=session_ended)
+    ctx.respond(text=text, response_type="ephemeral")
 
 
 def _connect_by_token(
@@ -212,16 +273,16 @@ def _connect_by_token(
     cipher = TokenCipher.from_settings(services.settings)
     settings = services.settings
     instance: str | None = None
+    refresh_jwt: str | None = None
     revoke_client = values.get("client", "").strip() or None
     with http_client() as http:
         if platform == "mastodon":
             instance = connect.normalise_instance(values.get("instance", ""))
             account_id, handle = connect.verify_mastodon(http, instance_url=instance, token=token)
         elif platform == "bluesky":
-            account_id, handle = connect.verify_bluesky(
+            account_id, handle, refresh_jwt, instance = connect.verify_bluesky_session(
                 http, base_url=settings.bluesky_api_url, handle=values.get("handle", ""), app_password=token
             )
-            instance = settings.bluesky_api_url
         elif platform == "yammer":
             account_id, handle = connect.verify_yammer(http, api_url=settings.yammer_api_url, token=token)
         else:
@@ -236,7 +297,9 @@ def _connect_by_token(
             platform=platform,
             account_id=account_id,
             handle=handle,
-            tokens=TokenSet(access_token=token, token_type="app_password" if platform == "bluesky" else "bearer"),
+            tokens=TokenSet(access_token=token, refresh_token=refresh_jwt, token_type="app_password")
+            if platform == "bluesky"
+            else TokenSet(access_token=token, token_type="bearer"),
             actor=user_id,
             now=utcnow(),
             instance_url=instance,
@@ -248,15 +311,30 @@ def _decide(services: Services, body: dict[str, Any], respond: Any, client: WebC
     user_id = body["user"]["id"]
     handover_id = int(body["actions"][0]["value"])
     with Session(services.engine) as session:
+        pending = session.get(accounts_service.AccountHandover, handover_id)
+        members: list[str] | None = None
+        if pending is not None and pending.to_group_id:
+            members, problem = _usergroup_members(client, pending.to_group_id)
+            if problem:
+                respond(text=problem, replace_original=False)
+                return
         try:
             handover, account = accounts_service.decide_handover(
-                session, handover_id=handover_id, user_id=user_id, accept=accept, now=utcnow()
+                session, handover_id=handover_id, user_id=user_id, accept=accept, now=utcnow(), group_members=members
             )
         except accounts_service.AccountError as exc:
             respond(text=str(exc), replace_original=False)
             return
         handle, requester, previous = account.handle, handover.requested_by, handover.from_user_id
+        team = handover.to_group_id
     verdict = "accepted" if accept else "declined"
-    respond(text=f"You {verdict} {handle}." + (" You are now its owner." if accept else ""), replace_original=True)
+    if accept and team:
+        outcome = f" Your team <!subteam^{team}> now owns it: its members act as its owners."
+    else:
+        outcome = " You are now its owner." if accept else ""
+    respond(text=f"You {verdict} {handle}.{outcome}", replace_original=True)
     for person in {requester, previous} - {user_id}:
-        client.chat_postMessage(channel=person, text=f"<@{user_id}> {verdict} the handover of {handle}.")
+        client.chat_postMessage(
+            channel=person,
+            text=f"<@{user_id}> {verdict} the handover of {handle}" + (" for their team." if team else "."),
+        )

@@ -130,9 +130,21 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
                 occurrence_id = None  # a one-off: cancelling its sitting cancels the chat
         moderators = [m.slack_user_id for m in service.moderators_of(session, series.id or 0)]
         done = service.cancel(session, series, actor=ctx.user_id, now=now, occurrence_id=occurrence_id)
-        text = blocks.cancelled_text(series, [o.start_at for o in done], occurrence_id is None, ctx.user_id)
-        ctx.ack(text=f"Cancelled. Everyone involved is told: {text}")
-        notify(ctx.client, [*moderators, series.channel_id], text)
+        when = [o.start_at for o in done]
+        text = blocks.cancelled_text(series, when, occurrence_id is None, ctx.user_id)
+        under_way = not series.manual and any(service.intro_is_public(session, o) for o in done)
+        guests = (
+            blocks.guest_notice_text(
+                series.guests,
+                service.guest_notice(series, when, whole=occurrence_id is None),
+                public=under_way,
+            )
+            if series.guests
+            else ""
+        )
+        ctx.ack(text=f"Cancelled. Everyone involved is told: {text}" + (f"\n{guests}" if guests else ""))
+        notify(ctx.client, moderators, text + (f"\n{guests}" if guests else ""))
+        notify(ctx.client, [series.channel_id], text)
 
     def notify(client: WebClient, targets: list[str], text: str) -> None:
         for target in dict.fromkeys(targets):

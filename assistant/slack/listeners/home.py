@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from assistant.services.dashboard import QUICK_ADD_CONTACT, QUICK_REQUEST_MAPPING, QUICK_SCHEDULE_CHAT, dashboard
@@ -69,8 +70,24 @@ def publish_home(services: Services, client: WebClient, *, team_id: str, user_id
     with Session(services.engine) as session:
         workspace = ensure_workspace(session, slack_team_id=team_id, timezone=services.settings.default_timezone)
         session.commit()
-        data = dashboard(session, workspace=workspace, user_id=user_id, user_name=name, role=role)
+        groups = _my_owner_groups(session, client, workspace.id or 0, user_id)
+        data = dashboard(session, workspace=workspace, user_id=user_id, user_name=name, role=role, my_groups=groups)
     client.views_publish(user_id=user_id, view=home_view(data))
+
+
+def _my_owner_groups(session: Session, client: WebClient, workspace_id: int, user_id: str) -> frozenset[str]:
+    """The user groups owning one of the team's accounts that this person is a member of."""
+    from assistant.services.accounts import list_accounts
+
+    groups = {a.owner_group_id for a in list_accounts(session, workspace_id=workspace_id) if a.owner_group_id}
+    mine = set()
+    for group in sorted(groups):
+        try:
+            if user_id in client.usergroups_users_list(usergroup=group)["users"]:
+                mine.add(group)
+        except SlackApiError as exc:  # the dashboard still shows without it
+            log.warning("usergroups.users.list failed for %s: %s", group, exc.response.get("error"))
+    return frozenset(mine)
 
 
 def _display_name(client: WebClient, user_id: str) -> str:

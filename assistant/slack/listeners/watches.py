@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from assistant.models.base import utcnow
+from assistant.render.mrkdwn import escape
 from assistant.services import watches as service
 from assistant.services.workspaces import ensure_workspace
 from assistant.slack.blocks import watches as blocks
@@ -17,7 +18,12 @@ from assistant.slack.listeners.commands import CommandContext, Handler
 
 USAGE = (
     'Use `/outreach watch #hashtag | @account | "keyword" | mentions [--network x|mastodon|bluesky] '
-    "[--every 15m] [--only inside|outside]`, `/outreach watch list` or `/outreach watch stop ID`."
+    "[--every 15m] [--only inside|outside] [--budget 2.50]`, `/outreach watch list`, "
+    "`/outreach watch budget ID 2.50` or `/outreach watch stop ID`."
+)
+MASTODON_SEARCH_NOTE = (
+    " Mastodon searches the full text only of posts whose authors opted in to search (and posts the searching "
+    "account interacted with), so some matching posts there will not arrive."
 )
 
 
@@ -98,6 +104,9 @@ def watch_command(services: Services, ctx: CommandContext) -> None:
                 return
             ctx.ack(text=f"Stopped watch {watch.id} ({blocks.describe(watch.kind, watch.term)}).")
         return
+    if first.kind == "word" and first.value.lower() == "budget":
+        _change_budget(services, ctx, is_comms)
+        return
     if not is_comms:
         ctx.error("Watches read public posts at a cost (X bills every post read): ask the comms team to start one.")
         return
@@ -112,10 +121,12 @@ def watch_command(services: Services, ctx: CommandContext) -> None:
     try:
         networks = service.parse_networks(ctx.parsed.options.get("network"), kind)
         every = service.parse_every(ctx.parsed.options.get("every"))
+        budget = service.parse_budget(ctx.parsed.options.get("budget"))
         only_raw = ctx.parsed.options.get("only")
         only = str(only_raw).lower() if isinstance(only_raw, str) else None
         with Session(services.engine) as session:
             workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
+            _check_sources(services, session, workspace.id or 0, kind, networks)
             watch = service.create_watch(
                 session,
                 workspace_id=workspace.id or 0,
@@ -127,14 +138,65 @@ def watch_command(services: Services, ctx: CommandContext) -> None:
                 only=only,
                 actor=ctx.user_id,
                 now=utcnow(),
+                cost_budget=budget,
             )
             watch_id = watch.id
     except service.WatchError as exc:
         ctx.error(str(exc))
         return
     where = f" (only {only} its chat slot)" if only else ""
+    cost = f" X reads within ${budget:.2f} a day." if "x" in networks else ""
+    note = MASTODON_SEARCH_NOTE if kind == "keyword" and "mastodon" in networks else ""
     ctx.ack(
         response_type="in_channel",
-        text=f"<@{ctx.user_id}> started watch {watch_id}: {blocks.describe(kind, term)} on {', '.join(networks)} "
-        f"every {every} minutes{where}. New posts arrive here in batches. `/outreach watch stop {watch_id}` ends it.",
+        text=f"<@{ctx.user_id}> started watch {watch_id}: {escape(blocks.describe(kind, term))} on "
+        f"{', '.join(networks)} every {every} minutes{where}.{cost} New posts arrive here in batches. "
+        f"`/outreach watch stop {watch_id}` ends it.{note}",
     )
+
+
+def _check_sources(services: Services, session: Session, workspace_id: int, kind: str, networks: list[str]) -> None:
+    """Mentions need a connected account on the network; Mastodon search needs a token."""
+    from assistant.services.accounts import list_accounts
+
+    connected = {a.platform for a in list_accounts(session, workspace_id=workspace_id, include_revoked=False)}
+    names = {"mastodon": "Mastodon", "bluesky": "Bluesky"}
+    if kind == "mentions":
+        missing = [names[n] for n in networks if n in names and n not in connected]
+        if missing:
+            raise service.WatchError(
+                f"Mentions on {' and '.join(missing)} come from the team's connected account there; "
+                "connect one first with `/outreach accounts`."
+            )
+    if kind == "keyword" and "mastodon" in networks:
+        if "mastodon" not in connected and services.settings.mastodon_access_token is None:
+            raise service.WatchError(
+                "Mastodon's search needs an account: connect the team's Mastodon account with `/outreach accounts` "
+                "(or set MASTODON_ACCESS_TOKEN), then start the watch again."
+            )
+
+
+def _change_budget(services: Services, ctx: CommandContext, is_comms: bool) -> None:
+    args = ctx.parsed.args
+    ident = args[1].value if len(args) > 1 else ""
+    amount = args[2].value if len(args) > 2 else None
+    if not ident.isdigit() or amount is None:
+        ctx.error("Use `/outreach watch budget ID 2.50` (US$ of X reads a day; the ID is in `/outreach watch list`).")
+        return
+    try:
+        budget = service.parse_budget(amount)
+        with Session(services.engine) as session:
+            workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
+            watch = service.set_budget(
+                session,
+                workspace_id=workspace.id or 0,
+                watch_id=int(ident),
+                budget=budget,
+                actor=ctx.user_id,
+                is_comms=is_comms,
+            )
+            described = blocks.describe(watch.kind, watch.term)
+    except service.WatchError as exc:
+        ctx.error(str(exc))
+        return
+    ctx.ack(text=f"Watch {ident} ({escape(described)}) may now spend ${budget:.2f} a day on X reads.")

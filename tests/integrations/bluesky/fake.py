@@ -48,8 +48,15 @@ def wire_post_views() -> list[dict[str, Any]]:
 class FakeBluesky:
     """createSession / refreshSession / searchPosts / getPostThread with real token checks."""
 
-    def __init__(self, *, views: list[dict[str, Any]] | None = None, access_lifetime: timedelta = timedelta(hours=2)):
+    def __init__(
+        self,
+        *,
+        views: list[dict[str, Any]] | None = None,
+        access_lifetime: timedelta = timedelta(hours=2),
+        pds: str | None = None,
+    ):
         self.views = views if views is not None else wire_post_views()
+        self.pds = pds
         self.access_lifetime = access_lifetime
         self.requests: list[httpx.Request] = []
         self.responses: list[tuple[str, Any]] = []
@@ -69,7 +76,20 @@ class FakeBluesky:
         n = self.sessions + self.refreshes
         self.access = jwt(DID, now + self.access_lifetime, f"at+jwt{n}")
         self.refresh = jwt(DID, now + timedelta(days=60), f"refresh+jwt{n}")
-        return {"did": DID, "handle": HANDLE, "accessJwt": self.access, "refreshJwt": self.refresh, "active": True}
+        body: dict[str, Any] = {
+            "did": DID,
+            "handle": HANDLE,
+            "accessJwt": self.access,
+            "refreshJwt": self.refresh,
+            "active": True,
+        }
+        if self.pds:  # the DID document names the account's own PDS, as bsky.social's entryway does
+            body["didDoc"] = {
+                "@context": ["https://www.w3.org/ns/did/v1"],
+                "id": DID,
+                "service": [{"id": "#atproto_pds", "type": "AtprotoPersonalDataServer", "serviceEndpoint": self.pds}],
+            }
+        return body
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
