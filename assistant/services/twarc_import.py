@@ -34,7 +34,7 @@ from assistant.models.base import utcnow
 from assistant.services.store import RowEncoder, Rows, rows_from_batch, tag_keys
 from integrations.jsonl import RECORD_ERRORS, Source, iter_json_lines, record_problem
 from integrations.twarc import SOURCE, parse_twarc_line, retrieved_at
-from integrations.x.parse import REPOST_TYPES, describe_problem, post_url
+from integrations.x.parse import describe_problem, post_url, references, text_and_entities
 
 _LINES_PER_MESSAGE = 10  # archive lines handed from the worker process at a time (about 1,000 posts)
 _QUEUE_MESSAGES = 8  # messages in flight at most
@@ -217,50 +217,8 @@ class PageRows:
         if not handle:
             handle = handles.get(author_id, "")
 
-        kind = "original"
-        reply_to = quoted = reposted = None
-        refs = item.get("referenced_tweets")
-        if refs is None:
-            refs = item.get("referenced_posts")
-        if refs:
-            for ref in refs:
-                ref_type = ref.get("type")
-                ref_id = str(ref.get("id"))
-                if ref_type == "replied_to":
-                    reply_to = ref_id
-                elif ref_type == "quoted":
-                    quoted = ref_id
-                elif ref_type in REPOST_TYPES:
-                    reposted = ref_id
-            if reposted:
-                kind = "repost"
-            elif reply_to:
-                kind = "reply"
-            elif quoted:
-                kind = "quote"
-
-        hashtags: list[str] = []
-        mentions: list[str] = []
-        urls: list[str] = []
-        text = item.get("text") or ""
-        entities = item.get("entities")
-        note = item.get("note_tweet") or item.get("note_post")
-        if note and note.get("text"):
-            text = note["text"]
-            entities = note.get("entities") or entities
-        if entities:
-            for tag in entities.get("hashtags") or ():
-                tag_text = tag.get("tag")
-                if tag_text:
-                    hashtags.append(tag_text.lower())
-            for mention in entities.get("mentions") or ():
-                username = mention.get("username")
-                if username:
-                    mentions.append(username.lower())
-            for link in entities.get("urls") or ():
-                target = link.get("expanded_url") or link.get("url")
-                if target:
-                    urls.append(target)
+        kind, reply_to, quoted, reposted = references(item)
+        text, hashtags, mentions, urls = text_and_entities(item)
 
         pm = item.get("public_metrics")
         if pm:

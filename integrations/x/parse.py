@@ -81,51 +81,40 @@ def _handle_of(users_by_id: Mapping[str, Any], author_id: str) -> str:
     return user.get("username") or ""
 
 
-def parse_tweet(obj: Mapping[str, Any], users_by_id: Mapping[str, Any] | None = None) -> NormalizedPost:
-    """One X v2 tweet/post object as a NormalizedPost.
+def references(obj: Mapping[str, Any]) -> tuple[PostKind, str | None, str | None, str | None]:
+    """(kind, replied-to id, quoted id, reposted id) from `referenced_tweets` / `referenced_posts`.
 
-    `users_by_id` maps author ids to user dicts or NormalizedAccounts (from `includes.users`); a twarc2-flattened
-    tweet carries its author inline under `author` and needs no map.
+    One kind per post: a repost is a repost; a reply that also quotes counts as a reply.
     """
-    post_id = str(obj["id"])
-    author_id = str(obj.get("author_id") or "")
-    handle = ""
-    author = obj.get("author")
-    if author:
-        handle = author.get("username") or ""
-        author_id = author_id or str(author.get("id") or "")
-    if not handle and users_by_id:
-        handle = _handle_of(users_by_id, author_id)
-
-    kind: PostKind = "original"
     reply_to = quoted = reposted = None
     refs = obj.get("referenced_tweets")
     if refs is None:
         refs = obj.get("referenced_posts")
-    if refs:
-        for ref in refs:
-            ref_type = ref.get("type")
-            ref_id = str(ref.get("id"))
-            if ref_type == "replied_to":
-                reply_to = ref_id
-            elif ref_type == "quoted":
-                quoted = ref_id
-            elif ref_type in REPOST_TYPES:
-                reposted = ref_id
-        # One kind per post: a repost is a repost; a reply that also quotes counts as a reply.
-        if reposted:
-            kind = "repost"
-        elif reply_to:
-            kind = "reply"
-        elif quoted:
-            kind = "quote"
+    if not refs:
+        return "original", None, None, None
+    for ref in refs:
+        ref_type = ref.get("type")
+        ref_id = str(ref.get("id"))
+        if ref_type == "replied_to":
+            reply_to = ref_id
+        elif ref_type == "quoted":
+            quoted = ref_id
+        elif ref_type in REPOST_TYPES:
+            reposted = ref_id
+    kind: PostKind = "repost" if reposted else "reply" if reply_to else "quote" if quoted else "original"
+    return kind, reply_to, quoted, reposted
 
+
+def text_and_entities(obj: Mapping[str, Any]) -> tuple[str, list[str], list[str], list[str]]:
+    """(text, hashtags, mentions, expanded URLs); hashtags and mentions lower-cased.
+
+    A long post (over 280 characters) has a truncated `text`; the full text and its entities are in the note.
+    """
     hashtags: list[str] = []
     mentions: list[str] = []
     urls: list[str] = []
     text = obj.get("text") or ""
     entities = obj.get("entities")
-    # A long post (over 280 characters) has a truncated `text`; the full text and its entities are in the note.
     note = obj.get("note_tweet") or obj.get("note_post")
     if note and note.get("text"):
         text = note["text"]
@@ -143,6 +132,27 @@ def parse_tweet(obj: Mapping[str, Any], users_by_id: Mapping[str, Any] | None = 
             target = link.get("expanded_url") or link.get("url")
             if target:
                 urls.append(target)
+    return text, hashtags, mentions, urls
+
+
+def parse_tweet(obj: Mapping[str, Any], users_by_id: Mapping[str, Any] | None = None) -> NormalizedPost:
+    """One X v2 tweet/post object as a NormalizedPost.
+
+    `users_by_id` maps author ids to user dicts or NormalizedAccounts (from `includes.users`); a twarc2-flattened
+    tweet carries its author inline under `author` and needs no map.
+    """
+    post_id = str(obj["id"])
+    author_id = str(obj.get("author_id") or "")
+    handle = ""
+    author = obj.get("author")
+    if author:
+        handle = author.get("username") or ""
+        author_id = author_id or str(author.get("id") or "")
+    if not handle and users_by_id:
+        handle = _handle_of(users_by_id, author_id)
+
+    kind, reply_to, quoted, reposted = references(obj)
+    text, hashtags, mentions, urls = text_and_entities(obj)
 
     pm = obj.get("public_metrics")
     if pm:
