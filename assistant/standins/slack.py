@@ -91,7 +91,7 @@ class SlackStandIn(LocalServer):
         with self._lock:
             return [call for call in self.calls if call.method == method]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+    def wait_for(self, method: str, count: int = 1, timeout: float = 30.0) -> list[Call]:
         """Block until `count` calls to `method` arrived; raise AssertionError on timeout."""
         deadline = time.monotonic() + timeout
         with self._changed:
