@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 from cryptography.fernet import Fernet
@@ -117,3 +118,37 @@ def chat_world(engine: Engine, *, fake_digest: bool = True) -> Iterator[ChatWorl
             request_digest=request_digest if fake_digest else None,
         )
         yield ChatWorld(engine, slack, x, settings, runner, workspace_id, credential_id, digests)
+
+
+@dataclass
+class FakeMastodon:
+    """A Mastodon instance that honours Idempotency-Key (a repeated key answers with the first status)."""
+
+    statuses: dict[str, dict[str, str]] = field(default_factory=dict)  # by Idempotency-Key: what was created
+    calls: list[dict[str, str]] = field(default_factory=list)  # every POST /api/v1/statuses
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/api/v1/statuses" and request.headers["Authorization"] == "Bearer masto-token"
+        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+        key = request.headers["Idempotency-Key"]
+        self.calls.append({"key": key, **form})
+        status = self.statuses.setdefault(key, {"id": str(110_000 + len(self.statuses)), **form})
+        return httpx.Response(200, json={"id": status["id"], "url": f"https://mastodon.social/@council/{status['id']}"})
+
+
+def connect_mastodon(world: ChatWorld, now: datetime) -> FakeMastodon:
+    """The team's Mastodon account (@council, token `masto-token`) connected, its instance answered by a fake."""
+    fake = FakeMastodon()
+    world.runner.mastodon_http = httpx.Client(transport=httpx.MockTransport(fake))
+    with Session(world.engine) as session:
+        save_credential(
+            session,
+            TokenCipher.from_settings(world.settings),
+            platform="mastodon",
+            account_id="77",
+            tokens=TokenSet(access_token="masto-token"),
+            now=now,
+            workspace_id=world.workspace_id,
+            handle="council",
+        )
+    return fake

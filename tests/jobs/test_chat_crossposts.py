@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs
 
-import httpx
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -19,7 +16,7 @@ from assistant.models.chats import ChatPost, PostStatus
 from assistant.services import chats as service
 from assistant.services.credentials import save_credential
 from integrations.x.oauth import TokenSet
-from tests.fakes.chats import ChatWorld, chat_world
+from tests.fakes.chats import ChatWorld, FakeMastodon, chat_world, connect_mastodon
 from tests.integrations.bluesky.fake import DID, HANDLE, PASSWORD
 from tests.integrations.bluesky.pds import FakePDS
 
@@ -138,42 +135,13 @@ def test_a_bluesky_crash_between_posted_and_recorded_is_found_by_its_record_key(
     assert _rows(world.engine, "bluesky")["question:1"].post_id == row.result["post_id"]
 
 
-@dataclass
-class Mastodon:
-    statuses: dict[str, dict[str, str]] = field(default_factory=dict)  # by Idempotency-Key: what was created
-    calls: list[dict[str, str]] = field(default_factory=list)  # every POST /api/v1/statuses
-
-
 @pytest.fixture
-def mastodon(world: ChatWorld) -> Mastodon:
-    """A Mastodon instance that honours Idempotency-Key (a repeated key answers with the first status)."""
-    fake = Mastodon()
-    statuses, calls = fake.statuses, fake.calls
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
-        key = request.headers["Idempotency-Key"]
-        calls.append({"key": key, **form})
-        status = statuses.setdefault(key, {"id": str(110_000 + len(statuses)), **form})
-        return httpx.Response(200, json={"id": status["id"], "url": f"https://mastodon.social/@council/{status['id']}"})
-
-    world.runner.mastodon_http = httpx.Client(transport=httpx.MockTransport(handler))
-    with Session(world.engine) as session:
-        save_credential(
-            session,
-            TokenCipher.from_settings(world.settings),
-            platform="mastodon",
-            account_id="77",
-            tokens=TokenSet(access_token="masto-token"),
-            now=BEFORE,
-            workspace_id=world.workspace_id,
-            handle="council",
-        )
-    return fake
+def mastodon(world: ChatWorld) -> FakeMastodon:
+    return connect_mastodon(world, BEFORE)
 
 
 def test_a_mastodon_crash_between_posted_and_recorded_is_recovered_without_a_second_status(
-    world: ChatWorld, mastodon: Mastodon
+    world: ChatWorld, mastodon: FakeMastodon
 ) -> None:
     statuses = mastodon.statuses
     _, (occurrence,) = world.chat(BEFORE, cross_post=["mastodon"])

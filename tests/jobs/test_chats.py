@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from assistant.models import OutboxItem
 from assistant.models.chats import ChatPost, PostStatus
 from assistant.services import chats as service
-from tests.fakes.chats import ChatWorld, chat_world
+from tests.fakes.chats import ChatWorld, chat_world, connect_mastodon
 
 BEFORE = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 T0 = datetime(2026, 12, 3, 21, 0, tzinfo=UTC)  # 21:00 in London (GMT in December)
@@ -310,35 +310,7 @@ def test_reminder_times_are_configurable_per_team(world: ChatWorld) -> None:
 
 
 def test_cross_posting_to_mastodon_threads_each_post_under_an_idempotency_key(world: ChatWorld) -> None:
-    from urllib.parse import parse_qs
-
-    import httpx
-
-    from assistant.crypto import TokenCipher
-    from assistant.services.credentials import save_credential
-    from integrations.x.oauth import TokenSet
-
-    statuses: dict[str, dict[str, str]] = {}
-
-    def mastodon(request: httpx.Request) -> httpx.Response:
-        assert request.url.path == "/api/v1/statuses" and request.headers["Authorization"] == "Bearer masto-token"
-        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
-        key = request.headers["Idempotency-Key"]
-        status = statuses.setdefault(key, {"id": str(110_000 + len(statuses)), **form})
-        return httpx.Response(200, json={"id": status["id"], "url": f"https://mastodon.social/@council/{status['id']}"})
-
-    world.runner.mastodon_http = httpx.Client(transport=httpx.MockTransport(mastodon))
-    with Session(world.engine) as session:
-        save_credential(
-            session,
-            TokenCipher.from_settings(world.settings),
-            platform="mastodon",
-            account_id="77",
-            tokens=TokenSet(access_token="masto-token"),
-            now=BEFORE,
-            workspace_id=world.workspace_id,
-            handle="council",
-        )
+    statuses = connect_mastodon(world, BEFORE).statuses
     _, (occurrence,) = world.chat(BEFORE, cross_post=["mastodon"])
     for minute in (0, 0.5, 5, 20, 40, 60, 61):
         world.tick(_minutes(minute))
