@@ -5,8 +5,9 @@ Run:  python benchmarks/ingest.py [--sizes 10000,100000] [--million] [--runs 3] 
 For each file size it measures, each run in a fresh subprocess so memory figures are honest:
 - parse:     reading the file with orjson only (the floor: no normalizing, no database);
 - sqlite:    the import command's code path (twarc2 reader -> store rows -> bulk upsert) into a new SQLite file,
-             in one process (the command's default);
-- sqlite-2proc: the same reading in a second process while the first writes (`--parallel`);
+             in one process (`--no-parallel`);
+- sqlite-2proc: the same reading in a second process while the first writes (`--parallel`; the command's
+             default for files of 16 MB or more while a CPU is idle);
 - postgres:  the same into a fresh PostgreSQL database (skipped with a note if the server is unreachable);
 - twarc-csv: `twarc2 csv` on the same file, the field's reference tool (n/a with the reason if it cannot run).
 Times are the median of --runs runs without tracing, as wall time and as CPU time (the process's own plus its
@@ -298,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
             twarc_note = None
             if not args.no_twarc_csv:
                 twarc_runs = []
-                for _ in range(args.runs):
+                for _ in range(args.runs if size < 1_000_000 else 1):  # about 5 minutes a run at 1M
                     outcome = _twarc_csv(file, workdir)
                     if isinstance(outcome, str):
                         twarc_note = outcome
@@ -346,13 +347,13 @@ def main(argv: list[str] | None = None) -> int:
 
     table.add_row("-", "baseline (imports only)", *["-"] * 7, f"{baseline['maxrss_kb'] / 1024:.0f}")
     console.print(table)
-    smallest, largest = min(sizes), max(sizes)
-    if smallest != largest:
-        for kind in ("sqlite", "postgres"):
-            if (kind, smallest) in peaks and (kind, largest) in peaks:
+    ordered = sorted(sizes)
+    for smaller, larger in zip(ordered, ordered[1:], strict=False):
+        for kind in ("sqlite", "sqlite-2proc", "postgres"):
+            if (kind, smaller) in peaks and (kind, larger) in peaks:
                 console.print(
-                    f"{kind}: tracemalloc peak {peaks[(kind, smallest)]:.1f} MB at {smallest:,} posts vs "
-                    f"{peaks[(kind, largest)]:.1f} MB at {largest:,} ({largest // smallest}x the posts)"
+                    f"{kind}: tracemalloc peak {peaks[(kind, smaller)]:.1f} MB at {smaller:,} posts vs "
+                    f"{peaks[(kind, larger)]:.1f} MB at {larger:,} ({larger // smaller}x the posts)"
                 )
     console.print(
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, {platform.platform()}"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from assistant import migrate
-from assistant.db import all_metadata, create_db_engine
+from assistant.db import SQLITE_PAGE_BYTES, all_metadata, create_db_engine
 
 
 def _tables(url: str) -> set[str]:
@@ -84,5 +88,22 @@ def test_sqlite_has_wal_and_foreign_keys(sqlite_url: str) -> None:
         with engine.connect() as connection:
             assert connection.execute(sa.text("PRAGMA journal_mode")).scalar_one() == "wal"
             assert connection.execute(sa.text("PRAGMA foreign_keys")).scalar_one() == 1
+            assert connection.execute(sa.text("PRAGMA page_size")).scalar_one() == SQLITE_PAGE_BYTES
+    finally:
+        engine.dispose()
+
+
+def test_an_existing_sqlite_database_keeps_its_page_size(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with closing(sqlite3.connect(path)) as old:
+        old.execute("PRAGMA page_size=4096")
+        old.execute("CREATE TABLE kept (value TEXT)")
+        old.execute("INSERT INTO kept VALUES ('still here')")
+        old.commit()
+    engine = create_db_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("PRAGMA page_size")).scalar_one() == 4096
+            assert connection.execute(sa.text("SELECT value FROM kept")).scalar_one() == "still here"
     finally:
         engine.dispose()

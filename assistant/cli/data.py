@@ -26,6 +26,7 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy.engine import Connection, Engine
 
+from assistant.bulk import gc_paused
 from assistant.cli.app import app, console, engine_for, fail, settings_or_exit
 from assistant.cli.runtime import ensure_schema as _ensure_schema_current
 from assistant.config import Settings
@@ -33,7 +34,6 @@ from assistant.render.csv_cells import safe_cell
 from assistant.services.store import (
     POST_COLUMNS,
     AccountMemo,
-    AccountWindow,
     RowEncoder,
     Rows,
     UpsertResult,
@@ -45,6 +45,7 @@ from assistant.services.store import (
 from assistant.services.twarc_import import (
     RowChunk,
     parallel_available,
+    parallel_pays,
     read_twarc2_rows,
     read_twarc2_rows_parallel,
 )
@@ -56,7 +57,6 @@ COMMIT_EVERY_POSTS = 10_000  # one transaction per this many posts: fast, and a 
 FLUSH_POSTS = 2_000  # posts gathered from consecutive lines before one upsert
 FLUSH_ROWS = 5_000  # the same for prebuilt rows (the twarc2 fast path)
 SQLITE_CACHE_KIB = 32_768  # SQLite page cache of the writing connection (the default is 2 MB)
-ACCOUNT_WINDOW_ROWS = 25_000  # distinct account rows gathered before they are written (about 20 MB at most)
 MEMO_ACCOUNTS = 20_000  # accounts whose last write is remembered, to skip identical repeats (about 5 MB)
 SHOWN_PROBLEMS = 5
 EXPORT_FORMATS = ("twarc2", "csv")
@@ -117,7 +117,6 @@ class _Writer:
         self.encoder = RowEncoder(engine.dialect.name)
         self.pending = Batch()
         self.pending_rows = Rows()
-        self.account_window = AccountWindow()
         self.memo = AccountMemo(max_entries=MEMO_ACCOUNTS)
         self.connection: Connection | None = None
         self.since_commit = 0
@@ -138,17 +137,11 @@ class _Writer:
     def add_rows(self, rows: Rows) -> None:
         """Store rows built with `self.encoder` and this writer's keep_raw (see assistant.services.twarc_import).
 
-        Account rows gather in a window of their own, wider than a flush of posts: a chat's regulars, on
-        every page, are then written once a window rather than once a flush.
+        The reader hands account rows on in windows of many pages (a chat's regulars come on every page),
+        so they are written with the next flush of posts.
         """
-        pending = self.pending_rows
-        pending.posts.extend(rows.posts)
-        pending.hashtags.extend(rows.hashtags)
-        pending.edges.extend(rows.edges)
-        self.account_window.add(rows.accounts)
-        if len(pending.posts) >= FLUSH_ROWS:
-            self.flush(accounts=len(self.account_window) >= ACCOUNT_WINDOW_ROWS)
-        elif len(self.account_window) >= ACCOUNT_WINDOW_ROWS:
+        self.pending_rows.extend(rows)
+        if len(self.pending_rows.posts) >= FLUSH_ROWS:
             self.flush()
 
     def _connect(self) -> Connection:
@@ -158,8 +151,8 @@ class _Writer:
                 self.connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         return self.connection
 
-    def flush(self, *, commit: bool = False, accounts: bool = True) -> None:
-        """Write what is pending (the account window only with `accounts`, or when asked to commit)."""
+    def flush(self, *, commit: bool = False) -> None:
+        """Write what is pending, and commit when asked or when COMMIT_EVERY_POSTS were written since the last."""
         pending, self.pending = self.pending, Batch()
         if pending.posts or pending.accounts or pending.edges:
             self.tally.result += upsert_batch(
@@ -167,8 +160,6 @@ class _Writer:
             )
             self.since_commit += len(pending.posts) + len(pending.accounts)
         rows, self.pending_rows = self.pending_rows, Rows()
-        if accounts or commit:
-            rows.accounts = self.account_window.take()
         if rows.posts or rows.accounts or rows.edges:
             self.tally.result += upsert_rows(self._connect(), rows, keep_raw=self.keep_raw, memo=self.memo)
             self.since_commit += len(rows.posts) + len(rows.accounts)
@@ -206,10 +197,12 @@ def import_archives(
         None, "--format", "-f", help=f"One of {', '.join(FORMATS)}; detected from the first lines if not given."
     ),
     keep_raw: bool = typer.Option(False, "--keep-raw", help="Also store each post's and account's source JSON."),
-    parallel: bool = typer.Option(
-        False,
+    parallel: bool | None = typer.Option(
+        None,
         "--parallel/--no-parallel",
-        help="Read twarc2 files in a second process while this one writes (needs an idle second CPU to pay off).",
+        help="Read twarc2 files in a second process while this one writes; by default for files of 16 MB or more"
+        " while a CPU is idle.",
+        show_default=False,
     ),
 ) -> None:
     """Import post archives into the store (re-importing the same file changes nothing)."""
@@ -234,7 +227,7 @@ def import_archives(
     writer = _Writer(engine, tally, keep_raw=keep_raw, captured_at=None)
     total_bytes = sum(path.stat().st_size for path in files)
     try:
-        with _progress() as progress:
+        with gc_paused(), _progress() as progress:
             task = progress.add_task("importing", total=total_bytes or None)
             done_before = 0
             for path, fmt in zip(files, formats, strict=True):
@@ -243,7 +236,7 @@ def import_archives(
                     for rows_chunk in _twarc2_rows(path, writer, keep_raw=keep_raw, parallel=parallel):
                         rows = rows_chunk.rows
                         where = f"{path.name}:{rows_chunk.line_number}"
-                        tally.line(where, rows_chunk.skipped, rows_chunk.problems, bool(rows.posts or rows.accounts))
+                        tally.line(where, rows_chunk.skipped, rows_chunk.problems, rows_chunk.has_data)
                         writer.add_rows(rows)
                         progress.update(task, completed=done_before + rows_chunk.bytes_read)
                 else:
@@ -268,13 +261,15 @@ def import_archives(
         fail("nothing could be imported; see the reasons above")
 
 
-def _twarc2_rows(path: Path, writer: _Writer, *, keep_raw: bool, parallel: bool) -> Iterator[RowChunk]:
-    """A twarc2 file as store rows, read in this process, or with `parallel` in a second one while this one writes.
+def _twarc2_rows(path: Path, writer: _Writer, *, keep_raw: bool, parallel: bool | None) -> Iterator[RowChunk]:
+    """A twarc2 file as store rows, read in this process, or in a second one while this one writes.
 
-    One process is the default: on a 2-CPU machine that also runs other work, the second process only took
-    turns with the writer (a 100k-post import was no faster in wall time and cost about a fifth more CPU
-    time in all, the rows being pickled across). Both ways store the same rows.
+    `parallel` None decides by the file's size and whether a CPU is idle (`parallel_pays`): on a busy
+    machine the second process only takes turns with the writer and costs the pickling of every row. Both
+    ways store the same rows.
     """
+    if parallel is None:
+        parallel = parallel_pays(path.stat().st_size)
     if parallel and parallel_available():
         return read_twarc2_rows_parallel(path, writer.encoder.dialect, keep_raw=keep_raw)
     return read_twarc2_rows(path, writer.encoder, keep_raw=keep_raw)

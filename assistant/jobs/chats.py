@@ -24,6 +24,7 @@ from assistant.models.chats import ChatOccurrence, ChatPost, ChatSeries, ChatSta
 from assistant.models.credentials import Credential
 from assistant.models.workspaces import Workspace
 from assistant.services import chats as service
+from assistant.services import team_settings
 from assistant.services.credentials import get_valid_access_token
 from assistant.services.yammer_crosspost import crosspost_group, crosspost_text, post_to_group
 from assistant.slack.blocks import chats as blocks
@@ -430,13 +431,12 @@ class ChatRunner:
             with Session(engine) as session:
                 intro = None if item == "intro" else _bluesky_ref(session, occ_id, "intro")
                 workspace = session.get(Workspace, series.workspace_id)
-            langs = (workspace.settings or {}).get("post_langs") if workspace else None
             ref = bluesky.create_post(
                 client,
                 text,
                 rkey=rkey,
                 created_at=utcnow(),
-                langs=langs or ("en",),
+                langs=team_settings.post_langs(workspace),
                 reply_root=intro,
                 reply_parent=intro,
             )

@@ -323,6 +323,24 @@ class AccountWindow:
             latest[key] = len(out)
             out.append(row)
 
+    def repeat(self, key: tuple[Any, Any], captured: Any) -> bool:
+        """Fold in a repeat of `key`'s latest row known to hold the same data and raw, captured at `captured`.
+
+        The caller knows the data is the same (the same source object), so nothing is compared; False when
+        the repeat cannot be folded (no row for the key, or one capture time known and the other not), and
+        the caller then adds the row itself.
+        """
+        index = self._latest.get(key)
+        if index is None:
+            return False
+        last = self.rows[index]
+        before = last[_ACCOUNT_CAPTURED]
+        if before is None or captured is None:
+            return before is None and captured is None
+        if captured > before:
+            self.rows[index] = (*last[:_ACCOUNT_CAPTURED], captured, *last[_ACCOUNT_CAPTURED + 1 :])
+        return True
+
     def take(self) -> list[tuple[Any, ...]]:
         """The gathered rows, leaving the window empty."""
         rows = self.rows

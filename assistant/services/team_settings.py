@@ -1,7 +1,8 @@
-"""The team's settings: channels, weekly digest slot, posting targets, Yammer cross-posting; every change audited."""
+"""The team's settings: channels, weekly slot, posting targets, post languages, cross-posting; every change audited."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,11 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 DEFAULT_WEEKDAY = 0  # Monday
 DEFAULT_HOUR = 9
 COLUMN_FIELDS = ("comms_channel_id", "comms_usergroup_id", "digest_channel_id", "timezone")
-JSON_FIELDS = ("weekly_weekday", "weekly_hour", "yammer_crosspost", "yammer_group_id")
+JSON_FIELDS = ("weekly_weekday", "weekly_hour", "yammer_crosspost", "yammer_group_id", "post_langs")
+DEFAULT_POST_LANGS = ("en",)
+MAX_POST_LANGS = 3  # app.bsky.feed.post `langs` holds at most three
+# A BCP 47 tag as Bluesky's `language` format takes it: a 2-3 letter language, then subtags (script, region...).
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 
 
 class SettingsError(ValueError):
@@ -56,6 +61,27 @@ def yammer_group_id(workspace: Workspace) -> str | None:
     return str(value) if value else None
 
 
+def post_langs(workspace: Workspace | None) -> tuple[str, ...]:
+    """The languages the team's chat posts declare on Bluesky (`langs`), English unless set."""
+    value = (workspace.settings or {}).get("post_langs") if workspace is not None else None
+    return tuple(value) if value else DEFAULT_POST_LANGS
+
+
+def _language_tags(value: Any) -> list[str] | None:
+    """ "en, cy" as ["en", "cy"]; None when blank (the default); SettingsError naming what is wrong."""
+    tags = [part.strip() for part in re.split(r"[,\s]+", str(value or "")) if part.strip()]
+    if not tags:
+        return None
+    wrong = [tag for tag in tags if not _LANGUAGE_TAG.fullmatch(tag)]
+    if wrong:
+        raise SettingsError(
+            "post_langs", f"{wrong[0][:40]!r} is not a language tag; use tags like en, cy or pt-BR, comma-separated."
+        )
+    if len(tags) > MAX_POST_LANGS:
+        raise SettingsError("post_langs", f"Bluesky takes at most {MAX_POST_LANGS} languages a post.")
+    return list(dict.fromkeys(tags))
+
+
 def check(changes: dict[str, Any]) -> dict[str, Any]:
     """Validate and normalise submitted values (raises SettingsError naming the field)."""
     clean: dict[str, Any] = {}
@@ -76,6 +102,8 @@ def check(changes: dict[str, Any]) -> dict[str, Any]:
             if int(value) not in range(24):
                 raise SettingsError("weekly_hour", "The hour is 0 to 23.")
             clean[key] = int(value)
+        elif key == "post_langs":
+            clean[key] = _language_tags(value)
         elif key.startswith("target:"):
             try:
                 target = int(str(value).strip())

@@ -9,12 +9,13 @@ and any page it cannot read, goes through the reference, so odd shapes and their
 implementation. tests/services/test_twarc_import.py asserts that both paths store identical tables for
 every real twarc2 archive in ../shared/fixtures.
 
-Every user object is read afresh: a cache of users' rows (a chat's regulars come on every page) cost more
-to look up, compare and evict than building the row does, and grew with the file; the import's account
-window folds the repeats before they are written. Timestamps in X's own form become SQLite's stored text
-by slicing (`RowEncoder.x_time`). `read_twarc2_rows_parallel` runs the reader in a forked second process
-(`outreach import --parallel`), so that on a machine with an idle CPU, reading and building rows overlap
-the database's writes.
+Accounts gather in a window (`store.AccountWindow`, up to ACCOUNT_WINDOW_ROWS distinct accounts) that is
+handed on with the line that fills it and with the file's last line: a chat's regulars come on every page,
+and a user object identical to the one that made the account's latest row (the same 128-bit BLAKE2 digest
+of its serialized JSON) only moves that row's capture time on, without building the row again. Timestamps
+in X's own form become SQLite's stored text by slicing (`RowEncoder.x_time`). `read_twarc2_rows_parallel`
+runs the reader in a forked second process (`outreach import --parallel`, the default for large files
+while a CPU is idle), so that reading and building rows overlap the database's writes.
 """
 
 from __future__ import annotations
@@ -22,22 +23,28 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import pickle
+import queue
+import threading
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
-from queue import Empty
+from hashlib import blake2b
+from multiprocessing.connection import Connection
 from typing import Any
 
 import orjson
 
 from assistant.models.base import utcnow
-from assistant.services.store import RowEncoder, Rows, rows_from_batch, tag_keys
+from assistant.services.store import AccountWindow, RowEncoder, Rows, rows_from_batch, tag_keys
 from integrations.jsonl import RECORD_ERRORS, Source, iter_json_lines, record_problem
 from integrations.twarc import SOURCE, parse_twarc_line, retrieved_at
 from integrations.x.parse import describe_problem, post_url, references, text_and_entities
 
 _LINES_PER_MESSAGE = 10  # archive lines handed from the worker process at a time (about 1,000 posts)
-_QUEUE_MESSAGES = 8  # messages in flight at most
+_MESSAGES_AHEAD = 12  # messages the worker keeps ready (about 4 MB): more than one flush of the writer's
+PARALLEL_MIN_BYTES = 16_000_000  # files this large (about 16k posts) are read in a second process when a CPU is idle
+ACCOUNT_WINDOW_ROWS = 25_000  # distinct account rows gathered before they are handed on (about 20 MB at most)
 
 
 @dataclass(slots=True)
@@ -49,63 +56,99 @@ class RowChunk:
     rows: Rows = field(default_factory=Rows)
     problems: list[str] = field(default_factory=list)
     skipped: str | None = None
+    has_data: bool = False
+    """Whether the line itself held posts or accounts (`rows.accounts` may carry a window of earlier lines')."""
 
 
-def read_twarc2_rows(source: Source, encode: RowEncoder, *, keep_raw: bool = False) -> Iterator[RowChunk]:
+def read_twarc2_rows(
+    source: Source, encode: RowEncoder, *, keep_raw: bool = False, window_rows: int = ACCOUNT_WINDOW_ROWS
+) -> Iterator[RowChunk]:
     """Stream a twarc2 JSONL archive as store rows, one RowChunk per non-blank line, in constant memory.
 
     Truncated or malformed lines and unreadable records come back as problems naming the line, exactly as
-    `integrations.twarc.read_twarc2` reports them, and reading goes on.
+    `integrations.twarc.read_twarc2` reports them, and reading goes on. Account rows come in windows of up
+    to `window_rows` distinct accounts, on the line that fills the window and on the last line.
     """
-    pages = PageRows(encode, keep_raw=keep_raw)
+    window = AccountWindow()
+    pages = PageRows(encode, keep_raw=keep_raw, window=window)
+    held: RowChunk | None = None  # each chunk waits for the next, so that the last one can carry the window
     for line in iter_json_lines(source):
         number = line.line_number
+        chunk = RowChunk(number, line.bytes_read)
         if line.problem is not None:
-            yield RowChunk(number, line.bytes_read, problems=[line.problem])
-            continue
-        try:
-            result = pages.line(line.value)
-        except RECORD_ERRORS as exc:
-            yield RowChunk(number, line.bytes_read, problems=[record_problem(number, exc)])
-            continue
-        if isinstance(result, str):
-            yield RowChunk(number, line.bytes_read, skipped=f"line {number}: {result}")
-            continue
-        rows, problems = result
-        yield RowChunk(number, line.bytes_read, rows, [f"line {number}: {problem}" for problem in problems])
+            chunk.problems.append(line.problem)
+        else:
+            try:
+                result = pages.line(line.value)
+            except RECORD_ERRORS as exc:
+                chunk.problems.append(record_problem(number, exc))
+            else:
+                if isinstance(result, str):
+                    chunk.skipped = f"line {number}: {result}"
+                else:
+                    chunk.rows, problems = result
+                    chunk.problems = [f"line {number}: {problem}" for problem in problems]
+                    chunk.has_data = bool(chunk.rows.posts) or pages.accounts_on_line > 0
+        if len(window) >= window_rows:
+            chunk.rows.accounts = pages.take_accounts()
+        if held is not None:
+            yield held
+        held = chunk
+    if held is not None:
+        held.rows.accounts.extend(pages.take_accounts())
+        yield held
 
 
 def parallel_available() -> bool:
     """Whether `read_twarc2_rows_parallel` can run here (a second CPU, and processes started by fork)."""
-    return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+    return _usable_cpus() > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def parallel_pays(size_bytes: int) -> bool:
+    """Whether reading a file of `size_bytes` in a second process should pay off now.
+
+    Only for files of PARALLEL_MIN_BYTES or more (below that, starting the process costs about what it
+    saves), and only while a CPU is idle (the last minute's load average leaves one free): with none idle
+    the two processes take turns, and pickling the rows across makes the import slower, not faster.
+    """
+    if size_bytes < PARALLEL_MIN_BYTES or not parallel_available():
+        return False
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # not reported on this system
+        return True
+    return load <= _usable_cpus() - 1
+
+
+def _usable_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def read_twarc2_rows_parallel(
     path: str | os.PathLike[str], dialect: str, *, keep_raw: bool = False
-) -> Iterator[RowChunk]:
+) -> Generator[RowChunk, None, None]:
     """`read_twarc2_rows` run in a second process, so that reading and building rows overlap the writes.
 
-    The same chunks in the same order, handed over a few lines at a time through a bounded queue (memory
-    stays flat). The worker is forked: the caller must not run other threads (the import command's
-    progress bar refreshes from its own loop for this reason). Closing the iterator early stops the worker.
+    The same chunks in the same order, pickled a few lines at a time through a pipe. The worker keeps up to
+    _MESSAGES_AHEAD messages ready (a sending thread empties them into the pipe), so that it goes on reading
+    while the caller writes a flush of several messages' rows; beyond that it waits, and memory stays flat.
+    The worker is forked: the caller must not run other threads (the import command's progress bar
+    refreshes from its own loop for this reason). Closing the iterator early stops the worker.
     """
     context = multiprocessing.get_context("fork")
-    queue: Any = context.Queue(maxsize=_QUEUE_MESSAGES)
-    worker = context.Process(target=_produce, args=(os.fspath(path), dialect, keep_raw, queue), daemon=True)
+    receiver, sender = context.Pipe(duplex=False)
+    worker = context.Process(target=_produce, args=(os.fspath(path), dialect, keep_raw, sender), daemon=True)
     worker.start()
+    sender.close()  # the worker holds the only writing end: its exit ends the stream
     try:
         while True:
             try:
-                message = queue.get(timeout=1.0)
-            except Empty:
-                if worker.is_alive():
-                    continue
-                try:  # it may have finished just now, its last message already on the way
-                    message = queue.get(timeout=1.0)
-                except Empty:
-                    raise RuntimeError(
-                        f"reading {path} stopped: its worker process exited ({worker.exitcode})"
-                    ) from None
+                message = pickle.loads(receiver.recv_bytes())
+            except EOFError:
+                worker.join()
+                raise RuntimeError(f"reading {path} stopped: its worker process exited ({worker.exitcode})") from None
             if message is None:
                 return
             if isinstance(message, str):
@@ -115,38 +158,67 @@ def read_twarc2_rows_parallel(
         if worker.is_alive():
             worker.terminate()
         worker.join()
-        queue.close()
+        receiver.close()
 
 
-def _produce(path: str, dialect: str, keep_raw: bool, queue: Any) -> None:
-    """The worker: chunks in lists of _LINES_PER_MESSAGE, then None; a failure as its traceback text."""
-    # The objects inherited from the parent are never garbage here; leaving them out of collections keeps
-    # the collector from touching (and so copying) every page of the parent's heap.
+def _produce(path: str, dialect: str, keep_raw: bool, sender: Connection) -> None:
+    """The worker: chunks in pickled lists of _LINES_PER_MESSAGE, then None; a failure as its traceback text."""
+    # The objects inherited from the parent are never garbage here, and reading makes no cycles (what it
+    # drops, reference counting frees): no collections, which would touch (and so copy) the parent's pages.
     gc.freeze()
+    gc.disable()
+    ready: queue.Queue[bytes | None] = queue.Queue(maxsize=_MESSAGES_AHEAD)
+
+    def send() -> None:  # the pipe holds less than a message: writing waits (without the GIL) for the reader
+        try:
+            while (data := ready.get()) is not None:
+                sender.send_bytes(data)
+        except OSError:
+            pass  # the reading process stopped listening (and will stop this one)
+
+    thread = threading.Thread(target=send, name="send-rows", daemon=True)
+    thread.start()
+    message: list[RowChunk] | str | None
     try:
-        message: list[RowChunk] = []
+        message = []
         for chunk in read_twarc2_rows(path, RowEncoder(dialect), keep_raw=keep_raw):
             message.append(chunk)
             if len(message) >= _LINES_PER_MESSAGE:
-                queue.put(message)
+                ready.put(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
                 message = []
         if message:
-            queue.put(message)
-        queue.put(None)
+            ready.put(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+        message = None
     except BaseException:  # noqa: BLE001 - handed to the reading process, which raises it there
-        queue.put(traceback.format_exc())
-    finally:
-        queue.close()
-        queue.join_thread()
+        message = traceback.format_exc()
+    ready.put(pickle.dumps(message))
+    ready.put(None)
+    thread.join()
+    sender.close()
 
 
 class PageRows:
-    """Builds store rows from decoded twarc2 lines, encoded for one database dialect."""
+    """Builds store rows from decoded twarc2 lines, encoded for one database dialect.
 
-    def __init__(self, encode: RowEncoder, *, keep_raw: bool = False) -> None:
+    With a `window`, account rows go into it (repeats folded) instead of into each line's rows; without
+    one, every line's rows hold its own accounts.
+    """
+
+    def __init__(self, encode: RowEncoder, *, keep_raw: bool = False, window: AccountWindow | None = None) -> None:
         self.encode = encode
         self.keep_raw = keep_raw
+        self.window = window
+        self.accounts_on_line = 0  # distinct accounts the last line held
         self._x_time = encode.x_time
+        # user id -> digest of the serialized user object that made the account's latest row in the window
+        self._made_from: dict[str, bytes] = {}
+
+    def take_accounts(self) -> list[tuple[Any, ...]]:
+        """The window's account rows, leaving it empty (none without a window)."""
+        if self.window is None:
+            return []
+        self._made_from.clear()
+        return self.window.take()
 
     def line(self, obj: Any) -> tuple[Rows, list[str]] | str:
         """One decoded line as rows and its problems, or the reason it holds nothing to import."""
@@ -161,7 +233,14 @@ class PageRows:
         batch = parse_twarc_line(obj)
         if isinstance(batch, str):
             return batch
-        return rows_from_batch(batch, self.encode, keep_raw=self.keep_raw), batch.problems
+        rows = rows_from_batch(batch, self.encode, keep_raw=self.keep_raw)
+        self.accounts_on_line = len(rows.accounts)
+        if self.window is not None:
+            for row in rows.accounts:
+                self._made_from.pop(row[1], None)
+            self.window.add(rows.accounts)
+            rows.accounts = []
+        return rows, batch.problems
 
     def page(self, page: Mapping[str, Any]) -> tuple[Rows, list[str]]:
         """A page whose `data` is a list of posts (search) or one post (stream) as rows.
@@ -172,13 +251,16 @@ class PageRows:
         captured = encode_time(retrieved_at(page))
         first_seen = encode_time(utcnow())
         rows = Rows()
+        users: list[tuple[str, Mapping[str, Any]]] = []
         includes = page.get("includes") or {}
         handles: dict[str, str] = {}  # the first of each user id, as parse_page keeps it
         for user in includes.get("users") or ():
-            user_id = str(user["id"])
+            user_id = user["id"]
+            if user_id.__class__ is not str:
+                user_id = str(user_id)
             if user_id not in handles:
                 handles[user_id] = user.get("username") or ""
-                rows.accounts.append(self._account(user, user_id, captured, first_seen))
+                users.append((user_id, user))
         included = includes.get("tweets")
         if included is None:
             included = includes.get("posts")
@@ -198,12 +280,29 @@ class PageRows:
                     user_id = str(item["id"])
                     if user_id not in handles:
                         handles[user_id] = item.get("username") or ""
-                        rows.accounts.append(self._account(item, user_id, captured, first_seen))
+                        users.append((user_id, item))
+        self.accounts_on_line = len(users)
+        if self.window is None:
+            rows.accounts = [self._account(user, user_id, captured, first_seen) for user_id, user in users]
+        else:
+            self._window_accounts(users, captured, first_seen)
         problems = [
             describe_problem(problem) if isinstance(problem, dict) else f"X API: {problem}"
             for problem in page.get("errors") or ()
         ]
         return rows, problems
+
+    def _window_accounts(self, users: list[tuple[str, Mapping[str, Any]]], captured: Any, first_seen: Any) -> None:
+        """Each user's row into the window; a user object as it was last time only moves its row's capture time."""
+        window, made_from = self.window, self._made_from
+        assert window is not None
+        dumps = orjson.dumps
+        for user_id, user in users:
+            fingerprint = blake2b(dumps(user), digest_size=16).digest()
+            if made_from.get(user_id) == fingerprint and window.repeat(("x", user_id), captured):
+                continue
+            window.add((self._account(user, user_id, captured, first_seen),))
+            made_from[user_id] = fingerprint
 
     def _post(self, item: Mapping[str, Any], handles: Mapping[str, str], captured: Any, rows: Rows) -> None:
         """integrations.x.parse.parse_tweet followed by store._post_row, in one step."""

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import httpx
+import orjson
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
@@ -90,6 +91,22 @@ def test_bad_lines_are_skipped_and_reported_with_line_numbers(chat_file: Path, t
     assert result.exit_code == 0, result.output
     assert "broken.jsonl:2" in result.output
     assert store_state(tmp_path)[0]["post"] == 200
+
+
+def test_a_truncated_last_line_is_skipped_and_the_accounts_before_it_are_stored(
+    chat_file: Path, tmp_path: Path
+) -> None:
+    lines = chat_file.read_bytes().splitlines(keepends=True)
+    broken = tmp_path / "broken.jsonl"
+    broken.write_bytes(lines[0] + lines[1] + lines[2][:200] + b"\n")
+    result = runner.invoke(app, ["import", "--no-parallel", str(broken)])
+    assert result.exit_code == 0, result.output
+    assert "broken.jsonl:3" in result.output
+    skipped = next(line for line in result.output.splitlines() if "lines skipped" in line)
+    assert skipped.split("lines skipped")[1].split()[1] == "1"  # the account window it carried is no data of its own
+    authors = {user["id"] for line in lines[:2] for user in orjson.loads(line)["includes"]["users"]}
+    counts, _ = store_state(tmp_path)
+    assert (counts["post"], counts["account"]) == (200, len(authors))
 
 
 def test_missing_file_exits_non_zero_with_a_message(tmp_path: Path) -> None:

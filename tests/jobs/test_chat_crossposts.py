@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from assistant.crypto import TokenCipher
 from assistant.jobs.chats import ChatRunner
-from assistant.models import OutboxItem
+from assistant.models import OutboxItem, Workspace
 from assistant.models.chats import ChatPost, PostStatus
 from assistant.services import chats as service
 from assistant.services.credentials import save_credential
@@ -80,6 +80,7 @@ def test_bluesky_posts_go_out_on_time_as_a_thread_under_the_intro_with_facets(wo
     assert [r["text"] for r in records] == world.x_texts()  # the same five posts as on X
     intro = records[0]
     assert "reply" not in intro and intro["text"].startswith("Welcome to #ukfechat (Thu 3 Dec)")
+    assert all(r["langs"] == ["en"] for r in records)  # the team set no languages
     features = [f["features"][0] for f in intro["facets"]]
     assert {"$type": "app.bsky.richtext.facet#mention", "did": MINISTER} in features
     rows = _rows(world.engine, "bluesky")
@@ -95,6 +96,19 @@ def test_bluesky_posts_go_out_on_time_as_a_thread_under_the_intro_with_facets(wo
     assert rows["question:3"].url == f"https://bsky.app/profile/{HANDLE}/post/{rows['question:3'].post_id}"
     assert pds.sessions == 1  # one login, reused for every post
     assert _outbox(world.engine, f"chat:{occurrence.id}:question:2:bluesky").state == "done"
+
+
+def test_bluesky_posts_declare_the_languages_the_team_set(world: ChatWorld, pds: FakePDS) -> None:
+    with Session(world.engine) as session:
+        workspace = session.get(Workspace, world.workspace_id)
+        assert workspace is not None
+        workspace.settings = {**(workspace.settings or {}), "post_langs": ["cy", "en"]}
+        session.add(workspace)
+        session.commit()
+    world.chat(BEFORE, cross_post=["bluesky"], questions=QUESTIONS)
+    for minute in (-1, 0, 0.5, 5):
+        world.tick(_minutes(minute))
+    assert len(pds.created) == 2 and all(r["langs"] == ["cy", "en"] for r in pds.created)
 
 
 def test_the_bluesky_thread_continues_after_a_restart_from_the_recorded_uri_and_cid(

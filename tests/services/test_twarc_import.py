@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import multiprocessing
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,8 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from assistant.samples.chat import write_chat
+from assistant.services import twarc_import
 from assistant.services.store import (
     AccountMemo,
+    AccountWindow,
     RowEncoder,
     Rows,
     UpsertResult,
@@ -28,9 +31,12 @@ from assistant.services.store import (
     upsert_rows,
 )
 from assistant.services.twarc_import import (
+    ACCOUNT_WINDOW_ROWS,
+    PARALLEL_MIN_BYTES,
     PageRows,
     RowChunk,
     parallel_available,
+    parallel_pays,
     read_twarc2_rows,
     read_twarc2_rows_parallel,
 )
@@ -73,11 +79,19 @@ def import_normalized(engine: Engine, path: Path, *, keep_raw: bool = False) -> 
     return result
 
 
-def import_fast(engine: Engine, path: Path, *, keep_raw: bool = False, flush_lines: int = 10**9) -> UpsertResult:
+def import_fast(
+    engine: Engine,
+    path: Path,
+    *,
+    keep_raw: bool = False,
+    flush_lines: int = 10**9,
+    window_rows: int = ACCOUNT_WINDOW_ROWS,
+) -> UpsertResult:
     """The fast path as the import command drives it: rows of many lines per upsert, one account memo."""
     result, memo, pending, lines = UpsertResult(), AccountMemo(), Rows(), 0
     with engine.begin() as connection:
-        for chunk in read_twarc2_rows(path, RowEncoder(engine.dialect.name), keep_raw=keep_raw):
+        encode = RowEncoder(engine.dialect.name)
+        for chunk in read_twarc2_rows(path, encode, keep_raw=keep_raw, window_rows=window_rows):
             pending.extend(chunk.rows)
             lines += 1
             if lines % flush_lines == 0:
@@ -151,7 +165,7 @@ def test_same_tables_with_raw_kept_and_small_flushes_on_both_databases(db: Engin
     import_normalized(db, path, keep_raw=True)
     reference = dump(db)
     clear(db)
-    import_fast(db, path, keep_raw=True, flush_lines=2)
+    import_fast(db, path, keep_raw=True, flush_lines=2, window_rows=3)
     assert dump(db) == reference
     assert any(row[-1] is not None for row in reference["post"])  # raw was kept
 
@@ -214,7 +228,7 @@ def test_sample_chat_import_matches_and_twice_changes_nothing(engine: Engine, tm
     import_normalized(engine, path)
     reference = dump(engine)
     clear(engine)
-    first = import_fast(engine, path, flush_lines=7)
+    first = import_fast(engine, path, flush_lines=7, window_rows=40)
     assert dump(engine) == reference
     assert first.posts_inserted == 3000
     again = import_fast(engine, path, flush_lines=7)
@@ -298,3 +312,89 @@ def test_rowid_counting_holds_for_the_schema(engine: Engine) -> None:
             ).scalar_one()
             assert "WITHOUT ROWID" not in sql.upper() and "AUTOINCREMENT" not in sql.upper()
     assert list(account_table.columns.keys())[FIRST_SEEN - 1] == "captured_at"
+
+
+def test_the_reader_folds_repeated_users_as_the_account_window_does(tmp_path: Path) -> None:
+    path = tmp_path / "chat.jsonl"
+    with path.open("wb") as fp:
+        write_chat(fp, 3000, 5)
+    expected, pages, occurrences = AccountWindow(), PageRows(RowEncoder("sqlite")), 0
+    for line in path.read_bytes().splitlines():
+        accounts = pages.page(orjson.loads(line))[0].accounts
+        occurrences += len(accounts)
+        expected.add(accounts)
+    chunks = list(read_twarc2_rows(path, RowEncoder("sqlite")))
+    windowed = [row for chunk in chunks for row in chunk.rows.accounts]
+    assert without_first_seen(windowed) == without_first_seen(expected.rows)
+    assert len(windowed) < occurrences / 3  # the regulars' repeats were folded, not built again
+    assert all(not chunk.rows.accounts for chunk in chunks[:-1])  # the window never filled: all on the last line
+    assert all(chunk.has_data for chunk in chunks)
+
+
+def test_a_repeat_takes_the_later_capture_and_a_changed_profile_gets_its_own_row(tmp_path: Path) -> None:
+    page = orjson.loads(shared_path("fixtures", "twarc2", "twarc-network_tweets.jsonl").read_bytes().splitlines()[0])
+    user = page["includes"]["users"][0]
+    later, changed = orjson.loads(orjson.dumps(page)), orjson.loads(orjson.dumps(page))
+    later["__twarc"]["retrieved_at"] = "2031-01-01T00:00:00+00:00"
+    changed["__twarc"]["retrieved_at"] = "2030-01-01T00:00:00+00:00"  # older than `later`, so kept apart
+    changed["includes"]["users"][0]["description"] = "A new bio"
+    path = tmp_path / "pages.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(obj) + b"\n" for obj in (page, later, changed)))
+    rows = [row for chunk in read_twarc2_rows(path, RowEncoder("sqlite")) for row in chunk.rows.accounts]
+    mine = [row for row in rows if row[1] == user["id"]]
+    assert [(row[4], row[12]) for row in mine] == [
+        (user.get("description") or "", "2031-01-01 00:00:00.000000"),
+        ("A new bio", "2030-01-01 00:00:00.000000"),
+    ]
+
+
+def test_the_window_is_handed_on_when_full(tmp_path: Path) -> None:
+    path = tmp_path / "chat.jsonl"
+    with path.open("wb") as fp:
+        write_chat(fp, 2000, 3)
+    chunks = list(read_twarc2_rows(path, RowEncoder("sqlite"), window_rows=60))
+    carrying = [chunk for chunk in chunks if chunk.rows.accounts]
+    assert len(carrying) > 3 and chunks[-1] in carrying
+    page_users = max(len(orjson.loads(line)["includes"]["users"]) for line in path.read_bytes().splitlines())
+    assert all(len(chunk.rows.accounts) < 60 + page_users for chunk in carrying)
+
+
+def test_account_window_repeat_folds_only_what_the_merge_order_allows() -> None:
+    window = AccountWindow()
+    row = ("x", "1", "ann", "Ann", "", "", "", 5, 6, 7, False, None, "2024-01-01 00:00:00.000000", "now", None)
+    assert not window.repeat(("x", "1"), "2024-01-02 00:00:00.000000")  # nothing to fold into
+    window.add([row])
+    assert window.repeat(("x", "1"), "2024-01-03 00:00:00.000000")
+    assert window.repeat(("x", "1"), "2024-01-02 00:00:00.000000")  # older: the later time stays
+    assert not window.repeat(("x", "1"), None)  # unknown capture after a known one: a row of its own
+    assert window.take() == [(*row[:12], "2024-01-03 00:00:00.000000", *row[13:])]
+    unknown = (*row[:12], None, *row[13:])
+    window.add([unknown])
+    assert window.repeat(("x", "1"), None) and not window.repeat(("x", "1"), "2024-01-02 00:00:00.000000")
+    assert window.take() == [unknown]
+
+
+def test_a_second_process_reads_only_large_files_while_a_cpu_is_idle(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(twarc_import, "parallel_available", lambda: True)
+    monkeypatch.setattr(twarc_import, "_usable_cpus", lambda: 4)
+    monkeypatch.setattr(twarc_import.os, "getloadavg", lambda: (1.5, 1.0, 1.0))
+    assert parallel_pays(PARALLEL_MIN_BYTES)
+    assert not parallel_pays(PARALLEL_MIN_BYTES - 1)
+    monkeypatch.setattr(twarc_import.os, "getloadavg", lambda: (3.5, 1.0, 1.0))
+    assert not parallel_pays(PARALLEL_MIN_BYTES * 10)
+    monkeypatch.setattr(twarc_import, "parallel_available", lambda: False)
+    monkeypatch.setattr(twarc_import.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert not parallel_pays(PARALLEL_MIN_BYTES * 10)
+
+
+@pytest.mark.skipif(not parallel_available(), reason="needs fork and a second CPU")
+def test_stopping_early_stops_the_parallel_reader(tmp_path: Path) -> None:
+    path = tmp_path / "chat.jsonl"
+    with path.open("wb") as fp:
+        write_chat(fp, 20_000, 2)  # more messages than the worker keeps ready, so it is still reading
+    chunks = read_twarc2_rows_parallel(path, "sqlite")
+    first = next(chunks)
+    assert first.line_number == 1 and first.rows.posts
+    assert multiprocessing.active_children()
+    chunks.close()
+    assert not multiprocessing.active_children()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant.models import AuditEntry, Workspace
-from assistant.services.team_settings import weekly_slot
+from assistant.services.team_settings import post_langs, weekly_slot
 from assistant.slack.blocks import settings as blocks
 from assistant.standins import slack_requests as requests
 from tests.fakes.slack import SIGNING_SECRET, SlackHarness, ack_json, view_arg
@@ -71,3 +72,41 @@ def test_a_bad_time_zone_is_refused_on_its_field(app: SlackHarness) -> None:
         app, "U0ADMIN001", _values(timezone={"value": {"type": "plain_text_input", "value": "Mars/Olympus"}})
     )
     assert answer["response_action"] == "errors" and "timezone" in answer["errors"]
+
+
+def _langs(value: str) -> dict[str, Any]:
+    return {"value": {"type": "plain_text_input", "value": value}}
+
+
+def test_the_bluesky_post_languages_are_shown_saved_and_audited(app: SlackHarness, engine: Engine) -> None:
+    app.command("settings", user_id="U0ADMIN001")
+    modal = view_arg(app.slack.wait_for("views.open")[-1].args)
+    shown = next(b for b in modal["blocks"] if b["block_id"] == "post_langs")
+    assert shown["element"]["initial_value"] == "en"  # the default
+    assert _submit(app, "U0ADMIN001", _values(post_langs=_langs("cy, en  pt-BR"))) == {"text": ""}
+    with Session(engine) as session:
+        workspace = session.exec(select(Workspace)).one()
+        assert post_langs(workspace) == ("cy", "en", "pt-BR")
+        entry = session.exec(
+            select(AuditEntry).where(AuditEntry.action == "settings.changed").order_by(AuditEntry.id.desc())  # type: ignore[union-attr]
+        ).first()
+        assert entry is not None and entry.detail["setting"] == "post_langs"
+        assert entry.detail["after"] == ["cy", "en", "pt-BR"]
+    app.command("settings", user_id="U0ADMIN001")
+    modal = view_arg(app.slack.wait_for("views.open", count=2)[-1].args)
+    shown = next(b for b in modal["blocks"] if b["block_id"] == "post_langs")
+    assert shown["element"]["initial_value"] == "cy, en, pt-BR"
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [("english!", "'english!' is not a language tag"), ("en, cy, fr, de", "at most 3 languages")],
+)
+def test_bad_post_languages_are_refused_on_their_field_and_nothing_is_saved(
+    app: SlackHarness, engine: Engine, typed: str, says: str
+) -> None:
+    answer = _submit(app, "U0ADMIN001", _values(post_langs=_langs(typed)))
+    assert answer["response_action"] == "errors" and says in answer["errors"]["post_langs"]
+    with Session(engine) as session:
+        workspace = session.exec(select(Workspace)).one()
+        assert post_langs(workspace) == ("en",) and workspace.digest_channel_id is None

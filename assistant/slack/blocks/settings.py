@@ -1,4 +1,4 @@
-"""Block Kit for `/outreach settings`: the admins' modal with channels, weekly slot, targets and cross-posting."""
+"""Block Kit for `/outreach settings`: the admins' modal with channels, weekly slot, targets, languages, cross-posting."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ class SettingsForm:
     timezone: str
     yammer_crosspost: bool
     yammer_group_id: str | None
+    post_langs: tuple[str, ...]
     targets: list[tuple[int, str, int]]  # (account id, handle, posts a day)
 
 
@@ -82,6 +83,12 @@ def settings_modal(form: SettingsForm) -> dict[str, Any]:
         _input("timezone", "Time zone", _text(form.timezone), optional=False, hint="IANA name, e.g. Europe/London"),
         _input("yammer_crosspost", "Yammer", checkbox),
         _input("yammer_group_id", "Yammer group id for the cross-post", _text(form.yammer_group_id)),
+        _input(
+            "post_langs",
+            "Languages of the chats' Bluesky posts",
+            _text(", ".join(form.post_langs)),
+            hint="Up to 3 language tags, comma-separated, e.g. en, cy",
+        ),
     ]
     for account_id, handle, target in form.targets[:20]:
         blocks.append(

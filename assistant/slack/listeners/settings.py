@@ -58,6 +58,7 @@ def settings_command(services: Services, ctx: CommandContext) -> None:
             timezone=slot.timezone,
             yammer_crosspost=team_settings.yammer_crosspost(workspace),
             yammer_group_id=team_settings.yammer_group_id(workspace),
+            post_langs=team_settings.post_langs(workspace),
             targets=[
                 (a.id or 0, a.handle, a.daily_post_target)
                 for a in team_settings.accounts_for_targets(session, workspace.id or 0)
