@@ -6,6 +6,7 @@ import base64
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -62,77 +63,88 @@ def threaded(posts: Sequence[NormalizedPost]) -> list[tuple[NormalizedPost, int]
             roots.append(post)
     ordered: list[tuple[NormalizedPost, int]] = []
     seen: set[str] = set()
-    stack = [(root, 0) for root in reversed(roots)]
-    while stack:
-        post, depth = stack.pop()
-        if post.id in seen:
+    for root in roots:  # depth first from each root in turn; most roots have no replies in the group
+        if root.id in seen:
             continue
-        seen.add(post.id)
-        ordered.append((post, depth))
-        stack.extend((child, depth + 1) for child in reversed(children.get(post.id, [])))
-    ordered.extend((p, 0) for p in posts if p.id not in seen)  # cycles, should the data hold one
+        seen.add(root.id)
+        ordered.append((root, 0))
+        if root.id not in children:
+            continue
+        stack = [(child, 1) for child in reversed(children[root.id])]
+        while stack:
+            post, depth = stack.pop()
+            if post.id in seen:
+                continue
+            seen.add(post.id)
+            ordered.append((post, depth))
+            stack.extend((child, depth + 1) for child in reversed(children.get(post.id, [])))
+    if len(seen) < len(ids):  # cycles, should the data hold one
+        ordered.extend((p, 0) for p in posts if p.id not in seen)
     return ordered
 
 
-_INDENT = tuple(f"{depth * 1.5}rem" for depth in range(MAX_DEPTH + 1))
+_STYLE = tuple(f' style="margin-left:{depth * 1.5}rem">' for depth in range(MAX_DEPTH + 1))
+_SECONDS = tuple(f"{second:02d}" for second in range(60))
 _KINDS = {kind: kind for kind in ("original", "reply", "quote", "repost")}  # nothing to escape in these
 _CHUNK = 1000  # posts encoded together: one bytes object per chunk, not per post
+_GROUP_ORDER = attrgetter("created_at", "id")
 
 
 class _PostMarkup:
-    """One post's markup, built here rather than in the template (100k posts render 4x faster), with what
+    """The posts' markup, built here rather than in the template (100k posts render 4x faster), with what
     repeats computed once: the escaped handle per author and the local "HH:MM" per minute."""
 
     def __init__(self, zone: ZoneInfo, hashtag: str) -> None:
         self.zone = zone
         self.own = hashtag.casefold()
         self.handles: dict[str, str] = {}
-        self.minutes: dict[int, str | None] = {}
+        self.minutes: dict[int, str] = {}
+
+    def minute(self, stamp: int) -> str:
+        """The local "HH:MM:" of the minute starting at `stamp`, "" when the zone's offset is not whole
+        minutes (none since 1972): then each time is converted on its own."""
+        local = datetime.fromtimestamp(stamp - stamp % 60, self.zone)
+        return f"{local.hour:02d}:{local.minute:02d}:" if local.second == 0 else ""
 
     def local_time(self, at: datetime) -> str:
-        stamp = int(at.timestamp())
-        minute = self.minutes.get(stamp // 60, "")
-        if minute == "":
-            local = datetime.fromtimestamp(stamp - stamp % 60, self.zone)
-            # a zone whose offset is not whole minutes (none since 1972) is converted per post
-            minute = f"{local.hour:02d}:{local.minute:02d}:" if local.second == 0 else None
-            self.minutes[stamp // 60] = minute
-        if minute is None:
-            local = at.astimezone(self.zone)
-            return f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
-        return f"{minute}{at.second:02d}"
+        local = at.astimezone(self.zone)
+        return f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
 
-    def post(self, post: NormalizedPost, depth: int) -> str:
-        thread = " thread"
-        for tag in post.hashtags:
-            if tag == self.own or tag.lstrip("#").casefold() == self.own:  # stored tags are mostly folded already
-                thread = ""
-                break
-        author = post.author_handle or post.author_id
-        handle = self.handles.get(author)
-        if handle is None:
-            handle = self.handles[author] = _esc(author)
-        when = self.local_time(post.created_at)
-        if post.url.startswith("https://"):
-            when = f'<a href="{_esc(post.url)}" rel="nofollow noopener">{when}</a>'
-        m = post.metrics
-        return (
-            f'<div class="post{thread}" id="p{post.id if post.id.isdigit() else _esc(post.id)}" '
-            f'style="margin-left:{_INDENT[min(depth, MAX_DEPTH)]}">'
-            f'<div class="meta"><strong>@{handle}</strong> · {when} · '
-            f"{_KINDS.get(post.kind) or _esc(post.kind)} · ♥ {m.likes} ⟳ {m.reposts} ↩ {m.replies} ❝ {m.quotes}</div>"
-            f'<div class="text">{_linked(post.text)}</div></div>\n'
-        )
+    def chunk(self, items: Sequence[tuple[NormalizedPost, int]]) -> str:
+        """The markup of these posts (each with its depth in its thread), one after the other."""
+        own, handles, minutes = self.own, self.handles, self.minutes
+        parts: list[str] = []
+        for post, depth in items:
+            tags = post.hashtags  # stored tags are mostly folded already: the first test settles most posts
+            thread = "" if own in tags or any(t.lstrip("#").casefold() == own for t in tags) else " thread"
+            author = post.author_handle or post.author_id
+            handle = handles.get(author)
+            if handle is None:
+                handle = handles[author] = _esc(author)
+            at = post.created_at
+            stamp = int(at.timestamp())
+            minute = minutes.get(stamp // 60)
+            if minute is None:
+                minute = minutes[stamp // 60] = self.minute(stamp)
+            when = minute + _SECONDS[at.second] if minute else self.local_time(at)
+            if post.url.startswith("https://"):
+                when = f'<a href="{_esc(post.url)}" rel="nofollow noopener">{when}</a>'
+            m = post.metrics
+            parts.append(
+                f'<div class="post{thread}" id="p{post.id if post.id.isdigit() else _esc(post.id)}"'
+                f"{_STYLE[min(depth, MAX_DEPTH)]}"
+                f'<div class="meta"><strong>@{handle}</strong> · {when} · '
+                f"{_KINDS.get(post.kind) or _esc(post.kind)} · ♥ {m.likes} ⟳ {m.reposts} ↩ {m.replies} ❝ {m.quotes}</div>"
+                f'<div class="text">{_linked(post.text)}</div></div>\n'
+            )
+        return "".join(parts)
 
 
 def _archive_posts(posts: Sequence[NormalizedPost], zone: ZoneInfo, hashtag: str) -> list[bytes]:
     # UTF-8 by chunks: one emoji makes a Python str 4 bytes a character, and the page of 100k posts is ~40 MB
     markup = _PostMarkup(zone, hashtag)
     ordered = threaded(posts)
-    return [
-        "".join([markup.post(post, depth) for post, depth in ordered[i : i + _CHUNK]]).encode()
-        for i in range(0, len(ordered), _CHUNK)
-    ]
+    return [markup.chunk(ordered[i : i + _CHUNK]).encode() for i in range(0, len(ordered), _CHUNK)]
 
 
 def archive_html(result: DigestResult, *, chart_png: bytes | None = None) -> str:
@@ -170,7 +182,7 @@ def _archive_bytes(result: DigestResult, chart_png: bytes | None) -> bytes:
             group_of[post.id] = number
     bodies: list[list[bytes]] = []
     for question in result.assignment.questions:
-        posts = sorted(members[question.number], key=lambda p: (p.created_at, p.id))
+        posts = sorted(members[question.number], key=_GROUP_ORDER)
         bodies.append(_archive_posts(posts, zone, hashtag))
         groups.append(
             {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -17,7 +18,7 @@ from assistant.bulk import gc_paused
 from assistant.models.digests import AccountSnapshot, Digest, DigestJob
 from assistant.models.posts import Account
 from assistant.services import digests as jobs
-from assistant.services.digest_read import iter_chat_posts
+from assistant.services.digest_read import RAW, iter_chat_posts, utc_time
 from assistant.services.store import hashtag_table, post_table
 from integrations.normalized import NormalizedPost
 from integrations.x.client import XClient
@@ -99,17 +100,14 @@ def mention_counts_from_store(session: Session, *, handle: str, platform: str, d
     start = datetime.combine(day - timedelta(days=MENTION_DAYS), datetime.min.time(), UTC)
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
     needle = f'%"{handle.lower()}"%'
-    query = sa.select(post_table.c.created_at).where(
+    query = sa.select(sa.type_coerce(post_table.c.created_at, RAW)).where(
         post_table.c.platform == platform,
         post_table.c.created_at >= start,
         post_table.c.created_at < end,
         sa.func.lower(sa.cast(post_table.c.mentions, sa.Text)).like(needle),
     )
-    counts: dict[date, int] = {}
-    for (created,) in session.connection().execute(query):
-        at = created if created.tzinfo else created.replace(tzinfo=UTC)
-        counts[at.date()] = counts.get(at.date(), 0) + 1
-    return counts
+    rows = session.connection().execute(query)  # times raw: SQLAlchemy's processing of each costs more than the count
+    return Counter(utc_time(created).date() for (created,) in rows)
 
 
 def mention_counts_from_x(client: XClient, *, handle: str, day: date) -> dict[date, int]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from assistant.services.store import hashtag_table, post_table
 from integrations import normalized as n
 
-_RAW = sa.String()  # type_coerce target: hand the driver's value through untouched
+RAW = sa.String()  # type_coerce target: hand the driver's value through untouched
 _COLUMNS = (  # the order the row unpacking in iter_chat_posts relies on
     "platform",
     "id",
@@ -62,7 +62,7 @@ def chat_query(*, hashtag: str, start: datetime, end: datetime) -> sa.Select[Any
         .scalar_subquery()
     )
     columns = [
-        sa.type_coerce(post_table.c[name], _RAW).label(name) if name in _COERCED else post_table.c[name]
+        sa.type_coerce(post_table.c[name], RAW).label(name) if name in _COERCED else post_table.c[name]
         for name in _COLUMNS
     ]
     return (
@@ -86,7 +86,8 @@ def _json_list(value: Any) -> list[str]:
     return list(loaded or [])
 
 
-def _time(value: Any) -> datetime:
+def utc_time(value: Any) -> datetime:
+    """A stored time as read raw (`type_coerce(column, RAW)`), aware and in UTC."""
     if isinstance(value, str):  # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff" in UTC (see models.base.UTCDateTime)
         return datetime.fromisoformat(value + "+00:00")
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -96,7 +97,7 @@ def iter_chat_posts(session: Session, *, hashtag: str, start: datetime, end: dat
     """The chat's posts, oldest first (see `chat_query`).
 
     Built with positional arguments in the field order of NormalizedPost and Metrics (a third cheaper
-    than keywords at 100k posts); SQLite's text columns take the fast path, other drivers `_time` and
+    than keywords at 100k posts); SQLite's text columns take the fast path, other drivers `utc_time` and
     `_json_list`."""
     result = (
         session.connection()
@@ -137,7 +138,7 @@ def iter_chat_posts(session: Session, *, hashtag: str, start: datetime, end: dat
             platform,
             pid,
             author_id,
-            from_iso(created + "+00:00") if type(created) is str else _time(created),
+            from_iso(created + "+00:00") if type(created) is str else utc_time(created),
             text,
             handle,
             lang,

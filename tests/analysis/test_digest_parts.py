@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from assistant.analysis.digest.links import links
 from assistant.analysis.digest.network import central
 from assistant.analysis.digest.select import select_chat
 from assistant.analysis.digest.text import answer_number
+from assistant.analysis.digest.tops import ranked
 from assistant.analysis.digest.words import words
 from integrations.normalized import Metrics, NormalizedPost
 
@@ -100,8 +102,8 @@ def test_word_pairs_never_span_two_posts_even_if_a_post_holds_the_separator() ->
     texts = ["kappa zeta", "omega lambda", "kappa zeta", "omega lambda"]  # "zeta omega" twice, across posts
     found = words([post(str(i), text, lang="en") for i, text in enumerate(texts)], 10)
     assert found["word_pairs"] == [{"pair": "kappa zeta", "count": 2}, {"pair": "omega lambda", "count": 2}]
-    # a post with the character posts are joined by: each post tokenised alone, the same words found
-    odd = words([post("1", "kappa\x1ezeta", lang="en"), post("2", "kappa zeta", lang="en")], 10)
+    # a post with an odd blank, or with the one-letter word posts are joined by: the same words as alone
+    odd = words([post("1", "kappa\x1ezeta", lang="en"), post("2", "kappa zeta x", lang="en")], 10)
     assert odd["word_pairs"] == [{"pair": "kappa zeta", "count": 2}]
 
 
@@ -209,3 +211,18 @@ def test_contributors_rank_by_posts_in_the_chat_not_lifetime() -> None:
     figures = build_digest(posts, ChatContext(hashtag="c", start=T0, end=T0 + timedelta(hours=1))).figures
     assert [c["handle"] for c in figures["top"]["contributors"]] == ["busy", "famous"]
     assert figures["top"]["engaged_posts"][0]["id"] == "3"
+
+
+def test_posts_out_of_order_or_read_twice_are_counted_once_in_time_order() -> None:
+    first = post("1", "a", minute=3)
+    second = post("2", "b", minute=1)
+    again = post("1", "a again", minute=3)  # the same post read twice: the last one read counts
+    result = build_digest([first, second, again], ChatContext(hashtag="c", start=T0, end=T0 + timedelta(hours=1)))
+    assert [p.text for p in result.posts] == ["b", "a again"]
+    assert result.figures["volume"]["posts"] == 2
+
+
+def test_top_lists_rank_ties_in_key_order_at_the_cut() -> None:
+    counts = Counter({"e": 1, "d": 2, "a": 3, "c": 2, "b": 2})
+    assert ranked(counts, 3) == [("a", 3), ("b", 2), ("c", 2)]
+    assert ranked(counts, 0) == [] and ranked(counts, 9) == [("a", 3), ("b", 2), ("c", 2), ("d", 2), ("e", 1)]

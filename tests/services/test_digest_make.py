@@ -7,12 +7,18 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from assistant.config import Settings
 from assistant.models import Account, AccountSnapshot
-from assistant.services.digest_make import host_baseline, make_digest, mention_counts_from_x
+from assistant.services.digest_make import (
+    host_baseline,
+    make_digest,
+    mention_counts_from_store,
+    mention_counts_from_x,
+)
 from assistant.services.store import upsert_batch
 from integrations.normalized import Batch, NormalizedPost
 from integrations.x.client import XClient
@@ -63,6 +69,26 @@ def test_host_impact_from_snapshots_and_stored_mentions(engine: Engine) -> None:
     assert host["mentions_in_chat"] == 9 and host["share_of_baseline_period"] == 0.1
     assert host["mentions_ratio"] == 9.0
     assert host["followers_gained"] == 522 and host["baseline_daily_gain"] == 174.0 and host["followers_ratio"] == 3.0
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest) -> Engine:
+    engine: Engine = request.getfixturevalue("engine" if request.param == "sqlite" else "pg_engine")
+    return engine
+
+
+def test_stored_mentions_are_counted_per_utc_day_in_any_case(db: Engine) -> None:
+    late = datetime(2026, 3, 4, 23, 59, 30, tzinfo=UTC)
+    posts = [
+        _post("1", late, "hi @SecEd", mentions=["SecEd"]),
+        _post("2", late + timedelta(minutes=1), "thanks @seced", mentions=["seced"]),
+        _post("3", START, "hi @other", mentions=["other"]),
+    ]
+    with db.begin() as connection:
+        upsert_batch(connection, Batch(posts=posts))
+    with Session(db) as session:
+        counts = mention_counts_from_store(session, handle="SecEd", platform="x", day=DAY)
+    assert counts == {date(2026, 3, 4): 1, date(2026, 3, 5): 1}
 
 
 def test_mention_baseline_from_the_x_counts_endpoint() -> None:

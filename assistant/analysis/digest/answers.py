@@ -64,18 +64,16 @@ def assign(
     thread_of = {q.post.conversation_id or q.post.id: q.number for q in questions.values() if q.post is not None}
     question_ids = {q.post.id for q in questions.values() if q.post is not None}
     open_conversation: list[NormalizedPost] = []
-    number: int | None
     for post in posts:
         if post.id in question_ids:
             continue
         number = None if post.kind == "repost" else answer_number(post.text)
-        from_thread = False
         if number is None and post.kind == "reply" and post.conversation_id in thread_of:
-            number = thread_of[post.conversation_id]
-            from_thread = True
-        if number is None or number not in questions:
+            question = questions[thread_of[post.conversation_id]]
+            question.answers.append(post)
+            question.thread_replies += 1
+        elif number in questions:
+            questions[number].answers.append(post)
+        else:
             open_conversation.append(post)
-            continue
-        questions[number].answers.append(post)
-        questions[number].thread_replies += from_thread
     return Assignment(sorted(questions.values(), key=lambda q: q.number), question_ids, open_conversation)

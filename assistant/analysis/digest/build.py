@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import islice
+from operator import attrgetter, lt
 from typing import Any
 
 from assistant.analysis.digest import compare, impact, links, network, tops, volume, words
@@ -67,15 +69,29 @@ def post_ref(post: NormalizedPost, question: int | None = None) -> dict[str, Any
     }
 
 
+_TIME_ORDER = attrgetter("created_at", "platform", "id")
+
+
+def in_time_order(posts: Iterable[NormalizedPost]) -> list[NormalizedPost]:
+    """The posts once each (the last one read of a platform and id), in time order.
+
+    Posts read from the store come that way already: checking it costs half of sorting them again."""
+    chat = list(posts)
+    keys = list(map(_TIME_ORDER, chat))
+    if all(map(lt, keys, islice(keys, 1, None))) and len({p.id for p in chat}) == len(chat):
+        return chat
+    unique = {(p.platform, p.id): p for p in chat}
+    return sorted(unique.values(), key=_TIME_ORDER)
+
+
 def _ordered(
     posts: Iterable[NormalizedPost], context: ChatContext
 ) -> tuple[list[NormalizedPost], str | None, Assignment]:
     """The chat's posts once each in time order, the host's handle and the posts sorted under the questions."""
-    unique = {(p.platform, p.id): p for p in posts}
-    chat = sorted(unique.values(), key=lambda p: (p.created_at, p.platform, p.id))
+    chat = in_time_order(posts)
     host = (context.host_handle or "").lstrip("@").lower() or None
-    host_ids = {p.author_id for p in chat if host and p.author_handle.lower() == host} or None
-    return chat, host, assign(chat, scheduled=context.questions, host_ids=host_ids)
+    host_ids = {p.author_id for p in chat if p.author_handle.lower() == host} if host else set()
+    return chat, host, assign(chat, scheduled=context.questions, host_ids=host_ids or None)
 
 
 def archive_result(posts: Iterable[NormalizedPost], context: ChatContext, figures: dict[str, Any]) -> DigestResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,16 +34,22 @@ def is_shared_link(url: str) -> bool:
     return bool(host) and host not in _SELF_DOMAINS and host != "t.co"
 
 
+def shared_link(url: str) -> str | None:
+    """The one spelling of a shared link, None for a link that is not one (see `is_shared_link`)."""
+    return normalize_url(url) if is_shared_link(url) else None
+
+
 def link_counts(posts: Iterable[NormalizedPost]) -> tuple[Counter[str], Counter[str]]:
     """Posts sharing each URL and each domain, once per post (reposts excluded)."""
+    spelling, domain_of = cache(shared_link), cache(domain)  # each distinct URL parsed once, not per post
     all_urls: list[str] = []
     all_domains: list[str] = []
     for post in posts:
         if post.kind == "repost" or not post.urls:
             continue
-        urls = {normalize_url(u) for u in post.urls if is_shared_link(u)}
+        urls = {normal for u in post.urls if (normal := spelling(u)) is not None}
         all_urls.extend(urls)
-        all_domains.extend({domain(u) for u in urls})
+        all_domains.extend({domain_of(u) for u in urls})
     return Counter(all_urls), Counter(all_domains)
 
 

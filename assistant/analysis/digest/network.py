@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from itertools import repeat
 from typing import Any
 
 import igraph as ig
@@ -20,7 +21,7 @@ def interaction_edges(
     if handles is None:
         handles = {p.author_id: p.author_handle for p in posts if p.author_handle}
     handle_of = {author: handle.lower() for author, handle in handles.items()}  # once per author, not per post
-    edges: Counter[tuple[str, str]] = Counter()
+    found: list[tuple[str, str]] = []  # counted once at the end, in the order first found
     for post in posts:
         if post.kind == "repost" or not post.author_handle:
             continue
@@ -32,9 +33,8 @@ def interaction_edges(
         if replied is not None:
             targets.add(replied)
         targets.discard(source)
-        for target in targets:
-            edges[(source, target)] += 1
-    return edges
+        found.extend(zip(repeat(source), targets))
+    return Counter(found)
 
 
 def central(

@@ -14,7 +14,11 @@ Key = TypeVar("Key", str, tuple[str, str])
 
 def ranked(counter: Counter[Key], limit: int) -> list[tuple[Key, int]]:
     """Most common first, ties in key order (stable across runs)."""
-    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    items: Iterable[tuple[Key, int]] = counter.items()
+    if len(counter) > limit > 0:  # only keys at or above the limit-th highest count can make the list
+        cutoff = heapq.nlargest(limit, counter.values())[-1]
+        items = [item for item in items if item[1] >= cutoff]
+    return sorted(items, key=lambda item: (-item[1], item[0]))[:limit]
 
 
 def handles_by_id(posts: Iterable[NormalizedPost]) -> dict[str, str]:
@@ -30,9 +34,11 @@ def contributors(posts: Sequence[NormalizedPost], handles: dict[str, str], limit
 
 def mention_counts(posts: Iterable[NormalizedPost]) -> Counter[str]:
     """Posts mentioning each handle (lower-case), once per post; reposts excluded: they repeat the original's."""
-    return Counter(
-        m for post in posts if post.kind != "repost" and post.mentions for m in {m.lower() for m in post.mentions}
-    )
+    found: list[str] = []  # counted once at the end
+    for post in posts:
+        if post.kind != "repost" and post.mentions:
+            found.extend({m.lower() for m in post.mentions})
+    return Counter(found)
 
 
 def most_mentioned(
