@@ -354,9 +354,7 @@ class ChatRunner:
     def _mastodon_login(self, session: Session, series: ChatSeries) -> MastodonLogin | None:
         """The team's Mastodon account (a Credential) on its own instance, else MASTODON_ACCESS_TOKEN on
         MASTODON_BASE_URL; None: hand over."""
-        credential = session.exec(
-            select(Credential).where(Credential.workspace_id == series.workspace_id, Credential.platform == "mastodon")
-        ).first()
+        credential = _team_credential(session, series, "mastodon")
         if credential is not None:
             token = TokenCipher.from_settings(self.settings).decrypt(credential.access_token_encrypted)
             instance = _instance_of(session, credential)
@@ -390,9 +388,7 @@ class ChatRunner:
     def _bluesky_login(self, session: Session, series: ChatSeries) -> BlueskyLogin | None:
         """The team's Bluesky account (handle, app password, its own PDS), else BLUESKY_HANDLE/_APP_PASSWORD on
         BLUESKY_API_URL; None: hand over."""
-        credential = session.exec(
-            select(Credential).where(Credential.workspace_id == series.workspace_id, Credential.platform == "bluesky")
-        ).first()
+        credential = _team_credential(session, series, "bluesky")
         if credential is not None:
             password = TokenCipher.from_settings(self.settings).decrypt(credential.access_token_encrypted)
             pds = _instance_of(session, credential) or self.settings.bluesky_api_url
@@ -593,6 +589,13 @@ def _same_text(found: str, expected: str) -> bool:
 def _handle(client: XClient) -> str:
     page = client.send(XRequest("GET", "/2/users/me", "/2/users/me", auth="user", resource="users"))
     return str((page.data or {}).get("username", ""))
+
+
+def _team_credential(session: Session, series: ChatSeries, platform: str) -> Credential | None:
+    """The chat's workspace's connected account on `platform` (its stored token or app password)."""
+    return session.exec(
+        select(Credential).where(Credential.workspace_id == series.workspace_id, Credential.platform == platform)
+    ).first()
 
 
 def _instance_of(session: Session, credential: Credential) -> str | None:

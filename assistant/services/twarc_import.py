@@ -39,7 +39,7 @@ from assistant.models.base import utcnow
 from assistant.services.store import AccountWindow, RowEncoder, Rows, rows_from_batch, tag_keys
 from integrations.jsonl import RECORD_ERRORS, Source, iter_json_lines, record_problem
 from integrations.twarc import SOURCE, parse_twarc_line, retrieved_at
-from integrations.x.parse import describe_problem, post_url, references, text_and_entities
+from integrations.x.parse import describe_problem, post_url, public_metrics, references, text_and_entities
 
 _LINES_PER_MESSAGE = 10  # archive lines handed from the worker process at a time (about 1,000 posts)
 _MESSAGES_AHEAD = 12  # messages the worker keeps ready (about 4 MB): more than one flush of the writer's
@@ -319,16 +319,7 @@ class PageRows:
         kind, reply_to, quoted, reposted = references(item)
         text, hashtags, mentions, urls = text_and_entities(item)
 
-        pm = item.get("public_metrics")
-        if pm:
-            reposts = pm.get("retweet_count")
-            if reposts is None:
-                reposts = pm.get("repost_count")
-            likes, reposts, replies = pm.get("like_count") or 0, reposts or 0, pm.get("reply_count") or 0
-            quotes, impressions = pm.get("quote_count") or 0, pm.get("impression_count")
-        else:
-            likes = reposts = replies = quotes = 0
-            impressions = None
+        likes, reposts, replies, quotes, impressions = public_metrics(item)
 
         created_at = self._x_time(item.get("created_at"))
         if created_at is None:

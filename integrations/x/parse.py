@@ -105,6 +105,23 @@ def references(obj: Mapping[str, Any]) -> tuple[PostKind, str | None, str | None
     return kind, reply_to, quoted, reposted
 
 
+def public_metrics(obj: Mapping[str, Any]) -> tuple[int, int, int, int, int | None]:
+    """(likes, reposts, replies, quotes, impressions) from `public_metrics` in either naming; zeros if absent."""
+    pm = obj.get("public_metrics")
+    if not pm:
+        return 0, 0, 0, 0, None
+    reposts = pm.get("retweet_count")
+    if reposts is None:
+        reposts = pm.get("repost_count")
+    return (
+        pm.get("like_count") or 0,
+        reposts or 0,
+        pm.get("reply_count") or 0,
+        pm.get("quote_count") or 0,
+        pm.get("impression_count"),
+    )
+
+
 def text_and_entities(obj: Mapping[str, Any]) -> tuple[str, list[str], list[str], list[str]]:
     """(text, hashtags, mentions, expanded URLs); hashtags and mentions lower-cased.
 
@@ -154,20 +171,8 @@ def parse_tweet(obj: Mapping[str, Any], users_by_id: Mapping[str, Any] | None = 
     kind, reply_to, quoted, reposted = references(obj)
     text, hashtags, mentions, urls = text_and_entities(obj)
 
-    pm = obj.get("public_metrics")
-    if pm:
-        reposts = pm.get("retweet_count")
-        if reposts is None:
-            reposts = pm.get("repost_count")
-        metrics = Metrics(
-            likes=pm.get("like_count") or 0,
-            reposts=reposts or 0,
-            replies=pm.get("reply_count") or 0,
-            quotes=pm.get("quote_count") or 0,
-            impressions=pm.get("impression_count"),
-        )
-    else:
-        metrics = Metrics()
+    likes, reposts, replies, quotes, impressions = public_metrics(obj)
+    metrics = Metrics(likes=likes, reposts=reposts, replies=replies, quotes=quotes, impressions=impressions)
 
     created = parse_datetime(obj.get("created_at"))
     if created is None:

@@ -31,6 +31,10 @@ BOT_TOKEN = "xoxb-test-bot-token-0001"
 APP_BEARER = "app-bearer-token"
 
 
+class Crash(BaseException):
+    """The process dies between "posted" and "recorded": nothing after this point runs."""
+
+
 @dataclass
 class ChatWorld:
     engine: Engine
@@ -64,6 +68,22 @@ class ChatWorld:
 
     def tick(self, at: datetime, *, name: str = "w1") -> list[tuple[str, Outcome]]:
         return Worker(self.engine, [self.runner], now=lambda: at, name=name).tick()
+
+    def crash_after_posting(self, key: str, at: datetime) -> None:
+        """A tick at `at` whose worker dies right after posting `key`, before recording it; then a healthy runner."""
+
+        def die(done_key: str) -> None:
+            if done_key == key:
+                raise Crash()
+
+        self.runner.after_post = die
+        try:
+            self.tick(at)
+        except Crash:
+            return
+        finally:
+            self.runner.after_post = lambda _key: None
+        raise AssertionError(f"{key} was not posted at {at}")
 
     def x_texts(self) -> list[str]:
         return [post["text"] for post in self.x.created()]

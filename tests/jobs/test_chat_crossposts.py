@@ -30,10 +30,6 @@ def _minutes(n: float) -> datetime:
     return T0 + timedelta(minutes=n)
 
 
-class Crash(BaseException):
-    """The process dies between "posted" and "recorded"."""
-
-
 @pytest.fixture
 def world(engine: Engine) -> Iterator[ChatWorld]:
     with chat_world(engine) as w:
@@ -130,15 +126,7 @@ def test_a_bluesky_crash_between_posted_and_recorded_is_found_by_its_record_key(
     _, (occurrence,) = world.chat(BEFORE, cross_post=["bluesky"])
     world.tick(_minutes(0))
     key = f"chat:{occurrence.id}:question:1:bluesky"
-
-    def die(done_key: str) -> None:
-        if done_key == key:
-            raise Crash()
-
-    world.runner.after_post = die
-    with pytest.raises(Crash):
-        world.tick(_minutes(5))
-    world.runner.after_post = lambda _key: None
+    world.crash_after_posting(key, _minutes(5))
     assert "question:1" not in _rows(world.engine, "bluesky") and len(pds.created) == 2
     world.tick(_minutes(6), name="restarted")  # the dead worker's lease still holds
     world.tick(_minutes(11), name="restarted")  # expired: getRecord finds the post under its record key
@@ -161,15 +149,7 @@ def test_a_mastodon_crash_between_posted_and_recorded_is_recovered_without_a_sec
     _, (occurrence,) = world.chat(BEFORE, cross_post=["mastodon"])
     world.tick(_minutes(0))
     key = f"chat:{occurrence.id}:question:1:mastodon"
-
-    def die(done_key: str) -> None:
-        if done_key == key:
-            raise Crash()
-
-    world.runner.after_post = die
-    with pytest.raises(Crash):
-        world.tick(_minutes(5))
-    world.runner.after_post = lambda _key: None
+    world.crash_after_posting(key, _minutes(5))
     assert _outbox(world.engine, key).state == "running" and "question:1" not in _rows(world.engine, "mastodon")
     world.tick(_minutes(6), name="restarted")
     assert [c["key"] for c in mastodon.calls].count(key) == 1  # the lease holds: not touched

@@ -111,23 +111,11 @@ def test_a_missed_question_is_not_posted_late_the_moderator_is_asked(world: Chat
     assert "Q2 Which support helped most? #ukfechat" not in world.x_texts()
 
 
-class Crash(BaseException):
-    """The process dies: nothing after this point runs (not even the outbox bookkeeping)."""
-
-
 def test_a_crash_between_posted_and_recorded_is_reconciled_without_a_second_post(world: ChatWorld) -> None:
     _, (occurrence,) = world.chat(BEFORE)
     world.tick(_minutes(0))
     key = f"chat:{occurrence.id}:question:1"
-
-    def die(done_key: str) -> None:
-        if done_key == key:
-            raise Crash()
-
-    world.runner.after_post = die
-    with pytest.raises(Crash):
-        world.tick(_minutes(5))
-    world.runner.after_post = lambda _key: None
+    world.crash_after_posting(key, _minutes(5))
     assert world.x_texts()[-1] == "Q1 What changed this term? #ukfechat"
     assert "question:1" not in _posts(world.engine)
     world.tick(_minutes(6), name="restarted")  # the lease of the dead worker has not expired: leave it alone
