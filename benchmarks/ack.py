@@ -84,7 +84,11 @@ def load(port: int, clients: int, seconds: float, *, expect_blocks: bool) -> tup
             signed = requests.signed_command("help", SECRET)
             start = time.perf_counter()
             try:
-                connection.request("POST", "/slack/events", body=signed.body, headers=signed.headers)
+                headers = {
+                    name: value if isinstance(value, str) else ", ".join(value)
+                    for name, value in signed.headers.items()
+                }
+                connection.request("POST", "/slack/events", body=signed.body, headers=headers)
                 response = connection.getresponse()
                 body = response.read()
                 ok = response.status == 200 and (not expect_blocks or b'"blocks"' in body)

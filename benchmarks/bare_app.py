@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -19,7 +20,7 @@ def main() -> None:
     )
 
     @app.command("/outreach")
-    def only_ack(ack):  # type: ignore[no-untyped-def]
+    def only_ack(ack: Any) -> None:
         ack()
 
     handler = SlackRequestHandler(app)

@@ -4,13 +4,16 @@ Run: python benchmarks/digest.py [--sizes 1000,10000,100000] [--runs 3] [--full]
 For each size, a one-hour sample chat of that many posts is imported into a fresh SQLite database; then
 each measurement runs in its own process (so peak memory is that of one digest): the *floor* only reads
 the chat's posts back (hashtag window + their conversations + reposts), the *digest* does everything.
-Prints the median of the runs, peak RSS, the ratio digest / floor, and µs per post (linearity).
+Floor and digest runs alternate, so both see the machine in the same state. Prints the median of the
+runs, peak RSS, the median of the runs' ratios digest / floor (wall and CPU time), and µs per post
+(linearity).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -30,7 +33,7 @@ def _peak_rss_mb() -> float:
 
 
 def child(mode: str, url: str, start_iso: str) -> None:
-    """One measurement in this process; prints {"seconds", "rss_mb", "posts"} as JSON."""
+    """One measurement in this process; prints {"seconds", "cpu_seconds", "rss_mb", "posts"} as JSON."""
     from sqlmodel import Session
 
     from assistant.db import create_db_engine
@@ -43,7 +46,7 @@ def child(mode: str, url: str, start_iso: str) -> None:
     engine = create_db_engine(url)
     start = datetime.fromisoformat(start_iso)
     end = start + timedelta(hours=1, minutes=5)
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     with Session(engine) as session:
         if mode == "floor":
             posts = len(chat_posts(session, hashtag=HASHTAG, start=start, end=end))
@@ -62,9 +65,9 @@ def child(mode: str, url: str, start_iso: str) -> None:
             archive_bytes(made.result, chart_png=png)
             to_json(made.result.figures)
             posts = made.result.figures["volume"]["posts"]
-    seconds = time.perf_counter() - began
+    seconds, cpu_seconds = time.perf_counter() - began, time.process_time() - cpu_began
     engine.dispose()
-    print(json.dumps({"seconds": seconds, "rss_mb": _peak_rss_mb(), "posts": posts}))
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "rss_mb": _peak_rss_mb(), "posts": posts}))
 
 
 def prepare(size: int, folder: Path) -> tuple[str, str]:
@@ -114,16 +117,24 @@ def main() -> None:
         child(args.child, args.url, args.start)
         return
     sizes = [int(s) for s in args.sizes.split(",")] + ([300_000] if args.full else [])
+    load_before = os.getloadavg()[0]  # the machine's other work, before this script adds its own
     rows = []
     with tempfile.TemporaryDirectory(prefix="digest-bench-") as tmp:
         for size in sizes:
             began = time.perf_counter()
             url, start = prepare(size, Path(tmp))
             print(f"prepared {size:,} posts in {time.perf_counter() - began:.1f}s", file=sys.stderr)
-            floor = [measure("floor", url, start) for _ in range(args.runs)]
-            digest = [measure("digest", url, start) for _ in range(args.runs)]
+            floor: list[dict[str, float]] = []
+            digest: list[dict[str, float]] = []
+            for _ in range(args.runs):  # interleaved, so that both see the machine in the same state
+                floor.append(measure("floor", url, start))
+                digest.append(measure("digest", url, start))
             f_s = statistics.median(r["seconds"] for r in floor)
             d_s = statistics.median(r["seconds"] for r in digest)
+            ratio = statistics.median(d["seconds"] / f["seconds"] for f, d in zip(floor, digest, strict=True))
+            cpu_ratio = statistics.median(
+                d["cpu_seconds"] / f["cpu_seconds"] for f, d in zip(floor, digest, strict=True)
+            )
             rows.append(
                 [
                     f"{int(digest[0]['posts']):,}",
@@ -131,16 +142,21 @@ def main() -> None:
                     f"{max(r['rss_mb'] for r in floor):.0f}",
                     f"{d_s:.2f}",
                     f"{max(r['rss_mb'] for r in digest):.0f}",
-                    f"{d_s / f_s:.1f}x",
+                    f"{ratio:.1f}x",
+                    f"{cpu_ratio:.1f}x",
                     f"{d_s / digest[0]['posts'] * 1e6:.0f}",
                 ]
             )
-    header = ["posts", "floor s", "floor MB", "digest s", "digest MB", "digest/floor", "µs/post"]
+    header = ["posts", "floor s", "floor MB", "digest s", "digest MB", "digest/floor", "CPU ratio", "µs/post"]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-    print(f"digest benchmark: median of {args.runs} runs per cell, each in its own process; MB = peak RSS")
+    print(
+        f"digest benchmark: median of {args.runs} runs per cell, each in its own process, floor and digest "
+        "taken in turn; digest/floor and CPU ratio are medians of the runs' own ratios; MB = peak RSS"
+    )
     print("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
     for row in rows:
         print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
+    print(f"load average (1 min) before the runs: {load_before:.2f}; {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

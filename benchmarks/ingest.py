@@ -262,8 +262,10 @@ def main(argv: list[str] | None = None) -> int:
     ):
         table.add_column(column, justify="left" if column in ("file", "measurement") else "right")
 
+    load_before = os.getloadavg()[0]  # the machine's other work, before this script adds its own
     baseline = _child("baseline", Path(__file__))
     peaks: dict[tuple[str, int], float] = {}
+    resident: dict[tuple[str, int], float] = {}  # median max RSS, MB
     try:
         for size in sizes:
             file = workdir / f"chat-{size}.jsonl"
@@ -317,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
                 if peak is not None:
                     peaks[(kind, size)] = peak / 1e6
                 rss = _rusage_child(kind_runs)
+                if rss is not None:
+                    resident[(kind, size)] = rss
                 workers = [run["worker_maxrss_kb"] for run in kind_runs if run.get("worker_maxrss_kb")]
                 if workers:
                     notes.append(
@@ -353,11 +357,13 @@ def main(argv: list[str] | None = None) -> int:
             if (kind, smaller) in peaks and (kind, larger) in peaks:
                 console.print(
                     f"{kind}: tracemalloc peak {peaks[(kind, smaller)]:.1f} MB at {smaller:,} posts vs "
-                    f"{peaks[(kind, larger)]:.1f} MB at {larger:,} ({larger // smaller}x the posts)"
+                    f"{peaks[(kind, larger)]:.1f} MB at {larger:,} ({larger // smaller}x the posts); max RSS "
+                    f"{resident.get((kind, smaller), 0):.0f} vs {resident.get((kind, larger), 0):.0f} MB"
                 )
     console.print(
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, {platform.platform()}"
     )
+    console.print(f"load average (1 min) before the runs: {load_before:.2f}")
     for note in notes:
         console.print(note)
     return 0
