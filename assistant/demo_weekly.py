@@ -31,8 +31,8 @@ def step_weekly(ctx: DemoContext) -> None:
         workspace.digest_channel_id = workspace.digest_channel_id or "C0GENERAL1"
         session.add(workspace)
         session.commit()
-        seed_weekly(session, workspace, now - timedelta(minutes=1))
         slot = slot_instant(workspace, now)
+        seed_weekly(session, workspace, slot - timedelta(minutes=1))  # the week the slot reports, whatever today is
         data = weekly_data(session, workspace, slot)
     token = ctx.settings.slack_bot_token.get_secret_value() if ctx.settings.slack_bot_token else None
     deps = JobDeps(

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from time_machine import TimeMachineFixture
 
 from assistant import demo
 from assistant.demo_weekly import step_weekly
@@ -15,7 +16,13 @@ def test_the_demo_ends_with_the_weekly_digest() -> None:
     assert demo.STEPS[-1] is step_weekly
 
 
-def test_demo_weekly_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+# The demo runs on the real clock: its week must hold the seeded data on any day it is run.
+@pytest.mark.parametrize("today", [None, "2026-11-23T09:30:00Z", "2026-12-03T07:46:00Z", "2026-12-06T23:30:00Z"])
+def test_demo_weekly_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, time_machine: TimeMachineFixture, today: str | None
+) -> None:
+    if today is not None:
+        time_machine.move_to(today, tick=True)
     monkeypatch.setattr(demo, "STEPS", [step_weekly])
     console = Console(record=True, width=120)
     ctx = demo.run_demo(database=tmp_path / "demo.db", output=tmp_path / "out", console=console)
