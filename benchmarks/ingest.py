@@ -355,10 +355,14 @@ def main(argv: list[str] | None = None) -> int:
     for smaller, larger in zip(ordered, ordered[1:], strict=False):
         for kind in ("sqlite", "sqlite-2proc", "postgres"):
             if (kind, smaller) in peaks and (kind, larger) in peaks:
+                growth = (
+                    f"; max RSS {resident[(kind, smaller)]:.0f} vs {resident[(kind, larger)]:.0f} MB"
+                    if (kind, smaller) in resident and (kind, larger) in resident
+                    else ""
+                )
                 console.print(
                     f"{kind}: tracemalloc peak {peaks[(kind, smaller)]:.1f} MB at {smaller:,} posts vs "
-                    f"{peaks[(kind, larger)]:.1f} MB at {larger:,} ({larger // smaller}x the posts); max RSS "
-                    f"{resident.get((kind, smaller), 0):.0f} vs {resident.get((kind, larger), 0):.0f} MB"
+                    f"{peaks[(kind, larger)]:.1f} MB at {larger:,} ({larger // smaller}x the posts){growth}"
                 )
     console.print(
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, {platform.platform()}"
