@@ -51,35 +51,38 @@ def linked_text(text: str) -> Markup:
 
 
 def threaded(posts: Sequence[NormalizedPost]) -> list[tuple[NormalizedPost, int]]:
-    """Posts in time order with each reply placed under its parent (when the parent is in the group)."""
-    ids = {p.id for p in posts}
-    children: dict[str, list[NormalizedPost]] = {}
+    """Posts in time order with each reply placed under its parent (when the parent is in the group), each
+    with its depth; replies that reach no root (a cycle, should the data hold one) at the top, in time order."""
+    keys = {(p.platform, p.id) for p in posts}
+    children: dict[tuple[str, str], list[NormalizedPost]] = {}
     roots: list[NormalizedPost] = []
     for post in posts:
         parent = post.reply_to_post_id
-        if parent and parent in ids and parent != post.id:
-            children.setdefault(parent, []).append(post)
+        if parent is not None and parent != post.id and (post.platform, parent) in keys:
+            children.setdefault((post.platform, parent), []).append(post)
         else:
             roots.append(post)
+    if not children:
+        return [(post, 0) for post in posts]
+    parents = {parent for _, parent in children}
     ordered: list[tuple[NormalizedPost, int]] = []
-    seen: set[str] = set()
     for root in roots:  # depth first from each root in turn; most roots have no replies in the group
-        if root.id in seen:
-            continue
-        seen.add(root.id)
         ordered.append((root, 0))
-        if root.id not in children:
+        if root.id not in parents:
             continue
-        stack = [(child, 1) for child in reversed(children[root.id])]
+        below = children.pop((root.platform, root.id), None)  # popped: a key held twice gets its replies once
+        if below is None:
+            continue
+        stack = [(child, 1) for child in reversed(below)]
         while stack:
             post, depth = stack.pop()
-            if post.id in seen:
-                continue
-            seen.add(post.id)
             ordered.append((post, depth))
-            stack.extend((child, depth + 1) for child in reversed(children.get(post.id, [])))
-    if len(seen) < len(ids):  # cycles, should the data hold one
-        ordered.extend((p, 0) for p in posts if p.id not in seen)
+            below = children.pop((post.platform, post.id), None)
+            if below is not None:
+                stack.extend((child, depth + 1) for child in reversed(below))
+    if len(ordered) < len(posts):
+        placed = {id(post) for post, _ in ordered}
+        ordered.extend((post, 0) for post in posts if id(post) not in placed)
     return ordered
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
@@ -9,15 +10,17 @@ import pytest
 
 from assistant.analysis.digest import ChatContext, build_digest
 from assistant.analysis.digest.answers import assign
+from assistant.analysis.digest.build import in_time_order
 from assistant.analysis.digest.compare import comparable, compare
 from assistant.analysis.digest.impact import host_impact
 from assistant.analysis.digest.links import links
 from assistant.analysis.digest.network import central
 from assistant.analysis.digest.select import select_chat
-from assistant.analysis.digest.text import answer_number
+from assistant.analysis.digest.text import answer_number, tokens
 from assistant.analysis.digest.tops import ranked
-from assistant.analysis.digest.words import words
+from assistant.analysis.digest.words import coded_tokens, words
 from integrations.normalized import Metrics, NormalizedPost
+from tests.conftest import shared_path
 
 T0 = datetime(2026, 3, 5, 21, 0, tzinfo=UTC)
 
@@ -26,7 +29,7 @@ def post(
     pid: str, text: str, *, author: str = "1", handle: str = "amy", minute: int = 1, **kw: object
 ) -> NormalizedPost:
     return NormalizedPost(
-        platform="x",
+        platform=str(kw.pop("platform", "x")),
         id=pid,
         author_id=author,
         author_handle=handle,
@@ -105,6 +108,37 @@ def test_word_pairs_never_span_two_posts_even_if_a_post_holds_the_separator() ->
     # a post with an odd blank, or with the one-letter word posts are joined by: the same words as alone
     odd = words([post("1", "kappa\x1ezeta", lang="en"), post("2", "kappa zeta x", lang="en")], 10)
     assert odd["word_pairs"] == [{"pair": "kappa zeta", "count": 2}]
+
+
+ODD_TEXTS = [
+    "A1: İstanbul’s schools don’t close, see https://t.co/x?a=1&b=2).",
+    "@amy,@bob A2a) Reading—writing… #EdChat #Ed_Chat2 q3 ba1",
+    "",
+    "x x",
+    "tab\tseparated\x1erecord 🎉🎉 naïve ΣΊΣΥΦΟΣ",
+    "email@school.org HTTPS://EXAMPLE.ORG/Path a1b2 ñandú İzmir",
+]
+
+
+def _expected_tokens(texts: list[str]) -> list[str]:
+    # each text on its own, with the word "x" between two texts (the joiner the pairs rely on)
+    out: list[str] = []
+    for i, text in enumerate(texts):
+        out.extend((["x"] if i else []) + tokens(text))
+    return out
+
+
+def test_coded_tokens_are_each_texts_own_tokens_in_order() -> None:
+    path = shared_path("fixtures", "datasets", "tt_tweets.jsonl")
+    real = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()]
+    for texts in (ODD_TEXTS, real, ODD_TEXTS * 3 + real[:50]):
+        vocabulary, codes = coded_tokens(texts)
+        assert [vocabulary[c] for c in codes.tolist()] == _expected_tokens(texts)
+        assert len(vocabulary) == len(set(vocabulary))
+    assert coded_tokens([])[1].tolist() == []
+    odd = coded_tokens(ODD_TEXTS)[0]
+    assert "zmir" in odd and "i̇zmir" not in odd  # "İ" lower-cases to "i" and a combining dot, no letter
+    assert "don't" in odd and "https" not in odd and "amy" not in odd
 
 
 def test_links_group_by_url_and_domain_once_per_post() -> None:
@@ -220,6 +254,15 @@ def test_posts_out_of_order_or_read_twice_are_counted_once_in_time_order() -> No
     result = build_digest([first, second, again], ChatContext(hashtag="c", start=T0, end=T0 + timedelta(hours=1)))
     assert [p.text for p in result.posts] == ["b", "a again"]
     assert result.figures["volume"]["posts"] == 2
+
+
+def test_posts_at_the_same_time_are_put_in_platform_and_id_order() -> None:
+    same = [post("9", "x9", minute=2), post("10", "x10", minute=2), post("5", "m5", minute=2, platform="mastodon")]
+    chat = in_time_order([post("1", "first", minute=1), *same, post("2", "last", minute=3)])
+    assert [(p.platform, p.id) for p in chat] == [("x", "1"), ("mastodon", "5"), ("x", "10"), ("x", "9"), ("x", "2")]
+    assert in_time_order(chat) == chat  # already in order: kept
+    twins = [post("7", "on x", minute=1), post("7", "on mastodon", minute=2, platform="mastodon")]
+    assert [p.text for p in in_time_order(twins)] == ["on x", "on mastodon"]  # one id on two platforms: two posts
 
 
 def test_top_lists_rank_ties_in_key_order_at_the_cut() -> None:

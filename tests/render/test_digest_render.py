@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import Block
 from assistant.analysis.digest import ChatContext, DigestResult, build_digest
 from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_files import schema, to_csv, to_json
-from assistant.render.digest_html import archive_html
+from assistant.render.digest_html import archive_html, threaded
 from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, MAX_SECTION_TEXT
 from assistant.slack.blocks.digests import SAVE_PARTICIPANTS, digest_message
 from integrations.normalized import Metrics, NormalizedPost
@@ -120,6 +120,37 @@ def test_html_archive_is_self_contained_escaped_and_threaded() -> None:
         assert remote not in html
     assert 'id="p1002" style="margin-left:1.5rem"' in html  # the reply sits under its parent
     assert html.index("p1001") < html.index("p1002")
+
+
+def test_threads_nest_replies_depth_first_once_each() -> None:
+    root, other = _post(1, "root"), _post(2, "other root")
+    a = _post(3, "a", reply_to_post_id=root.id)
+    b = _post(4, "b", reply_to_post_id=a.id)
+    c = _post(5, "c", reply_to_post_id=root.id)
+    outside = _post(6, "parent not in the group", reply_to_post_id="999")
+    loop_x, loop_y = _post(7, "x", reply_to_post_id="1008"), _post(8, "y", reply_to_post_id="1007")  # a cycle
+    twin = NormalizedPost(  # the root's id on another platform, replying to the x post: replies stay on their network
+        platform="mastodon",
+        id=root.id,
+        author_id="m",
+        author_handle="m",
+        created_at=T0,
+        text="m",
+        reply_to_post_id=a.id,
+    )
+    placed = threaded([root, other, a, b, c, outside, loop_x, loop_y])
+    assert [(p.text, depth) for p, depth in placed] == [
+        ("root", 0),
+        ("a", 1),
+        ("b", 2),
+        ("c", 1),
+        ("other root", 0),
+        ("parent not in the group", 0),
+        ("x", 0),
+        ("y", 0),
+    ]
+    assert [p.text for p, _ in threaded([twin, root, a])] == ["m", "root", "a"]
+    assert threaded([root, other]) == [(root, 0), (other, 0)]
 
 
 @pytest.mark.parametrize("build", [_big, lambda: build_digest([], ChatContext(hashtag="x", start=T0, end=T0))])

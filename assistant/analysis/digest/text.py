@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 
@@ -49,16 +48,7 @@ def _lists() -> dict[str, frozenset[str]]:
 _NOT_WORDS = re.compile(r"[@#hHaAqQ](?:(?<=[@#])\w+|(?<=[hH])(?i:ttps?://)\S+|(?<=[aAqQ])(?<!\w.)(?i:\d+[a-z]?)\b)")
 
 
-_JOINER = " x "  # between posts tokenised together: a one-letter word, dropped like any, so no pair spans two posts
-
-
-def tokens_of_many(texts: Sequence[str]) -> list[str]:
-    """`tokens` of every text, one after the other, with the word "x" between two texts' tokens: three regex
-    calls for all the texts instead of three per text. The blanks around it end a text's last link, mention
-    or word and start the next text's first tag as the text's own end and start do."""
-    joined = _JOINER.join(texts)
-    words = WORD.findall(_NOT_WORDS.sub(" ", joined).lower())
-    return [w.replace("’", "'") for w in words] if "’" in joined else words
+JOINER = " x "  # between posts tokenised together: a one-letter word, dropped like any, so no pair spans two posts
 
 
 def tokens(text: str) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assistant.analysis.digest.text import stop_words, tokens_of_many
+from assistant.analysis.digest.text import JOINER, stop_words, tokens
 from assistant.analysis.digest.tops import ranked
 from integrations.normalized import NormalizedPost
 
@@ -19,6 +19,34 @@ def _coded(tokens: list[str]) -> tuple[list[str], npt.NDArray[np.intp]]:
     vocabulary = list(dict.fromkeys(tokens))
     index = {token: i for i, token in enumerate(vocabulary)}
     return vocabulary, np.fromiter(map(index.__getitem__, tokens), dtype=np.intp, count=len(tokens))
+
+
+def coded_tokens(texts: Sequence[str]) -> tuple[list[str], npt.NDArray[np.intp]]:
+    """`tokens` of every text one after the other, with the word "x" between two texts' tokens, coded as
+    in `_coded`.
+
+    No token spans a blank, so each distinct blank-separated piece is tokenised once and its tokens laid
+    out wherever it occurs. A chat repeats its pieces: the 100k-post sample's English posts hold 525k
+    tokens in 13k distinct pieces (half the time of regexes over all the text), 5k real #TidyTuesday posts
+    122k in 29k (the same time), and the share of new pieces falls as a chat grows. A piece of letters
+    only is its own one token, lower-cased: no pattern needs testing."""
+    pieces, piece_codes = _coded(JOINER.join(texts).split())
+    vocabulary: dict[str, int] = {}
+    flat: list[int] = []  # the tokens of each distinct piece, one piece after the other
+    lengths: list[int] = []
+    for piece in pieces:
+        low = piece.lower()
+        found = [low] if low.isalpha() else tokens(piece)
+        lengths.append(len(found))
+        flat.extend([vocabulary.setdefault(token, len(vocabulary)) for token in found])
+    length = np.array(lengths, dtype=np.intp)
+    per_piece = length[piece_codes]  # tokens of each piece where it occurs
+    # each token found: where its piece's tokens begin in `flat`, plus its place among them
+    offsets = np.repeat(
+        np.cumsum(length)[piece_codes] - length[piece_codes] - (np.cumsum(per_piece) - per_piece), per_piece
+    )
+    codes = np.asarray(flat, dtype=np.intp)[offsets + np.arange(int(per_piece.sum()), dtype=np.intp)]
+    return list(vocabulary), codes
 
 
 def words(posts: Sequence[NormalizedPost], limit: int) -> dict[str, list[dict[str, Any]]]:
@@ -34,7 +62,7 @@ def words(posts: Sequence[NormalizedPost], limit: int) -> dict[str, list[dict[st
         # then the one-letter and stop words are dropped (a test per distinct token, not per token found),
         # and a pair with a dropped word is no pair: the word "x" the posts are joined by, so no pair spans
         # two posts.
-        vocabulary, codes = _coded(tokens_of_many(texts))
+        vocabulary, codes = coded_tokens(texts)
         stops = stop_words(lang)
         kept = np.fromiter((len(w) > 1 and w not in stops for w in vocabulary), dtype=bool, count=len(vocabulary))
         counts = np.bincount(codes, minlength=len(vocabulary))
