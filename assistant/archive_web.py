@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_files import to_csv, to_json
-from assistant.render.digest_html import archive_bytes
+from assistant.render.digest_html import archive_parts
 from assistant.services import digest_make
 from assistant.services.digests import digest_by_token
 
@@ -39,29 +39,38 @@ def archive_app(engine: Engine) -> WSGIApp:
             digest = digest_by_token(session, token)
             if digest is None:
                 return _answer(start_response, "404 Not Found", "text/plain", b"not found")
+            body: list[bytes]
             if fmt == "json":
-                body = to_json(digest.figures)
+                body = [to_json(digest.figures)]
             else:
                 result = digest_make.remake(session, digest)
                 if fmt == "csv":
                     question_of = {p.id: q.number for q in result.assignment.questions for p in q.answers}
-                    body = to_csv(
-                        result.posts, hashtag=digest.hashtag, timezone=digest.timezone, question_of=question_of
-                    ).encode()
+                    body = [
+                        to_csv(
+                            result.posts, hashtag=digest.hashtag, timezone=digest.timezone, question_of=question_of
+                        ).encode()
+                    ]
                 else:
                     png = timeline_png(digest.figures) if digest.posts else None
-                    body = archive_bytes(result, chart_png=png)
+                    body = archive_parts(result, chart_png=png)  # served part by part
         return _answer(start_response, "200 OK", _TYPES[fmt], body, download=f"{digest.hashtag}-digest.{fmt}")
 
     return application
 
 
 def _answer(
-    start_response: StartResponse, status: str, content_type: str, body: bytes, *, download: str | None = None
+    start_response: StartResponse,
+    status: str,
+    content_type: str,
+    body: bytes | list[bytes],
+    *,
+    download: str | None = None,
 ) -> Iterable[bytes]:
+    parts = [body] if isinstance(body, bytes) else body
     headers = [
         ("Content-Type", content_type),
-        ("Content-Length", str(len(body))),
+        ("Content-Length", str(sum(map(len, parts)))),
         ("Cache-Control", "private, no-store"),
         ("X-Robots-Tag", "noindex, nofollow"),
         ("Referrer-Policy", "no-referrer"),
@@ -71,7 +80,7 @@ def _answer(
     if download and not content_type.startswith("text/html"):
         headers.append(("Content-Disposition", f'attachment; filename="{download}"'))
     start_response(status, headers)
-    return [body]
+    return parts
 
 
 def archive_routes(engine: Engine) -> dict[str, WSGIApp]:

@@ -39,7 +39,7 @@ def child(mode: str, url: str, start_iso: str) -> None:
     from assistant.db import create_db_engine
     from assistant.render.digest_chart import timeline_png
     from assistant.render.digest_files import to_json
-    from assistant.render.digest_html import archive_bytes
+    from assistant.render.digest_html import archive_parts
     from assistant.services.digest_make import chat_posts, make_digest
     from assistant.slack.blocks.digests import digest_message
 
@@ -62,7 +62,7 @@ def child(mode: str, url: str, start_iso: str) -> None:
             )
             digest_message(made.result.figures, digest_id=1, archive_url="https://example.org/archive/x")
             png = timeline_png(made.result.figures)
-            archive_bytes(made.result, chart_png=png)
+            archive_parts(made.result, chart_png=png)  # the page as the app serves it, part by part
             to_json(made.result.figures)
             posts = made.result.figures["volume"]["posts"]
     seconds, cpu_seconds = time.perf_counter() - began, time.process_time() - cpu_began

@@ -48,6 +48,9 @@ def test_archive_links_serve_the_digest(engine: Engine, sqlite_url: str, tmp_pat
             assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
             assert "default-src 'none'" in page.headers["content-security-policy"]
             assert page.headers["x-robots-tag"].startswith("noindex") and "#edchat" in page.text
+            # served part by part: the length announced is the whole page's, and the page is whole
+            assert int(page.headers["content-length"]) == len(page.content) > 10_000
+            assert page.text.rstrip().endswith("</html>") and page.text.count('<div class="post') > 70
             document = http.get(f"/archive/{token}.json").json()
             jsonschema.validate(document, schema())
             assert document["volume"]["posts"] > 70

@@ -15,27 +15,29 @@ from assistant.analysis.digest.select import select_chat
 from assistant.cli.app import app, err_console, fail, settings_or_exit
 from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_files import to_csv, to_json
-from assistant.render.digest_html import archive_bytes
+from assistant.render.digest_html import archive_parts
 from assistant.services import digests as service
 from integrations.archives import UnknownFormat, read_archive
 
 FORMATS = ("json", "csv", "html")
 
 
-def render_result(result: DigestResult, fmt: str) -> bytes:
-    """The digest in one of FORMATS (HTML with its chart inline)."""
+def render_result(result: DigestResult, fmt: str) -> list[bytes]:
+    """The digest in one of FORMATS (HTML with its chart inline), as parts to write one after the other."""
     if fmt == "json":
-        return to_json(result.figures)
+        return [to_json(result.figures)]
     if fmt == "csv":
         question_of = {p.id: q.number for q in result.assignment.questions for p in q.answers}
-        return to_csv(
-            result.posts,
-            hashtag=result.figures["hashtag"],
-            timezone=result.figures["window"]["timezone"],
-            question_of=question_of,
-        ).encode()
+        return [
+            to_csv(
+                result.posts,
+                hashtag=result.figures["hashtag"],
+                timezone=result.figures["window"]["timezone"],
+                question_of=question_of,
+            ).encode()
+        ]
     png = timeline_png(result.figures) if result.posts else None
-    return archive_bytes(result, chart_png=png)
+    return archive_parts(result, chart_png=png)
 
 
 def _from_file(
@@ -92,7 +94,7 @@ def digest(
     tz: str | None = typer.Option(None, "--tz", help="IANA time zone for times shown (default DEFAULT_TIMEZONE)."),
     host: str | None = typer.Option(None, "--host", help="The host's handle, for host impact figures."),
 ) -> None:
-    """Make a digest: figures (JSON, schema digest-1), every post (CSV) or the browsable archive (HTML)."""
+    """Make a digest: figures (JSON, schema digest-2), every post (CSV) or the browsable archive (HTML)."""
     if fmt not in FORMATS:
         fail(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", code=2)
     try:
@@ -117,12 +119,16 @@ def digest(
         if window is None:
             fail("a digest from the database needs --from (and usually --to)", code=2)
         result = _from_store(hashtag=tag, start=window[0], end=window[1], zone=zone, host=host)
-    body = render_result(result, fmt)
+    parts = render_result(result, fmt)
     if output is None:
-        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.writelines(parts)
         sys.stdout.buffer.flush()
     else:
-        output.write_bytes(body)
+        try:
+            with output.open("wb") as fp:
+                fp.writelines(parts)
+        except OSError as exc:
+            fail(f"can't write {output}: {exc.strerror or exc}", code=2)
     volume = result.figures["volume"]
     err_console.print(
         f"#{tag}: {volume['posts']:,} posts from {volume['participants']:,} people"

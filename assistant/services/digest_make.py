@@ -100,11 +100,14 @@ def mention_counts_from_store(session: Session, *, handle: str, platform: str, d
     start = datetime.combine(day - timedelta(days=MENTION_DAYS), datetime.min.time(), UTC)
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
     needle = f'%"{handle.lower()}"%'
+    listed = sa.cast(post_table.c.mentions, sa.Text)
+    # SQLite's LIKE ignores ASCII case already (handles are ASCII): lower() on every row cost 40% of the scan
+    sqlite = session.get_bind().dialect.name == "sqlite"
     query = sa.select(sa.type_coerce(post_table.c.created_at, RAW)).where(
         post_table.c.platform == platform,
         post_table.c.created_at >= start,
         post_table.c.created_at < end,
-        sa.func.lower(sa.cast(post_table.c.mentions, sa.Text)).like(needle),
+        listed.like(needle) if sqlite else sa.func.lower(listed).like(needle),
     )
     rows = session.connection().execute(query)  # times raw: SQLAlchemy's processing of each costs more than the count
     return Counter(utc_time(created).date() for (created,) in rows)

@@ -101,3 +101,10 @@ def test_database_digest_counts_returning_participants(chat_file: Path, tmp_path
 def test_bad_input_is_one_clear_line(args: list[str], message: str) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 2 and message in result.output
+
+
+def test_an_output_that_cannot_be_written_is_one_clear_line(chat_file: Path, tmp_path: Path) -> None:
+    target = tmp_path / "no-such-folder" / "d.html"
+    result = runner.invoke(app, ["digest", str(chat_file), "--hashtag", "edchat", "-f", "html", "-o", str(target)])
+    assert result.exit_code == 2 and "can't write" in result.output and "No such file or directory" in result.output
+    assert not target.parent.exists()
