@@ -96,10 +96,12 @@ class Account(SQLModel, table=True):
     """A public account on any network as last seen; counts are the newest observation."""
 
     __tablename__ = "account"
+    # handles are looked up in any case (a chat's host): an index on the folded handle, not the stored one
+    __table_args__ = (sa.Index("ix_account_platform_handle", "platform", sa.func.lower(sa.text("handle"))),)
 
     platform: str = Field(primary_key=True, max_length=16)
     id: str = Field(primary_key=True)
-    handle: str = Field(default="", index=True)
+    handle: str = Field(default="")
     display_name: str = Field(default="")
     bio: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False, default=""))
     location: str = Field(default="")
