@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import uuid
+import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,29 @@ from assistant.db import create_db_engine
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 POSTGRES_ADMIN_URL = os.environ.get("OUTREACH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@contextmanager
+def expression_indexes_unreflected() -> Iterator[None]:
+    """SQLite's reflection skips expression indexes (account's folded handle) and Alembic then skips comparing
+    them, each with a warning: silenced here for schema comparisons. PostgreSQL reflects and compares them;
+    `index_definition` reads one on either database."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index")
+        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression-based index")
+        yield
+
+
+def index_definition(engine: Engine, name: str) -> str | None:
+    """An index's CREATE statement as the database keeps it (SQLite or PostgreSQL), None when there is none."""
+    query = (
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name"
+        if engine.dialect.name == "sqlite"
+        else "SELECT indexdef FROM pg_indexes WHERE indexname = :name"
+    )
+    with engine.connect() as connection:
+        found = connection.execute(sa.text(query), {"name": name}).scalar()
+    return str(found) if found is not None else None
 
 
 def shared_path(*parts: str) -> Path:

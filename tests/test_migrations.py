@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import warnings
 from contextlib import closing
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 
 from assistant import migrate
 from assistant.db import SQLITE_PAGE_BYTES, all_metadata, create_db_engine
+from tests.conftest import expression_indexes_unreflected
 
 
 def _tables(url: str) -> set[str]:
@@ -27,11 +27,7 @@ def _tables(url: str) -> set[str]:
 def _diff(url: str) -> list[object]:
     engine = create_db_engine(url)
     try:
-        with engine.connect() as connection, warnings.catch_warnings():
-            # SQLite's reflection skips expression indexes (account's folded handle): test_folded_handle_index
-            # checks that one on SQLite; PostgreSQL reflects and compares it here
-            warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index")
-            warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression-based index")
+        with engine.connect() as connection, expression_indexes_unreflected():
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             return [
                 d
