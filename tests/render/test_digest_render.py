@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import Block
 from assistant.analysis.digest import ChatContext, DigestResult, build_digest
 from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_files import schema, to_csv, to_json
-from assistant.render.digest_html import archive_html, threaded
+from assistant.render.digest_html import _esc, _escape_by_replacing, archive_html, threaded
 from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, MAX_SECTION_TEXT
 from assistant.slack.blocks.digests import SAVE_PARTICIPANTS, digest_message
 from integrations.normalized import Metrics, NormalizedPost
@@ -120,6 +120,14 @@ def test_html_archive_is_self_contained_escaped_and_threaded() -> None:
         assert remote not in html
     assert 'id="p1002" style="margin-left:1.5rem"' in html  # the reply sits under its parent
     assert html.index("p1001") < html.index("p1002")
+
+
+@pytest.mark.parametrize(
+    "text", ["", "plain", EVIL, "&amp; already", 'it\'s "quoted"', "naïve 🎉 <b>", "\x00<\x00", "a" * 5000 + "<"]
+)
+def test_the_fast_escaper_escapes_as_the_five_replacements_do(text: str) -> None:
+    assert _esc(text) == _escape_by_replacing(text)
+    assert type(_esc(text)) is str  # no Markup: the archive formats thousands of these
 
 
 def test_threads_nest_replies_depth_first_once_each() -> None:

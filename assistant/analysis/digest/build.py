@@ -99,25 +99,26 @@ def in_time_order(posts: Iterable[NormalizedPost]) -> list[NormalizedPost]:
 
 def _ordered(
     posts: Iterable[NormalizedPost], context: ChatContext
-) -> tuple[list[NormalizedPost], str | None, Assignment]:
-    """The chat's posts once each in time order, the host's handle and the posts sorted under the questions."""
+) -> tuple[list[NormalizedPost], dict[str, str], str | None, Assignment]:
+    """The chat's posts once each in time order, the authors' handles, the host's handle and the posts sorted
+    under the questions."""
     chat = in_time_order(posts)
+    handles = tops.handles_by_id(chat)
     host = (context.host_handle or "").lstrip("@").lower() or None
-    host_ids = {p.author_id for p in chat if p.author_handle.lower() == host} if host else set()
-    return chat, host, assign(chat, scheduled=context.questions, host_ids=host_ids or None)
+    host_ids = {author for author, handle in handles.items() if handle.lower() == host} if host else set()
+    return chat, handles, host, assign(chat, scheduled=context.questions, host_ids=host_ids or None)
 
 
 def archive_result(posts: Iterable[NormalizedPost], context: ChatContext, figures: dict[str, Any]) -> DigestResult:
     """The result of a digest whose figures are already made (stored): what its archive and downloads need
     of the posts, without computing every figure again."""
-    chat, _host, assignment = _ordered(posts, context)
-    return DigestResult(figures=figures, posts=chat, assignment=assignment, handles=tops.handles_by_id(chat))
+    chat, handles, _host, assignment = _ordered(posts, context)
+    return DigestResult(figures=figures, posts=chat, assignment=assignment, handles=handles)
 
 
 def build_digest(posts: Iterable[NormalizedPost], context: ChatContext, *, now: datetime | None = None) -> DigestResult:
     """Every figure of the digest (see docs in digest-2.schema.json) from the chat's posts."""
-    chat, host, assignment = _ordered(posts, context)
-    handles = tops.handles_by_id(chat)
+    chat, handles, host, assignment = _ordered(posts, context)
     question_of = {p.id: q.number for q in assignment.questions for p in q.answers}
     # each count once, shared by the top lists, the host's figures and the distinct sizes
     mentions = tops.mention_counts(chat)
