@@ -36,7 +36,7 @@ def child(mode: str, url: str, start_iso: str) -> None:
     """One measurement in this process; prints {"seconds", "cpu_seconds", "rss_mb", "posts"} as JSON."""
     from sqlmodel import Session
 
-    from assistant.db import create_db_engine
+    from assistant.db import configure_orm, create_db_engine
     from assistant.render.digest_chart import timeline_png
     from assistant.render.digest_files import to_json
     from assistant.render.digest_html import archive_parts
@@ -44,6 +44,7 @@ def child(mode: str, url: str, start_iso: str) -> None:
     from assistant.slack.blocks.digests import digest_message
 
     engine = create_db_engine(url)
+    configure_orm()  # in both modes, before the clock: serve and the worker do it as they start
     start = datetime.fromisoformat(start_iso)
     end = start + timedelta(hours=1, minutes=5)
     began, cpu_began = time.perf_counter(), time.process_time()

@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 
 from assistant import migrate
 from assistant.db import SQLITE_PAGE_BYTES, all_metadata, create_db_engine
-from tests.conftest import expression_indexes_unreflected
+from tests.conftest import expression_indexes_unreflected, index_definition
 
 
 def _tables(url: str) -> set[str]:
@@ -119,6 +119,9 @@ def test_folded_handle_index_serves_the_host_lookup(sqlite_url: str) -> None:
         ).fetchall()
     assert "ix_account_platform_handle" in str(plan)
     migrate.downgrade(sqlite_url, "0008")
-    with closing(sqlite3.connect(path)) as connection:
-        names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert "ix_account_handle" in names and "ix_account_platform_handle" not in names
+    engine = create_db_engine(sqlite_url)
+    try:
+        assert index_definition(engine, "ix_account_handle") is not None
+        assert index_definition(engine, "ix_account_platform_handle") is None
+    finally:
+        engine.dispose()

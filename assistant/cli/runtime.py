@@ -11,6 +11,7 @@ import typer
 from assistant import migrate as migrations
 from assistant.cli.app import app, console, engine_for, fail, settings_or_exit
 from assistant.config import ConfigError, Settings
+from assistant.db import configure_orm
 from assistant.jobs import SOURCES
 from assistant.logs import configure_logging
 from assistant.worker import Worker
@@ -69,6 +70,7 @@ def serve(
         fail(str(exc), code=2)
     ensure_schema(settings)
     engine = engine_for(settings)
+    configure_orm()
     services = Services.build(settings, engine)
     try:
         bolt = create_app(settings, services)
@@ -113,6 +115,7 @@ def run_worker() -> None:
     configure_logging(settings)
     ensure_schema(settings)
     engine = engine_for(settings)
+    configure_orm()
     loop = Worker(engine, SOURCES, interval=settings.worker_interval_seconds)
     loop.install_signal_handlers()
     loop.run()

@@ -40,12 +40,11 @@ def coded_tokens(texts: Sequence[str]) -> tuple[list[str], npt.NDArray[np.intp]]
         lengths.append(len(found))
         flat.extend([vocabulary.setdefault(token, len(vocabulary)) for token in found])
     length = np.array(lengths, dtype=np.intp)
-    per_piece = length[piece_codes]  # tokens of each piece where it occurs
-    # each token found: where its piece's tokens begin in `flat`, plus its place among them
-    offsets = np.repeat(
-        np.cumsum(length)[piece_codes] - length[piece_codes] - (np.cumsum(per_piece) - per_piece), per_piece
-    )
-    codes = np.asarray(flat, dtype=np.intp)[offsets + np.arange(int(per_piece.sum()), dtype=np.intp)]
+    first = np.cumsum(length) - length  # where each distinct piece's tokens begin in `flat`
+    per_place = length[piece_codes]  # tokens of the piece at each place in the text
+    # each token found: its piece's first token in `flat`, plus its rank among the piece's tokens
+    rank = np.arange(int(per_place.sum()), dtype=np.intp) - np.repeat(np.cumsum(per_place) - per_place, per_place)
+    codes = np.asarray(flat, dtype=np.intp)[np.repeat(first[piece_codes], per_place) + rank]
     return list(vocabulary), codes
 
 
