@@ -11,8 +11,8 @@ from sqlmodel import Session
 from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_files import to_csv, to_json
 from assistant.render.digest_html import archive_parts
-from assistant.services import digest_make
-from assistant.services.digests import digest_by_token
+from assistant.services.digests import make as digest_make
+from assistant.services.digests.records import digest_by_token
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment

@@ -15,8 +15,8 @@ from sqlmodel import Session
 from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.models.base import utcnow
-from assistant.services.accounts import AccountError
-from assistant.services.connect import X_CALLBACK_PATH, finish_x_connect, x_redirect_uri
+from assistant.services.accounts.connect import X_CALLBACK_PATH, finish_x_connect, x_redirect_uri
+from assistant.services.accounts.team_accounts import AccountError
 from integrations.errors import IntegrationError
 from integrations.x.oauth import XOAuth
 

@@ -40,7 +40,7 @@ def child(mode: str, url: str, start_iso: str) -> None:
     from assistant.render.digest_chart import timeline_png
     from assistant.render.digest_files import to_json
     from assistant.render.digest_html import archive_parts
-    from assistant.services.digest_make import chat_posts, make_digest
+    from assistant.services.digests.make import chat_posts, make_digest
     from assistant.slack.blocks.digests import digest_message
 
     engine = create_db_engine(url)

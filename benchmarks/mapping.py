@@ -93,8 +93,7 @@ def _crawl(seeds: int, follows_each: int) -> dict[str, Any]:
     from assistant.config import Settings
     from assistant.db import create_db_engine, session_scope
     from assistant.samples.network import synthetic_world
-    from assistant.services import mapping_crawl as crawl
-    from assistant.services import mapping_requests as requests
+    from assistant.services.mapping import crawl, requests
     from assistant.standins.x_graph import DEFAULT_LIMITS, FakeClock, FakeXGraph
     from integrations.x.client import XClient
 

@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 from rich.console import Console
 
-from assistant import demo
-from assistant.demo_digests import HASHTAG, step_digest
+from assistant.demo import run as demo
+from assistant.demo.digests import HASHTAG, step_digest
 from assistant.render.digest_files import schema
 
 

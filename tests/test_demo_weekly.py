@@ -8,8 +8,8 @@ import pytest
 from rich.console import Console
 from time_machine import TimeMachineFixture
 
-from assistant import demo
-from assistant.demo_weekly import step_weekly
+from assistant.demo import run as demo
+from assistant.demo.weekly import step_weekly
 
 
 def test_the_demo_ends_with_the_weekly_digest() -> None:

@@ -11,10 +11,10 @@ from sqlmodel import Session, select
 from assistant.cli.app import app, console, engine_for, fail, settings_or_exit
 from assistant.cli.runtime import ensure_schema
 from assistant.models import Workspace
-from assistant.models.base import utcnow
+from assistant.models.base import require_id, utcnow
 from assistant.models.chats import ChatSeries
 from assistant.render.ics import chat_calendar
-from assistant.services import chats as service
+from assistant.services.chats import chats as service
 
 chat_app = typer.Typer(
     help="Hashtag chats: list the upcoming ones, export a chat's calendar (ICS).", no_args_is_help=True
@@ -56,7 +56,9 @@ def list_chats() -> None:
     try:
         with Session(engine) as session:
             rows = [
-                row for ws in session.exec(select(Workspace)) for row in service.upcoming(session, ws.id or 0, utcnow())
+                row
+                for ws in session.exec(select(Workspace))
+                for row in service.upcoming(session, require_id(ws), utcnow())
             ]
             if not rows:
                 console.print("no chats are scheduled")

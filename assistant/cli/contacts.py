@@ -12,11 +12,11 @@ from assistant.cli.app import app, console, engine_for, fail, settings_or_exit
 from assistant.cli.runtime import ensure_schema
 from assistant.config import ConfigError, Settings
 from assistant.models import Role, Workspace
-from assistant.models.base import utcnow
-from assistant.services import contacts as book
-from assistant.services.contact_files import export_csv, export_vcards, import_csv
-from assistant.services.workspaces import ensure_workspace, explicit_role
-from assistant.services.yammer_auth import LoginError, device_code_login, store_login
+from assistant.models.base import require_id, utcnow
+from assistant.services.contacts import book
+from assistant.services.contacts.files import export_csv, export_vcards, import_csv
+from assistant.services.team.workspaces import ensure_workspace, explicit_role
+from assistant.services.yammer.auth import LoginError, device_code_login, store_login
 from integrations.errors import IntegrationError
 
 contacts_app = typer.Typer(
@@ -53,9 +53,9 @@ def _workspace(session: Session, team: str | None, *, create: bool) -> Workspace
 
 
 def _viewer(session: Session, settings: Settings, workspace: Workspace, user: str) -> book.Viewer:
-    role = explicit_role(session, workspace_id=workspace.id or 0, slack_user_id=user)
+    role = explicit_role(session, workspace_id=require_id(workspace), slack_user_id=user)
     is_admin = user in settings.admin_user_ids or role is Role.admin
-    return book.Viewer(workspace.id or 0, user, is_comms=is_admin or role is Role.comms, is_admin=is_admin)
+    return book.Viewer(require_id(workspace), user, is_comms=is_admin or role is Role.comms, is_admin=is_admin)
 
 
 @contacts_app.command("export")

@@ -16,7 +16,7 @@ from assistant.cli.app import app, err_console, fail, settings_or_exit
 from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_files import to_csv, to_json
 from assistant.render.digest_html import archive_parts
-from assistant.services import digests as service
+from assistant.services.digests import records as service
 from integrations.archives import UnknownFormat, read_archive
 
 FORMATS = ("json", "csv", "html")
@@ -65,7 +65,7 @@ def _from_file(
 def _from_store(*, hashtag: str, start: datetime, end: datetime, zone: str, host: str | None) -> DigestResult:
     from assistant.cli.app import engine_for
     from assistant.cli.runtime import ensure_schema
-    from assistant.services.digest_make import make_digest
+    from assistant.services.digests.make import make_digest
 
     settings = settings_or_exit()
     ensure_schema(settings)

@@ -15,8 +15,7 @@ from assistant.cli.runtime import ensure_schema
 from assistant.config import Settings
 from assistant.models.base import utcnow
 from assistant.models.mapping import CrawlState, MappingRequest
-from assistant.services import mapping_crawl as crawl
-from assistant.services import mapping_report as report
+from assistant.services.mapping import crawl, report
 from integrations.x.client import XClient
 from integrations.x.cost import Prices
 

@@ -128,6 +128,6 @@ def demo(
     output: Path = typer.Option(Path("demo-output"), help="Folder for the files the demo writes."),
 ) -> None:
     """Run the product offline on bundled sample data against local stand-ins; print what users see."""
-    from assistant.demo import run_demo
+    from assistant.demo.run import run_demo
 
     run_demo(database=database, output=output, console=console)

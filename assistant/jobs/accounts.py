@@ -19,11 +19,12 @@ from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.jobs.deps import JobDeps, LazyDeps
 from assistant.models.accounts import AccountStatus, ConnectedAccount
+from assistant.models.base import require_id
 from assistant.models.credentials import Credential
 from assistant.models.digests import AccountSnapshot
-from assistant.services.accounts import mark_token_problem, unreported_problems
-from assistant.services.connect import x_redirect_uri
-from assistant.services.credentials import get_valid_access_token, load_tokens, needs_refresh
+from assistant.services.accounts.connect import x_redirect_uri
+from assistant.services.accounts.credentials import get_valid_access_token, load_tokens, needs_refresh
+from assistant.services.accounts.team_accounts import mark_token_problem, unreported_problems
 from assistant.worker import DueJob
 from integrations.bluesky import account as bluesky_account
 from integrations.bluesky.client import BlueskyClient, xrpc_url
@@ -65,7 +66,7 @@ class AccountSources:
             seen.add(key)
             yield DueJob(
                 key=f"snapshot:{account.platform}:{account.account_id}:{day.isoformat()}",
-                action=self._snapshot_action(engine, account.id or 0, now),
+                action=self._snapshot_action(engine, require_id(account), now),
                 reconcile=_reconciler(engine, account.platform, account.account_id, day),
             )
 
@@ -105,7 +106,7 @@ class AccountSources:
                 continue
             yield DueJob(
                 key=f"account:{account.id}:refresh:{credential.expires_at.isoformat()}",
-                action=self._refresh_action(engine, account.id or 0, now),
+                action=self._refresh_action(engine, require_id(account), now),
             )
 
     def _refresh_action(self, engine: Engine, account_id: int, now: datetime) -> Any:
@@ -136,7 +137,7 @@ class AccountSources:
         for account in problems:
             yield DueJob(
                 key=f"account:{account.id}:token:{account.status}:{account.updated_at.isoformat()}",
-                action=self._notify_action(engine, account.id or 0, now),
+                action=self._notify_action(engine, require_id(account), now),
             )
 
     def _notify_action(self, engine: Engine, account_id: int, now: datetime) -> Any:

@@ -19,14 +19,14 @@ from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.models import OutboxItem, OutboxState
 from assistant.models.accounts import ConnectedAccount
-from assistant.models.base import utcnow
+from assistant.models.base import require_id, utcnow
 from assistant.models.chats import ChatOccurrence, ChatPost, ChatSeries, ChatStatus, PostStatus
 from assistant.models.credentials import Credential
 from assistant.models.workspaces import Workspace
-from assistant.services import chats as service
-from assistant.services import team_settings
-from assistant.services.credentials import get_valid_access_token
-from assistant.services.yammer_crosspost import crosspost_group, crosspost_text, post_to_group
+from assistant.services.accounts.credentials import get_valid_access_token
+from assistant.services.chats import chats as service
+from assistant.services.team import settings as team_settings
+from assistant.services.yammer.crosspost import crosspost_group, crosspost_text, post_to_group
 from assistant.slack.blocks import chats as blocks
 from assistant.worker import DueJob
 from integrations.bluesky import post as bluesky
@@ -133,11 +133,11 @@ class ChatRunner:
     def _jobs_for(
         self, session: Session, engine: Engine, series: ChatSeries, occurrence: ChatOccurrence, now: datetime
     ) -> Iterable[DueJob]:
-        occ_id = occurrence.id or 0
+        occ_id = require_id(occurrence)
         team = _team_of(session, series)
-        moderators = [m.slack_user_id for m in service.moderators_of(session, series.id or 0)]
+        moderators = [m.slack_user_id for m in service.moderators_of(session, require_id(series))]
         lead = next(
-            (m.slack_user_id for m in service.moderators_of(session, series.id or 0) if m.lead), series.created_by
+            (m.slack_user_id for m in service.moderators_of(session, require_id(series)) if m.lead), series.created_by
         )
         sheet = service.run_sheet(session, series, occurrence=occurrence, prices=Prices.from_settings(self.settings))
         reminder = self._reminder_due(session, series, occurrence.start_at, now)
@@ -246,7 +246,9 @@ class ChatRunner:
         if group is None:
             return None
         text = crosspost_text(intro.text)
-        return DueJob(crosspost_key(occurrence.id or 0), self._yammer_post(engine, series.workspace_id, group, text))
+        return DueJob(
+            crosspost_key(require_id(occurrence)), self._yammer_post(engine, series.workspace_id, group, text)
+        )
 
     def _reminder_due(self, session: Session, series: ChatSeries, start: datetime, now: datetime) -> int | None:
         workspace = session.get(Workspace, series.workspace_id)
@@ -466,7 +468,7 @@ class ChatRunner:
         self, session: Session, engine: Engine, series: ChatSeries, occurrence: ChatOccurrence
     ) -> Iterable[DueJob]:
         """The intro is public already: a short reply under it says the chat is off (guests mentioned), once."""
-        occ_id = occurrence.id or 0
+        occ_id = require_id(occurrence)
         if series.manual:
             return
         for platform in series.platforms:
@@ -550,7 +552,7 @@ class _Refresher:
 
 
 def _default_requester() -> DigestRequester:
-    from assistant.services.digests import request_digest
+    from assistant.services.digests.records import request_digest
 
     return request_digest
 

@@ -15,10 +15,11 @@ from sqlmodel import Session
 
 from assistant.config import Settings
 from assistant.jobs.deps import JobDeps, LazyDeps
+from assistant.models.base import require_id
 from assistant.models.contacts import YammerShoutout
 from assistant.models.workspaces import Workspace
-from assistant.services.contact_fields import find_details
-from assistant.services.shoutouts import POLL_EVERY, ShoutoutError, due_shoutouts, yammer_client
+from assistant.services.contacts.fields import find_details
+from assistant.services.yammer.shoutouts import POLL_EVERY, ShoutoutError, due_shoutouts, yammer_client
 from assistant.slack.blocks import contacts as blocks
 from assistant.worker import DueJob
 from integrations.errors import AuthError, IntegrationError, RateLimited
@@ -83,7 +84,9 @@ def _replies(
     return [
         DueJob(
             key=f"yammer:shoutout:{shoutout.id}:reply:{message.id}",
-            action=_post_reply(slack, shoutout.id or 0, shoutout.slack_channel_id, shoutout.slack_ts, message, sender),
+            action=_post_reply(
+                slack, require_id(shoutout), shoutout.slack_channel_id, shoutout.slack_ts, message, sender
+            ),
         )
         for message, sender in replies
     ]

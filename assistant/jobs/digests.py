@@ -23,14 +23,15 @@ from sqlmodel import Session, select
 from assistant.db import session_scope
 from assistant.jobs.deps import JobDeps, LazyDeps
 from assistant.models import OutboxItem, OutboxState
-from assistant.models.base import utcnow
+from assistant.models.base import require_id, utcnow
 from assistant.models.digests import Digest, DigestJob, DigestJobState
 from assistant.models.workspaces import Workspace
 from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_html import archive_bytes
-from assistant.services import digest_collect, digest_make
-from assistant.services import digests as service
-from assistant.services.yammer_crosspost import crosspost_group, crosspost_text, post_to_group
+from assistant.services.digests import collect as digest_collect
+from assistant.services.digests import make as digest_make
+from assistant.services.digests import records as service
+from assistant.services.yammer.crosspost import crosspost_group, crosspost_text, post_to_group
 from assistant.slack.blocks import digests as blocks
 from assistant.worker import DueJob, perform_once
 from integrations.bluesky.client import BlueskyClient
@@ -73,7 +74,7 @@ class DigestJobs:
 
     def __call__(self, engine: Engine, now: datetime) -> list[DueJob]:
         with session_scope(engine) as session:
-            due = [(job.id or 0) for job in service.due_jobs(session, now)]
+            due = [require_id(job) for job in service.due_jobs(session, now)]
         found: list[DueJob] = []
         for job_id in due:
             crosspost = self._yammer_crosspost(engine, job_id)
@@ -248,7 +249,7 @@ class DigestJobs:
             response = self._slack(engine, deps, job.workspace_id).chat_postMessage(channel=job.channel_id, text=text)
             return {"ts": response.get("ts")}
 
-        outcome = perform_once(engine, step_key(job.id or 0, "late"), notify)
+        outcome = perform_once(engine, step_key(require_id(job), "late"), notify)
         if outcome.done:
             with session_scope(engine) as session:
                 row = session.get(DigestJob, job.id)

@@ -17,9 +17,9 @@ from sqlmodel import Session, col, select
 
 from assistant.db import session_scope
 from assistant.jobs.deps import LazyDeps
+from assistant.models.base import require_id
 from assistant.models.mapping import CrawlState, MappingRequest, MappingStatus
-from assistant.services import mapping_crawl as crawl
-from assistant.services import mapping_report as report
+from assistant.services.mapping import crawl, report
 from assistant.slack.blocks import mapping as blocks
 from assistant.worker import DueJob
 from integrations.errors import AuthError
@@ -97,13 +97,13 @@ class MappingJobs:
                 )
             )
         for request in due:
-            rid = request.id or 0
+            rid = require_id(request)
             if request.crawl_state == CrawlState.running.value:
                 yield DueJob(f"mapping:{rid}:crawl:{request.run_number}", partial(self.crawl, engine, rid))
             else:
                 yield DueJob(f"mapping:{rid}:analyse:{request.run_number}", partial(self.analyse, engine, rid))
         for request in deliveries:
-            rid = request.id or 0
+            rid = require_id(request)
             yield DueJob(f"mapping:{rid}:deliver", partial(self.deliver, engine, rid))
 
     # Crawl --------------------------------------------------------------------------------------

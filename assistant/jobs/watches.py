@@ -15,11 +15,12 @@ from assistant.crypto import TokenCipher
 from assistant.jobs.accounts import mastodon_base_url
 from assistant.jobs.deps import JobDeps, LazyDeps
 from assistant.models.accounts import AccountStatus, ConnectedAccount
+from assistant.models.base import require_id
 from assistant.models.credentials import Credential
 from assistant.models.watches import Watch, WatchSeen
 from assistant.services import store
-from assistant.services.credentials import load_tokens
-from assistant.services.watches import candidate_keys, due_watches, fold_batch, next_run, seen_keys
+from assistant.services.accounts.credentials import load_tokens
+from assistant.services.watches.manage import candidate_keys, due_watches, fold_batch, next_run, seen_keys
 from assistant.slack.blocks.watches import batch_blocks, describe
 from assistant.worker import DueJob, perform_once
 from integrations.bluesky.client import BlueskyClient
@@ -44,7 +45,7 @@ class WatchSources:
         for watch in watches:
             yield DueJob(
                 key=f"watch:{watch.id}:poll:{watch.next_run_at.isoformat()}",
-                action=self._poller(engine, watch.id or 0, now),
+                action=self._poller(engine, require_id(watch), now),
             )
 
     def pending(self, engine: Engine, now: datetime) -> Iterable[DueJob]:
@@ -55,7 +56,7 @@ class WatchSources:
                 continue
             yield DueJob(
                 key=f"watch:{watch.id}:batch:{watch.batches}",
-                action=self._poster(engine, watch.id or 0),
+                action=self._poster(engine, require_id(watch)),
             )
 
     def _poller(self, engine: Engine, watch_id: int, now: datetime) -> Callable[[], dict[str, Any]]:
@@ -99,12 +100,12 @@ class WatchSources:
                     batch_all.posts.extend(batch.posts)
                     batch_all.accounts.extend(batch.accounts)
             posts = self._slot_filter(session, watch, posts)
-            already = seen_keys(session, watch.id or 0, candidate_keys(posts))
+            already = seen_keys(session, require_id(watch), candidate_keys(posts))
             shown, remember = fold_batch(posts, already)
             if batch_all.posts or batch_all.accounts:
                 store.upsert_batch(session, batch_all, captured_at=now)
             for key in sorted(remember - already):
-                session.add(WatchSeen(watch_id=watch.id or 0, post_key=key[:300], seen_at=now))
+                session.add(WatchSeen(watch_id=require_id(watch), post_key=key[:300], seen_at=now))
             watch.next_run_at = next_run(watch, now)
             if shown:
                 watch.batches += 1
@@ -228,7 +229,7 @@ class WatchSources:
             if watch is None or not watch.pending_batch:
                 return {"skipped": "nothing pending"}
             posts = list(watch.pending_batch.get("posts") or [])
-            blocks = batch_blocks(watch.id or 0, watch.kind, watch.term, posts)
+            blocks = batch_blocks(require_id(watch), watch.kind, watch.term, posts)
             response = deps.slack_for_workspace(session, watch.workspace_id).chat_postMessage(
                 channel=watch.channel_id,
                 text=f"{len(posts)} new post(s) for {describe(watch.kind, watch.term)}",

@@ -13,13 +13,14 @@ from sqlmodel import Session, select
 from assistant.crypto import TokenCipher
 from assistant.jobs.deps import JobDeps, LazyDeps
 from assistant.models.accounts import AccountStatus, ConnectedAccount
+from assistant.models.base import require_id
 from assistant.models.credentials import Credential
 from assistant.models.workspaces import Workspace
 from assistant.render.blocks_text import blocks_to_text
 from assistant.render.followers_chart import followers_chart_png
-from assistant.services.credentials import load_tokens
-from assistant.services.team_settings import yammer_crosspost, yammer_group_id
-from assistant.services.weekly import outbox_key, slot_instant, weekly_data
+from assistant.services.accounts.credentials import load_tokens
+from assistant.services.team.settings import yammer_crosspost, yammer_group_id
+from assistant.services.weekly.digest import outbox_key, slot_instant, weekly_data
 from assistant.slack.blocks.weekly import weekly_blocks, weekly_text
 from assistant.worker import DueJob
 from integrations.yammer.client import YammerClient
@@ -46,10 +47,10 @@ class WeeklyDigests:
             if not slot <= now < slot + LATE_LIMIT:
                 continue
             key = outbox_key(workspace, slot)
-            yield DueJob(key=key, action=self._post(engine, workspace.id or 0, channel, now))
+            yield DueJob(key=key, action=self._post(engine, require_id(workspace), channel, now))
             group = yammer_group_id(workspace)
             if yammer_crosspost(workspace) and group:
-                yield DueJob(key=f"{key}:yammer", action=self._crosspost(engine, workspace.id or 0, group, now))
+                yield DueJob(key=f"{key}:yammer", action=self._crosspost(engine, require_id(workspace), group, now))
 
     def _crosspost(self, engine: Engine, workspace_id: int, group_id: str, now: datetime) -> Any:
         """The same digest as plain text in the team's Yammer group, with the team's connected Yammer token."""

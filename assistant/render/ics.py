@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, Timezone, vCalAddress, vRecur
 
 from assistant.models.chats import ChatOccurrence, ChatSeries, ChatStatus
-from assistant.services.chat_schedule import rrule, to_utc
-from assistant.services.chats import SheetItem
+from assistant.services.chats.chats import SheetItem
+from assistant.services.chats.schedule import rrule, to_utc
 
 PRODID = "-//Outreach Assistant//Hashtag chats//EN"
 

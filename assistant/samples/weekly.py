@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from assistant.models.accounts import ConnectedAccount
+from assistant.models.base import require_id
 from assistant.models.digests import AccountSnapshot
 from assistant.models.posts import Post
 from assistant.models.workspaces import Workspace
@@ -27,7 +28,7 @@ def seed_weekly(
     if existing is not None:  # already seeded
         return existing
     account = ConnectedAccount(
-        workspace_id=workspace.id or 0,
+        workspace_id=require_id(workspace),
         platform="x",
         account_id="783214",
         handle="@DemoCouncil",
@@ -94,7 +95,7 @@ def _seed_contacts_and_chats(session: Session, workspace: Workspace, now: dateti
 
         session.add(
             Contact(
-                workspace_id=workspace.id or 0,
+                workspace_id=require_id(workspace),
                 name="Priya Shah",
                 organisation="FE Lecturers' Network",
                 added_by=owner,
@@ -109,7 +110,7 @@ def _seed_contacts_and_chats(session: Session, workspace: Workspace, now: dateti
     except ImportError:
         return
     series = ChatSeries(
-        workspace_id=workspace.id or 0,
+        workspace_id=require_id(workspace),
         hashtag="ukfechat",
         title="FE lecturers' chat",
         timezone=workspace.timezone,
@@ -124,5 +125,7 @@ def _seed_contacts_and_chats(session: Session, workspace: Workspace, now: dateti
     zone = ZoneInfo(workspace.timezone)
     for day in ((now - timedelta(days=4)).date(), (now + timedelta(days=3)).date()):
         start = datetime.combine(day, time(21), tzinfo=zone).astimezone(UTC)
-        session.add(ChatOccurrence(series_id=series.id or 0, start_at=start, end_at=start + timedelta(hours=1)))
-    session.add(ChatQuestion(series_id=series.id or 0, number=1, offset_minutes=5, text="Q1 What works in FE maths?"))
+        session.add(ChatOccurrence(series_id=require_id(series), start_at=start, end_at=start + timedelta(hours=1)))
+    session.add(
+        ChatQuestion(series_id=require_id(series), number=1, offset_minutes=5, text="Q1 What works in FE maths?")
+    )

@@ -14,7 +14,8 @@ from sqlmodel import Session
 
 from assistant.config import Settings
 from assistant.models import Role
-from assistant.services.workspaces import ensure_workspace, explicit_role
+from assistant.models.base import require_id
+from assistant.services.team.workspaces import ensure_workspace, explicit_role
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class RoleResolver:
         with Session(self.engine) as session:
             workspace = ensure_workspace(session, slack_team_id=team_id, timezone=self.settings.default_timezone)
             session.commit()
-            stated = explicit_role(session, workspace_id=workspace.id or 0, slack_user_id=user_id)
+            stated = explicit_role(session, workspace_id=require_id(workspace), slack_user_id=user_id)
             usergroup = workspace.comms_usergroup_id or self.settings.slack_comms_usergroup
             channel = workspace.comms_channel_id or self.settings.slack_comms_channel
         if stated is Role.admin or self._is_slack_admin(client, user_id):

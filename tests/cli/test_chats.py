@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from assistant import migrate
 from assistant.cli import app
 from assistant.db import create_db_engine
-from assistant.services import chats as service
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.chats import chats as service
+from assistant.services.team.workspaces import ensure_workspace
 
 runner = CliRunner()
 

@@ -13,7 +13,7 @@ from assistant.cli import app
 from assistant.cli import mapping as cli_mapping
 from assistant.db import create_db_engine, session_scope
 from assistant.samples.network import synthetic_world
-from assistant.services import mapping_requests as requests
+from assistant.services.mapping import requests
 from assistant.standins.x_graph import FakeXGraph
 from integrations.x.client import XClient
 from tests.conftest import shared_path

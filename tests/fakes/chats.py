@@ -19,9 +19,9 @@ from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.jobs.chats import ChatRunner
 from assistant.models.chats import ChatOccurrence, ChatSeries
-from assistant.services import chats as service
-from assistant.services.credentials import save_credential
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.accounts.credentials import save_credential
+from assistant.services.chats import chats as service
+from assistant.services.team.workspaces import ensure_workspace
 from assistant.standins.slack import SlackStandIn
 from assistant.standins.x import XStandIn
 from assistant.worker import Outcome, Worker

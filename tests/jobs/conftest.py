@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from assistant.config import Settings
 from assistant.jobs.deps import JobDeps
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.team.workspaces import ensure_workspace
 from assistant.standins.slack import SlackStandIn
 
 CLIENT_ID = "1111.2222"

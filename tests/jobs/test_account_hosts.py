@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from assistant.crypto import TokenCipher
-from assistant.services.accounts import connect_account
+from assistant.services.accounts.team_accounts import connect_account
 from integrations.x.oauth import TokenSet
 from tests.fakes.chats import ChatWorld, chat_world
 from tests.integrations.bluesky.fake import DID, HANDLE, PASSWORD

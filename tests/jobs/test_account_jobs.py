@@ -18,7 +18,7 @@ from assistant.jobs.accounts import AccountSources
 from assistant.jobs.deps import JobDeps
 from assistant.models.accounts import AccountStatus, ConnectedAccount
 from assistant.models.digests import AccountSnapshot
-from assistant.services.accounts import connect_account
+from assistant.services.accounts.team_accounts import connect_account
 from assistant.worker import Worker
 from integrations.x.oauth import TokenSet
 from tests.conftest import shared_path
@@ -56,7 +56,7 @@ def _at(minute: int) -> Callable[[], datetime]:
 
 
 def _seed(engine: Engine, settings: Settings, platform: str = "x", account_id: str = "783214") -> int:
-    from assistant.services.workspaces import ensure_workspace
+    from assistant.services.team.workspaces import ensure_workspace
 
     with Session(engine) as session:
         workspace = ensure_workspace(session, slack_team_id="T0DEMO0001")
@@ -126,7 +126,7 @@ def test_a_revoked_token_is_told_to_the_owners_once(engine: Engine) -> None:
 
 def test_x_tokens_are_refreshed_before_expiry_and_a_refused_refresh_is_reported_once(engine: Engine) -> None:
     from assistant.models.credentials import Credential
-    from assistant.services.credentials import load_tokens
+    from assistant.services.accounts.credentials import load_tokens
     from tests.integrations.x.test_oauth import CLIENT_ID, CLIENT_SECRET, FakeTokenEndpoint
 
     endpoint = FakeTokenEndpoint()
@@ -145,7 +145,7 @@ def test_x_tokens_are_refreshed_before_expiry_and_a_refused_refresh_is_reported_
         slack=lambda: cast(WebClient, slack),
     )
     cipher = TokenCipher.from_settings(settings)
-    from assistant.services.workspaces import ensure_workspace
+    from assistant.services.team.workspaces import ensure_workspace
 
     with Session(engine) as session:
         workspace = ensure_workspace(session, slack_team_id="T0DEMO0001")

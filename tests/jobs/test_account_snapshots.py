@@ -16,9 +16,9 @@ from assistant.jobs.accounts import AccountSources
 from assistant.jobs.deps import JobDeps
 from assistant.models.credentials import Credential
 from assistant.models.digests import AccountSnapshot
-from assistant.services.accounts import connect_account
-from assistant.services.credentials import load_tokens
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.accounts.credentials import load_tokens
+from assistant.services.accounts.team_accounts import connect_account
+from assistant.services.team.workspaces import ensure_workspace
 from assistant.worker import Worker
 from integrations.bluesky.client import BlueskyClient
 from integrations.x.oauth import TokenSet

@@ -13,8 +13,8 @@ from assistant.crypto import TokenCipher
 from assistant.jobs.chats import ChatRunner
 from assistant.models import OutboxItem, Workspace
 from assistant.models.chats import ChatPost, PostStatus
-from assistant.services import chats as service
-from assistant.services.credentials import save_credential
+from assistant.services.accounts.credentials import save_credential
+from assistant.services.chats import chats as service
 from integrations.x.oauth import TokenSet
 from tests.fakes.chats import ChatWorld, FakeMastodon, chat_world, connect_mastodon
 from tests.integrations.bluesky.fake import DID, HANDLE, PASSWORD

@@ -20,8 +20,8 @@ from sqlmodel import Session, select
 from assistant.jobs.chats import ChatRunner
 from assistant.jobs.deps import JobDeps
 from assistant.models import OutboxItem
-from assistant.services import chats as service
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.chats import chats as service
+from assistant.services.team.workspaces import ensure_workspace
 from assistant.worker import Worker
 from integrations.errors import AuthError
 from tests.fakes.chats import BOT_TOKEN, ChatWorld, chat_world

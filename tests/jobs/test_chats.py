@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from assistant.models import OutboxItem
 from assistant.models.chats import ChatPost, PostStatus
-from assistant.services import chats as service
+from assistant.services.chats import chats as service
 from tests.fakes.chats import ChatWorld, chat_world, connect_mastodon
 
 BEFORE = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -376,7 +376,7 @@ def _yammer_world(world: ChatWorld, *, crosspost: bool) -> list[dict[str, str]]:
 
     from assistant.crypto import TokenCipher
     from assistant.models import Workspace
-    from assistant.services.accounts import connect_account
+    from assistant.services.accounts.team_accounts import connect_account
     from integrations.x.oauth import TokenSet
 
     posted: list[dict[str, str]] = []

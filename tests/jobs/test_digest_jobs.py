@@ -17,8 +17,8 @@ from assistant.config import Settings
 from assistant.jobs.deps import JobDeps
 from assistant.jobs.digests import DigestJobs
 from assistant.models import Digest, DigestJob, DigestJobState, OutboxItem
-from assistant.services import digests as service
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.digests import records as service
+from assistant.services.team.workspaces import ensure_workspace
 from assistant.standins.slack import SlackStandIn
 from assistant.worker import Worker
 from tests.conftest import shared_path
@@ -199,7 +199,7 @@ def _yammer_team(engine: Engine, settings: Settings, *, crosspost: bool) -> None
     """The test team's Yammer cross-posting setting and its connected Yammer account."""
     from assistant.crypto import TokenCipher
     from assistant.models import Workspace
-    from assistant.services.accounts import connect_account
+    from assistant.services.accounts.team_accounts import connect_account
     from integrations.x.oauth import TokenSet
 
     with Session(engine) as session:

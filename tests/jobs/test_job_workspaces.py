@@ -22,9 +22,11 @@ from assistant.jobs.weekly import WeeklyDigests
 from assistant.models import OutboxItem
 from assistant.models.accounts import AccountStatus
 from assistant.models.workspaces import Workspace
-from assistant.services import digests, mapping_requests, shoutouts
-from assistant.services.accounts import connect_account, mark_token_problem
-from assistant.services.watches import create_watch
+from assistant.services.accounts.team_accounts import connect_account, mark_token_problem
+from assistant.services.digests import records as digests
+from assistant.services.mapping import requests as mapping_requests
+from assistant.services.watches.manage import create_watch
+from assistant.services.yammer import shoutouts
 from assistant.worker import Worker
 from integrations.x.oauth import TokenSet
 from integrations.yammer.client import YammerClient

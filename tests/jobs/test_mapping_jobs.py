@@ -18,9 +18,7 @@ from assistant.jobs.deps import JobDeps, LazyDeps
 from assistant.jobs.mapping import MappingJobs, Throttle
 from assistant.models.mapping import CrawlState, MappingRequest
 from assistant.samples.network import synthetic_world
-from assistant.services import mapping_crawl as crawl
-from assistant.services import mapping_report as report
-from assistant.services import mapping_requests as requests
+from assistant.services.mapping import crawl, report, requests
 from assistant.slack.blocks import mapping as blocks
 from assistant.standins.slack import SlackStandIn
 from assistant.standins.x_graph import FakeClock, FakeXGraph

@@ -16,8 +16,8 @@ from assistant.config import Settings
 from assistant.jobs.deps import JobDeps
 from assistant.jobs.watches import WatchSources
 from assistant.models.watches import Watch
-from assistant.services.watches import create_watch, fold_batch
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.team.workspaces import ensure_workspace
+from assistant.services.watches.manage import create_watch, fold_batch
 from assistant.slack.blocks import watches as blocks
 from assistant.worker import Worker
 from integrations.normalized import NormalizedPost, Platform

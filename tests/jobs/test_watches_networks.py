@@ -16,9 +16,9 @@ from assistant.crypto import TokenCipher
 from assistant.jobs.deps import JobDeps
 from assistant.jobs.watches import WatchSources
 from assistant.models.watches import Watch
-from assistant.services.accounts import connect_account
-from assistant.services.watches import create_watch
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.accounts.team_accounts import connect_account
+from assistant.services.team.workspaces import ensure_workspace
+from assistant.services.watches.manage import create_watch
 from assistant.worker import Worker
 from integrations.x.oauth import TokenSet
 from tests.integrations.bluesky import fake as bsky

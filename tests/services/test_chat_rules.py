@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.services.chat_rules import (
+from assistant.services.chats.rules import (
     RuleError,
     check_questions,
     classic_warnings,

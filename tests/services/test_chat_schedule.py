@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from assistant.services.chat_rules import RuleError
-from assistant.services.chat_schedule import plan, rrule, zone
+from assistant.services.chats.rules import RuleError
+from assistant.services.chats.schedule import plan, rrule, zone
 
 
 def test_weekly_2100_london_stays_at_2100_local_across_october_and_march() -> None:

@@ -15,9 +15,9 @@ from assistant.models import AuditEntry
 from assistant.models.chats import ChatOccurrence, ChatSeries
 from assistant.render.ics import chat_calendar
 from assistant.samples.chat import generate_chat
-from assistant.services import chats as service
+from assistant.services.chats import chats as service
 from assistant.services.store import upsert_batch
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.team.workspaces import ensure_workspace
 from integrations.twarc import parse_twarc_line
 from integrations.x.cost import Prices
 

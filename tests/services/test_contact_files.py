@@ -12,9 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant.models.contacts import Contact
-from assistant.services import contacts as book
-from assistant.services.contact_files import export_csv, export_vcards, import_csv
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.contacts import book
+from assistant.services.contacts.files import export_csv, export_vcards, import_csv
+from assistant.services.team.workspaces import ensure_workspace
 
 
 @pytest.fixture

@@ -11,11 +11,10 @@ from sqlmodel import Session, select
 from assistant.models import AuditEntry
 from assistant.models.base import utcnow
 from assistant.models.contacts import Contact, ContactEvent
-from assistant.services import contact_fields as fields
-from assistant.services import contacts as book
-from assistant.services.contact_files import export_csv, export_vcards
+from assistant.services.contacts import book, fields
+from assistant.services.contacts.files import export_csv, export_vcards
 from assistant.services.store import upsert_batch
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.team.workspaces import ensure_workspace
 from integrations import normalized as n
 
 

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from assistant.config import ConfigError, Settings
 from assistant.crypto import TokenCipher, TokenDecryptError
 from assistant.models.credentials import Credential
-from assistant.services.credentials import get_valid_access_token, load_tokens, save_credential
+from assistant.services.accounts.credentials import get_valid_access_token, load_tokens, save_credential
 from integrations.errors import AuthError
 from integrations.x.oauth import TokenSet, XOAuth
 

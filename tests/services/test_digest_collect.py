@@ -11,8 +11,8 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from assistant.services.digest_collect import collect, conversation_queries
-from assistant.services.digest_make import chat_posts
+from assistant.services.digests.collect import collect, conversation_queries
+from assistant.services.digests.make import chat_posts
 from integrations.mastodon.client import MastodonClient
 from tests.integrations.mastodon.replay import Replay, load_exchanges
 

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from assistant.config import Settings
 from assistant.models import Account, AccountSnapshot
-from assistant.services.digest_make import (
+from assistant.services.digests.make import (
     host_baseline,
     make_digest,
     mention_counts_from_store,

@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from assistant.db import session_scope
 from assistant.models import AuditEntry, DigestJob
-from assistant.services import digests
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.digests import records as digests
+from assistant.services.team.workspaces import ensure_workspace
 
 START = datetime(2026, 3, 5, 21, 0, tzinfo=UTC)
 

@@ -14,8 +14,7 @@ from assistant.db import session_scope
 from assistant.models.mapping import CrawlState, CrawlStep, MappingRequest
 from assistant.models.posts import FollowEdge
 from assistant.samples.network import synthetic_world
-from assistant.services import mapping_crawl as crawl
-from assistant.services import mapping_requests as requests
+from assistant.services.mapping import crawl, requests
 from assistant.standins.x_graph import FakeClock, FakeXGraph
 from integrations.x.client import XClient
 from integrations.x.cost import Prices

@@ -15,8 +15,8 @@ from assistant.config import Settings
 from assistant.jobs.contacts import ShoutoutReplies
 from assistant.jobs.deps import JobDeps
 from assistant.models.contacts import ShoutoutState, YammerShoutout
-from assistant.services import shoutouts
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.team.workspaces import ensure_workspace
+from assistant.services.yammer import shoutouts
 from integrations.yammer.client import YammerClient
 from tests.fakes.yammer import BASE_URL, GROUP_ID, TOKEN, FakeYammer
 
@@ -76,7 +76,7 @@ def test_bad_group_ids_and_questions_are_refused(session: Session) -> None:
 
 
 def test_crosspost_setting_is_the_one_the_workers_read(session: Session) -> None:
-    from assistant.services.yammer_crosspost import crosspost_group
+    from assistant.services.yammer.crosspost import crosspost_group
 
     workspace = ensure_workspace(session, slack_team_id="T0TEST")
     assert crosspost_group(workspace, "digests") is None

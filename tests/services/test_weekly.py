@@ -20,8 +20,8 @@ from assistant.models import OutboxItem, Workspace
 from assistant.models.base import utcnow
 from assistant.render.blocks_text import blocks_to_text
 from assistant.samples.weekly import seed_weekly
-from assistant.services.weekly import weekly_data, weekly_preview_blocks
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.team.workspaces import ensure_workspace
+from assistant.services.weekly.digest import weekly_data, weekly_preview_blocks
 from assistant.worker import Worker
 
 
@@ -77,7 +77,7 @@ def test_content_from_seeded_data(engine: Engine) -> None:
 
 
 def test_a_missing_feature_table_only_drops_its_section(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    import assistant.services.weekly as weekly
+    import assistant.services.weekly.digest as weekly
 
     def broken(*_args: Any) -> None:
         raise ImportError("no contacts feature")
@@ -147,7 +147,7 @@ def test_cross_posted_to_the_yammer_group_once_when_the_team_turned_it_on(engine
     from urllib.parse import parse_qs
 
     from assistant.crypto import TokenCipher
-    from assistant.services.accounts import connect_account
+    from assistant.services.accounts.team_accounts import connect_account
     from integrations.x.oauth import TokenSet
 
     key = "test-encryption-key-for-accounts-0123456789abcdef"
@@ -187,8 +187,8 @@ def test_cross_posted_to_the_yammer_group_once_when_the_team_turned_it_on(engine
 
 
 def test_a_private_contact_is_never_named_in_the_channel_digest(engine: Engine) -> None:
-    from assistant.services.contacts import Viewer, add_contact
-    from assistant.services.weekly import contacts_section
+    from assistant.services.contacts.book import Viewer, add_contact
+    from assistant.services.weekly.digest import contacts_section
 
     with Session(engine) as session:
         workspace = ensure_workspace(session, slack_team_id="T0PRIVACY1")

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 
 from assistant.config import Settings
 from assistant.models.credentials import Credential
-from assistant.services.shoutouts import yammer_token
-from assistant.services.yammer_auth import LoginError, device_code_login, store_login
+from assistant.services.yammer.auth import LoginError, device_code_login, store_login
+from assistant.services.yammer.shoutouts import yammer_token
 from integrations.x.oauth import TokenSet
 from tests.fakes.entra import FakeEntra
 from tests.fakes.yammer import BASE_URL, TOKEN, FakeYammer

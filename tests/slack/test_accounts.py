@@ -315,8 +315,8 @@ def test_token_problem_of_a_team_account_is_told_to_the_group_members(engine: En
     from assistant.jobs.deps import JobDeps
     from assistant.models.accounts import AccountStatus
     from assistant.models.base import utcnow
-    from assistant.services.accounts import connect_account, mark_token_problem
-    from assistant.services.workspaces import ensure_workspace
+    from assistant.services.accounts.team_accounts import connect_account, mark_token_problem
+    from assistant.services.team.workspaces import ensure_workspace
     from assistant.worker import Worker
     from integrations.x.oauth import TokenSet
 

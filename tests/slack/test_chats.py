@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from assistant.models.chats import ChatOccurrence, ChatPost, ChatSeries
-from assistant.services import chats as service
+from assistant.services.chats import chats as service
 from assistant.slack.blocks import chats as blocks
 from assistant.standins import slack_requests as requests
 from tests.fakes.slack import SlackHarness, ack_json, harness, view_arg

@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from assistant.models.contacts import Contact
-from assistant.services.contact_fields import find_details
+from assistant.services.contacts.fields import find_details
 from assistant.slack.blocks import contacts as blocks
 from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE
 

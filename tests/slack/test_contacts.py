@@ -18,10 +18,10 @@ from assistant.models import AuditEntry
 from assistant.models.contacts import Contact, YammerShoutout
 from assistant.models.digests import Digest
 from assistant.models.mapping import MappingMember, MappingRequest
-from assistant.services import contacts as book
-from assistant.services.contact_files import export_csv, export_vcards
+from assistant.services.contacts import book
+from assistant.services.contacts.files import export_csv, export_vcards
 from assistant.services.store import upsert_batch
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import contacts as blocks
 from assistant.slack.listeners import contacts as listener
 from assistant.standins import slack_requests as requests

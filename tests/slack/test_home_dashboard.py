@@ -10,8 +10,8 @@ from sqlmodel import Session
 from assistant.models import Role
 from assistant.models.base import utcnow
 from assistant.samples.weekly import seed_weekly
-from assistant.services.dashboard import QUICK_ADD_CONTACT, QUICK_REQUEST_MAPPING, dashboard
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.home.dashboard import QUICK_ADD_CONTACT, QUICK_REQUEST_MAPPING, dashboard
+from assistant.services.team.workspaces import ensure_workspace
 from assistant.standins import slack_requests as requests
 from tests.fakes.slack import SlackHarness, view_arg
 
@@ -54,7 +54,7 @@ def test_home_is_published_on_open_and_quick_buttons_open_modals(app: SlackHarne
 
 
 def test_schedule_chat_quick_button_opens_the_chats_modal(app: SlackHarness, engine: Engine) -> None:
-    from assistant.services.dashboard import QUICK_SCHEDULE_CHAT
+    from assistant.services.home.dashboard import QUICK_SCHEDULE_CHAT
 
     with Session(engine) as session:
         workspace = ensure_workspace(session, slack_team_id="T0DEMO0001")

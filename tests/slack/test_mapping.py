@@ -16,9 +16,8 @@ from assistant.db import session_scope
 from assistant.models.audit import AuditEntry
 from assistant.models.base import utcnow
 from assistant.models.mapping import CrawlState, CrawlStep, MappingRequest
-from assistant.services import mapping_crawl as crawl
-from assistant.services import mapping_report as report
-from assistant.services import mapping_requests as service
+from assistant.services.mapping import crawl, report
+from assistant.services.mapping import requests as service
 from assistant.slack.blocks import mapping as blocks
 from assistant.standins import slack_requests as requests
 from integrations.x.client import XClient

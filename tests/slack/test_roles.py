@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from assistant.models import Role
-from assistant.services.workspaces import ensure_workspace, set_role
+from assistant.services.team.workspaces import ensure_workspace, set_role
 from assistant.slack.roles import RoleResolver
 from assistant.standins.slack import TEAM_ID, SlackStandIn
 from tests.fakes.slack import BOT_TOKEN, make_settings

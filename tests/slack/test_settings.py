@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant.models import AuditEntry, Workspace
-from assistant.services.team_settings import post_langs, weekly_slot
+from assistant.services.team.settings import post_langs, weekly_slot
 from assistant.slack.blocks import settings as blocks
 from assistant.standins import slack_requests as requests
 from tests.fakes.slack import SIGNING_SECRET, SlackHarness, ack_json, view_arg

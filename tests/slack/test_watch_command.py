@@ -119,8 +119,8 @@ def test_a_mastodon_keyword_watch_says_what_mastodon_search_covers(app: SlackHar
     from assistant.config import Settings
     from assistant.crypto import TokenCipher
     from assistant.models.base import utcnow
-    from assistant.services.accounts import connect_account
-    from assistant.services.workspaces import ensure_workspace
+    from assistant.services.accounts.team_accounts import connect_account
+    from assistant.services.team.workspaces import ensure_workspace
     from integrations.x.oauth import TokenSet
 
     with Session(engine) as session:

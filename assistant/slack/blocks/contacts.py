@@ -7,9 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.models.base import require_id
 from assistant.models.contacts import ConsentBasis, Contact, Visibility
 from assistant.render.mrkdwn import code, escape, truncate
-from assistant.services.contact_fields import Found
+from assistant.services.contacts.fields import Found
 from assistant.slack.blocks.common import (
     MAX_BLOCKS_MESSAGE,
     MAX_BUTTON_VALUE,
@@ -302,8 +303,10 @@ def duplicates_card(pairs: Sequence[tuple[Contact, Contact, str]]) -> Card:
         )
         blocks.append(
             actions(
-                button(f"Merge into #{keep.id}", MERGE, merge_value(keep.id or 0, other.id or 0), style="primary"),
-                button(f"Merge into #{other.id}", MERGE, merge_value(other.id or 0, keep.id or 0)),
+                button(
+                    f"Merge into #{keep.id}", MERGE, merge_value(require_id(keep), require_id(other)), style="primary"
+                ),
+                button(f"Merge into #{other.id}", MERGE, merge_value(require_id(other), require_id(keep))),
             )
         )
         blocks.append(divider())
@@ -320,7 +323,10 @@ def merge_offer(new: Contact, matches: Sequence[tuple[Contact, str]]) -> Card:
         blocks.append(
             actions(
                 button(
-                    f"Merge into #{existing.id}", MERGE, merge_value(existing.id or 0, new.id or 0), style="primary"
+                    f"Merge into #{existing.id}",
+                    MERGE,
+                    merge_value(require_id(existing), require_id(new)),
+                    style="primary",
                 ),
             )
         )

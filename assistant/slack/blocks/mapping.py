@@ -11,7 +11,7 @@ from assistant.analysis.graph import Analysis
 from assistant.analysis.recurring import RecurringSlot
 from assistant.models.mapping import CrawlState, MappingRequest, MappingStatus
 from assistant.render.mrkdwn import escape
-from assistant.services.mapping_crawl import StrategyEstimate
+from assistant.services.mapping.crawl import StrategyEstimate
 from assistant.slack.blocks.common import Block, actions, button, context, divider, header, section
 
 # ids

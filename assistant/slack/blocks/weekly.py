@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from assistant.render.mrkdwn import escape, truncate
-from assistant.services.weekly import AccountWeek, WeeklyData
+from assistant.services.weekly.digest import AccountWeek, WeeklyData
 from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, Block, context, divider, header, section
 
 

@@ -13,11 +13,11 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from assistant.crypto import TokenCipher
-from assistant.models.base import utcnow
+from assistant.models.base import require_id, utcnow
 from assistant.render.mrkdwn import escape
-from assistant.services import accounts as accounts_service
-from assistant.services import connect
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.accounts import connect
+from assistant.services.accounts import team_accounts as accounts_service
+from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import accounts as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
@@ -48,7 +48,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
                     workspace = ensure_workspace(session, slack_team_id=team_id)
                     session.commit()
                     url = connect.start_x_connect(
-                        session, cipher, oauth, workspace_id=workspace.id or 0, user_id=user_id, now=utcnow()
+                        session, cipher, oauth, workspace_id=require_id(workspace), user_id=user_id, now=utcnow()
                     )
         except Exception as exc:  # ConfigError / AuthError name the missing setting
             respond(text=f"I can't connect X here: {exc}", replace_original=False)
@@ -121,7 +121,7 @@ def accounts_command(services: Services, ctx: CommandContext) -> None:
             session.commit()
             lines = [
                 blocks.AccountLine(
-                    a.id or 0,
+                    require_id(a),
                     a.platform,
                     a.handle,
                     a.owner_user_id,
@@ -129,7 +129,7 @@ def accounts_command(services: Services, ctx: CommandContext) -> None:
                     a.status,
                     a.owner_group_id,
                 )
-                for a in accounts_service.list_accounts(session, workspace_id=workspace.id or 0)
+                for a in accounts_service.list_accounts(session, workspace_id=require_id(workspace))
             ]
         ctx.ack(text="The team's public accounts", blocks=blocks.accounts_list(lines, can_connect=can_connect))
     else:
@@ -164,7 +164,7 @@ def _handover(services: Services, ctx: CommandContext) -> None:
     is_admin = services.roles.is_admin(ctx.client, team_id=ctx.team_id, user_id=ctx.user_id)
     with Session(services.engine) as session:
         workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
-        account = accounts_service.find_account(session, workspace_id=workspace.id or 0, ref=account_ref)
+        account = accounts_service.find_account(session, workspace_id=require_id(workspace), ref=account_ref)
         if account is None:
             ctx.error(f"No connected account matches `{account_ref}`; `/outreach accounts` lists them.")
             return
@@ -184,7 +184,7 @@ def _handover(services: Services, ctx: CommandContext) -> None:
             return
         team = escape(group.label) if group else None
         message = blocks.handover_request(
-            account.handle, account.platform, handover.from_user_id, ctx.user_id, handover.id or 0, team=team
+            account.handle, account.platform, handover.from_user_id, ctx.user_id, require_id(handover), team=team
         )
         handle = account.handle
     if person:
@@ -244,7 +244,7 @@ def _disconnect(services: Services, ctx: CommandContext) -> None:
     is_admin = services.roles.is_admin(ctx.client, team_id=ctx.team_id, user_id=ctx.user_id)
     with Session(services.engine) as session:
         workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
-        account = accounts_service.find_account(session, workspace_id=workspace.id or 0, ref=ref)
+        account = accounts_service.find_account(session, workspace_id=require_id(workspace), ref=ref)
         if account is None:
             ctx.error(f"No connected account matches `{ref}`.")
             return
@@ -293,7 +293,7 @@ def _connect_by_token(
         return accounts_service.connect_account(
             session,
             cipher,
-            workspace_id=workspace.id or 0,
+            workspace_id=require_id(workspace),
             platform=platform,
             account_id=account_id,
             handle=handle,

@@ -1,4 +1,4 @@
-"""`/outreach chat ...`, the chat modals and the chat buttons: thin listeners over assistant.services.chats."""
+"""`/outreach chat ...`, the chat modals and the chat buttons: thin listeners over assistant.services.chats.chats."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from assistant.models.base import utcnow
+from assistant.models.base import require_id, utcnow
 from assistant.models.chats import ChatOccurrence, ChatSeries, ChatStatus, PostStatus
 from assistant.models.workspaces import Workspace
 from assistant.render.ics import chat_calendar
 from assistant.render.mrkdwn import code, escape
-from assistant.services import chats as service
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.chats import chats as service
+from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import chats as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
@@ -40,7 +40,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         with Session(services.engine) as session:
             workspace = ensure_workspace(session, slack_team_id=team_id, timezone=services.settings.default_timezone)
             session.commit()
-            return workspace.id or 0
+            return require_id(workspace)
 
     def is_comms(client: WebClient, team_id: str, user_id: str) -> bool:
         return services.roles.is_comms(client, team_id=team_id, user_id=user_id)
@@ -109,7 +109,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         if not options.get("series"):
             planned = [
                 o
-                for o in service.occurrences_of(session, series.id or 0)
+                for o in service.occurrences_of(session, require_id(series))
                 if o.status == ChatStatus.scheduled.value and o.end_at > now
             ]
             wanted = options.get("date")
@@ -126,9 +126,9 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
                 )
                 return
             occurrence_id = planned[0].id
-            if len(service.occurrences_of(session, series.id or 0)) == 1:
+            if len(service.occurrences_of(session, require_id(series))) == 1:
                 occurrence_id = None  # a one-off: cancelling its sitting cancels the chat
-        moderators = [m.slack_user_id for m in service.moderators_of(session, series.id or 0)]
+        moderators = [m.slack_user_id for m in service.moderators_of(session, require_id(series))]
         done = service.cancel(session, series, actor=ctx.user_id, now=now, occurrence_id=occurrence_id)
         when = [o.start_at for o in done]
         text = blocks.cancelled_text(series, when, occurrence_id is None, ctx.user_id)
@@ -173,7 +173,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             )
 
     def ics_bytes(session: Session, series: ChatSeries) -> bytes:
-        occurrences = service.occurrences_of(session, series.id or 0)
+        occurrences = service.occurrences_of(session, require_id(series))
         sheet = service.run_sheet(session, series)
         return chat_calendar(series, occurrences, sheet.items, organizer_name=f"#{series.hashtag} moderators")
 
@@ -226,11 +226,11 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             "until": series.recurrence_until.isoformat() if series.recurrence_until else None,
             "count": series.recurrence_count,
             "host": str(series.host_credential_id) if series.host_credential_id else "manual",
-            "moderators": [m.slack_user_id for m in service.moderators_of(session, series.id or 0) if not m.lead],
+            "moderators": [m.slack_user_id for m in service.moderators_of(session, require_id(series)) if not m.lead],
             "guests": " ".join(series.guests),
             "channel": series.channel_id,
             "questions": "\n".join(
-                f"{q.offset_minutes} | {q.text}" for q in service.questions_of(session, series.id or 0)
+                f"{q.offset_minutes} | {q.text}" for q in service.questions_of(session, require_id(series))
             ),
             "template": series.template,
             "options": options,
@@ -293,7 +293,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
                 series = service.create_chat(session, valid, workspace_id=ws, actor=user_id, now=now)
             else:
                 series = service.update_chat(session, existing, valid, actor=user_id, now=now)
-            occurrence = service.next_occurrence(session, series.id or 0, now)
+            occurrence = service.next_occurrence(session, require_id(series), now)
             sheet = service.run_sheet(session, series, occurrence=occurrence, prices=prices())
             verb = "Scheduled" if existing is None else "Updated"
             client.chat_postMessage(
@@ -339,7 +339,10 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
                 return
             ack()
             sheet = service.run_sheet(
-                session, series, occurrence=service.next_occurrence(session, series.id or 0, utcnow()), prices=prices()
+                session,
+                series,
+                occurrence=service.next_occurrence(session, require_id(series), utcnow()),
+                prices=prices(),
             )
             client.chat_postMessage(
                 channel=user_id,
@@ -437,7 +440,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             text = next((i.text for i in sheet.items if i.item == item), "")
             service.record_post(
                 session,
-                occurrence.id or 0,
+                require_id(occurrence),
                 item,
                 platform,
                 PostStatus.manual_posted,
@@ -459,7 +462,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             if not service.can_change(session, series, user_id, is_comms=is_comms(client, team_id, user_id)):
                 respond(text="Only this chat's moderators and comms members can decide.", replace_original=False)
                 return
-            existing = service.post_row(session, occurrence.id or 0, item, platform)
+            existing = service.post_row(session, require_id(occurrence), item, platform)
             if existing is not None and existing.status in (
                 PostStatus.posted,
                 PostStatus.manual_posted,
@@ -467,7 +470,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             ):
                 respond(text=f"Already {existing.status.replace('_', ' ')}.", replace_original=False)
                 return
-            service.record_post(session, occurrence.id or 0, item, platform, status, by=user_id)
+            service.record_post(session, require_id(occurrence), item, platform, status, by=user_id)
             label = "will be posted within a few seconds" if status is PostStatus.post_now else "skipped"
             respond(replace_original=True, text=f"{item.replace('question:', 'Q')} {label} (<@{user_id}>).")
 

@@ -13,18 +13,18 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
-from assistant.models.base import utcnow
+from assistant.models.base import require_id, utcnow
 from assistant.models.contacts import Contact, ContactSource, Visibility
 from assistant.models.digests import Digest
 from assistant.models.mapping import MappingMember, MappingRequest
 from assistant.models.workspaces import Workspace
 from assistant.render.mrkdwn import code, escape
-from assistant.services import contacts as book
-from assistant.services import shoutouts
-from assistant.services.contact_fields import Found, Person, find_details, find_people, mentioned_user_ids
-from assistant.services.contact_files import export_csv, export_vcards
+from assistant.services.contacts import book
+from assistant.services.contacts.fields import Found, Person, find_details, find_people, mentioned_user_ids
+from assistant.services.contacts.files import export_csv, export_vcards
 from assistant.services.store import iter_post_authors
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.team.workspaces import ensure_workspace
+from assistant.services.yammer import shoutouts
 from assistant.slack.blocks import contacts as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
@@ -46,7 +46,7 @@ def viewer_for(services: Services, session: Session, client: WebClient, team_id:
     workspace = ensure_workspace(session, slack_team_id=team_id, timezone=services.settings.default_timezone)
     session.flush()
     return book.Viewer(
-        workspace.id or 0,
+        require_id(workspace),
         user_id,
         is_comms=services.roles.is_comms(client, team_id=team_id, user_id=user_id),
         is_admin=services.roles.is_admin(client, team_id=team_id, user_id=user_id),
@@ -204,7 +204,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
             for target in [t for t in (person, channel) if t]:
                 posted = client.chat_postMessage(channel=target, text=card.text, blocks=card.blocks)
                 book.record_share(
-                    db, viewer, contact.id or 0, target=target, channel=str(posted["channel"]), ts=str(posted["ts"])
+                    db, viewer, require_id(contact), target=target, channel=str(posted["channel"]), ts=str(posted["ts"])
                 )
             db.commit()
 
@@ -499,7 +499,7 @@ def _ask(services: Services, ctx: CommandContext) -> None:
     channel, ts = str(posted["channel"]), str(posted["ts"])
     try:
         with Session(services.engine, expire_on_commit=False) as db, yammer_http() as http:
-            workspace_id = ensure_workspace(db, slack_team_id=ctx.team_id).id or 0
+            workspace_id = require_id(ensure_workspace(db, slack_team_id=ctx.team_id))
             yammer = shoutouts.yammer_client(db, services.settings, http, workspace_id=workspace_id)
             shoutout = shoutouts.start_shoutout(
                 db,

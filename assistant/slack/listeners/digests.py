@@ -10,13 +10,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from assistant.models.base import utcnow
+from assistant.models.base import require_id, utcnow
 from assistant.models.digests import Digest
 from assistant.render.digest_files import to_csv, to_json
 from assistant.render.mrkdwn import escape
-from assistant.services import digest_make
-from assistant.services import digests as service
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.digests import make as digest_make
+from assistant.services.digests import records as service
+from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import digests as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
@@ -83,7 +83,7 @@ def digest_command(services: Services, ctx: CommandContext) -> None:
     with Session(services.engine) as session:
         workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
         session.commit()
-        zone, workspace_id = workspace.timezone, workspace.id or 0
+        zone, workspace_id = workspace.timezone, require_id(workspace)
     now = utcnow()
     try:
         start, end = service.parse_window(_text(options.get("from")), _text(options.get("to")), timezone=zone, now=now)

@@ -8,8 +8,9 @@ from typing import Any
 from slack_bolt import App
 from sqlmodel import Session
 
-from assistant.services import audit
-from assistant.services.workspaces import ensure_workspace
+from assistant.models.base import require_id
+from assistant.services.team import audit
+from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.context import Services
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ def _audit(services: Services, team_id: str, action: str, **detail: Any) -> None
             actor="slack",
             action=action,
             record_type="workspace",
-            record_id=workspace.id or 0,
+            record_id=require_id(workspace),
             workspace_id=workspace.id,
             **detail,
         )

@@ -11,8 +11,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from assistant.services.dashboard import QUICK_ADD_CONTACT, QUICK_REQUEST_MAPPING, QUICK_SCHEDULE_CHAT, dashboard
-from assistant.services.workspaces import ensure_workspace
+from assistant.models.base import require_id
+from assistant.services.home.dashboard import QUICK_ADD_CONTACT, QUICK_REQUEST_MAPPING, QUICK_SCHEDULE_CHAT, dashboard
+from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import ids
 from assistant.slack.blocks.home import home_view
 from assistant.slack.context import Services
@@ -45,7 +46,7 @@ def register(app: App, services: Services) -> None:
     @app.action(QUICK_SCHEDULE_CHAT)
     def on_schedule_chat(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
         ack()
-        from assistant.services.chats import host_choices
+        from assistant.services.chats.chats import host_choices
         from assistant.slack.blocks.chats import chat_modal
 
         with Session(services.engine) as session:
@@ -53,7 +54,7 @@ def register(app: App, services: Services) -> None:
             session.commit()
             hosts = [
                 (str(c.id), f"{c.platform} @{c.handle or c.account_id}")
-                for c in host_choices(session, workspace.id or 0)
+                for c in host_choices(session, require_id(workspace))
             ]
             view = chat_modal(hosts=hosts, timezone=workspace.timezone, channel_id=workspace.comms_channel_id or "")
         client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -70,14 +71,14 @@ def publish_home(services: Services, client: WebClient, *, team_id: str, user_id
     with Session(services.engine) as session:
         workspace = ensure_workspace(session, slack_team_id=team_id, timezone=services.settings.default_timezone)
         session.commit()
-        groups = _my_owner_groups(session, client, workspace.id or 0, user_id)
+        groups = _my_owner_groups(session, client, require_id(workspace), user_id)
         data = dashboard(session, workspace=workspace, user_id=user_id, user_name=name, role=role, my_groups=groups)
     client.views_publish(user_id=user_id, view=home_view(data))
 
 
 def _my_owner_groups(session: Session, client: WebClient, workspace_id: int, user_id: str) -> frozenset[str]:
     """The user groups owning one of the team's accounts that this person is a member of."""
-    from assistant.services.accounts import list_accounts
+    from assistant.services.accounts.team_accounts import list_accounts
 
     groups = {a.owner_group_id for a in list_accounts(session, workspace_id=workspace_id) if a.owner_group_id}
     mine = set()

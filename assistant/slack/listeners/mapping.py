@@ -13,14 +13,13 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from assistant.db import session_scope
-from assistant.models.base import utcnow
+from assistant.models.base import require_id, utcnow
 from assistant.models.mapping import CrawlState, MappingRequest
 from assistant.render.mrkdwn import escape
-from assistant.services import audit
-from assistant.services import mapping_crawl as crawl
-from assistant.services import mapping_report as report
-from assistant.services import mapping_requests as service
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.mapping import crawl, report
+from assistant.services.mapping import requests as service
+from assistant.services.team import audit
+from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import mapping as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
@@ -262,7 +261,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         try:
             client.chat_postMessage(channel=channel, thread_ts=thread, text=text, blocks=summary)
             with Session(services.engine) as session:
-                png = report.artefact(session, request.id or 0, "png")
+                png = report.artefact(session, require_id(request), "png")
             if png:
                 client.files_upload_v2(
                     channel=channel,
@@ -299,7 +298,11 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         )
         with session_scope(services.engine) as session:
             audit.record(
-                session, actor=user_id, action="mapping.asked", record_type="mapping_request", record_id=request.id or 0
+                session,
+                actor=user_id,
+                action="mapping.asked",
+                record_type="mapping_request",
+                record_id=require_id(request),
             )
 
     @app.view(blocks.VIEW_START)

@@ -8,9 +8,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from assistant.models.base import utcnow
-from assistant.services import team_settings
-from assistant.services.workspaces import ensure_workspace
+from assistant.models.base import require_id, utcnow
+from assistant.services.team import settings as team_settings
+from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import settings as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
@@ -60,8 +60,8 @@ def settings_command(services: Services, ctx: CommandContext) -> None:
             yammer_group_id=team_settings.yammer_group_id(workspace),
             post_langs=team_settings.post_langs(workspace),
             targets=[
-                (a.id or 0, a.handle, a.daily_post_target)
-                for a in team_settings.accounts_for_targets(session, workspace.id or 0)
+                (require_id(a), a.handle, a.daily_post_target)
+                for a in team_settings.accounts_for_targets(session, require_id(workspace))
             ],
         )
     ctx.client.views_open(trigger_id=ctx.trigger_id, view=blocks.settings_modal(form))

@@ -8,10 +8,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from assistant.models.base import utcnow
+from assistant.models.base import require_id, utcnow
 from assistant.render.mrkdwn import escape
-from assistant.services import watches as service
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.team.workspaces import ensure_workspace
+from assistant.services.watches import manage as service
 from assistant.slack.blocks import watches as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
@@ -38,7 +38,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         platform, _, account_id = str(body["actions"][0].get("value", "")).partition(":")
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         try:
-            from assistant.services import contacts as book
+            from assistant.services.contacts import book
             from assistant.slack.listeners.contacts import viewer_for
         except ImportError:
             respond(text="Saving contacts is not available in this build.", replace_original=False)
@@ -73,7 +73,7 @@ def watch_command(services: Services, ctx: CommandContext) -> None:
             session.commit()
             lines = [
                 blocks.WatchLine(
-                    w.id or 0,
+                    require_id(w),
                     w.kind,
                     w.term,
                     list(w.networks),
@@ -83,7 +83,7 @@ def watch_command(services: Services, ctx: CommandContext) -> None:
                     w.cost_spent if w.cost_day == today else 0.0,
                     w.cost_budget,
                 )
-                for w in service.list_watches(session, workspace_id=workspace.id or 0)
+                for w in service.list_watches(session, workspace_id=require_id(workspace))
             ]
         ctx.ack(text="Watches", blocks=blocks.watch_list(lines))
         return
@@ -97,7 +97,11 @@ def watch_command(services: Services, ctx: CommandContext) -> None:
             workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
             try:
                 watch = service.stop_watch(
-                    session, workspace_id=workspace.id or 0, watch_id=int(ident), actor=ctx.user_id, is_comms=is_comms
+                    session,
+                    workspace_id=require_id(workspace),
+                    watch_id=int(ident),
+                    actor=ctx.user_id,
+                    is_comms=is_comms,
                 )
             except service.WatchError as exc:
                 ctx.error(str(exc))
@@ -126,10 +130,10 @@ def watch_command(services: Services, ctx: CommandContext) -> None:
         only = str(only_raw).lower() if isinstance(only_raw, str) else None
         with Session(services.engine) as session:
             workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
-            _check_sources(services, session, workspace.id or 0, kind, networks)
+            _check_sources(services, session, require_id(workspace), kind, networks)
             watch = service.create_watch(
                 session,
-                workspace_id=workspace.id or 0,
+                workspace_id=require_id(workspace),
                 channel_id=ctx.channel_id,
                 kind=kind,
                 term=term,
@@ -157,7 +161,7 @@ def watch_command(services: Services, ctx: CommandContext) -> None:
 
 def _check_sources(services: Services, session: Session, workspace_id: int, kind: str, networks: list[str]) -> None:
     """Mentions need a connected account on the network; Mastodon search needs a token."""
-    from assistant.services.accounts import list_accounts
+    from assistant.services.accounts.team_accounts import list_accounts
 
     connected = {a.platform for a in list_accounts(session, workspace_id=workspace_id, include_revoked=False)}
     names = {"mastodon": "Mastodon", "bluesky": "Bluesky"}
@@ -189,7 +193,7 @@ def _change_budget(services: Services, ctx: CommandContext, is_comms: bool) -> N
             workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
             watch = service.set_budget(
                 session,
-                workspace_id=workspace.id or 0,
+                workspace_id=require_id(workspace),
                 watch_id=int(ident),
                 budget=budget,
                 actor=ctx.user_id,

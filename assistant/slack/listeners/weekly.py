@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from assistant.models.base import utcnow
-from assistant.services.team_settings import weekly_slot
-from assistant.services.weekly import weekly_preview_blocks
-from assistant.services.workspaces import ensure_workspace
+from assistant.services.team.settings import weekly_slot
+from assistant.services.team.workspaces import ensure_workspace
+from assistant.services.weekly.digest import weekly_preview_blocks
 from assistant.slack.blocks.common import context
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext

@@ -1,0 +1,1 @@
+"""`outreach demo`: the product offline on its defaults, step by step against local stand-ins."""

@@ -1,0 +1,100 @@
+"""The demo's digest step: import a two-week sample chat, let the worker make week 2's digest, show and save it."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from slack_sdk import WebClient
+from sqlmodel import Session, select
+
+from assistant.jobs.deps import JobDeps
+from assistant.jobs.digests import DigestJobs
+from assistant.models.base import require_id
+from assistant.models.digests import Digest
+from assistant.render.digest_chart import timeline_png
+from assistant.render.digest_files import to_json
+from assistant.render.digest_html import archive_bytes
+from assistant.samples.chat import chat_start_times, write_chat
+from assistant.services.digests import make as digest_make
+from assistant.services.digests import records as service
+from assistant.services.store import upsert_batch
+from assistant.services.team.workspaces import ensure_workspace
+from assistant.standins.slack import TEAM_ID, TEAM_NAME
+from assistant.worker import Worker
+from integrations.archives import read_archive
+
+if TYPE_CHECKING:
+    from assistant.demo.context import DemoContext
+
+HASHTAG = "ukfechat"
+CHANNEL = "C0COMMS001"
+
+
+def step_digest(ctx: DemoContext) -> None:
+    sample = ctx.output / f"sample-{HASHTAG}.jsonl"
+    with sample.open("wb") as fp:
+        write_chat(fp, 400, 21, weeks=2, hashtag=HASHTAG)
+    with ctx.engine.begin() as connection:
+        for chunk in read_archive(sample):
+            upsert_batch(connection, chunk.batch)
+    week1, week2 = chat_start_times(weeks=2)
+    with Session(ctx.engine) as session:
+        workspace = ensure_workspace(session, slack_team_id=TEAM_ID, name=TEAM_NAME)
+        session.commit()
+        # last week's digest, so this week's figures have something to compare with
+        digest_make.make_digest(
+            session,
+            hashtag=HASHTAG,
+            start=week1,
+            end=week1 + timedelta(hours=1),
+            timezone=workspace.timezone,
+            host_handle=f"{HASHTAG}_host",
+            workspace_id=workspace.id,
+        )
+        job = service.request_digest(
+            session,
+            workspace_id=require_id(workspace),
+            hashtag=HASHTAG,
+            start=week2,
+            end=week2 + timedelta(hours=1),
+            channel_id=CHANNEL,
+            chat_occurrence_id=None,
+            host_handle=f"{HASHTAG}_host",
+            due_at=week2 + timedelta(minutes=75),
+        )
+        session.commit()
+        job_id = job.id
+    ctx.console.print(
+        f"Imported {sample.name} (two weekly #{HASHTAG} chats); digest job {job_id} due at chat end + 15 min"
+    )
+
+    token = ctx.settings.slack_bot_token.get_secret_value() if ctx.settings.slack_bot_token else None
+    deps = JobDeps(
+        settings=ctx.settings,
+        http=JobDeps.from_settings(ctx.settings).http,
+        slack=lambda: WebClient(token=token, base_url=ctx.settings.slack_api_url),
+    )
+    before = len(ctx.slack.calls_to("chat.postMessage"))
+    worker = Worker(ctx.engine, [DigestJobs(deps)], now=lambda: week2 + timedelta(minutes=76))
+    for _ in range(len(("collect", "make", "post", "files")) + 1):
+        worker.tick()
+    posted = ctx.slack.wait_for("chat.postMessage", count=before + 1)[-1].args
+    blocks = posted["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    ctx.show(f"Digest of #{HASHTAG} posted to #{posted['channel']} (once, outbox keys digest:{job_id}:…)", blocks)
+
+    with Session(ctx.engine) as session:
+        digest = session.exec(select(Digest).where(Digest.job_id == job_id)).one()
+        result = digest_make.remake(session, digest)
+    chart = timeline_png(digest.figures)
+    files = {
+        f"digest-{HASHTAG}.html": archive_bytes(result, chart_png=chart),
+        f"digest-{HASHTAG}.json": to_json(digest.figures),
+        f"digest-{HASHTAG}-timeline.png": chart,
+    }
+    for name, content in files.items():
+        (ctx.output / name).write_bytes(content)
+        ctx.notes.append(f"digest file: {ctx.output / name}")
+    ctx.console.print(f"Digest archive, JSON and chart written to {ctx.output}/ ({', '.join(files)})")

@@ -1,0 +1,1 @@
+"""The team's public accounts: connecting, credentials and hand-over."""

@@ -1,0 +1,306 @@
+"""The team's connected accounts: connect, list, hand over, disconnect, and token problems reported once."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from assistant.crypto import TokenCipher
+from assistant.models.accounts import AccountHandover, AccountStatus, ConnectedAccount, HandoverState
+from assistant.models.base import require_id
+from assistant.models.credentials import Credential
+from assistant.services.accounts.credentials import save_credential
+from assistant.services.team import audit
+from integrations.x.oauth import TokenSet
+
+PLATFORMS = ("x", "mastodon", "bluesky", "yammer")
+
+
+class AccountError(ValueError):
+    """A refused account operation; the message is shown to the person as is."""
+
+
+def list_accounts(session: Session, *, workspace_id: int, include_revoked: bool = True) -> list[ConnectedAccount]:
+    statement = select(ConnectedAccount).where(ConnectedAccount.workspace_id == workspace_id)
+    if not include_revoked:
+        statement = statement.where(ConnectedAccount.status == AccountStatus.active)
+    return list(session.exec(statement.order_by(col(ConnectedAccount.platform), col(ConnectedAccount.handle))))
+
+
+def find_account(session: Session, *, workspace_id: int, ref: str) -> ConnectedAccount | None:
+    """The account named by `@handle`, `handle`, `platform:handle` or its numeric id in this workspace."""
+    ref = ref.strip().lstrip("@")
+    platform, _, name = ref.partition(":") if ref.split(":", 1)[0] in PLATFORMS else ("", "", ref)
+    accounts = list_accounts(session, workspace_id=workspace_id)
+    if name.isdigit():
+        by_id = [account for account in accounts if account.id == int(name)]
+        if by_id:
+            return by_id[0]
+    wanted = name.lower()
+    matches = [
+        account
+        for account in accounts
+        if (not platform or account.platform == platform)
+        and wanted in (account.handle.lower().lstrip("@"), account.handle.lower().lstrip("@").split("@")[0])
+    ]
+    return matches[0] if len(matches) == 1 else None
+
+
+def connect_account(
+    session: Session,
+    cipher: TokenCipher,
+    *,
+    workspace_id: int,
+    platform: str,
+    account_id: str,
+    handle: str,
+    tokens: TokenSet,
+    actor: str,
+    now: datetime,
+    instance_url: str | None = None,
+    revoke_client: str | None = None,
+) -> ConnectedAccount:
+    """Save the tokens (encrypted) and the account; the person connecting owns it unless it had an owner. Audited."""
+    if platform not in PLATFORMS:
+        raise AccountError(f"Unknown network {platform!r}; use one of {', '.join(PLATFORMS)}.")
+    credential = save_credential(
+        session,
+        cipher,
+        platform=platform,
+        account_id=account_id,
+        tokens=tokens,
+        now=now,
+        workspace_id=workspace_id,
+        handle=handle,
+    )
+    account = session.exec(
+        select(ConnectedAccount).where(
+            ConnectedAccount.workspace_id == workspace_id,
+            ConnectedAccount.platform == platform,
+            ConnectedAccount.account_id == account_id,
+        )
+    ).first()
+    if account is None:
+        account = ConnectedAccount(
+            workspace_id=workspace_id,
+            platform=platform,
+            account_id=account_id,
+            handle=handle,
+            owner_user_id=actor,
+            connected_by=actor,
+            created_at=now,
+        )
+    account.credential_id = credential.id
+    account.handle = handle
+    account.instance_url = instance_url
+    account.status = AccountStatus.active
+    account.status_reason = None
+    account.status_notified_at = None
+    account.revoke_client_encrypted = cipher.encrypt(revoke_client) if revoke_client else None
+    account.updated_at = now
+    session.add(account)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="account.connected",
+        record_type="connected_account",
+        record_id=require_id(account),
+        workspace_id=workspace_id,
+        platform=platform,
+        handle=handle,
+    )
+    session.commit()
+    session.refresh(account)
+    return account
+
+
+def can_manage(account: ConnectedAccount, user_id: str, *, is_admin: bool, in_owner_group: bool = False) -> bool:
+    """Admins, the owner, and (for a team-owned account) any member of the owning group."""
+    return is_admin or user_id == account.owner_user_id or (bool(account.owner_group_id) and in_owner_group)
+
+
+def owner_label(account: ConnectedAccount) -> str:
+    """Who owns it, as Slack mrkdwn for ephemeral replies and lists (a `<!subteam^…>` in a posted message pings)."""
+    if account.owner_group_id:
+        return f"the team <!subteam^{account.owner_group_id}>"
+    return f"<@{account.owner_user_id}>"
+
+
+def _target_label(handover: AccountHandover) -> str:
+    return f"the team <!subteam^{handover.to_group_id}>" if handover.to_group_id else f"<@{handover.to_user_id}>"
+
+
+def request_handover(
+    session: Session,
+    *,
+    account: ConnectedAccount,
+    actor: str,
+    is_admin: bool,
+    now: datetime,
+    to_user_id: str | None = None,
+    to_group_id: str | None = None,
+    in_owner_group: bool = False,
+) -> AccountHandover:
+    """Start moving ownership to a person or a team (whose member must accept); admins and owners may. Audited.
+
+    The caller checks that the person or the user group exists in the workspace (that needs Slack).
+    """
+    if (to_user_id is None) == (to_group_id is None):
+        raise AccountError("Hand over to one person or one user group.")
+    if not can_manage(account, actor, is_admin=is_admin, in_owner_group=in_owner_group):
+        raise AccountError(f"Only the owner of {account.handle} ({owner_label(account)}) or an admin can hand it over.")
+    if to_user_id is not None and to_user_id == account.owner_user_id and not account.owner_group_id:
+        raise AccountError(f"<@{to_user_id}> already owns {account.handle}.")
+    if to_group_id is not None and to_group_id == account.owner_group_id:
+        raise AccountError(f"The team <!subteam^{to_group_id}> already owns {account.handle}.")
+    pending = session.exec(
+        select(AccountHandover).where(
+            AccountHandover.account_id == account.id, AccountHandover.state == HandoverState.pending
+        )
+    ).first()
+    if pending is not None:
+        raise AccountError(
+            f"A handover of {account.handle} to {_target_label(pending)} is already waiting for an answer."
+        )
+    handover = AccountHandover(
+        account_id=require_id(account),
+        from_user_id=account.owner_user_id,
+        to_user_id=to_user_id,
+        to_group_id=to_group_id,
+        requested_by=actor,
+        created_at=now,
+    )
+    session.add(handover)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="account.handover_requested",
+        record_type="account_handover",
+        record_id=require_id(handover),
+        workspace_id=account.workspace_id,
+        account=account.handle,
+        from_user=account.owner_user_id,
+        from_group=account.owner_group_id,
+        to_user=to_user_id,
+        to_group=to_group_id,
+    )
+    session.commit()
+    session.refresh(handover)
+    return handover
+
+
+def decide_handover(
+    session: Session,
+    *,
+    handover_id: int,
+    user_id: str,
+    accept: bool,
+    now: datetime,
+    group_members: Collection[str] | None = None,
+) -> tuple[AccountHandover, ConnectedAccount]:
+    """The new owner (or, for a team, any member of `group_members`) accepts or declines. Audited.
+
+    On acceptance ownership moves and the previous owner stays a co-owner; to a team, the account's owner is
+    the group (`owner_group_id`) and the member who accepted is recorded as `owner_user_id`.
+    """
+    handover = session.get(AccountHandover, handover_id)
+    if handover is None:
+        raise AccountError("That handover no longer exists.")
+    account = session.get(ConnectedAccount, handover.account_id)
+    if account is None:
+        raise AccountError("That account is no longer connected.")
+    if handover.to_group_id:
+        if group_members is None or user_id not in group_members:
+            raise AccountError(f"This handover is for members of the team <!subteam^{handover.to_group_id}>, not you.")
+    elif handover.to_user_id != user_id:
+        raise AccountError(f"This handover is for <@{handover.to_user_id}>, not you.")
+    if handover.state != HandoverState.pending:
+        raise AccountError(f"This handover was already {handover.state}.")
+    handover.state = HandoverState.accepted if accept else HandoverState.declined
+    handover.decided_at = now
+    handover.decided_by = user_id
+    if accept:
+        previous = account.owner_user_id
+        account.owner_user_id = user_id
+        account.owner_group_id = handover.to_group_id
+        co_owners = [user for user in account.co_owner_user_ids if user not in (user_id, previous)]
+        account.co_owner_user_ids = [*co_owners, previous] if previous != user_id else co_owners
+        account.updated_at = now
+        session.add(account)
+    session.add(handover)
+    audit.record(
+        session,
+        actor=user_id,
+        action=f"account.handover_{handover.state}",
+        record_type="account_handover",
+        record_id=require_id(handover),
+        workspace_id=account.workspace_id,
+        account=account.handle,
+        from_user=handover.from_user_id,
+        to_user=handover.to_user_id,
+        to_group=handover.to_group_id,
+    )
+    session.commit()
+    session.refresh(handover)
+    session.refresh(account)
+    return handover, account
+
+
+def mark_token_problem(
+    session: Session, *, account: ConnectedAccount, status: AccountStatus, reason: str, now: datetime
+) -> bool:
+    """Record that the token was revoked or expired; True only when this is news (the owners get told once)."""
+    if account.status == status:
+        return False
+    account.status = status
+    account.status_reason = reason[:500]
+    account.status_notified_at = None
+    account.updated_at = now
+    session.add(account)
+    audit.record(
+        session,
+        actor="system",
+        action=f"account.token_{status}",
+        record_type="connected_account",
+        record_id=require_id(account),
+        workspace_id=account.workspace_id,
+        reason=reason[:500],
+    )
+    session.commit()
+    return True
+
+
+def unreported_problems(session: Session) -> list[ConnectedAccount]:
+    """Accounts whose revoked or expired token has not been reported to their owners yet."""
+    return list(
+        session.exec(
+            select(ConnectedAccount).where(
+                ConnectedAccount.status != AccountStatus.active,
+                col(ConnectedAccount.status_notified_at).is_(None),
+            )
+        )
+    )
+
+
+def remove_account(session: Session, *, account: ConnectedAccount, actor: str, revoked_remotely: bool) -> None:
+    """Forget the account and its stored tokens (after the caller revoked them where it could). Audited."""
+    credential = session.get(Credential, account.credential_id) if account.credential_id else None
+    audit.record(
+        session,
+        actor=actor,
+        action="account.disconnected",
+        record_type="connected_account",
+        record_id=require_id(account),
+        workspace_id=account.workspace_id,
+        platform=account.platform,
+        handle=account.handle,
+        revoked_remotely=revoked_remotely,
+    )
+    session.delete(account)
+    if credential is not None:
+        session.delete(credential)
+    session.commit()

@@ -1,0 +1,1 @@
+"""Hashtag chats: rules for their text, recurrence, and the chat use cases."""

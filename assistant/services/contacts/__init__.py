@@ -1,0 +1,1 @@
+"""The contact book: fields, files and the book's use cases."""

@@ -1,0 +1,240 @@
+"""Make a digest from the store: read the chat's posts (and its threads), baselines and earlier occurrences."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from assistant.analysis.digest import ChatContext, DigestResult, build_digest
+from assistant.analysis.digest.build import HostBaseline, archive_result
+from assistant.analysis.digest.compare import comparable
+from assistant.analysis.digest.impact import MENTION_DAYS
+from assistant.bulk import gc_paused
+from assistant.models.digests import AccountSnapshot, Digest, DigestJob
+from assistant.models.posts import Account
+from assistant.services.digests import records as jobs
+from assistant.services.digests.read import RAW, iter_chat_posts, utc_time
+from assistant.services.store import hashtag_table, post_table
+from integrations.normalized import NormalizedPost
+from integrations.x.client import XClient
+
+PREVIOUS = 4  # occurrences averaged in comparisons
+
+
+@dataclass(slots=True)
+class MadeDigest:
+    """A digest made (and, when saved, stored as `digest`)."""
+
+    result: DigestResult
+    digest: Digest | None
+
+
+def chat_posts(session: Session, *, hashtag: str, start: datetime, end: datetime) -> list[NormalizedPost]:
+    """The hashtag's posts in [start, end), and the other posts of their conversations and their reposts."""
+    with gc_paused():
+        return list(iter_chat_posts(session, hashtag=hashtag, start=start, end=end))
+
+
+def earlier_participants(session: Session, *, hashtag: str, before: datetime) -> set[str]:
+    """Authors of the hashtag's posts before `before` (people seen in earlier occurrences)."""
+    tag = jobs.normalize_hashtag(hashtag).casefold()
+    query = (
+        sa.select(post_table.c.author_id)
+        .distinct()
+        .join(
+            hashtag_table,
+            sa.and_(hashtag_table.c.platform == post_table.c.platform, hashtag_table.c.post_id == post_table.c.id),
+        )
+        .where(hashtag_table.c.tag == tag, hashtag_table.c.created_at < before)
+    )
+    return {row[0] for row in session.connection().execute(query)}
+
+
+def _day_range(day: date, days: int) -> Iterator[date]:
+    for offset in range(days, 0, -1):
+        yield day - timedelta(days=offset)
+
+
+def host_baseline(
+    session: Session, *, handle: str, platform: str, day: date, x_client: XClient | None = None
+) -> HostBaseline:
+    """Mentions on `day` and the MENTION_DAYS before (X counts when a client is given, else snapshots, else
+    stored posts), and daily follower snapshots around it."""
+    handle = handle.lstrip("@")
+    account = session.exec(
+        select(Account).where(Account.platform == platform, sa.func.lower(Account.handle) == handle.lower())
+    ).first()
+    followers: dict[date, int] = {}
+    snapshot_mentions: dict[date, int] = {}
+    if account is not None:
+        rows = session.exec(
+            select(AccountSnapshot).where(
+                AccountSnapshot.platform == platform,
+                AccountSnapshot.account_id == account.id,
+                col(AccountSnapshot.day) >= day - timedelta(days=MENTION_DAYS),
+                col(AccountSnapshot.day) <= day + timedelta(days=1),
+            )
+        )
+        for row in rows:
+            if row.followers is not None:
+                followers[row.day] = row.followers
+            if row.mentions is not None:
+                snapshot_mentions[row.day] = row.mentions
+    if x_client is not None:
+        counts = mention_counts_from_x(x_client, handle=handle, day=day)
+    elif len(snapshot_mentions) > MENTION_DAYS // 2 and day in snapshot_mentions:
+        counts = snapshot_mentions
+    else:
+        counts = mention_counts_from_store(session, handle=handle, platform=platform, day=day)
+    daily = [counts.get(d, 0) for d in _day_range(day, MENTION_DAYS)]
+    return HostBaseline(day=day, mentions_on_day=counts.get(day, 0), daily_mentions=daily, followers_by_day=followers)
+
+
+def mention_counts_from_store(session: Session, *, handle: str, platform: str, day: date) -> dict[date, int]:
+    """Stored posts mentioning @handle per UTC day, over the baseline period and the day itself."""
+    start = datetime.combine(day - timedelta(days=MENTION_DAYS), datetime.min.time(), UTC)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
+    needle = f'%"{handle.lower()}"%'
+    listed = sa.cast(post_table.c.mentions, sa.Text)
+    # SQLite's LIKE ignores ASCII case already (handles are ASCII): lower() on every row cost 40% of the scan
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    query = sa.select(sa.type_coerce(post_table.c.created_at, RAW)).where(
+        post_table.c.platform == platform,
+        post_table.c.created_at >= start,
+        post_table.c.created_at < end,
+        listed.like(needle) if sqlite else sa.func.lower(listed).like(needle),
+    )
+    rows = session.connection().execute(query)  # times raw: SQLAlchemy's processing of each costs more than the count
+    return Counter(utc_time(created).date() for (created,) in rows)
+
+
+def mention_counts_from_x(client: XClient, *, handle: str, day: date) -> dict[date, int]:
+    """Daily counts of posts mentioning @handle from the X counts endpoint (full archive for 90 days)."""
+    start = datetime.combine(day - timedelta(days=MENTION_DAYS), datetime.min.time(), UTC)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
+    counts: dict[date, int] = {}
+    for page in client.pages(
+        client.counts_request(f"@{handle}", archive=True, granularity="day", start_time=start, end_time=end)
+    ):
+        for bucket in page.data or ():
+            at = datetime.fromisoformat(str(bucket["start"]).replace("Z", "+00:00"))
+            counts[at.date()] = counts.get(at.date(), 0) + int(bucket.get("tweet_count", bucket.get("post_count", 0)))
+    return counts
+
+
+def make_digest(
+    session: Session,
+    *,
+    hashtag: str,
+    start: datetime,
+    end: datetime,
+    timezone: str = "UTC",
+    questions: Sequence[tuple[int, datetime, str]] = (),
+    host_handle: str | None = None,
+    host_platform: str = "x",
+    workspace_id: int | None = None,
+    job: DigestJob | None = None,
+    save: bool = True,
+    x_client: XClient | None = None,
+    now: datetime | None = None,
+) -> MadeDigest:
+    """Read the chat from the store, compute every figure, and (with `save`) store the digest."""
+    with gc_paused():  # one pause for reading and analysis: each resume walks every post again
+        return _make_digest(
+            session,
+            hashtag=hashtag,
+            start=start,
+            end=end,
+            timezone=timezone,
+            questions=questions,
+            host_handle=host_handle,
+            host_platform=host_platform,
+            workspace_id=workspace_id,
+            job=job,
+            save=save,
+            x_client=x_client,
+            now=now,
+        )
+
+
+def _make_digest(
+    session: Session,
+    *,
+    hashtag: str,
+    start: datetime,
+    end: datetime,
+    timezone: str,
+    questions: Sequence[tuple[int, datetime, str]],
+    host_handle: str | None,
+    host_platform: str,
+    workspace_id: int | None,
+    job: DigestJob | None,
+    save: bool,
+    x_client: XClient | None,
+    now: datetime | None,
+) -> MadeDigest:
+    tag = jobs.normalize_hashtag(hashtag)
+    posts = chat_posts(session, hashtag=tag, start=start, end=end)
+    previous = [
+        comparable(d.figures) for d in jobs.previous_digests(session, hashtag=tag, before=start, limit=PREVIOUS)
+    ]
+    baseline = (
+        host_baseline(
+            session, handle=host_handle, platform=host_platform, day=start.astimezone(UTC).date(), x_client=x_client
+        )
+        if host_handle
+        else None
+    )
+    context = ChatContext(
+        hashtag=tag,
+        start=start,
+        end=end,
+        timezone=timezone,
+        questions=questions,
+        host_handle=host_handle,
+        earlier_participants=earlier_participants(session, hashtag=tag, before=start),
+        previous=previous,
+        host_baseline=baseline,
+    )
+    result = build_digest(posts, context, now=now)
+    digest = None
+    if save:
+        digest = jobs.save_digest(
+            session,
+            figures=result.figures,
+            hashtag=tag,
+            start=start,
+            end=end,
+            workspace_id=workspace_id,
+            job=job,
+            timezone=timezone,
+        )
+    return MadeDigest(result=result, digest=digest)
+
+
+def remake(session: Session, digest: Digest) -> DigestResult:
+    """The full result (with posts) of a stored digest, for its archive and downloads; figures as stored."""
+    questions: list[tuple[int, datetime, str]] = []
+    for question in digest.figures.get("questions", []):
+        if question.get("at"):
+            questions.append((question["number"], datetime.fromisoformat(question["at"]), question["text"]))
+    host = digest.figures.get("host") or {}
+    context = ChatContext(
+        hashtag=digest.hashtag,
+        start=digest.start,
+        end=digest.end,
+        timezone=digest.timezone,
+        questions=questions,
+        host_handle=host.get("handle"),  # the questions are the host's, as when the figures were made
+    )
+    with gc_paused():
+        return archive_result(
+            chat_posts(session, hashtag=jobs.normalize_hashtag(digest.hashtag), start=digest.start, end=digest.end),
+            context,
+            digest.figures,
+        )

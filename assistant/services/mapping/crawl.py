@@ -1,0 +1,452 @@
+"""The mapping crawl: estimate per strategy, plan steps, call X page by page with a checkpoint after each page.
+
+A step is one call sequence (a batch of seed lookups, one seed's following list, one search, a batch of
+profiles). After every page the store, the mapping's members, the step's next_token and the request's
+spend are committed together, so a killed crawl resumes at the next unfinished page. A spent rate-limit
+window is not waited out here: the request gets `next_run_at` and the worker comes back then.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from assistant.db import session_scope
+from assistant.models.base import require_id, utcnow
+from assistant.models.mapping import CrawlState, CrawlStep, MappingMember, MappingRequest
+from assistant.models.posts import Account
+from assistant.services.store import upsert_batch
+from integrations.errors import AuthError, IntegrationError, NotFound, RateLimited
+from integrations.normalized import Batch, FollowEdge
+from integrations.x.client import XClient
+from integrations.x.cost import Prices, estimate_follow_crawl, estimate_search, estimate_user_lookup
+
+STRATEGIES = ("interactions", "follows")
+SEARCH_PAGES = 5  # pages of 100 posts per hashtag or keyword
+FOLLOWS_EACH = 2000  # what a partner organisation typically follows, for the estimate
+PROFILES_GUESS = 300
+WINDOW_MINUTES = 15
+LIMITS = {"lookup": 300, "following": 15, "search": 450}  # calls per 15 minutes (X app auth)
+
+Progress = Callable[[int, int, int, float], None]  # steps done, steps planned, calls, dollars
+
+
+class MappingInputError(ValueError):
+    """The request cannot be mapped as it stands; the message says what to add or change."""
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyEstimate:
+    strategy: str
+    calls: int
+    cost: float
+    minutes: int  # the least time the rate limits allow
+    items: int
+
+    def describe(self) -> str:
+        return f"{self.strategy}: about {self.calls} calls, ${self.cost:,.2f}, at least {self.minutes} min under the rate limits"
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlResult:
+    status: str  # done, waiting, stopped, failed
+    until: datetime | None = None
+    message: str = ""
+
+
+def check_inputs(request: MappingRequest) -> None:
+    if not request.seeds and not request.hashtags and not request.keywords:
+        raise MappingInputError(
+            "A mapping needs something to start from: add seed accounts (partner organisations) or hashtags."
+        )
+
+
+def _minutes(calls: int, per_window: int) -> int:
+    windows = math.ceil(calls / per_window) if calls else 0
+    return max(0, windows - 1) * WINDOW_MINUTES
+
+
+def estimate(request: MappingRequest, prices: Prices) -> list[StrategyEstimate]:
+    """What each strategy would cost before any call: API calls, least time under the limits, dollars."""
+    check_inputs(request)
+    seeds = len(request.seeds)
+    terms = len(request.hashtags) + len(request.keywords)
+    lookup = estimate_user_lookup(seeds, prices)
+    search = estimate_search(terms * SEARCH_PAGES * 100, prices)
+    profiles = estimate_user_lookup(PROFILES_GUESS, prices)
+    inter_calls = lookup.calls + search.calls + profiles.calls
+    inter = StrategyEstimate(
+        "interactions",
+        inter_calls,
+        lookup.cost + search.cost + profiles.cost,
+        max(_minutes(search.calls, LIMITS["search"]), _minutes(lookup.calls + profiles.calls, LIMITS["lookup"])),
+        seeds + terms * SEARCH_PAGES * 100 + PROFILES_GUESS,
+    )
+    follow = estimate_follow_crawl(seeds, FOLLOWS_EACH, prices)
+    follow_pages = follow.calls - lookup.calls
+    follows = StrategyEstimate(
+        "follows",
+        follow.calls + search.calls + profiles.calls,
+        follow.cost + search.cost + profiles.cost,
+        max(_minutes(follow_pages, LIMITS["following"]), inter.minutes),
+        follow.billed.users_read + terms * SEARCH_PAGES * 100,
+    )
+    return [inter, follows]
+
+
+def approve(session: Session, request: MappingRequest, *, strategy: str, by: str, now: datetime) -> None:
+    """Record the chosen strategy and plan the first steps; the worker starts at once."""
+    if strategy not in STRATEGIES:
+        raise MappingInputError(f"strategy must be one of {', '.join(STRATEGIES)}")
+    check_inputs(request)
+    request.strategy = strategy
+    request.approved_by = by
+    request.crawl_state = CrawlState.running.value
+    request.next_run_at = now
+    request.updated_at = now
+    session.add(request)
+    if not session.exec(select(CrawlStep).where(CrawlStep.request_id == request.id)).first():
+        _plan_initial(session, request)
+
+
+def _plan_initial(session: Session, request: MappingRequest) -> None:
+    assert request.id is not None
+    position = 0
+    seeds = [s.strip().lstrip("@") for s in request.seeds if s.strip()]
+    for start in range(0, len(seeds), 100):
+        session.add(
+            CrawlStep(
+                request_id=request.id, position=position, kind="seeds", target=",".join(seeds[start : start + 100])
+            )
+        )
+        position += 1
+    for term in [f"#{h.lstrip('#')}" for h in request.hashtags] + list(request.keywords):
+        session.add(CrawlStep(request_id=request.id, position=position, kind="search", target=term))
+        position += 1
+
+
+def _steps(session: Session, request_id: int) -> list[CrawlStep]:
+    return list(session.exec(select(CrawlStep).where(CrawlStep.request_id == request_id).order_by(CrawlStep.position)))  # type: ignore[arg-type]
+
+
+def _add_members(session: Session, request_id: int, kind: str, ids: Iterable[str]) -> None:
+    table = MappingMember.__table__  # type: ignore[attr-defined]
+    rows = [{"request_id": request_id, "kind": kind, "platform": "x", "item_id": i} for i in set(ids)]
+    if not rows:
+        return
+    existing = set(
+        session.connection()
+        .execute(
+            sa.select(table.c.item_id).where(
+                table.c.request_id == request_id,
+                table.c.kind == kind,
+                table.c.item_id.in_([r["item_id"] for r in rows]),
+            )
+        )
+        .scalars()
+    )
+    fresh = [r for r in rows if r["item_id"] not in existing]
+    if fresh:
+        session.connection().execute(table.insert(), fresh)
+
+
+def member_ids(session: Session, request_id: int, kind: str) -> set[str]:
+    table = MappingMember.__table__  # type: ignore[attr-defined]
+    return set(
+        session.connection()
+        .execute(sa.select(table.c.item_id).where(table.c.request_id == request_id, table.c.kind == kind))
+        .scalars()
+    )
+
+
+def _next_page_cost(session: Session, step: CrawlStep, prices: Prices) -> float:
+    """The most the step's next page can cost (a following page: what is left of the seed's list, at most 1000)."""
+    if step.kind == "following":
+        account = session.get(Account, ("x", step.target))
+        left = 1000 if account is None or account.following is None else account.following - step.pages_done * 1000
+        return max(1, min(1000, left)) * prices.user_read
+    if step.kind == "search":
+        return 100 * (prices.post_read + prices.user_read)
+    return len(step.target.split(",")) * prices.user_read
+
+
+def run_crawl(
+    engine: Engine,
+    request_id: int,
+    client: XClient,
+    *,
+    now: Callable[[], datetime] = utcnow,
+    progress: Progress | None = None,
+    max_calls: int | None = None,
+) -> CrawlResult:
+    """Run the request's crawl until done, a budget, a spent rate-limit window, or `max_calls` calls this time."""
+    prices = client.meter.prices
+    calls_now = 0
+    while True:
+        with session_scope(engine) as session:
+            request = session.get(MappingRequest, request_id)
+            if request is None:
+                raise MappingInputError(f"no mapping request {request_id}")
+            if request.crawl_state != CrawlState.running.value:
+                return CrawlResult(
+                    "done"
+                    if request.crawl_state in (CrawlState.analysing.value, CrawlState.done.value)
+                    else request.crawl_state
+                )
+            steps = _steps(session, request_id)
+            pending = [s for s in steps if not s.done]
+            if not pending:
+                if _plan_more(session, request, steps):
+                    continue
+                request.crawl_state = CrawlState.analysing.value
+                request.next_run_at = now()
+                session.add(request)
+                return CrawlResult("done")
+            step = pending[0]
+            if progress is not None:
+                progress(len(steps) - len(pending), len(steps), request.calls_made, request.money_spent)
+            stop = _budget_stop(session, request, step, prices, len(steps) - len(pending), len(steps))
+            if stop is not None:
+                return stop
+            if max_calls is not None and calls_now >= max_calls:
+                return CrawlResult("paused")
+            step_id, step_kind, step_target = step.id, step.kind, step.target
+        try:
+            page_done = _one_page(engine, request_id, step_id, client)
+        except RateLimited as exc:
+            with session_scope(engine) as session:
+                request = session.get(MappingRequest, request_id)
+                assert request is not None
+                request.next_run_at = exc.reset_at
+                request.run_number += 1
+                session.add(request)
+            return CrawlResult("waiting", until=exc.reset_at, message=str(exc))
+        except AuthError as exc:
+            return _fail(engine, request_id, str(exc))
+        except NotFound as exc:
+            _skip(engine, request_id, step_id, f"Skipped a {step_kind} step ({step_target[:60]}): {exc}")
+        except IntegrationError as exc:
+            return _fail(engine, request_id, f"X failed: {exc}")
+        calls_now += page_done
+
+
+def _skip(engine: Engine, request_id: int, step_id: int | None, message: str) -> None:
+    with session_scope(engine) as session:
+        step = session.get(CrawlStep, step_id)
+        request = session.get(MappingRequest, request_id)
+        assert step is not None and request is not None
+        step.done = True
+        step.calls += 1
+        request.calls_made += 1
+        request.problems = [*request.problems, message]
+
+
+def _fail(engine: Engine, request_id: int, message: str) -> CrawlResult:
+    with session_scope(engine) as session:
+        request = session.get(MappingRequest, request_id)
+        assert request is not None
+        request.crawl_state = CrawlState.failed.value
+        request.problems = [*request.problems, message]
+        session.add(request)
+    return CrawlResult("failed", message=message)
+
+
+def _budget_stop(
+    session: Session, request: MappingRequest, step: CrawlStep, prices: Prices, done: int, planned: int
+) -> CrawlResult | None:
+    reason = None
+    if request.calls_made + 1 > request.budget_calls:
+        reason = f"the call budget ({request.budget_calls} calls)"
+    elif request.money_spent + _next_page_cost(session, step, prices) > request.budget_money + 1e-9:
+        reason = f"the money budget (${request.budget_money:,.2f})"
+    elif (
+        step.kind in ("following", "profiles")
+        and len(member_ids(session, require_id(request), "account")) >= request.budget_accounts
+    ):
+        reason = f"the account budget ({request.budget_accounts} accounts)"
+    if reason is None:
+        return None
+    message = (
+        f"Stopped at {reason}: {done} of {planned} crawl steps done, {request.calls_made} calls, "
+        f"${request.money_spent:,.2f} spent. What was covered is mapped."
+    )
+    request.crawl_state = CrawlState.analysing.value
+    request.problems = [*request.problems, message]
+    request.next_run_at = utcnow()
+    session.add(request)
+    return CrawlResult("stopped", message=message)
+
+
+def _plan_more(session: Session, request: MappingRequest, steps: list[CrawlStep]) -> bool:
+    """After seeds and searches: follow lists (follows strategy), then profiles of accounts found unprofiled."""
+    assert request.id is not None
+    kinds = {s.kind for s in steps}
+    position = max((s.position for s in steps), default=-1) + 1
+    if request.strategy == "follows" and "following" not in kinds:
+        seeds = sorted(member_ids(session, request.id, "seed"))
+        for seed in seeds:
+            session.add(CrawlStep(request_id=request.id, position=position, kind="following", target=seed))
+            position += 1
+        if seeds:
+            return True
+    if "profiles" not in kinds:
+        found = member_ids(session, request.id, "account")
+        profiled = member_ids(session, request.id, "profiled")
+        missing = sorted(found - profiled)[: max(0, request.budget_accounts)]
+        for start in range(0, len(missing), 100):
+            session.add(
+                CrawlStep(
+                    request_id=request.id,
+                    position=position,
+                    kind="profiles",
+                    target=",".join(missing[start : start + 100]),
+                )
+            )
+            position += 1
+        return bool(missing)
+    return False
+
+
+def _one_page(engine: Engine, request_id: int, step_id: int | None, client: XClient) -> int:
+    """Make the step's next call and commit its page with the checkpoint; returns the calls made (1)."""
+    with session_scope(engine) as session:
+        step = session.get(CrawlStep, step_id)
+        assert step is not None
+        kind, target, token = step.kind, step.target, step.next_token
+    if kind == "seeds":
+        page = client.send(client.users_by_usernames_requests(target.split(","))[0])
+    elif kind == "profiles":
+        page = client.send(client.users_by_ids_requests(target.split(","))[0])
+    elif kind == "following":
+        call = client.follows_request(target, "following", max_results=1000)
+        page = client.send(call.with_page(token) if token else call)
+    else:
+        call = client.search_request(target, max_results=100)
+        page = client.send(call.with_page(token) if token else call)
+    batch = page.batch()
+    if kind == "following":
+        batch.edges.extend(FollowEdge("x", target, account.id) for account in batch.accounts)
+    with session_scope(engine) as session:
+        step = session.get(CrawlStep, step_id)
+        request = session.get(MappingRequest, request_id)
+        assert step is not None and request is not None
+        upsert_batch(session, batch, captured_at=utcnow())
+        _record_members(session, request_id, kind, batch)
+        if kind == "seeds":
+            problems = _seed_problems(page.errors)
+            if problems:
+                request.problems = [*request.problems, *problems]
+        step.calls += 1
+        step.pages_done += 1
+        step.next_token = page.next_token if kind in ("following", "search") else None
+        if step.next_token is None or (kind == "search" and step.pages_done >= SEARCH_PAGES):
+            step.done = True
+        step.updated_at = utcnow()
+        request.calls_made += 1
+        request.money_spent = round(request.money_spent + page.billed.cost(client.meter.prices), 6)
+        request.updated_at = utcnow()
+        session.add(step)
+        session.add(request)
+    return 1
+
+
+def _record_members(session: Session, request_id: int, kind: str, batch: Batch) -> None:
+    ids = [a.id for a in batch.accounts]
+    if kind == "seeds":
+        _add_members(session, request_id, "seed", ids)
+    if kind in ("seeds", "profiles"):
+        _add_members(session, request_id, "profiled", ids)
+    if kind == "following":
+        _add_members(session, request_id, "profiled", ids)
+    _add_members(session, request_id, "account", ids)
+    _add_members(session, request_id, "post", [p.id for p in batch.posts])
+    authors = {p.author_id for p in batch.posts} | {p.reply_to_user_id for p in batch.posts if p.reply_to_user_id}
+    _add_members(session, request_id, "account", authors)
+    if kind == "search":
+        _add_members(session, request_id, "profiled", [a.id for a in batch.accounts])
+
+
+def _seed_problems(errors: list[dict[str, object]]) -> list[str]:
+    unknown: list[str] = []
+    suspended: list[str] = []
+    for error in errors:
+        name = str(error.get("value") or error.get("resource_id") or "?")
+        detail = str(error.get("detail", ""))
+        (suspended if "suspend" in detail.lower() else unknown).append(f"@{name}")
+    problems = []
+    if unknown:
+        problems.append(f"Not found on X (check the spelling): {', '.join(unknown)}; the other seeds were mapped.")
+    if suspended:
+        problems.append(f"Suspended on X: {', '.join(suspended)}; the other seeds were mapped.")
+    return problems
+
+
+def import_archive(engine: Engine, request_id: int, path: Path) -> int:
+    """Map from an imported archive instead of live X: posts on the request's hashtags/keywords or by its seeds."""
+    from integrations.archives import read_archive
+
+    with session_scope(engine) as session:
+        request = session.get(MappingRequest, request_id)
+        if request is None:
+            raise MappingInputError(f"no mapping request {request_id}")
+        check_inputs(request)
+        tags = {h.lstrip("#").lower() for h in request.hashtags}
+        words = [k.lower() for k in request.keywords]
+        seeds = {s.lstrip("@").lower() for s in request.seeds}
+    kept = 0
+    pending = Batch()
+
+    def flush() -> None:
+        if not pending.posts:
+            return
+        with session_scope(engine) as session:
+            upsert_batch(session, pending)
+            _record_members(session, request_id, "search", pending)
+            _add_members(session, request_id, "seed", [a.id for a in pending.accounts if a.handle.lower() in seeds])
+        pending.posts.clear()
+        pending.accounts.clear()
+
+    for chunk in read_archive(path):
+        batch = chunk.batch
+        posts = [
+            p
+            for p in batch.posts
+            if tags & {t.lower() for t in p.hashtags}
+            or any(w in p.text.lower() for w in words)
+            or p.author_handle.lower() in seeds
+        ]
+        if not posts:
+            continue
+        wanted = {p.author_id for p in posts}
+        pending.posts.extend(posts)
+        pending.accounts.extend(a for a in batch.accounts if a.id in wanted or a.handle.lower() in seeds)
+        kept += len(posts)
+        if len(pending.posts) >= 2000:
+            flush()
+    flush()
+    with session_scope(engine) as session:
+        request = session.get(MappingRequest, request_id)
+        assert request is not None
+        request.source = f"archive:{path}"
+        request.crawl_state = CrawlState.analysing.value
+        request.next_run_at = utcnow()
+        if not kept:
+            request.problems = [
+                *request.problems,
+                f"No posts in {Path(path).name} match the request's hashtags, keywords or seeds.",
+            ]
+        session.add(request)
+    return kept
+
+
+def waiting_minutes(result: CrawlResult, now: datetime) -> float:
+    if result.until is None:
+        return 0.0
+    return max(0.0, (result.until - now) / timedelta(minutes=1))

@@ -1,0 +1,1 @@
+"""The team itself: its workspace row, members' roles, settings and the audit log."""

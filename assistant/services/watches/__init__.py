@@ -1,0 +1,1 @@
+"""Watches: channels following a hashtag, account or keyword."""

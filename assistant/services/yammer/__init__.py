@@ -1,0 +1,1 @@
+"""Yammer / Viva Engage: sign-in, shout-outs and cross-posting."""
