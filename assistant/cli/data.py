@@ -482,7 +482,7 @@ def fetch(
             task = progress.add_task(f"fetching from {source}", total=limit)
             fetched = 0
             try:
-                for batch in _batches(source, query, settings, http, start=start, end=end, limit=limit):
+                for batch in _batches(source, query, settings, http, engine, start=start, end=end, limit=limit):
                     if limit is not None and fetched + len(batch.posts) > limit:
                         batch.posts = batch.posts[: limit - fetched]
                     fetched += len(batch.posts)
@@ -534,15 +534,19 @@ def _batches(
     query: str,
     settings: Settings,
     http: httpx.Client,
+    engine: Engine,
     *,
     start: datetime | None,
     end: datetime | None,
     limit: int | None,
 ) -> Iterator[Batch]:
     if source == "x":
+        from assistant.services.costs.ledger import x_meter
         from integrations.x.client import XClient
+        from integrations.x.cost import Prices
 
-        client = XClient(http, settings)
+        meter = x_meter(engine, Prices.from_settings(settings), workspace_id=None, job_kind="cli", job_id="fetch")
+        client = XClient(http, settings, meter=meter)
         page_size = max(10, min(100, limit or 100))
         try:
             for page in client.search_recent(query, max_results=page_size, start_time=start, end_time=end):

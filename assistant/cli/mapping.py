@@ -87,6 +87,7 @@ def run(
                     fail(str(exc))
                 session.commit()
         client = x_client(settings)
+        client.meter = crawl.request_meter(engine, request_id, client.meter)
         with Progress(
             TextColumn("[bold]crawl[/]"),
             BarColumn(),

@@ -75,6 +75,7 @@ def step_mapping(ctx: DemoContext) -> None:
     fake = FakeXGraph(world, clock=clock.now)
     settings = ctx.settings.model_copy(update={"x_bearer_token": SecretStr("demo-x-token")})
     client = XClient(httpx.Client(transport=fake.transport), settings, clock=clock.now, sleep=clock.sleep)
+    client.meter = crawl.request_meter(ctx.engine, rid, client.meter)
     waits = 0
     while True:
         result = crawl.run_crawl(ctx.engine, rid, client, now=clock.now)

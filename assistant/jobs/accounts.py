@@ -25,6 +25,7 @@ from assistant.models.digests import AccountSnapshot
 from assistant.services.accounts.connect import x_redirect_uri
 from assistant.services.accounts.credentials import get_valid_access_token, load_tokens, needs_refresh
 from assistant.services.accounts.team_accounts import mark_token_problem, unreported_problems
+from assistant.services.costs.ledger import x_meter
 from assistant.worker import DueJob
 from integrations.bluesky import account as bluesky_account
 from integrations.bluesky.client import BlueskyClient, xrpc_url
@@ -32,6 +33,7 @@ from integrations.errors import AuthError
 from integrations.mastodon import account as mastodon_account
 from integrations.mastodon.client import MastodonClient
 from integrations.x.client import XClient
+from integrations.x.cost import Prices
 from integrations.x.oauth import XOAuth
 
 log = logging.getLogger(__name__)
@@ -183,7 +185,15 @@ def measure(
     since = now - timedelta(days=1)
     try:
         if account.platform == "x":
-            client = XClient(http, deps.settings, clock=lambda: now)
+            meter = x_meter(
+                session.get_bind(),  # type: ignore[arg-type]
+                Prices.from_settings(deps.settings),
+                workspace_id=account.workspace_id,
+                job_kind="snapshot",
+                job_id=account.id or "",
+                clock=lambda: now,
+            )
+            client = XClient(http, deps.settings, clock=lambda: now, meter=meter)
             user: dict[str, Any] = next(iter(next(client.users_by_ids([account.account_id])).data or []), {})
             metrics = user.get("public_metrics") or {}
             username = user.get("username") or account.handle.lstrip("@")

@@ -25,6 +25,7 @@ from assistant.models.credentials import Credential
 from assistant.models.workspaces import Workspace
 from assistant.services.accounts.credentials import get_valid_access_token
 from assistant.services.chats import chats as service
+from assistant.services.costs.ledger import x_meter
 from assistant.services.team import settings as team_settings
 from assistant.services.yammer.crosspost import crosspost_group, crosspost_text, post_to_group
 from assistant.slack.blocks import chats as blocks
@@ -288,7 +289,14 @@ class ChatRunner:
             raise AuthError(f"the host account of #{series.hashtag} is no longer connected", service="X")
         cipher = TokenCipher.from_settings(self.settings)
         token = get_valid_access_token(session, cipher, credential, _Refresher(self.http, self.settings), now)
-        return XClient(self.http, self.settings, user_token=token), credential
+        meter = x_meter(
+            session.get_bind(),  # type: ignore[arg-type]
+            Prices.from_settings(self.settings),
+            workspace_id=series.workspace_id,
+            job_kind="chat",
+            job_id=series.id or "",
+        )
+        return XClient(self.http, self.settings, user_token=token, meter=meter), credential
 
     def _yammer_post(self, engine: Engine, workspace_id: int, group_id: str, text: str) -> Callable[[], dict[str, Any]]:
         def action() -> dict[str, Any]:

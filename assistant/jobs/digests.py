@@ -28,6 +28,7 @@ from assistant.models.digests import Digest, DigestJob, DigestJobState
 from assistant.models.workspaces import Workspace
 from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_html import archive_bytes
+from assistant.services.costs.ledger import x_meter
 from assistant.services.digests import collect as digest_collect
 from assistant.services.digests import make as digest_make
 from assistant.services.digests import records as service
@@ -38,6 +39,7 @@ from integrations.bluesky.client import BlueskyClient
 from integrations.errors import RateLimited
 from integrations.mastodon.client import MastodonClient
 from integrations.x.client import XClient
+from integrations.x.cost import Prices
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +215,16 @@ class DigestJobs:
         self._progress(engine, deps, snapshot, "collecting the posts…")
         settings = deps.settings
         with deps.http() as http:
-            x = XClient(http, settings) if settings.x_bearer_token and "x" in snapshot.platforms else None
+            x = None
+            if settings.x_bearer_token and "x" in snapshot.platforms:
+                meter = x_meter(
+                    engine,
+                    Prices.from_settings(settings),
+                    workspace_id=snapshot.workspace_id,
+                    job_kind="digest",
+                    job_id=job_id,
+                )
+                x = XClient(http, settings, meter=meter)
             mastodon = MastodonClient.from_settings(settings, http) if "mastodon" in snapshot.platforms else None
             bluesky = (
                 BlueskyClient.from_settings(settings, http)

@@ -67,11 +67,15 @@ class MappingJobs:
         self.clock = clock
         self.progress_every = progress_every
 
-    def x_client(self) -> XClient:
+    def x_client(self, engine: Engine, request_id: int) -> XClient:
+        """The crawl's client, billed to the request in the shared ledger."""
         if self._x_client is not None:
-            return self._x_client()
-        deps = self.deps.get()
-        return XClient(deps.http(), deps.settings)
+            client = self._x_client()
+        else:
+            deps = self.deps.get(engine)
+            client = XClient(deps.http(), deps.settings)
+        client.meter = crawl.request_meter(engine, request_id, client.meter)
+        return client
 
     def slack(self, team_id: str | None, engine: Engine | None = None) -> WebClient:
         """The WebClient of the request's workspace (its installation's bot token, else SLACK_BOT_TOKEN)."""
@@ -134,7 +138,9 @@ class MappingJobs:
             if throttle.ready():
                 self.progress(engine, request_id, done, planned, "")
 
-        result = crawl.run_crawl(engine, request_id, self.x_client(), progress=on_page, max_calls=CALLS_PER_SLICE)
+        result = crawl.run_crawl(
+            engine, request_id, self.x_client(engine, request_id), progress=on_page, max_calls=CALLS_PER_SLICE
+        )
         if result.status == "paused":
             with session_scope(engine) as session:
                 stored = session.get(MappingRequest, request_id)

@@ -20,6 +20,7 @@ from assistant.models.credentials import Credential
 from assistant.models.watches import Watch, WatchSeen
 from assistant.services import store
 from assistant.services.accounts.credentials import load_tokens
+from assistant.services.costs.ledger import x_meter
 from assistant.services.watches.manage import candidate_keys, due_watches, fold_batch, next_run, seen_keys
 from assistant.slack.blocks.watches import batch_blocks, describe
 from assistant.worker import DueJob, perform_once
@@ -29,6 +30,7 @@ from integrations.mastodon import account as mastodon_account
 from integrations.mastodon.client import MastodonClient
 from integrations.normalized import Batch, NormalizedPost
 from integrations.x.client import XClient
+from integrations.x.cost import Prices
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +127,15 @@ class WatchSources:
     ) -> Batch:
         since: dict[str, Any] = dict(watch.since_ids or {})
         if network == "x":
-            client = XClient(http, deps.settings, clock=lambda: now)
+            meter = x_meter(
+                session.get_bind(),  # type: ignore[arg-type]
+                Prices.from_settings(deps.settings),
+                workspace_id=watch.workspace_id,
+                job_kind="watch",
+                job_id=watch.id or "",
+                clock=lambda: now,
+            )
+            client = XClient(http, deps.settings, clock=lambda: now, meter=meter)
             remaining = watch.cost_budget - watch.cost_spent
             max_results = max(10, min(100, int(remaining / deps.settings.x_price_post_read)))
             query = _x_query(session, watch)

@@ -416,9 +416,9 @@ class XClient:
                 status=response.status_code,
             )
         if request.resource == "create":
-            billed = self.meter.record_create(str((request.json or {}).get("text", "")))
+            billed = self.meter.record_create(str((request.json or {}).get("text", "")), endpoint=request.endpoint)
         else:
-            billed = self.meter.record_read(body, request.resource)
+            billed = self.meter.record_read(body, request.resource, endpoint=request.endpoint)
         errors = [error for error in body.get("errors") or [] if isinstance(error, dict)]
         if errors:
             log.info("X %s returned %d partial error(s)", request.endpoint, len(errors))

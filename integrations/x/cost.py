@@ -1,4 +1,4 @@
-"""What X bills per call: item counts, a per-UTC-day "already paid" cache, a running meter, estimates."""
+"""What X bills per call: item counts, a per-UTC-day "already paid" record, a running meter, a ledger hook, estimates."""
 
 from __future__ import annotations
 
@@ -67,9 +67,26 @@ class SeenToday(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class BilledCall:
+    """One call as billed, handed to the Ledger as the call returns."""
+
+    endpoint: str
+    day: date
+    at: datetime
+    billed: Billed
+    cost: float
+
+
+class Ledger(Protocol):
+    """Where each call's bill is written as it returns (the app's is a database table shared by every process)."""
+
+    def record(self, call: BilledCall) -> None: ...
+
+
 @dataclass
 class MemorySeenToday:
-    """In-memory SeenToday; keeps only the current day."""
+    """In-memory SeenToday for one process (tests, one-off scripts); keeps only the current day."""
 
     day: date | None = None
     seen: set[tuple[ItemKind, str]] = field(default_factory=set)
@@ -117,10 +134,12 @@ class CostMeter:
         prices: Prices,
         *,
         seen: SeenToday | None = None,
+        ledger: Ledger | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.prices = prices
         self.seen: SeenToday = seen if seen is not None else MemorySeenToday()
+        self.ledger = ledger
         self.clock = clock
         self.total = Billed()
         self.calls = 0
@@ -129,23 +148,26 @@ class CostMeter:
     def cost(self) -> float:
         return self.total.cost(self.prices)
 
-    def record_read(self, body: dict[str, Any], resource: Resource) -> Billed:
+    def record_read(self, body: dict[str, Any], resource: Resource, *, endpoint: str = "") -> Billed:
         """Bill a read response; items already read today are free."""
-        self.calls += 1
         post_ids, user_ids = billable_ids(body, resource)
-        day = self.clock().astimezone(UTC).date()
+        at = self.clock().astimezone(UTC)
         billed = Billed(
-            posts_read=len(self.seen.mark("post", dict.fromkeys(post_ids), day)),
-            users_read=len(self.seen.mark("user", dict.fromkeys(user_ids), day)),
+            posts_read=len(self.seen.mark("post", dict.fromkeys(post_ids), at.date())),
+            users_read=len(self.seen.mark("user", dict.fromkeys(user_ids), at.date())),
         )
-        self.total.add(billed)
-        return billed
+        return self._record(billed, endpoint, at)
 
-    def record_create(self, text: str) -> Billed:
+    def record_create(self, text: str, *, endpoint: str = "") -> Billed:
         """Bill one created post, at the link price when X sees a link in it."""
-        self.calls += 1
         billed = Billed(posts_created_with_link=1) if has_link(text) else Billed(posts_created=1)
+        return self._record(billed, endpoint, self.clock().astimezone(UTC))
+
+    def _record(self, billed: Billed, endpoint: str, at: datetime) -> Billed:
+        self.calls += 1
         self.total.add(billed)
+        if self.ledger is not None:
+            self.ledger.record(BilledCall(endpoint, at.date(), at, billed, billed.cost(self.prices)))
         return billed
 
 

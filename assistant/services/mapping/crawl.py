@@ -22,11 +22,12 @@ from assistant.db import session_scope
 from assistant.models.base import require_id, utcnow
 from assistant.models.mapping import CrawlState, CrawlStep, MappingMember, MappingRequest
 from assistant.models.posts import Account
+from assistant.services.costs.ledger import workspace_id_for_team, x_meter
 from assistant.services.store import upsert_batch
 from integrations.errors import AuthError, IntegrationError, NotFound, RateLimited
 from integrations.normalized import Batch, FollowEdge
 from integrations.x.client import XClient
-from integrations.x.cost import Prices, estimate_follow_crawl, estimate_search, estimate_user_lookup
+from integrations.x.cost import CostMeter, Prices, estimate_follow_crawl, estimate_search, estimate_user_lookup
 
 STRATEGIES = ("interactions", "follows")
 SEARCH_PAGES = 5  # pages of 100 posts per hashtag or keyword
@@ -99,6 +100,16 @@ def estimate(request: MappingRequest, prices: Prices) -> list[StrategyEstimate]:
         follow.billed.users_read + terms * SEARCH_PAGES * 100,
     )
     return [inter, follows]
+
+
+def request_meter(engine: Engine, request_id: int, meter: CostMeter) -> CostMeter:
+    """A meter like `meter` (prices, clock) that bills the request's crawl in the shared ledger."""
+    with Session(engine) as session:
+        request = session.get(MappingRequest, request_id)
+        workspace_id = workspace_id_for_team(session, request.team_id if request else None)
+    return x_meter(
+        engine, meter.prices, workspace_id=workspace_id, job_kind="mapping", job_id=request_id, clock=meter.clock
+    )
 
 
 def approve(session: Session, request: MappingRequest, *, strategy: str, by: str, now: datetime) -> None:
