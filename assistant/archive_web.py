@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from assistant.config import ARCHIVE_PREFIX
 from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_files import to_csv, to_json
 from assistant.render.digest_html import archive_parts
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
     from assistant.web import WSGIApp
 
-PREFIX = "/archive/"
+PREFIX = ARCHIVE_PREFIX  # defined with the settings that build the public links
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 _TYPES = {"html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8", "json": "application/json"}
 

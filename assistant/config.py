@@ -15,7 +15,16 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from integrations.bluesky.config import BlueskyConfig
+from integrations.mastodon.config import MastodonConfig
+from integrations.x.config import XConfig
+from integrations.x.cost import Prices
+from integrations.yammer.config import YammerConfig
+
 DEFAULT_DATABASE_URL = "sqlite:///outreach.db"
+ARCHIVE_PREFIX = "/archive/"  # where the web server answers a digest's archive (assistant.archive_web)
+X_CALLBACK_PATH = "/x/oauth/callback"  # where X sends the person back after authorizing (assistant.x_callback)
+LOCAL_PUBLIC_URL = "http://localhost:3000"
 DEFAULT_SLACK_SCOPES = (
     "commands,chat:write,chat:write.public,im:write,users:read,usergroups:read,channels:read,groups:read,files:write"
 )
@@ -177,6 +186,53 @@ class Settings(BaseSettings):
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.default_timezone)
 
+    # The integrations' own config objects (integrations/ never reads Settings)
+
+    def x_prices(self) -> Prices:
+        return Prices(
+            post_read=self.x_price_post_read,
+            user_read=self.x_price_user_read,
+            post_create=self.x_price_post_create,
+            post_create_with_link=self.x_price_post_create_with_link,
+        )
+
+    def x_config(self) -> XConfig:
+        return XConfig(
+            base_url=self.x_api_url,
+            bearer_token=self.x_bearer_token,
+            dialect=self.x_api_dialect,
+            prices=self.x_prices(),
+            client_id=self.x_client_id,
+            client_secret=self.x_client_secret,
+            authorize_url=self.x_oauth_authorize_url,
+        )
+
+    def mastodon_config(self) -> MastodonConfig:
+        return MastodonConfig(base_url=self.mastodon_base_url, access_token=_reveal(self.mastodon_access_token))
+
+    def bluesky_config(self) -> BlueskyConfig:
+        return BlueskyConfig(
+            base_url=self.bluesky_api_url,
+            handle=self.bluesky_handle,
+            app_password=_reveal(self.bluesky_app_password),
+        )
+
+    def yammer_config(self) -> YammerConfig:
+        return YammerConfig(base_url=self.yammer_api_url, access_token=_reveal(self.yammer_access_token))
+
+    # Public links
+
+    def archive_url(self, token: str) -> str | None:
+        """The public link of a digest's web archive, or None when the app has no PUBLIC_URL."""
+        if not self.public_url:
+            return None
+        return f"{self.public_url.rstrip('/')}{ARCHIVE_PREFIX}{token}"
+
+    @property
+    def x_redirect_uri(self) -> str:
+        """Where X redirects after the person authorizes (PUBLIC_URL, else the local server)."""
+        return (self.public_url or LOCAL_PUBLIC_URL).rstrip("/") + X_CALLBACK_PATH
+
     def require_for_serve(self) -> None:
         """Fail with one line when `outreach serve` lacks what Slack needs."""
         if self.socket_mode:
@@ -199,6 +255,10 @@ class Settings(BaseSettings):
         if self.encryption_key is None:
             raise ConfigError(f"ENCRYPTION_KEY is required to store tokens; expected {EXPECTED['ENCRYPTION_KEY']}")
         return Fernet(fernet_key(self.encryption_key.get_secret_value()))
+
+
+def _reveal(secret: SecretStr | None) -> str | None:
+    return secret.get_secret_value() if secret is not None else None
 
 
 def fernet_key(secret: str) -> bytes:

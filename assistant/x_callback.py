@@ -12,10 +12,10 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from assistant.config import Settings
+from assistant.config import X_CALLBACK_PATH, Settings
 from assistant.crypto import TokenCipher
 from assistant.models.base import utcnow
-from assistant.services.accounts.connect import X_CALLBACK_PATH, finish_x_connect, x_redirect_uri
+from assistant.services.accounts.connect import finish_x_connect
 from assistant.services.accounts.team_accounts import AccountError
 from integrations.errors import IntegrationError
 from integrations.x.oauth import XOAuth
@@ -50,7 +50,7 @@ def x_callback_routes(
             )
         try:
             with make_http() as http, Session(engine) as session:
-                oauth = XOAuth(http, settings, redirect_uri=x_redirect_uri(settings))
+                oauth = XOAuth(http, settings.x_config(), redirect_uri=settings.x_redirect_uri)
                 account = finish_x_connect(
                     session,
                     TokenCipher.from_settings(settings),

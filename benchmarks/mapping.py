@@ -110,7 +110,7 @@ def _crawl(seeds: int, follows_each: int) -> dict[str, Any]:
         clock = FakeClock()
         fake = FakeXGraph(world, clock=clock.now)
         settings = Settings(database_url=url, x_bearer_token="bench")
-        client = XClient(httpx.Client(transport=fake.transport), settings, clock=clock.now, sleep=clock.sleep)
+        client = XClient(httpx.Client(transport=fake.transport), settings.x_config(), clock=clock.now, sleep=clock.sleep)
         with session_scope(engine) as session:
             request = requests.create(
                 session, team_id="T", requester_id="U", data=requests.RequestInput(title="b", seeds=tuple(world.seeds))

@@ -543,10 +543,9 @@ def _batches(
     if source == "x":
         from assistant.services.costs.ledger import x_meter
         from integrations.x.client import XClient
-        from integrations.x.cost import Prices
 
-        meter = x_meter(engine, Prices.from_settings(settings), workspace_id=None, job_kind="cli", job_id="fetch")
-        client = XClient(http, settings, meter=meter)
+        meter = x_meter(engine, settings.x_prices(), workspace_id=None, job_kind="cli", job_id="fetch")
+        client = XClient(http, settings.x_config(), meter=meter)
         page_size = max(10, min(100, limit or 100))
         try:
             for page in client.search_recent(query, max_results=page_size, start_time=start, end_time=end):
@@ -557,13 +556,13 @@ def _batches(
     elif source == "mastodon":
         from integrations.mastodon.client import MastodonClient
 
-        mastodon = MastodonClient.from_settings(settings, http)
+        mastodon = MastodonClient.from_config(settings.mastodon_config(), http)
         for timeline_page in mastodon.hashtag_timeline(query, since=start, until=end):
             yield timeline_page.batch
     else:
         from integrations.bluesky.client import BlueskyClient
 
-        bluesky = BlueskyClient.from_settings(settings, http)
+        bluesky = BlueskyClient.from_config(settings.bluesky_config(), http)
         for search_page in bluesky.search_posts(query, since=start, until=end, limit=min(100, limit or 100)):
             yield search_page.batch
 

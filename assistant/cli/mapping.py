@@ -17,7 +17,6 @@ from assistant.models.base import utcnow
 from assistant.models.mapping import CrawlState, MappingRequest
 from assistant.services.mapping import crawl, report
 from integrations.x.client import XClient
-from integrations.x.cost import Prices
 
 map_app = typer.Typer(
     help="Digital mapping: run a request's crawl and analysis, write its report files.", no_args_is_help=True
@@ -27,7 +26,7 @@ app.add_typer(map_app, name="map")
 
 def x_client(settings: Settings) -> XClient:
     """The X client for the crawl (tests swap in the fake X)."""
-    return XClient(httpx.Client(timeout=30), settings)
+    return XClient(httpx.Client(timeout=30), settings.x_config())
 
 
 def _request(settings: Settings, request_id: int) -> MappingRequest:
@@ -44,7 +43,7 @@ def estimate(request_id: int = typer.Argument(..., help="The request's number"))
     settings = settings_or_exit()
     ensure_schema(settings)
     try:
-        found = crawl.estimate(_request(settings, request_id), Prices.from_settings(settings))
+        found = crawl.estimate(_request(settings, request_id), settings.x_prices())
     except crawl.MappingInputError as exc:
         fail(str(exc))
     for item in found:

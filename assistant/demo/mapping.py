@@ -19,7 +19,6 @@ from assistant.slack.blocks import mapping as blocks
 from assistant.standins import slack_requests as requests
 from assistant.standins.x_graph import FakeClock, FakeXGraph
 from integrations.x.client import XClient
-from integrations.x.cost import Prices
 
 if TYPE_CHECKING:
     from assistant.demo.context import DemoContext
@@ -65,7 +64,7 @@ def step_mapping(ctx: DemoContext) -> None:
         request = requests_service.get(session, rid)
         requests_service.transition(session, request, "claim", actor="U0COMMS001", is_comms=True)
         requests_service.transition(session, request, "start", actor="U0COMMS001", is_comms=True)
-        estimates = crawl.estimate(request, Prices.from_settings(ctx.settings))
+        estimates = crawl.estimate(request, ctx.settings.x_prices())
         crawl.approve(session, request, strategy="follows", by="U0COMMS001", now=utcnow())
     ctx.show(
         "Start mapping: the estimate the comms member approves", blocks.start_modal(request, estimates)["blocks"][:1]
@@ -74,7 +73,7 @@ def step_mapping(ctx: DemoContext) -> None:
     clock = FakeClock()
     fake = FakeXGraph(world, clock=clock.now)
     settings = ctx.settings.model_copy(update={"x_bearer_token": SecretStr("demo-x-token")})
-    client = XClient(httpx.Client(transport=fake.transport), settings, clock=clock.now, sleep=clock.sleep)
+    client = XClient(httpx.Client(transport=fake.transport), settings.x_config(), clock=clock.now, sleep=clock.sleep)
     client.meter = crawl.request_meter(ctx.engine, rid, client.meter)
     waits = 0
     while True:

@@ -46,7 +46,7 @@ def step_weekly(ctx: DemoContext) -> None:
     blocks = posted["blocks"]
     blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
     ctx.show(f"Weekly digest posted to #{posted['channel']} (once, outbox key weekly:…)", blocks)
-    chart = followers_chart_png([(week.handle, week.weekly_followers) for week in data.accounts])
+    chart = followers_chart_png([(week.handle, week.weekly_followers) for week in data.accounts or []])
     if chart is not None:
         path = ctx.output / "weekly-followers.png"
         path.write_bytes(chart)

@@ -22,7 +22,6 @@ from assistant.models.accounts import AccountStatus, ConnectedAccount
 from assistant.models.base import require_id
 from assistant.models.credentials import Credential
 from assistant.models.digests import AccountSnapshot
-from assistant.services.accounts.connect import x_redirect_uri
 from assistant.services.accounts.credentials import get_valid_access_token, load_tokens, needs_refresh
 from assistant.services.accounts.team_accounts import mark_token_problem, unreported_problems
 from assistant.services.costs.ledger import x_meter
@@ -33,7 +32,6 @@ from integrations.errors import AuthError
 from integrations.mastodon import account as mastodon_account
 from integrations.mastodon.client import MastodonClient
 from integrations.x.client import XClient
-from integrations.x.cost import Prices
 from integrations.x.oauth import XOAuth
 
 log = logging.getLogger(__name__)
@@ -121,7 +119,7 @@ class AccountSources:
                 )
                 if account is None or credential is None:
                     return {"skipped": "account gone"}
-                oauth = XOAuth(http, deps.settings, redirect_uri=x_redirect_uri(deps.settings))
+                oauth = XOAuth(http, deps.settings.x_config(), redirect_uri=deps.settings.x_redirect_uri)
                 cipher = TokenCipher.from_settings(deps.settings)
                 try:
                     get_valid_access_token(session, cipher, credential, oauth, now + REFRESH_AHEAD)
@@ -187,13 +185,13 @@ def measure(
         if account.platform == "x":
             meter = x_meter(
                 session.get_bind(),  # type: ignore[arg-type]
-                Prices.from_settings(deps.settings),
+                deps.settings.x_prices(),
                 workspace_id=account.workspace_id,
                 job_kind="snapshot",
                 job_id=account.id or "",
                 clock=lambda: now,
             )
-            client = XClient(http, deps.settings, clock=lambda: now, meter=meter)
+            client = XClient(http, deps.settings.x_config(), clock=lambda: now, meter=meter)
             user: dict[str, Any] = next(iter(next(client.users_by_ids([account.account_id])).data or []), {})
             metrics = user.get("public_metrics") or {}
             username = user.get("username") or account.handle.lstrip("@")

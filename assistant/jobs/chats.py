@@ -35,7 +35,6 @@ from integrations.bluesky.client import BlueskyClient, xrpc_url
 from integrations.errors import AuthError
 from integrations.mastodon.post import post_status
 from integrations.x.client import XClient, XRequest
-from integrations.x.cost import Prices
 from integrations.x.oauth import TokenSet, XOAuth
 
 log = logging.getLogger(__name__)
@@ -140,7 +139,7 @@ class ChatRunner:
         lead = next(
             (m.slack_user_id for m in service.moderators_of(session, require_id(series)) if m.lead), series.created_by
         )
-        sheet = service.run_sheet(session, series, occurrence=occurrence, prices=Prices.from_settings(self.settings))
+        sheet = service.run_sheet(session, series, occurrence=occurrence, prices=self.settings.x_prices())
         reminder = self._reminder_due(session, series, occurrence.start_at, now)
         if reminder is not None:
             label = _lead_label(reminder)
@@ -291,12 +290,12 @@ class ChatRunner:
         token = get_valid_access_token(session, cipher, credential, _Refresher(self.http, self.settings), now)
         meter = x_meter(
             session.get_bind(),  # type: ignore[arg-type]
-            Prices.from_settings(self.settings),
+            self.settings.x_prices(),
             workspace_id=series.workspace_id,
             job_kind="chat",
             job_id=series.id or "",
         )
-        return XClient(self.http, self.settings, user_token=token, meter=meter), credential
+        return XClient(self.http, self.settings.x_config(), user_token=token, meter=meter), credential
 
     def _yammer_post(self, engine: Engine, workspace_id: int, group_id: str, text: str) -> Callable[[], dict[str, Any]]:
         def action() -> dict[str, Any]:
@@ -556,7 +555,7 @@ class _Refresher:
     settings: Settings
 
     def refresh(self, refresh_token: str) -> TokenSet:
-        return XOAuth(self.http, self.settings, redirect_uri="").refresh(refresh_token)
+        return XOAuth(self.http, self.settings.x_config(), redirect_uri="").refresh(refresh_token)
 
 
 def _default_requester() -> DigestRequester:

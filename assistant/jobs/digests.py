@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from assistant.config import Settings
 from assistant.db import session_scope
 from assistant.jobs.deps import JobDeps, LazyDeps
 from assistant.models import OutboxItem, OutboxState
@@ -39,7 +40,6 @@ from integrations.bluesky.client import BlueskyClient
 from integrations.errors import RateLimited
 from integrations.mastodon.client import MastodonClient
 from integrations.x.client import XClient
-from integrations.x.cost import Prices
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +50,11 @@ def step_key(job_id: int, step: str) -> str:
     return f"digest:{job_id}:{step}"
 
 
-def archive_links(settings: Any, token: str) -> dict[str, str | None]:
+def archive_links(settings: Settings, token: str) -> dict[str, str | None]:
     """Web links of a digest (HTTP mode with a public URL), else none: the archive is then uploaded."""
-    if settings.socket_mode or not settings.public_url:
+    base = None if settings.socket_mode else settings.archive_url(token)
+    if base is None:
         return {"archive_url": None, "csv_url": None, "json_url": None}
-    base = f"{settings.public_url.rstrip('/')}/archive/{token}"
     return {"archive_url": base, "csv_url": f"{base}.csv", "json_url": f"{base}.json"}
 
 
@@ -219,15 +219,15 @@ class DigestJobs:
             if settings.x_bearer_token and "x" in snapshot.platforms:
                 meter = x_meter(
                     engine,
-                    Prices.from_settings(settings),
+                    settings.x_prices(),
                     workspace_id=snapshot.workspace_id,
                     job_kind="digest",
                     job_id=job_id,
                 )
-                x = XClient(http, settings, meter=meter)
-            mastodon = MastodonClient.from_settings(settings, http) if "mastodon" in snapshot.platforms else None
+                x = XClient(http, settings.x_config(), meter=meter)
+            mastodon = MastodonClient.from_config(settings.mastodon_config(), http) if "mastodon" in snapshot.platforms else None
             bluesky = (
-                BlueskyClient.from_settings(settings, http)
+                BlueskyClient.from_config(settings.bluesky_config(), http)
                 if "bluesky" in snapshot.platforms and settings.bluesky_handle and settings.bluesky_app_password
                 else None
             )

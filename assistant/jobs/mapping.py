@@ -73,7 +73,7 @@ class MappingJobs:
             client = self._x_client()
         else:
             deps = self.deps.get(engine)
-            client = XClient(deps.http(), deps.settings)
+            client = XClient(deps.http(), deps.settings.x_config())
         client.meter = crawl.request_meter(engine, request_id, client.meter)
         return client
 

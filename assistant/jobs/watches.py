@@ -11,12 +11,15 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from assistant.analysis.recurring import RecurringSlot, detect_recurring_chats
 from assistant.crypto import TokenCipher
 from assistant.jobs.accounts import mastodon_base_url
 from assistant.jobs.deps import JobDeps, LazyDeps
 from assistant.models.accounts import AccountStatus, ConnectedAccount
 from assistant.models.base import require_id
+from assistant.models.chats import ChatSeries
 from assistant.models.credentials import Credential
+from assistant.models.posts import Post, PostHashtag
 from assistant.models.watches import Watch, WatchSeen
 from assistant.services import store
 from assistant.services.accounts.credentials import load_tokens
@@ -30,7 +33,6 @@ from integrations.mastodon import account as mastodon_account
 from integrations.mastodon.client import MastodonClient
 from integrations.normalized import Batch, NormalizedPost
 from integrations.x.client import XClient
-from integrations.x.cost import Prices
 
 log = logging.getLogger(__name__)
 
@@ -129,13 +131,13 @@ class WatchSources:
         if network == "x":
             meter = x_meter(
                 session.get_bind(),  # type: ignore[arg-type]
-                Prices.from_settings(deps.settings),
+                deps.settings.x_prices(),
                 workspace_id=watch.workspace_id,
                 job_kind="watch",
                 job_id=watch.id or "",
                 clock=lambda: now,
             )
-            client = XClient(http, deps.settings, clock=lambda: now, meter=meter)
+            client = XClient(http, deps.settings.x_config(), clock=lambda: now, meter=meter)
             remaining = watch.cost_budget - watch.cost_spent
             max_results = max(10, min(100, int(remaining / deps.settings.x_price_post_read)))
             query = _x_query(session, watch)
@@ -196,7 +198,7 @@ class WatchSources:
         self, session: Session, deps: JobDeps, http: httpx.Client, watch: Watch, since: dict[str, Any]
     ) -> Batch:
         """searchPosts: `tag` for a hashtag, `author` for an account, `q` for a keyword, `mentions` per account."""
-        bluesky = BlueskyClient.from_settings(deps.settings, http)
+        bluesky = BlueskyClient.from_config(deps.settings.bluesky_config(), http)
         searches: list[tuple[str, dict[str, Any]]] = []
         if watch.kind == "hashtag":
             searches.append((f"#{watch.term}", {"tags": [watch.term]}))
@@ -284,37 +286,26 @@ class WatchSources:
 
 def chat_slots(session: Session, watch: Watch) -> list[Any]:
     """The hashtag's chat slots: scheduled weekly series, and recurring bursts found in stored posts."""
-    try:
-        from assistant.analysis.recurring import RecurringSlot, detect_recurring_chats
-    except ImportError:
-        return []
     slots: list[Any] = []
-    try:
-        from assistant.models.chats import ChatSeries
-
-        for series in session.exec(select(ChatSeries).where(ChatSeries.workspace_id == watch.workspace_id)):
-            if series.hashtag.lower() != watch.term.lower() or series.status == "cancelled":
-                continue
-            end = (
-                datetime.combine(date(2000, 1, 3), series.start_time) + timedelta(minutes=series.duration_minutes)
-            ).time()
-            slots.append(
-                RecurringSlot(
-                    hashtag=series.hashtag.lower(),
-                    weekday=series.start_date.weekday(),
-                    start=series.start_time,
-                    end=end,
-                    tz=series.timezone,
-                    weeks_seen=0,
-                    weeks_observed=0,
-                    typical_posts=0,
-                    typical_participants=0,
-                )
+    for series in session.exec(select(ChatSeries).where(ChatSeries.workspace_id == watch.workspace_id)):
+        if series.hashtag.lower() != watch.term.lower() or series.status == "cancelled":
+            continue
+        end = (
+            datetime.combine(date(2000, 1, 3), series.start_time) + timedelta(minutes=series.duration_minutes)
+        ).time()
+        slots.append(
+            RecurringSlot(
+                hashtag=series.hashtag.lower(),
+                weekday=series.start_date.weekday(),
+                start=series.start_time,
+                end=end,
+                tz=series.timezone,
+                weeks_seen=0,
+                weeks_observed=0,
+                typical_posts=0,
+                typical_participants=0,
             )
-    except ImportError:
-        pass
-    from assistant.models.posts import Post, PostHashtag
-
+        )
     rows = session.exec(
         select(Post.created_at, Post.author_id, Post.text)
         .join(
@@ -378,7 +369,7 @@ def _connected_mastodon(
 
 def _watch_mastodon_client(session: Session, deps: JobDeps, http: httpx.Client, watch: Watch) -> MastodonClient:
     """The configured instance when it has a token (or for public reads); else a connected account's instance."""
-    configured = MastodonClient.from_settings(deps.settings, http)
+    configured = MastodonClient.from_config(deps.settings.mastodon_config(), http)
     if configured.access_token or watch.kind == "hashtag":
         return configured
     connected = _connected_mastodon(session, deps, http, watch)

@@ -88,11 +88,11 @@ class WeeklyDigests:
             with Session(engine) as session:
                 workspace = session.get(Workspace, workspace_id)
                 assert workspace is not None
-                data = weekly_data(session, workspace, now, public_url=deps.settings.public_url)
+                data = weekly_data(session, workspace, now, archive_url=deps.settings.archive_url)
                 client = deps.slack_for(workspace.slack_team_id)
             response = client.chat_postMessage(channel=channel, text=weekly_text(data), blocks=weekly_blocks(data))
             result: dict[str, Any] = {"channel": channel, "ts": response.get("ts")}
-            chart = followers_chart_png([(week.handle, week.weekly_followers) for week in data.accounts])
+            chart = followers_chart_png([(week.handle, week.weekly_followers) for week in data.accounts or []])
             if chart is not None:
                 try:
                     client.files_upload_v2(

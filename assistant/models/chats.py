@@ -19,6 +19,12 @@ class Recurrence(StrEnum):
     monthly = "monthly"  # on the n-th weekday of the first occurrence (5th = last)
 
 
+def nth_weekday(day: date) -> int:
+    """Which weekday of its month `day` is: 1..4, or -1 for the last (a 5th is always the last)."""
+    n = (day.day - 1) // 7 + 1
+    return -1 if n == 5 else n
+
+
 class ChatStatus(StrEnum):
     scheduled = "scheduled"
     cancelled = "cancelled"

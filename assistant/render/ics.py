@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, vCalAddress, vRecur
 
-from assistant.models.chats import ChatOccurrence, ChatSeries, ChatStatus
-from assistant.services.chats.chats import SheetItem
-from assistant.services.chats.schedule import rrule, to_utc
+from assistant.models.chats import ChatOccurrence, ChatSeries, ChatStatus, Recurrence, nth_weekday
 
 PRODID = "-//Outreach Assistant//Hashtag chats//EN"
+WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+class AgendaItem(Protocol):
+    """A post of the chat as the calendar lists it (the run sheet's items)."""
+
+    @property
+    def minute(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
 
 
 def chat_calendar(
     series: ChatSeries,
     occurrences: Sequence[ChatOccurrence],
-    items: Sequence[SheetItem],
+    items: Sequence[AgendaItem],
     *,
     organizer_name: str,
     domain: str = "outreach.invalid",
@@ -32,7 +42,7 @@ def chat_calendar(
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    last = occurrences[-1].start_at if occurrences else to_utc(series.start_date, series.start_time, tz)
+    last = occurrences[-1].start_at if occurrences else first_local.astimezone(UTC)
     calendar.add_component(
         Timezone.from_tzid(
             series.timezone, first_date=series.start_date - timedelta(days=1), last_date=last.date() + timedelta(days=1)
@@ -69,7 +79,7 @@ def chat_calendar(
     return calendar.to_ical()
 
 
-def _description(series: ChatSeries, items: Sequence[SheetItem]) -> str:
+def _description(series: ChatSeries, items: Sequence[AgendaItem]) -> str:
     lines = [series.description, ""] if series.description else []
     lines.append(f"Hashtag chat #{series.hashtag}, {series.duration_minutes} minutes.")
     if series.guests:
@@ -78,3 +88,21 @@ def _description(series: ChatSeries, items: Sequence[SheetItem]) -> str:
     for item in items:
         lines.append(f"+{item.minute:02d} min  {item.text}")
     return "\n".join(lines)
+
+
+def rrule(
+    start_date: date, recurrence: str, *, until: datetime | None = None, count: int | None = None
+) -> dict[str, object]:
+    """The RFC 5545 RRULE of a series as icalendar's vRecur mapping (empty for a one-off)."""
+    if recurrence == Recurrence.none:
+        return {}
+    rule: dict[str, object]
+    if recurrence == Recurrence.monthly:
+        rule = {"FREQ": "MONTHLY", "BYDAY": f"{nth_weekday(start_date)}{WEEKDAY_CODES[start_date.weekday()]}"}
+    else:
+        rule = {"FREQ": "WEEKLY", "INTERVAL": 2 if recurrence == Recurrence.fortnightly else 1}
+    if until is not None:
+        rule["UNTIL"] = until.astimezone(UTC)
+    elif count:
+        rule["COUNT"] = count
+    return rule

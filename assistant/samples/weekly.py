@@ -9,7 +9,10 @@ from sqlmodel import Session, select
 
 from assistant.models.accounts import ConnectedAccount
 from assistant.models.base import require_id
+from assistant.models.chats import ChatOccurrence, ChatQuestion, ChatSeries
+from assistant.models.contacts import Contact
 from assistant.models.digests import AccountSnapshot
+from assistant.models.mapping import MappingRequest
 from assistant.models.posts import Post
 from assistant.models.workspaces import Workspace
 
@@ -74,41 +77,27 @@ def seed_weekly(
 
 
 def _seed_contacts_and_chats(session: Session, workspace: Workspace, now: datetime, owner: str) -> None:
-    try:
-        from assistant.models.mapping import MappingRequest
-
-        session.add(
-            MappingRequest(
-                team_id=workspace.slack_team_id,
-                requester_id="U0STAFF001",
-                title="FE funding stakeholders",
-                status="claimed",
-                claimed_by=owner,
-                deadline=(now - timedelta(days=1)).date(),
-                created_at=now - timedelta(days=3),
-            )
+    session.add(
+        MappingRequest(
+            team_id=workspace.slack_team_id,
+            requester_id="U0STAFF001",
+            title="FE funding stakeholders",
+            status="claimed",
+            claimed_by=owner,
+            deadline=(now - timedelta(days=1)).date(),
+            created_at=now - timedelta(days=3),
         )
-    except ImportError:  # the mapping feature is not in this build
-        pass
-    try:
-        from assistant.models.contacts import Contact
-
-        session.add(
-            Contact(
-                workspace_id=require_id(workspace),
-                name="Priya Shah",
-                organisation="FE Lecturers' Network",
-                added_by=owner,
-                visibility="workspace",
-                created_at=now - timedelta(days=3),
-            )
+    )
+    session.add(
+        Contact(
+            workspace_id=require_id(workspace),
+            name="Priya Shah",
+            organisation="FE Lecturers' Network",
+            added_by=owner,
+            visibility="workspace",
+            created_at=now - timedelta(days=3),
         )
-    except ImportError:  # the contacts feature is not in this build
-        pass
-    try:
-        from assistant.models.chats import ChatOccurrence, ChatQuestion, ChatSeries
-    except ImportError:
-        return
+    )
     series = ChatSeries(
         workspace_id=require_id(workspace),
         hashtag="ukfechat",

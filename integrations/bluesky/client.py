@@ -6,11 +6,12 @@ import base64
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import orjson
 
+from integrations.bluesky.config import BlueskyConfig
 from integrations.bluesky.parse import parse_post_views
 from integrations.errors import (
     AuthError,
@@ -21,9 +22,6 @@ from integrations.errors import (
     raise_for_status,
 )
 from integrations.normalized import Batch
-
-if TYPE_CHECKING:
-    from assistant.config import Settings
 
 SERVICE = "Bluesky"
 CREDENTIALS_HINT = "BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password from Settings > App passwords)"
@@ -93,6 +91,7 @@ class SearchPage:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+
 class BlueskyClient:
     """Authenticated XRPC calls (the AppView refuses unauthenticated search), refreshing the session as needed."""
 
@@ -113,15 +112,9 @@ class BlueskyClient:
         self._now: Callable[[], datetime] = now or (lambda: datetime.now(UTC))
 
     @classmethod
-    def from_settings(cls, settings: Settings, http: httpx.Client) -> BlueskyClient:
-        """Build from Settings.bluesky_api_url, Settings.bluesky_handle and Settings.bluesky_app_password."""
-        password = settings.bluesky_app_password
-        return cls(
-            http,
-            handle=settings.bluesky_handle,
-            app_password=password.get_secret_value() if password is not None else None,
-            base_url=settings.bluesky_api_url,
-        )
+    def from_config(cls, config: BlueskyConfig, http: httpx.Client) -> BlueskyClient:
+        """Build from the service URL, handle and app password the app was given."""
+        return cls(http, handle=config.handle, app_password=config.app_password, base_url=config.base_url)
 
     # -- session --------------------------------------------------------------------------------------------
 

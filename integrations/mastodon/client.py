@@ -2,7 +2,7 @@
 
 A Mastodon server only returns the posts it knows: its own users' posts and the remote posts that reached it
 (followed accounts, relays, boosts). A hashtag timeline is therefore that instance's view of the hashtag,
-never the whole fediverse's; point `Settings.mastodon_base_url` at a large or well-federated instance.
+never the whole fediverse's; point the app's MASTODON_BASE_URL at a large or well-federated instance.
 """
 
 from __future__ import annotations
@@ -10,22 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 
 from integrations.errors import ServerError, raise_for_status
+from integrations.mastodon.config import MastodonConfig
 from integrations.mastodon.parse import parse_statuses
 from integrations.normalized import Batch
 from integrations.x.parse import parse_datetime
 
-if TYPE_CHECKING:
-    from assistant.config import Settings
-
 SERVICE = "Mastodon"
 TOKEN_HINT = "MASTODON_ACCESS_TOKEN (and MASTODON_BASE_URL)"
 MAX_LIMIT = 40
+
 
 
 @dataclass(slots=True)
@@ -86,14 +85,9 @@ class MastodonClient:
         self.last_rate_limit = RateLimit()
 
     @classmethod
-    def from_settings(cls, settings: Settings, http: httpx.Client) -> MastodonClient:
-        """Build from Settings.mastodon_base_url and the optional Settings.mastodon_access_token."""
-        token = settings.mastodon_access_token
-        return cls(
-            http,
-            base_url=settings.mastodon_base_url,
-            access_token=token.get_secret_value() if token is not None else None,
-        )
+    def from_config(cls, config: MastodonConfig, http: httpx.Client) -> MastodonClient:
+        """Build from the instance's base URL and the optional access token the app was given."""
+        return cls(http, base_url=config.base_url, access_token=config.access_token)
 
     def _headers(self) -> dict[str, str]:
         headers = {"Accept": "application/json"}

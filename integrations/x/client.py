@@ -14,10 +14,10 @@ from typing import Any, Literal
 import httpx
 from pydantic import SecretStr
 
-from assistant.config import Settings
 from integrations.errors import AuthError, RateLimited, ServerError, raise_for_status
 from integrations.normalized import Batch
-from integrations.x.cost import Billed, CostMeter, Prices, Resource
+from integrations.x.config import XConfig
+from integrations.x.cost import Billed, CostMeter, Resource
 from integrations.x.dialect import Dialect, dialect_for
 from integrations.x.ratelimit import Budget, RateLimits
 
@@ -130,7 +130,7 @@ class XClient:
     def __init__(
         self,
         http: httpx.Client,
-        settings: Settings,
+        config: XConfig,
         *,
         user_token: str | None = None,
         meter: CostMeter | None = None,
@@ -145,11 +145,11 @@ class XClient:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self._http = http
-        self._base_url = settings.x_api_url.rstrip("/")
-        self._bearer: SecretStr | None = settings.x_bearer_token
+        self._base_url = config.base_url.rstrip("/")
+        self._bearer: SecretStr | None = config.bearer_token
         self._user_token = SecretStr(user_token) if user_token else None
-        self.dialect: Dialect = dialect_for(settings.x_api_dialect)
-        self.meter = meter if meter is not None else CostMeter(Prices.from_settings(settings), clock=clock)
+        self.dialect: Dialect = dialect_for(config.dialect)
+        self.meter = meter if meter is not None else CostMeter(config.prices, clock=clock)
         self.rate_limits = rate_limits if rate_limits is not None else RateLimits()
         self._sleep = sleep
         self._max_attempts = max_attempts

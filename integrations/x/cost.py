@@ -9,29 +9,18 @@ from typing import Any, Literal, Protocol
 
 from twitter_text import extract_urls
 
-from assistant.config import Settings
-
 Resource = Literal["posts", "users", "counts", "create", "none"]
 ItemKind = Literal["post", "user"]
 
 
 @dataclass(frozen=True, slots=True)
 class Prices:
-    """US dollars per item, from Settings (x_price_*)."""
+    """US dollars per item (the app sets them from its X_PRICE_* settings)."""
 
     post_read: float = 0.005
     user_read: float = 0.010
     post_create: float = 0.015
     post_create_with_link: float = 0.20
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Prices:
-        return cls(
-            post_read=settings.x_price_post_read,
-            user_read=settings.x_price_user_read,
-            post_create=settings.x_price_post_create,
-            post_create_with_link=settings.x_price_post_create_with_link,
-        )
 
 
 @dataclass(slots=True)

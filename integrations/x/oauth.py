@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 
 import httpx
 
-from assistant.config import Settings
 from integrations.errors import AuthError, IntegrationError, raise_for_status
+from integrations.x.config import XConfig
 
 SERVICE = "X"
 SCOPES: tuple[str, ...] = ("tweet.read", "tweet.write", "users.read", "offline.access")
@@ -58,19 +58,19 @@ class XOAuth:
     def __init__(
         self,
         http: httpx.Client,
-        settings: Settings,
+        config: XConfig,
         *,
         redirect_uri: str,
         scopes: tuple[str, ...] = SCOPES,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        if not settings.x_client_id:
+        if not config.client_id:
             raise AuthError("Connecting an X account needs X_CLIENT_ID; it is not set", service=SERVICE)
         self._http = http
-        self._client_id = settings.x_client_id
-        self._client_secret = settings.x_client_secret
-        self._authorize_url = settings.x_oauth_authorize_url
-        self._token_url = settings.x_api_url.rstrip("/") + "/2/oauth2/token"
+        self._client_id = config.client_id
+        self._client_secret = config.client_secret
+        self._authorize_url = config.authorize_url
+        self._token_url = config.base_url.rstrip("/") + "/2/oauth2/token"
         self._redirect_uri = redirect_uri
         self._scopes = scopes
         self._clock = clock

@@ -8,19 +8,18 @@ Yammer's own OAuth. Feeds are paged with `older_than` (the oldest message id see
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
 from integrations.errors import raise_for_status
+from integrations.yammer.config import YammerConfig
 from integrations.yammer.models import MessagePage, YammerGroup, YammerMessage, YammerUser
-
-if TYPE_CHECKING:
-    from assistant.config import Settings
 
 SERVICE = "Yammer"
 TOKEN_HINT = "the Yammer token (run `outreach yammer login`, or set YAMMER_ACCESS_TOKEN)"
 ENTRA_SCOPE = "https://api.yammer.com/.default"  # the delegated Yammer permissions the Entra app was granted
+
 
 
 class YammerClient:
@@ -32,13 +31,13 @@ class YammerClient:
         self.base_url = base_url.rstrip("/")
 
     @classmethod
-    def from_settings(cls, settings: Settings, http: httpx.Client, *, token: str | None = None) -> YammerClient:
-        """Build from Settings.yammer_api_url and the given token (else Settings.yammer_access_token)."""
+    def from_config(cls, config: YammerConfig, http: httpx.Client, *, token: str | None = None) -> YammerClient:
+        """Build from the API URL and the given token (else the app's own token)."""
         if token is None:
-            if settings.yammer_access_token is None:
+            if config.access_token is None:
                 raise ValueError("no Yammer token: run `outreach yammer login` or set YAMMER_ACCESS_TOKEN")
-            token = settings.yammer_access_token.get_secret_value()
-        return cls(http, token=token, base_url=settings.yammer_api_url)
+            token = config.access_token
+        return cls(http, token=token, base_url=config.base_url)
 
     def __repr__(self) -> str:
         return f"YammerClient({self.base_url!r}, token=<hidden>)"

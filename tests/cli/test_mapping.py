@@ -44,7 +44,7 @@ def test_run_against_the_fake_x_then_write_every_format(tmp_path: Path, monkeypa
     world = synthetic_world(8, accounts=80, partners=5, chat_weeks=3)
     fake = FakeXGraph(world)
     monkeypatch.setenv("X_BEARER_TOKEN", "token")
-    monkeypatch.setattr(cli_mapping, "x_client", lambda s: XClient(httpx.Client(transport=fake.transport), s))
+    monkeypatch.setattr(cli_mapping, "x_client", lambda s: XClient(httpx.Client(transport=fake.transport), s.x_config()))
     rid = _new(tmp_path, seeds=tuple(world.seeds), hashtags=("ukfechat",))
     estimate = runner.invoke(app, ["map", "estimate", str(rid)])
     assert estimate.exit_code == 0 and "follows: about" in estimate.output

@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
+from assistant.render.ics import rrule
 from assistant.services.chats.rules import RuleError
-from assistant.services.chats.schedule import plan, rrule, zone
+from assistant.services.chats.schedule import plan, zone
 
 
 def test_weekly_2100_london_stays_at_2100_local_across_october_and_march() -> None:

@@ -121,7 +121,7 @@ def test_refresh_through_the_real_oauth_client(engine: Engine) -> None:
     later = NOW + timedelta(hours=2, minutes=1)  # already expired
     flow = XOAuth(
         httpx.Client(transport=httpx.MockTransport(token_endpoint)),
-        settings,
+        settings.x_config(),
         redirect_uri="https://a/cb",
         clock=lambda: later,
     )

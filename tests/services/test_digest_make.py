@@ -108,7 +108,7 @@ def test_mention_baseline_from_the_x_counts_endpoint() -> None:
         return httpx.Response(200, json={"data": buckets, "meta": {"total_tweet_count": 500}})
 
     settings = Settings(_env_file=None, x_bearer_token="bearer-SECRET")  # type: ignore[call-arg]
-    client = XClient(httpx.Client(transport=httpx.MockTransport(counts)), settings)
+    client = XClient(httpx.Client(transport=httpx.MockTransport(counts)), settings.x_config())
     found = mention_counts_from_x(client, handle="SecEd", day=DAY)
     assert found[DAY] == 50 and found[DAY - timedelta(days=90)] == 5
     assert seen[0].url.params["query"] == "@SecEd" and seen[0].url.params["granularity"] == "day"

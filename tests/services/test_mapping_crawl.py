@@ -38,7 +38,7 @@ def _client(
 ) -> XClient:
     settings = Settings(x_bearer_token=TOKEN, database_url="sqlite://")
     transport = httpx.MockTransport(handler or fake.handle)
-    return XClient(httpx.Client(transport=transport), settings, clock=clock.now, sleep=clock.sleep)
+    return XClient(httpx.Client(transport=transport), settings.x_config(), clock=clock.now, sleep=clock.sleep)
 
 
 def _request(

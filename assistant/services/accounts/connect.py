@@ -23,12 +23,6 @@ from integrations.x.oauth import TokenSet, XOAuth
 log = logging.getLogger(__name__)
 
 PENDING_TTL = timedelta(minutes=10)
-X_CALLBACK_PATH = "/x/oauth/callback"
-
-
-def x_redirect_uri(settings: Settings) -> str:
-    base = (settings.public_url or "http://localhost:3000").rstrip("/")
-    return base + X_CALLBACK_PATH
 
 
 def start_x_connect(

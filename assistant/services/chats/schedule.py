@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from assistant.models.chats import Recurrence
+from assistant.models.chats import Recurrence, nth_weekday
 from assistant.services.chats.rules import RuleError
 
 MAX_OCCURRENCES = 53  # a year of weekly chats; an open-ended series is planned a year ahead
-WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -38,12 +37,6 @@ def _zone_names() -> set[str]:
 def to_utc(day: date, at: time, tz: ZoneInfo) -> datetime:
     """The UTC instant of a local wall-clock time (a time skipped by a spring-forward change moves on by the gap)."""
     return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
-
-
-def nth_weekday(day: date) -> int:
-    """Which weekday of its month `day` is: 1..4, or -1 for the last (a 5th is always the last)."""
-    n = (day.day - 1) // 7 + 1
-    return -1 if n == 5 else n
 
 
 def _nth_weekday_of(year: int, month: int, weekday: int, n: int) -> date:
@@ -101,21 +94,3 @@ def plan(
         begins = to_utc(day, start_time, tz)
         slots.append(Slot(begins, begins + timedelta(minutes=duration_minutes)))
     return slots
-
-
-def rrule(
-    start_date: date, recurrence: str, *, until: datetime | None = None, count: int | None = None
-) -> dict[str, object]:
-    """The RFC 5545 RRULE of a series as icalendar's vRecur mapping (empty for a one-off)."""
-    if recurrence == Recurrence.none:
-        return {}
-    rule: dict[str, object]
-    if recurrence == Recurrence.monthly:
-        rule = {"FREQ": "MONTHLY", "BYDAY": f"{nth_weekday(start_date)}{WEEKDAY_CODES[start_date.weekday()]}"}
-    else:
-        rule = {"FREQ": "WEEKLY", "INTERVAL": 2 if recurrence == Recurrence.fortnightly else 1}
-    if until is not None:
-        rule["UNTIL"] = until.astimezone(UTC)
-    elif count:
-        rule["COUNT"] = count
-    return rule

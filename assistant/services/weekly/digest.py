@@ -12,11 +12,14 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from assistant.archive_web import PREFIX as ARCHIVE_PREFIX
 from assistant.models.accounts import ConnectedAccount
 from assistant.models.base import require_id
-from assistant.models.digests import AccountSnapshot
+from assistant.models.chats import ChatModerator, ChatOccurrence, ChatQuestion, ChatSeries
+from assistant.models.digests import AccountSnapshot, Digest
+from assistant.models.mapping import OPEN_STATUSES, MappingRequest
+from assistant.models.posts import Post
 from assistant.models.workspaces import Workspace
+from assistant.services.contacts import book as contacts
 from assistant.services.team.settings import weekly_slot
 
 log = logging.getLogger(__name__)
@@ -42,18 +45,63 @@ class AccountWeek:
     weekly_followers: list[tuple[date, int]] = field(default_factory=list)  # last 8 weeks
 
 
+@dataclass(frozen=True, slots=True)
+class RequestsWeek:
+    """Mapping requests: new this week, open by status, overdue, delivered this week."""
+
+    new: int
+    open: dict[str, int]
+    overdue: int
+    delivered: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChatHeld:
+    """A sitting of last week, with its digest's figures when there is one (`link`: its web archive)."""
+
+    hashtag: str
+    title: str
+    start: datetime
+    posts: int | None
+    participants: int | None
+    link: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatComing:
+    """A sitting of the coming week: ready when it has questions and moderators."""
+
+    hashtag: str
+    title: str
+    start: datetime
+    questions: int
+    moderators: int
+    ready: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChatsWeek:
+    held: list[ChatHeld]
+    coming: list[ChatComing]
+
+
 @dataclass
 class WeeklyData:
+    """The week of a team; a section is None when its feature's tables are missing."""
+
     team: str
     start: datetime
     end: datetime
     timezone: str
-    sections: dict[str, Any] = field(default_factory=dict)
+    requests: RequestsWeek | None = None
+    chats: ChatsWeek | None = None
+    accounts: list[AccountWeek] | None = None
+    contacts: list[str] | None = None
 
-    @property
-    def accounts(self) -> list[AccountWeek]:
-        accounts: list[AccountWeek] = self.sections.get("accounts") or []
-        return accounts
+
+def no_archive_url(token: str) -> str | None:
+    """The archive link builder when the app has no public URL: no links."""
+    return None
 
 
 def week_window(workspace: Workspace, now: datetime) -> tuple[datetime, datetime]:
@@ -79,9 +127,7 @@ def outbox_key(workspace: Workspace, slot: datetime) -> str:
 # -- sections ------------------------------------------------------------------------------------------------
 
 
-def requests_section(session: Session, workspace: Workspace, start: datetime, end: datetime) -> dict[str, Any] | None:
-    from assistant.models.mapping import OPEN_STATUSES, MappingRequest
-
+def requests_section(session: Session, workspace: Workspace, start: datetime, end: datetime) -> RequestsWeek:
     rows = session.exec(select(MappingRequest).where(MappingRequest.team_id == workspace.slack_team_id)).all()
     today = end.astimezone(ZoneInfo(workspace.timezone)).date()
     open_statuses = {str(status) for status in OPEN_STATUSES}
@@ -89,19 +135,21 @@ def requests_section(session: Session, workspace: Workspace, start: datetime, en
     for row in rows:
         if row.status in open_statuses:
             by_status[row.status] = by_status.get(row.status, 0) + 1
-    return {
-        "new": sum(1 for row in rows if start <= row.created_at < end),
-        "open": by_status,
-        "overdue": sum(1 for row in rows if row.status in open_statuses and row.deadline and row.deadline < today),
-        "delivered": sum(1 for row in rows if row.delivered_at and start <= row.delivered_at < end),
-    }
+    return RequestsWeek(
+        new=sum(1 for row in rows if start <= row.created_at < end),
+        open=by_status,
+        overdue=sum(1 for row in rows if row.status in open_statuses and row.deadline and row.deadline < today),
+        delivered=sum(1 for row in rows if row.delivered_at and start <= row.delivered_at < end),
+    )
 
 
 def chats_section(
-    session: Session, workspace: Workspace, start: datetime, end: datetime, public_url: str | None = None
-) -> dict[str, Any] | None:
-    from assistant.models.chats import ChatModerator, ChatOccurrence, ChatQuestion, ChatSeries
-    from assistant.models.digests import Digest
+    session: Session,
+    workspace: Workspace,
+    start: datetime,
+    end: datetime,
+    archive_url: Callable[[str], str | None] = no_archive_url,
+) -> ChatsWeek:
 
     def occurrences(low: datetime, high: datetime) -> list[tuple[ChatOccurrence, ChatSeries]]:
         return list(
@@ -122,38 +170,33 @@ def chats_section(
     for occurrence, series in occurrences(start, end):
         digest = session.exec(select(Digest).where(Digest.chat_occurrence_id == occurrence.id)).first()
         held.append(
-            {
-                "hashtag": series.hashtag,
-                "title": series.title,
-                "start": occurrence.start_at,
-                "posts": digest.posts if digest else None,
-                "participants": digest.participants if digest else None,
-                "link": f"{public_url.rstrip('/')}{ARCHIVE_PREFIX}{digest.token}" if digest and public_url else None,
-            }
+            ChatHeld(
+                hashtag=series.hashtag,
+                title=series.title,
+                start=occurrence.start_at,
+                posts=digest.posts if digest else None,
+                participants=digest.participants if digest else None,
+                link=archive_url(digest.token) if digest else None,
+            )
         )
     coming = []
     for occurrence, series in occurrences(end, end + WEEK):
         questions = len(session.exec(select(ChatQuestion).where(ChatQuestion.series_id == series.id)).all())
         moderators = len(session.exec(select(ChatModerator).where(ChatModerator.series_id == series.id)).all())
-        ready = questions > 0 and moderators > 0
         coming.append(
-            {
-                "hashtag": series.hashtag,
-                "title": series.title,
-                "start": occurrence.start_at,
-                "questions": questions,
-                "moderators": moderators,
-                "ready": ready,
-            }
+            ChatComing(
+                hashtag=series.hashtag,
+                title=series.title,
+                start=occurrence.start_at,
+                questions=questions,
+                moderators=moderators,
+                ready=questions > 0 and moderators > 0,
+            )
         )
-    return {"held": held, "coming": coming}
+    return ChatsWeek(held=held, coming=coming)
 
 
-def accounts_section(
-    session: Session, workspace: Workspace, start: datetime, end: datetime
-) -> list[AccountWeek] | None:
-    from assistant.models.posts import Post
-
+def accounts_section(session: Session, workspace: Workspace, start: datetime, end: datetime) -> list[AccountWeek]:
     accounts = session.exec(select(ConnectedAccount).where(ConnectedAccount.workspace_id == workspace.id)).all()
     weeks: list[AccountWeek] = []
     for account in accounts:
@@ -211,9 +254,7 @@ def accounts_section(
     return weeks
 
 
-def contacts_section(session: Session, workspace: Workspace, start: datetime, end: datetime) -> list[str] | None:
-    from assistant.services.contacts import book as contacts
-
+def contacts_section(session: Session, workspace: Workspace, start: datetime, end: datetime) -> list[str]:
     # The weekly digest is a channel post: only contacts visible to everyone in the workspace are named.
     return [row.name for row in contacts.added_between(session, contacts.everyone(require_id(workspace)), start, end)]
 
@@ -237,27 +278,25 @@ SECTIONS: tuple[tuple[str, Section], ...] = (
 )
 
 
-def weekly_data(session: Session, workspace: Workspace, now: datetime, *, public_url: str | None = None) -> WeeklyData:
-    """Every section that its feature's tables allow; a missing module or table omits that section only."""
+def weekly_data(
+    session: Session,
+    workspace: Workspace,
+    now: datetime,
+    *,
+    archive_url: Callable[[str], str | None] = no_archive_url,
+) -> WeeklyData:
+    """Every section that its feature's tables allow; a missing table omits that section only."""
     start, end = week_window(workspace, now)
     data = WeeklyData(team=workspace.name or workspace.slack_team_id, start=start, end=end, timezone=workspace.timezone)
     for name, section in SECTIONS:
         try:
             with session.begin_nested():
                 if name == "chats":
-                    value = chats_section(session, workspace, start, end, public_url)
+                    value = chats_section(session, workspace, start, end, archive_url)
                 else:
                     value = section(session, workspace, start, end)
-        except (ImportError, sa.exc.SQLAlchemyError) as exc:
+        except sa.exc.SQLAlchemyError as exc:
             log.info("weekly digest: section %s omitted (%s)", name, type(exc).__name__)
             continue
-        if value is not None:
-            data.sections[name] = value
+        setattr(data, name, value)
     return data
-
-
-def weekly_preview_blocks(session: Session, workspace: Workspace, now: datetime) -> list[dict[str, Any]]:
-    """The weekly digest as it would be posted now (for `/outreach digest weekly`, shown to the asker only)."""
-    from assistant.slack.blocks.weekly import weekly_blocks
-
-    return weekly_blocks(weekly_data(session, workspace, now))

@@ -1,43 +1,94 @@
-"""The App Home tab: the person's dashboard, built from plain data."""
+"""The App Home tab: the person's dashboard, rendered from the home service's plain data."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from assistant.render.mrkdwn import escape
+from assistant.services.home.dashboard import ChatLine, Dashboard, OwnedAccount, RequestLine
 from assistant.slack.blocks import ids
 from assistant.slack.blocks.common import MAX_BLOCKS_VIEW, Block, actions, button, context, divider, header, section
+from assistant.slack.blocks.weekly import account_line
 
 
 @dataclass(frozen=True, slots=True)
 class HomeSection:
-    """A titled list on the dashboard; `lines` are mrkdwn already escaped by their builder."""
+    """A titled list on the dashboard; `lines` are mrkdwn, outside text already escaped."""
 
     title: str
     lines: list[str] = field(default_factory=list)
     empty: str = "Nothing here yet."
 
 
-@dataclass(frozen=True, slots=True)
-class HomeData:
-    user_name: str
-    role: str
-    sections: list[HomeSection] = field(default_factory=list)
-    quick_actions: list[tuple[str, str]] = field(default_factory=list)  # (label, action id)
+def request_line(request: RequestLine) -> str:
+    return f"• *{escape(request.title)}*: {escape(request.status)}"
 
 
-def home_view(data: HomeData) -> dict[str, object]:
+def queue_line(request: RequestLine) -> str:
+    return (
+        f"• {request.age_days} d · *{escape(request.title)}* "
+        f"({escape(request.status)}) from <@{request.requester_id}>"
+    )
+
+
+def chat_line(chat: ChatLine) -> str:
+    return f"• #{escape(chat.hashtag)} {escape(chat.title)}: {chat.start:%a %d %b %H:%M}"
+
+
+def owned_account_line(account: OwnedAccount) -> str:
+    how = f"with your team <!subteam^{account.group_id}>" if account.how == "team" else account.how
+    status = "" if account.status == "active" else f" · token {escape(account.status)}"
+    return f"• {escape(account.platform)} *{escape(account.handle)}* ({how}){status}"
+
+
+def home_sections(data: Dashboard) -> list[HomeSection]:
+    """The dashboard's lists in the order a person reads them."""
+    sections = [
+        HomeSection(
+            "My mapping requests",
+            [request_line(r) for r in data.my_requests],
+            "No requests yet. `/outreach map` asks the comms team for one.",
+        ),
+        HomeSection(
+            "My chats coming up",
+            [chat_line(c) for c in data.my_chats],
+            "No chats scheduled. `/outreach chat new` plans one.",
+        ),
+    ]
+    if data.queue is not None:
+        sections.append(HomeSection("Request queue", [queue_line(r) for r in data.queue], "The queue is empty."))
+    if data.my_accounts:
+        sections.append(HomeSection("Accounts I own", [owned_account_line(a) for a in data.my_accounts], ""))
+    sections.append(
+        HomeSection(
+            "Team accounts this week",
+            [account_line(week) for week in data.accounts_week],
+            "No public accounts connected yet.",
+        )
+    )
+    return sections
+
+
+def quick_actions(data: Dashboard) -> list[tuple[str, str]]:
+    """(label, action id) of the buttons beside Refresh."""
+    quick = [("Request mapping", ids.HOME_REQUEST_MAPPING), ("Add contact", ids.HOME_ADD_CONTACT)]
+    if data.can_schedule_chat:
+        quick.insert(1, ("Schedule chat", ids.HOME_SCHEDULE_CHAT))
+    return quick
+
+
+def home_view(data: Dashboard) -> dict[str, object]:
     blocks: list[Block] = [
         header("Outreach Assistant"),
         section(
-            f"Hello {escape(data.user_name)}. You are *{escape(data.role)}* in this workspace.",
+            f"Hello {escape(data.user_name)}. You are *{escape(data.role.value)}* in this workspace.",
             block_id=ids.HOME_HEADER,
         ),
         actions(
-            button("Refresh", ids.HOME_REFRESH), *(button(label, action_id) for label, action_id in data.quick_actions)
+            button("Refresh", ids.HOME_REFRESH), *(button(label, action_id) for label, action_id in quick_actions(data))
         ),
     ]
-    for part in data.sections:
+    for part in home_sections(data):
         blocks.append(divider())
         blocks.append(section(f"*{escape(part.title)}*"))
         if part.lines:

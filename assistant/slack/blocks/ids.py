@@ -7,6 +7,9 @@ COMMAND = "/outreach"
 # Actions
 HELP_SHOW_SUBCOMMAND = "help_show_subcommand"
 HOME_REFRESH = "home_refresh"
+HOME_REQUEST_MAPPING = "home_request_mapping"
+HOME_SCHEDULE_CHAT = "home_schedule_chat"
+HOME_ADD_CONTACT = "home_add_contact"
 
 ACTIONS = (HELP_SHOW_SUBCOMMAND, HOME_REFRESH)
 

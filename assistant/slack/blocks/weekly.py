@@ -34,39 +34,39 @@ def weekly_blocks(data: WeeklyData) -> list[Block]:
     zone = ZoneInfo(data.timezone)
     span = f"{data.start.astimezone(zone):%a %d %b} – {data.end.astimezone(zone):%a %d %b %Y}"
     blocks: list[Block] = [header(f"Weekly digest · {data.team}"), context(f"{span} ({escape(data.timezone)})")]
-    requests = data.sections.get("requests")
+    requests = data.requests
     if requests is not None:
-        open_text = ", ".join(f"{count} {status}" for status, count in sorted(requests["open"].items())) or "none"
+        open_text = ", ".join(f"{count} {status}" for status, count in sorted(requests.open.items())) or "none"
         blocks += [
             divider(),
             section(
-                f"*Mapping requests*\nNew this week: {requests['new']} · open: {open_text} · "
-                f"overdue: {requests['overdue']} · delivered this week: {requests['delivered']}"
+                f"*Mapping requests*\nNew this week: {requests.new} · open: {open_text} · "
+                f"overdue: {requests.overdue} · delivered this week: {requests.delivered}"
             ),
         ]
-    chats = data.sections.get("chats")
+    chats = data.chats
     if chats is not None:
         held = [
-            f"• #{escape(c['hashtag'])} {c['start'].astimezone(zone):%a %d %b %H:%M}: "
-            + (f"{c['posts']} posts, {c['participants']} people" if c["posts"] is not None else "no digest yet")
-            + (f" · <{c['link']}|digest>" if c.get("link") else "")
-            for c in chats["held"]
+            f"• #{escape(c.hashtag)} {c.start.astimezone(zone):%a %d %b %H:%M}: "
+            + (f"{c.posts} posts, {c.participants} people" if c.posts is not None else "no digest yet")
+            + (f" · <{c.link}|digest>" if c.link else "")
+            for c in chats.held
         ]
         coming = [
-            f"• #{escape(c['hashtag'])} {c['start'].astimezone(zone):%a %d %b %H:%M}: "
-            f"{c['questions']} questions, {c['moderators']} moderators · "
-            + ("ready ✅" if c["ready"] else "not ready ⚠️")
-            for c in chats["coming"]
+            f"• #{escape(c.hashtag)} {c.start.astimezone(zone):%a %d %b %H:%M}: "
+            f"{c.questions} questions, {c.moderators} moderators · "
+            + ("ready ✅" if c.ready else "not ready ⚠️")
+            for c in chats.coming
         ]
         blocks += [
             divider(),
             section("*Chats held last week*\n" + ("\n".join(held) or "None.")),
             section("*Chats coming this week*\n" + ("\n".join(coming) or "None scheduled.")),
         ]
-    if "accounts" in data.sections:
+    if data.accounts is not None:
         lines = [account_line(week) for week in data.accounts]
         blocks += [divider(), section("*Our accounts*\n" + ("\n".join(lines) or "No accounts connected."))]
-    contacts = data.sections.get("contacts")
+    contacts = data.contacts
     if contacts is not None:
         names = ", ".join(escape(name) for name in contacts[:30]) or "none"
         blocks += [divider(), section(f"*New contacts* ({len(contacts)}): {names}")]

@@ -43,7 +43,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         try:
             cipher = TokenCipher.from_settings(services.settings)
             with http_client() as http:
-                oauth = XOAuth(http, services.settings, redirect_uri=connect.x_redirect_uri(services.settings))
+                oauth = XOAuth(http, services.settings.x_config(), redirect_uri=services.settings.x_redirect_uri)
                 with Session(services.engine) as session:
                     workspace = ensure_workspace(session, slack_team_id=team_id)
                     session.commit()

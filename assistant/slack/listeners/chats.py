@@ -46,7 +46,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         return services.roles.is_comms(client, team_id=team_id, user_id=user_id)
 
     def prices() -> Prices:
-        return Prices.from_settings(services.settings)
+        return services.settings.x_prices()
 
     # /outreach chat ...
 

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from assistant.models.base import require_id
-from assistant.services.home.dashboard import QUICK_ADD_CONTACT, QUICK_REQUEST_MAPPING, QUICK_SCHEDULE_CHAT, dashboard
+from assistant.services.home.dashboard import dashboard
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import ids
 from assistant.slack.blocks.home import home_view
@@ -28,14 +28,14 @@ def register(app: App, services: Services) -> None:
             return
         publish_home(services, client, team_id=context.get("team_id") or "", user_id=event["user"])
 
-    @app.action(QUICK_REQUEST_MAPPING)
+    @app.action(ids.HOME_REQUEST_MAPPING)
     def on_request_mapping(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         from assistant.slack.blocks.mapping import request_modal
 
         client.views_open(trigger_id=body["trigger_id"], view=request_modal())
 
-    @app.action(QUICK_ADD_CONTACT)
+    @app.action(ids.HOME_ADD_CONTACT)
     def on_add_contact(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         from assistant.slack.blocks.contacts import contact_modal
@@ -43,7 +43,7 @@ def register(app: App, services: Services) -> None:
         meta = json.dumps({"channel": None, "source": "manual"})
         client.views_open(trigger_id=body["trigger_id"], view=contact_modal(metadata=meta))
 
-    @app.action(QUICK_SCHEDULE_CHAT)
+    @app.action(ids.HOME_SCHEDULE_CHAT)
     def on_schedule_chat(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
         ack()
         from assistant.services.chats.chats import host_choices

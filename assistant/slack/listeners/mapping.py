@@ -23,7 +23,6 @@ from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import mapping as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
-from integrations.x.cost import Prices
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +196,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         with Session(services.engine) as session:
             try:
                 request = service.get(session, request_id_of(body), team_id=team_id)
-                estimates = crawl.estimate(request, Prices.from_settings(services.settings))
+                estimates = crawl.estimate(request, services.settings.x_prices())
             except (service.RequestError, crawl.MappingInputError) as exc:
                 refuse(client, body, str(exc))
                 return
@@ -319,7 +318,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         with Session(services.engine) as session:
             request = service.get(session, request_id, team_id=body["team"]["id"])
             chosen = next(
-                e for e in crawl.estimate(request, Prices.from_settings(services.settings)) if e.strategy == strategy
+                e for e in crawl.estimate(request, services.settings.x_prices()) if e.strategy == strategy
             )
         if money < chosen.cost or calls < chosen.calls:
             needs = f"This strategy needs about ${chosen.cost:,.2f} and {chosen.calls} calls"

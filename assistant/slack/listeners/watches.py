@@ -10,11 +10,13 @@ from sqlmodel import Session
 
 from assistant.models.base import require_id, utcnow
 from assistant.render.mrkdwn import escape
+from assistant.services.contacts import book
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.services.watches import manage as service
 from assistant.slack.blocks import watches as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
+from assistant.slack.listeners.contacts import viewer_for
 
 USAGE = (
     'Use `/outreach watch #hashtag | @account | "keyword" | mentions [--network x|mastodon|bluesky] '
@@ -37,12 +39,6 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         ack()
         platform, _, account_id = str(body["actions"][0].get("value", "")).partition(":")
         team_id, user_id = body["team"]["id"], body["user"]["id"]
-        try:
-            from assistant.services.contacts import book
-            from assistant.slack.listeners.contacts import viewer_for
-        except ImportError:
-            respond(text="Saving contacts is not available in this build.", replace_original=False)
-            return
         with Session(services.engine) as session:
             viewer = viewer_for(services, session, client, team_id, user_id)
             result = book.save_account_keys(session, viewer, [(platform, account_id)], source="watch")

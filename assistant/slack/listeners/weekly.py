@@ -7,8 +7,9 @@ from sqlmodel import Session
 from assistant.models.base import utcnow
 from assistant.services.team.settings import weekly_slot
 from assistant.services.team.workspaces import ensure_workspace
-from assistant.services.weekly.digest import weekly_preview_blocks
+from assistant.services.weekly.digest import weekly_data
 from assistant.slack.blocks.common import context
+from assistant.slack.blocks.weekly import weekly_blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext
 
@@ -18,7 +19,7 @@ def preview_command(services: Services, ctx: CommandContext) -> None:
     with Session(services.engine) as session:
         workspace = ensure_workspace(session, slack_team_id=ctx.team_id, timezone=services.settings.default_timezone)
         session.commit()
-        blocks = weekly_preview_blocks(session, workspace, utcnow())
+        blocks = weekly_blocks(weekly_data(session, workspace, utcnow()))
         channel = workspace.digest_channel_id or workspace.comms_channel_id
         slot = weekly_slot(workspace).describe()
     where = f"<#{channel}>" if channel else "no channel yet (an admin sets it with `/outreach settings`)"

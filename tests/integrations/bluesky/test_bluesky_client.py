@@ -21,7 +21,7 @@ THREAD = "app.bsky.feed.getPostThread"
 
 def make_client(fake: FakeBluesky, **kwargs: object) -> BlueskyClient:
     settings = Settings(bluesky_handle=HANDLE, bluesky_app_password=SecretStr(PASSWORD))
-    client = BlueskyClient.from_settings(settings, fake.client())
+    client = BlueskyClient.from_config(settings.bluesky_config(), fake.client())
     for key, value in kwargs.items():
         setattr(client, key, value)
     return client

@@ -101,7 +101,7 @@ def make_client(
     naps = sleeps if sleeps is not None else []
     client = XClient(
         http,
-        settings(**settings_overrides),
+        settings(**settings_overrides).x_config(),
         user_token=user_token,
         sleep=naps.append,
         jitter=lambda: 0.5,

@@ -21,12 +21,12 @@ from integrations.x.cost import (
 )
 from tests.integrations.x.recorded import recorded, settings, twarc_pages
 
-PRICES = Prices.from_settings(settings())
+PRICES = settings().x_prices()
 
 
 def test_prices_come_from_settings() -> None:
     assert PRICES == Prices(post_read=0.005, user_read=0.010, post_create=0.015, post_create_with_link=0.20)
-    assert Prices.from_settings(settings(x_price_post_read=0.5)).post_read == 0.5
+    assert settings(x_price_post_read=0.5).x_prices().post_read == 0.5
 
 
 def test_a_search_page_bills_its_posts_includes_tweets_and_includes_users() -> None:

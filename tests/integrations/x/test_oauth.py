@@ -90,7 +90,7 @@ class FakeTokenEndpoint:
 def oauth(endpoint: FakeTokenEndpoint, **overrides: Any) -> XOAuth:
     values: dict[str, Any] = {"x_client_id": CLIENT_ID, "x_client_secret": CLIENT_SECRET, **overrides}
     http = httpx.Client(transport=httpx.MockTransport(endpoint))
-    return XOAuth(http, settings(**values), redirect_uri=REDIRECT, clock=lambda: NOW)
+    return XOAuth(http, settings(**values).x_config(), redirect_uri=REDIRECT, clock=lambda: NOW)
 
 
 def test_authorize_url_has_everything_x_needs() -> None:
@@ -185,4 +185,4 @@ def test_wrong_client_secret_names_the_settings() -> None:
 
 def test_missing_client_id_is_a_clear_error() -> None:
     with pytest.raises(AuthError, match="X_CLIENT_ID"):
-        XOAuth(httpx.Client(), settings(), redirect_uri=REDIRECT)
+        XOAuth(httpx.Client(), settings().x_config(), redirect_uri=REDIRECT)

@@ -47,7 +47,7 @@ def _read(engine: Engine, post_ids: list[int], job_id: str, clock: datetime = DA
     user_of = {p: p % 37 for p in post_ids}
     settings = Settings(x_bearer_token="t", database_url="sqlite://")
     meter = x_meter(engine, PRICES, workspace_id=None, job_kind="watch", job_id=job_id, clock=lambda: clock)
-    client = XClient(httpx.Client(transport=_search_pages(post_ids, user_of)), settings, meter=meter)
+    client = XClient(httpx.Client(transport=_search_pages(post_ids, user_of)), settings.x_config(), meter=meter)
     for _page in client.search_recent("#ukfechat"):
         pass
     return client
