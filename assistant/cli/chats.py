@@ -14,7 +14,9 @@ from assistant.models import Workspace
 from assistant.models.base import require_id, utcnow
 from assistant.models.chats import ChatSeries
 from assistant.render.ics import chat_calendar
-from assistant.services.chats import chats as service
+from assistant.services.chats.clashes import upcoming
+from assistant.services.chats.repo import occurrences_of
+from assistant.services.chats.signoff import run_sheet
 
 chat_app = typer.Typer(
     help="Hashtag chats: list the upcoming ones, export a chat's calendar (ICS).", no_args_is_help=True
@@ -36,9 +38,9 @@ def export_ics(
             series = session.get(ChatSeries, chat_id)
             if series is None:
                 fail(f"there is no chat {chat_id}; `outreach chat list` shows them")
-            items = service.run_sheet(session, series).items
+            items = run_sheet(session, series).items
             data = chat_calendar(
-                series, service.occurrences_of(session, chat_id), items, organizer_name=f"#{series.hashtag} moderators"
+                series, occurrences_of(session, chat_id), items, organizer_name=f"#{series.hashtag} moderators"
             )
             path = out or Path(f"chat-{chat_id}-{series.hashtag}.ics")
     finally:
@@ -56,9 +58,7 @@ def list_chats() -> None:
     try:
         with Session(engine) as session:
             rows = [
-                row
-                for ws in session.exec(select(Workspace))
-                for row in service.upcoming(session, require_id(ws), utcnow())
+                row for ws in session.exec(select(Workspace)) for row in upcoming(session, require_id(ws), utcnow())
             ]
             if not rows:
                 console.print("no chats are scheduled")

@@ -19,7 +19,8 @@ from assistant.models.base import require_id, utcnow
 from assistant.models.chats import ChatSeries
 from assistant.render.ics import chat_calendar
 from assistant.services.accounts.credentials import save_credential
-from assistant.services.chats import chats as service
+from assistant.services.chats.repo import occurrences_of
+from assistant.services.chats.signoff import run_sheet
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import chats as blocks
 from assistant.standins import slack_requests as requests
@@ -95,8 +96,8 @@ def step_chat(ctx: DemoContext) -> None:
                 select(ChatSeries).where(ChatSeries.title == TITLE).order_by(col(ChatSeries.id).desc())
             ).first()
             assert series is not None, "the chat modal did not store the chat"
-            (occurrence,) = service.occurrences_of(session, require_id(series))
-            sheet = service.run_sheet(session, series, occurrence=occurrence)
+            (occurrence,) = occurrences_of(session, require_id(series))
+            sheet = run_sheet(session, series, occurrence=occurrence)
             ics = chat_calendar(series, [occurrence], sheet.items, organizer_name="#ukfechat moderators")
         ctx.console.print(f"Scheduled via the modal: {confirmation.args['text']}")
         answer = ctx.command(f"chat show {series.id}")

@@ -24,7 +24,10 @@ from assistant.models.chats import ChatOccurrence, ChatPost, ChatSeries, ChatSta
 from assistant.models.credentials import Credential
 from assistant.models.workspaces import Workspace
 from assistant.services.accounts.credentials import get_valid_access_token
-from assistant.services.chats import chats as service
+from assistant.services.chats.posts import record_post
+from assistant.services.chats.repo import moderators_of
+from assistant.services.chats.signoff import RunSheet, SheetItem, run_sheet
+from assistant.services.chats.texts import cancellation_reply
 from assistant.services.costs.ledger import x_meter
 from assistant.services.team import settings as team_settings
 from assistant.services.yammer.crosspost import crosspost_group, crosspost_text, post_to_group
@@ -135,11 +138,9 @@ class ChatRunner:
     ) -> Iterable[DueJob]:
         occ_id = require_id(occurrence)
         team = _team_of(session, series)
-        moderators = [m.slack_user_id for m in service.moderators_of(session, require_id(series))]
-        lead = next(
-            (m.slack_user_id for m in service.moderators_of(session, require_id(series)) if m.lead), series.created_by
-        )
-        sheet = service.run_sheet(session, series, occurrence=occurrence, prices=self.settings.x_prices())
+        moderators = [m.slack_user_id for m in moderators_of(session, require_id(series))]
+        lead = next((m.slack_user_id for m in moderators_of(session, require_id(series)) if m.lead), series.created_by)
+        sheet = run_sheet(session, series, occurrence=occurrence, prices=self.settings.x_prices())
         reminder = self._reminder_due(session, series, occurrence.start_at, now)
         if reminder is not None:
             label = _lead_label(reminder)
@@ -235,7 +236,7 @@ class ChatRunner:
         engine: Engine,
         series: ChatSeries,
         occurrence: ChatOccurrence,
-        items: Sequence[service.SheetItem],
+        items: Sequence[SheetItem],
         now: datetime,
     ) -> DueJob | None:
         """The intro, once, in the team's Yammer group (key `chat:{occurrence}:yammer-crosspost`) when it cross-posts."""
@@ -312,7 +313,7 @@ class ChatRunner:
         return action
 
     def _x_post(
-        self, engine: Engine, series: ChatSeries, occ_id: int, item: service.SheetItem, key: str
+        self, engine: Engine, series: ChatSeries, occ_id: int, item: SheetItem, key: str
     ) -> Callable[[], dict[str, Any]]:
         def action() -> dict[str, Any]:
             with Session(engine) as session:
@@ -334,7 +335,7 @@ class ChatRunner:
         return action
 
     def _x_reconcile(
-        self, engine: Engine, series: ChatSeries, occ_id: int, item: service.SheetItem, since: datetime
+        self, engine: Engine, series: ChatSeries, occ_id: int, item: SheetItem, since: datetime
     ) -> Callable[[], dict[str, Any] | None]:
         """After a crash mid-call: look for the post among the host's posts since the sitting began (not last week's
         identical question) before posting again."""
@@ -481,10 +482,10 @@ class ChatRunner:
         for platform in series.platforms:
             if _posted_id(session, occ_id, "intro", platform) is None:
                 continue
-            text = service.cancellation_reply(series, occurrence, platform)
+            text = cancellation_reply(series, occurrence, platform)
             key = cancel_key(occ_id, platform)
             if platform == "x":
-                note = service.SheetItem("cancelled", "Cancellation", 0, text, 0.0, False, True)
+                note = SheetItem("cancelled", "Cancellation", 0, text, 0.0, False, True)
                 yield DueJob(
                     key,
                     self._x_post(engine, series, occ_id, note, key),
@@ -509,7 +510,7 @@ class ChatRunner:
             _record(engine, occ_id, item, platform, result)
 
     def _digest(
-        self, engine: Engine, series: ChatSeries, occurrence: ChatOccurrence, sheet: service.RunSheet
+        self, engine: Engine, series: ChatSeries, occurrence: ChatOccurrence, sheet: RunSheet
     ) -> Callable[[], dict[str, Any]]:
         def action() -> dict[str, Any]:
             request = self.request_digest or _default_requester()
@@ -564,7 +565,7 @@ def _default_requester() -> DigestRequester:
     return request_digest
 
 
-def duplicate_message(series: ChatSeries, item: service.SheetItem, handle: str) -> str:
+def duplicate_message(series: ChatSeries, item: SheetItem, handle: str) -> str:
     """X refuses a post identical to one the account made before: a weekly chat repeating a question hits this."""
     return (
         f"X refuses {item.label} because @{handle.lstrip('@')} already posted exactly this text "
@@ -642,7 +643,7 @@ def _posted_id(session: Session, occ_id: int, item: str, platform: str = "x") ->
 
 def _record(engine: Engine, occ_id: int, item: str, platform: str, result: dict[str, Any]) -> None:
     with Session(engine) as session:
-        service.record_post(
+        record_post(
             session,
             occ_id,
             item,

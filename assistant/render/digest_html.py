@@ -49,11 +49,6 @@ def _linked(text: str) -> str:
     return "".join(parts)
 
 
-def linked_text(text: str) -> Markup:
-    """Escape a post's text and turn its links into anchors (no other markup survives)."""
-    return Markup(_linked(text))
-
-
 def threaded(posts: Sequence[NormalizedPost]) -> list[tuple[NormalizedPost, int]]:
     """Posts in time order with each reply placed under its parent (when the parent is in the group), each
     with its depth; replies that reach no root (a cycle, should the data hold one) at the top, in time order.

@@ -20,108 +20,29 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 import orjson
 
+from assistant.samples.chat_vocabulary import (
+    CO_HASHTAGS,
+    DOMAINS,
+    EMOJI,
+    POPULAR_LINKS,
+    QUESTIONS,
+    SOURCES,
+    TEXT,
+    TOPICS,
+    lang_of,
+    profile,
+)
+from assistant.samples.x_wire import USER_ID_BASE, entities, post_object, snowflake, tco, twarc_page, user_id
+
 DEFAULT_START = datetime(2026, 3, 5, 21, 0)  # a Thursday, 21:00 local time
 DEFAULT_TZ = "Europe/London"
 PAGE_SIZE = 100
 INTRO_MINUTES = 5
-TWITTER_EPOCH_MS = 1288834974657
-USER_ID_BASE = 1_500_000_000
-
-LANGS = ("en", "es", "fr", "cy")
-LANG_WEIGHTS = (76, 10, 8, 6)
-SOURCES = ("Twitter Web App", "Twitter for iPhone", "Twitter for Android", "TweetDeck", "Twitter for iPad")
-CO_HASHTAGS = ("ukedchat", "edtech", "fechat", "teachertwitter", "pedagoo", "edutwitter", "PLN", "mentalhealth")
-EMOJI = ("👋", "🙌", "💡", "👍", "😊", "🎉", "📚", "🤔", "🔥", "❤️", "✅", "😂")
-DOMAINS = (
-    "www.gov.uk",
-    "educationendowmentfoundation.org.uk",
-    "www.bbc.co.uk",
-    "medium.com",
-    "www.youtube.com",
-    "padlet.com",
-    "docs.google.com",
-    "www.tes.com",
-    "blog.example.ac.uk",
-    "github.com",
-)
-# A few links everyone shares again and again; the rest are one-offs.
-POPULAR_LINKS = (
-    "https://educationendowmentfoundation.org.uk/education-evidence/teaching-learning-toolkit",
-    "https://www.gov.uk/government/publications/teachers-standards",
-    "https://padlet.com/edchat/resources",
-    "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
-)
-TOPICS = (
-    "feedback that moves learning on",
-    "workload and wellbeing",
-    "digital skills for every learner",
-    "assessment without levels",
-    "supporting new teachers",
-    "reading for pleasure",
-)
-QUESTIONS = (
-    "What does great feedback look like in your setting?",
-    "How do you protect your own time in a busy week?",
-    "Which digital tool has made the biggest difference to your learners?",
-    "How do you know your learners have understood?",
-    "What one thing would you tell a teacher in their first year?",
-    "How do you get reluctant readers reading?",
-    "What does your team do to share good practice?",
-    "How do you involve families in learning?",
-    "What would you change about CPD?",
-    "Who inspires you in education and why?",
-)
-FIRST_NAMES = ("Sam", "Alex", "Priya", "Gareth", "Siân", "Marta", "Chloé", "Tom", "Aisha", "Dewi", "Lucía", "Ben")
-LAST_NAMES = ("Jones", "Patel", "Williams", "García", "Martin", "Evans", "Smith", "Roberts", "Dubois", "Khan")
-ROLES = ("Teacher", "FE lecturer", "Head of English", "SENCo", "Deputy head", "Librarian", "Trainee teacher")
-PLACES = ("Cardiff", "Manchester", "London", "Swansea", "Leeds", "Madrid", "Lyon", "Bangor", "Glasgow", "")
-
-TEXT: dict[str, dict[str, tuple[str, ...]]] = {
-    "en": {
-        "hello": (
-            "Hi all, {role} from {place} joining tonight",
-            "Evening everyone! First time here",
-            "Hello from {place}!",
-        ),
-        "answer": (
-            "low-stakes quizzing every lesson, and I give feedback live rather than in books",
-            "honestly it is about relationships first, everything else follows",
-            "we trialled this last term and the learners loved it",
-            "short, specific and acted on straight away",
-            "I block out Sunday afternoons and do not open email",
-            "modelling, modelling, modelling",
-        ),
-        "reply": ("Love this, thanks for sharing", "Totally agree", "How did you get buy-in from SLT?", "Same here!"),
-        "chatter": ("Great chat tonight", "So many ideas to steal", "Lurking but loving this"),
-    },
-    "es": {
-        "hello": ("Hola a todos, {role} desde {place}", "¡Buenas noches! Primera vez aquí"),
-        "answer": (
-            "evaluación formativa cada día, con comentarios breves",
-            "primero las relaciones, después todo lo demás",
-        ),
-        "reply": ("¡Me encanta esta idea!", "Totalmente de acuerdo", "¿Cómo lo hiciste?"),
-        "chatter": ("Qué buena conversación", "Muchas ideas nuevas"),
-    },
-    "fr": {
-        "hello": ("Bonsoir à tous, {role} à {place}", "Bonsoir ! Première fois ici"),
-        "answer": ("des retours courts et immédiats, c'est la clé", "la relation avec les élèves avant tout"),
-        "reply": ("Excellente idée, merci", "Tout à fait d'accord", "Comment as-tu fait ?"),
-        "chatter": ("Super échange ce soir", "Plein d'idées à tester"),
-    },
-    "cy": {
-        "hello": ("Noswaith dda pawb, {role} o {place}", "Helo o {place}!"),
-        "answer": ("adborth byr a chyflym sy'n gweithio orau", "perthynas gyda'r dysgwyr sy'n dod gyntaf"),
-        "reply": ("Syniad gwych, diolch", "Cytuno'n llwyr", "Sut wnest ti hynny?"),
-        "chatter": ("Sgwrs dda heno", "Llawer o syniadau"),
-    },
-}
 
 
 @dataclass(slots=True)
@@ -204,10 +125,10 @@ class _ChatGenerator:
     # People -----------------------------------------------------------------------------
 
     def user(self, number: int) -> dict[str, Any]:
-        return _profile(self.seed, self.hashtag, number)
+        return profile(self.seed, self.hashtag, number)
 
     def lang_of(self, number: int) -> str:
-        return _lang(self.seed, number)
+        return lang_of(self.seed, number)
 
     def handle_of(self, number: int) -> str:
         return str(self.user(number)["username"])
@@ -331,7 +252,7 @@ class _ChatGenerator:
             if parent.author != author:
                 text = f"@{parent.handle} {rng.choice(texts['reply'])} {self._emoji()}".rstrip()
                 post = self._post(at, author, text, lang=lang, hashtag=False, conversation_id=parent.conversation_id)
-                post["in_reply_to_user_id"] = str(USER_ID_BASE + parent.author)
+                post["in_reply_to_user_id"] = user_id(parent.author)
                 post["referenced_tweets"] = [{"type": "replied_to", "id": parent.id}]
                 self._entities(post, mentions=[parent.author])
                 return post
@@ -371,7 +292,7 @@ class _ChatGenerator:
         urls: list[str] = []
         if rng.random() < 0.18:
             urls.append(rng.choice(POPULAR_LINKS) if rng.random() < 0.5 else self._one_off_link())
-            text += f" {_tco(urls[-1])}"
+            text += f" {tco(urls[-1])}"
         text += f" {tag}"
         if rng.random() < 0.12:
             text += f" #{rng.choice(CO_HASHTAGS)}"
@@ -381,7 +302,7 @@ class _ChatGenerator:
         if rng.random() < 0.06 and len(self.question_posts) >= number:
             quoted = self.question_posts[number - 1]
             urls.append(f"https://twitter.com/{quoted.handle}/status/{quoted.id}")
-            text += f" {_tco(urls[-1])}"
+            text += f" {tco(urls[-1])}"
         post = self._post(at, author, text, lang=lang, hashtag=True)
         if quoted is not None:
             post["referenced_tweets"] = [{"type": "quoted", "id": quoted.id}]
@@ -393,71 +314,34 @@ class _ChatGenerator:
     ) -> dict[str, Any]:
         rng = self.rng
         self.sequence += 1
-        millis = int(at.timestamp() * 1000)
-        post_id = str(((millis - TWITTER_EPOCH_MS) << 22) | (self.sequence & 0x3FFFFF))
-        post: dict[str, Any] = {
-            "id": post_id,
-            "text": text,
-            "author_id": str(USER_ID_BASE + author),
-            "created_at": _iso(at),
-            "conversation_id": conversation_id or post_id,
-            "lang": lang,
-            "source": SOURCES[author % len(SOURCES)],
-            "reply_settings": "everyone",
-            "possibly_sensitive": False,
-            "public_metrics": {
-                "retweet_count": int(rng.expovariate(1.2)),
-                "reply_count": int(rng.expovariate(1.5)),
-                "like_count": int(rng.expovariate(0.4)),
-                "quote_count": int(rng.random() < 0.05),
-            },
+        metrics = {
+            "retweet_count": int(rng.expovariate(1.2)),
+            "reply_count": int(rng.expovariate(1.5)),
+            "like_count": int(rng.expovariate(0.4)),
+            "quote_count": int(rng.random() < 0.05),
         }
+        post = post_object(
+            snowflake(at, self.sequence),
+            at,
+            author,
+            text,
+            lang=lang,
+            source=SOURCES[author % len(SOURCES)],
+            conversation_id=conversation_id,
+            metrics=metrics,
+        )
         self._add_user(author)
         return post
 
     def _entities(
         self, post: dict[str, Any], *, mentions: list[int] | None = None, urls: list[str] | None = None
     ) -> None:
-        text: str = post["text"]
-        entities: dict[str, list[dict[str, Any]]] = {}
-        hashtags = []
-        for word_start, word in _words(text):
-            if word.startswith("#") and len(word) > 1:
-                tag = word[1:].rstrip(".,!?:;…")
-                if tag:
-                    hashtags.append({"start": word_start, "end": word_start + 1 + len(tag), "tag": tag})
-        if hashtags:
-            entities["hashtags"] = hashtags
-        found = []
-        for number in mentions or ():
-            handle = self.handle_of(number)
-            at = _find_token(text, f"@{handle}")
-            if at >= 0:
-                found.append(
-                    {"start": at, "end": at + 1 + len(handle), "username": handle, "id": str(USER_ID_BASE + number)}
-                )
-                self._add_user(number)
+        people = [(number, self.handle_of(number)) for number in mentions or ()]
+        found, mentioned = entities(post["text"], people, urls or ())
+        for number in mentioned:
+            self._add_user(number)
         if found:
-            entities["mentions"] = found
-        links = []
-        for url in urls or ():
-            short = _tco(url)
-            at = _find_token(text, short)
-            if at >= 0:
-                display = url.split("://", 1)[-1]
-                links.append(
-                    {
-                        "start": at,
-                        "end": at + len(short),
-                        "url": short,
-                        "expanded_url": url,
-                        "display_url": display[:26] + ("…" if len(display) > 26 else ""),
-                    }
-                )
-        if links:
-            entities["urls"] = links
-        if entities:
-            post["entities"] = entities
+            post["entities"] = found
 
     def _one_off_link(self) -> str:
         rng = self.rng
@@ -489,94 +373,4 @@ class _ChatGenerator:
         data, users = self.page, list(self.page_users.values())
         self.page, self.page_users = [], {}
         self.pages += 1
-        retrieved = max(datetime.fromisoformat(p["created_at"]) for p in data) + timedelta(minutes=1)
-        yield {
-            "data": data,
-            "includes": {"users": users},
-            "meta": {
-                "newest_id": data[-1]["id"],
-                "oldest_id": data[0]["id"],
-                "result_count": len(data),
-                "next_token": f"synthetic{self.seed}p{self.pages}",
-            },
-            "__twarc": {
-                "url": f"https://api.twitter.com/2/tweets/search/all?query=%23{self.hashtag}&max_results=100",
-                "version": "2.14.0",
-                "retrieved_at": retrieved.isoformat(timespec="seconds"),
-            },
-        }
-
-
-@lru_cache(maxsize=256)
-def _lang(seed: int, number: int) -> str:
-    return random.Random(seed * 7_919 + number).choices(LANGS, LANG_WEIGHTS)[0]
-
-
-@lru_cache(maxsize=256)
-def _profile(seed: int, hashtag: str, number: int) -> dict[str, Any]:
-    rng = random.Random(seed * 1_000_003 + number)
-    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    if number == 0:
-        handle, name, role = f"{hashtag}_host", f"#{hashtag} chat", "Weekly chat for educators"
-    else:
-        handle = f"{first}{last}{number}".replace("â", "a").replace("é", "e").replace("í", "i")
-        handle = "".join(ch for ch in handle if ch.isascii() and ch.isalnum())[:15]
-        name, role = f"{first} {last}", rng.choice(ROLES)
-    created = datetime(2009, 1, 1, tzinfo=UTC) + timedelta(days=rng.randrange(5000), seconds=rng.randrange(86400))
-    followers = int(rng.paretovariate(1.2) * 80) + (5000 if number == 0 else 0)
-    return {
-        "id": str(USER_ID_BASE + number),
-        "username": handle,
-        "name": name,
-        "description": f"{role}. Views my own. #{rng.choice(CO_HASHTAGS)}",
-        "location": rng.choice(PLACES),
-        "url": "",
-        "verified": number == 0 or rng.random() < 0.02,
-        "protected": False,
-        "created_at": _iso(created),
-        "profile_image_url": f"https://pbs.twimg.com/profile_images/{USER_ID_BASE + number}/photo_normal.jpg",
-        "public_metrics": {
-            "followers_count": followers,
-            "following_count": int(rng.paretovariate(1.5) * 150),
-            "tweet_count": int(rng.paretovariate(1.1) * 900),
-            "listed_count": rng.randrange(0, 40),
-        },
-    }
-
-
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
-def _tco(url: str) -> str:
-    # a stable fake t.co link per URL (10 characters, like the real ones)
-    digest = 0
-    for ch in url:
-        digest = (digest * 131 + ord(ch)) % (62**10)
-    alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    code = "".join(alphabet[(digest // 62**i) % 62] for i in range(10))
-    return f"https://t.co/{code}"
-
-
-def _words(text: str) -> Iterator[tuple[int, str]]:
-    start = None
-    for index, ch in enumerate(text):
-        if ch.isspace():
-            if start is not None:
-                yield start, text[start:index]
-                start = None
-        elif start is None:
-            start = index
-    if start is not None:
-        yield start, text[start:]
-
-
-def _find_token(text: str, token: str) -> int:
-    """Where `token` starts in `text` as a whole word (not the prefix of a longer handle), or -1."""
-    at = text.find(token)
-    while at >= 0:
-        end = at + len(token)
-        if end == len(text) or not (text[end].isalnum() or text[end] == "_"):
-            return at
-        at = text.find(token, at + 1)
-    return -1
+        yield twarc_page(data, users, hashtag=self.hashtag, token=f"synthetic{self.seed}p{self.pages}")

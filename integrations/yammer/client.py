@@ -126,9 +126,5 @@ class YammerClient:
     def current_user(self) -> YammerUser:
         return YammerUser.from_json(self._request("GET", "users/current.json"))
 
-    def user_by_email(self, email: str) -> list[YammerUser]:
-        data = self._request("GET", "users/by_email.json", params={"email": email})
-        return [YammerUser.from_json(u) for u in (data if isinstance(data, list) else [])]
-
     def group(self, group_id: str) -> YammerGroup:
         return YammerGroup.from_json(self._request("GET", f"groups/{group_id}.json"))

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from assistant import migrate
 from assistant.cli import app
 from assistant.db import create_db_engine
-from assistant.services.chats import chats as service
+from assistant.services.chats.form import ChatInput, validate
+from assistant.services.chats.repo import create_chat
 from assistant.services.team.workspaces import ensure_workspace
 
 runner = CliRunner()
@@ -33,7 +34,7 @@ def database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     with Session(engine) as session:
         ws = ensure_workspace(session, slack_team_id="T0DEMO0001")
         session.commit()
-        form = service.ChatInput(
+        form = ChatInput(
             hashtag="edchat",
             title="Teachers and AI",
             start_date="2030-01-10",
@@ -44,10 +45,8 @@ def database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
             channel_id="C0GENERAL1",
             questions="Where do you use AI?\nWhat worries you?",
         )
-        valid = service.validate(session, form, workspace_id=ws.id or 0, now=datetime(2029, 12, 1, tzinfo=UTC))
-        service.create_chat(
-            session, valid, workspace_id=ws.id or 0, actor="U0TEACH001", now=datetime(2029, 12, 1, tzinfo=UTC)
-        )
+        valid = validate(session, form, workspace_id=ws.id or 0, now=datetime(2029, 12, 1, tzinfo=UTC))
+        create_chat(session, valid, workspace_id=ws.id or 0, actor="U0TEACH001", now=datetime(2029, 12, 1, tzinfo=UTC))
     engine.dispose()
     return url
 

@@ -20,7 +20,8 @@ from assistant.crypto import TokenCipher
 from assistant.jobs.chats import ChatRunner
 from assistant.models.chats import ChatOccurrence, ChatSeries
 from assistant.services.accounts.credentials import save_credential
-from assistant.services.chats import chats as service
+from assistant.services.chats.form import ChatInput, validate
+from assistant.services.chats.repo import create_chat, occurrences_of
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.standins.slack import SlackStandIn
 from assistant.standins.x import XStandIn
@@ -62,9 +63,9 @@ class ChatWorld:
         )
         values.update(changes)
         with Session(self.engine) as session:
-            valid = service.validate(session, service.ChatInput(**values), workspace_id=self.workspace_id, now=now)
-            series = service.create_chat(session, valid, workspace_id=self.workspace_id, actor="U0STAFF001", now=now)
-            return series, service.occurrences_of(session, series.id or 0)
+            valid = validate(session, ChatInput(**values), workspace_id=self.workspace_id, now=now)
+            series = create_chat(session, valid, workspace_id=self.workspace_id, actor="U0STAFF001", now=now)
+            return series, occurrences_of(session, series.id or 0)
 
     def tick(self, at: datetime, *, name: str = "w1") -> list[tuple[str, Outcome]]:
         return Worker(self.engine, [self.runner], now=lambda: at, name=name).tick()

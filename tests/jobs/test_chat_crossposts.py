@@ -14,7 +14,8 @@ from assistant.jobs.chats import ChatRunner
 from assistant.models import OutboxItem, Workspace
 from assistant.models.chats import ChatPost, PostStatus
 from assistant.services.accounts.credentials import save_credential
-from assistant.services.chats import chats as service
+from assistant.services.chats.posts import intro_is_public
+from assistant.services.chats.repo import cancel
 from integrations.x.oauth import TokenSet
 from tests.fakes.chats import ChatWorld, FakeMastodon, chat_world, connect_mastodon
 from tests.integrations.bluesky.fake import DID, HANDLE, PASSWORD
@@ -175,10 +176,10 @@ def test_cancelling_a_chat_under_way_replies_under_the_public_intro_mentioning_t
     world.tick(_minutes(0))
     intro_x = world.x.created()[0]["id"]
     with Session(world.engine) as session:
-        assert service.intro_is_public(session, occurrence)
+        assert intro_is_public(session, occurrence)
         stored = session.get(type(series), series.id)
         assert stored is not None
-        service.cancel(session, stored, actor="U0STAFF001", now=_minutes(2), occurrence_id=occurrence.id)
+        cancel(session, stored, actor="U0STAFF001", now=_minutes(2), occurrence_id=occurrence.id)
     for minute in (2.5, 3, 5, 20):
         world.tick(_minutes(minute))
     x_note = world.x.created()[-1]
@@ -200,8 +201,8 @@ def test_cancelling_before_the_start_posts_nothing_in_public(world: ChatWorld) -
     series, (occurrence,) = world.chat(BEFORE, guests="@fe_minister")
     with Session(world.engine) as session:
         stored = session.get(type(series), series.id)
-        assert stored is not None and not service.intro_is_public(session, occurrence)
-        service.cancel(session, stored, actor="U0STAFF001", now=_minutes(-60), occurrence_id=occurrence.id)
+        assert stored is not None and not intro_is_public(session, occurrence)
+        cancel(session, stored, actor="U0STAFF001", now=_minutes(-60), occurrence_id=occurrence.id)
     for minute in (-15, 0, 5, 30):
         world.tick(_minutes(minute))
     assert world.x.created() == [] and world.slack.calls_to("chat.postMessage") == []

@@ -20,7 +20,8 @@ from sqlmodel import Session, select
 from assistant.jobs.chats import ChatRunner
 from assistant.jobs.deps import JobDeps
 from assistant.models import OutboxItem
-from assistant.services.chats import chats as service
+from assistant.services.chats.form import ChatInput, validate
+from assistant.services.chats.repo import create_chat
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.worker import Worker
 from integrations.errors import AuthError
@@ -45,7 +46,7 @@ def _other_chat(world: ChatWorld, team: str = "T0OTHER001", channel: str = "C0OT
     with Session(world.engine) as session:
         workspace = ensure_workspace(session, slack_team_id=team)
         session.commit()
-        form = service.ChatInput(
+        form = ChatInput(
             hashtag="othertalk",
             title="The other team's chat",
             start_date="2026-12-03",
@@ -55,8 +56,8 @@ def _other_chat(world: ChatWorld, team: str = "T0OTHER001", channel: str = "C0OT
             moderators=["U0OTHER001"],
             questions="What next?",
         )
-        valid = service.validate(session, form, workspace_id=workspace.id or 0, now=BEFORE)
-        service.create_chat(session, valid, workspace_id=workspace.id or 0, actor="U0OTHER002", now=BEFORE)
+        valid = validate(session, form, workspace_id=workspace.id or 0, now=BEFORE)
+        create_chat(session, valid, workspace_id=workspace.id or 0, actor="U0OTHER002", now=BEFORE)
 
 
 def _runner(world: ChatWorld) -> ChatRunner:

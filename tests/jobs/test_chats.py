@@ -13,7 +13,10 @@ from sqlmodel import Session, select
 
 from assistant.models import OutboxItem
 from assistant.models.chats import ChatPost, PostStatus
-from assistant.services.chats import chats as service
+from assistant.services.chats.posts import record_post
+from assistant.services.chats.repo import set_questions
+from assistant.services.chats.signoff import APPROVED, decide, run_sheet, sheet_hash
+from assistant.services.chats.texts import closing_text, intro_text
 from tests.fakes.chats import ChatWorld, chat_world, connect_mastodon
 
 BEFORE = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -63,11 +66,11 @@ def test_intro_questions_and_closing_are_posted_on_time_as_a_thread_and_only_onc
         world.tick(_minutes(minute))
     posts = world.x.created()
     assert [p["text"] for p in posts] == [
-        service.intro_text("ukfechat", "Further education after the review", 3, 60, [], " (Thu 3 Dec)"),
+        intro_text("ukfechat", "Further education after the review", 3, 60, [], " (Thu 3 Dec)"),
         "Q1 What changed this term? #ukfechat",
         "Q2 Which support helped most? #ukfechat",
         "Q3 What next? #ukfechat",
-        service.closing_text("ukfechat", " (Thu 3 Dec)"),
+        closing_text("ukfechat", " (Thu 3 Dec)"),
     ]
     intro = posts[0]["id"]
     assert all(p["referenced_tweets"] == [{"type": "replied_to", "id": intro}] for p in posts[1:])
@@ -101,8 +104,8 @@ def test_a_missed_question_is_not_posted_late_the_moderator_is_asked(world: Chat
     assert [b["action_id"] for b in buttons] == ["chat_post_now", "chat_skip"]
     assert buttons[0]["value"] == f"{occurrence.id}|question:1|x"
     with Session(world.engine) as session:
-        service.record_post(session, occurrence.id or 0, "question:1", "x", PostStatus.post_now, by="U0STAFF001")
-        service.record_post(session, occurrence.id or 0, "question:2", "x", PostStatus.skipped, by="U0STAFF001")
+        record_post(session, occurrence.id or 0, "question:1", "x", PostStatus.post_now, by="U0STAFF001")
+        record_post(session, occurrence.id or 0, "question:2", "x", PostStatus.skipped, by="U0STAFF001")
     world.tick(_minutes(26))
     world.tick(_minutes(27))
     assert world.x_texts()[1:] == ["Q1 What changed this term? #ukfechat"]
@@ -148,16 +151,16 @@ def test_manual_mode_hands_the_exact_text_to_the_moderator_with_a_posted_button(
 def test_an_unapproved_question_is_never_posted_and_the_moderators_are_told(world: ChatWorld) -> None:
     series, (occurrence,) = world.chat(BEFORE, requires_approval=True)
     with Session(world.engine) as session:
-        sheet = service.run_sheet(session, series)
-        service.decide(
+        sheet = run_sheet(session, series)
+        decide(
             session,
             series,
-            decision=service.APPROVED,
+            decision=APPROVED,
             actor="U0COMMS001",
-            expected_hash=service.sheet_hash(sheet),
+            expected_hash=sheet_hash(sheet),
             now=BEFORE,
         )
-        service.set_questions(
+        set_questions(
             session,
             series,
             "5 | What changed this term?\n20 | Which support helped MOST?\n40 | What next?",
@@ -414,7 +417,7 @@ def test_the_intro_is_cross_posted_to_the_yammer_group_once_when_the_team_turned
     _, (occurrence,) = world.chat(BEFORE)
     for minute in (-1, 0, 0.5, 5):
         world.tick(_minutes(minute))
-    intro = service.intro_text("ukfechat", "Further education after the review", 3, 60, [], " (Thu 3 Dec)")
+    intro = intro_text("ukfechat", "Further education after the review", 3, 60, [], " (Thu 3 Dec)")
     assert len(posted) == 1
     assert posted[0]["group_id"] == "4242" and posted[0]["body"] == intro
     assert world.x_texts()[0] == intro

@@ -15,7 +15,19 @@ from assistant.models import AuditEntry
 from assistant.models.chats import ChatOccurrence, ChatSeries
 from assistant.render.ics import chat_calendar
 from assistant.samples.chat import generate_chat
-from assistant.services.chats import chats as service
+from assistant.services.chats.clashes import clashes
+from assistant.services.chats.form import ChatInput, ChatInputError, validate
+from assistant.services.chats.repo import (
+    can_change,
+    cancel,
+    create_chat,
+    moderators_of,
+    occurrences_of,
+    questions_of,
+    set_questions,
+    update_chat,
+)
+from assistant.services.chats.signoff import APPROVED, decide, run_sheet, sheet_hash
 from assistant.services.store import upsert_batch
 from assistant.services.team.workspaces import ensure_workspace
 from integrations.twarc import parse_twarc_line
@@ -24,7 +36,7 @@ from integrations.x.cost import Prices
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
-def form(**changes: Any) -> service.ChatInput:
+def form(**changes: Any) -> ChatInput:
     values: dict[str, Any] = dict(
         hashtag="#ukfechat",
         title="Further education after the review",
@@ -38,7 +50,7 @@ def form(**changes: Any) -> service.ChatInput:
         questions="What changed for your learners this term?\nWhich support helped most?\nWhat should we ask next?",
     )
     values.update(changes)
-    return service.ChatInput(**values)
+    return ChatInput(**values)
 
 
 @pytest.fixture
@@ -50,9 +62,9 @@ def session(engine: Engine) -> Any:
         yield s
 
 
-def _errors(session: Session, chat: service.ChatInput, **kwargs: Any) -> dict[str, str]:
-    with pytest.raises(service.ChatInputError) as caught:
-        service.validate(session, chat, workspace_id=session.info["workspace_id"], now=NOW, **kwargs)
+def _errors(session: Session, chat: ChatInput, **kwargs: Any) -> dict[str, str]:
+    with pytest.raises(ChatInputError) as caught:
+        validate(session, chat, workspace_id=session.info["workspace_id"], now=NOW, **kwargs)
     return caught.value.errors
 
 
@@ -87,17 +99,17 @@ def test_a_co_moderator_outside_the_workspace_is_refused(session: Session) -> No
 
 
 def _create(session: Session, **changes: Any) -> ChatSeries:
-    valid = service.validate(session, form(**changes), workspace_id=session.info["workspace_id"], now=NOW)
-    return service.create_chat(session, valid, workspace_id=session.info["workspace_id"], actor="U0STAFF001", now=NOW)
+    valid = validate(session, form(**changes), workspace_id=session.info["workspace_id"], now=NOW)
+    return create_chat(session, valid, workspace_id=session.info["workspace_id"], actor="U0STAFF001", now=NOW)
 
 
 def test_create_stores_occurrences_questions_moderators_and_an_audit_entry(session: Session) -> None:
     series = _create(session, moderators=["U0COMMS001"])
-    occurrences = service.occurrences_of(session, series.id or 0)
+    occurrences = occurrences_of(session, series.id or 0)
     assert len(occurrences) == 6
     assert occurrences[0].start_at == datetime(2026, 12, 3, 21, 0, tzinfo=UTC)
-    assert [q.offset_minutes for q in service.questions_of(session, series.id or 0)] == [5, 21, 38]
-    assert {(m.slack_user_id, m.lead) for m in service.moderators_of(session, series.id or 0)} == {
+    assert [q.offset_minutes for q in questions_of(session, series.id or 0)] == [5, 21, 38]
+    assert {(m.slack_user_id, m.lead) for m in moderators_of(session, series.id or 0)} == {
         ("U0STAFF001", True),
         ("U0COMMS001", False),
     }
@@ -106,17 +118,17 @@ def test_create_stores_occurrences_questions_moderators_and_an_audit_entry(sessi
 
 def test_permissions_creator_moderators_and_comms_only(session: Session) -> None:
     series = _create(session, moderators=["U0TEACH001"])
-    assert service.can_change(session, series, "U0STAFF001", is_comms=False)
-    assert service.can_change(session, series, "U0TEACH001", is_comms=False)
-    assert service.can_change(session, series, "U0COMMS001", is_comms=True)
-    assert not service.can_change(session, series, "U0ADMIN001", is_comms=False)
+    assert can_change(session, series, "U0STAFF001", is_comms=False)
+    assert can_change(session, series, "U0TEACH001", is_comms=False)
+    assert can_change(session, series, "U0COMMS001", is_comms=True)
+    assert not can_change(session, series, "U0ADMIN001", is_comms=False)
 
 
 def test_run_sheet_prices_a_post_with_a_link_far_above_one_without(session: Session) -> None:
     series = _create(session, questions="Plain question?\nRead https://example.org/report first?", host="manual")
     series.manual = False
     prices = Prices(post_create=0.015, post_create_with_link=0.20)
-    sheet = service.run_sheet(session, series, prices=prices)
+    sheet = run_sheet(session, series, prices=prices)
     by_label = {item.label: item for item in sheet.items}
     assert (by_label["Q1"].cost, by_label["Q1"].link) == (0.015, False)
     assert (by_label["Q2"].cost, by_label["Q2"].link) == (0.20, True)
@@ -126,59 +138,53 @@ def test_run_sheet_prices_a_post_with_a_link_far_above_one_without(session: Sess
 
 def test_sign_off_covers_exact_texts_and_an_edit_asks_again(session: Session) -> None:
     series = _create(session, requires_approval=True)
-    sheet = service.run_sheet(session, series)
+    sheet = run_sheet(session, series)
     assert len(sheet.unapproved) == len(sheet.items)
     with pytest.raises(ValueError, match="changed since"):
-        service.decide(session, series, decision=service.APPROVED, actor="U0COMMS001", expected_hash="stale", now=NOW)
-    approved = service.decide(
-        session, series, decision=service.APPROVED, actor="U0COMMS001", expected_hash=service.sheet_hash(sheet), now=NOW
-    )
+        decide(session, series, decision=APPROVED, actor="U0COMMS001", expected_hash="stale", now=NOW)
+    approved = decide(session, series, decision=APPROVED, actor="U0COMMS001", expected_hash=sheet_hash(sheet), now=NOW)
     assert approved.unapproved == []
-    service.set_questions(
+    set_questions(
         session,
         series,
         "What changed for your learners this term?\nWhich support helped MOST?\nWhat should we ask next?",
         actor="U0STAFF001",
     )
-    again = service.run_sheet(session, series)
+    again = run_sheet(session, series)
     assert [i.label for i in again.unapproved] == ["Q2"]
 
 
 def test_cancel_one_occurrence_or_the_series(session: Session) -> None:
     series = _create(session)
-    occurrences = service.occurrences_of(session, series.id or 0)
-    done = service.cancel(session, series, actor="U0STAFF001", now=NOW, occurrence_id=occurrences[1].id)
+    occurrences = occurrences_of(session, series.id or 0)
+    done = cancel(session, series, actor="U0STAFF001", now=NOW, occurrence_id=occurrences[1].id)
     assert [o.id for o in done] == [occurrences[1].id]
     assert series.status == "scheduled"
-    rest = service.cancel(session, series, actor="U0STAFF001", now=NOW)
+    rest = cancel(session, series, actor="U0STAFF001", now=NOW)
     assert len(rest) == 5 and series.status == "cancelled"
     assert session.exec(select(ChatOccurrence).where(ChatOccurrence.status == "scheduled")).first() is None
 
 
 def test_edit_replans_future_occurrences(session: Session) -> None:
     series = _create(session)
-    valid = service.validate(
-        session, form(start_time="20:00", count=2), workspace_id=session.info["workspace_id"], now=NOW
-    )
-    service.update_chat(session, series, valid, actor="U0STAFF001", now=NOW)
-    starts = [o.start_at for o in service.occurrences_of(session, series.id or 0)]
+    valid = validate(session, form(start_time="20:00", count=2), workspace_id=session.info["workspace_id"], now=NOW)
+    update_chat(session, series, valid, actor="U0STAFF001", now=NOW)
+    starts = [o.start_at for o in occurrences_of(session, series.id or 0)]
     assert starts == [datetime(2026, 12, 3, 20, 0, tzinfo=UTC), datetime(2026, 12, 10, 20, 0, tzinfo=UTC)]
 
 
 def test_clash_with_another_team_chat_on_the_same_hashtag(session: Session) -> None:
     _create(session)
-    valid = service.validate(
+    valid = validate(
         session,
         form(start_time="21:30", count=1, recurrence="none", hashtag="UKFEChat"),
         workspace_id=session.info["workspace_id"],
         now=NOW,
     )
-    warnings = service.clashes(session, valid, workspace_id=session.info["workspace_id"])
+    warnings = clashes(session, valid, workspace_id=session.info["workspace_id"])
     assert any("your team's chat" in w and "Thu 03 Dec 21:00" in w for w in warnings), warnings
-    other = service.validate(
-        session, form(hashtag="edchat", count=1), workspace_id=session.info["workspace_id"], now=NOW
-    )
-    assert service.clashes(session, other, workspace_id=session.info["workspace_id"]) == []
+    other = validate(session, form(hashtag="edchat", count=1), workspace_id=session.info["workspace_id"], now=NOW)
+    assert clashes(session, other, workspace_id=session.info["workspace_id"]) == []
 
 
 def test_clash_with_a_known_community_slot_from_stored_posts(session: Session) -> None:
@@ -187,31 +193,31 @@ def test_clash_with_a_known_community_slot_from_stored_posts(session: Session) -
         assert not isinstance(batch, str)
         upsert_batch(session, batch)
     session.commit()
-    valid = service.validate(
+    valid = validate(
         session,
         form(count=1, recurrence="none", hashtag="ukfechat"),
         workspace_id=session.info["workspace_id"],
         now=NOW,
     )
-    warnings = service.clashes(session, valid, workspace_id=session.info["workspace_id"])
+    warnings = clashes(session, valid, workspace_id=session.info["workspace_id"])
     assert any("community chat Thursdays 21:00" in w for w in warnings), warnings
-    later = service.validate(
+    later = validate(
         session,
         form(count=1, recurrence="none", hashtag="ukfechat", start_time="09:00"),
         workspace_id=session.info["workspace_id"],
         now=NOW,
     )
-    assert service.clashes(session, later, workspace_id=session.info["workspace_id"]) == []
+    assert clashes(session, later, workspace_id=session.info["workspace_id"]) == []
 
 
 def test_ics_parses_back_with_rrule_vtimezone_organizer_and_questions(session: Session) -> None:
     series = _create(session)
-    occurrences = service.occurrences_of(session, series.id or 0)
-    service.cancel(session, series, actor="U0STAFF001", now=NOW, occurrence_id=occurrences[2].id)
-    sheet = service.run_sheet(session, series)
+    occurrences = occurrences_of(session, series.id or 0)
+    cancel(session, series, actor="U0STAFF001", now=NOW, occurrence_id=occurrences[2].id)
+    sheet = run_sheet(session, series)
     data = chat_calendar(
         series,
-        service.occurrences_of(session, series.id or 0),
+        occurrences_of(session, series.id or 0),
         sheet.items,
         organizer_name="#ukfechat moderators",
         now=NOW,
@@ -240,7 +246,7 @@ def test_ics_parses_back_with_rrule_vtimezone_organizer_and_questions(session: S
 
 def test_ics_of_a_series_across_march_keeps_the_local_time(session: Session) -> None:
     series = _create(session, until="2027-04-15", count=None)
-    data = chat_calendar(series, service.occurrences_of(session, series.id or 0), [], organizer_name="mods", now=NOW)
+    data = chat_calendar(series, occurrences_of(session, series.id or 0), [], organizer_name="mods", now=NOW)
     (event,) = Calendar.from_ical(data).walk("VEVENT")
     assert event["RRULE"]["UNTIL"][0].astimezone(UTC) == datetime(2027, 4, 15, 20, 0, tzinfo=UTC)
     start = event.decoded("DTSTART")
@@ -248,6 +254,4 @@ def test_ics_of_a_series_across_march_keeps_the_local_time(session: Session) -> 
     assert {d.hour for d in expanded} == {21}  # a calendar expands it at 21:00 local every week
     utc = {d.date(): d.astimezone(UTC).hour for d in expanded}
     assert utc[date(2027, 3, 25)] == 21 and utc[date(2027, 4, 1)] == 20
-    assert [d.astimezone(UTC) for d in expanded] == [
-        o.start_at for o in service.occurrences_of(session, series.id or 0)
-    ]
+    assert [d.astimezone(UTC) for d in expanded] == [o.start_at for o in occurrences_of(session, series.id or 0)]

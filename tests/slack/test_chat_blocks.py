@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from assistant.models.chats import ChatOccurrence, ChatSeries
-from assistant.services.chats.chats import RunSheet, SheetItem
+from assistant.services.chats.signoff import RunSheet, SheetItem
 from assistant.slack.blocks import chats as blocks
 from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, MAX_SECTION_TEXT
 

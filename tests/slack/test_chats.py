@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from assistant.models.chats import ChatOccurrence, ChatPost, ChatSeries
-from assistant.services.chats import chats as service
+from assistant.services.chats.repo import occurrences_of
+from assistant.services.chats.signoff import run_sheet
 from assistant.slack.blocks import chats as blocks
 from assistant.standins import slack_requests as requests
 from tests.fakes.slack import SlackHarness, ack_json, harness, view_arg
@@ -276,7 +277,7 @@ def test_sign_off_flow_and_an_edit_asks_again(app: SlackHarness) -> None:
     app.action(press)
     assert "approved the run sheet" in app.slack.wait_for("response/comms")[0].args["text"]
     with Session(app.services.engine) as session:
-        assert service.run_sheet(session, _series(app.services.engine)[0]).unapproved == []
+        assert run_sheet(session, _series(app.services.engine)[0]).unapproved == []
     ack_json(app.command(f"chat questions {series.id}"))
     view = view_arg(app.slack.wait_for("views.open")[0].args)
     assert view["callback_id"] == blocks.QUESTIONS_MODAL
@@ -303,7 +304,7 @@ def test_sign_off_flow_and_an_edit_asks_again(app: SlackHarness) -> None:
 def test_posted_button_records_the_link_and_missed_items_can_be_posted_now_or_skipped(app: SlackHarness) -> None:
     series = _schedule(app)
     with Session(app.services.engine) as session:
-        occurrence = service.occurrences_of(session, series.id or 0)[0]
+        occurrence = occurrences_of(session, series.id or 0)[0]
     value = f"{occurrence.id}|question:1|x"
     app.action(requests.block_actions({"type": "button", "action_id": blocks.POSTED, "value": value}))
     modal = view_arg(app.slack.wait_for("views.open")[0].args)
@@ -362,7 +363,7 @@ def test_request_changes_tells_the_creator(app: SlackHarness) -> None:
     told = app.slack.wait_for("chat.postMessage", 3)[2].args
     assert told["channel"] == "D0STAFF001" and "asked for changes to the questions of #ukfechat" in told["text"]
     with Session(app.services.engine) as session:
-        assert len(service.run_sheet(session, _series(app.services.engine)[0]).unapproved) == 4
+        assert len(run_sheet(session, _series(app.services.engine)[0]).unapproved) == 4
 
 
 def test_the_confirmation_warns_of_a_clash_with_another_team_chat(app: SlackHarness) -> None:

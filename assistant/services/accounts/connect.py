@@ -96,12 +96,6 @@ def verify_mastodon(http: httpx.Client, *, instance_url: str, token: str) -> tup
     return str(body["id"]), f"@{body['username']}@{host}"
 
 
-def verify_bluesky(http: httpx.Client, *, base_url: str, handle: str, app_password: str) -> tuple[str, str]:
-    """(DID, handle) from com.atproto.server.createSession with the app password."""
-    did, found, _, _ = verify_bluesky_session(http, base_url=base_url, handle=handle, app_password=app_password)
-    return did, found
-
-
 def verify_bluesky_session(
     http: httpx.Client, *, base_url: str, handle: str, app_password: str
 ) -> tuple[str, str, str, str]:

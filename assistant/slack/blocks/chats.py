@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from assistant.models.chats import ChatSeries
 from assistant.render.mrkdwn import escape
-from assistant.services.chats.chats import RunSheet, SheetItem, Upcoming
+from assistant.services.chats.clashes import Upcoming
+from assistant.services.chats.signoff import RunSheet, SheetItem
 from assistant.slack.blocks.common import Block, actions, button, context, header, section
 
 # Callback ids of modals

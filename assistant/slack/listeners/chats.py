@@ -1,4 +1,4 @@
-"""`/outreach chat ...`, the chat modals and the chat buttons: thin listeners over assistant.services.chats.chats."""
+"""`/outreach chat ...`, the chat modals and the chat buttons: thin listeners over assistant.services.chats."""
 
 from __future__ import annotations
 
@@ -18,7 +18,24 @@ from assistant.models.chats import ChatOccurrence, ChatSeries, ChatStatus, PostS
 from assistant.models.workspaces import Workspace
 from assistant.render.ics import chat_calendar
 from assistant.render.mrkdwn import code, escape
-from assistant.services.chats import chats as service
+from assistant.services.chats import signoff
+from assistant.services.chats.clashes import clashes, upcoming
+from assistant.services.chats.form import MANUAL_HOST, ChatInput, ChatInputError, host_choices, validate
+from assistant.services.chats.posts import intro_is_public, post_row, record_post
+from assistant.services.chats.repo import (
+    can_change,
+    cancel,
+    create_chat,
+    get_chat,
+    moderators_of,
+    next_occurrence,
+    occurrences_of,
+    questions_of,
+    set_questions,
+    update_chat,
+)
+from assistant.services.chats.signoff import APPROVED, CHANGES_REQUESTED, run_sheet, sheet_hash
+from assistant.services.chats.texts import guest_notice
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import chats as blocks
 from assistant.slack.context import Services
@@ -59,7 +76,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             return
         if action == "list":
             with Session(services.engine) as session:
-                rows = service.upcoming(session, workspace_id(ctx.team_id), utcnow())
+                rows = upcoming(session, workspace_id(ctx.team_id), utcnow())
                 ctx.ack(text="Upcoming hashtag chats", blocks=blocks.list_blocks(rows))
             return
         if action not in ("show", "edit", "cancel", "ics", "questions"):
@@ -72,11 +89,11 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             return
         series_id = int(words[1])
         with Session(services.engine) as session:
-            series = service.get_chat(session, workspace_id(ctx.team_id), series_id)
+            series = get_chat(session, workspace_id(ctx.team_id), series_id)
             if series is None:
                 ctx.error(f"There is no chat {series_id} in this workspace; `/outreach chat list` shows them.")
                 return
-            if action in ("edit", "cancel", "questions") and not service.can_change(
+            if action in ("edit", "cancel", "questions") and not can_change(
                 session, series, ctx.user_id, is_comms=is_comms(ctx.client, ctx.team_id, ctx.user_id)
             ):
                 ctx.error(
@@ -84,8 +101,8 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
                 )
                 return
             if action == "show":
-                occurrence = service.next_occurrence(session, series_id, utcnow())
-                sheet = service.run_sheet(session, series, occurrence=occurrence, prices=prices())
+                occurrence = next_occurrence(session, series_id, utcnow())
+                sheet = run_sheet(session, series, occurrence=occurrence, prices=prices())
                 ctx.ack(text=f"Run sheet of #{series.hashtag}", blocks=blocks.run_sheet_blocks(sheet))
             elif action == "edit":
                 ctx.ack()
@@ -94,7 +111,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
                 )
             elif action == "questions":
                 ctx.ack()
-                text = "\n".join(f"{q.offset_minutes} | {q.text}" for q in service.questions_of(session, series_id))
+                text = "\n".join(f"{q.offset_minutes} | {q.text}" for q in questions_of(session, series_id))
                 ctx.client.views_open(trigger_id=ctx.trigger_id, view=blocks.questions_modal(series, text))
             elif action == "ics":
                 ctx.ack(text=f"Uploading the calendar file of #{escape(series.hashtag)}…")
@@ -109,7 +126,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         if not options.get("series"):
             planned = [
                 o
-                for o in service.occurrences_of(session, require_id(series))
+                for o in occurrences_of(session, require_id(series))
                 if o.status == ChatStatus.scheduled.value and o.end_at > now
             ]
             wanted = options.get("date")
@@ -126,17 +143,17 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
                 )
                 return
             occurrence_id = planned[0].id
-            if len(service.occurrences_of(session, require_id(series))) == 1:
+            if len(occurrences_of(session, require_id(series))) == 1:
                 occurrence_id = None  # a one-off: cancelling its sitting cancels the chat
-        moderators = [m.slack_user_id for m in service.moderators_of(session, require_id(series))]
-        done = service.cancel(session, series, actor=ctx.user_id, now=now, occurrence_id=occurrence_id)
+        moderators = [m.slack_user_id for m in moderators_of(session, require_id(series))]
+        done = cancel(session, series, actor=ctx.user_id, now=now, occurrence_id=occurrence_id)
         when = [o.start_at for o in done]
         text = blocks.cancelled_text(series, when, occurrence_id is None, ctx.user_id)
-        under_way = not series.manual and any(service.intro_is_public(session, o) for o in done)
+        under_way = not series.manual and any(intro_is_public(session, o) for o in done)
         guests = (
             blocks.guest_notice_text(
                 series.guests,
-                service.guest_notice(series, when, whole=occurrence_id is None),
+                guest_notice(series, when, whole=occurrence_id is None),
                 public=under_way,
             )
             if series.guests
@@ -173,8 +190,8 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             )
 
     def ics_bytes(session: Session, series: ChatSeries) -> bytes:
-        occurrences = service.occurrences_of(session, require_id(series))
-        sheet = service.run_sheet(session, series)
+        occurrences = occurrences_of(session, require_id(series))
+        sheet = run_sheet(session, series)
         return chat_calendar(series, occurrences, sheet.items, organizer_name=f"#{series.hashtag} moderators")
 
     def open_chat_modal(
@@ -198,7 +215,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
                     str(c.id),
                     f"{c.platform.upper() if c.platform == 'x' else c.platform.capitalize()} @{c.handle or c.account_id}",
                 )
-                for c in service.host_choices(own, workspace_id(team_id))
+                for c in host_choices(own, workspace_id(team_id))
             ]
             values = None
             if series is not None:
@@ -226,12 +243,10 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             "until": series.recurrence_until.isoformat() if series.recurrence_until else None,
             "count": series.recurrence_count,
             "host": str(series.host_credential_id) if series.host_credential_id else "manual",
-            "moderators": [m.slack_user_id for m in service.moderators_of(session, require_id(series)) if not m.lead],
+            "moderators": [m.slack_user_id for m in moderators_of(session, require_id(series)) if not m.lead],
             "guests": " ".join(series.guests),
             "channel": series.channel_id,
-            "questions": "\n".join(
-                f"{q.offset_minutes} | {q.text}" for q in service.questions_of(session, require_id(series))
-            ),
+            "questions": "\n".join(f"{q.offset_minutes} | {q.text}" for q in questions_of(session, require_id(series))),
             "template": series.template,
             "options": options,
         }
@@ -256,10 +271,10 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         now = utcnow()
         ws = workspace_id(team_id)
         with Session(services.engine) as session:
-            existing = service.get_chat(session, ws, series_id) if series_id else None
+            existing = get_chat(session, ws, series_id) if series_id else None
             if series_id and (
                 existing is None
-                or not service.can_change(session, existing, user_id, is_comms=is_comms(client, team_id, user_id))
+                or not can_change(session, existing, user_id, is_comms=is_comms(client, team_id, user_id))
             ):
                 ack(
                     response_action="errors",
@@ -271,7 +286,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
                 )
                 return
             try:
-                valid = service.validate(
+                valid = validate(
                     session,
                     form,
                     workspace_id=ws,
@@ -279,7 +294,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
                     is_member=member_check(client, team_id),
                     check_start=existing is None,
                 )
-            except service.ChatInputError as exc:
+            except ChatInputError as exc:
                 ack(
                     response_action="errors",
                     errors={
@@ -288,13 +303,13 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
                 )
                 return
             ack()
-            warnings = valid.warnings + service.clashes(session, valid, workspace_id=ws, exclude_series=series_id)
+            warnings = valid.warnings + clashes(session, valid, workspace_id=ws, exclude_series=series_id)
             if existing is None:
-                series = service.create_chat(session, valid, workspace_id=ws, actor=user_id, now=now)
+                series = create_chat(session, valid, workspace_id=ws, actor=user_id, now=now)
             else:
-                series = service.update_chat(session, existing, valid, actor=user_id, now=now)
-            occurrence = service.next_occurrence(session, require_id(series), now)
-            sheet = service.run_sheet(session, series, occurrence=occurrence, prices=prices())
+                series = update_chat(session, existing, valid, actor=user_id, now=now)
+            occurrence = next_occurrence(session, require_id(series), now)
+            sheet = run_sheet(session, series, occurrence=occurrence, prices=prices())
             verb = "Scheduled" if existing is None else "Updated"
             client.chat_postMessage(
                 channel=user_id,
@@ -311,11 +326,11 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             or services.settings.slack_comms_channel
             or series.channel_id
         )
-        sheet = service.run_sheet(session, series, prices=prices())
+        sheet = run_sheet(session, series, prices=prices())
         client.chat_postMessage(
             channel=channel,
             text=f"Sign-off needed for #{series.hashtag}",
-            blocks=blocks.approval_blocks(sheet, service.sheet_hash(sheet), user_id),
+            blocks=blocks.approval_blocks(sheet, sheet_hash(sheet), user_id),
         )
 
     @app.view(blocks.QUESTIONS_MODAL)
@@ -323,25 +338,23 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         raw = state_value(view["state"]["values"], "questions") or ""
         with Session(services.engine) as session:
-            series = service.get_chat(session, workspace_id(team_id), int(view.get("private_metadata") or 0))
-            if series is None or not service.can_change(
-                session, series, user_id, is_comms=is_comms(client, team_id, user_id)
-            ):
+            series = get_chat(session, workspace_id(team_id), int(view.get("private_metadata") or 0))
+            if series is None or not can_change(session, series, user_id, is_comms=is_comms(client, team_id, user_id)):
                 ack(
                     response_action="errors",
                     errors={blocks.FIELD_BLOCKS["questions"]: "You may not change this chat's questions."},
                 )
                 return
             try:
-                service.set_questions(session, series, str(raw), actor=user_id)
-            except service.ChatInputError as exc:
+                set_questions(session, series, str(raw), actor=user_id)
+            except ChatInputError as exc:
                 ack(response_action="errors", errors={blocks.FIELD_BLOCKS["questions"]: exc.errors["questions"]})
                 return
             ack()
-            sheet = service.run_sheet(
+            sheet = run_sheet(
                 session,
                 series,
-                occurrence=service.next_occurrence(session, require_id(series), utcnow()),
+                occurrence=next_occurrence(session, require_id(series), utcnow()),
                 prices=prices(),
             )
             client.chat_postMessage(
@@ -366,18 +379,18 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             )
             return
         with Session(services.engine) as session:
-            series = service.get_chat(session, workspace_id(team_id), int(series_id or 0))
+            series = get_chat(session, workspace_id(team_id), int(series_id or 0))
             if series is None:
                 respond(text="That chat no longer exists.", replace_original=False)
                 return
             try:
-                sheet = service.decide(
+                sheet = signoff.decide(
                     session, series, decision=decision, actor=user_id, expected_hash=expected, now=utcnow()
                 )
             except ValueError as exc:
                 respond(text=str(exc), replace_original=False, response_type="ephemeral")
                 return
-            verdict = "approved" if decision == service.APPROVED else "asked for changes to"
+            verdict = "approved" if decision == APPROVED else "asked for changes to"
             respond(
                 replace_original=True,
                 text=f"<@{user_id}> {verdict} the run sheet of #{series.hashtag}",
@@ -394,11 +407,11 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
 
     @app.action(blocks.APPROVE)
     def approve(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        decide(service.APPROVED, ack, body, respond, client)
+        decide(APPROVED, ack, body, respond, client)
 
     @app.action(blocks.REQUEST_CHANGES)
     def request_changes(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        decide(service.CHANGES_REQUESTED, ack, body, respond, client)
+        decide(CHANGES_REQUESTED, ack, body, respond, client)
 
     # Hand-over, missed questions
 
@@ -408,7 +421,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         occurrence = session.get(ChatOccurrence, int(occurrence_id or 0))
         if occurrence is None:
             return None
-        series = service.get_chat(session, workspace_id(team_id), occurrence.series_id)
+        series = get_chat(session, workspace_id(team_id), occurrence.series_id)
         return (series, occurrence, item, platform or "x") if series else None
 
     @app.action(blocks.POSTED)
@@ -419,7 +432,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             target = item_target(session, value, body["team"]["id"])
             text = ""
             if target is not None:
-                sheet = service.run_sheet(session, target[0])
+                sheet = run_sheet(session, target[0])
                 text = next((i.text for i in sheet.items if i.item == target[2]), "")
         client.views_open(trigger_id=body["trigger_id"], view=blocks.posted_modal(value, text))
 
@@ -436,9 +449,9 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
                 return
             ack()
             series, occurrence, item, platform = target
-            sheet = service.run_sheet(session, series)
+            sheet = run_sheet(session, series)
             text = next((i.text for i in sheet.items if i.item == item), "")
-            service.record_post(
+            record_post(
                 session,
                 require_id(occurrence),
                 item,
@@ -459,10 +472,10 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
                 respond(text="That chat no longer exists.", replace_original=False)
                 return
             series, occurrence, item, platform = target
-            if not service.can_change(session, series, user_id, is_comms=is_comms(client, team_id, user_id)):
+            if not can_change(session, series, user_id, is_comms=is_comms(client, team_id, user_id)):
                 respond(text="Only this chat's moderators and comms members can decide.", replace_original=False)
                 return
-            existing = service.post_row(session, require_id(occurrence), item, platform)
+            existing = post_row(session, require_id(occurrence), item, platform)
             if existing is not None and existing.status in (
                 PostStatus.posted,
                 PostStatus.manual_posted,
@@ -470,7 +483,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             ):
                 respond(text=f"Already {existing.status.replace('_', ' ')}.", replace_original=False)
                 return
-            service.record_post(session, require_id(occurrence), item, platform, status, by=user_id)
+            record_post(session, require_id(occurrence), item, platform, status, by=user_id)
             label = "will be posted within a few seconds" if status is PostStatus.post_now else "skipped"
             respond(replace_original=True, text=f"{item.replace('question:', 'Q')} {label} (<@{user_id}>).")
 
@@ -501,14 +514,14 @@ def state_value(values: dict[str, Any], field: str) -> Any:
     return None
 
 
-def form_from_state(values: dict[str, Any]) -> service.ChatInput:
+def form_from_state(values: dict[str, Any]) -> ChatInput:
     """The modal's state as a ChatInput for the service."""
 
     def get(field: str) -> Any:
         return state_value(values, field)
 
     options = get("options") or []
-    return service.ChatInput(
+    return ChatInput(
         hashtag=get("hashtag"),
         title=get("title"),
         start_date=get("start_date"),
@@ -519,7 +532,7 @@ def form_from_state(values: dict[str, Any]) -> service.ChatInput:
         recurrence=get("recurrence") or "none",
         until=get("until"),
         count=get("count"),
-        host=get("host") or service.MANUAL_HOST,
+        host=get("host") or MANUAL_HOST,
         moderators=get("moderators") or [],
         guests=get("guests") or "",
         channel_id=get("channel"),

@@ -46,7 +46,7 @@ def register(app: App, services: Services) -> None:
     @app.action(ids.HOME_SCHEDULE_CHAT)
     def on_schedule_chat(ack: Ack, body: dict[str, Any], client: WebClient, context: dict[str, Any]) -> None:
         ack()
-        from assistant.services.chats.chats import host_choices
+        from assistant.services.chats.form import host_choices
         from assistant.slack.blocks.chats import chat_modal
 
         with Session(services.engine) as session:
