@@ -15,7 +15,9 @@ from assistant.cli.runtime import ensure_schema
 from assistant.config import Settings
 from assistant.models.base import utcnow
 from assistant.models.mapping import CrawlState, MappingRequest
+from assistant.services.costs import figures as cost_figures
 from assistant.services.mapping import crawl, report
+from assistant.services.mapping import estimate as measuring
 from integrations.x.client import XClient
 
 map_app = typer.Typer(
@@ -38,16 +40,41 @@ def _request(settings: Settings, request_id: int) -> MappingRequest:
 
 
 @map_app.command("estimate")
-def estimate(request_id: int = typer.Argument(..., help="The request's number")) -> None:
-    """What each strategy would cost before any call to X."""
+def estimate(
+    request_id: int = typer.Argument(..., help="The request's number"),
+    measure: bool = typer.Option(False, "--measure", help="Run the two cheap measuring steps (their cost is shown)"),
+) -> None:
+    """What each strategy would cost: the measuring steps' own cost first, then (with --measure) the estimates."""
     settings = settings_or_exit()
     ensure_schema(settings)
+    engine = engine_for(settings)
+    prices = settings.x_prices()
+    request = _request(settings, request_id)
     try:
-        found = crawl.estimate(_request(settings, request_id), settings.x_prices())
+        steps = measuring.measure_steps(request, prices)
     except crawl.MappingInputError as exc:
         fail(str(exc))
-    for item in found:
-        console.print(item.describe())
+    for step in steps:
+        console.print(f"Step: {step.describe()}", highlight=False)
+    measured: measuring.Measured | None = None
+    if measure:
+        if settings.x_bearer_token is None:
+            fail("no X token: set X_BEARER_TOKEN to measure on X")
+        measured = measuring.measure(engine, request_id, x_client(settings))
+        with Session(engine) as session:
+            stored = session.get(MappingRequest, request_id)
+            assert stored is not None
+            measuring.save(session, stored, measured)
+            session.commit()
+    else:
+        with Session(engine) as session:
+            measured = measuring.load(session, request_id)
+    if measured is None:
+        console.print("Not measured yet: `outreach map estimate ID --measure` runs the steps above.")
+        return
+    console.print(f"Measured: {measuring.describe(measured)}", highlight=False)
+    for item in measuring.strategies(measured, prices):
+        console.print(item.describe(), highlight=False)
 
 
 @map_app.command("run")
@@ -84,6 +111,7 @@ def run(
                     crawl.approve(session, stored, strategy=strategy, by="cli", now=utcnow())
                 except crawl.MappingInputError as exc:
                     fail(str(exc))
+                measuring.promise(session, stored, strategy, settings.x_prices())
                 session.commit()
         client = x_client(settings)
         client.meter = crawl.request_meter(engine, request_id, client.meter)
@@ -114,6 +142,10 @@ def run(
         if result.message:
             console.print(result.message)
     made = report.make_report(engine, request_id)
+    with Session(engine) as session:
+        against = cost_figures.compared(session, job_kind="mapping", job_id=request_id)
+    if against is not None and against.label != "measured":
+        console.print(against.describe(), highlight=False)
     figures = made.analysis.overall
     console.print(
         f"Mapped {figures['accounts']} accounts, {figures['unique_edges']} links, {len(made.analysis.communities)} communities, "

@@ -13,7 +13,9 @@ from assistant.db import session_scope
 from assistant.models.base import utcnow
 from assistant.models.mapping import MappingRequest
 from assistant.samples.network import synthetic_world
+from assistant.services.costs import figures as cost_figures
 from assistant.services.mapping import crawl, report
+from assistant.services.mapping import estimate as measuring
 from assistant.services.mapping import requests as requests_service
 from assistant.slack.blocks import mapping as blocks
 from assistant.standins import slack_requests as requests
@@ -60,20 +62,38 @@ def step_mapping(ctx: DemoContext) -> None:
     rid = request.id
     ctx.show(f"Mapping request #{rid}: the card in the comms channel", blocks.card(request))
 
+    clock = FakeClock()
+    fake = FakeXGraph(world, clock=clock.now)
+    settings = ctx.settings.model_copy(update={"x_bearer_token": SecretStr("demo-x-token")})
+    prices = ctx.settings.x_prices()
+
+    def x_client() -> XClient:
+        return XClient(httpx.Client(transport=fake.transport), settings.x_config(), clock=clock.now, sleep=clock.sleep)
+
     with session_scope(ctx.engine) as session:
         request = requests_service.get(session, rid)
         requests_service.transition(session, request, "claim", actor="U0COMMS001", is_comms=True)
         requests_service.transition(session, request, "start", actor="U0COMMS001", is_comms=True)
-        estimates = crawl.estimate(request, ctx.settings.x_prices())
-        crawl.approve(session, request, strategy="follows", by="U0COMMS001", now=utcnow())
+        before = measuring.start_figures(session, request, prices, clock.now().date())
     ctx.show(
-        "Start mapping: the estimate the comms member approves", blocks.start_modal(request, estimates)["blocks"][:1]
+        "Start mapping: the measuring steps, each with its own cost, before any call to X",
+        blocks.start_modal(request, before.estimates, steps=before.steps, budget=before.budget_lines())["blocks"][:2],
+    )
+    measured = measuring.measure(ctx.engine, rid, x_client())
+    with session_scope(ctx.engine) as session:
+        request = requests_service.get(session, rid)
+        measuring.save(session, request, measured)
+        figures = measuring.start_figures(session, request, prices, clock.now().date())
+        crawl.approve(session, request, strategy="follows", by="U0COMMS001", now=utcnow())
+        measuring.promise(session, request, "follows", prices)
+    ctx.show(
+        "Measured on X: the estimate the comms member approves (follows)",
+        blocks.start_modal(
+            request, figures.estimates, steps=figures.steps, measured=figures.measured, budget=figures.budget_lines()
+        )["blocks"][:3],
     )
 
-    clock = FakeClock()
-    fake = FakeXGraph(world, clock=clock.now)
-    settings = ctx.settings.model_copy(update={"x_bearer_token": SecretStr("demo-x-token")})
-    client = XClient(httpx.Client(transport=fake.transport), settings.x_config(), clock=clock.now, sleep=clock.sleep)
+    client = x_client()
     client.meter = crawl.request_meter(ctx.engine, rid, client.meter)
     waits = 0
     while True:
@@ -96,6 +116,10 @@ def step_mapping(ctx: DemoContext) -> None:
         f"Crawl of the local fake X: {len(fake.calls)} calls, {waits} rate-limit window(s) waited out by the worker",
         text=f"{request.calls_made} calls · ${request.money_spent:,.2f} · notes: " + " ".join(request.problems),
     )
+    with Session(ctx.engine) as session:
+        against = cost_figures.compared(session, job_kind="mapping", job_id=rid)
+    if against is not None:
+        ctx.show("Estimate against actual (the crawl's bill in the shared ledger)", text=against.describe())
     ctx.show(
         "The delivery (DM to the requester and the card's thread)", blocks.delivery(request, made.analysis, made.slots)
     )

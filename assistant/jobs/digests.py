@@ -225,7 +225,11 @@ class DigestJobs:
                     job_id=job_id,
                 )
                 x = XClient(http, settings.x_config(), meter=meter)
-            mastodon = MastodonClient.from_config(settings.mastodon_config(), http) if "mastodon" in snapshot.platforms else None
+            mastodon = (
+                MastodonClient.from_config(settings.mastodon_config(), http)
+                if "mastodon" in snapshot.platforms
+                else None
+            )
             bluesky = (
                 BlueskyClient.from_config(settings.bluesky_config(), http)
                 if "bluesky" in snapshot.platforms and settings.bluesky_handle and settings.bluesky_app_password

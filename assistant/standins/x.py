@@ -1,7 +1,8 @@
 """A local stand-in for the X API v2 posting surface: a real HTTP server on 127.0.0.1 that records every call.
 
-Answers POST /2/tweets, DELETE /2/tweets/:id, GET /2/users/me and GET /2/tweets/search/recent in the
-shapes of the published OpenAPI spec (x-api-v2-openapi_v2.112_classic.json); a test checks them.
+Answers POST /2/tweets, DELETE /2/tweets/:id, GET /2/users/me, GET /2/tweets/search/recent and
+GET /2/tweets/counts/recent in the shapes of the published OpenAPI spec (x-api-v2-openapi_v2.112_classic.json);
+a test checks them.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
+from assistant.standins import x_counts
 from assistant.standins.server import LocalServer
 
 _DELETE = re.compile(r"^/2/tweets/(?P<id>[0-9]{1,19})$")
@@ -47,7 +50,14 @@ class XStandIn(LocalServer):
 
     thread_name = "x-standin"
 
-    def __init__(self, *, users: list[XUser] | None = None, app_token: str = "app-bearer-token") -> None:
+    def __init__(
+        self,
+        *,
+        users: list[XUser] | None = None,
+        app_token: str = "app-bearer-token",
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.clock = clock
         self.users = users or [XUser("1500000000000000001", "demo_council", "Demo Council", "x-user-token-demo")]
         self.app_token = app_token
         self.calls: list[XCall] = []
@@ -95,6 +105,10 @@ class XStandIn(LocalServer):
                 if user is None and token != self.app_token:
                     return 401, _problem(401, "Unauthorized")
                 return 200, self._search(params)
+            if method == "GET" and path == "/2/tweets/counts/recent":
+                if user is None and token != self.app_token:
+                    return 401, _problem(401, "Unauthorized")
+                return x_counts.counts(self.posts.values(), params, self.clock(), matches=self._matches)
             return 404, _problem(404, f"No route for {method} {path}")
 
     def _create(self, user: XUser | None, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -113,7 +127,7 @@ class XStandIn(LocalServer):
             "id": post_id,
             "text": text,
             "author_id": user.id,
-            "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "created_at": self.clock().strftime("%Y-%m-%dT%H:%M:%S.000Z"),
             "conversation_id": self._conversation(reply) or post_id,
             **({"in_reply_to_user_id": self.posts[reply]["author_id"]} if reply in self.posts else {}),
             **({"referenced_tweets": [{"type": "replied_to", "id": reply}]} if reply else {}),
@@ -130,14 +144,16 @@ class XStandIn(LocalServer):
         self.posts.pop(post_id, None)
         return 200, {"data": {"deleted": post is not None}}
 
-    def _search(self, params: dict[str, str]) -> dict[str, Any]:
-        query = params.get("query", "")
+    def _matches(self, post: dict[str, Any], query: str) -> bool:
+        """The stand-in's search: every word of the query in the text, by the `from:` authors if any."""
         authors = {u.id for u in self.users if f"from:{u.username}".lower() in query.lower()}
         words = [w.strip('"').lower() for w in query.split() if not w.lower().startswith("from:") and w.strip('"')]
+        return (not authors or post["author_id"] in authors) and all(w in post["text"].lower() for w in words)
+
+    def _search(self, params: dict[str, str]) -> dict[str, Any]:
+        query = params.get("query", "")
         found = [
-            p
-            for p in sorted(self.posts.values(), key=lambda p: int(p["id"]), reverse=True)
-            if (not authors or p["author_id"] in authors) and all(w in p["text"].lower() for w in words)
+            p for p in sorted(self.posts.values(), key=lambda p: int(p["id"]), reverse=True) if self._matches(p, query)
         ][: int(params.get("max_results", "10"))]
         if not found:
             return {"meta": {"result_count": 0}}

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from assistant.samples.network import World
+from assistant.standins import x_counts
 
 # X's published app-auth limits per 15-minute window
 DEFAULT_LIMITS: dict[str, int] = {
@@ -27,6 +28,7 @@ DEFAULT_LIMITS: dict[str, int] = {
     "GET /2/users": 300,
     "GET /2/users/{id}/following": 15,
     "GET /2/tweets/search/recent": 450,
+    "GET /2/tweets/counts/recent": 300,
 }
 WINDOW = timedelta(minutes=15)
 _FOLLOWING = re.compile(r"^/2/users/(\d+)/following$")
@@ -124,6 +126,9 @@ class FakeXGraph:
                 return self._answer(request, endpoint, params, 429, refused, headers)
             window.used += 1
             headers = _limit_headers(limit, limit - window.used, reset)
+        if path == "/2/tweets/counts/recent":
+            status, answer = self._counts(params, now)
+            return self._answer(request, endpoint, params, status, answer, headers)
         recorded = self.recordings.get(_recording_key(path, params))
         if recorded is not None:
             return self._answer(request, endpoint, params, 200, recorded, headers)
@@ -206,9 +211,19 @@ class FakeXGraph:
             meta["next_token"] = f"p{offset + size}"
         return {"data": [self.world.users[i] for i in chunk], "meta": meta} if chunk else {"meta": meta}
 
+    def _counts(self, params: dict[str, str], now: datetime) -> tuple[int, dict[str, Any]]:
+        """X's counts of what `_search` finds; like that search, the fake's recent window reaches its oldest post."""
+        earliest = min((p["created_at"] for p in self.world.posts), default=None)
+        return x_counts.counts(
+            self.world.posts,
+            params,
+            now,
+            matches=lambda post, query: any(_matches(post, term) for term in _terms(query)),
+            earliest=datetime.fromisoformat(earliest.replace("Z", "+00:00")) if earliest else None,
+        )
+
     def _search(self, params: dict[str, str]) -> dict[str, Any]:
-        terms = [t.strip().lower() for t in params.get("query", "").split(" OR ") if t.strip()]
-        terms = [t.strip("()") for t in terms]
+        terms = _terms(params.get("query", ""))
         size = int(params.get("max_results", "10"))
         offset = int(params.get("next_token", "p0")[1:] or 0)
         matches = [p for p in self.world.posts if any(_matches(p, term) for term in terms)]
@@ -227,6 +242,11 @@ class FakeXGraph:
                 if uid in self.world.users:
                     users[uid] = self.world.users[uid]
         return {"data": chunk, "includes": {"users": list(users.values())}, "meta": meta}
+
+
+def _terms(query: str) -> list[str]:
+    """The OR-ed hashtags and words of a query, lowered (the fake's whole query language)."""
+    return [t.strip().lower().strip("()") for t in query.split(" OR ") if t.strip()]
 
 
 def _matches(post: dict[str, Any], term: str) -> bool:

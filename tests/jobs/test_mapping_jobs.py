@@ -49,7 +49,9 @@ def test_worker_crawls_waits_out_the_window_analyses_and_delivers(engine: Engine
     deps = JobDeps(settings=settings, http=httpx.Client, slack=lambda: WebClient(token=TOKEN, base_url=slack.base_url))
     jobs = MappingJobs(
         LazyDeps(deps),
-        x_client=lambda: XClient(httpx.Client(transport=fake.transport), settings.x_config(), clock=clock.now, sleep=clock.sleep),
+        x_client=lambda: XClient(
+            httpx.Client(transport=fake.transport), settings.x_config(), clock=clock.now, sleep=clock.sleep
+        ),
     )
     card = WebClient(token=TOKEN, base_url=slack.base_url).chat_postMessage(channel="C0COMMS001", text="card")
     with session_scope(engine) as session:
@@ -168,7 +170,9 @@ def test_progress_updates_after_pages_but_no_more_often_than_the_throttle(engine
     deps = JobDeps(settings=settings, http=httpx.Client, slack=lambda: Recording(token=TOKEN, base_url=slack.base_url))
     jobs = MappingJobs(
         LazyDeps(deps),
-        x_client=lambda: XClient(httpx.Client(transport=Timed()), settings.x_config(), clock=clock.now, sleep=clock.sleep),
+        x_client=lambda: XClient(
+            httpx.Client(transport=Timed()), settings.x_config(), clock=clock.now, sleep=clock.sleep
+        ),
         clock=lambda: seconds[0],
         progress_every=2.0,
     )

@@ -69,7 +69,8 @@ def check_inputs(request: MappingRequest) -> None:
         )
 
 
-def _minutes(calls: int, per_window: int) -> int:
+def minutes_under_limits(calls: int, per_window: int) -> int:
+    """The least time `calls` take when `per_window` calls are allowed each 15-minute window."""
     windows = math.ceil(calls / per_window) if calls else 0
     return max(0, windows - 1) * WINDOW_MINUTES
 
@@ -87,7 +88,10 @@ def estimate(request: MappingRequest, prices: Prices) -> list[StrategyEstimate]:
         "interactions",
         inter_calls,
         lookup.cost + search.cost + profiles.cost,
-        max(_minutes(search.calls, LIMITS["search"]), _minutes(lookup.calls + profiles.calls, LIMITS["lookup"])),
+        max(
+            minutes_under_limits(search.calls, LIMITS["search"]),
+            minutes_under_limits(lookup.calls + profiles.calls, LIMITS["lookup"]),
+        ),
         seeds + terms * SEARCH_PAGES * 100 + PROFILES_GUESS,
     )
     follow = estimate_follow_crawl(seeds, FOLLOWS_EACH, prices)
@@ -96,7 +100,7 @@ def estimate(request: MappingRequest, prices: Prices) -> list[StrategyEstimate]:
         "follows",
         follow.calls + search.calls + profiles.calls,
         follow.cost + search.cost + profiles.cost,
-        max(_minutes(follow_pages, LIMITS["following"]), inter.minutes),
+        max(minutes_under_limits(follow_pages, LIMITS["following"]), inter.minutes),
         follow.billed.users_read + terms * SEARCH_PAGES * 100,
     )
     return [inter, follows]
@@ -110,6 +114,11 @@ def request_meter(engine: Engine, request_id: int, meter: CostMeter) -> CostMete
     return x_meter(
         engine, meter.prices, workspace_id=workspace_id, job_kind="mapping", job_id=request_id, clock=meter.clock
     )
+
+
+def search_terms(request: MappingRequest) -> list[str]:
+    """The hashtags (with #) and keywords the crawl searches, one search step each."""
+    return [f"#{h.lstrip('#')}" for h in request.hashtags] + list(request.keywords)
 
 
 def approve(session: Session, request: MappingRequest, *, strategy: str, by: str, now: datetime) -> None:
@@ -138,7 +147,7 @@ def _plan_initial(session: Session, request: MappingRequest) -> None:
             )
         )
         position += 1
-    for term in [f"#{h.lstrip('#')}" for h in request.hashtags] + list(request.keywords):
+    for term in search_terms(request):
         session.add(CrawlStep(request_id=request.id, position=position, kind="search", target=term))
         position += 1
 

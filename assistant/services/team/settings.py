@@ -19,7 +19,8 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 DEFAULT_WEEKDAY = 0  # Monday
 DEFAULT_HOUR = 9
 COLUMN_FIELDS = ("comms_channel_id", "comms_usergroup_id", "digest_channel_id", "timezone")
-JSON_FIELDS = ("weekly_weekday", "weekly_hour", "yammer_crosspost", "yammer_group_id", "post_langs")
+JSON_FIELDS = ("weekly_weekday", "weekly_hour", "yammer_crosspost", "yammer_group_id", "post_langs", "x_monthly_budget")
+MAX_MONTHLY_BUDGET = 1_000_000.0
 DEFAULT_POST_LANGS = ("en",)
 MAX_POST_LANGS = 3  # app.bsky.feed.post `langs` holds at most three
 # A BCP 47 tag as Bluesky's `language` format takes it: a 2-3 letter language, then subtags (script, region...).
@@ -83,6 +84,25 @@ def _language_tags(value: Any) -> list[str] | None:
     return list(dict.fromkeys(tags))
 
 
+def x_monthly_budget(workspace: Workspace | None) -> float | None:
+    """The team's monthly X budget in US dollars (None: no budget set)."""
+    value = (workspace.settings or {}).get("x_monthly_budget") if workspace is not None else None
+    return float(value) if value is not None else None
+
+
+def _budget(value: Any) -> float | None:
+    text = str(value or "").strip().lstrip("$").replace(",", "")
+    if not text:
+        return None
+    try:
+        budget = float(text)
+    except ValueError:
+        raise SettingsError("x_monthly_budget", "The budget is a number of US dollars, e.g. 200.") from None
+    if not 0 <= budget <= MAX_MONTHLY_BUDGET or budget != budget:
+        raise SettingsError("x_monthly_budget", f"The budget is between $0 and ${MAX_MONTHLY_BUDGET:,.0f} a month.")
+    return round(budget, 2)
+
+
 def check(changes: dict[str, Any]) -> dict[str, Any]:
     """Validate and normalise submitted values (raises SettingsError naming the field)."""
     clean: dict[str, Any] = {}
@@ -105,6 +125,8 @@ def check(changes: dict[str, Any]) -> dict[str, Any]:
             clean[key] = int(value)
         elif key == "post_langs":
             clean[key] = _language_tags(value)
+        elif key == "x_monthly_budget":
+            clean[key] = _budget(value)
         elif key.startswith("target:"):
             try:
                 target = int(str(value).strip())

@@ -26,8 +26,7 @@ def request_line(request: RequestLine) -> str:
 
 def queue_line(request: RequestLine) -> str:
     return (
-        f"• {request.age_days} d · *{escape(request.title)}* "
-        f"({escape(request.status)}) from <@{request.requester_id}>"
+        f"• {request.age_days} d · *{escape(request.title)}* ({escape(request.status)}) from <@{request.requester_id}>"
     )
 
 

@@ -25,6 +25,7 @@ CLAIM = "mapping_claim"
 ASK = "mapping_ask"
 DECLINE = "mapping_decline"
 START = "mapping_start"
+MEASURE = "mapping_measure"
 DELIVER = "mapping_deliver"
 CANCEL = "mapping_cancel"
 RERUN = "mapping_rerun_communities"
@@ -134,7 +135,15 @@ def rerun_values(values: dict[str, Any]) -> tuple[float | None, int | None, dict
     return None, int(number_text), {}
 
 
-def start_modal(request: MappingRequest, estimates: Sequence[StrategyEstimate]) -> Block:
+def start_modal(
+    request: MappingRequest,
+    estimates: Sequence[StrategyEstimate],
+    *,
+    steps: Sequence[str] = (),
+    measured: str | None = None,
+    budget: Sequence[str] = (),
+) -> Block:
+    """`steps` are the measuring steps with their own cost; `measured` what they found (None: not yet measured)."""
     options = [
         {
             "text": {"type": "plain_text", "text": e.strategy.capitalize()},
@@ -150,10 +159,13 @@ def start_modal(request: MappingRequest, estimates: Sequence[StrategyEstimate]) 
         "title": {"type": "plain_text", "text": "Start mapping"},
         "submit": {"type": "plain_text", "text": "Approve and start"},
         "blocks": [
+            *_measure_blocks(request, steps, measured),
             section(
-                "*Estimate before any call to X* (prices from settings; time is the least the rate limits allow)\n"
+                ("*Estimate from X's own numbers*" if measured else "*Rough guess, not measured*")
+                + " (prices from settings; time is the least the rate limits allow)\n"
                 + "\n".join(f"• {escape(e.describe())}" for e in estimates)
             ),
+            *([context("\n".join(escape(line) for line in budget))] if budget else []),
             _input(
                 "strategy",
                 "Strategy",
@@ -174,6 +186,21 @@ def start_modal(request: MappingRequest, estimates: Sequence[StrategyEstimate]) 
             ),
         ],
     }
+
+
+def _measure_blocks(request: MappingRequest, steps: Sequence[str], measured: str | None) -> list[Block]:
+    if not steps:
+        return []
+    text = "*Measuring first* (each step's own cost)\n" + "\n".join(f"• {escape(step)}" for step in steps)
+    if measured:
+        return [section(f"{text}\n_Measured:_ {escape(measured)}")]
+    button = {
+        "type": "button",
+        "action_id": MEASURE,
+        "text": {"type": "plain_text", "text": "Measure on X"},
+        "value": str(request.id),
+    }
+    return [section(text), {"type": "actions", "block_id": "measure", "elements": [button]}]
 
 
 def _summary_lines(request: MappingRequest) -> list[str]:

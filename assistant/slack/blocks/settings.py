@@ -24,6 +24,7 @@ class SettingsForm:
     yammer_group_id: str | None
     post_langs: tuple[str, ...]
     targets: list[tuple[int, str, int]]  # (account id, handle, posts a day)
+    x_monthly_budget: float | None = None
 
 
 def _option(text: str, value: str) -> dict[str, Any]:
@@ -88,6 +89,12 @@ def settings_modal(form: SettingsForm) -> dict[str, Any]:
             "Languages of the chats' Bluesky posts",
             _text(", ".join(form.post_langs)),
             hint="Up to 3 language tags, comma-separated, e.g. en, cy",
+        ),
+        _input(
+            "x_monthly_budget",
+            "Monthly X budget (US$)",
+            _text(f"{form.x_monthly_budget:g}" if form.x_monthly_budget is not None else ""),
+            hint="Paid jobs that would cross it wait for an admin; watches pause at it. Blank: no budget.",
         ),
     ]
     for account_id, handle, target in form.targets[:20]:

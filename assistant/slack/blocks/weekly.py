@@ -54,8 +54,7 @@ def weekly_blocks(data: WeeklyData) -> list[Block]:
         ]
         coming = [
             f"• #{escape(c.hashtag)} {c.start.astimezone(zone):%a %d %b %H:%M}: "
-            f"{c.questions} questions, {c.moderators} moderators · "
-            + ("ready ✅" if c.ready else "not ready ⚠️")
+            f"{c.questions} questions, {c.moderators} moderators · " + ("ready ✅" if c.ready else "not ready ⚠️")
             for c in chats.coming
         ]
         blocks += [

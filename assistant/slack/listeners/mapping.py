@@ -7,24 +7,35 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+import httpx
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from assistant.config import Settings
 from assistant.db import session_scope
 from assistant.models.base import require_id, utcnow
 from assistant.models.mapping import CrawlState, MappingRequest
 from assistant.render.mrkdwn import escape
 from assistant.services.mapping import crawl, report
+from assistant.services.mapping import estimate as measuring
 from assistant.services.mapping import requests as service
 from assistant.services.team import audit
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import mapping as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
+from integrations.errors import IntegrationError
+from integrations.x.client import XClient
 
 log = logging.getLogger(__name__)
+
+
+def x_client(settings: Settings) -> XClient:
+    """The X client the Measure button uses (tests swap in the fake X)."""
+    return XClient(httpx.Client(timeout=20.0), settings.x_config())
+
 
 USAGE = "Usage: `/outreach map` (new request) · `map list` · `map show ID` · `map cancel ID`"
 CHANGE_TEXT = {
@@ -196,11 +207,45 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         with Session(services.engine) as session:
             try:
                 request = service.get(session, request_id_of(body), team_id=team_id)
-                estimates = crawl.estimate(request, services.settings.x_prices())
+                view = start_view(session, request)
             except (service.RequestError, crawl.MappingInputError) as exc:
                 refuse(client, body, str(exc))
                 return
-        client.views_open(trigger_id=body["trigger_id"], view=blocks.start_modal(request, estimates))
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    def start_view(session: Session, request: MappingRequest) -> dict[str, Any]:
+        prices = services.settings.x_prices()
+        figures = measuring.start_figures(session, request, prices, utcnow().date())
+        return blocks.start_modal(
+            request,
+            figures.estimates,
+            steps=figures.steps,
+            measured=figures.measured,
+            budget=figures.budget_lines(),
+        )
+
+    @app.action(blocks.MEASURE)
+    def on_measure(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """Run the two measuring steps (their cost was on the button's modal), then show the measured estimates."""
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        if not is_comms(client, team_id, user_id):
+            return
+        if services.settings.x_bearer_token is None:
+            refuse(client, body, "Measuring needs X_BEARER_TOKEN; the rough guess stands.")
+            return
+        request_id = int(body["actions"][0]["value"])
+        try:
+            measured = measuring.measure(services.engine, request_id, x_client(services.settings))
+        except (IntegrationError, crawl.MappingInputError) as exc:
+            refuse(client, body, f"Measuring on X failed: {exc}")
+            return
+        with Session(services.engine) as session:
+            request = service.get(session, request_id, team_id=team_id)
+            measuring.save(session, request, measured)
+            session.commit()
+            view = start_view(session, request)
+        client.views_update(view_id=body["view"]["id"], hash=body["view"].get("hash"), view=view)
 
     @app.action(blocks.RERUN)
     def on_rerun(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -315,11 +360,18 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             ack(response_action="errors", errors={"budget_money": "Give the budget as a number."})
             return
         request_id = int(body["view"]["private_metadata"])
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
         with Session(services.engine) as session:
-            request = service.get(session, request_id, team_id=body["team"]["id"])
-            chosen = next(
-                e for e in crawl.estimate(request, services.settings.x_prices()) if e.strategy == strategy
+            request = service.get(session, request_id, team_id=team_id)
+            figures = measuring.start_figures(session, request, services.settings.x_prices(), utcnow().date())
+        chosen = next(e for e in figures.estimates if e.strategy == strategy)
+        over = figures.checks[strategy]
+        if over.crosses and not services.roles.is_admin(client, team_id=team_id, user_id=user_id):
+            ack(
+                response_action="errors",
+                errors={"strategy": f"{over.describe()}. An admin has to start a job that crosses the budget."},
             )
+            return
         if money < chosen.cost or calls < chosen.calls:
             needs = f"This strategy needs about ${chosen.cost:,.2f} and {chosen.calls} calls"
             ack(
@@ -336,6 +388,18 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             request = service.get(session, request_id)
             request.budget_money, request.budget_calls = money, calls
             crawl.approve(session, request, strategy=strategy, by=body["user"]["id"], now=utcnow())
+            measuring.promise(session, request, strategy, services.settings.x_prices())
+            if over.crosses:
+                audit.record(
+                    session,
+                    actor=user_id,
+                    action="budget.crossed_approved",
+                    record_type="mapping_request",
+                    record_id=request_id,
+                    estimate=chosen.cost,
+                    month_to_date=over.spent,
+                    budget=over.budget,
+                )
 
     # /outreach map ... ----------------------------------------------------------------------------------
 

@@ -59,6 +59,7 @@ def settings_command(services: Services, ctx: CommandContext) -> None:
             yammer_crosspost=team_settings.yammer_crosspost(workspace),
             yammer_group_id=team_settings.yammer_group_id(workspace),
             post_langs=team_settings.post_langs(workspace),
+            x_monthly_budget=team_settings.x_monthly_budget(workspace),
             targets=[
                 (require_id(a), a.handle, a.daily_post_target)
                 for a in team_settings.accounts_for_targets(session, require_id(workspace))

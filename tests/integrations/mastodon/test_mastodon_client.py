@@ -79,7 +79,9 @@ def test_hashtag_parameters_and_token() -> None:
         return httpx.Response(200, json=[])
 
     settings = Settings(mastodon_base_url="https://social.example", mastodon_access_token=SecretStr("tok"))
-    client = MastodonClient.from_config(settings.mastodon_config(), httpx.Client(transport=httpx.MockTransport(handler)))
+    client = MastodonClient.from_config(
+        settings.mastodon_config(), httpx.Client(transport=httpx.MockTransport(handler))
+    )
     list(
         client.hashtag_timeline(
             "edchat",

@@ -231,7 +231,9 @@ def test_5xx_gives_up_after_max_attempts_with_server_error() -> None:
 def test_backoff_is_capped() -> None:
     http = httpx.Client(transport=httpx.MockTransport(lambda request: problem_response(503)))
     sleeps: list[float] = []
-    client = XClient(http, settings().x_config(), sleep=sleeps.append, max_attempts=10, backoff_cap=4.0, jitter=lambda: 1.0)
+    client = XClient(
+        http, settings().x_config(), sleep=sleeps.append, max_attempts=10, backoff_cap=4.0, jitter=lambda: 1.0
+    )
     with pytest.raises(ServerError):
         next(client.search_recent("Tweepy"))
     assert len(sleeps) == 9

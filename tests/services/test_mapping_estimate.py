@@ -1,0 +1,149 @@
+"""The mapping estimate measured before it is promised: the steps' own cost first, then counts and follow sizes
+against the fake X with known volumes; the estimate against the ledger's actual, within 10%."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from assistant.config import Settings
+from assistant.db import session_scope
+from assistant.models.mapping import MappingRequest
+from assistant.samples.network import World
+from assistant.services.costs import figures
+from assistant.services.mapping import crawl, requests
+from assistant.services.mapping import estimate as measuring
+from assistant.standins.x_graph import FakeClock, FakeXGraph
+from integrations.x.client import XClient
+from integrations.x.cost import Prices
+
+PRICES = Prices(post_read=0.005, user_read=0.010)
+SEEDS, FOLLOWS_EACH, AUTHORS, POSTS_EACH = 4, 50, 100, 3
+
+
+def _user(number: int, name: str, following: int = 0) -> dict[str, object]:
+    return {
+        "id": str(5_000_000 + number),
+        "username": name,
+        "name": name,
+        "public_metrics": {"followers_count": 1, "following_count": following, "tweet_count": 1, "listed_count": 0},
+    }
+
+
+def _world() -> World:
+    """4 seeds each following 50 accounts of their own; 100 authors posting 3 times each on #fechat and nothing else."""
+    world = World()
+    number = 0
+    for s in range(SEEDS):
+        seed = _user(number, f"seed{s}", FOLLOWS_EACH)
+        number += 1
+        world.users[str(seed["id"])] = seed
+        world.seeds.append(str(seed["username"]))
+        followed = []
+        for f in range(FOLLOWS_EACH):
+            user = _user(number, f"f{s}_{f}")
+            number += 1
+            world.users[str(user["id"])] = user
+            followed.append(str(user["id"]))
+        world.following[str(seed["id"])] = followed
+    start = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    for a in range(AUTHORS):
+        author = _user(number, f"author{a}")
+        number += 1
+        world.users[str(author["id"])] = author
+        for p in range(POSTS_EACH):
+            world.posts.append(
+                {
+                    "id": str(7_000_000 + a * POSTS_EACH + p),
+                    "author_id": author["id"],
+                    "text": f"Skills matter #fechat {a}.{p}",
+                    "created_at": (start + timedelta(minutes=a * POSTS_EACH + p)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                    "entities": {"hashtags": [{"start": 0, "end": 0, "tag": "fechat"}]},
+                }
+            )
+    world.posts.sort(key=lambda post: str(post["created_at"]))
+    return world
+
+
+def _client(fake: FakeXGraph, clock: FakeClock) -> XClient:
+    settings = Settings(x_bearer_token="t", database_url="sqlite://")
+    return XClient(httpx.Client(transport=fake.transport), settings.x_config(), clock=clock.now, sleep=clock.sleep)
+
+
+def _request(engine: Engine, world: World) -> int:
+    with session_scope(engine) as session:
+        data = requests.RequestInput(title="FE", seeds=(*world.seeds, "nobody_here"), hashtags=("fechat",))
+        request = requests.create(session, team_id="T1", requester_id="U1", data=data)
+        return request.id or 0
+
+
+def _measure_and_crawl(engine: Engine, fake: FakeXGraph, clock: FakeClock, world: World, strategy: str):  # type: ignore[no-untyped-def]
+    rid = _request(engine, world)
+    measured = measuring.measure(engine, rid, _client(fake, clock))
+    with session_scope(engine) as session:
+        request = session.get(MappingRequest, rid)
+        assert request is not None
+        measuring.save(session, request, measured)
+        crawl.approve(session, request, strategy=strategy, by="U2", now=clock.now())
+        promised = measuring.promise(session, request, strategy, PRICES)
+    client = _client(fake, clock)
+    client.meter = crawl.request_meter(engine, rid, client.meter)
+    while (result := crawl.run_crawl(engine, rid, client, now=clock.now)).status == "waiting":
+        assert result.until is not None
+        clock.set(result.until)
+    with Session(engine) as session:
+        against = figures.compared(session, job_kind="mapping", job_id=rid)
+        spent = figures.actual(session, job_kind="estimate", job_id=f"mapping:{rid}")
+    return rid, measured, promised, against, spent
+
+
+def test_the_steps_own_costs_are_known_before_any_call(engine: Engine) -> None:
+    world = _world()
+    fake = FakeXGraph(world)
+    rid = _request(engine, world)
+    with Session(engine) as session:
+        request = session.get(MappingRequest, rid)
+        assert request is not None
+        steps = measuring.measure_steps(request, PRICES)
+    assert [s.describe() for s in steps] == [
+        "look up 5 seed account(s): 1 call, $0.05",
+        "count the posts of 1 hashtag(s) and keyword(s): 1 call, no items billed",
+    ]
+    assert fake.calls == []
+
+
+def test_measured_numbers_are_x_own_and_the_steps_cost_what_they_said(engine: Engine) -> None:
+    world, clock = _world(), FakeClock()
+    fake = FakeXGraph(world, clock=clock.now)
+    rid = _request(engine, world)
+    measured = measuring.measure(engine, rid, _client(fake, clock))
+    assert measured.seeds_found == SEEDS  # nobody_here is not on X
+    assert sum(measured.following.values()) == SEEDS * FOLLOWS_EACH
+    assert measured.per_term == {"#fechat": AUTHORS * POSTS_EACH}
+    assert measured.search_posts == AUTHORS * POSTS_EACH
+    assert measured.users_per_post == figures.DEFAULT_USERS_PER_POST  # no history yet
+    with Session(engine) as session:
+        spent = figures.actual(session, job_kind="estimate", job_id=f"mapping:{rid}")
+    assert spent.dollars == pytest.approx(measured.steps[0].cost - 0.01)  # 4 of the 5 seeds exist: 4 users billed
+    assert [c.endpoint for c in fake.calls] == ["GET /2/users/by", "GET /2/tweets/counts/recent"]
+
+
+@pytest.mark.parametrize("strategy", ["interactions", "follows"])
+def test_each_strategy_is_within_ten_percent_of_what_the_crawl_bills(engine: Engine, strategy: str) -> None:
+    world, clock = _world(), FakeClock()
+    fake = FakeXGraph(world, clock=clock.now)
+    _measure_and_crawl(engine, fake, clock, world, "interactions")  # the team's first search: its ratio measured
+    clock.advance(24 * 3600)  # a new UTC day: X bills everything again
+    rid, measured, promised, against, spent = _measure_and_crawl(engine, fake, clock, world, strategy)
+    assert measured.users_per_post == pytest.approx(AUTHORS / (AUTHORS * POSTS_EACH), abs=0.001)
+    assert promised is not None and against is not None and against.label == strategy
+    bill = against.actual
+    # worked by hand: 300 posts ($1.50) and 100 authors ($1.00); follows adds 4 x 50 follow-list entries ($2.00)
+    assert bill.dollars == pytest.approx(2.50 if strategy == "interactions" else 4.50)
+    assert against.off is not None and abs(against.off) <= 0.10
+    assert abs(against.estimate.items - bill.items) <= 0.10 * bill.items
+    assert spent.users == SEEDS and bill.posts == AUTHORS * POSTS_EACH  # the crawl read the seeds again for free
