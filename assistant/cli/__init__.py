@@ -5,6 +5,7 @@ from __future__ import annotations
 from assistant.cli import (
     chats,  # noqa: F401  (chat list, chat ics)
     contacts,  # noqa: F401  (contacts export/import, yammer login)
+    cost,  # noqa: F401  (cost --month)
     data,  # noqa: F401  (import, fetch, export, sample-chat)
     digests,  # noqa: F401  (digest FILE | --hashtag --from --to)
     mapping,  # noqa: F401  (map run, report, communities, estimate)

@@ -29,8 +29,10 @@ from assistant.models.digests import Digest, DigestJob, DigestJobState
 from assistant.models.workspaces import Workspace
 from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_html import archive_bytes
+from assistant.services.costs import figures as cost_figures
 from assistant.services.costs.ledger import x_meter
 from assistant.services.digests import collect as digest_collect
+from assistant.services.digests import estimate as digest_estimate
 from assistant.services.digests import make as digest_make
 from assistant.services.digests import records as service
 from assistant.services.yammer.crosspost import crosspost_group, crosspost_text, post_to_group
@@ -236,6 +238,18 @@ class DigestJobs:
                 else None
             )
             try:
+                if x is not None:
+                    promised = digest_estimate.measure(
+                        engine,
+                        x,
+                        hashtag=snapshot.hashtag,
+                        start=snapshot.start,
+                        end=snapshot.end,
+                        now=now,
+                        workspace_id=snapshot.workspace_id,
+                        job_id=job_id,
+                    )
+                    self._progress(engine, deps, snapshot, f"collecting about {promised.posts:,} posts from X…")
                 collected = digest_collect.collect(
                     engine,
                     hashtag=snapshot.hashtag,
@@ -250,10 +264,13 @@ class DigestJobs:
             except RateLimited as exc:
                 self._tell_late(engine, deps, snapshot, exc.reset_at)
                 raise
+        with Session(engine) as session:
+            against = cost_figures.compared(session, job_kind="digest", job_id=job_id)
         return {
             "posts": collected.total,
             "by_source": collected.by_source,
             "via_conversation": collected.via_conversation,
+            **({"x_cost": against.describe()} if against is not None else {}),
         }
 
     def _tell_late(self, engine: Engine, deps: JobDeps, job: DigestJob, reset_at: datetime) -> None:

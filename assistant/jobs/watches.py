@@ -23,7 +23,10 @@ from assistant.models.posts import Post, PostHashtag
 from assistant.models.watches import Watch, WatchSeen
 from assistant.services import store
 from assistant.services.accounts.credentials import load_tokens
+from assistant.services.costs import budget
+from assistant.services.costs import figures as cost_figures
 from assistant.services.costs.ledger import x_meter
+from assistant.services.watches import estimate as watch_estimate
 from assistant.services.watches.manage import candidate_keys, due_watches, fold_batch, next_run, seen_keys
 from assistant.slack.blocks.watches import batch_blocks, describe
 from assistant.worker import DueJob, perform_once
@@ -92,6 +95,14 @@ class WatchSources:
             price = deps.settings.x_price_post_read
             if "x" in watch.networks and watch.cost_budget - watch.cost_spent < price * 10:
                 return self._pause(engine, session, watch, "budget", _next_midnight(now), now)
+            if (
+                "x" in watch.networks
+                and budget.check(session, workspace_id=watch.workspace_id, estimate=0.0, today=now.date()).spent_out
+            ):
+                return self._pause(engine, session, watch, "monthly_budget", budget.next_month_start(now), now)
+            # Nothing of this session is left unwritten while X is called: the shared ledger writes each call's
+            # bill in its own transaction, which SQLite would make wait behind this session's write lock.
+            session.commit()
             posts: list[NormalizedPost] = []
             batch_all = Batch()
             with deps.http() as http:
@@ -134,7 +145,7 @@ class WatchSources:
                 deps.settings.x_prices(),
                 workspace_id=watch.workspace_id,
                 job_kind="watch",
-                job_id=watch.id or "",
+                job_id=watch_estimate.day_job_id(require_id(watch), now),
                 clock=lambda: now,
             )
             client = XClient(http, deps.settings.x_config(), clock=lambda: now, meter=meter)
@@ -143,6 +154,16 @@ class WatchSources:
             query = _x_query(session, watch)
             if query is None:
                 return Batch()
+            day = watch_estimate.day_job_id(require_id(watch), now)
+            if cost_figures.compared(session, job_kind="watch", job_id=day) is None:
+                watch_estimate.measure_day(
+                    session.get_bind(),  # type: ignore[arg-type]
+                    client,
+                    query=query,
+                    watch_id=require_id(watch),
+                    workspace_id=watch.workspace_id,
+                    now=now,
+                )
             page = next(
                 iter(client.search_recent(query, max_pages=1, max_results=max_results, since_id=since.get("x"))), None
             )
@@ -261,13 +282,16 @@ class WatchSources:
         watch.next_run_at = max(until, now + timedelta(minutes=1))
         session.add(watch)
         session.commit()
-        why = "its daily cost budget is spent" if reason == "budget" else "the network's rate limit was reached"
+        why = {
+            "budget": "its daily cost budget is spent",
+            "monthly_budget": "the team's monthly X budget is spent (an admin can raise it in `/outreach settings`)",
+        }.get(reason, "the network's rate limit was reached")
         self._notice(
             engine,
             watch,
             f"paused:{reason}:{until.isoformat()}",
             f"Watch {watch.id} ({describe(watch.kind, watch.term)}) is paused: {why}. "
-            f"It resumes at {until.astimezone(UTC):%H:%M} UTC.",
+            f"It resumes at {until.astimezone(UTC):%Y-%m-%d %H:%M} UTC.",
         )
         return {"paused": reason, "until": until.isoformat()}
 

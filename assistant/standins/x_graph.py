@@ -226,7 +226,16 @@ class FakeXGraph:
         terms = _terms(params.get("query", ""))
         size = int(params.get("max_results", "10"))
         offset = int(params.get("next_token", "p0")[1:] or 0)
-        matches = [p for p in self.world.posts if any(_matches(p, term) for term in terms)]
+        low, high = params.get("start_time", ""), params.get("end_time", "~")  # RFC 3339 compares as text
+        high = min(high, self.clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))  # nothing from the future
+        since = int(params.get("since_id", "0"))
+        matches = [
+            p
+            for p in self.world.posts
+            if any(_matches(p, term) for term in terms)
+            and low <= _second(p["created_at"]) < high
+            and int(p["id"]) > since
+        ]
         matches.reverse()  # newest first, as X answers
         chunk = matches[offset : offset + size]
         meta: dict[str, Any] = {"result_count": len(chunk)}
@@ -242,6 +251,11 @@ class FakeXGraph:
                 if uid in self.world.users:
                     users[uid] = self.world.users[uid]
         return {"data": chunk, "includes": {"users": list(users.values())}, "meta": meta}
+
+
+def _second(created_at: str) -> str:
+    """A post's created_at as the search's start_time/end_time are written (whole seconds, Z)."""
+    return created_at[:19] + "Z"
 
 
 def _terms(query: str) -> list[str]:

@@ -10,12 +10,14 @@ from typing import Any, cast
 import httpx
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from assistant.config import Settings
 from assistant.jobs.deps import JobDeps
 from assistant.jobs.watches import WatchSources
+from assistant.models.costs import CostEntry
 from assistant.models.watches import Watch
+from assistant.models.workspaces import Workspace
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.services.watches.manage import create_watch, fold_batch
 from assistant.slack.blocks import watches as blocks
@@ -30,6 +32,14 @@ def _search_page() -> dict[str, Any]:
     path = shared_path("fixtures", "x", "example_responses", "pytwitter_testdata", "search_tweets_query.json")
     loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return loaded
+
+
+def _recorded_counts() -> dict[str, Any]:
+    path = shared_path(
+        "fixtures", "x", "recorded_responses", "tweepy_cassettes_decoded", "test_client_get_recent_tweets_count.json"
+    )
+    body: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))[0]["body"]
+    return body
 
 
 class FakeSlack:
@@ -48,6 +58,8 @@ class FakeX:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        if request.url.path == "/2/tweets/counts/recent":  # its own rate limit; the recorded answer (411 posts)
+            return httpx.Response(200, json=_recorded_counts())
         assert request.url.path == "/2/tweets/search/recent"
         if self.rate_limited_until is not None:
             reset = str(int(self.rate_limited_until.timestamp()))
@@ -173,3 +185,28 @@ def test_reposts_fold_into_their_original_and_cross_posts_merge() -> None:
     assert shown[0].reposted_by == ["bob"] and shown[0].also_on == ["mastodon"]
     again, _ = fold_batch(posts, remember)
     assert again == []
+
+
+def test_the_team_monthly_budget_pauses_x_watches_until_the_next_month(engine: Engine) -> None:
+    fake, slack = FakeX(), FakeSlack()
+    watch_id = _watch(engine)
+    Worker(engine, [WatchSources(_deps(fake, slack)).polls], now=lambda: NOW).tick()
+    with Session(engine) as session:
+        billed = session.exec(select(CostEntry).where(CostEntry.job_kind == "watch")).all()
+        assert [(row.job_id, row.endpoint) for row in billed] == [
+            (f"{watch_id}:2026-11-23", "GET /2/tweets/counts/recent"),
+            (f"{watch_id}:2026-11-23", "GET /2/tweets/search/recent"),
+        ]
+        workspace = session.exec(select(Workspace)).one()
+        workspace.settings = {"x_monthly_budget": round(billed[0].dollars, 6)}  # this month's spend reaches it
+        session.add(workspace)
+        session.commit()
+    calls = len(fake.requests)
+    Worker(engine, [WatchSources(_deps(fake, slack)).polls], now=lambda: NOW + timedelta(minutes=16)).tick()
+    assert len(fake.requests) == calls
+    assert "monthly X budget is spent" in slack.messages[-1]["text"]
+    assert "2026-12-01 00:00 UTC" in slack.messages[-1]["text"]
+    with Session(engine) as session:
+        watch = session.get(Watch, watch_id)
+        assert watch is not None and watch.paused_reason == "monthly_budget"
+        assert watch.paused_until == datetime(2026, 12, 1, tzinfo=UTC)

@@ -78,3 +78,59 @@ def check(session: Session, *, workspace_id: int | None, estimate: float, today:
     workspace = session.get(Workspace, workspace_id) if workspace_id is not None else None
     spent = month_to_date(session, workspace_id=workspace_id, month=today) if workspace_id is not None else 0.0
     return BudgetCheck(x_monthly_budget(workspace), spent, round(estimate, 2))
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerLine:
+    """The ledger of one job on one day: calls, items and dollars."""
+
+    day: date
+    team: str
+    job_kind: str
+    job_id: str
+    calls: int
+    posts_read: int
+    users_read: int
+    posts_created: int
+    dollars: float
+
+
+def month_ledger(session: Session, *, month: date, workspace_id: int | None = None) -> list[LedgerLine]:
+    """The month's ledger by day, team, kind of job and job, oldest first."""
+    c = CostEntry.__table__.c  # type: ignore[attr-defined]
+    w = Workspace.__table__.c  # type: ignore[attr-defined]
+    first, following = month_bounds(month)
+    team = sa.func.coalesce(w.name, w.slack_team_id, "")
+    query = (
+        sa.select(
+            c.day,
+            team,
+            c.job_kind,
+            c.job_id,
+            sa.func.count(),
+            sa.func.sum(c.posts_read),
+            sa.func.sum(c.users_read),
+            sa.func.sum(c.posts_created + c.posts_created_with_link),
+            sa.func.sum(c.dollars),
+        )
+        .select_from(CostEntry.__table__.outerjoin(Workspace.__table__, w.id == c.workspace_id))  # type: ignore[attr-defined]
+        .where(c.day >= first, c.day < following)
+        .group_by(c.day, team, c.job_kind, c.job_id)
+        .order_by(c.day, team, c.job_kind, c.job_id)
+    )
+    if workspace_id is not None:
+        query = query.where(c.workspace_id == workspace_id)
+    return [
+        LedgerLine(
+            row[0],
+            str(row[1] or ""),
+            row[2],
+            row[3],
+            int(row[4]),
+            int(row[5]),
+            int(row[6]),
+            int(row[7]),
+            round(float(row[8]), 6),
+        )
+        for row in session.connection().execute(query).all()
+    ]

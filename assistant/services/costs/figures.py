@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from assistant.models.costs import CostEntry, CostEstimate
+from integrations.x.cost import Prices
 
 DEFAULT_USERS_PER_POST = 0.5  # until the team's own searches measure it: authors and mentions new to the day
 HISTORY_DAYS = 30
-HISTORY_MIN_POSTS = 100  # fewer posts read than this is too little to measure the ratio on
+HISTORY_MIN_POSTS = 30  # fewer posts read than this is too few to measure the ratio on
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,3 +119,26 @@ def users_per_post(session: Session, *, workspace_id: int | None, today: date) -
     if int(posts) < HISTORY_MIN_POSTS:
         return DEFAULT_USERS_PER_POST, "a first guess until the team's own searches measure it"
     return round(int(users) / int(posts), 3), f"measured on the team's searches of the last {HISTORY_DAYS} days"
+
+
+def promise_counted(
+    session: Session,
+    *,
+    posts: int,
+    prices: Prices,
+    workspace_id: int | None,
+    job_kind: str,
+    job_id: str | int,
+    label: str,
+    today: date,
+) -> Spend:
+    """Price posts X counted (and the users they bring, at the team's ratio) and store it as the job's estimate."""
+    ratio, source = users_per_post(session, workspace_id=workspace_id, today=today)
+    users = round(posts * ratio)
+    spend = Spend(posts=posts, users=users, dollars=round(posts * prices.post_read + users * prices.user_read, 2))
+    detail = {"posts_counted": posts, "users_per_post": ratio, "ratio_source": source}
+    store_estimate(
+        session, workspace_id=workspace_id, job_kind=job_kind, job_id=job_id, label=label, spend=spend, detail=detail
+    )
+    session.commit()
+    return spend

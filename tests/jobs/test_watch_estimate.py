@@ -1,0 +1,85 @@
+"""A day of an X watch against the fake X with a known steady volume: estimated at the day's first poll from X's
+count of the last 24 hours, within 10% of what the day's polls bill."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import httpx
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from assistant.config import Settings
+from assistant.jobs.deps import JobDeps
+from assistant.jobs.watches import WatchSources
+from assistant.samples.network import World
+from assistant.services.costs import figures
+from assistant.services.team.workspaces import ensure_workspace
+from assistant.services.watches.manage import create_watch
+from assistant.standins.x_graph import FakeClock, FakeXGraph
+from tests.jobs.test_watches import FakeSlack
+
+START = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
+AUTHORS, EVERY = 20, timedelta(minutes=15)
+
+
+def _steady_world(days: int) -> World:
+    """One #fechat post every 15 minutes, day and night, by 20 authors in turn."""
+    world = World()
+    for a in range(AUTHORS):
+        uid = str(6_000_000 + a)
+        world.users[uid] = {"id": uid, "username": f"lecturer{a}", "name": f"Lecturer {a}"}
+    for n in range(days * 96):
+        world.posts.append(
+            {
+                "id": str(8_000_000 + n),
+                "author_id": str(6_000_000 + n % AUTHORS),
+                "text": f"Week {n} of #fechat",
+                "created_at": (START + n * EVERY).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "entities": {"hashtags": [{"start": 0, "end": 0, "tag": "fechat"}]},
+            }
+        )
+    return world
+
+
+def test_a_day_of_a_watch_is_within_ten_percent_of_its_estimate(engine: Engine) -> None:
+    clock = FakeClock(START)
+    fake = FakeXGraph(_steady_world(3), clock=clock.now)
+    deps = JobDeps(
+        settings=Settings(_env_file=None, x_bearer_token="bearer"),
+        http=lambda: httpx.Client(transport=fake.transport),
+        slack=lambda: cast(WebClient, FakeSlack()),
+    )
+    with Session(engine) as session:
+        workspace = ensure_workspace(session, slack_team_id="T0DEMO0001")
+        session.commit()
+        watch = create_watch(
+            session,
+            workspace_id=workspace.id or 0,
+            channel_id="C0COMMS001",
+            kind="hashtag",
+            term="fechat",
+            networks=["x"],
+            every_minutes=15,
+            only=None,
+            actor="U0COMMS001",
+            now=START,
+            cost_budget=5.0,
+        )
+        watch_id = watch.id or 0
+    sources = WatchSources(deps)
+    answers: list[dict[str, Any]] = []
+    for poll in range(2 * 96):  # day 1 (the team's ratio is measured) and day 2, every 15 minutes
+        clock.set(START + poll * EVERY + timedelta(seconds=30))
+        answers.append(sources.poll(engine, watch_id, clock.now()))
+    assert not any("paused" in a for a in answers)
+    day_two = f"{watch_id}:2026-11-21"
+    with Session(engine) as session:
+        against = figures.compared(session, job_kind="watch", job_id=day_two)
+    assert against is not None
+    # by hand: day 2 has 96 posts ($0.48) by the same 20 authors ($0.20); day 1's polls measured 20 users a 96 posts
+    assert (against.actual.posts, against.actual.users) == (96, 20)
+    assert against.estimate.posts == 95  # the last 24 hours end 30 s before the first poll: 00:00 is not in them
+    assert against.off is not None and abs(against.off) <= 0.10, against.describe()
