@@ -29,7 +29,7 @@ def _digest(engine: Engine, fake: FakeXGraph, clock: FakeClock, job_id: int, wee
     clock.set(end + timedelta(hours=12))
     settings = Settings(x_bearer_token="t", database_url="sqlite://")
     meter = x_meter(engine, PRICES, workspace_id=None, job_kind="digest", job_id=job_id, clock=clock.now)
-    client = XClient(httpx.Client(transport=fake.transport), settings, meter=meter, clock=clock.now)
+    client = XClient(httpx.Client(transport=fake.transport), settings.x_config(), meter=meter, clock=clock.now)
     promised = digest_estimate.measure(
         engine, client, hashtag="ukfechat", start=start, end=end, now=clock.now(), workspace_id=None, job_id=job_id
     )
