@@ -8,17 +8,16 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
-import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from assistant.config import X_CALLBACK_PATH, Settings
+from assistant.clients import Clients
+from assistant.config import X_CALLBACK_PATH
 from assistant.crypto import TokenCipher
 from assistant.models.base import utcnow
 from assistant.services.accounts.connect import finish_x_connect
 from assistant.services.accounts.team_accounts import AccountError
 from integrations.errors import IntegrationError
-from integrations.x.oauth import XOAuth
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -28,11 +27,9 @@ log = logging.getLogger(__name__)
 WSGIApp = Callable[["WSGIEnvironment", "StartResponse"], Iterable[bytes]]
 
 
-def x_callback_routes(
-    engine: Engine, settings: Settings, http_client: Callable[[], httpx.Client] | None = None
-) -> dict[str, WSGIApp]:
+def x_callback_routes(engine: Engine, clients: Clients) -> dict[str, WSGIApp]:
     """extra_routes for assistant.web.create_wsgi_app."""
-    make_http = http_client or (lambda: httpx.Client(timeout=15.0))
+    settings = clients.settings
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         query = {key: values[0] for key, values in parse_qs(environ.get("QUERY_STRING", "")).items()}
@@ -49,8 +46,8 @@ def x_callback_routes(
                 start_response, "400 Bad Request", "X connect failed", "The link is missing its state or code."
             )
         try:
-            with make_http() as http, Session(engine) as session:
-                oauth = XOAuth(http, settings.x_config(), redirect_uri=settings.x_redirect_uri)
+            with clients.http() as http, Session(engine) as session:
+                oauth = clients.x_oauth(http)
                 account = finish_x_connect(
                     session,
                     TokenCipher.from_settings(settings),

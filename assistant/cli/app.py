@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import NoReturn
 
 import typer
 from rich.console import Console
 from sqlalchemy.engine import Engine
 
+from assistant.clients import Clients
 from assistant.config import ConfigError, Settings, load_settings
 from assistant.db import create_db_engine
 
@@ -32,6 +34,15 @@ def settings_or_exit(**overrides: object) -> Settings:
         return load_settings(**overrides)
     except ConfigError as exc:
         fail(str(exc), code=2)
+
+
+def clients_for(context: typer.Context, settings: Settings, engine: Engine | None = None) -> Clients:
+    """The command's outside clients, built from its settings; over the HTTP of the Clients a caller passed as the
+    context object (tests: `CliRunner().invoke(app, args, obj=clients)`)."""
+    given = context.find_object(Clients)
+    if given is not None:
+        return replace(given, settings=settings)
+    return Clients.from_settings(settings, engine)
 
 
 def engine_for(settings: Settings) -> Engine:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import typer
 from sqlmodel import Session, select
 
-from assistant.cli.app import app, console, engine_for, fail, settings_or_exit
+from assistant.cli.app import app, clients_for, console, engine_for, fail, settings_or_exit
 from assistant.cli.runtime import ensure_schema
 from assistant.config import ConfigError, Settings
 from assistant.models import Role, Workspace
@@ -28,11 +27,6 @@ app.add_typer(yammer_app, name="yammer")
 
 TEAM_HELP = "Slack team id (T…); optional when the database holds one workspace"
 USER_HELP = "Slack user id to act as: exports show what this person may see; imports are added by them"
-
-
-def http_client() -> httpx.Client:
-    """The HTTP client for Entra ID and Yammer (tests swap in the fakes)."""
-    return httpx.Client(timeout=30)
 
 
 def _workspace(session: Session, team: str | None, *, create: bool) -> Workspace:
@@ -121,6 +115,7 @@ def import_contacts(
 
 @yammer_app.command("login")
 def yammer_login(
+    context: typer.Context,
     team: str | None = typer.Option(None, "--team", help="Store the token for this Slack team only"),
 ) -> None:
     """Sign in to Microsoft Entra ID (device code) and store the delegated Yammer token encrypted."""
@@ -131,7 +126,7 @@ def yammer_login(
         fail(str(exc), code=2)
     ensure_schema(settings)
     try:
-        with http_client() as http:
+        with clients_for(context, settings).http() as http:
             tokens = device_code_login(
                 settings, prompt=lambda message: console.print(message, highlight=False), now=utcnow(), http_client=http
             )

@@ -27,7 +27,7 @@ from rich.table import Table
 from sqlalchemy.engine import Connection, Engine
 
 from assistant.bulk import gc_paused
-from assistant.cli.app import app, console, engine_for, fail, settings_or_exit
+from assistant.cli.app import app, clients_for, console, engine_for, fail, settings_or_exit
 from assistant.cli.runtime import ensure_schema as _ensure_schema_current
 from assistant.config import Settings
 from assistant.render.csv_cells import safe_cell
@@ -456,6 +456,7 @@ def _parse_time(value: str | None, option: str, settings: Settings) -> datetime 
 
 @app.command("fetch")
 def fetch(
+    context: typer.Context,
     source: str = typer.Argument(..., help="x, mastodon or bluesky."),
     query: str = typer.Argument(..., help="Search query (X, Bluesky) or hashtag (Mastodon)."),
     since: str | None = typer.Option(None, "--since", help="From this time (ISO 8601; no zone = DEFAULT_TIMEZONE)."),
@@ -478,7 +479,7 @@ def fetch(
     writer = _Writer(engine, tally, keep_raw=keep_raw, captured_at=datetime.now(UTC))
     note = ""
     try:
-        with http_client() as http, _fetch_progress(limit) as progress:
+        with clients_for(context, settings).http() as http, _fetch_progress(limit) as progress:
             task = progress.add_task(f"fetching from {source}", total=limit)
             fetched = 0
             try:
@@ -512,11 +513,6 @@ def fetch(
         )
     if note:
         fail(f"{note} (what was fetched before this is stored)")
-
-
-def http_client() -> httpx.Client:
-    """The HTTP client `fetch` talks through (tests swap in one on an httpx.MockTransport)."""
-    return httpx.Client(timeout=30.0, headers={"User-Agent": "outreach-assistant"})
 
 
 def _fetch_progress(limit: int | None) -> Progress:

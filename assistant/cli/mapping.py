@@ -5,12 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import httpx
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlmodel import Session
 
-from assistant.cli.app import app, console, engine_for, fail, settings_or_exit
+from assistant.cli.app import app, clients_for, console, engine_for, fail, settings_or_exit
 from assistant.cli.runtime import ensure_schema
 from assistant.config import Settings
 from assistant.models.base import utcnow
@@ -18,17 +17,11 @@ from assistant.models.mapping import CrawlState, MappingRequest
 from assistant.services.costs import figures as cost_figures
 from assistant.services.mapping import crawl, report
 from assistant.services.mapping import estimate as measuring
-from integrations.x.client import XClient
 
 map_app = typer.Typer(
     help="Digital mapping: run a request's crawl and analysis, write its report files.", no_args_is_help=True
 )
 app.add_typer(map_app, name="map")
-
-
-def x_client(settings: Settings) -> XClient:
-    """The X client for the crawl (tests swap in the fake X)."""
-    return XClient(httpx.Client(timeout=30), settings.x_config())
 
 
 def _request(settings: Settings, request_id: int) -> MappingRequest:
@@ -41,6 +34,7 @@ def _request(settings: Settings, request_id: int) -> MappingRequest:
 
 @map_app.command("estimate")
 def estimate(
+    context: typer.Context,
     request_id: int = typer.Argument(..., help="The request's number"),
     measure: bool = typer.Option(False, "--measure", help="Run the two cheap measuring steps (their cost is shown)"),
 ) -> None:
@@ -60,7 +54,8 @@ def estimate(
     if measure:
         if settings.x_bearer_token is None:
             fail("no X token: set X_BEARER_TOKEN to measure on X")
-        measured = measuring.measure(engine, request_id, x_client(settings))
+        clients = clients_for(context, settings, engine)
+        measured = measuring.measure(engine, request_id, clients.x(clients.http()))
         with Session(engine) as session:
             stored = session.get(MappingRequest, request_id)
             assert stored is not None
@@ -79,6 +74,7 @@ def estimate(
 
 @map_app.command("run")
 def run(
+    context: typer.Context,
     request_id: int = typer.Argument(..., help="The request's number"),
     archive: Path | None = typer.Option(
         None, "--archive", help="Map from this archive (twarc2/rtweet/Mastodon/Bluesky JSONL) instead of X"
@@ -113,7 +109,8 @@ def run(
                     fail(str(exc))
                 measuring.promise(session, stored, strategy, settings.x_prices())
                 session.commit()
-        client = x_client(settings)
+        clients = clients_for(context, settings, engine)
+        client = clients.x(clients.http())
         client.meter = crawl.request_meter(engine, request_id, client.meter)
         with Progress(
             TextColumn("[bold]crawl[/]"),

@@ -10,9 +10,10 @@ import typer
 
 from assistant import migrate as migrations
 from assistant.cli.app import app, console, engine_for, fail, settings_or_exit
+from assistant.clients import Clients
 from assistant.config import ConfigError, Settings
 from assistant.db import configure_orm
-from assistant.jobs import SOURCES
+from assistant.jobs import sources
 from assistant.logs import configure_logging
 from assistant.worker import Worker
 
@@ -71,12 +72,13 @@ def serve(
     ensure_schema(settings)
     engine = engine_for(settings)
     configure_orm()
-    services = Services.build(settings, engine)
+    clients = Clients.from_settings(settings, engine)
+    services = Services.build(settings, engine, clients)
     try:
         bolt = create_app(settings, services)
     except ConfigError as exc:
         fail(str(exc), code=2)
-    loop = Worker(engine, SOURCES, interval=settings.worker_interval_seconds) if worker else None
+    loop = Worker(engine, sources(clients), interval=settings.worker_interval_seconds) if worker else None
     if loop is not None:
         loop.start_in_thread()
 
@@ -95,7 +97,7 @@ def serve(
             SocketModeHandler(bolt, settings.slack_app_token.get_secret_value()).start()
         else:
             serve_http(
-                create_wsgi_app(bolt, engine, {**x_callback_routes(engine, settings), **archive_routes(engine)}),
+                create_wsgi_app(bolt, engine, {**x_callback_routes(engine, clients), **archive_routes(engine)}),
                 host=host,
                 port=settings.port,
                 threads=threads,
@@ -116,7 +118,7 @@ def run_worker() -> None:
     ensure_schema(settings)
     engine = engine_for(settings)
     configure_orm()
-    loop = Worker(engine, SOURCES, interval=settings.worker_interval_seconds)
+    loop = Worker(engine, sources(Clients.from_settings(settings, engine)), interval=settings.worker_interval_seconds)
     loop.install_signal_handlers()
     loop.run()
     engine.dispose()

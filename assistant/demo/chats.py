@@ -6,13 +6,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import httpx
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from slack_bolt import BoltRequest
 from slack_sdk import WebClient
 from sqlmodel import Session, col, select
 
+from assistant.clients import new_http
 from assistant.crypto import TokenCipher
 from assistant.jobs.chats import ChatRunner
 from assistant.models.base import require_id, utcnow
@@ -50,7 +50,7 @@ def _field(kind: str, value: Any) -> dict[str, Any]:
 def step_chat(ctx: DemoContext) -> None:
     from assistant.demo.context import DEMO_SIGNING_SECRET
 
-    with XStandIn() as x, httpx.Client(timeout=10) as http:
+    with XStandIn() as x, new_http() as http:
         settings = ctx.settings.model_copy(
             update={"x_api_url": x.base_url, "encryption_key": SecretStr(Fernet.generate_key().decode())}
         )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from assistant.jobs.deps import JobDeps
+from assistant.clients import Clients
 from assistant.jobs.digests import DigestJobs
 from assistant.models.base import require_id
 from assistant.models.digests import Digest
@@ -71,9 +71,9 @@ def step_digest(ctx: DemoContext) -> None:
     )
 
     token = ctx.settings.slack_bot_token.get_secret_value() if ctx.settings.slack_bot_token else None
-    deps = JobDeps(
+    deps = Clients(
         settings=ctx.settings,
-        http=JobDeps.from_settings(ctx.settings).http,
+        http=Clients.from_settings(ctx.settings).http,
         slack=lambda: WebClient(token=token, base_url=ctx.settings.slack_api_url),
     )
     before = len(ctx.slack.calls_to("chat.postMessage"))

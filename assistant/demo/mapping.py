@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from pydantic import SecretStr
 from slack_bolt import BoltRequest
 from sqlmodel import Session, select
 
+from assistant.clients import Clients, new_http
 from assistant.db import session_scope
 from assistant.models.base import utcnow
 from assistant.models.mapping import MappingRequest
@@ -68,7 +68,7 @@ def step_mapping(ctx: DemoContext) -> None:
     prices = ctx.settings.x_prices()
 
     def x_client() -> XClient:
-        return XClient(httpx.Client(transport=fake.transport), settings.x_config(), clock=clock.now, sleep=clock.sleep)
+        return Clients(settings).x(new_http(fake.transport), clock=clock.now, sleep=clock.sleep)
 
     with session_scope(ctx.engine) as session:
         request = requests_service.get(session, rid)

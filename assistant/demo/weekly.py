@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from assistant.jobs.deps import JobDeps
+from assistant.clients import Clients
 from assistant.jobs.weekly import WeeklyDigests
 from assistant.models.base import utcnow
 from assistant.render.followers_chart import followers_chart_png
@@ -35,9 +35,9 @@ def step_weekly(ctx: DemoContext) -> None:
         seed_weekly(session, workspace, slot - timedelta(minutes=1))  # the week the slot reports, whatever today is
         data = weekly_data(session, workspace, slot)
     token = ctx.settings.slack_bot_token.get_secret_value() if ctx.settings.slack_bot_token else None
-    deps = JobDeps(
+    deps = Clients(
         settings=ctx.settings,
-        http=JobDeps.from_settings(ctx.settings).http,
+        http=Clients.from_settings(ctx.settings).http,
         slack=lambda: WebClient(token=token, base_url=ctx.settings.slack_api_url),
     )
     before = len(ctx.slack.calls_to("chat.postMessage"))

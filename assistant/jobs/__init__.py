@@ -1,9 +1,10 @@
-"""Due-work sources the worker polls ("what is due now?"); each feature adds its module's source here."""
+"""Due-work sources the worker polls ("what is due now?"), built from the app's Clients; each feature adds its own."""
 
 from __future__ import annotations
 
+from assistant.clients import Clients
 from assistant.jobs.accounts import AccountSources
-from assistant.jobs.chats import chat_jobs
+from assistant.jobs.chats import ChatRunner
 from assistant.jobs.contacts import ShoutoutReplies
 from assistant.jobs.digests import DigestJobs
 from assistant.jobs.mapping import MappingJobs
@@ -11,20 +12,21 @@ from assistant.jobs.watches import WatchSources
 from assistant.jobs.weekly import WeeklyDigests
 from assistant.worker import DueSource, outbox_retries
 
-_accounts = AccountSources()
-_watches = WatchSources()
 
-# Add a source: import it from assistant.jobs.<feature> and append it.
-SOURCES: tuple[DueSource, ...] = (
-    outbox_retries,
-    _accounts.refresh_tokens,
-    _accounts.snapshots,
-    _accounts.token_problems,
-    WeeklyDigests(),
-    _watches.polls,
-    _watches.pending,
-    chat_jobs,
-    ShoutoutReplies(),
-    MappingJobs(),
-    DigestJobs(),
-)
+def sources(clients: Clients) -> tuple[DueSource, ...]:
+    """Every feature's source over the same clients. Add a source: build it here from `clients`."""
+    accounts = AccountSources(clients)
+    watches = WatchSources(clients)
+    return (
+        outbox_retries,
+        accounts.refresh_tokens,
+        accounts.snapshots,
+        accounts.token_problems,
+        WeeklyDigests(clients),
+        watches.polls,
+        watches.pending,
+        *ChatRunner.sources(clients),
+        ShoutoutReplies(clients),
+        MappingJobs(clients),
+        DigestJobs(clients),
+    )

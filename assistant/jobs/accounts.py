@@ -15,9 +15,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.crypto import TokenCipher
-from assistant.jobs.deps import JobDeps, LazyDeps
 from assistant.models.accounts import AccountStatus, ConnectedAccount
 from assistant.models.base import require_id
 from assistant.models.credentials import Credential
@@ -32,7 +32,6 @@ from integrations.errors import AuthError
 from integrations.mastodon import account as mastodon_account
 from integrations.mastodon.client import MastodonClient
 from integrations.x.client import XClient
-from integrations.x.oauth import XOAuth
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +41,8 @@ REFRESH_AHEAD = timedelta(minutes=15)
 class AccountSources:
     """Three due sources sharing their dependencies: `snapshots`, `refresh_tokens`, `token_problems`."""
 
-    def __init__(self, deps: JobDeps | None = None) -> None:
-        self._deps = LazyDeps(deps)
+    def __init__(self, deps: Clients) -> None:
+        self._deps = deps
 
     # -- daily snapshots -------------------------------------------------------------------------------------
 
@@ -72,7 +71,7 @@ class AccountSources:
 
     def _snapshot_action(self, engine: Engine, account_id: int, now: datetime) -> Any:
         def action() -> dict[str, Any]:
-            deps = self._deps.get(engine)
+            deps = self._deps
             with Session(engine) as session:
                 account = session.get(ConnectedAccount, account_id)
                 if account is None:
@@ -111,7 +110,7 @@ class AccountSources:
 
     def _refresh_action(self, engine: Engine, account_id: int, now: datetime) -> Any:
         def action() -> dict[str, Any]:
-            deps = self._deps.get(engine)
+            deps = self._deps
             with Session(engine) as session, deps.http() as http:
                 account = session.get(ConnectedAccount, account_id)
                 credential = (
@@ -119,7 +118,7 @@ class AccountSources:
                 )
                 if account is None or credential is None:
                     return {"skipped": "account gone"}
-                oauth = XOAuth(http, deps.settings.x_config(), redirect_uri=deps.settings.x_redirect_uri)
+                oauth = deps.x_oauth(http)
                 cipher = TokenCipher.from_settings(deps.settings)
                 try:
                     get_valid_access_token(session, cipher, credential, oauth, now + REFRESH_AHEAD)
@@ -142,7 +141,7 @@ class AccountSources:
 
     def _notify_action(self, engine: Engine, account_id: int, now: datetime) -> Any:
         def action() -> dict[str, Any]:
-            deps = self._deps.get(engine)
+            deps = self._deps
             with Session(engine) as session:
                 account = session.get(ConnectedAccount, account_id)
                 if account is None:
@@ -177,7 +176,7 @@ def owners_to_tell(client: WebClient, account: ConnectedAccount) -> list[str]:
 
 
 def measure(
-    session: Session, deps: JobDeps, http: httpx.Client, account: ConnectedAccount, now: datetime
+    session: Session, deps: Clients, http: httpx.Client, account: ConnectedAccount, now: datetime
 ) -> dict[str, int | None]:
     """Followers, following, posts and mentions in the last day of one account, from its network."""
     since = now - timedelta(days=1)
@@ -191,7 +190,7 @@ def measure(
                 job_id=account.id or "",
                 clock=lambda: now,
             )
-            client = XClient(http, deps.settings.x_config(), clock=lambda: now, meter=meter)
+            client = deps.x(http, clock=lambda: now, meter=meter)
             user: dict[str, Any] = next(iter(next(client.users_by_ids([account.account_id])).data or []), {})
             metrics = user.get("public_metrics") or {}
             username = user.get("username") or account.handle.lstrip("@")

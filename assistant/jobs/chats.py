@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from twitter_text import extract_urls
 
+from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.models import OutboxItem, OutboxState
@@ -100,6 +101,25 @@ class ChatRunner:
     bluesky_http: httpx.Client | None = None  # defaults to `http`
     slack_for: Callable[[str], WebClient] | None = None
     _bluesky: dict[BlueskyLogin, BlueskyClient] = field(default_factory=dict, repr=False)
+
+    __name__ = "chat_jobs"
+
+    @classmethod
+    def from_clients(cls, clients: Clients, **options: Any) -> ChatRunner:
+        """The runner over the app's clients: each workspace's messages go out with its own bot token."""
+        return cls(clients.settings, None, clients.http(), slack_for=clients.slack_for, **options)
+
+    @classmethod
+    def sources(cls, clients: Clients) -> tuple[ChatRunner, ...]:
+        """The registered source; none (logged once, as the worker starts) when Slack cannot be reached.
+
+        Messages go out with each workspace's bot token from the OAuth installation store (SLACK_CLIENT_ID set),
+        falling back to SLACK_BOT_TOKEN; with neither, chats are not run.
+        """
+        if not clients.runs_slack:
+            log.warning("chats are not run: neither SLACK_BOT_TOKEN nor SLACK_CLIENT_ID (multi-workspace) is set")
+            return ()
+        return (cls.from_clients(clients),)
 
     def __call__(self, engine: Engine, now: datetime) -> list[DueJob]:
         jobs: list[DueJob] = []
@@ -665,28 +685,3 @@ def _outbox_states(engine: Engine, prefix: str) -> dict[str, tuple[str, str | No
             )
         )
         return {row.key: (row.state, row.last_error) for row in rows}
-
-
-_RUNNERS: dict[str, ChatRunner | None] = {}
-
-
-def chat_jobs(engine: Engine, now: datetime) -> Sequence[DueJob]:
-    """The registered source: builds its runner from Settings once per database (Slack, X over httpx).
-
-    Each workspace's messages go out with its own bot token from the OAuth installation store (SLACK_CLIENT_ID
-    set), falling back to SLACK_BOT_TOKEN; with neither, chats are not run (logged once).
-    """
-    key = engine.url.render_as_string(hide_password=True)
-    if key not in _RUNNERS:
-        from assistant.config import load_settings
-        from assistant.jobs.deps import JobDeps
-
-        settings = load_settings()
-        if settings.slack_bot_token is None and not settings.multi_workspace:
-            log.warning("chats are not run: neither SLACK_BOT_TOKEN nor SLACK_CLIENT_ID (multi-workspace) is set")
-            _RUNNERS[key] = None
-        else:
-            deps = JobDeps.from_settings(settings, engine)
-            _RUNNERS[key] = ChatRunner(settings, None, httpx.Client(timeout=30), slack_for=deps.slack_for)
-    runner = _RUNNERS[key]
-    return runner(engine, now) if runner is not None else []

@@ -13,8 +13,8 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from assistant.clients import Clients
 from assistant.config import Settings
-from assistant.jobs.deps import JobDeps, LazyDeps
 from assistant.models.base import require_id
 from assistant.models.contacts import YammerShoutout
 from assistant.models.workspaces import Workspace
@@ -33,8 +33,8 @@ class ShoutoutReplies:
 
     __name__ = "shoutout_replies"
 
-    def __init__(self, deps: JobDeps | None = None) -> None:
-        self.deps = LazyDeps(deps)
+    def __init__(self, deps: Clients) -> None:
+        self.deps = deps
 
     def __call__(self, engine: Engine, now: datetime) -> list[DueJob]:
         with Session(engine, expire_on_commit=False) as session:
@@ -42,7 +42,7 @@ class ShoutoutReplies:
             if not due:
                 session.commit()
                 return []
-            deps = self.deps.get(engine)
+            deps = self.deps
             jobs: list[DueJob] = []
             with deps.http() as http:
                 for shoutout in due:

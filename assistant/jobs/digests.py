@@ -20,9 +20,9 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.db import session_scope
-from assistant.jobs.deps import JobDeps, LazyDeps
 from assistant.models import OutboxItem, OutboxState
 from assistant.models.base import require_id, utcnow
 from assistant.models.digests import Digest, DigestJob, DigestJobState
@@ -38,10 +38,7 @@ from assistant.services.digests import records as service
 from assistant.services.yammer.crosspost import crosspost_group, crosspost_text, post_to_group
 from assistant.slack.blocks import digests as blocks
 from assistant.worker import DueJob, perform_once
-from integrations.bluesky.client import BlueskyClient
 from integrations.errors import RateLimited
-from integrations.mastodon.client import MastodonClient
-from integrations.x.client import XClient
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +70,8 @@ def digest_summary(digest: Digest) -> str:
 class DigestJobs:
     """The due-work source of digests (register an instance in assistant.jobs.SOURCES)."""
 
-    def __init__(self, deps: JobDeps | LazyDeps | None = None) -> None:
-        self._deps = deps if isinstance(deps, LazyDeps) else LazyDeps(deps)
+    def __init__(self, deps: Clients) -> None:
+        self._deps = deps
 
     def __call__(self, engine: Engine, now: datetime) -> list[DueJob]:
         with session_scope(engine) as session:
@@ -114,7 +111,7 @@ class DigestJobs:
             digest_id, workspace_id = job.digest_id, job.workspace_id
 
         def action() -> dict[str, Any]:
-            deps = self._deps.get(engine)
+            deps = self._deps
             with Session(engine) as session:
                 digest = session.get(Digest, digest_id)
                 assert digest is not None
@@ -165,7 +162,7 @@ class DigestJobs:
             text = blocks.failure_notice(
                 snapshot.hashtag, snapshot.start, snapshot.end, self._zone(engine, snapshot.workspace_id), reason
             )
-            client = self._slack(engine, self._deps.get(engine), snapshot.workspace_id)
+            client = self._slack(engine, self._deps, snapshot.workspace_id)
             response = client.chat_postMessage(channel=snapshot.channel_id, text=text)
             self._finish(engine, job_id, DigestJobState.failed, error=reason)
             return {"ts": response.get("ts")}
@@ -194,7 +191,7 @@ class DigestJobs:
 
     def _action(self, engine: Engine, job_id: int, step: str, now: datetime) -> Callable[[], dict[str, Any]]:
         def action() -> dict[str, Any]:
-            deps = self._deps.get(engine)
+            deps = self._deps
             if step == "collect":
                 return self._collect(engine, deps, job_id, now)
             if step == "make":
@@ -207,7 +204,7 @@ class DigestJobs:
 
     # -- steps ------------------------------------------------------------------------------------------------
 
-    def _collect(self, engine: Engine, deps: JobDeps, job_id: int, now: datetime) -> dict[str, Any]:
+    def _collect(self, engine: Engine, deps: Clients, job_id: int, now: datetime) -> dict[str, Any]:
         with session_scope(engine) as session:
             job = session.get(DigestJob, job_id)
             assert job is not None
@@ -226,14 +223,10 @@ class DigestJobs:
                     job_kind="digest",
                     job_id=job_id,
                 )
-                x = XClient(http, settings.x_config(), meter=meter)
-            mastodon = (
-                MastodonClient.from_config(settings.mastodon_config(), http)
-                if "mastodon" in snapshot.platforms
-                else None
-            )
+                x = deps.x(http, meter=meter)
+            mastodon = deps.mastodon(http) if "mastodon" in snapshot.platforms else None
             bluesky = (
-                BlueskyClient.from_config(settings.bluesky_config(), http)
+                deps.bluesky(http)
                 if "bluesky" in snapshot.platforms and settings.bluesky_handle and settings.bluesky_app_password
                 else None
             )
@@ -273,7 +266,7 @@ class DigestJobs:
             **({"x_cost": against.describe()} if against is not None else {}),
         }
 
-    def _tell_late(self, engine: Engine, deps: JobDeps, job: DigestJob, reset_at: datetime) -> None:
+    def _tell_late(self, engine: Engine, deps: Clients, job: DigestJob, reset_at: datetime) -> None:
         zone = self._zone(engine, job.workspace_id)
 
         def notify() -> dict[str, Any]:
@@ -289,7 +282,7 @@ class DigestJobs:
                     row.late_notified = True
                     session.add(row)
 
-    def _make(self, engine: Engine, deps: JobDeps, job_id: int, now: datetime) -> dict[str, Any]:
+    def _make(self, engine: Engine, deps: Clients, job_id: int, now: datetime) -> dict[str, Any]:
         with session_scope(engine) as session:
             job = session.get(DigestJob, job_id)
             assert job is not None
@@ -312,7 +305,7 @@ class DigestJobs:
             self._progress(engine, deps, job, "writing the digest…")
             return {"digest_id": made.digest.id, "posts": made.digest.posts}
 
-    def _post(self, engine: Engine, deps: JobDeps, job_id: int) -> dict[str, Any]:
+    def _post(self, engine: Engine, deps: Clients, job_id: int) -> dict[str, Any]:
         with Session(engine) as session:
             job = session.get(DigestJob, job_id)
             digest = session.get(Digest, job.digest_id) if job and job.digest_id else None
@@ -327,7 +320,7 @@ class DigestJobs:
                 response = client.chat_postMessage(channel=job.channel_id, text=text, blocks=message)
             return {"ts": response.get("ts"), "channel": response.get("channel")}
 
-    def _files(self, engine: Engine, deps: JobDeps, job_id: int) -> dict[str, Any]:
+    def _files(self, engine: Engine, deps: Clients, job_id: int) -> dict[str, Any]:
         with Session(engine) as session:
             job = session.get(DigestJob, job_id)
             digest = session.get(Digest, job.digest_id) if job and job.digest_id else None
@@ -355,7 +348,7 @@ class DigestJobs:
 
     # -- helpers ----------------------------------------------------------------------------------------------
 
-    def _progress(self, engine: Engine, deps: JobDeps, job: DigestJob, step: str) -> None:
+    def _progress(self, engine: Engine, deps: Clients, job: DigestJob, step: str) -> None:
         if not job.progress_ts:
             return
         try:
@@ -369,7 +362,7 @@ class DigestJobs:
             log.warning("could not update the progress message of digest job %s", job.id)
 
     @staticmethod
-    def _slack(engine: Engine, deps: JobDeps, workspace_id: int) -> WebClient:
+    def _slack(engine: Engine, deps: Clients, workspace_id: int) -> WebClient:
         """The Slack client of the job's workspace (its own bot token in a multi-workspace install)."""
         with Session(engine) as session:
             return deps.slack_for_workspace(session, workspace_id)

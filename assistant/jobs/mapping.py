@@ -15,8 +15,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from assistant.clients import Clients
 from assistant.db import session_scope
-from assistant.jobs.deps import LazyDeps
 from assistant.models.base import require_id
 from assistant.models.mapping import CrawlState, MappingRequest, MappingStatus
 from assistant.services.mapping import crawl, report
@@ -56,13 +56,13 @@ class MappingJobs:
 
     def __init__(
         self,
-        deps: LazyDeps | None = None,
+        deps: Clients,
         *,
         x_client: XFactory | None = None,
         clock: Clock = time.monotonic,
         progress_every: float = PROGRESS_EVERY,
     ) -> None:
-        self.deps = deps or LazyDeps()
+        self.deps = deps
         self._x_client = x_client
         self.clock = clock
         self.progress_every = progress_every
@@ -72,14 +72,14 @@ class MappingJobs:
         if self._x_client is not None:
             client = self._x_client()
         else:
-            deps = self.deps.get(engine)
-            client = XClient(deps.http(), deps.settings.x_config())
+            deps = self.deps
+            client = deps.x(deps.http())
         client.meter = crawl.request_meter(engine, request_id, client.meter)
         return client
 
     def slack(self, team_id: str | None, engine: Engine | None = None) -> WebClient:
         """The WebClient of the request's workspace (its installation's bot token, else SLACK_BOT_TOKEN)."""
-        return self.deps.get(engine).slack_for(team_id)
+        return self.deps.slack_for(team_id)
 
     def __call__(self, engine: Engine, now: datetime) -> Iterable[DueJob]:
         with Session(engine) as session:
@@ -121,7 +121,7 @@ class MappingJobs:
             kept = crawl.import_archive(engine, request_id, Path(source.removeprefix("archive:")))
             self.progress(engine, request_id, 1, 1, f"{kept} posts from the archive")
             return {"archive_posts": kept}
-        if self._x_client is None and self.deps.get(engine).settings.x_bearer_token is None:
+        if self._x_client is None and self.deps.settings.x_bearer_token is None:
             result = crawl._fail(
                 engine,
                 request_id,

@@ -12,9 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from assistant.analysis.recurring import RecurringSlot, detect_recurring_chats
+from assistant.clients import Clients
 from assistant.crypto import TokenCipher
 from assistant.jobs.accounts import mastodon_base_url
-from assistant.jobs.deps import JobDeps, LazyDeps
 from assistant.models.accounts import AccountStatus, ConnectedAccount
 from assistant.models.base import require_id
 from assistant.models.chats import ChatSeries
@@ -30,12 +30,10 @@ from assistant.services.watches import estimate as watch_estimate
 from assistant.services.watches.manage import candidate_keys, due_watches, fold_batch, next_run, seen_keys
 from assistant.slack.blocks.watches import batch_blocks, describe
 from assistant.worker import DueJob, perform_once
-from integrations.bluesky.client import BlueskyClient
 from integrations.errors import RateLimited
 from integrations.mastodon import account as mastodon_account
 from integrations.mastodon.client import MastodonClient
 from integrations.normalized import Batch, NormalizedPost
-from integrations.x.client import XClient
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +41,8 @@ log = logging.getLogger(__name__)
 class WatchSources:
     """`polls` yields due watches; `pending` re-posts a fetched batch whose message did not go out."""
 
-    def __init__(self, deps: JobDeps | None = None) -> None:
-        self._deps = LazyDeps(deps)
+    def __init__(self, deps: Clients) -> None:
+        self._deps = deps
 
     def polls(self, engine: Engine, now: datetime) -> Iterable[DueJob]:
         with Session(engine) as session:
@@ -75,7 +73,7 @@ class WatchSources:
     # -- the poll ---------------------------------------------------------------------------------------------
 
     def poll(self, engine: Engine, watch_id: int, now: datetime) -> dict[str, Any]:
-        deps = self._deps.get(engine)
+        deps = self._deps
         with Session(engine) as session:
             watch = session.get(Watch, watch_id)
             if watch is None or not watch.active:
@@ -136,7 +134,7 @@ class WatchSources:
         return {"new": len(shown), "batch": batch_no, "posted": outcome.status}
 
     def _fetch(
-        self, session: Session, deps: JobDeps, http: httpx.Client, watch: Watch, network: str, now: datetime
+        self, session: Session, deps: Clients, http: httpx.Client, watch: Watch, network: str, now: datetime
     ) -> Batch:
         since: dict[str, Any] = dict(watch.since_ids or {})
         if network == "x":
@@ -148,7 +146,7 @@ class WatchSources:
                 job_id=watch_estimate.day_job_id(require_id(watch), now),
                 clock=lambda: now,
             )
-            client = XClient(http, deps.settings.x_config(), clock=lambda: now, meter=meter)
+            client = deps.x(http, clock=lambda: now, meter=meter)
             remaining = watch.cost_budget - watch.cost_spent
             max_results = max(10, min(100, int(remaining / deps.settings.x_price_post_read)))
             query = _x_query(session, watch)
@@ -179,7 +177,7 @@ class WatchSources:
         return self._fetch_bluesky(session, deps, http, watch, since)
 
     def _fetch_mastodon(
-        self, session: Session, deps: JobDeps, http: httpx.Client, watch: Watch, since: dict[str, Any]
+        self, session: Session, deps: Clients, http: httpx.Client, watch: Watch, since: dict[str, Any]
     ) -> Batch:
         """Hashtag: the tag timeline; account: lookup then its statuses; keyword: /api/v2/search (token needed);
         mentions: the notifications of each connected Mastodon account, with that account's token."""
@@ -216,10 +214,10 @@ class WatchSources:
         return found
 
     def _fetch_bluesky(
-        self, session: Session, deps: JobDeps, http: httpx.Client, watch: Watch, since: dict[str, Any]
+        self, session: Session, deps: Clients, http: httpx.Client, watch: Watch, since: dict[str, Any]
     ) -> Batch:
         """searchPosts: `tag` for a hashtag, `author` for an account, `q` for a keyword, `mentions` per account."""
-        bluesky = BlueskyClient.from_config(deps.settings.bluesky_config(), http)
+        bluesky = deps.bluesky(http)
         searches: list[tuple[str, dict[str, Any]]] = []
         if watch.kind == "hashtag":
             searches.append((f"#{watch.term}", {"tags": [watch.term]}))
@@ -256,7 +254,7 @@ class WatchSources:
     # -- posting and notices ----------------------------------------------------------------------------------
 
     def _post_pending(self, engine: Engine, watch_id: int) -> dict[str, Any]:
-        deps = self._deps.get(engine)
+        deps = self._deps
         with Session(engine) as session:
             watch = session.get(Watch, watch_id)
             if watch is None or not watch.pending_batch:
@@ -297,7 +295,7 @@ class WatchSources:
 
     def _notice(self, engine: Engine, watch: Watch, suffix: str, text: str) -> None:
         """One message to the watch's channel, with its workspace's bot token, once per `suffix`."""
-        deps = self._deps.get(engine)
+        deps = self._deps
         channel, workspace_id = watch.channel_id, watch.workspace_id
 
         def post() -> dict[str, Any]:
@@ -370,7 +368,7 @@ def _id_order(status_id: str) -> tuple[int, str]:
 
 
 def _connected_mastodon(
-    session: Session, deps: JobDeps, http: httpx.Client, watch: Watch
+    session: Session, deps: Clients, http: httpx.Client, watch: Watch
 ) -> list[tuple[ConnectedAccount, MastodonClient]]:
     """The workspace's active Mastodon accounts, each with a client on its instance holding its token."""
     cipher = TokenCipher.from_settings(deps.settings)
@@ -391,9 +389,9 @@ def _connected_mastodon(
     return found
 
 
-def _watch_mastodon_client(session: Session, deps: JobDeps, http: httpx.Client, watch: Watch) -> MastodonClient:
+def _watch_mastodon_client(session: Session, deps: Clients, http: httpx.Client, watch: Watch) -> MastodonClient:
     """The configured instance when it has a token (or for public reads); else a connected account's instance."""
-    configured = MastodonClient.from_config(deps.settings.mastodon_config(), http)
+    configured = deps.mastodon(http)
     if configured.access_token or watch.kind == "hashtag":
         return configured
     connected = _connected_mastodon(session, deps, http, watch)

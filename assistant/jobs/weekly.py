@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from assistant.clients import Clients
 from assistant.crypto import TokenCipher
-from assistant.jobs.deps import JobDeps, LazyDeps
 from assistant.models.accounts import AccountStatus, ConnectedAccount
 from assistant.models.base import require_id
 from assistant.models.credentials import Credential
@@ -23,7 +23,6 @@ from assistant.services.team.settings import yammer_crosspost, yammer_group_id
 from assistant.services.weekly.digest import outbox_key, slot_instant, weekly_data
 from assistant.slack.blocks.weekly import weekly_blocks, weekly_text
 from assistant.worker import DueJob
-from integrations.yammer.client import YammerClient
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +32,8 @@ LATE_LIMIT = timedelta(hours=12)  # after a long outage, a digest more than 12 h
 class WeeklyDigests:
     """Due source: a job per team whose slot has come this ISO week (key weekly:{id}:{year}-W{week})."""
 
-    def __init__(self, deps: JobDeps | None = None) -> None:
-        self._deps = LazyDeps(deps)
+    def __init__(self, deps: Clients) -> None:
+        self._deps = deps
 
     def __call__(self, engine: Engine, now: datetime) -> Iterable[DueJob]:
         with Session(engine) as session:
@@ -56,7 +55,7 @@ class WeeklyDigests:
         """The same digest as plain text in the team's Yammer group, with the team's connected Yammer token."""
 
         def action() -> dict[str, Any]:
-            deps = self._deps.get(engine)
+            deps = self._deps
             with Session(engine) as session:
                 workspace = session.get(Workspace, workspace_id)
                 assert workspace is not None
@@ -75,7 +74,7 @@ class WeeklyDigests:
                 token = load_tokens(TokenCipher.from_settings(deps.settings), credential).access_token
                 text = blocks_to_text(weekly_blocks(weekly_data(session, workspace, now)))
             with deps.http() as http:
-                message = YammerClient(http, token=token, base_url=deps.settings.yammer_api_url).post_message(
+                message = deps.yammer(http, token=token).post_message(
                     text, group_id=group_id
                 )
             return {"yammer_message": str(message.id)}
@@ -84,7 +83,7 @@ class WeeklyDigests:
 
     def _post(self, engine: Engine, workspace_id: int, channel: str, now: datetime) -> Any:
         def action() -> dict[str, Any]:
-            deps = self._deps.get(engine)
+            deps = self._deps
             with Session(engine) as session:
                 workspace = session.get(Workspace, workspace_id)
                 assert workspace is not None

@@ -1,4 +1,4 @@
-"""What listeners need besides Slack: settings, the database engine and the role resolver."""
+"""What listeners need besides Slack: settings, the database engine, the outside clients and the role resolver."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
+from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.slack.roles import RoleResolver
 
@@ -17,8 +18,15 @@ class Services:
     settings: Settings
     engine: Engine
     roles: RoleResolver
+    clients: Clients
     subcommands: set[str] = field(default_factory=set)  # filled by create_app: the live `/outreach` subcommands
 
     @classmethod
-    def build(cls, settings: Settings, engine: Engine) -> Services:
-        return cls(settings=settings, engine=engine, roles=RoleResolver(engine, settings))
+    def build(cls, settings: Settings, engine: Engine, clients: Clients | None = None) -> Services:
+        """`clients` defaults to those built from `settings` (tests give their own)."""
+        return cls(
+            settings=settings,
+            engine=engine,
+            roles=RoleResolver(engine, settings),
+            clients=clients if clients is not None else Clients.from_settings(settings, engine),
+        )

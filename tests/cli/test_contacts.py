@@ -12,10 +12,10 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from assistant.cli import contacts as cli_contacts
 from assistant.db import create_db_engine
 from assistant.models.contacts import Contact
 from assistant.models.credentials import Credential
+from tests.fakes.clients import clients_over
 from tests.fakes.entra import FakeEntra
 from tests.fakes.yammer import BASE_URL, TOKEN, FakeYammer
 
@@ -72,17 +72,13 @@ def test_a_bad_file_reports_every_row_and_imports_nothing(tmp_path: Path) -> Non
 def test_yammer_login_stores_an_encrypted_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     entra, yammer = FakeEntra(access_token=TOKEN), FakeYammer()
 
-    def fake_http() -> httpx.Client:
-        def route(request: httpx.Request) -> httpx.Response:
-            return (entra if request.url.host == "login.microsoftonline.com" else yammer).handle(request)
+    def route(request: httpx.Request) -> httpx.Response:
+        return (entra if request.url.host == "login.microsoftonline.com" else yammer).handle(request)
 
-        return httpx.Client(transport=httpx.MockTransport(route))
-
-    monkeypatch.setattr(cli_contacts, "http_client", fake_http)
     monkeypatch.setenv("ENCRYPTION_KEY", Fernet.generate_key().decode())
     monkeypatch.setenv("YAMMER_CLIENT_ID", "11111111-2222-3333-4444-555555555555")
     monkeypatch.setenv("YAMMER_API_URL", BASE_URL)
-    result = runner.invoke(app, ["yammer", "login"])
+    result = runner.invoke(app, ["yammer", "login"], obj=clients_over(route))
     assert result.exit_code == 0, result.output
     assert "ABCD-EFGH" in result.output and "Signed in to Yammer as John Smith" in result.output
     engine = create_db_engine(f"sqlite:///{tmp_path / 'cli.db'}")

@@ -13,9 +13,10 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from assistant.cli import app, data
+from assistant.cli import app
 from assistant.db import create_db_engine
 from assistant.samples.chat import generate_chat, write_chat
+from tests.fakes.clients import clients_over
 from tests.integrations.bluesky.fake import HANDLE as BLUESKY_HANDLE
 from tests.integrations.bluesky.fake import PASSWORD as BLUESKY_PASSWORD
 from tests.integrations.bluesky.fake import FakeBluesky
@@ -242,8 +243,7 @@ def test_fetch_x_pages_through_search_and_stores_up_to_the_limit(
         return httpx.Response(200, json=pages[int(token[4:]) if token else 0])
 
     monkeypatch.setenv("X_BEARER_TOKEN", "test-token")
-    monkeypatch.setattr(data, "http_client", lambda: httpx.Client(transport=httpx.MockTransport(handler)))
-    result = runner.invoke(app, ["fetch", "x", "#edchat", "--since", "2026-03-05T20:00", "--limit", "150"])
+    result = runner.invoke(app, ["fetch", "x", "#edchat", "--since", "2026-03-05T20:00", "--limit", "150"], obj=clients_over(handler))
     assert result.exit_code == 0, result.output
     assert len(seen) == 2
     assert seen[0].url.params["start_time"] == "2026-03-05T20:00:00Z"
@@ -268,8 +268,7 @@ def test_fetch_reports_a_rate_limit_and_keeps_what_was_fetched(monkeypatch: pyte
         return httpx.Response(200, json=pages[0])
 
     monkeypatch.setenv("X_BEARER_TOKEN", "test-token")
-    monkeypatch.setattr(data, "http_client", lambda: httpx.Client(transport=httpx.MockTransport(handler)))
-    result = runner.invoke(app, ["fetch", "x", "#edchat"])
+    result = runner.invoke(app, ["fetch", "x", "#edchat"], obj=clients_over(handler))
     assert result.exit_code == 1
     assert "rate limit" in result.output
     assert store_state(tmp_path)[0]["post"] == 100
@@ -289,8 +288,7 @@ def test_fetch_mastodon_stores_the_recorded_hashtag_timeline(monkeypatch: pytest
     exchanges = load_exchanges("Mastodon.py_test_hashtag_tl.decoded.json")
     replay = Replay(exchanges, ignore=frozenset({"limit"}))
     monkeypatch.setenv("MASTODON_BASE_URL", "http://localhost:3000")
-    monkeypatch.setattr(data, "http_client", replay.client)
-    result = runner.invoke(app, ["fetch", "mastodon", "#hoot"])
+    result = runner.invoke(app, ["fetch", "mastodon", "#hoot"], obj=clients_over(replay))
     assert result.exit_code == 0, result.output
     assert replay.requests[0].url.path == "/api/v1/timelines/tag/hoot"
     assert "Fetched from mastodon" in result.output
@@ -321,8 +319,7 @@ def test_fetch_mastodon_follows_link_pages_to_the_limit(monkeypatch: pytest.Monk
         return replay(request)
 
     monkeypatch.setenv("MASTODON_BASE_URL", "http://localhost:3000")
-    monkeypatch.setattr(data, "http_client", lambda: httpx.Client(transport=httpx.MockTransport(handler)))
-    result = runner.invoke(app, ["fetch", "mastodon", "hoot", "--limit", "8"])
+    result = runner.invoke(app, ["fetch", "mastodon", "hoot", "--limit", "8"], obj=clients_over(handler))
     assert result.exit_code == 0, result.output
     assert len(replay.requests) == 2  # the second page reached the limit
     assert stored_sources(tmp_path) == {"mastodon/mastodon": 8}
@@ -335,8 +332,7 @@ def test_fetch_bluesky_signs_in_pages_through_search_and_stores_every_post(
     fake = FakeBluesky()
     monkeypatch.setenv("BLUESKY_HANDLE", BLUESKY_HANDLE)
     monkeypatch.setenv("BLUESKY_APP_PASSWORD", BLUESKY_PASSWORD)
-    monkeypatch.setattr(data, "http_client", fake.client)
-    result = runner.invoke(app, ["fetch", "bluesky", "tidytuesday", "--since", "2020-01-01T00:00Z"])
+    result = runner.invoke(app, ["fetch", "bluesky", "tidytuesday", "--since", "2020-01-01T00:00Z"], obj=clients_over(fake))
     assert result.exit_code == 0, result.output
     assert fake.sessions == 1
     searches = [r for r in fake.requests if r.url.path.endswith("app.bsky.feed.searchPosts")]
@@ -349,7 +345,7 @@ def test_fetch_bluesky_signs_in_pages_through_search_and_stores_every_post(
     assert "Fetched from bluesky" in result.output
     assert f"{total:,}" in result.output  # posts, new
     assert stored_sources(tmp_path) == {"bluesky/bluesky": total}
-    again = runner.invoke(app, ["fetch", "bluesky", "tidytuesday", "--limit", "150"])
+    again = runner.invoke(app, ["fetch", "bluesky", "tidytuesday", "--limit", "150"], obj=clients_over(fake))
     assert again.exit_code == 0, again.output
     assert stored_sources(tmp_path) == {"bluesky/bluesky": total}  # seen before: updated, not duplicated
 
@@ -358,8 +354,7 @@ def test_fetch_bluesky_with_a_wrong_password_says_so(monkeypatch: pytest.MonkeyP
     fake = FakeBluesky()
     monkeypatch.setenv("BLUESKY_HANDLE", BLUESKY_HANDLE)
     monkeypatch.setenv("BLUESKY_APP_PASSWORD", "wrong-pass-word-here")
-    monkeypatch.setattr(data, "http_client", fake.client)
-    result = runner.invoke(app, ["fetch", "bluesky", "tidytuesday"])
+    result = runner.invoke(app, ["fetch", "bluesky", "tidytuesday"], obj=clients_over(fake))
     assert result.exit_code == 1
     assert "refused the login" in " ".join(result.output.split())
     assert stored_sources(tmp_path) == {}

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
 from typer.testing import CliRunner
 
 from assistant import migrate
 from assistant.cli import app
-from assistant.cli import mapping as cli_mapping
 from assistant.db import create_db_engine, session_scope
 from assistant.samples.network import synthetic_world
 from assistant.services.mapping import requests
 from assistant.standins.x_graph import FakeXGraph
-from integrations.x.client import XClient
 from tests.conftest import shared_path
+from tests.fakes.clients import clients_over
 
 runner = CliRunner()
 
@@ -44,21 +42,19 @@ def test_run_against_the_fake_x_then_write_every_format(tmp_path: Path, monkeypa
     world = synthetic_world(8, accounts=80, partners=5, chat_weeks=3)
     fake = FakeXGraph(world)
     monkeypatch.setenv("X_BEARER_TOKEN", "token")
-    monkeypatch.setattr(
-        cli_mapping, "x_client", lambda s: XClient(httpx.Client(transport=fake.transport), s.x_config())
-    )
     rid = _new(tmp_path, seeds=tuple(world.seeds), hashtags=("ukfechat",))
     steps = runner.invoke(app, ["map", "estimate", str(rid)])
     assert steps.exit_code == 0, steps.output
     assert f"look up {len(world.seeds)} seed account(s): 1 call, ${len(world.seeds) * 0.01:.2f}" in steps.output
     assert "count the posts of 1 hashtag(s) and keyword(s): 1 call, no items billed" in steps.output
     assert "Not measured yet" in steps.output and not fake.calls
-    estimate = runner.invoke(app, ["map", "estimate", str(rid), "--measure"])
+    network = clients_over(fake.transport)
+    estimate = runner.invoke(app, ["map", "estimate", str(rid), "--measure"], obj=network)
     assert estimate.exit_code == 0 and "follows: about" in estimate.output
     assert [c.endpoint for c in fake.calls] == ["GET /2/users/by", "GET /2/tweets/counts/recent"]
-    unapproved = runner.invoke(app, ["map", "run", str(rid)])
+    unapproved = runner.invoke(app, ["map", "run", str(rid)], obj=network)
     assert unapproved.exit_code != 0 and "--strategy" in unapproved.output
-    result = runner.invoke(app, ["map", "run", str(rid), "--strategy", "follows"])
+    result = runner.invoke(app, ["map", "run", str(rid), "--strategy", "follows"], obj=network)
     assert result.exit_code == 0, result.output
     assert "Mapped" in result.output and "1 recurring chat" in result.output
     assert "Estimate $" in result.output and "· actual $" in result.output

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 from slack_bolt import App
 from sqlalchemy.engine import Engine
 
+from assistant.clients import Clients, new_http
 from assistant.config import Settings
 from assistant.slack.app import create_app
 from assistant.slack.context import Services
@@ -47,6 +48,12 @@ class SlackHarness:
     services: Services
     bolt: App
     http: httpx.Client
+
+    def use_networks(self, fake: Callable[[httpx.Request], httpx.Response] | httpx.BaseTransport) -> Clients:
+        """The app's outside HTTP calls (X, Mastodon, Bluesky, Yammer) answered by `fake`; the new Clients."""
+        transport = fake if isinstance(fake, httpx.BaseTransport) else httpx.MockTransport(fake)
+        self.services.clients = replace(self.services.clients, http=lambda: new_http(transport))
+        return self.services.clients
 
     def post(self, signed: requests.SignedRequest) -> httpx.Response:
         return self.http.post("/slack/events", content=signed.body, headers=signed.headers)

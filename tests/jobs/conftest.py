@@ -13,8 +13,8 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from assistant.clients import Clients
 from assistant.config import Settings
-from assistant.jobs.deps import JobDeps
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.standins.slack import SlackStandIn
 
@@ -44,12 +44,12 @@ def install(engine: Engine, tokens: Mapping[str, str] = TOKENS, *, client_id: st
 
 @dataclass
 class TwoWorkspaces:
-    """Two installed workspaces (`TOKENS`), their Workspace rows, the Slack stand-in and multi-workspace JobDeps."""
+    """Two installed workspaces (`TOKENS`), their Workspace rows, the Slack stand-in and multi-workspace Clients."""
 
     engine: Engine
     slack: SlackStandIn
     settings: Settings
-    deps: JobDeps
+    deps: Clients
     ids: dict[str, int]  # Slack team id → Workspace.id
 
     @property
@@ -82,4 +82,4 @@ def two_workspaces(engine: Engine) -> Iterator[TwoWorkspaces]:
         with Session(engine) as session:
             ids = {team: ensure_workspace(session, slack_team_id=team).id or 0 for team in TOKENS}
             session.commit()
-        yield TwoWorkspaces(engine, slack, settings, JobDeps.from_settings(settings, engine), ids)
+        yield TwoWorkspaces(engine, slack, settings, Clients.from_settings(settings, engine), ids)

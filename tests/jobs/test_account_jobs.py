@@ -12,10 +12,10 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.jobs.accounts import AccountSources
-from assistant.jobs.deps import JobDeps
 from assistant.models.accounts import AccountStatus, ConnectedAccount
 from assistant.models.digests import AccountSnapshot
 from assistant.services.accounts.team_accounts import connect_account
@@ -42,9 +42,9 @@ class FakeSlack:
         return {"ok": True}
 
 
-def _deps(handler: Any, slack: FakeSlack) -> JobDeps:
+def _deps(handler: Any, slack: FakeSlack) -> Clients:
     settings = Settings(_env_file=None, x_bearer_token="bearer-SECRET", encryption_key=KEY)
-    return JobDeps(
+    return Clients(
         settings=settings,
         http=lambda: httpx.Client(transport=httpx.MockTransport(handler)),
         slack=lambda: cast(WebClient, slack),
@@ -139,7 +139,7 @@ def test_x_tokens_are_refreshed_before_expiry_and_a_refused_refresh_is_reported_
         x_client_secret=CLIENT_SECRET,
         public_url="https://outreach.example.org",
     )
-    deps = JobDeps(
+    deps = Clients(
         settings=settings,
         http=lambda: httpx.Client(transport=httpx.MockTransport(endpoint)),
         slack=lambda: cast(WebClient, slack),

@@ -10,10 +10,10 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.jobs.accounts import AccountSources
-from assistant.jobs.deps import JobDeps
 from assistant.models.credentials import Credential
 from assistant.models.digests import AccountSnapshot
 from assistant.services.accounts.credentials import load_tokens
@@ -46,9 +46,9 @@ def _recorded_status() -> dict[str, Any]:
     raise AssertionError("no recorded status")
 
 
-def _deps(handler: Any) -> JobDeps:
+def _deps(handler: Any) -> Clients:
     settings = Settings(_env_file=None, encryption_key=KEY, bluesky_api_url="https://bsky.example/xrpc")
-    return JobDeps(
+    return Clients(
         settings=settings,
         http=lambda: httpx.Client(transport=httpx.MockTransport(handler)),
         slack=lambda: cast(WebClient, None),
@@ -73,7 +73,7 @@ def _seed(engine: Engine, settings: Settings, platform: str, account_id: str, ha
         )
 
 
-def _snapshot(engine: Engine, deps: JobDeps) -> AccountSnapshot:
+def _snapshot(engine: Engine, deps: Clients) -> AccountSnapshot:
     outcomes = Worker(engine, [AccountSources(deps).snapshots], now=lambda: NOW).tick()
     assert [o.status for _, o in outcomes] == ["performed"], outcomes
     with Session(engine) as session:

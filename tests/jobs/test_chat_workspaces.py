@@ -17,8 +17,9 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from assistant.clients import Clients
+from assistant.config import load_settings
 from assistant.jobs.chats import ChatRunner
-from assistant.jobs.deps import JobDeps
 from assistant.models import OutboxItem
 from assistant.services.chats.form import ChatInput, validate
 from assistant.services.chats.repo import create_chat
@@ -61,7 +62,7 @@ def _other_chat(world: ChatWorld, team: str = "T0OTHER001", channel: str = "C0OT
 
 
 def _runner(world: ChatWorld) -> ChatRunner:
-    deps = JobDeps.from_settings(world.settings, world.engine)
+    deps = Clients.from_settings(world.settings, world.engine)
     return ChatRunner(world.settings, None, world.runner.http, slack_for=deps.slack_for)
 
 
@@ -83,16 +84,17 @@ def test_reminders_in_two_workspaces_go_out_with_each_workspace_token(world: Cha
 
 
 def test_the_registered_source_uses_the_installation_store(world: ChatWorld, monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistant.jobs import chats as chat_jobs_module
+    from assistant.jobs import sources
 
     world.chat(BEFORE)
     _other_chat(world)
-    monkeypatch.setattr(chat_jobs_module, "_RUNNERS", {})
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
     monkeypatch.setenv("SLACK_CLIENT_ID", CLIENT_ID)
     monkeypatch.setenv("SLACK_CLIENT_SECRET", "secret")
     monkeypatch.setenv("SLACK_API_URL", world.slack.base_url)
-    Worker(world.engine, [chat_jobs_module.chat_jobs], now=lambda: T0 - timedelta(hours=24)).tick()
+    clients = Clients.from_settings(load_settings(), world.engine)
+    chats = [s for s in sources(clients) if getattr(s, "__name__", "") == "chat_jobs"]
+    Worker(world.engine, chats, now=lambda: T0 - timedelta(hours=24)).tick()
     tokens = {c.args["channel"]: c.token for c in world.slack.calls_to("chat.postMessage")}
     assert tokens["C0COMMS001"] == TOKENS["T0DEMO0001"] and tokens["C0OTHER001"] == TOKENS["T0OTHER001"]
     assert len(tokens) == 6
@@ -101,20 +103,20 @@ def test_the_registered_source_uses_the_installation_store(world: ChatWorld, mon
 def test_a_workspace_without_an_installation_uses_slack_bot_token_else_gives_up(world: ChatWorld) -> None:
     _other_chat(world, team="T0NOINSTAL", channel="C0NOINSTAL")
     with_fallback = world.settings.model_copy(update={"slack_bot_token": SecretStr(BOT_TOKEN)})
-    deps = JobDeps.from_settings(with_fallback, world.engine)
+    deps = Clients.from_settings(with_fallback, world.engine)
     assert deps.slack_for("T0NOINSTAL").token == BOT_TOKEN
     assert deps.slack_for("T0OTHER001").token == TOKENS["T0OTHER001"]
     with Session(world.engine) as session:
         assert deps.slack_for_workspace(session, world.workspace_id).token == TOKENS["T0DEMO0001"]
         assert deps.slack_for_workspace(session, None).token == BOT_TOKEN
     assert (
-        JobDeps.from_settings(world.settings.model_copy(update={"slack_client_id": None}), world.engine)
+        Clients.from_settings(world.settings.model_copy(update={"slack_client_id": None}), world.engine)
         .slack_for("T0OTHER001")
         .token
         is None
     )  # single-workspace settings never read the store
     with pytest.raises(AuthError):
-        JobDeps.from_settings(world.settings, world.engine).slack_for("T0NOINSTAL")
+        Clients.from_settings(world.settings, world.engine).slack_for("T0NOINSTAL")
     Worker(world.engine, [_runner(world)], now=lambda: T0 - timedelta(hours=24)).tick()
     assert world.slack.calls_to("chat.postMessage") == []
     with Session(world.engine) as session:
@@ -173,7 +175,7 @@ def test_an_expiring_rotating_bot_token_is_refreshed_and_saved_before_use(world:
         "expires_in": 43200,
     }
     with _oauth_endpoint(refreshed) as (url, seen):
-        deps = JobDeps.from_settings(world.settings.model_copy(update={"slack_api_url": url}), world.engine)
+        deps = Clients.from_settings(world.settings.model_copy(update={"slack_api_url": url}), world.engine)
         assert deps.slack_for("T0ROTATE01").token == "xoxe.xoxb-new-rotating-token"
         assert deps.slack_for("T0ROTATE01").token == "xoxe.xoxb-new-rotating-token"  # saved: not refreshed again
     (call,) = seen

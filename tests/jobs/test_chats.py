@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -335,18 +336,18 @@ def test_bluesky_cross_posts_are_handed_to_the_moderator(world: ChatWorld) -> No
     assert f"{occurrence.id}|intro|bluesky" in _dump(handover["blocks"])
 
 
-def test_the_registered_source_builds_its_clients_from_settings(
-    world: ChatWorld, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from assistant.jobs import SOURCES
-    from assistant.jobs import chats as chat_jobs_module
+def test_the_registered_source_runs_over_the_clients_built_from_settings(world: ChatWorld) -> None:
+    from assistant.clients import Clients
+    from assistant.jobs import sources
+    from assistant.jobs.chats import ChatRunner
 
-    assert chat_jobs_module.chat_jobs in SOURCES
     world.chat(BEFORE)
-    monkeypatch.setattr(chat_jobs_module, "_RUNNERS", {})
-    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-bot-token-0001")
-    monkeypatch.setenv("SLACK_API_URL", world.slack.base_url)
-    jobs = chat_jobs_module.chat_jobs(world.engine, T0 - timedelta(hours=24))
+    settings = world.settings.model_copy(
+        update={"slack_bot_token": SecretStr("xoxb-test-bot-token-0001"), "slack_api_url": world.slack.base_url}
+    )
+    registered = [s for s in sources(Clients.from_settings(settings, world.engine)) if isinstance(s, ChatRunner)]
+    assert len(registered) == 1
+    jobs = list(registered[0](world.engine, T0 - timedelta(hours=24)))
     assert sorted(job.key for job in jobs) == [
         f"chat:1:reminder:1440m:{target}" for target in ("C0COMMS001", "U0COMMS001", "U0STAFF001")
     ]
@@ -355,9 +356,8 @@ def test_the_registered_source_builds_its_clients_from_settings(
     posted = world.slack.calls_to("chat.postMessage")
     assert sorted(c.args["channel"] for c in posted) == ["C0COMMS001", "D0COMMS001", "D0STAFF001"]
     assert {c.token for c in posted} == {"xoxb-test-bot-token-0001"}
-    monkeypatch.setattr(chat_jobs_module, "_RUNNERS", {})
-    monkeypatch.delenv("SLACK_BOT_TOKEN")
-    assert chat_jobs_module.chat_jobs(world.engine, T0 - timedelta(hours=24)) == []
+    without_slack = settings.model_copy(update={"slack_bot_token": None, "slack_client_id": None})
+    assert not [s for s in sources(Clients.from_settings(without_slack, world.engine)) if isinstance(s, ChatRunner)]
 
 
 def test_reconcile_matches_a_post_whose_link_x_shortened() -> None:

@@ -13,8 +13,8 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from assistant.clients import Clients
 from assistant.config import Settings
-from assistant.jobs.deps import JobDeps
 from assistant.jobs.digests import DigestJobs
 from assistant.models import Digest, DigestJob, DigestJobState, OutboxItem
 from assistant.services.digests import records as service
@@ -71,12 +71,12 @@ class ReplayX:
         return httpx.Response(200, json={**page, "meta": meta})
 
 
-def _deps(slack: SlackStandIn, x: ReplayX | None, **overrides: Any) -> JobDeps:
+def _deps(slack: SlackStandIn, x: ReplayX | None, **overrides: Any) -> Clients:
     values: dict[str, Any] = {"x_bearer_token": "bearer-SECRET" if x else None, "slack_api_url": slack.base_url}
     values.update(overrides)
     settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
     transport = httpx.MockTransport(x or (lambda request: httpx.Response(500)))
-    return JobDeps(
+    return Clients(
         settings=settings,
         http=lambda: httpx.Client(transport=transport),
         slack=lambda: WebClient(token=BOT, base_url=slack.base_url),
@@ -241,7 +241,7 @@ def test_the_digest_is_cross_posted_to_the_yammer_group_once_when_the_team_turne
         yammer_api_url="https://yammer.test/api/v1",
         encryption_key="test-encryption-key-for-accounts-0123456789abcdef",
     )
-    deps = JobDeps(
+    deps = Clients(
         settings=deps.settings, http=lambda: httpx.Client(transport=httpx.MockTransport(yammer)), slack=deps.slack
     )
     _request(engine)

@@ -11,10 +11,11 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import Session, select
 
+from assistant.clients import Clients
+from assistant.config import load_settings
 from assistant.crypto import TokenCipher
 from assistant.jobs.accounts import AccountSources
 from assistant.jobs.contacts import ShoutoutReplies
-from assistant.jobs.deps import LazyDeps
 from assistant.jobs.digests import DigestJobs
 from assistant.jobs.mapping import MappingJobs
 from assistant.jobs.watches import WatchSources
@@ -174,7 +175,7 @@ def test_mapping_progress_and_delivery_go_out_with_the_requesting_workspace_toke
     two_workspaces: TwoWorkspaces,
 ) -> None:
     w = two_workspaces
-    jobs = MappingJobs(LazyDeps(w.deps))
+    jobs = MappingJobs(w.deps)
     with Session(w.engine) as session:
         request = mapping_requests.create(
             session,
@@ -209,7 +210,8 @@ def test_a_workspace_without_an_installation_is_given_up_not_retried(two_workspa
 def test_a_source_built_from_the_environment_runs_with_slack_client_id_alone(
     two_workspaces: TwoWorkspaces, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """As registered in assistant.jobs (no deps given): SLACK_CLIENT_ID, no SLACK_BOT_TOKEN, the worker's engine."""
+    """As the worker builds it (Clients from the environment's Settings and the worker's engine): SLACK_CLIENT_ID,
+    no SLACK_BOT_TOKEN."""
     w = two_workspaces
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
     monkeypatch.setenv("SLACK_CLIENT_ID", w.settings.slack_client_id or "")
@@ -221,6 +223,7 @@ def test_a_source_built_from_the_environment_runs_with_slack_client_id_alone(
         workspace.digest_channel_id = "C0OTHER001"
         session.add(workspace)
         session.commit()
-    outcomes = Worker(w.engine, [WeeklyDigests()], now=lambda: NOW).tick()
+    clients = Clients.from_settings(load_settings(), w.engine)
+    outcomes = Worker(w.engine, [WeeklyDigests(clients)], now=lambda: NOW).tick()
     assert [o.status for _key, o in outcomes] == ["performed"]
     assert w.tokens() == {"C0OTHER001": OTHER}

@@ -12,9 +12,9 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.db import session_scope
-from assistant.jobs.deps import JobDeps, LazyDeps
 from assistant.jobs.mapping import MappingJobs, Throttle
 from assistant.models.mapping import CrawlState, MappingRequest
 from assistant.samples.network import synthetic_world
@@ -46,9 +46,9 @@ def test_worker_crawls_waits_out_the_window_analyses_and_delivers(engine: Engine
     }
     fake = FakeXGraph(world, clock=clock.now, limits=limits)
     settings = Settings(database_url="sqlite://", x_bearer_token="x-token", slack_api_url=slack.base_url)
-    deps = JobDeps(settings=settings, http=httpx.Client, slack=lambda: WebClient(token=TOKEN, base_url=slack.base_url))
+    deps = Clients(settings=settings, http=httpx.Client, slack=lambda: WebClient(token=TOKEN, base_url=slack.base_url))
     jobs = MappingJobs(
-        LazyDeps(deps),
+        deps,
         x_client=lambda: XClient(
             httpx.Client(transport=fake.transport), settings.x_config(), clock=clock.now, sleep=clock.sleep
         ),
@@ -122,8 +122,8 @@ def test_worker_crawls_waits_out_the_window_analyses_and_delivers(engine: Engine
 
 def test_without_an_x_token_the_worker_says_which_token_or_maps_an_archive(engine: Engine, slack: SlackStandIn) -> None:
     settings = Settings(database_url="sqlite://", slack_api_url=slack.base_url)
-    deps = JobDeps(settings=settings, http=httpx.Client, slack=lambda: WebClient(token=TOKEN, base_url=slack.base_url))
-    jobs = MappingJobs(LazyDeps(deps))
+    deps = Clients(settings=settings, http=httpx.Client, slack=lambda: WebClient(token=TOKEN, base_url=slack.base_url))
+    jobs = MappingJobs(deps)
     card = WebClient(token=TOKEN, base_url=slack.base_url).chat_postMessage(channel="C0COMMS001", text="card")
     ids = []
     for source in ("x", f"archive:{shared_path('fixtures', 'datasets', 'tt_tweets.jsonl')}"):
@@ -167,9 +167,9 @@ def test_progress_updates_after_pages_but_no_more_often_than_the_throttle(engine
             return super().chat_update(**kwargs)
 
     settings = Settings(database_url="sqlite://", x_bearer_token="x-token", slack_api_url=slack.base_url)
-    deps = JobDeps(settings=settings, http=httpx.Client, slack=lambda: Recording(token=TOKEN, base_url=slack.base_url))
+    deps = Clients(settings=settings, http=httpx.Client, slack=lambda: Recording(token=TOKEN, base_url=slack.base_url))
     jobs = MappingJobs(
-        LazyDeps(deps),
+        deps,
         x_client=lambda: XClient(
             httpx.Client(transport=Timed()), settings.x_config(), clock=clock.now, sleep=clock.sleep
         ),

@@ -11,8 +11,8 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from assistant.clients import Clients
 from assistant.config import Settings
-from assistant.jobs.deps import JobDeps
 from assistant.jobs.watches import WatchSources
 from assistant.samples.network import World
 from assistant.services.costs import figures
@@ -47,7 +47,7 @@ def _steady_world(days: int) -> World:
 def test_a_day_of_a_watch_is_within_ten_percent_of_its_estimate(engine: Engine) -> None:
     clock = FakeClock(START)
     fake = FakeXGraph(_steady_world(3), clock=clock.now)
-    deps = JobDeps(
+    deps = Clients(
         settings=Settings(_env_file=None, x_bearer_token="bearer"),
         http=lambda: httpx.Client(transport=fake.transport),
         slack=lambda: cast(WebClient, FakeSlack()),

@@ -12,8 +12,8 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from assistant.clients import Clients
 from assistant.config import Settings
-from assistant.jobs.deps import JobDeps
 from assistant.jobs.watches import WatchSources
 from assistant.models.costs import CostEntry
 from assistant.models.watches import Watch
@@ -67,9 +67,9 @@ class FakeX:
         return httpx.Response(200, json=_search_page())  # the same posts every time: dedup must hold
 
 
-def _deps(fake: FakeX, slack: FakeSlack) -> JobDeps:
+def _deps(fake: FakeX, slack: FakeSlack) -> Clients:
     settings = Settings(_env_file=None, x_bearer_token="bearer-SECRET")
-    return JobDeps(
+    return Clients(
         settings=settings,
         http=lambda: httpx.Client(transport=httpx.MockTransport(fake)),
         slack=lambda: cast(WebClient, slack),

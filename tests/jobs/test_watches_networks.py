@@ -11,9 +11,9 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.crypto import TokenCipher
-from assistant.jobs.deps import JobDeps
 from assistant.jobs.watches import WatchSources
 from assistant.models.watches import Watch
 from assistant.services.accounts.team_accounts import connect_account
@@ -88,17 +88,17 @@ class FakeMastodon:
         return httpx.Response(404, json={"error": "Record not found"})
 
 
-def _deps(handler: Any, slack: FakeSlack, **settings: Any) -> JobDeps:
+def _deps(handler: Any, slack: FakeSlack, **settings: Any) -> Clients:
     values: dict[str, Any] = dict(_env_file=None, encryption_key=KEY, mastodon_base_url=INSTANCE)
     values.update(settings)
-    return JobDeps(
+    return Clients(
         settings=Settings(**values),
         http=lambda: httpx.Client(transport=httpx.MockTransport(handler)),
         slack=lambda: cast(WebClient, slack),
     )
 
 
-def _setup(engine: Engine, deps: JobDeps, *, kind: str, term: str, network: str, connect: str | None = None) -> int:
+def _setup(engine: Engine, deps: Clients, *, kind: str, term: str, network: str, connect: str | None = None) -> int:
     with Session(engine) as session:
         workspace = ensure_workspace(session, slack_team_id="T0DEMO0001")
         session.commit()
@@ -142,7 +142,7 @@ def _setup(engine: Engine, deps: JobDeps, *, kind: str, term: str, network: str,
         return watch.id or 0
 
 
-def _poll(engine: Engine, deps: JobDeps, minute: int = 0) -> None:
+def _poll(engine: Engine, deps: Clients, minute: int = 0) -> None:
     Worker(engine, [WatchSources(deps).polls], now=lambda: NOW + timedelta(minutes=minute)).tick()
 
 

@@ -11,9 +11,9 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.jobs.contacts import ShoutoutReplies
-from assistant.jobs.deps import JobDeps
 from assistant.models.contacts import ShoutoutState, YammerShoutout
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.services.yammer import shoutouts
@@ -55,7 +55,7 @@ def test_a_rate_limit_moves_the_next_look_and_the_window_closes(engine: Engine, 
     fake = FakeYammer()
     shoutout = start(session, fake)
     fake.rate_limited, fake.retry_after = 1, 600
-    source = ShoutoutReplies(JobDeps(settings=config(), http=fake.client, slack=lambda: WebClient(token="xoxb-unused")))
+    source = ShoutoutReplies(Clients(settings=config(), http=fake.client, slack=lambda: WebClient(token="xoxb-unused")))
     at = NOW + timedelta(minutes=3)
     with time_machine.travel(at, tick=False):
         assert source(engine, at) == []

@@ -14,8 +14,8 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from assistant.clients import Clients
 from assistant.config import Settings
-from assistant.jobs.deps import JobDeps
 from assistant.jobs.weekly import WeeklyDigests
 from assistant.models import OutboxItem, Workspace
 from assistant.models.base import utcnow
@@ -43,9 +43,9 @@ class FakeSlack:
         return {"ok": True}
 
 
-def _deps(slack: FakeSlack) -> JobDeps:
+def _deps(slack: FakeSlack) -> Clients:
     settings = Settings(_env_file=None)
-    return JobDeps(settings=settings, http=lambda: cast(httpx.Client, None), slack=lambda: cast(WebClient, slack))
+    return Clients(settings=settings, http=lambda: cast(httpx.Client, None), slack=lambda: cast(WebClient, slack))
 
 
 def _workspace(engine: Engine, **settings: Any) -> int:
@@ -177,7 +177,7 @@ def test_cross_posted_to_the_yammer_group_once_when_the_team_turned_it_on(engine
             now=datetime(2026, 11, 1, tzinfo=UTC),
         )
     slack = FakeSlack()
-    deps = JobDeps(
+    deps = Clients(
         settings=settings,
         http=lambda: httpx.Client(transport=httpx.MockTransport(yammer)),
         slack=lambda: cast(WebClient, slack),

@@ -15,7 +15,6 @@ from sqlmodel import Session, select
 from assistant.models import AuditEntry, Credential
 from assistant.models.accounts import AccountHandover, ConnectedAccount, HandoverState, OAuthPending
 from assistant.slack.blocks import accounts as blocks
-from assistant.slack.listeners import accounts as listener
 from assistant.standins import slack_requests as requests
 from assistant.x_callback import x_callback_routes
 from tests.fakes.slack import SlackHarness, ack_json, harness
@@ -52,9 +51,9 @@ class FakeX:
 
 
 @pytest.fixture
-def fake_x(monkeypatch: pytest.MonkeyPatch) -> FakeX:
+def fake_x(app: SlackHarness) -> FakeX:
     fake = FakeX()
-    monkeypatch.setattr(listener, "http_client", lambda: httpx.Client(transport=httpx.MockTransport(fake)))
+    app.use_networks(fake)
     return fake
 
 
@@ -84,9 +83,7 @@ def _authorize_url(app: SlackHarness, user_id: str) -> str:
 
 
 def _callback(app: SlackHarness, fake: FakeX, query: str) -> httpx.Response:
-    routes = x_callback_routes(
-        app.services.engine, app.settings, http_client=lambda: httpx.Client(transport=httpx.MockTransport(fake))
-    )
+    routes = x_callback_routes(app.services.engine, app.use_networks(fake))
     wsgi = routes["/x/oauth/callback"]
     with httpx.Client(transport=httpx.WSGITransport(app=wsgi), base_url="https://outreach.example.org") as http:
         return http.get("/x/oauth/callback?" + query)
@@ -309,10 +306,10 @@ def test_token_problem_of_a_team_account_is_told_to_the_group_members(engine: En
 
     from slack_sdk import WebClient
 
+    from assistant.clients import Clients
     from assistant.config import Settings
     from assistant.crypto import TokenCipher
     from assistant.jobs.accounts import AccountSources
-    from assistant.jobs.deps import JobDeps
     from assistant.models.accounts import AccountStatus
     from assistant.models.base import utcnow
     from assistant.services.accounts.team_accounts import connect_account, mark_token_problem
@@ -333,7 +330,7 @@ def test_token_problem_of_a_team_account_is_told_to_the_group_members(engine: En
 
     slack = Slack()
     settings = Settings(_env_file=None, encryption_key=ENCRYPTION_KEY)
-    deps = JobDeps(settings=settings, http=lambda: httpx.Client(), slack=lambda: cast(WebClient, slack))
+    deps = Clients(settings=settings, http=lambda: httpx.Client(), slack=lambda: cast(WebClient, slack))
     with Session(engine) as session:
         workspace = ensure_workspace(session, slack_team_id="T0DEMO0001")
         session.commit()
@@ -366,7 +363,7 @@ def _connect_by_form(app: SlackHarness, platform: str, values: dict[str, str]) -
 
 
 def test_disconnecting_bluesky_ends_the_session_and_says_to_revoke_the_app_password(
-    app: SlackHarness, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    app: SlackHarness, engine: Engine
 ) -> None:
     from tests.integrations.bluesky import fake as bsky
 
@@ -380,7 +377,7 @@ def test_disconnecting_bluesky_ends_the_session_and_says_to_revoke_the_app_passw
             return httpx.Response(200)
         return service(request)
 
-    monkeypatch.setattr(listener, "http_client", lambda: httpx.Client(transport=httpx.MockTransport(network)))
+    app.use_networks(network)
     _connect_by_form(app, "bluesky", {"handle": bsky.HANDLE, "token": bsky.PASSWORD})
     refresh_jwt = service.refresh
     with Session(engine) as session:
@@ -401,12 +398,12 @@ def test_disconnecting_bluesky_ends_the_session_and_says_to_revoke_the_app_passw
 
 
 def test_connecting_bluesky_keeps_the_accounts_own_pds_from_its_did_document(
-    app: SlackHarness, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    app: SlackHarness, engine: Engine
 ) -> None:
     from tests.integrations.bluesky import fake as bsky
 
     service = bsky.FakeBluesky(pds="https://morel.us-east.host.bsky.network")
-    monkeypatch.setattr(listener, "http_client", lambda: httpx.Client(transport=httpx.MockTransport(service)))
+    app.use_networks(service)
     _connect_by_form(app, "bluesky", {"handle": bsky.HANDLE, "token": bsky.PASSWORD})
     with Session(engine) as session:
         account = session.exec(select(ConnectedAccount)).one()
@@ -415,7 +412,7 @@ def test_connecting_bluesky_keeps_the_accounts_own_pds_from_its_did_document(
 
 
 def test_disconnecting_yammer_deletes_the_token_and_says_it_cannot_be_revoked(
-    app: SlackHarness, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    app: SlackHarness, engine: Engine
 ) -> None:
     calls: list[httpx.Request] = []
 
@@ -425,7 +422,7 @@ def test_disconnecting_yammer_deletes_the_token_and_says_it_cannot_be_revoked(
         assert request.headers["authorization"] == "Bearer yam-SECRET"
         return httpx.Response(200, json={"id": 1488374, "full_name": "Council Comms"})
 
-    monkeypatch.setattr(listener, "http_client", lambda: httpx.Client(transport=httpx.MockTransport(yammer)))
+    app.use_networks(yammer)
     _connect_by_form(app, "yammer", {"token": "yam-SECRET"})
     with Session(engine) as session:
         assert session.exec(select(Credential)).one()

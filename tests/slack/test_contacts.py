@@ -12,8 +12,8 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from assistant.clients import Clients
 from assistant.jobs.contacts import ShoutoutReplies
-from assistant.jobs.deps import JobDeps
 from assistant.models import AuditEntry
 from assistant.models.contacts import Contact, YammerShoutout
 from assistant.models.digests import Digest
@@ -23,7 +23,6 @@ from assistant.services.contacts.files import export_csv, export_vcards
 from assistant.services.store import upsert_batch
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import contacts as blocks
-from assistant.slack.listeners import contacts as listener
 from assistant.standins import slack_requests as requests
 from assistant.worker import Worker
 from integrations import normalized as n
@@ -32,9 +31,9 @@ from tests.fakes.yammer import BASE_URL, FORBIDDEN_GROUP_ID, GROUP_ID, TOKEN, Fa
 
 
 @pytest.fixture
-def fake_yammer(monkeypatch: pytest.MonkeyPatch) -> FakeYammer:
+def fake_yammer(app: SlackHarness) -> FakeYammer:
     fake = FakeYammer()
-    monkeypatch.setattr(listener, "yammer_http", fake.client)
+    app.use_networks(fake.handle)
     return fake
 
 
@@ -353,7 +352,7 @@ def test_shoutout_posts_to_yammer_and_brings_replies_back(
     assert request_ts["channel"] == "C0GENERAL1"
 
     fake_yammer.add_reply(shoutout.thread_id, "Ask Jo at jo.lead@college.example.org or @jo_maths on X")
-    deps = JobDeps(
+    deps = Clients(
         settings=app.settings,
         http=fake_yammer.client,
         slack=lambda: WebClient(token=BOT_TOKEN, base_url=app.slack.base_url),

@@ -11,7 +11,7 @@ import httpx
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from assistant.jobs.deps import JobDeps
+from assistant.clients import Clients
 from assistant.jobs.digests import DigestJobs
 from assistant.models import Digest, DigestJob
 from assistant.samples.chat import write_chat
@@ -59,7 +59,7 @@ def test_digest_command_queues_the_job_and_the_worker_replaces_the_progress_mess
         assert job.requested_by == "U0COMMS001" and job.progress_ts
         assert job.start == datetime(2026, 3, 5, 21, 0, tzinfo=UTC)  # London is on GMT in March
 
-    deps = JobDeps(
+    deps = Clients(
         settings=app.settings,
         http=lambda: httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(500))),
         slack=lambda: WebClient(token=BOT_TOKEN, base_url=app.slack.base_url),

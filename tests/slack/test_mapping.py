@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -20,7 +21,6 @@ from assistant.services.mapping import crawl, report
 from assistant.services.mapping import requests as service
 from assistant.slack.blocks import mapping as blocks
 from assistant.standins import slack_requests as requests
-from integrations.x.client import XClient
 from tests.conftest import shared_path
 from tests.fakes.slack import SIGNING_SECRET, SlackHarness, ack_json, harness, view_arg
 
@@ -242,10 +242,10 @@ def test_rerun_communities_from_the_card_without_crawling(app: SlackHarness, mon
     card = blocks.card(_request(app))
     assert blocks.RERUN in json.dumps(card[-1])
 
-    def no_x(*_args: Any, **_kwargs: Any) -> None:
-        raise AssertionError("re-running communities must not call X")
+    def no_x(request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"re-running communities must not call out: {request.url}")
 
-    monkeypatch.setattr(XClient, "__init__", no_x)
+    app.use_networks(no_x)
     _press(app, blocks.RERUN, rid, user_id=STAFF)
     assert "Only the comms team" in app.slack.wait_for("chat.postEphemeral", 2)[-1].args["text"]
     _press(app, blocks.RERUN, rid, user_id=COMMS)

@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -19,10 +18,8 @@ from assistant.models.workspaces import Workspace
 from assistant.samples.network import synthetic_world
 from assistant.slack.blocks import mapping as blocks
 from assistant.slack.blocks import settings as settings_blocks
-from assistant.slack.listeners import mapping as listener
 from assistant.standins import slack_requests as requests
 from assistant.standins.x_graph import FakeXGraph
-from integrations.x.client import XClient
 from tests.fakes.slack import SIGNING_SECRET, SlackHarness, ack_json, harness, view_arg
 from tests.slack.test_mapping import _eventually, _form, _press, _submit
 
@@ -53,11 +50,11 @@ def test_admins_set_the_monthly_budget_and_a_bad_one_is_refused_on_its_field(app
 
 
 def test_measure_then_a_start_that_crosses_the_budget_waits_for_an_admin(
-    app: SlackHarness, monkeypatch: pytest.MonkeyPatch
+    app: SlackHarness
 ) -> None:
     world = synthetic_world(8, accounts=80, partners=5, chat_weeks=3)
     fake = FakeXGraph(world)
-    monkeypatch.setattr(listener, "x_client", lambda s: XClient(httpx.Client(transport=fake.transport), s.x_config()))
+    app.use_networks(fake.transport)
     seeds = " ".join(f"@{s}" for s in world.seeds[:3])
     assert _submit(app, blocks.VIEW_REQUEST, _form(title="FE", seeds=seeds, hashtags="#ukfechat")).status_code == 200
     app.slack.wait_for("chat.postMessage", 2)

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -22,14 +21,13 @@ from assistant.slack.blocks import accounts as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
 from integrations.errors import IntegrationError
-from integrations.x.oauth import TokenSet, XOAuth
+from integrations.x.oauth import TokenSet
 
 log = logging.getLogger(__name__)
 
 MAX_GROUP_DMS = 50  # a team handover is offered to at most this many members by DM
 
 # Tests replace this to reach local fakes of the networks.
-http_client: Callable[[], httpx.Client] = lambda: httpx.Client(timeout=15.0)  # noqa: E731
 
 
 def register(app: App, services: Services) -> dict[str, Handler]:
@@ -42,8 +40,8 @@ def register(app: App, services: Services) -> dict[str, Handler]:
             return
         try:
             cipher = TokenCipher.from_settings(services.settings)
-            with http_client() as http:
-                oauth = XOAuth(http, services.settings.x_config(), redirect_uri=services.settings.x_redirect_uri)
+            with services.clients.http() as http:
+                oauth = services.clients.x_oauth(http)
                 with Session(services.engine) as session:
                     workspace = ensure_workspace(session, slack_team_id=team_id)
                     session.commit()
@@ -255,7 +253,7 @@ def _disconnect(services: Services, ctx: CommandContext) -> None:
         ctx.ack(text=f"Disconnecting {account.handle}…")
         cipher = TokenCipher.from_settings(services.settings)
         tokens = connect.stored_tokens(session, cipher, account)
-        with http_client() as http:
+        with services.clients.http() as http:
             revoked = connect.revoke_remotely(http, services.settings, cipher, account, tokens)
             session_ended = connect.end_bluesky_session(http, services.settings, account, tokens)
         handle, platform = account.handle, account.platform
@@ -275,7 +273,7 @@ def _connect_by_token(
     instance: str | None = None
     refresh_jwt: str | None = None
     revoke_client = values.get("client", "").strip() or None
-    with http_client() as http:
+    with services.clients.http() as http:
         if platform == "mastodon":
             instance = connect.normalise_instance(values.get("instance", ""))
             account_id, handle = connect.verify_mastodon(http, instance_url=instance, token=token)

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -35,11 +34,6 @@ USAGE = (
     "`/outreach contact QUERY` finds contacts · `add` · `tag TAG` · `duplicates` · `export [tag]` · "
     '`ask "question" --yammer GROUP_ID` · `crosspost GROUP_ID [announcements,digests]` / `crosspost off` (admins)'
 )
-
-
-def yammer_http() -> httpx.Client:
-    """The HTTP client the Yammer calls of a request use (tests replace this factory with the fake's)."""
-    return httpx.Client(timeout=20)
 
 
 def viewer_for(services: Services, session: Session, client: WebClient, team_id: str, user_id: str) -> book.Viewer:
@@ -498,7 +492,7 @@ def _ask(services: Services, ctx: CommandContext) -> None:
     )
     channel, ts = str(posted["channel"]), str(posted["ts"])
     try:
-        with Session(services.engine, expire_on_commit=False) as db, yammer_http() as http:
+        with Session(services.engine, expire_on_commit=False) as db, services.clients.http() as http:
             workspace_id = require_id(ensure_workspace(db, slack_team_id=ctx.team_id))
             yammer = shoutouts.yammer_client(db, services.settings, http, workspace_id=workspace_id)
             shoutout = shoutouts.start_shoutout(

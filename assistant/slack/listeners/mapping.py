@@ -7,13 +7,11 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-import httpx
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from assistant.config import Settings
 from assistant.db import session_scope
 from assistant.models.base import require_id, utcnow
 from assistant.models.mapping import CrawlState, MappingRequest
@@ -27,14 +25,8 @@ from assistant.slack.blocks import mapping as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
 from integrations.errors import IntegrationError
-from integrations.x.client import XClient
 
 log = logging.getLogger(__name__)
-
-
-def x_client(settings: Settings) -> XClient:
-    """The X client the Measure button uses (tests swap in the fake X)."""
-    return XClient(httpx.Client(timeout=20.0), settings.x_config())
 
 
 USAGE = "Usage: `/outreach map` (new request) · `map list` · `map show ID` · `map cancel ID`"
@@ -236,7 +228,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             return
         request_id = int(body["actions"][0]["value"])
         try:
-            measured = measuring.measure(services.engine, request_id, x_client(services.settings))
+            measured = measuring.measure(services.engine, request_id, services.clients.x(services.clients.http()))
         except (IntegrationError, crawl.MappingInputError) as exc:
             refuse(client, body, f"Measuring on X failed: {exc}")
             return

@@ -1,10 +1,11 @@
-"""What the worker's feature sources need (settings, HTTP to the networks, Slack), built lazily from the environment."""
+"""The one place outside clients are built: HTTP with one timeout policy, Slack per workspace, X, Mastodon, Bluesky, Yammer."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
@@ -15,11 +16,25 @@ from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from assistant.config import Settings, load_settings
+from assistant.config import Settings
 from assistant.models.workspaces import Workspace
+from integrations.bluesky.client import BlueskyClient
 from integrations.errors import AuthError
+from integrations.mastodon.client import MastodonClient
+from integrations.x.client import XClient
+from integrations.x.oauth import XOAuth
+from integrations.yammer.client import YammerClient
 
 log = logging.getLogger(__name__)
+
+# One timeout policy for every call to an outside service: 5 s to connect, 30 s for each read, write or pool wait.
+HTTP_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+USER_AGENT = "outreach-assistant"
+
+
+def new_http(transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """An httpx client with the app's timeout policy (tests give a MockTransport)."""
+    return httpx.Client(timeout=HTTP_TIMEOUT, transport=transport, headers={"User-Agent": USER_AGENT})
 
 
 class SlackInstallations:
@@ -71,14 +86,21 @@ class SlackInstallations:
 
 
 @dataclass
-class JobDeps:
+class Clients:
+    """Built once from the Settings the CLI or server loaded, and handed to the jobs, listeners and services.
+
+    `http` opens an httpx client (the caller closes it); `slack` is the single-workspace WebClient; with a
+    multi-workspace install, `installations` holds each workspace's bot token. Tests build their own Clients
+    (an `http` over httpx.MockTransport, a `slack` pointed at the Slack stand-in).
+    """
+
     settings: Settings
-    http: Callable[[], httpx.Client]
-    slack: Callable[[], WebClient]
+    http: Callable[[], httpx.Client] = new_http
+    slack: Callable[[], WebClient] | None = None
     installations: SlackInstallations | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings, engine: Engine | None = None) -> JobDeps:
+    def from_settings(cls, settings: Settings, engine: Engine | None = None) -> Clients:
         """The single-workspace client from SLACK_BOT_TOKEN; with SLACK_CLIENT_ID, per-team tokens from the store."""
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         installations = None
@@ -88,10 +110,23 @@ class JobDeps:
             installations = SlackInstallations(settings, engine or create_db_engine(settings.database_url))
         return cls(
             settings=settings,
-            http=lambda: httpx.Client(timeout=20.0),
             slack=lambda: WebClient(token=token, base_url=settings.slack_api_url),
             installations=installations,
         )
+
+    @property
+    def runs_slack(self) -> bool:
+        """Whether there is any way to reach Slack (a bot token or the installation store)."""
+        return self.settings.slack_bot_token is not None or self.installations is not None
+
+    # Slack
+
+    def slack_client(self) -> WebClient:
+        """The single-workspace client (SLACK_BOT_TOKEN on SLACK_API_URL)."""
+        if self.slack is not None:
+            return self.slack()
+        token = self.settings.slack_bot_token
+        return WebClient(token=token.get_secret_value() if token else None, base_url=self.settings.slack_api_url)
 
     def slack_for(self, team_id: str | None) -> WebClient:
         """The WebClient of one workspace: its installation's bot token, else the single-workspace client.
@@ -100,12 +135,12 @@ class JobDeps:
         that workspace and there is no SLACK_BOT_TOKEN to fall back on.
         """
         if self.installations is None or not team_id:
-            return self.slack()
+            return self.slack_client()
         token = self.installations.token(team_id)
         if token is not None:
             return WebClient(token=token, base_url=self.settings.slack_api_url)
         if self.settings.slack_bot_token is not None:
-            return self.slack()
+            return self.slack_client()
         raise AuthError(f"the app is not installed in Slack workspace {team_id} (no bot token)", service="Slack")
 
     def slack_for_workspace(self, session: Session, workspace_id: int | None) -> WebClient:
@@ -113,19 +148,24 @@ class JobDeps:
         workspace = session.get(Workspace, workspace_id) if workspace_id is not None else None
         return self.slack_for(workspace.slack_team_id if workspace is not None else None)
 
+    # The networks (each over an httpx client from `http`, which the caller owns)
 
-class LazyDeps:
-    """Resolves JobDeps on first use so importing the job modules reads nothing.
+    def x(self, http: httpx.Client, **options: Any) -> XClient:
+        """An X client with the app's config; `options` are XClient's (user_token, meter, clock, sleep...)."""
+        return XClient(http, self.settings.x_config(), **options)
 
-    Pass the worker's engine to `get`: a multi-workspace install reads its bot tokens through it (without one,
-    JobDeps opens its own engine on DATABASE_URL).
-    """
+    def x_oauth(self, http: httpx.Client, *, redirect_uri: str | None = None) -> XOAuth:
+        return XOAuth(
+            http,
+            self.settings.x_config(),
+            redirect_uri=self.settings.x_redirect_uri if redirect_uri is None else redirect_uri,
+        )
 
-    def __init__(self, deps: JobDeps | None = None, factory: Callable[[Engine | None], JobDeps] | None = None) -> None:
-        self._deps = deps
-        self._factory = factory or (lambda engine: JobDeps.from_settings(load_settings(), engine))
+    def mastodon(self, http: httpx.Client) -> MastodonClient:
+        return MastodonClient.from_config(self.settings.mastodon_config(), http)
 
-    def get(self, engine: Engine | None = None) -> JobDeps:
-        if self._deps is None:
-            self._deps = self._factory(engine)
-        return self._deps
+    def bluesky(self, http: httpx.Client) -> BlueskyClient:
+        return BlueskyClient.from_config(self.settings.bluesky_config(), http)
+
+    def yammer(self, http: httpx.Client, *, token: str | None = None) -> YammerClient:
+        return YammerClient.from_config(self.settings.yammer_config(), http, token=token)
