@@ -40,7 +40,8 @@ def planted_edges(n: int, m: int, communities: int, seed: int = 1) -> list[tuple
 
 
 def _ours(n: int, m: int) -> dict[str, Any]:
-    from assistant.analysis.graph import analyse, graph_from_edges
+    from assistant.analysis.mapping.analyse import analyse
+    from assistant.analysis.mapping.graph import graph_from_edges
     from assistant.render import mapping_files
 
     edges = planted_edges(n, m, max(10, n // 2000))
@@ -58,7 +59,8 @@ def _ours(n: int, m: int) -> dict[str, Any]:
 
 def _ours_core(n: int, m: int) -> dict[str, Any]:
     """The same two steps networkx does: PageRank and communities (igraph + Leiden)."""
-    from assistant.analysis.graph import communities, graph_from_edges
+    from assistant.analysis.mapping.communities import communities
+    from assistant.analysis.mapping.graph import graph_from_edges
 
     edges = planted_edges(n, m, max(10, n // 2000))
     start = time.perf_counter()
@@ -110,7 +112,9 @@ def _crawl(seeds: int, follows_each: int) -> dict[str, Any]:
         clock = FakeClock()
         fake = FakeXGraph(world, clock=clock.now)
         settings = Settings(database_url=url, x_bearer_token="bench")
-        client = XClient(httpx.Client(transport=fake.transport), settings.x_config(), clock=clock.now, sleep=clock.sleep)
+        client = XClient(
+            httpx.Client(transport=fake.transport), settings.x_config(), clock=clock.now, sleep=clock.sleep
+        )
         with session_scope(engine) as session:
             request = requests.create(
                 session, team_id="T", requester_id="U", data=requests.RequestInput(title="b", seeds=tuple(world.seeds))

@@ -16,7 +16,8 @@ from xml.etree import ElementTree as ET
 
 import igraph as ig
 
-from assistant.analysis.graph import EDGE_KINDS, AccountMetrics, Analysis, MapGraph
+from assistant.analysis.mapping.graph import EDGE_KINDS, MapGraph
+from assistant.analysis.mapping.results import AccountMetrics, Analysis
 from assistant.analysis.recurring import RecurringSlot
 from assistant.render.environment import render
 

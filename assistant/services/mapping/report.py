@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from assistant.analysis.graph import Analysis, MapGraph, analyse, build_graph
+from assistant.analysis.mapping.analyse import analyse
+from assistant.analysis.mapping.graph import MapGraph, build_graph
+from assistant.analysis.mapping.results import Analysis
 from assistant.analysis.recurring import RecurringSlot, detect_recurring_chats
 from assistant.db import session_scope
 from assistant.models.mapping import CrawlState, MappingArtefact, MappingRequest

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from assistant.analysis.graph import Analysis
+from assistant.analysis.mapping.results import Analysis
 from assistant.analysis.recurring import RecurringSlot
 from assistant.models.mapping import CrawlState, MappingRequest, MappingStatus
 from assistant.render.mrkdwn import escape

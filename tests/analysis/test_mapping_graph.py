@@ -13,7 +13,9 @@ from xml.etree import ElementTree as ET
 import igraph as ig
 import pytest
 
-from assistant.analysis.graph import analyse, build_graph, guess_kind
+from assistant.analysis.mapping.analyse import analyse
+from assistant.analysis.mapping.graph import build_graph
+from assistant.analysis.mapping.labels import guess_kind
 from assistant.render import mapping_files
 from integrations.normalized import NormalizedAccount, NormalizedPost
 

@@ -1,0 +1,1 @@
+"""The mapping analysis: the graph, its ranking, communities and labels."""
