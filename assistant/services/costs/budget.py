@@ -134,3 +134,22 @@ def month_ledger(session: Session, *, month: date, workspace_id: int | None = No
         )
         for row in session.connection().execute(query).all()
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class MonthSpend:
+    """A team's X spend in one month by kind of job, with its monthly budget (for App Home and the weekly digest)."""
+
+    month: date
+    by_kind: dict[str, float]
+    budget: float | None
+
+    @property
+    def total(self) -> float:
+        return round(sum(self.by_kind.values()), 6)
+
+
+def month_spend(session: Session, *, workspace_id: int, month: date) -> MonthSpend:
+    workspace = session.get(Workspace, workspace_id)
+    by_kind = spend_by_kind(session, workspace_id=workspace_id, month=month)
+    return MonthSpend(month.replace(day=1), by_kind, x_monthly_budget(workspace))

@@ -17,6 +17,7 @@ from assistant.models.base import require_id, utcnow
 from assistant.models.chats import ChatModerator, ChatOccurrence, ChatSeries
 from assistant.models.mapping import OPEN_STATUSES, MappingRequest
 from assistant.services.accounts.team_accounts import list_accounts
+from assistant.services.costs.budget import MonthSpend, month_spend
 from assistant.services.weekly.digest import AccountWeek, accounts_section, week_window
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class Dashboard:
     my_accounts: list[OwnedAccount] = field(default_factory=list)
     accounts_week: list[AccountWeek] = field(default_factory=list)
     can_schedule_chat: bool = False
+    x_spend: MonthSpend | None = None  # comms and admins: the month's X spend by kind of job
 
 
 def dashboard(
@@ -93,7 +95,15 @@ def dashboard(
         my_accounts=_safe(session, lambda: my_accounts(session, workspace, user_id, my_groups)),
         accounts_week=_safe(session, lambda: accounts_week(session, workspace, now)),
         can_schedule_chat=bool(workspace.comms_channel_id),
+        x_spend=_safe_one(session, lambda: month_spend(session, workspace_id=require_id(workspace), month=now.date()))
+        if role in (Role.comms, Role.admin)
+        else None,
     )
+
+
+def _safe_one(session: Session, build: Callable[[], T]) -> T | None:
+    found = _safe(session, lambda: [build()])
+    return found[0] if found else None
 
 
 def _safe(session: Session, build: Callable[[], list[T]]) -> list[T]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from assistant.models.mapping import OPEN_STATUSES, MappingRequest
 from assistant.models.posts import Post
 from assistant.models.workspaces import Workspace
 from assistant.services.contacts import book as contacts
+from assistant.services.costs.budget import MonthSpend, month_spend
 from assistant.services.team.settings import weekly_slot
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ class WeeklyData:
     chats: ChatsWeek | None = None
     accounts: list[AccountWeek] | None = None
     contacts: list[str] | None = None
+    x_spend: MonthSpend | None = None
 
 
 def no_archive_url(token: str) -> str | None:
@@ -259,6 +261,11 @@ def contacts_section(session: Session, workspace: Workspace, start: datetime, en
     return [row.name for row in contacts.added_between(session, contacts.everyone(require_id(workspace)), start, end)]
 
 
+def x_spend_section(session: Session, workspace: Workspace, start: datetime, end: datetime) -> MonthSpend:
+    """The X spend of the month the week ends in, by kind of job."""
+    return month_spend(session, workspace_id=require_id(workspace), month=end.astimezone(UTC).date())
+
+
 def _last_with(snapshots: list[AccountSnapshot], name: str) -> int | None:
     values = [getattr(s, name) for s in snapshots if getattr(s, name) is not None]
     return int(values[-1]) if values else None
@@ -275,6 +282,7 @@ SECTIONS: tuple[tuple[str, Section], ...] = (
     ("chats", chats_section),
     ("accounts", accounts_section),
     ("contacts", contacts_section),
+    ("x_spend", x_spend_section),
 )
 
 

@@ -8,6 +8,7 @@ from assistant.render.mrkdwn import escape
 from assistant.services.home.dashboard import ChatLine, Dashboard, OwnedAccount, RequestLine
 from assistant.slack.blocks import ids
 from assistant.slack.blocks.common import MAX_BLOCKS_VIEW, Block, actions, button, context, divider, header, section
+from assistant.slack.blocks.cost import spend_lines, spend_title
 from assistant.slack.blocks.weekly import account_line
 
 
@@ -58,6 +59,8 @@ def home_sections(data: Dashboard) -> list[HomeSection]:
         sections.append(HomeSection("Request queue", [queue_line(r) for r in data.queue], "The queue is empty."))
     if data.my_accounts:
         sections.append(HomeSection("Accounts I own", [owned_account_line(a) for a in data.my_accounts], ""))
+    if data.x_spend is not None:
+        sections.append(HomeSection(spend_title(data.x_spend), spend_lines(data.x_spend), "Nothing billed yet."))
     sections.append(
         HomeSection(
             "Team accounts this week",

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from assistant.render.mrkdwn import escape, truncate
 from assistant.services.weekly.digest import AccountWeek, WeeklyData
 from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, Block, context, divider, header, section
+from assistant.slack.blocks.cost import spend_lines, spend_title
 
 
 def _signed(value: int | None) -> str:
@@ -69,6 +70,9 @@ def weekly_blocks(data: WeeklyData) -> list[Block]:
     if contacts is not None:
         names = ", ".join(escape(name) for name in contacts[:30]) or "none"
         blocks += [divider(), section(f"*New contacts* ({len(contacts)}): {names}")]
+    if data.x_spend is not None and data.x_spend.by_kind:
+        chart = "\n".join(spend_lines(data.x_spend))
+        blocks += [divider(), section(f"*{spend_title(data.x_spend)}*\n{chart}")]
     return blocks[:MAX_BLOCKS_MESSAGE]
 
 
