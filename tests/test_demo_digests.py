@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -20,6 +21,10 @@ def test_demo_digest_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     demo.run_demo(database=tmp_path / "demo.db", output=tmp_path / "out", console=console)
     shown = console.export_text()
     assert f"Digest of #{HASHTAG}" in shown and "on last time" in shown  # compared with week 1
+    # the same chat collected from the X stand-in: X's count first, then the ledger's bill beside the estimate
+    counted = re.search(r"(\d+) posts counted first, (\d+) read", shown)
+    assert counted is not None and counted.group(1) == counted.group(2)
+    assert re.search(r"Estimate \$[\d.]+ \(\d+ posts, \d+ users\) · actual \$[\d.]+", shown)
     document = json.loads((tmp_path / "out" / f"digest-{HASHTAG}.json").read_text())
     jsonschema.validate(document, schema())
     assert document["comparison"]["posts"]["occurrences"] == 1

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import httpx
+from pydantic import SecretStr
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
@@ -17,13 +20,20 @@ from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_files import to_json
 from assistant.render.digest_html import archive_bytes
 from assistant.samples.chat import chat_start_times, write_chat
+from assistant.samples.network import World
+from assistant.services.costs import figures as cost_figures
+from assistant.services.costs.ledger import x_meter
+from assistant.services.digests import collect as digest_collect
+from assistant.services.digests import estimate as digest_estimate
 from assistant.services.digests import make as digest_make
 from assistant.services.digests import records as service
 from assistant.services.store import upsert_batch
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.standins.slack import TEAM_ID, TEAM_NAME
+from assistant.standins.x_graph import FakeClock, FakeXGraph
 from assistant.worker import Worker
 from integrations.archives import read_archive
+from integrations.x.client import XClient
 
 if TYPE_CHECKING:
     from assistant.demo.context import DemoContext
@@ -66,6 +76,7 @@ def step_digest(ctx: DemoContext) -> None:
         )
         session.commit()
         job_id = job.id
+        workspace_id = require_id(workspace)
     ctx.console.print(
         f"Imported {sample.name} (two weekly #{HASHTAG} chats); digest job {job_id} due at chat end + 15 min"
     )
@@ -98,3 +109,43 @@ def step_digest(ctx: DemoContext) -> None:
         (ctx.output / name).write_bytes(content)
         ctx.notes.append(f"digest file: {ctx.output / name}")
     ctx.console.print(f"Digest archive, JSON and chart written to {ctx.output}/ ({', '.join(files)})")
+    _collect_from_x(ctx, sample, week2, workspace_id)
+
+
+def _collect_from_x(ctx: DemoContext, sample: Path, week2: datetime, workspace_id: int) -> None:
+    """The same chat collected from X (the local stand-in serving the sample): X's count first, then the bill."""
+    world = World()
+    for line in sample.read_bytes().splitlines():
+        page = json.loads(line)
+        world.posts.extend(page.get("data") or [])
+        world.users.update({u["id"]: u for u in (page.get("includes") or {}).get("users") or []})
+    world.posts.sort(key=lambda post: str(post["created_at"]))
+    clock = FakeClock(week2 + timedelta(minutes=76))
+    fake = FakeXGraph(world, clock=clock.now)
+    config = ctx.settings.model_copy(update={"x_bearer_token": SecretStr("demo-x-token")}).x_config()
+    job_id = 9_000 + workspace_id  # a collection of its own in the ledger, beside the digest job above
+    meter = x_meter(
+        ctx.engine, config.prices, workspace_id=workspace_id, job_kind="digest", job_id=job_id, clock=clock.now
+    )
+    client = XClient(httpx.Client(transport=fake.transport), config, meter=meter, clock=clock.now)
+    start, end = week2, week2 + timedelta(hours=1)
+    promised = digest_estimate.measure(
+        ctx.engine,
+        client,
+        hashtag=HASHTAG,
+        start=start,
+        end=end,
+        now=clock.now(),
+        workspace_id=workspace_id,
+        job_id=job_id,
+    )
+    collected = digest_collect.collect(
+        ctx.engine, hashtag=f"#{HASHTAG}", start=start, end=end, platforms=["x"], x=client, now=clock.now()
+    )
+    with Session(ctx.engine) as session:
+        against = cost_figures.compared(session, job_kind="digest", job_id=job_id)
+    assert against is not None
+    ctx.show(
+        f"#{HASHTAG} week 2 from X: {promised.posts} posts counted first, {collected.total} read",
+        text=against.describe(),
+    )
