@@ -29,6 +29,7 @@ from assistant.models.digests import Digest, DigestJob, DigestJobState
 from assistant.models.workspaces import Workspace
 from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_html import archive_bytes
+from assistant.services.costs import budget as cost_budget
 from assistant.services.costs import figures as cost_figures
 from assistant.services.costs.ledger import x_meter
 from assistant.services.digests import collect as digest_collect
@@ -242,7 +243,12 @@ class DigestJobs:
                         workspace_id=snapshot.workspace_id,
                         job_id=job_id,
                     )
-                    self._progress(engine, deps, snapshot, f"collecting about {promised.posts:,} posts from X…")
+                    with Session(engine) as session:
+                        month = cost_budget.check(
+                            session, workspace_id=snapshot.workspace_id, estimate=promised.dollars, today=now.date()
+                        )
+                    step = f"collecting about {promised.posts:,} posts from X ({month.describe()})…"
+                    self._progress(engine, deps, snapshot, step)
                 collected = digest_collect.collect(
                     engine,
                     hashtag=snapshot.hashtag,

@@ -17,6 +17,7 @@ from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.jobs.digests import DigestJobs
 from assistant.models import Digest, DigestJob, DigestJobState, OutboxItem
+from assistant.services.costs import figures as cost_figures
 from assistant.services.digests import records as service
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.standins.slack import SlackStandIn
@@ -46,12 +47,14 @@ class ReplayX:
     def __init__(self, rate_limited: int = 0) -> None:
         self.pages = _pages()
         self.queries: list[str] = []
+        self.paths: list[str] = []
         self.rate_limited = rate_limited
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         assert request.headers["authorization"] == "Bearer bearer-SECRET"
         query = request.url.params["query"]
         self.queries.append(query)
+        self.paths.append(request.url.path)
         if self.rate_limited:
             self.rate_limited -= 1
             reset = int((NOW + timedelta(minutes=15)).timestamp())
@@ -60,6 +63,9 @@ class ReplayX:
                 headers={"x-rate-limit-reset": str(reset)},
                 json={"title": "Too Many Requests", "type": "about:blank", "status": 429},
             )
+        if request.url.path.startswith("/2/tweets/counts/"):  # X's count of the window, from the same recording
+            start, end = (_when(request.url.params[name]) for name in ("start_time", "end_time"))
+            return httpx.Response(200, json={"data": [], "meta": {"total_tweet_count": len(_tagged(start, end))}})
         if "conversation_id:" in query:
             return httpx.Response(200, json={"meta": {"result_count": 0}})
         index = int(request.url.params.get("next_token", "0"))
@@ -101,17 +107,30 @@ def _request(engine: Engine) -> int:
         return job.id or 0
 
 
-def _expected_posts() -> int:
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _recorded_posts() -> dict[str, dict[str, Any]]:
     posts: dict[str, dict[str, Any]] = {}
     for page in _pages():
         for post in [*page["data"], *page.get("includes", {}).get("tweets", [])]:
             posts.setdefault(post["id"], post)
-    tagged = {
+    return posts
+
+
+def _tagged(start: datetime, end: datetime) -> dict[str, dict[str, Any]]:
+    return {
         i: p
-        for i, p in posts.items()
+        for i, p in _recorded_posts().items()
         if "blacklivesmatter" in {h["tag"].lower() for h in (p.get("entities") or {}).get("hashtags", [])}
-        and START <= datetime.fromisoformat(p["created_at"].replace("Z", "+00:00")) < END
+        and start <= _when(p["created_at"]) < end
     }
+
+
+def _expected_posts() -> int:
+    posts = _recorded_posts()
+    tagged = _tagged(START, END)
     conversations = {p.get("conversation_id") for p in tagged.values()}
     extra = {
         i
@@ -157,6 +176,12 @@ def test_a_due_chat_gets_its_digest_once(engine: Engine, slack: SlackStandIn) ->
 
     assert worker.tick() == []  # nothing more: the digest went out once
     assert len(slack.calls_to("chat.postMessage")) == 1
+    # X's count came first (no items billed) and was kept as the estimate; the ledger holds the bill beside it
+    assert x.paths[0] == "/2/tweets/counts/recent"
+    with Session(engine) as session:
+        against = cost_figures.compared(session, job_kind="digest", job_id=job_id)
+    assert against is not None and against.estimate.posts == len(_tagged(START, END)) > 0
+    assert against.actual.posts >= against.estimate.posts  # the threads bring replies without the hashtag
 
 
 def test_http_mode_links_to_the_archive_instead_of_uploading_it(engine: Engine, slack: SlackStandIn) -> None:

@@ -61,6 +61,7 @@ class WatchLine:
     channel_id: str
     cost_today: float
     cost_budget: float
+    estimate_today: float | None = None  # X's count of the last 24 hours, priced at the day's first poll
 
 
 def watch_list(lines: list[WatchLine]) -> list[Block]:
@@ -70,6 +71,7 @@ def watch_list(lines: list[WatchLine]) -> list[Block]:
         f"*{w.id}* · {escape(describe(w.kind, w.term))} on {', '.join(NETWORK.get(n, n) for n in w.networks)}"
         f" · every {w.every_minutes} min · <#{w.channel_id}>"
         + (f" · X reads ${w.cost_today:.2f} of ${w.cost_budget:.2f} today" if "x" in w.networks else "")
+        + (f" (about ${w.estimate_today:.2f} expected)" if w.estimate_today is not None else "")
         + (f" · paused ({w.paused})" if w.paused else "")
         for w in lines
     ]

@@ -11,7 +11,9 @@ from sqlmodel import Session
 from assistant.models.base import require_id, utcnow
 from assistant.render.mrkdwn import escape
 from assistant.services.contacts import book
+from assistant.services.costs import figures
 from assistant.services.team.workspaces import ensure_workspace
+from assistant.services.watches import estimate as watch_estimate
 from assistant.services.watches import manage as service
 from assistant.slack.blocks import watches as blocks
 from assistant.slack.context import Services
@@ -56,6 +58,11 @@ def register(app: App, services: Services) -> dict[str, Handler]:
     return {"watch": lambda ctx: watch_command(services, ctx)}
 
 
+def _estimate_today(session: Session, watch_id: int) -> float | None:
+    against = figures.compared(session, job_kind="watch", job_id=watch_estimate.day_job_id(watch_id, utcnow()))
+    return against.estimate.dollars if against is not None else None
+
+
 def watch_command(services: Services, ctx: CommandContext) -> None:
     args = ctx.parsed.args
     first = args[0] if args else None
@@ -78,6 +85,7 @@ def watch_command(services: Services, ctx: CommandContext) -> None:
                     w.channel_id,
                     w.cost_spent if w.cost_day == today else 0.0,
                     w.cost_budget,
+                    _estimate_today(session, require_id(w)),
                 )
                 for w in service.list_watches(session, workspace_id=require_id(workspace))
             ]
