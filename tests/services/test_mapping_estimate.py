@@ -13,7 +13,7 @@ from sqlmodel import Session
 from assistant.config import Settings
 from assistant.db import session_scope
 from assistant.models.mapping import MappingRequest
-from assistant.samples.network import World
+from assistant.samples.network import World, synthetic_world
 from assistant.services.costs import figures
 from assistant.services.mapping import crawl, requests
 from assistant.services.mapping import estimate as measuring
@@ -76,7 +76,8 @@ def _client(fake: FakeXGraph, clock: FakeClock) -> XClient:
 
 def _request(engine: Engine, world: World) -> int:
     with session_scope(engine) as session:
-        data = requests.RequestInput(title="FE", seeds=(*world.seeds, "nobody_here"), hashtags=("fechat",))
+        tags = ("fechat",) if "seed0" in world.seeds else ("ukfechat",)
+        data = requests.RequestInput(title="FE", seeds=(*world.seeds, "nobody_here"), hashtags=tags)
         request = requests.create(session, team_id="T1", requester_id="U1", data=data)
         return request.id or 0
 
@@ -147,3 +148,17 @@ def test_each_strategy_is_within_ten_percent_of_what_the_crawl_bills(engine: Eng
     assert against.off is not None and abs(against.off) <= 0.10
     assert abs(against.estimate.items - bill.items) <= 0.10 * bill.items
     assert spent.users == SEEDS and bill.posts == AUTHORS * POSTS_EACH  # the crawl read the seeds again for free
+
+
+def test_in_a_dense_community_the_teams_own_ratios_bring_follows_within_ten_percent(engine: Engine) -> None:
+    """Partners follow each other and the chat's regulars: most follow-list entries were already read that day.
+    The first follow crawl measures how many were new; the next one's estimate uses it."""
+    world, clock = synthetic_world(11, accounts=300, partners=12, chat_weeks=6), FakeClock()
+    world.seeds = world.seeds[:8]
+    fake = FakeXGraph(world, clock=clock.now)
+    _, first, _, before, _ = _measure_and_crawl(engine, fake, clock, world, "follows")
+    assert first.new_per_follow == 1.0 and before is not None and before.off is not None and before.off > 0.3
+    clock.advance(24 * 3600)
+    _, measured, _, against, _ = _measure_and_crawl(engine, fake, clock, world, "follows")
+    assert measured.new_per_follow < 0.6  # by the first crawl: 107 of its 240 entries were new that day
+    assert against is not None and against.off is not None and abs(against.off) <= 0.10, against.describe()

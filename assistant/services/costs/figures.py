@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -142,3 +142,35 @@ def promise_counted(
     )
     session.commit()
     return spend
+
+
+FOLLOWING_ENDPOINT = "GET /2/users/{id}/following"
+
+
+def users_per_follow_entry(session: Session, *, workspace_id: int | None, today: date) -> tuple[float, str]:
+    """New users billed per follow-list entry in the team's follow crawls of the last 30 days (the rest were
+    already read that day: another seed's list, the search's authors); 1.0 until there is such a crawl."""
+    since = datetime.combine(today - timedelta(days=HISTORY_DAYS), time(0), tzinfo=UTC)
+    query = select(CostEstimate).where(
+        CostEstimate.job_kind == "mapping", CostEstimate.label == "follows", CostEstimate.created_at >= since
+    )
+    if workspace_id is not None:
+        query = query.where(CostEstimate.workspace_id == workspace_id)
+    c = CostEntry.__table__.c  # type: ignore[attr-defined]
+    entries = new = 0
+    for row in session.exec(query):
+        listed = sum(int(n) for n in dict((row.detail or {}).get("following") or {}).values())
+        billed = (
+            session.connection()
+            .execute(
+                sa.select(sa.func.coalesce(sa.func.sum(c.users_read), 0)).where(
+                    c.job_kind == "mapping", c.job_id == row.job_id, c.endpoint == FOLLOWING_ENDPOINT
+                )
+            )
+            .scalar_one()
+        )
+        if listed and billed:
+            entries, new = entries + listed, new + int(billed)
+    if entries < HISTORY_MIN_POSTS:
+        return 1.0, "every entry priced (no follow crawl of the team's to measure on yet)"
+    return round(min(1.0, new / entries), 3), f"measured on the team's follow crawls of the last {HISTORY_DAYS} days"

@@ -68,6 +68,8 @@ class Measured:
     users_per_post: float
     ratio_source: str
     steps: list[MeasureStep] = field(default_factory=list)
+    new_per_follow: float = 1.0  # of the follow-list entries, the share not already read that day
+    follow_source: str = "every entry priced"
 
     @property
     def search_posts(self) -> int:
@@ -129,9 +131,11 @@ def measure(engine: Engine, request_id: int, client: XClient) -> Measured:
     together = sum(per_term.values())
     if len(terms) > 1:
         together = total_over_pages(p.raw for p in client.counts(" OR ".join(terms), granularity="day"))
+    today = client.meter.clock().date()
     with Session(engine) as session:
-        ratio, source = figures.users_per_post(session, workspace_id=workspace_id, today=client.meter.clock().date())
-    return Measured(len(following), following, per_term, together, ratio, source, steps)
+        ratio, source = figures.users_per_post(session, workspace_id=workspace_id, today=today)
+        per_follow, follow_source = figures.users_per_follow_entry(session, workspace_id=workspace_id, today=today)
+    return Measured(len(following), following, per_term, together, ratio, source, steps, per_follow, follow_source)
 
 
 def strategies(measured: Measured, prices: Prices) -> list[StrategyEstimate]:
@@ -146,7 +150,7 @@ def strategies(measured: Measured, prices: Prices) -> list[StrategyEstimate]:
         minutes_under_limits(search_calls, LIMITS["search"]),
         posts + users,
     )
-    entries = sum(measured.following.values())
+    entries = round(sum(measured.following.values()) * measured.new_per_follow)
     following_calls = sum(max(1, math.ceil(n / FOLLOWING_PAGE)) for n in measured.following.values())
     follows = StrategyEstimate(
         "follows",
@@ -225,7 +229,8 @@ def describe(measured: Measured) -> str:
     return (
         f"{sum(measured.following.values()):,} follow-list entries of {measured.seeds_found} seed(s); "
         f"{measured.together:,} posts on the terms in the last 7 days ({measured.search_posts:,} to read); "
-        f"{measured.users_per_post:g} new users per post ({measured.ratio_source})"
+        f"{measured.users_per_post:g} new users per post ({measured.ratio_source}); "
+        f"{measured.new_per_follow:g} new users per follow-list entry ({measured.follow_source})"
     )
 
 
