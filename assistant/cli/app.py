@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as installed_version
 from typing import NoReturn
 
 import typer
@@ -21,6 +23,31 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
+
+
+def release() -> str:
+    """The installed distribution's version (the source tree's own when run uninstalled)."""
+    try:
+        return installed_version("outreach-assistant")
+    except PackageNotFoundError:
+        from assistant import __version__
+
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"outreach {release()}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    del version  # acted on by its eager callback; the commands live in the modules that register them
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
