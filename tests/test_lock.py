@@ -90,7 +90,9 @@ def test_every_locked_direct_dependency_satisfies_its_range() -> None:
 
 def test_the_root_has_one_lock_the_buildpack_reads() -> None:
     # The Python buildpack stops when it finds more than one package manager's file.
-    present = {name for name in ("requirements.txt", "uv.lock", "poetry.lock", "Pipfile.lock") if (ROOT / name).exists()}
+    present = {
+        name for name in ("requirements.txt", "uv.lock", "poetry.lock", "Pipfile.lock") if (ROOT / name).exists()
+    }
     assert present == {"uv.lock"}
 
 

@@ -8,6 +8,7 @@ from assistant.cli import (
     cost,  # noqa: F401  (cost --month)
     data,  # noqa: F401  (import, fetch, export, sample-chat)
     digests,  # noqa: F401  (digest FILE | --hashtag --from --to)
+    doctor,  # noqa: F401  (doctor [--no-paid])
     mapping,  # noqa: F401  (map run, report, communities, estimate)
     runtime,  # noqa: F401  (serve, worker, migrate, demo)
 )

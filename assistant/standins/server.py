@@ -19,7 +19,9 @@ class LocalServer:
     def start(self) -> Self:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler_class())
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name=self.thread_name, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=self.thread_name, daemon=True
+        ).start()  # stop() waits for the next poll: 0.5 s by default, per stand-in
         return self
 
     def stop(self) -> None:

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
+from assistant.config import DEFAULT_SLACK_SCOPES
 from assistant.standins.server import LocalServer
 
 TEAM_ID = "T0DEMO0001"
@@ -60,8 +61,9 @@ class SlackStandIn(LocalServer):
 
     thread_name = "slack-standin"
 
-    def __init__(self, *, valid_token: str | None = None) -> None:
+    def __init__(self, *, valid_token: str | None = None, scopes: str = DEFAULT_SLACK_SCOPES) -> None:
         self.valid_token = valid_token
+        self.scopes = scopes  # granted to the bot token: sent as x-oauth-scopes, and missing_scope past them
         self.calls: list[Call] = []
         self.users = _default_users()
         self.usergroups: dict[str, list[str]] = {"S0COMMS001": ["U0COMMS001", "U0ADMIN001"]}
@@ -107,7 +109,18 @@ class SlackStandIn(LocalServer):
 
     # request handling
 
-    def handle(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict[str, Any]]:
+    def handle(
+        self, method: str, args: dict[str, Any], token: str | None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Status, body and the headers real Slack adds: x-oauth-scopes whenever the token is accepted."""
+        status, payload = self._respond(method, args, token)
+        granted = self._token_ok(token) and payload.get("error") != "invalid_auth"
+        return status, payload, ({"x-oauth-scopes": self.scopes} if granted else {})
+
+    def granted(self) -> set[str]:
+        return {scope.strip() for scope in self.scopes.split(",") if scope.strip()}
+
+    def _respond(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict[str, Any]]:
         with self._changed:
             self.calls.append(Call(method, args, token))
             self._changed.notify_all()
@@ -123,6 +136,14 @@ class SlackStandIn(LocalServer):
             answer = HANDLERS.get(method)
             if answer is None:
                 return 200, {"ok": False, "error": "unknown_method"}
+            needed = NEEDED_SCOPES.get(method)
+            if needed and not needed & self.granted():
+                return 200, {
+                    "ok": False,
+                    "error": "missing_scope",
+                    "needed": ",".join(sorted(needed)),
+                    "provided": self.scopes,
+                }
             return 200, answer(self, args)
 
     def _token_ok(self, token: str | None) -> bool:
@@ -361,6 +382,21 @@ HANDLERS: dict[str, Answer] = {
 }
 
 
+# Any one of these scopes lets a bot token call the method (Slack's "accepted scopes"; none for auth.test, views.*).
+NEEDED_SCOPES: dict[str, set[str]] = {
+    "chat.postMessage": {"chat:write"},
+    "chat.postEphemeral": {"chat:write"},
+    "chat.update": {"chat:write"},
+    "chat.delete": {"chat:write"},
+    "users.info": {"users:read"},
+    "usergroups.users.list": {"usergroups:read"},
+    "conversations.members": {"channels:read", "groups:read", "im:read", "mpim:read"},
+    "conversations.open": {"im:write", "mpim:write", "channels:manage", "groups:write"},
+    "files.getUploadURLExternal": {"files:write"},
+    "files.completeUploadExternal": {"files:write"},
+}
+
+
 def _maybe_json(value: Any) -> Any:
     if isinstance(value, str):
         try:
@@ -404,9 +440,11 @@ def _make_handler(slack: SlackStandIn) -> type[BaseHTTPRequestHandler]:
             token = token or args.pop("token", None)
             path = parsed.path.lstrip("/")
             method = path.removeprefix("api/")
-            status, payload = slack.handle(method, args, token)
+            status, payload, headers = slack.handle(method, args, token)
             data = json.dumps(payload).encode()
             self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

@@ -101,6 +101,10 @@ class XStandIn(LocalServer):
                 if user is None:
                     return 401, _problem(401, "Unauthorized")
                 return 200, {"data": {"id": user.id, "name": user.name, "username": user.username}}
+            if method == "GET" and path == "/2/users/by":
+                if user is None and token != self.app_token:
+                    return 401, _problem(401, "Unauthorized")
+                return 200, self._users_by(params.get("usernames", ""))
             if method == "GET" and path == "/2/tweets/search/recent":
                 if user is None and token != self.app_token:
                     return 401, _problem(401, "Unauthorized")
@@ -143,6 +147,31 @@ class XStandIn(LocalServer):
             return 403 if user else 401, _problem(403 if user else 401, "Forbidden" if user else "Unauthorized")
         self.posts.pop(post_id, None)
         return 200, {"data": {"deleted": post is not None}}
+
+    def _users_by(self, usernames: str) -> dict[str, Any]:
+        """Users found by name; the others as X reports them, in `errors` beside the data (status 200)."""
+        known = {u.username.lower(): {"id": u.id, "name": u.name, "username": u.username} for u in self.users}
+        known.setdefault("x", {"id": "783214", "name": "X", "username": "X"})  # the network's own account
+        names = [name for name in usernames.split(",") if name]
+        body: dict[str, Any] = {}
+        found = [known[name.lower()] for name in names if name.lower() in known]
+        if found:
+            body["data"] = found
+        missing = [name for name in names if name.lower() not in known]
+        if missing:
+            body["errors"] = [
+                {
+                    "value": name,
+                    "detail": f"Could not find user with usernames: [{name}].",
+                    "title": "Not Found Error",
+                    "resource_type": "user",
+                    "parameter": "usernames",
+                    "resource_id": name,
+                    "type": "https://api.twitter.com/2/problems/resource-not-found",
+                }
+                for name in missing
+            ]
+        return body
 
     def _matches(self, post: dict[str, Any], query: str) -> bool:
         """The stand-in's search: every word of the query in the text, by the `from:` authors if any."""
