@@ -7,12 +7,14 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from sqlalchemy.engine import Engine
 
+from assistant.health import Health
+from assistant.health import read as read_health
+from assistant.models.base import utcnow
 from assistant.slack.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH
 
 if TYPE_CHECKING:
@@ -38,17 +40,24 @@ class GuardedSlackHandler(SlackRequestHandler):
             return BoltResponse(status=400, body="malformed request body")
 
 
-def create_wsgi_app(bolt: App, engine: Engine, extra_routes: dict[str, WSGIApp] | None = None) -> WSGIApp:
-    """Route Slack's paths to Bolt, /healthz to a database check, anything else to 404."""
+def create_wsgi_app(
+    bolt: App,
+    engine: Engine,
+    extra_routes: dict[str, WSGIApp] | None = None,
+    *,
+    health: Callable[[], Health] | None = None,
+) -> WSGIApp:
+    """Route Slack's paths to Bolt, /healthz to the health reading, anything else to 404."""
     slack = GuardedSlackHandler(bolt, path=EVENTS_PATH)
     routes = dict(extra_routes or {})
+    reading = health or health_reader(engine, engine.url.render_as_string(hide_password=False), 5.0)
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path in SLACK_PATHS:
             return slack(environ, start_response)
         if path == "/healthz":
-            return _health(engine, start_response)
+            return _health(reading(), start_response)
         for prefix, route in routes.items():
             if path.startswith(prefix):
                 return route(environ, start_response)
@@ -57,14 +66,17 @@ def create_wsgi_app(bolt: App, engine: Engine, extra_routes: dict[str, WSGIApp] 
     return application
 
 
-def _health(engine: Engine, start_response: StartResponse) -> Iterable[bytes]:
-    try:
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError as exc:
-        log.error("health check: database unavailable: %s", type(exc).__name__)
-        return _json(start_response, "503 Service Unavailable", {"ok": False, "database": "unavailable"})
-    return _json(start_response, "200 OK", {"ok": True, "database": "ok"})
+def health_reader(engine: Engine, database_url: str, interval_seconds: float) -> Callable[[], Health]:
+    """A reading now, with the worker counted silent after 5 of its intervals."""
+    return lambda: read_health(engine, database_url, now=utcnow(), interval_seconds=interval_seconds)
+
+
+def _health(reading: Health, start_response: StartResponse) -> Iterable[bytes]:
+    """200 with the figures, or 503 when the database is down, the schema behind, or due work has no worker."""
+    if not reading.ok:
+        log.error("health check: %s", "; ".join(reading.problems))
+    status = "200 OK" if reading.ok else "503 Service Unavailable"
+    return _json(start_response, status, reading.as_json())
 
 
 def _json(start_response: StartResponse, status: str, payload: dict[str, Any]) -> Iterable[bytes]:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from assistant.models import OutboxItem, OutboxState
 from assistant.models.base import utcnow
+from assistant.models.heartbeat import WorkerHeartbeat
 from integrations.errors import AuthError, RateLimited
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ Reconcile = Callable[[], dict[str, Any] | None]
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 _outbox = OutboxItem.__table__  # type: ignore[attr-defined]
+_heartbeat = WorkerHeartbeat.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +244,7 @@ class Worker:
                     self.engine, job.key, job.action, reconcile=job.reconcile, owner=self.name, now=self.now
                 )
                 outcomes.append((job.key, outcome))
+        record_heartbeat(self.engine, self.name, self.now(), self.interval)
         return outcomes
 
     def run(self) -> None:
@@ -263,6 +266,27 @@ class Worker:
         thread = threading.Thread(target=self.run, name="outreach-worker", daemon=True)
         thread.start()
         return thread
+
+
+def record_heartbeat(engine: Engine, worker: str, at: datetime, interval: float) -> None:
+    """Stamp this worker's row with the end of a tick (made on its first); a database hiccup only logs."""
+    try:
+        with engine.begin() as connection:
+            updated = connection.execute(
+                _heartbeat.update()
+                .where(_heartbeat.c.worker == worker)
+                .values(last_tick_at=at, interval_seconds=interval, ticks=_heartbeat.c.ticks + 1)
+            )
+            if updated.rowcount == 0:
+                connection.execute(
+                    _heartbeat.insert().values(
+                        worker=worker, started_at=at, last_tick_at=at, interval_seconds=interval, ticks=1
+                    )
+                )
+                # rows of workers gone for a week are dropped as a new one starts
+                connection.execute(_heartbeat.delete().where(_heartbeat.c.last_tick_at < at - timedelta(days=7)))
+    except sa.exc.SQLAlchemyError:
+        log.exception("worker %s could not record its heartbeat", worker)
 
 
 def outbox_retries(engine: Engine, at: datetime) -> Iterable[DueJob]:

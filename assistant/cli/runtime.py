@@ -58,9 +58,10 @@ def serve(
 ) -> None:
     """Serve the Slack app: HTTP on $PORT, or Socket Mode when SLACK_APP_TOKEN is set."""
     from assistant.archive_web import archive_routes
+    from assistant.health_watch import HealthWatch
     from assistant.slack.app import create_app
     from assistant.slack.context import Services
-    from assistant.web import create_wsgi_app, serve_http
+    from assistant.web import create_wsgi_app, health_reader, serve_http
     from assistant.x_callback import x_callback_routes
 
     settings = settings_or_exit()
@@ -81,10 +82,13 @@ def serve(
     loop = Worker(engine, sources(clients), interval=settings.worker_interval_seconds) if worker else None
     if loop is not None:
         loop.start_in_thread()
+    watch = HealthWatch(engine, settings, slack=clients.slack_client)
+    watch.start_in_thread()
 
     def shutdown(*_args: object) -> None:
         if loop is not None:
             loop.stop()
+        watch.stop()
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, shutdown)
@@ -97,7 +101,12 @@ def serve(
             SocketModeHandler(bolt, settings.slack_app_token.get_secret_value()).start()
         else:
             serve_http(
-                create_wsgi_app(bolt, engine, {**x_callback_routes(engine, clients), **archive_routes(engine)}),
+                create_wsgi_app(
+                    bolt,
+                    engine,
+                    {**x_callback_routes(engine, clients), **archive_routes(engine)},
+                    health=health_reader(engine, settings.database_url, settings.worker_interval_seconds),
+                ),
                 host=host,
                 port=settings.port,
                 threads=threads,
@@ -107,6 +116,7 @@ def serve(
     finally:
         if loop is not None:
             loop.stop()
+        watch.stop()
         engine.dispose()
 
 

@@ -8,6 +8,7 @@ from assistant.models.contacts import Contact, ContactEvent, YammerShoutout  # n
 from assistant.models.costs import CostEntry, CostEstimate, XBilledItem  # noqa: F401
 from assistant.models.credentials import Credential
 from assistant.models.digests import AccountSnapshot, Digest, DigestJob, DigestJobState
+from assistant.models.heartbeat import WorkerHeartbeat  # noqa: F401
 from assistant.models.mapping import CrawlStep, MappingArtefact, MappingMember, MappingRequest  # noqa: F401
 from assistant.models.outbox import OutboxItem, OutboxState
 from assistant.models.posts import Account, FollowEdge, Post, PostHashtag
