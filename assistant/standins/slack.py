@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlparse
 
 from assistant.config import DEFAULT_SLACK_SCOPES
@@ -21,6 +21,10 @@ BOT_USER_ID = "U0BOT00001"
 BOT_ID = "B0BOT00001"
 APP_ID = "A0APP00001"
 VALID_TOKEN_PREFIX = "xoxb-"
+
+
+class SocketLinks(Protocol):
+    def open_url(self) -> str: ...
 
 
 @dataclass
@@ -72,6 +76,7 @@ class SlackStandIn(LocalServer):
         self.views: dict[str, dict[str, Any]] = {}
         self.files: dict[str, dict[str, Any]] = {}
         self.fail_next: dict[str, str] = {}
+        self.socket_mode: SocketLinks | None = None  # hands out Socket Mode links for apps.connections.open
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -131,6 +136,8 @@ class SlackStandIn(LocalServer):
             error = self.fail_next.pop(method, None)
             if error:
                 return 200, {"ok": False, "error": error}
+            if method == "apps.connections.open":
+                return 200, self._connections_open(token)
             if not self._token_ok(token):
                 return 200, {"ok": False, "error": "invalid_auth"}
             answer = HANDLERS.get(method)
@@ -145,6 +152,16 @@ class SlackStandIn(LocalServer):
                     "provided": self.scopes,
                 }
             return 200, answer(self, args)
+
+    def _connections_open(self, token: str | None) -> dict[str, Any]:
+        """Only an app-level token opens a Socket Mode link; a bot token is the wrong type, as on Slack."""
+        if token is None:
+            return {"ok": False, "error": "not_authed"}
+        if token.startswith(VALID_TOKEN_PREFIX):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if not token.startswith("xapp-") or self.socket_mode is None:
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": self.socket_mode.open_url()}
 
     def _token_ok(self, token: str | None) -> bool:
         if token is None:

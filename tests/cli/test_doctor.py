@@ -26,6 +26,7 @@ from assistant.doctor import Context, networks
 from assistant.services.accounts.credentials import save_credential
 from assistant.standins.mastodon import MastodonStandIn
 from assistant.standins.slack import SlackStandIn
+from assistant.standins.socket_mode import SocketModeStandIn
 from assistant.standins.x import XStandIn
 from integrations.x.oauth import TokenSet
 
@@ -270,3 +271,17 @@ def test_the_readme_setup_sections_end_by_sending_the_admin_to_the_doctor() -> N
     for heading in ("## Creating the Slack app", "## Deploying to Heroku"):
         section = readme.split(heading, 1)[1].split("\n## ", 1)[0]
         assert section.rstrip().endswith("run `outreach doctor`."), heading
+
+
+def test_socket_mode_checks_that_the_app_token_opens_a_connection(install: Install) -> None:
+    with SocketModeStandIn() as socket:
+        install.slack.socket_mode = socket
+        code, lines = install.doctor(SLACK_APP_TOKEN="xapp-1-A0APP00001-1-good")
+        assert code == 0 and _line(lines, "Socket Mode") == "✓ Socket Mode: SLACK_APP_TOKEN opens a connection"
+        assert lines[0] == "✓ settings: loaded (Socket Mode)"
+        install.slack.socket_mode = None  # Slack no longer knows this app-level token
+        code, lines = install.doctor(SLACK_APP_TOKEN="xapp-1-A0APP00001-1-revoked")
+        assert code == 1
+        assert _line(lines, "Socket Mode").startswith(
+            "✗ Socket Mode: apps.connections.open refused SLACK_APP_TOKEN (invalid_auth)"
+        )
