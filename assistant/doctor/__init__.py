@@ -60,6 +60,7 @@ def run_checks(context: Context) -> Iterator[Verdict]:
     if database.status == "ok":
         yield local.schema(context)
         yield local.encryption(context)
+        yield local.worker(context)
     yield from slack.checks(context)
     yield networks.x_bearer(context)
     yield networks.mastodon(context)

@@ -9,7 +9,9 @@ from assistant import migrate
 from assistant.config import EXPECTED, ConfigError
 from assistant.crypto import TokenCipher, TokenDecryptError
 from assistant.doctor import Context, Verdict, fail, ok, skip
+from assistant.health import read
 from assistant.models import Credential
+from assistant.models.base import utcnow
 
 
 def shown_url(database_url: str) -> str:
@@ -55,3 +57,20 @@ def encryption(context: Context) -> Verdict:
     except (TokenDecryptError, ConfigError) as exc:
         return fail("ENCRYPTION_KEY", str(exc))
     return ok("ENCRYPTION_KEY", f"decrypts the stored tokens ({stored} stored)")
+
+
+def worker(context: Context) -> Verdict:
+    """Optional: a worker may not be started yet when the doctor first runs, but nothing is sent without one."""
+    reading = read(
+        context.engine,
+        context.settings.database_url,
+        now=utcnow(),
+        interval_seconds=context.settings.worker_interval_seconds,
+    )
+    start = "start one: `outreach worker` (on Heroku: `heroku ps:scale worker=1`)"
+    age = reading.worker_age
+    if age is None:
+        return fail("worker", f"no worker has ticked yet; {start}", required=False)
+    if reading.worker_silent:
+        return fail("worker", f"last tick {age.total_seconds():.0f}s ago, none alive; {start}", required=False)
+    return ok("worker", f"last tick {age.total_seconds():.0f}s ago, {reading.workers_alive} alive")

@@ -28,6 +28,7 @@ from assistant.standins.mastodon import MastodonStandIn
 from assistant.standins.slack import SlackStandIn
 from assistant.standins.socket_mode import SocketModeStandIn
 from assistant.standins.x import XStandIn
+from assistant.worker import Worker
 from integrations.x.oauth import TokenSet
 
 BOT = "xoxb-doctor-0001"
@@ -121,7 +122,19 @@ def test_a_working_install_passes_every_check(install: Install) -> None:
     assert "bot @outreach in Demo Council (T0DEMO0001)" in _line(lines, "Slack auth.test")
     assert "user group S0COMMS001 has 2 member(s)" in _line(lines, "comms team")
     assert "@council" in _line(lines, "Mastodon")
+    assert (
+        _line(lines, "worker")
+        == "✗ worker: no worker has ticked yet; start one: `outreach worker` (on Heroku: `heroku ps:scale worker=1`) (optional)"
+    )
     assert lines[-1] == "All required checks passed."
+
+
+def test_a_ticking_worker_is_reported_alive(install: Install) -> None:
+    engine = create_db_engine(install.env["DATABASE_URL"])
+    Worker(engine, [], name="worker.1").tick()
+    engine.dispose()
+    _code, lines = install.doctor()
+    assert _line(lines, "worker").startswith("✓ worker: last tick") and _line(lines, "worker").endswith("1 alive")
 
 
 def test_the_paid_x_call_is_announced_with_its_cost_before_it_is_made(install: Install) -> None:
