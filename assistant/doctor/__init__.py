@@ -49,6 +49,7 @@ class Context:
     http: httpx.Client
     paid: bool = True
     announce: Callable[[str], None] = field(default=lambda _line: None)
+    database_ok: bool = False  # set once the database answered: paid calls are then written to the cost ledger
 
 
 def run_checks(context: Context) -> Iterator[Verdict]:
@@ -57,7 +58,8 @@ def run_checks(context: Context) -> Iterator[Verdict]:
 
     database = local.database(context)
     yield database
-    if database.status == "ok":
+    context.database_ok = database.status == "ok"
+    if context.database_ok:
         yield local.schema(context)
         yield local.encryption(context)
         yield local.worker(context)

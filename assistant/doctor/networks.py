@@ -5,10 +5,11 @@ from __future__ import annotations
 import httpx
 
 from assistant.doctor import Context, Verdict, fail, ok, skip
+from assistant.services.costs.ledger import x_meter
 from integrations.bluesky.client import BlueskyClient
 from integrations.errors import IntegrationError
 from integrations.x.client import XClient
-from integrations.x.cost import Prices, estimate_user_lookup
+from integrations.x.cost import estimate_user_lookup
 from integrations.yammer.client import YammerClient
 
 X_PROBE_USERNAME = "X"  # the network's own account: always there, one user read
@@ -18,11 +19,16 @@ def x_bearer(context: Context) -> Verdict:
     settings = context.settings
     if settings.x_bearer_token is None:
         return skip("X bearer token", "X_BEARER_TOKEN not set: X search, digests from X and mapping are off")
-    cost = estimate_user_lookup(1, Prices.from_settings(settings)).cost
+    cost = estimate_user_lookup(1, settings.x_prices()).cost
     if not context.paid:
         return skip("X bearer token", f"not checked (--no-paid); the check is one user lookup, US${cost:.3f}")
     context.announce(f"X bearer token: one user lookup (@{X_PROBE_USERNAME}), billed US${cost:.3f} by X…")
-    client = XClient(context.http, settings, max_attempts=1)
+    meter = (
+        x_meter(context.engine, settings.x_prices(), workspace_id=None, job_kind="cli", job_id="doctor")
+        if context.database_ok
+        else None
+    )
+    client = XClient(context.http, settings.x_config(), meter=meter, max_attempts=1)
     try:
         page = next(iter(client.users_by_usernames([X_PROBE_USERNAME])))
     except IntegrationError as exc:
@@ -68,7 +74,7 @@ def bluesky(context: Context) -> Verdict:
     settings = context.settings
     if not settings.bluesky_handle and settings.bluesky_app_password is None:
         return skip("Bluesky", "BLUESKY_HANDLE not set: Bluesky search is off")
-    client = BlueskyClient.from_settings(settings, context.http)
+    client = BlueskyClient.from_config(settings.bluesky_config(), context.http)
     try:
         session = client.create_session()
     except IntegrationError as exc:
@@ -81,7 +87,7 @@ def yammer(context: Context) -> Verdict:
     if settings.yammer_access_token is None:
         return skip("Yammer", "YAMMER_ACCESS_TOKEN not set: Yammer cross-posts and shout-outs are off")
     try:
-        user = YammerClient.from_settings(settings, context.http).current_user()
+        user = YammerClient.from_config(settings.yammer_config(), context.http).current_user()
     except IntegrationError as exc:
         return fail("Yammer", f"{exc}; sign in again with `outreach yammer login`")
     except httpx.HTTPError as exc:

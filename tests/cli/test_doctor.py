@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from sqlmodel import Session
 from typer.testing import CliRunner
@@ -143,6 +144,11 @@ def test_the_paid_x_call_is_announced_with_its_cost_before_it_is_made(install: I
     assert announced < lines.index(_line(lines, "X bearer token"))
     calls = install.x.calls_to("GET", "/2/users/by")
     assert len(calls) == 1 and calls[0].params["usernames"] == "X" and calls[0].token == install.x.app_token
+    engine = create_db_engine(install.env["DATABASE_URL"])
+    with engine.connect() as connection:  # billed like every X call of the app: in the shared cost ledger
+        rows = connection.execute(sa.text("SELECT job_kind, job_id, users_read FROM cost_entry")).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [("cli", "doctor", 1)]
 
 
 def test_no_paid_skips_the_x_call_and_says_what_it_would_cost(install: Install) -> None:
