@@ -179,7 +179,7 @@ def test_the_watch_logs_one_summary_line_with_the_healthz_figures(
         with caplog.at_level(logging.INFO, logger="assistant.health_watch"):
             watch.check()
     head = migrate.head_revision(sqlite_url)
-    assert [r.getMessage() for r in caplog.records] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "assistant.health_watch"] == [
         f"health 200: schema {head} (head); worker last tick 20s ago, 1 alive; outbox 0 due, 0 failing, 0 dead; "
         "due: 0 chat(s), 0 digest(s)"
     ]
@@ -235,3 +235,18 @@ def test_a_worker_that_never_ticked_is_given_five_intervals_from_the_web_start(e
         watch.check()
         told = slack.calls_to("chat.postMessage")
         assert len(told) == 1 and "has not run since this app started" in told[0].args["text"]
+
+
+@pytest.mark.postgres
+def test_postgres_reads_an_empty_database_as_unmigrated_then_the_heartbeats_at_head(postgres_url: str) -> None:
+    engine = create_db_engine(postgres_url)
+    try:
+        before = read(engine, postgres_url, now=T, interval_seconds=INTERVAL)
+        assert before.database and before.schema_current is None and not before.schema_ok
+        migrate.upgrade(postgres_url)
+        _tick(engine, T, "pg-worker")
+        _digest_due(engine, T - timedelta(minutes=1))
+        after = read(engine, postgres_url, now=T + timedelta(seconds=10), interval_seconds=INTERVAL)
+    finally:
+        engine.dispose()
+    assert after.ok and after.schema_ok and after.workers_alive == 1 and after.digests_due == 1
