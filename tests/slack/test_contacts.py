@@ -113,6 +113,7 @@ def test_bad_email_and_handle_are_refused_on_their_fields(app: SlackHarness, eng
 
 def test_adding_an_existing_email_offers_to_merge(app: SlackHarness, engine: Engine) -> None:
     submit_add(app, user_id="U0COMMS001", name="Jo Smith", email="jo@example.org")
+    app.slack.wait_for("chat.postEphemeral")  # the first card is sent after the ack: let it land before the second
     submit_add(app, user_id="U0COMMS001", name="Joanne Smith", email="JO@example.org", organisation="Bolton College")
     offer = app.slack.wait_for("chat.postEphemeral", 2)[-1].args
     merge_buttons = [

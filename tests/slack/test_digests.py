@@ -76,6 +76,7 @@ def test_digest_command_queues_the_job_and_the_worker_replaces_the_progress_mess
     with Session(app.services.engine) as session:
         digest = session.exec(select(Digest)).one()
         assert digest.posts == in_window == 116
+    uploads_before = len(app.slack.calls_to("files.completeUploadExternal"))  # the digest's own files
     app.action(
         block_actions(
             {"action_id": "digest_download_json", "value": f"json:{digest.id}"},
@@ -83,7 +84,7 @@ def test_digest_command_queues_the_job_and_the_worker_replaces_the_progress_mess
             channel_id="C0COMMS001",
         )
     )
-    app.slack.wait_for("files.completeUploadExternal")
+    app.slack.wait_for("files.completeUploadExternal", uploads_before + 1)
     assert any(f["filename"] == "edchat-digest.json" for f in app.slack.files.values())
 
 
