@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import httpx
 import typer
 from rich.markup import escape
 
 from assistant.cli.app import app, console, engine_for
+from assistant.clients import new_http
 from assistant.config import ConfigError, load_settings
 from assistant.doctor import Context, Verdict, run_checks
 
@@ -37,7 +37,7 @@ def doctor(
     engine = engine_for(settings)
     failed = 0
     try:
-        with httpx.Client(timeout=15, follow_redirects=True) as http:
+        with new_http() as http:
             context = Context(
                 settings,
                 engine,
