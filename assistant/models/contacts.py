@@ -38,18 +38,40 @@ class ConsentBasis(StrEnum):
     consent = "consent"
 
 
+# The longest text each typed field holds: one table for the model, the service's checks and the Slack form.
+# Notes stop at 3000 because that is the most a Slack text input holds (plain_text_input max_length,
+# https://docs.slack.dev/reference/block-kit/block-elements/plain-text-input-element); notes joined by a merge
+# may grow past it and are kept whole.
+FIELD_LIMITS: dict[str, int] = {
+    "name": 200,
+    "organisation": 200,
+    "role": 200,
+    "email": 320,
+    "phone": 32,
+    "x_handle": 15,
+    "mastodon_handle": 320,
+    "bluesky_handle": 253,
+    "linkedin_url": 300,
+    "notes": 3000,
+}
+
+
 class ContactBase(SQLModel):
     """The fields a person types or imports; every one is normalised by services.contact_fields first."""
 
-    name: str = Field(max_length=200)
-    organisation: str = Field(default="", max_length=200)
-    role: str = Field(default="", max_length=200)
-    email: str = Field(default="", max_length=320, index=True)
-    phone: str = Field(default="", max_length=32, description="E.164")
-    x_handle: str = Field(default="", max_length=15, index=True, description="without '@'")
-    mastodon_handle: str = Field(default="", max_length=320, index=True, description="user@instance")
-    bluesky_handle: str = Field(default="", max_length=253, index=True, description="a domain name")
-    linkedin_url: str = Field(default="", max_length=300)
+    name: str = Field(max_length=FIELD_LIMITS["name"])
+    organisation: str = Field(default="", max_length=FIELD_LIMITS["organisation"])
+    role: str = Field(default="", max_length=FIELD_LIMITS["role"])
+    email: str = Field(default="", max_length=FIELD_LIMITS["email"], index=True)
+    phone: str = Field(default="", max_length=FIELD_LIMITS["phone"], description="E.164")
+    x_handle: str = Field(default="", max_length=FIELD_LIMITS["x_handle"], index=True, description="without '@'")
+    mastodon_handle: str = Field(
+        default="", max_length=FIELD_LIMITS["mastodon_handle"], index=True, description="user@instance"
+    )
+    bluesky_handle: str = Field(
+        default="", max_length=FIELD_LIMITS["bluesky_handle"], index=True, description="a domain name"
+    )
+    linkedin_url: str = Field(default="", max_length=FIELD_LIMITS["linkedin_url"])
     tags: list[str] = Field(default_factory=list, sa_column=json_column(default=list))
     notes: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False, default=""))
     consent_basis: str = Field(default=ConsentBasis.unknown.value, max_length=32)

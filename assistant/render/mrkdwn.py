@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_LONGEST_ESCAPE = len("&amp;")
 
 
 def escape(text: str | None) -> str:
@@ -11,10 +14,60 @@ def escape(text: str | None) -> str:
 
 
 def truncate(text: str, limit: int, suffix: str = "…") -> str:
-    """Cut text to at most `limit` characters, marking the cut."""
-    return text if len(text) <= limit else text[: max(0, limit - len(suffix))] + suffix
+    """Cut text to at most `limit` characters, marking the cut; never inside a `<...>` link or mention or an
+    `&amp;`-style escape, so a cut mrkdwn string stays well formed (and raw text is cut the same way)."""
+    if len(text) <= limit:
+        return text
+    cut = max(0, limit - len(suffix))
+    opened = text.rfind("<", 0, cut)
+    if opened > text.rfind(">", 0, cut):
+        cut = opened
+    amp = text.rfind("&", max(0, cut - _LONGEST_ESCAPE + 1), cut)
+    if amp >= 0 and ";" not in text[amp:cut] and text.find(";", amp) - amp < _LONGEST_ESCAPE + 1:
+        cut = amp
+    return text[:cut] + suffix
 
 
 def code(text: str) -> str:
     """Inline code with backticks removed from the content (Slack has no escape for them)."""
     return "`" + escape(text).replace("`", "'") + "`"
+
+
+def pack_lines(
+    lines: Sequence[str],
+    *,
+    more: Callable[[int], str],
+    head: str = "",
+    limit: int = 3000,
+    chunks: int = 1,
+    most: int | None = None,
+    sep: str = "\n",
+) -> list[str]:
+    """`head` then whole lines (at most `most` of them), packed into at most `chunks` texts of at most `limit`
+    characters each (a line is never split between texts; one longer than a text alone is cut by `truncate`).
+    When lines are left over, the last text ends with `more(hidden)`: exactly how many, and where the rest is."""
+    keep = 1 if head and chunks == 1 else 0
+    shown = lines if most is None else lines[:most]
+    packed: list[list[str]] = [[truncate(head, limit // 2)] if head else []]
+    for index, line in enumerate(shown):
+        line = truncate(line, limit)
+        if packed[-1] and len(sep.join([*packed[-1], line])) > limit:
+            if len(packed) == chunks:
+                return _with_more(packed, len(lines) - index, limit, more, sep, keep=keep)
+            packed.append([])
+        packed[-1].append(line)
+    if len(lines) > len(shown):
+        return _with_more(packed, len(lines) - len(shown), limit, more, sep, keep=keep)
+    return [sep.join(chunk) for chunk in packed if chunk]
+
+
+def _with_more(
+    packed: list[list[str]], hidden: int, limit: int, more: Callable[[int], str], sep: str, *, keep: int
+) -> list[str]:
+    """Drop lines from the end of the last text until the "and N more" line fits beside them."""
+    last = packed[-1]
+    while len(last) > keep and len(sep.join([*last, more(hidden)])) > limit:
+        last.pop()
+        hidden += 1
+    last.append(truncate(more(hidden), limit - len(sep.join(last)) - len(sep)))
+    return [sep.join(chunk) for chunk in packed if chunk]

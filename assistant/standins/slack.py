@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlparse
 
 from assistant.config import DEFAULT_SLACK_SCOPES
+from assistant.standins import blockkit
 from assistant.standins.server import LocalServer
 
 TEAM_ID = "T0DEMO0001"
@@ -60,7 +61,9 @@ def _default_users() -> dict[str, SlackUser]:
 class SlackStandIn(LocalServer):
     """Answers the Web API methods the app uses, in the shapes of Slack's published OpenAPI spec.
 
-    Use as a context manager; `base_url` is what `SLACK_API_URL` should be set to.
+    Use as a context manager; `base_url` is what `SLACK_API_URL` should be set to. Block Kit that real Slack
+    would refuse is refused with Slack's error (see `blockkit`) and kept in `refused`; leaving the context with
+    refusals unread fails (clear `refused` in a test that sends them on purpose).
     """
 
     thread_name = "slack-standin"
@@ -77,6 +80,7 @@ class SlackStandIn(LocalServer):
         self.files: dict[str, dict[str, Any]] = {}
         self.fail_next: dict[str, str] = {}
         self.socket_mode: SocketLinks | None = None  # hands out Socket Mode links for apps.connections.open
+        self.refused: list[tuple[Call, Any]] = []
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -116,20 +120,24 @@ class SlackStandIn(LocalServer):
 
     def handle(
         self, method: str, args: dict[str, Any], token: str | None
-    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+    ) -> tuple[int, dict[str, Any] | str, dict[str, str]]:
         """Status, body and the headers real Slack adds: x-oauth-scopes whenever the token is accepted."""
         status, payload = self._respond(method, args, token)
-        granted = self._token_ok(token) and payload.get("error") != "invalid_auth"
+        granted = self._token_ok(token) and not (isinstance(payload, dict) and payload.get("error") == "invalid_auth")
         return status, payload, ({"x-oauth-scopes": self.scopes} if granted else {})
 
     def granted(self) -> set[str]:
         return {scope.strip() for scope in self.scopes.split(",") if scope.strip()}
 
-    def _respond(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict[str, Any]]:
+    def _respond(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict[str, Any] | str]:
         with self._changed:
             self.calls.append(Call(method, args, token))
             self._changed.notify_all()
             if method.startswith("response/"):
+                problem = blockkit.response_url_refusal(args)
+                if problem is not None:
+                    self.refused.append((self.calls[-1], problem))
+                    return 400, problem
                 return 200, {"ok": True}
             if method.startswith("upload/"):
                 return 200, {"ok": True}
@@ -151,7 +159,17 @@ class SlackStandIn(LocalServer):
                     "needed": ",".join(sorted(needed)),
                     "provided": self.scopes,
                 }
+            refused = blockkit.refusal(method, args)
+            if refused is not None:
+                self.refused.append((self.calls[-1], refused))
+                return 200, refused
             return 200, answer(self, args)
+
+    def __exit__(self, *exc: object) -> None:
+        super().__exit__(*exc)
+        if self.refused and exc[0] is None:
+            lines = [f"{call.method}: {answer}" for call, answer in self.refused]
+            raise AssertionError("Slack would refuse what the app sent:\n" + "\n".join(lines))
 
     def _connections_open(self, token: str | None) -> dict[str, Any]:
         """Only an app-level token opens a Socket Mode link; a bot token is the wrong type, as on Slack."""
@@ -458,11 +476,12 @@ def _make_handler(slack: SlackStandIn) -> type[BaseHTTPRequestHandler]:
             path = parsed.path.lstrip("/")
             method = path.removeprefix("api/")
             status, payload, headers = slack.handle(method, args, token)
-            data = json.dumps(payload).encode()
+            plain = isinstance(payload, str)
+            data = (payload if isinstance(payload, str) else json.dumps(payload)).encode()
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Type", "text/plain" if plain else "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

@@ -12,6 +12,7 @@ from assistant.models.contacts import Contact
 from assistant.services.contacts.fields import find_details
 from assistant.slack.blocks import contacts as blocks
 from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE
+from tests.slack.live import mrkdwn_texts
 
 
 def contact(number: int = 1, **fields: object) -> Contact:
@@ -43,7 +44,7 @@ def test_cards_parse_and_escape_outside_text() -> None:
     hostile = contact(name="<!channel> <@U0ADMIN001> & co", notes="<https://evil.example|click>")
     card = blocks.contact_card(hostile)
     _validate(card.blocks)
-    text = json.dumps(card.blocks)
+    text = "\n".join(mrkdwn_texts(card.blocks))
     assert "<!channel>" not in text and "<@U0ADMIN001>" not in text and "<https://evil.example|" not in text
     assert "&lt;!channel&gt;" in text
 

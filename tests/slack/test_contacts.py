@@ -117,11 +117,15 @@ def test_adding_an_existing_email_offers_to_merge(app: SlackHarness, engine: Eng
     submit_add(app, user_id="U0COMMS001", name="Joanne Smith", email="JO@example.org", organisation="Bolton College")
     offer = app.slack.wait_for("chat.postEphemeral", 2)[-1].args
     merge_buttons = [
-        e for b in offer["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == blocks.MERGE
+        e
+        for b in offer["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith(blocks.MERGE)
     ]
     first, second = contacts(engine)
     assert [b["value"] for b in merge_buttons] == [f"{first.id}:{second.id}"]
-    button(blocks.MERGE, merge_buttons[0]["value"], "U0COMMS001", app)
+    button(merge_buttons[0]["action_id"], merge_buttons[0]["value"], "U0COMMS001", app)
     assert "Merged" in json.dumps(app.slack.wait_for("response/act")[-1].args)
     [merged] = contacts(engine)
     assert merged.organisation == "Bolton College" and merged.alternates == {"name": ["Joanne Smith"]}
@@ -372,7 +376,8 @@ def test_shoutout_posts_to_yammer_and_brings_replies_back(
         else [e for b in threaded[0]["blocks"] if b["type"] == "actions" for e in b["elements"]]
     )
     assert [json.loads(e["value"])["v"] for e in saves] == ["jo.lead@college.example.org", "jo_maths"]
-    button(blocks.SAVE_FOUND, saves[0]["value"], "U0COMMS001", app)
+    assert [e["action_id"] for e in saves] == [f"{blocks.SAVE_FOUND}:0", f"{blocks.SAVE_FOUND}:1"]
+    button(saves[0]["action_id"], saves[0]["value"], "U0COMMS001", app)
     assert "Saved" in json.dumps(app.slack.wait_for("response/act")[-1].args)
     [saved] = contacts(engine)
     assert (saved.email, saved.source, saved.visibility) == ("jo.lead@college.example.org", "yammer", "team")

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from assistant.models.base import require_id, utcnow
-from assistant.models.contacts import Contact, ContactEvent, ContactSource, Visibility
+from assistant.models.contacts import FIELD_LIMITS, Contact, ContactEvent, ContactSource, Visibility
 from assistant.services.contacts.fields import EDITABLE, HANDLE_FIELDS, Problems, clean, normalise_tags
 from assistant.services.store import get_accounts
 from assistant.services.team import audit
@@ -495,7 +495,7 @@ def account_fields(account: n.NormalizedAccount) -> dict[str, object]:
         notes.append(f"Location: {account.location}")
     if account.url:
         notes.append(f"Web: {account.url}")
-    data["notes"] = "\n".join(notes)[:5000]
+    data["notes"] = "\n".join(notes)[: FIELD_LIMITS["notes"]]
     data["consent_basis"] = "public_role"
     return data
 

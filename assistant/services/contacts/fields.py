@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from assistant.models.contacts import ConsentBasis, Visibility
+from assistant.models.contacts import FIELD_LIMITS, ConsentBasis, Visibility
 
 DEFAULT_REGION = "GB"
 X_HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
@@ -19,7 +19,7 @@ _DOMAIN_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?$")
 _TAG = re.compile(r"[^\w\-]+", re.UNICODE)
 
 # Text fields and their longest accepted length.
-TEXT_FIELDS = {"name": 200, "organisation": 200, "role": 200, "notes": 5000}
+TEXT_FIELDS = {name: FIELD_LIMITS[name] for name in ("name", "organisation", "role", "notes")}
 HANDLE_FIELDS = ("x_handle", "mastodon_handle", "bluesky_handle")
 EDITABLE = (
     "name",

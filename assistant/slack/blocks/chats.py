@@ -27,6 +27,11 @@ POST_NOW = "chat_post_now"
 SKIP = "chat_skip"
 ACTIONS = (APPROVE, REQUEST_CHANGES, POSTED, POST_NOW, SKIP)
 
+# The host menu: a static list up to Slack's 100 options, else a type-ahead served by the options listener.
+HOST_SEARCH = "chat_host_search"
+MAX_STATIC_OPTIONS = 100  # https://docs.slack.dev/reference/block-kit/block-elements/select-menu-element
+MANUAL_HOST_OPTION = ("manual", "Moderator posts by hand")
+
 # Block ids of the modal inputs, by the service's field names; every input's action_id is VALUE.
 VALUE = "value"
 FIELD_BLOCKS = {
@@ -76,7 +81,7 @@ def _input(field: str, label: str, element: dict[str, Any], *, optional: bool = 
         "type": "input",
         "block_id": FIELD_BLOCKS[field],
         "label": _text(label),
-        "element": {**element, "action_id": VALUE},
+        "element": {"action_id": VALUE, **element},
         "optional": optional,
     }
     if hint:
@@ -97,6 +102,29 @@ def _plain(
     return element
 
 
+def host_menu(host_options: list[dict[str, Any]], initial: dict[str, Any]) -> dict[str, Any]:
+    """Every account in a static menu while they fit in Slack's 100 options; past that a menu the person
+    types into (an external_select answered by `host_search_options`), starting on the current host."""
+    if len(host_options) <= MAX_STATIC_OPTIONS:
+        return {"type": "static_select", "options": host_options, "initial_option": initial}
+    return {
+        "type": "external_select",
+        "action_id": HOST_SEARCH,
+        "min_query_length": 0,
+        "placeholder": _text("Type part of the account's handle"),
+        "initial_option": initial,
+    }
+
+
+def host_search_options(hosts: Sequence[tuple[str, str]], query: str) -> list[dict[str, Any]]:
+    """The host accounts whose label holds `query` (any case), best first, within Slack's 100 options;
+    "by hand" is always offered."""
+    wanted = query.strip().lower()
+    found = [(value, label) for value, label in hosts if wanted in label.lower()]
+    found.sort(key=lambda pair: (not pair[1].lower().split("@", 1)[-1].startswith(wanted.lstrip("@")), pair[1]))
+    return [_option(value, label) for value, label in found[: MAX_STATIC_OPTIONS - 1]] + [_option(*MANUAL_HOST_OPTION)]
+
+
 def chat_modal(
     *,
     hosts: Sequence[tuple[str, str]],
@@ -107,7 +135,7 @@ def chat_modal(
 ) -> dict[str, Any]:
     """The schedule (or edit) modal; `hosts` are (value, label) of the team's accounts, 'manual' added last."""
     v = values or {}
-    host_options = [_option(value, label) for value, label in hosts] + [_option("manual", "Moderator posts by hand")]
+    host_options = [_option(value, label) for value, label in hosts] + [_option(*MANUAL_HOST_OPTION)]
     host_initial = next(
         (o for o in host_options if o["value"] == str(v.get("host", host_options[0]["value"]))), host_options[0]
     )
@@ -173,9 +201,7 @@ def chat_modal(
             },
             optional=True,
         ),
-        _input(
-            "host", "Host account", {"type": "static_select", "options": host_options, "initial_option": host_initial}
-        ),
+        _input("host", "Host account", host_menu(host_options, host_initial)),
         _input("moderators", "Co-moderators", moderators, optional=True),
         _input(
             "guests",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from assistant.render.mrkdwn import truncate
+from assistant.render.mrkdwn import pack_lines, truncate
 
 MAX_BLOCKS_MESSAGE = 50
 MAX_BLOCKS_VIEW = 100
@@ -15,6 +16,12 @@ MAX_BUTTON_VALUE = 2000
 MAX_CONTEXT_ELEMENTS = 10
 
 Block = dict[str, Any]
+
+
+def number_value(value: float) -> str:
+    """A number as a number_input's initial_value: plain digits, never an exponent ("1e+06"), cents at most."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
 
 
 def header(text: str) -> Block:
@@ -28,6 +35,21 @@ def section(mrkdwn: str, *, block_id: str | None = None, accessory: Block | None
     if accessory:
         block["accessory"] = accessory
     return block
+
+
+def sections(
+    lines: Sequence[str],
+    *,
+    more: Callable[[int], str],
+    head: str = "",
+    chunks: int = 1,
+    most: int | None = None,
+    sep: str = "\n",
+) -> list[Block]:
+    """A list as section blocks (at most `chunks`), whole lines only; a cut ends with `more(hidden)`, which
+    says exactly how many lines are hidden and where they are."""
+    texts = pack_lines(lines, more=more, head=head, limit=MAX_SECTION_TEXT, chunks=chunks, most=most, sep=sep)
+    return [section(text) for text in texts]
 
 
 def context(*mrkdwn: str) -> Block:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from assistant.models.base import require_id
 from assistant.models.contacts import ConsentBasis, Contact, Visibility
 from assistant.render.mrkdwn import code, escape, truncate
-from assistant.services.contacts.fields import Found
+from assistant.services.contacts.fields import TEXT_FIELDS, Found
 from assistant.slack.blocks.common import (
     MAX_BLOCKS_MESSAGE,
     MAX_BUTTON_VALUE,
@@ -31,11 +32,14 @@ SAVE_AS_CONTACT = "save_as_contact"  # message shortcut
 SHARE = "contact_share_open"
 EDIT = "contact_edit_open"
 DELETE = "contact_delete"
-MERGE = "contact_merge"
-SAVE_FOUND = "contact_save_found"
+MERGE = "contact_merge"  # each button's own action_id is MERGE:keep:other; the value carries keep:other
+SAVE_FOUND = "contact_save_found"  # each button's own action_id is SAVE_FOUND:n; the value carries the detail
+MERGE_ACTIONS = re.compile(rf"^{MERGE}(:.*)?$")
+SAVE_FOUND_ACTIONS = re.compile(rf"^{SAVE_FOUND}(:.*)?$")
 DIGEST_SAVE_PARTICIPANTS = "digest_save_participants"  # emitted by the digests feature; value = digest id
 MAPPING_SAVE_ACCOUNTS = "mapping_save_accounts"  # emitted by the mapping feature; value = mapping request id
 
+MAX_TEXT_INPUT = 3000  # https://docs.slack.dev/reference/block-kit/block-elements/plain-text-input-element
 FIELD_LABELS = {
     "name": "Name",
     "organisation": "Organisation",
@@ -113,10 +117,7 @@ def contact_blocks(contact: Contact, *, buttons: bool = True) -> list[Block]:
         delete = button("Delete", DELETE, value, style="danger")
         delete["confirm"] = {
             "title": {"type": "plain_text", "text": "Erase this contact?"},
-            "text": {
-                "type": "mrkdwn",
-                "text": f"Erase *{escape(truncate(contact.name, 100))}* and its history for good?",
-            },
+            "text": {"type": "plain_text", "text": f"Erase {truncate(contact.name, 100)} and its history for good?"},
             "confirm": {"type": "plain_text", "text": "Erase"},
             "deny": {"type": "plain_text", "text": "Keep"},
             "style": "danger",
@@ -159,9 +160,19 @@ def search_results(query: str, contacts: Sequence[Contact], suggestions: Sequenc
 
 
 def _text_input(name: str, initial: str, *, optional: bool = True, multiline: bool = False) -> Block:
+    """One field of the form. Free text is held to the model's limit (handles, URLs and numbers are checked
+    after they are normalised, so a typed '@' or spaces never hit the limit); a stored value longer than the
+    form holds (notes a merge joined) is left out of the form, so saving it never cuts the stored text."""
+    limit = TEXT_FIELDS.get(name, MAX_TEXT_INPUT)
+    if len(initial) > limit:
+        return context(
+            f"*{FIELD_LABELS[name]}*: {len(initial):,} characters, more than a Slack form holds ({limit:,}), "
+            "so they are not in this form and stay exactly as they are."
+        )
     element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "multiline": multiline}
+    element["max_length"] = limit
     if initial:
-        element["initial_value"] = initial[:3000]
+        element["initial_value"] = initial
     return {
         "type": "input",
         "block_id": name,
@@ -288,6 +299,12 @@ def merge_value(keep_id: int, other_id: int) -> str:
     return f"{keep_id}:{other_id}"
 
 
+def merge_button(keep: Contact, other: Contact, *, style: str | None = None) -> Block:
+    """Merge `other` into `keep`: an action_id of its own (Slack refuses two alike in one block)."""
+    value = merge_value(require_id(keep), require_id(other))
+    return button(f"Merge into #{keep.id}", f"{MERGE}:{value}", value, style=style)
+
+
 def duplicates_card(pairs: Sequence[tuple[Contact, Contact, str]]) -> Card:
     if not pairs:
         return Card(
@@ -301,14 +318,7 @@ def duplicates_card(pairs: Sequence[tuple[Contact, Contact, str]]) -> Card:
                 f"*{escape(other.name)}* (#{other.id}, {escape(other.organisation) or 'no organisation'}): {escape(reason)}"
             )
         )
-        blocks.append(
-            actions(
-                button(
-                    f"Merge into #{keep.id}", MERGE, merge_value(require_id(keep), require_id(other)), style="primary"
-                ),
-                button(f"Merge into #{other.id}", MERGE, merge_value(require_id(other), require_id(keep))),
-            )
-        )
+        blocks.append(actions(merge_button(keep, other, style="primary"), merge_button(other, keep)))
         blocks.append(divider())
     blocks.append(
         context("A merge keeps every value (others become alternates), all tags and notes, and both histories.")
@@ -320,16 +330,7 @@ def merge_offer(new: Contact, matches: Sequence[tuple[Contact, str]]) -> Card:
     blocks = contact_blocks(new, buttons=False)
     for existing, reason in matches[:5]:
         blocks.append(section(f"This looks like *{escape(existing.name)}* (#{existing.id}): {escape(reason)}."))
-        blocks.append(
-            actions(
-                button(
-                    f"Merge into #{existing.id}",
-                    MERGE,
-                    merge_value(require_id(existing), require_id(new)),
-                    style="primary",
-                ),
-            )
-        )
+        blocks.append(actions(merge_button(existing, new, style="primary")))
     blocks.append(context("Or keep both: nothing to do."))
     return Card(f"Saved {new.name}; it may be a duplicate", blocks)
 
@@ -346,13 +347,13 @@ def found_buttons(found: Found, *, source_ref: str, limit: int = 5) -> list[Bloc
         + [("bluesky_handle", h) for h in found.bluesky_handles]
         + [("linkedin_url", u) for u in found.linkedin_urls]
     )
-    elements = []
+    elements: list[Block] = []
     for field_name, value in items[:limit]:
         payload = json.dumps({"f": field_name, "v": value, "r": source_ref}, separators=(",", ":"))
         if len(payload) > MAX_BUTTON_VALUE:
             continue
         label = f"Save {value}" if field_name in ("email", "linkedin_url") else f"Save @{value}"
-        elements.append(button(truncate(label, 75), SAVE_FOUND, payload))
+        elements.append(button(truncate(label, 75), f"{SAVE_FOUND}:{len(elements)}", payload))
     return [actions(*elements)] if elements else []
 
 

@@ -7,9 +7,21 @@ from dataclasses import dataclass, field
 from assistant.render.mrkdwn import escape
 from assistant.services.home.dashboard import ChatLine, Dashboard, OwnedAccount, RequestLine
 from assistant.slack.blocks import ids
-from assistant.slack.blocks.common import MAX_BLOCKS_VIEW, Block, actions, button, context, divider, header, section
+from assistant.slack.blocks.common import (
+    MAX_BLOCKS_VIEW,
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    section,
+    sections,
+)
 from assistant.slack.blocks.cost import spend_lines, spend_title
 from assistant.slack.blocks.weekly import account_line
+
+LINES_PER_SECTION = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +31,10 @@ class HomeSection:
     title: str
     lines: list[str] = field(default_factory=list)
     empty: str = "Nothing here yet."
+    where: str = ""  # where the whole list is, for when the dashboard shows only the first lines
+
+    def more(self, hidden: int) -> str:
+        return f"…and {hidden} more." + (f" {self.where}" if self.where else "")
 
 
 def request_line(request: RequestLine) -> str:
@@ -42,33 +58,44 @@ def owned_account_line(account: OwnedAccount) -> str:
 
 
 def home_sections(data: Dashboard) -> list[HomeSection]:
-    """The dashboard's lists in the order a person reads them."""
-    sections = [
+    """The dashboard's lists in the order a person reads them, each saying where its whole list is."""
+    parts = [
         HomeSection(
             "My mapping requests",
             [request_line(r) for r in data.my_requests],
             "No requests yet. `/outreach map` asks the comms team for one.",
+            "`/outreach map list` shows them all.",
         ),
         HomeSection(
             "My chats coming up",
             [chat_line(c) for c in data.my_chats],
             "No chats scheduled. `/outreach chat new` plans one.",
+            "`/outreach chat list` shows them all.",
         ),
     ]
     if data.queue is not None:
-        sections.append(HomeSection("Request queue", [queue_line(r) for r in data.queue], "The queue is empty."))
+        parts.append(
+            HomeSection(
+                "Request queue",
+                [queue_line(r) for r in data.queue],
+                "The queue is empty.",
+                "`/outreach map list` shows them all.",
+            )
+        )
     if data.my_accounts:
-        sections.append(HomeSection("Accounts I own", [owned_account_line(a) for a in data.my_accounts], ""))
+        lines = [owned_account_line(a) for a in data.my_accounts]
+        parts.append(HomeSection("Accounts I own", lines, "", "`/outreach accounts` lists them all."))
     if data.x_spend is not None:
-        sections.append(HomeSection(spend_title(data.x_spend), spend_lines(data.x_spend), "Nothing billed yet."))
-    sections.append(
+        parts.append(HomeSection(spend_title(data.x_spend), spend_lines(data.x_spend), "Nothing billed yet."))
+    parts.append(
         HomeSection(
             "Team accounts this week",
             [account_line(week) for week in data.accounts_week],
             "No public accounts connected yet.",
+            "`/outreach accounts` lists them all.",
         )
     )
-    return sections
+    return parts
 
 
 def quick_actions(data: Dashboard) -> list[tuple[str, str]]:
@@ -94,10 +121,7 @@ def home_view(data: Dashboard) -> dict[str, object]:
         blocks.append(divider())
         blocks.append(section(f"*{escape(part.title)}*"))
         if part.lines:
-            shown = part.lines[:10]
-            blocks.append(section("\n".join(shown)))
-            if len(part.lines) > len(shown):
-                blocks.append(context(f"and {len(part.lines) - len(shown)} more"))
+            blocks += sections(part.lines, most=LINES_PER_SECTION, more=part.more)
         else:
             blocks.append(context(part.empty))
     blocks.append(divider())

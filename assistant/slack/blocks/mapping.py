@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -12,7 +13,7 @@ from assistant.analysis.recurring import RecurringSlot
 from assistant.models.mapping import CrawlState, MappingRequest, MappingStatus
 from assistant.render.mrkdwn import escape
 from assistant.services.mapping.crawl import StrategyEstimate
-from assistant.slack.blocks.common import Block, actions, button, context, divider, header, section
+from assistant.slack.blocks.common import Block, actions, button, context, divider, header, number_value, section
 
 # ids
 SHORTCUT_REQUEST = "mapping_request_shortcut"
@@ -30,7 +31,8 @@ DELIVER = "mapping_deliver"
 CANCEL = "mapping_cancel"
 RERUN = "mapping_rerun_communities"
 SAVE_ACCOUNTS = "mapping_save_accounts"  # handled by the contacts feature
-SCHEDULE_CHAT = "mapping_schedule_chat"  # handled by the chats feature
+SCHEDULE_CHAT = "mapping_schedule_chat"  # handled by the chats feature; each button's id is SCHEDULE_CHAT:n
+SCHEDULE_CHAT_ACTIONS = re.compile(rf"^{SCHEDULE_CHAT}(:.*)?$")
 ACTIONS = (CLAIM, ASK, DECLINE, START, DELIVER, CANCEL, RERUN)
 FIELDS = ("title", "decision", "keywords", "hashtags", "seeds", "region", "language", "deadline", "watchers")
 
@@ -175,13 +177,21 @@ def start_modal(
             _input(
                 "budget_money",
                 "Money budget (US$)",
-                {"type": "number_input", "is_decimal_allowed": True, "initial_value": f"{request.budget_money:g}"},
+                {
+                    "type": "number_input",
+                    "is_decimal_allowed": True,
+                    "initial_value": number_value(request.budget_money),
+                },
                 optional=False,
             ),
             _input(
                 "budget_calls",
                 "Call budget (API calls)",
-                {"type": "number_input", "is_decimal_allowed": False, "initial_value": str(request.budget_calls)},
+                {
+                    "type": "number_input",
+                    "is_decimal_allowed": False,
+                    "initial_value": number_value(request.budget_calls),
+                },
                 optional=False,
             ),
         ],
@@ -354,19 +364,10 @@ def delivery(request: MappingRequest, analysis: Analysis, slots: Sequence[Recurr
     if request.problems:
         blocks.append(context(*(escape(p) for p in request.problems[-3:])))
     buttons = [button("Save accounts as contacts", SAVE_ACCOUNTS, rid, style="primary")]
-    for s in slots[:3]:
-        buttons.append(
-            button(
-                f"Schedule a chat on #{s.hashtag}",
-                SCHEDULE_CHAT,
-                json.dumps({"request": request.id, "hashtag": s.hashtag}),
-            )
-        )
-    if not slots:
-        for tag, _ in analysis.top.get("hashtags", [])[:1]:
-            buttons.append(
-                button(f"Schedule a chat on #{tag}", SCHEDULE_CHAT, json.dumps({"request": request.id, "hashtag": tag}))
-            )
+    hashtags = [s.hashtag for s in slots[:3]] or [tag for tag, _ in analysis.top.get("hashtags", [])[:1]]
+    for n, tag in enumerate(hashtags):
+        value = json.dumps({"request": request.id, "hashtag": tag})
+        buttons.append(button(f"Schedule a chat on #{tag}", f"{SCHEDULE_CHAT}:{n}", value))
     blocks += [divider(), actions(*buttons, block_id=f"mapping_delivery_{rid}")]
     return blocks
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.render.mrkdwn import escape, truncate
-from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, Block, actions, button, context, section
+from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, Block, actions, button, context, section, sections
 
 SAVE_CONTACT = "watch_save_contact"
 OPEN_POST = "watch_open"
@@ -75,4 +75,10 @@ def watch_list(lines: list[WatchLine]) -> list[Block]:
         + (f" · paused ({w.paused})" if w.paused else "")
         for w in lines
     ]
-    return [section("*Watches*\n" + "\n".join(rows)), context("Stop one with `/outreach watch stop ID`.")]
+    listed = sections(
+        rows,
+        head=f"*Watches* ({len(rows)})",
+        chunks=MAX_BLOCKS_MESSAGE - 1,
+        more=lambda n: f"…and {n} more watches not listed: stop some with `/outreach watch stop ID`.",
+    )
+    return [*listed, context("Stop one with `/outreach watch stop ID`.")]

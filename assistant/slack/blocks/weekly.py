@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from assistant.render.mrkdwn import escape, truncate
 from assistant.services.weekly.digest import AccountWeek, WeeklyData
-from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, Block, context, divider, header, section
+from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, Block, context, divider, header, section, sections
 from assistant.slack.blocks.cost import spend_lines, spend_title
 
 
@@ -60,16 +60,43 @@ def weekly_blocks(data: WeeklyData) -> list[Block]:
         ]
         blocks += [
             divider(),
-            section("*Chats held last week*\n" + ("\n".join(held) or "None.")),
-            section("*Chats coming this week*\n" + ("\n".join(coming) or "None scheduled.")),
+            *sections(
+                held or ["None."],
+                head="*Chats held last week*",
+                chunks=6,
+                more=lambda n: f"…and {n} more held last week: each digest is in its chat's channel.",
+            ),
+            *sections(
+                coming or ["None scheduled."],
+                head="*Chats coming this week*",
+                chunks=6,
+                more=lambda n: f"…and {n} more this week: `/outreach chat list` shows them all.",
+            ),
         ]
     if data.accounts is not None:
-        lines = [account_line(week) for week in data.accounts]
-        blocks += [divider(), section("*Our accounts*\n" + ("\n".join(lines) or "No accounts connected."))]
+        lines = [account_line(week) for week in data.accounts] or ["No accounts connected."]
+        blocks += [
+            divider(),
+            *sections(
+                lines,
+                head="*Our accounts*",
+                chunks=12,
+                more=lambda n: f"…and {n} more accounts: `/outreach accounts` lists them all.",
+            ),
+        ]
     contacts = data.contacts
     if contacts is not None:
-        names = ", ".join(escape(name) for name in contacts[:30]) or "none"
-        blocks += [divider(), section(f"*New contacts* ({len(contacts)}): {names}")]
+        names = [escape(name) for name in contacts] or ["none"]
+        blocks += [
+            divider(),
+            *sections(
+                names,
+                head=f"*New contacts* ({len(contacts)}):",
+                sep=", ",
+                chunks=2,
+                more=lambda n: f"…and {n} more: `/outreach contact export` has them all.",
+            ),
+        ]
     if data.x_spend is not None and data.x_spend.by_kind:
         chart = "\n".join(spend_lines(data.x_spend))
         blocks += [divider(), section(f"*{spend_title(data.x_spend)}*\n{chart}")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import date
@@ -38,6 +39,7 @@ from assistant.services.chats.signoff import APPROVED, CHANGES_REQUESTED, run_sh
 from assistant.services.chats.texts import guest_notice
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import chats as blocks
+from assistant.slack.blocks.mapping import SCHEDULE_CHAT_ACTIONS
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
 from integrations.x.cost import Prices
@@ -203,6 +205,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         *,
         series: ChatSeries | None = None,
         session: Session | None = None,
+        prefill: dict[str, Any] | None = None,
     ) -> None:
         tz = services.settings.default_timezone
         try:
@@ -210,14 +213,8 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         except SlackApiError:
             pass
         with Session(services.engine) as own:
-            hosts = [
-                (
-                    str(c.id),
-                    f"{c.platform.upper() if c.platform == 'x' else c.platform.capitalize()} @{c.handle or c.account_id}",
-                )
-                for c in host_choices(own, workspace_id(team_id))
-            ]
-            values = None
+            hosts = host_pairs(own, workspace_id(team_id))
+            values = prefill
             if series is not None:
                 values = modal_values(own, series)
         view = blocks.chat_modal(
@@ -495,13 +492,39 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
     def skip(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         missed_choice(PostStatus.skipped, ack, body, respond, client)
 
+    def host_pairs(session: Session, workspace: int) -> list[tuple[str, str]]:
+        return [
+            (
+                str(c.id),
+                f"{c.platform.upper() if c.platform == 'x' else c.platform.capitalize()} @{c.handle or c.account_id}",
+            )
+            for c in host_choices(session, workspace)
+        ]
+
+    @app.options(blocks.HOST_SEARCH)
+    def search_hosts(ack: Ack, body: dict[str, Any]) -> None:
+        """The host menu of a team with more accounts than one Slack menu holds: filtered as the person types."""
+        with Session(services.engine) as session:
+            hosts = host_pairs(session, workspace_id(body["team"]["id"]))
+        ack(options=blocks.host_search_options(hosts, str(body.get("value") or "")))
+
+    @app.action(SCHEDULE_CHAT_ACTIONS)
+    def schedule_from_mapping(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        """A mapping delivery's "Schedule a chat on #tag": the schedule modal with that hashtag filled in."""
+        ack()
+        hashtag = str(json.loads(action.get("value") or "{}").get("hashtag") or "")
+        channel_id = (body.get("channel") or {}).get("id", "")
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        prefill = {"hashtag": hashtag} if hashtag else None
+        open_chat_modal(client, body["trigger_id"], team_id, user_id, channel_id, prefill=prefill)
+
     return {"chat": handle_chat}
 
 
 def state_value(values: dict[str, Any], field: str) -> Any:
     """The value of one modal input, whatever its element type."""
     block = values.get(blocks.FIELD_BLOCKS.get(field, blocks.LINK_BLOCK if field == "link" else field)) or {}
-    element = block.get(blocks.VALUE) or {}
+    element = block.get(blocks.VALUE) or block.get(blocks.HOST_SEARCH) or {}
     for key in ("value", "selected_date", "selected_time", "selected_conversation", "selected_channel"):
         if key in element:
             return element[key]

@@ -279,7 +279,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
             replace_original=False,
         )
 
-    @app.action(blocks.MERGE)
+    @app.action(blocks.MERGE_ACTIONS)
     def on_merge(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         keep_id, other_id = (int(part) for part in str(action["value"]).split(":"))
@@ -294,7 +294,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         card = blocks.contact_card(merged, intro=f":twisted_rightwards_arrows: Merged #{other_id} into #{keep_id}.")
         respond(text=card.text, blocks=card.blocks, replace_original=False)
 
-    @app.action(blocks.SAVE_FOUND)
+    @app.action(blocks.SAVE_FOUND_ACTIONS)
     def on_save_found(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:

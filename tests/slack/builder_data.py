@@ -1,0 +1,121 @@
+"""Plain data for driving the Block Kit builders: contacts, mapping results, weekly figures, watches, home lines."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from assistant.analysis.graph import AccountMetrics, Analysis, Community
+from assistant.analysis.recurring import RecurringSlot
+from assistant.models.contacts import Contact
+from assistant.models.mapping import MappingRequest
+from assistant.services.weekly.digest import AccountWeek, WeeklyData
+from assistant.slack.blocks.watches import WatchLine
+
+START = datetime(2026, 11, 30, 9, tzinfo=UTC)
+
+
+def contact(number: int = 1, **fields: object) -> Contact:
+    values: dict[str, object] = dict(
+        id=number,
+        workspace_id=1,
+        added_by="U0STAFF001",
+        name=f"Person {number}",
+        organisation="Bolton College",
+        email="jo@example.org",
+        x_handle="jo_fe",
+        mastodon_handle="jo@mastodon.social",
+        tags=["maths"],
+        created_at=START,
+        updated_at=START,
+    )
+    values.update(fields)
+    return Contact(**values)
+
+
+def request(**fields: object) -> MappingRequest:
+    values: dict[str, object] = dict(id=7, team_id="T1", requester_id="U0STAFF001", title="FE maths")
+    values.update(fields)
+    return MappingRequest(**values)
+
+
+def account(i: int, *, name: str = "") -> AccountMetrics:
+    return AccountMetrics(
+        id=str(i),
+        handle=f"acct{i}",
+        display_name=name or f"Account {i}",
+        followers=100 + i,
+        posts=i % 7,
+        seed_in_degree=i % 3,
+        in_degree=i,
+        out_degree=1,
+        pagerank=1 / (i + 1),
+        betweenness=0.0,
+        community=i % 5,
+        kind_guess="person",
+        is_seed=False,
+    )
+
+
+def analysis(accounts: int = 10, communities: int = 5, *, name: str = "", tags: int = 10) -> Analysis:
+    return Analysis(
+        accounts=[account(i, name=name) for i in range(accounts)],
+        communities=[
+            Community(i, 10, name or f"community {i}", ["w"], ["#t"], [f"acct{j}" for j in range(3)])
+            for i in range(communities)
+        ],
+        overall={"accounts": accounts, "unique_edges": accounts * 2, "modularity": 0.4},
+        top={"hashtags": [(name or f"tag{i}", 10.0) for i in range(tags)], "urls": [("https://x.example/a", 3.0)]},
+        community_top={},
+        bridges=[],
+        seeds=3,
+        betweenness_exact=True,
+        resolution=1.0,
+    )
+
+
+def slot(tag: str) -> RecurringSlot:
+    return RecurringSlot(tag, 3, time(21), time(22), "Europe/London", 6, 8, 120, 40, ["host"])
+
+
+def weekly(
+    *, accounts: int = 3, held: int = 2, coming: int = 2, contacts: int = 3, name: str = "", post: str = ""
+) -> WeeklyData:
+    chats: dict[str, Any] = {
+        "held": [
+            {"hashtag": name or f"held{i}", "start": START, "posts": 40, "participants": 12, "link": ""}
+            for i in range(held)
+        ],
+        "coming": [
+            {
+                "hashtag": name or f"coming{i}",
+                "start": START + timedelta(days=2),
+                "questions": 6,
+                "moderators": 2,
+                "ready": i % 2 == 0,
+            }
+            for i in range(coming)
+        ],
+    }
+    weeks = [
+        AccountWeek(
+            "x", name or f"account{i}", 1000 + i, 5, 6, 7, 30, -2, best_post=post or "A good week", best_engagement=9
+        )
+        for i in range(accounts)
+    ]
+    return WeeklyData(
+        team=name or "Comms",
+        start=START - timedelta(days=7),
+        end=START,
+        timezone="Europe/London",
+        sections={
+            "requests": {"new": 2, "open": {"new": 1}, "overdue": 0, "delivered": 1},
+            "chats": chats,
+            "accounts": weeks,
+            "contacts": [name or f"Contact {i}" for i in range(contacts)],
+        },
+    )
+
+
+def watch_lines(count: int, *, term: str = "ukfechat") -> list[WatchLine]:
+    return [WatchLine(i, "hashtag", term, ["x", "mastodon"], 15, None, f"C{i:08d}", 0.5, 2.0) for i in range(count)]
