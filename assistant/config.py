@@ -26,7 +26,8 @@ ARCHIVE_PREFIX = "/archive/"  # where the web server answers a digest's archive 
 X_CALLBACK_PATH = "/x/oauth/callback"  # where X sends the person back after authorizing (assistant.x_callback)
 LOCAL_PUBLIC_URL = "http://localhost:3000"
 DEFAULT_SLACK_SCOPES = (
-    "commands,chat:write,chat:write.public,im:write,users:read,usergroups:read,channels:read,groups:read,files:write"
+    "commands,chat:write,chat:write.public,im:write,users:read,users:read.email,"
+    "usergroups:read,channels:read,groups:read,files:write"
 )
 
 # What each variable should look like, for the one-line error at start.

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 Platform = Literal["x", "mastodon", "bluesky", "yammer"]
+
+# What a web address from a network may hold: printable ASCII without blanks or the characters that end or
+# split a link in chat markup (<, >, |, quotes, backticks). International addresses arrive percent-encoded.
+_WEB_URL = re.compile(r"[!#-;=?-\[\]_a-z~%]+", re.IGNORECASE)
+
+
+def web_url(value: object) -> str:
+    """`value` if it is an http(s) address with a host and nothing a chat message could turn into markup;
+    otherwise "" (a network's profile or post link is outside text, checked where it enters)."""
+    text = str(value or "").strip()
+    if not text or not _WEB_URL.fullmatch(text):
+        return ""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        return ""
+    return text
 PostKind = Literal["original", "reply", "quote", "repost"]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from urllib.parse import quote, urlsplit
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _LONGEST_ESCAPE = len("&amp;")
@@ -26,6 +27,36 @@ def truncate(text: str, limit: int, suffix: str = "…") -> str:
     if amp >= 0 and ";" not in text[amp:cut] and text.find(";", amp) - amp < _LONGEST_ESCAPE + 1:
         cut = amp
     return text[:cut] + suffix
+
+
+# Characters that would end or split a `<url|label>` token, or that no URL holds as typed: percent-encoded.
+_URL_SAFE = "".join(chr(c) for c in range(33, 127) if chr(c) not in '<>|"` \\^{}')
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) URL with a host, with `<`, `>`, `|`, spaces and other characters no link may carry
+    percent-encoded (existing %XX escapes kept); None for anything else (javascript:, relative, no host)."""
+    text = (url or "").strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        return None
+    return quote(text, safe=_URL_SAFE + "%")
+
+
+def link(url: str | None, label: str) -> str:
+    """A mrkdwn link `<url|label>` with the label escaped; a URL that is not a safe http(s) one gives the
+    escaped label alone, so outside text can never become a live link or mention."""
+    safe = safe_url(url)
+    shown = escape(label) or escape(safe or "")
+    return f"<{safe}|{shown}>" if safe else shown
+
+
+def mailto(email: str) -> str:
+    """A mailto link for an address (validated where it was entered); its characters encoded the same way."""
+    return f"<mailto:{quote(email, safe='@.+-_')}|{escape(email)}>" if email else ""
 
 
 def code(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from integrations import normalized as n
 from integrations.normalized import Batch, Metrics, NormalizedAccount, NormalizedPost, Platform, PostKind
 from integrations.x.parse import parse_datetime
 
@@ -45,7 +46,7 @@ def parse_profile(obj: Mapping[str, Any]) -> NormalizedAccount:
         handle=obj.get("handle") or "",
         display_name=obj.get("displayName") or obj.get("display_name") or "",
         bio=obj.get("description") or "",
-        url=f"https://bsky.app/profile/{obj.get('handle') or obj['did']}",
+        url=n.web_url(f"https://bsky.app/profile/{obj.get('handle') or obj['did']}"),
         followers=obj.get("followersCount"),
         following=obj.get("followsCount"),
         post_count=obj.get("postsCount"),
@@ -136,13 +137,13 @@ def parse_post_view(view: Mapping[str, Any], *, handles: Mapping[str, str] | Non
             name = known.get(did) or snippet.lstrip("@") or did
             mentions.append(name.lower())
         elif kind == _LINK or ("uri" in feature and not kind):
-            if feature.get("uri"):
+            if n.web_url(feature.get("uri")):
                 urls.append(feature["uri"])
     for tag in record.get("tags") or ():
         if isinstance(tag, str) and tag.lower() not in hashtags:
             hashtags.append(tag.lower())
     external = _external_uri(record.get("embed")) or _external_uri(embed_view)
-    if external and external not in urls:
+    if external and n.web_url(external) and external not in urls:
         urls.append(external)
 
     reply = record.get("reply")
@@ -183,7 +184,7 @@ def parse_post_view(view: Mapping[str, Any], *, handles: Mapping[str, str] | Non
             quotes=_count(view, "quoteCount", "quote_count"),
         ),
         source="bluesky",
-        url=post_web_url(handle or author_did, uri),
+        url=n.web_url(post_web_url(handle or author_did, uri)),
         raw=view if isinstance(view, dict) else dict(view),
     )
 

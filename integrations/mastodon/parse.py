@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from html.parser import HTMLParser
 from typing import Any
 
+from integrations import normalized as n
 from integrations.normalized import Batch, Metrics, NormalizedAccount, NormalizedPost, Platform, PostKind
 from integrations.x.parse import parse_datetime
 
@@ -83,7 +84,7 @@ def parse_account(obj: Mapping[str, Any]) -> NormalizedAccount:
         handle=obj.get("acct") or obj.get("username") or "",
         display_name=obj.get("display_name") or "",
         bio=bio,
-        url=obj.get("url") or "",
+        url=n.web_url(obj.get("url")),
         followers=obj.get("followers_count"),
         following=obj.get("following_count"),
         post_count=obj.get("statuses_count"),
@@ -130,9 +131,9 @@ def parse_status(obj: Mapping[str, Any], *, conversation_roots: Mapping[str, str
         conversation: str | None = post_id
     else:
         conversation = (conversation_roots or {}).get(post_id)
-    urls = links
+    urls = [url for url in links if n.web_url(url)]
     card = content_source.get("card")
-    if isinstance(card, dict) and card.get("url") and card["url"] not in urls:
+    if isinstance(card, dict) and n.web_url(card.get("url")) and card["url"] not in urls:
         urls = [*urls, card["url"]]
     created = parse_datetime(obj.get("created_at"))
     if created is None:
@@ -161,7 +162,7 @@ def parse_status(obj: Mapping[str, Any], *, conversation_roots: Mapping[str, str
             quotes=obj.get("quotes_count") or 0,
         ),
         source="mastodon",
-        url=obj.get("url") or obj.get("uri") or "",
+        url=n.web_url(obj.get("url") or obj.get("uri")),
         raw=obj if isinstance(obj, dict) else dict(obj),
     )
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from integrations import normalized as n
 from integrations.normalized import Batch, Metrics, NormalizedAccount, NormalizedPost, Platform, PostKind
 
 PLATFORM: Platform = "x"
@@ -62,7 +63,7 @@ def parse_user(obj: Mapping[str, Any]) -> NormalizedAccount:
         display_name=obj.get("name") or "",
         bio=obj.get("description") or "",
         location=obj.get("location") or "",
-        url=url,
+        url=n.web_url(url),
         followers=metrics.get("followers_count"),
         following=metrics.get("following_count"),
         post_count=post_count,
@@ -146,7 +147,7 @@ def text_and_entities(obj: Mapping[str, Any]) -> tuple[str, list[str], list[str]
             if username:
                 mentions.append(username.lower())
         for link in entities.get("urls") or ():
-            target = link.get("expanded_url") or link.get("url")
+            target = n.web_url(link.get("expanded_url") or link.get("url"))
             if target:
                 urls.append(target)
     return text, hashtags, mentions, urls

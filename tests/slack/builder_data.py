@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from assistant.analysis.graph import AccountMetrics, Analysis, Community
 from assistant.analysis.recurring import RecurringSlot
+from assistant.models.chats import ChatOccurrence, ChatSeries
 from assistant.models.contacts import Contact
 from assistant.models.mapping import MappingRequest
+from assistant.services.chats.signoff import RunSheet, SheetItem
 from assistant.services.weekly.digest import AccountWeek, WeeklyData
 from assistant.slack.blocks.watches import WatchLine
 
@@ -119,3 +121,28 @@ def weekly(
 
 def watch_lines(count: int, *, term: str = "ukfechat") -> list[WatchLine]:
     return [WatchLine(i, "hashtag", term, ["x", "mastodon"], 15, None, f"C{i:08d}", 0.5, 2.0) for i in range(count)]
+
+
+def run_sheet(
+    questions: int = 20, *, title: str = "Thursday chat", text: str = "", hashtag: str = "ukfechat"
+) -> RunSheet:
+    series = ChatSeries(
+        id=7,
+        workspace_id=1,
+        hashtag=hashtag,
+        title=title,
+        timezone="Europe/London",
+        start_date=date(2026, 12, 3),
+        start_time=time(21, 0),
+        channel_id="C1",
+        created_by="U1",
+        requires_approval=True,
+    )
+    start = datetime(2026, 12, 3, 21, 0, tzinfo=UTC)
+    occurrence = ChatOccurrence(id=3, series_id=7, start_at=start, end_at=start + timedelta(hours=1))
+    items = [SheetItem("intro", "Intro", 0, f"Welcome {text or '<@U0STAFF001>'}", 0.015, False, True, "Welcome")]
+    items += [
+        SheetItem(f"question:{n}", f"Q{n}", 2 * n, f"Q{n} {text or 'ä' * 270} #{hashtag}", 0.015, False, n % 2 == 0)
+        for n in range(1, questions + 1)
+    ]
+    return RunSheet(series, occurrence, items, 0.3, "x @council", "digest requested at 22:15")

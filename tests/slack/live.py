@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 # The same hostile strings everywhere: each names something that must never come out live.
 HOSTILE = (
@@ -38,9 +39,13 @@ def live_tokens(payload: dict[str, Any]) -> list[str]:
     texts += list(mrkdwn_texts(payload.get("view") or {}))
     if isinstance(payload.get("text"), str):
         texts.append(payload["text"])
-    found = []
-    for text in texts:
-        for token in _TOKEN.findall(text):
-            if any(bad in token for bad in _BAD):
-                found.append(f"<{token}>")
-    return found
+    return [f"<{token}>" for text in texts for token in _TOKEN.findall(text) if _hostile(token)]
+
+
+def _hostile(token: str) -> bool:
+    """A link is hostile when it leads to the hostile host (its label is shown as text: `<` and `>` cannot be
+    in it); any other token (mention, channel, broadcast) when it names something hostile."""
+    target = token.partition("|")[0]
+    if target.startswith(("http://", "https://", "mailto:")):
+        return "evil.example" in (urlsplit(target).hostname or "")
+    return any(bad in token for bad in _BAD)

@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from assistant.models.chats import ChatOccurrence, ChatSeries
-from assistant.services.chats.signoff import RunSheet, SheetItem
+from assistant.services.chats.signoff import RunSheet
 from assistant.slack.blocks import chats as blocks
 from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, MAX_SECTION_TEXT
+from tests.slack import builder_data as data
 
 
 def _sheet(questions: int = 20) -> RunSheet:
-    series = ChatSeries(
-        id=7,
-        workspace_id=1,
-        hashtag="ukfechat",
-        title="<!channel> & friends",
-        timezone="Europe/London",
-        start_date=date(2026, 12, 3),
-        start_time=time(21, 0),
-        channel_id="C1",
-        created_by="U1",
-        requires_approval=True,
-    )
-    start = datetime(2026, 12, 3, 21, 0, tzinfo=UTC)
-    occurrence = ChatOccurrence(id=3, series_id=7, start_at=start, end_at=start + timedelta(hours=1))
-    items = [SheetItem("intro", "Intro", 0, "Welcome <@U0STAFF001>", 0.015, False, True, "Welcome")]
-    items += [
-        SheetItem(f"question:{n}", f"Q{n}", 2 * n, f"Q{n} " + "ä" * 270 + " #ukfechat", 0.015, False, n % 2 == 0)
-        for n in range(1, questions + 1)
-    ]
-    return RunSheet(series, occurrence, items, 0.3, "x @council", "digest requested at 22:15")
+    return data.run_sheet(questions, title="<!channel> & friends")
 
 
 def _mrkdwn(built: list[dict[str, Any]]) -> list[str]:

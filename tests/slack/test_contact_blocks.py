@@ -3,34 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from assistant.models.contacts import Contact
 from assistant.services.contacts.fields import find_details
 from assistant.slack.blocks import contacts as blocks
 from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE
+from tests.slack import builder_data as data
 from tests.slack.live import mrkdwn_texts
 
-
-def contact(number: int = 1, **fields: object) -> Contact:
-    values: dict[str, object] = dict(
-        id=number,
-        workspace_id=1,
-        added_by="U0STAFF001",
-        name=f"Person {number}",
-        organisation="Bolton College",
-        email="jo@example.org",
-        x_handle="jo_fe",
-        mastodon_handle="jo@mastodon.social",
-        tags=["maths"],
-        created_at=datetime(2026, 1, 1, tzinfo=UTC),
-        updated_at=datetime(2026, 1, 1, tzinfo=UTC),
-    )
-    values.update(fields)
-    return Contact(**values)  # type: ignore[arg-type]
+contact = data.contact
 
 
 def _validate(built: list[dict]) -> None:

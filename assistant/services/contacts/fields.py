@@ -129,6 +129,9 @@ def normalise_bluesky(value: str) -> str:
     return raw
 
 
+_LINKEDIN_PATH = re.compile(r"(/[A-Za-z0-9\-_.~%]+)+/?")  # /in/jo-smith; nothing that could end a link
+
+
 def normalise_linkedin(value: str) -> str:
     raw = (value or "").strip()
     if not raw:
@@ -137,7 +140,8 @@ def normalise_linkedin(value: str) -> str:
         raw = "https://" + raw
     parsed = urlparse(raw)
     host = (parsed.hostname or "").lower()
-    if not (host == "linkedin.com" or host.endswith(".linkedin.com")) or not parsed.path.strip("/"):
+    linkedin = host == "linkedin.com" or host.endswith(".linkedin.com")
+    if not linkedin or not _LINKEDIN_PATH.fullmatch(parsed.path) or "@" in parsed.netloc:
         raise FieldError(
             "linkedin_url", f"{value!r} is not a LinkedIn profile URL (e.g. https://www.linkedin.com/in/jo-smith)"
         )

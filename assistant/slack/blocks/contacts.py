@@ -10,7 +10,7 @@ from typing import Any
 
 from assistant.models.base import require_id
 from assistant.models.contacts import ConsentBasis, Contact, Visibility
-from assistant.render.mrkdwn import code, escape, truncate
+from assistant.render.mrkdwn import code, escape, link, mailto, truncate
 from assistant.services.contacts.fields import TEXT_FIELDS, Found
 from assistant.slack.blocks.common import (
     MAX_BLOCKS_MESSAGE,
@@ -79,18 +79,20 @@ class Card:
 def _handles(contact: Contact) -> list[str]:
     parts = []
     if contact.email:
-        parts.append(f"<mailto:{escape(contact.email)}|{escape(contact.email)}>")
+        parts.append(mailto(contact.email))
     if contact.phone:
         parts.append(escape(contact.phone))
     if contact.x_handle:
-        parts.append(f"X <https://x.com/{contact.x_handle}|@{escape(contact.x_handle)}>")
+        parts.append("X " + link(f"https://x.com/{contact.x_handle}", f"@{contact.x_handle}"))
     if contact.mastodon_handle:
         user, _, instance = contact.mastodon_handle.partition("@")
-        parts.append(f"Mastodon <https://{instance}/@{user}|@{escape(contact.mastodon_handle)}>")
+        parts.append("Mastodon " + link(f"https://{instance}/@{user}", f"@{contact.mastodon_handle}"))
     if contact.bluesky_handle:
-        parts.append(f"Bluesky <https://bsky.app/profile/{contact.bluesky_handle}|@{escape(contact.bluesky_handle)}>")
+        parts.append(
+            "Bluesky " + link(f"https://bsky.app/profile/{contact.bluesky_handle}", f"@{contact.bluesky_handle}")
+        )
     if contact.linkedin_url:
-        parts.append(f"<{contact.linkedin_url}|LinkedIn>")
+        parts.append(link(contact.linkedin_url, "LinkedIn"))
     return parts
 
 
@@ -135,7 +137,7 @@ def contact_blocks(contact: Contact, *, buttons: bool = True) -> list[Block]:
 
 def contact_card(contact: Contact, *, buttons: bool = True, intro: str = "") -> Card:
     blocks = ([section(intro)] if intro else []) + contact_blocks(contact, buttons=buttons)
-    return Card(f"Contact: {contact.name}", blocks)
+    return Card(f"Contact: {escape(contact.name)}", blocks)
 
 
 def search_results(query: str, contacts: Sequence[Contact], suggestions: Sequence[str], *, title: str = "") -> Card:
@@ -146,14 +148,14 @@ def search_results(query: str, contacts: Sequence[Contact], suggestions: Sequenc
             else "The contact book has nothing you can see yet: `/outreach contact add` starts it."
         )
         text = f"No contacts match {code(query)}. {hint}\nTags: `/outreach contact tag TAG` · all: `/outreach contact export`"
-        return Card(f"No contacts match {query}", [section(text)])
+        return Card(f"No contacts match {escape(query)}", [section(text)])
     blocks: list[Block] = [header(title or f"Contacts matching “{truncate(query, 100)}”")]
     per = 3
     for contact in contacts[: (MAX_BLOCKS_MESSAGE - 2) // per]:
         blocks.extend(contact_blocks(contact))
     shown = min(len(contacts), (MAX_BLOCKS_MESSAGE - 2) // per)
     blocks.append(context(f"{shown} contact{'s' if shown != 1 else ''} shown, best match first."))
-    return Card(f"{len(contacts)} contacts match {query}", blocks)
+    return Card(f"{len(contacts)} contacts match {escape(query)}", blocks)
 
 
 # Modals -------------------------------------------------------------------------------------------
@@ -332,7 +334,7 @@ def merge_offer(new: Contact, matches: Sequence[tuple[Contact, str]]) -> Card:
         blocks.append(section(f"This looks like *{escape(existing.name)}* (#{existing.id}): {escape(reason)}."))
         blocks.append(actions(merge_button(existing, new, style="primary")))
     blocks.append(context("Or keep both: nothing to do."))
-    return Card(f"Saved {new.name}; it may be a duplicate", blocks)
+    return Card(f"Saved {escape(new.name)}; it may be a duplicate", blocks)
 
 
 # Saving found details (Yammer replies) ------------------------------------------------------------
@@ -358,10 +360,10 @@ def found_buttons(found: Found, *, source_ref: str, limit: int = 5) -> list[Bloc
 
 
 def yammer_reply(*, shoutout_id: int, sender: str, body: str, web_url: str, found: Found, message_id: str) -> Card:
-    link = f" · <{web_url}|open in Yammer>" if web_url.startswith("https://") else ""
+    opened = f" · {link(web_url, 'open in Yammer')}" if web_url.startswith("https://") else ""
     blocks: list[Block] = [
         section(
-            f"*{escape(sender)}* replied on Yammer{link}:\n>{escape(truncate(body, 2500)).replace(chr(10), chr(10) + '>')}"
+            f"*{escape(sender)}* replied on Yammer{opened}:\n>{escape(truncate(body, 2500)).replace(chr(10), chr(10) + '>')}"
         )
     ]
     buttons = found_buttons(found, source_ref=f"yammer:{message_id}")
@@ -370,13 +372,13 @@ def yammer_reply(*, shoutout_id: int, sender: str, body: str, web_url: str, foun
             context("Contact details in this reply: one click saves each as a contact (visible to the comms team).")
         )
         blocks.extend(buttons)
-    return Card(f"{sender} replied on Yammer", blocks)
+    return Card(f"{escape(sender)} replied on Yammer", blocks)
 
 
 def shoutout_posted(question: str, group_id: str, web_url: str) -> str:
-    link = f"<{web_url}|group {escape(group_id)}>" if web_url.startswith("https://") else f"group {escape(group_id)}"
+    group = link(web_url, f"group {group_id}") if web_url.startswith("https://") else f"group {escape(group_id)}"
     return (
-        f":mega: Asked on Yammer in {link}: _{escape(question)}_\n"
+        f":mega: Asked on Yammer in {group}: _{escape(question)}_\n"
         "Replies will appear in this thread as they come in (for a week)."
     )
 

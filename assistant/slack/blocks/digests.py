@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from assistant.render.mrkdwn import escape, truncate
+from assistant.render.mrkdwn import escape, link, truncate
 from assistant.slack.blocks.common import (
     MAX_BLOCKS_MESSAGE,
     MAX_SECTION_TEXT,
@@ -95,8 +95,8 @@ def _post_line(post: dict[str, Any], zone: str) -> str:
     label = escape(truncate(" ".join(post["text"].split()), ANSWER_CHARS))
     handle = escape(post["author_handle"] or post["author_id"])
     when = _local(post["created_at"], zone, "%H:%M")
-    link = f" <{post['url']}|open>" if post.get("url", "").startswith("https://") else ""
-    return f"• *@{handle}* {when} ({post['engagement']} engagements): {label}{link}"
+    opened = f" {link(post['url'], 'open')}" if post.get("url", "").startswith("https://") else ""
+    return f"• *@{handle}* {when} ({post['engagement']} engagements): {label}{opened}"
 
 
 def _counted(items: Sequence[dict[str, Any]], key: str, count: str, *, at: bool = False) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.render.mrkdwn import escape, truncate
+from assistant.render.mrkdwn import escape, safe_url, truncate
 from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, Block, actions, button, context, section, sections
 
 SAVE_CONTACT = "watch_save_contact"
@@ -13,6 +13,7 @@ OPEN_POST = "watch_open"
 ACTIONS = (SAVE_CONTACT, OPEN_POST)
 NETWORK = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky"}
 MAX_POSTS = 20
+MAX_BUTTON_URL = 3000  # https://docs.slack.dev/reference/block-kit/block-elements/button-element
 
 
 def describe(kind: str, term: str) -> str:
@@ -44,8 +45,9 @@ def batch_blocks(watch_id: int, kind: str, term: str, posts: list[dict[str, Any]
             )
         )
         elements = [button("Save as contact", SAVE_CONTACT, f"{post['platform']}:{post['author_id']}"[:2000])]
-        if post.get("url"):
-            elements.append({**button("Open", OPEN_POST, post["id"][:2000]), "url": post["url"]})
+        url = safe_url(post.get("url"))
+        if url and len(url) <= MAX_BUTTON_URL:
+            elements.append({**button("Open", OPEN_POST, post["id"][:2000]), "url": url})
         blocks.append(actions(*elements))
     return blocks[:MAX_BLOCKS_MESSAGE]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from assistant.render.mrkdwn import escape, truncate
+from assistant.render.mrkdwn import escape, link, truncate
 from assistant.services.weekly.digest import AccountWeek, WeeklyData
 from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, Block, context, divider, header, section, sections
 from assistant.slack.blocks.cost import spend_lines, spend_title
@@ -50,7 +50,7 @@ def weekly_blocks(data: WeeklyData) -> list[Block]:
         held = [
             f"• #{escape(c.hashtag)} {c.start.astimezone(zone):%a %d %b %H:%M}: "
             + (f"{c.posts} posts, {c.participants} people" if c.posts is not None else "no digest yet")
-            + (f" · <{c.link}|digest>" if c.link else "")
+            + (f" · {link(c.link, 'digest')}" if c.link else "")
             for c in chats.held
         ]
         coming = [
@@ -104,4 +104,4 @@ def weekly_blocks(data: WeeklyData) -> list[Block]:
 
 
 def weekly_text(data: WeeklyData) -> str:
-    return f"Weekly digest for {data.team}"
+    return f"Weekly digest for {escape(data.team)}"

@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from assistant.render.mrkdwn import escape
 from assistant.slack.blocks import help as help_blocks
 from assistant.slack.context import Services
 from assistant.slack.parse import CommandInput, ParseError, parse_command
@@ -63,7 +64,7 @@ def register(app: App, services: Services, handlers: Mapping[str, Handler] | Non
         try:
             parsed = parse_command(command.get("text", ""))
         except ParseError as exc:
-            ack(text=f"I couldn't read that command: {exc}. Put text with spaces in quotes.")
+            ack(text=f"I couldn't read that command: {escape(str(exc))}. Put text with spaces in quotes.")
             return
         handler = routes.get(parsed.subcommand)
         if handler is not None:

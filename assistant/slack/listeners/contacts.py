@@ -232,7 +232,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
             try:
                 contact = lookup(db, int(action["value"]), viewer)
             except book.ContactError as exc:
-                respond(text=str(exc), replace_original=False)
+                respond(text=escape(str(exc)), replace_original=False)
                 return
             db.commit()
         client.views_open(trigger_id=body["trigger_id"], view=build(contact))
@@ -266,7 +266,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
             try:
                 erased = book.erase(db, viewer, int(action["value"]))
             except book.ContactError as exc:
-                respond(text=str(exc), replace_original=False)
+                respond(text=escape(str(exc)), replace_original=False)
                 return
             db.commit()
         for channel, ts in erased.cards:
@@ -288,7 +288,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
             try:
                 merged = book.merge(db, viewer, keep_id, other_id)
             except book.ContactError as exc:
-                respond(text=str(exc), replace_original=False)
+                respond(text=escape(str(exc)), replace_original=False)
                 return
             db.commit()
         card = blocks.contact_card(merged, intro=f":twisted_rightwards_arrows: Merged #{other_id} into #{keep_id}.")
@@ -509,7 +509,7 @@ def _ask(services: Services, ctx: CommandContext) -> None:
             db.commit()
     except shoutouts.ShoutoutError as exc:
         client.chat_delete(channel=channel, ts=ts)
-        ctx.respond(text=str(exc), response_type="ephemeral")
+        ctx.respond(text=escape(str(exc)), response_type="ephemeral")
         if exc.for_admin:
             _tell_admins(services, client, ctx.team_id, f":warning: {exc.for_admin} (asked by <@{ctx.user_id}>)")
         return
