@@ -170,3 +170,27 @@ def test_a_budget_of_a_million_shows_as_digits() -> None:
     assert check_view(modal) == []
     values = [b["element"].get("initial_value") for b in modal["blocks"] if b["type"] == "input"]
     assert "1000000" in values and "2000000" in values
+
+
+def test_sixty_questions_of_the_longest_length_fit_the_chat_forms_and_come_back_whole() -> None:
+    questions = "\n".join(f"{n} | Q{n} " + "é" * 270 for n in range(1, 61))
+    modal = chat_blocks.chat_modal(hosts=[], timezone="Europe/London", channel_id="C1", values={"questions": questions})
+    assert check_view(modal) == []
+    parts = [b for b in modal["blocks"] if b["block_id"].startswith(chat_blocks.FIELD_BLOCKS["questions"])]
+    assert len(parts) == 6
+    state = {
+        b["block_id"]: {chat_blocks.VALUE: {"type": "plain_text_input", "value": b["element"]["initial_value"]}}
+        for b in parts
+    }
+    assert chat_blocks.questions_from_state(state) == questions
+    assert check_view(chat_blocks.questions_modal(data.run_sheet(60).series, questions)) == []
+
+
+def test_the_accounts_list_names_every_account_or_says_how_many_it_does_not() -> None:
+    from assistant.slack.blocks.accounts import AccountLine, accounts_list
+
+    built = accounts_list(
+        [AccountLine(i, "x", f"@acct{i}", "U1", [], "connected") for i in range(120)], can_connect=True
+    )
+    assert check_blocks(built) == []
+    assert _shown(built, r"@acct\d+ ") == 120

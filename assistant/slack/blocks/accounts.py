@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from assistant.render.mrkdwn import escape
-from assistant.slack.blocks.common import Block, actions, button, context, divider, header, section
+from assistant.slack.blocks.common import (
+    MAX_BLOCKS_MESSAGE,
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    section,
+    sections,
+)
 
 CONNECT_X = "accounts_connect_x"
 CONNECT_MASTODON = "accounts_connect_mastodon"
@@ -35,20 +45,25 @@ def accounts_list(accounts: list[AccountLine], *, can_connect: bool) -> list[Blo
     blocks: list[Block] = [header("The team's public accounts")]
     if not accounts:
         blocks.append(section("No accounts connected yet."))
-    for account in accounts[:40]:
+    entries = []
+    for account in accounts:
         co = ", ".join(f"<@{user}>" for user in account.co_owners)
-        blocks.append(
-            section(
-                f"*{NETWORK_NAMES.get(account.platform, account.platform)}* {escape(account.handle)} · "
-                f"{STATUS_MARK.get(account.status, account.status)}\n"
-                + (
-                    f"Owner: the team <!subteam^{account.owner_group}> (accepted by <@{account.owner}>)"
-                    if account.owner_group
-                    else f"Owner <@{account.owner}>"
-                )
-                + (f" · co-owners {co}" if co else "")
+        entries.append(
+            f"*{NETWORK_NAMES.get(account.platform, account.platform)}* {escape(account.handle)} · "
+            f"{STATUS_MARK.get(account.status, account.status)}\n"
+            + (
+                f"Owner: the team <!subteam^{account.owner_group}> (accepted by <@{account.owner}>)"
+                if account.owner_group
+                else f"Owner <@{account.owner}>"
             )
+            + (f" · co-owners {co}" if co else "")
         )
+    blocks += sections(
+        entries,
+        sep="\n\n",
+        chunks=MAX_BLOCKS_MESSAGE - 5,
+        more=lambda n: f"…and {n} more accounts: `/outreach accounts handover` and `disconnect` work on any of them.",
+    )
     blocks.append(divider())
     if can_connect:
         blocks.append(

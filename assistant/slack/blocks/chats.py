@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from assistant.models.chats import ChatSeries
-from assistant.render.mrkdwn import escape
+from assistant.render.mrkdwn import escape, pack_lines
 from assistant.services.chats.clashes import Upcoming
 from assistant.services.chats.signoff import RunSheet, SheetItem
 from assistant.slack.blocks.common import Block, actions, button, context, header, section
@@ -31,6 +31,9 @@ ACTIONS = (APPROVE, REQUEST_CHANGES, POSTED, POST_NOW, SKIP)
 HOST_SEARCH = "chat_host_search"
 MAX_STATIC_OPTIONS = 100  # https://docs.slack.dev/reference/block-kit/block-elements/select-menu-element
 MANUAL_HOST_OPTION = ("manual", "Moderator posts by hand")
+
+MAX_TEXT_INPUT = 3000  # https://docs.slack.dev/reference/block-kit/block-elements/plain-text-input-element
+MAX_QUESTION_INPUTS = 40  # 120,000 characters: far past any chat; the modal keeps room for its other inputs
 
 # Block ids of the modal inputs, by the service's field names; every input's action_id is VALUE.
 VALUE = "value"
@@ -218,11 +221,9 @@ def chat_modal(
                 "filter": {"include": ["public", "private"], "exclude_bot_users": True},
             },
         ),
-        _input(
-            "questions",
-            "Questions, one a line",
-            _plain(v.get("questions", ""), multiline=True, placeholder="15 | What got you into teaching?"),
-            optional=True,
+        *question_inputs(
+            v.get("questions", ""),
+            placeholder="15 | What got you into teaching?",
             hint="Start a line with a minute and | to time it (15 | ...); otherwise they are spread after 5 minutes of introductions.",
         ),
         _input(
@@ -244,6 +245,35 @@ def chat_modal(
     }
 
 
+def question_inputs(text: str, *, hint: str, placeholder: str = "") -> list[Block]:
+    """The questions, one a line, in as many text inputs as Slack's 3000 characters an input need (60 questions
+    of the longest length take six); whole lines per input, read back in order by `questions_from_state`."""
+    parts = pack_lines(text.splitlines(), limit=MAX_TEXT_INPUT, chunks=MAX_QUESTION_INPUTS, more=_no_more) or [""]
+    inputs = []
+    for n, part in enumerate(parts):
+        label = "Questions, one a line" if n == 0 else f"Questions (part {n + 1})"
+        block = _input("questions", label, _plain(part, multiline=True, placeholder=placeholder), optional=True)
+        block["block_id"] = FIELD_BLOCKS["questions"] + (f"_{n + 1}" if n else "")
+        if n == len(parts) - 1:
+            block["hint"] = _text(hint)
+        inputs.append(block)
+    return inputs
+
+
+def _no_more(hidden: int) -> str:
+    raise ValueError(f"{hidden} question lines do not fit in {MAX_QUESTION_INPUTS} inputs")
+
+
+def questions_from_state(values: dict[str, Any]) -> str | None:
+    """The questions typed into every part of the form, joined in order (None when the form has none)."""
+    first = FIELD_BLOCKS["questions"]
+    names = sorted((n for n in values if n == first or n.startswith(first + "_")), key=lambda n: (len(n), n))
+    if not names:
+        return None
+    texts = [str((values[name].get(VALUE) or {}).get("value") or "") for name in names]
+    return "\n".join(text.strip("\n") for text in texts if text.strip())
+
+
 def questions_modal(series: ChatSeries, questions_text: str) -> dict[str, Any]:
     return {
         "type": "modal",
@@ -254,13 +284,7 @@ def questions_modal(series: ChatSeries, questions_text: str) -> dict[str, Any]:
         "close": _text("Cancel"),
         "blocks": [
             section(f"*#{escape(series.hashtag)}*: {escape(series.title)}. Template `{escape(series.template)}`."),
-            _input(
-                "questions",
-                "Questions, one a line",
-                _plain(questions_text, multiline=True),
-                optional=True,
-                hint="Start a line with a minute and | to time it (15 | ...).",
-            ),
+            *question_inputs(questions_text, hint="Start a line with a minute and | to time it (15 | ...)."),
         ],
     }
 

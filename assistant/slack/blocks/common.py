@@ -53,11 +53,11 @@ def sections(
 
 
 def context(*mrkdwn: str) -> Block:
+    """A context line of up to 10 texts; empty ones are left out (Slack refuses an empty text)."""
+    texts = [text for text in mrkdwn if text][:MAX_CONTEXT_ELEMENTS] or ["—"]
     return {
         "type": "context",
-        "elements": [
-            {"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)} for text in mrkdwn[:MAX_CONTEXT_ELEMENTS]
-        ],
+        "elements": [{"type": "mrkdwn", "text": truncate(text, MAX_SECTION_TEXT)} for text in texts],
     }
 
 

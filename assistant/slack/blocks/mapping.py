@@ -13,7 +13,17 @@ from assistant.analysis.recurring import RecurringSlot
 from assistant.models.mapping import CrawlState, MappingRequest, MappingStatus
 from assistant.render.mrkdwn import escape
 from assistant.services.mapping.crawl import StrategyEstimate
-from assistant.slack.blocks.common import Block, actions, button, context, divider, header, number_value, section
+from assistant.slack.blocks.common import (
+    MAX_BUTTON_VALUE,
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    number_value,
+    section,
+)
 
 # ids
 SHORTCUT_REQUEST = "mapping_request_shortcut"
@@ -367,7 +377,8 @@ def delivery(request: MappingRequest, analysis: Analysis, slots: Sequence[Recurr
     hashtags = [s.hashtag for s in slots[:3]] or [tag for tag, _ in analysis.top.get("hashtags", [])[:1]]
     for n, tag in enumerate(hashtags):
         value = json.dumps({"request": request.id, "hashtag": tag})
-        buttons.append(button(f"Schedule a chat on #{tag}", f"{SCHEDULE_CHAT}:{n}", value))
+        if len(value) <= MAX_BUTTON_VALUE:  # a real hashtag always fits; a value Slack refuses is never sent
+            buttons.append(button(f"Schedule a chat on #{tag}", f"{SCHEDULE_CHAT}:{n}", value))
     blocks += [divider(), actions(*buttons, block_id=f"mapping_delivery_{rid}")]
     return blocks
 

@@ -87,11 +87,11 @@ def weekly_blocks(data: WeeklyData) -> list[Block]:
     contacts = data.contacts
     if contacts is not None:
         names = [escape(name) for name in contacts] or ["none"]
+        names[0] = f"*New contacts* ({len(contacts)}): {names[0]}"
         blocks += [
             divider(),
             *sections(
                 names,
-                head=f"*New contacts* ({len(contacts)}):",
                 sep=", ",
                 chunks=2,
                 more=lambda n: f"…and {n} more: `/outreach contact export` has them all.",

@@ -522,7 +522,9 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
 
 
 def state_value(values: dict[str, Any], field: str) -> Any:
-    """The value of one modal input, whatever its element type."""
+    """The value of one modal input, whatever its element type (the questions joined from every part)."""
+    if field == "questions":
+        return blocks.questions_from_state(values)
     block = values.get(blocks.FIELD_BLOCKS.get(field, blocks.LINK_BLOCK if field == "link" else field)) or {}
     element = block.get(blocks.VALUE) or block.get(blocks.HOST_SEARCH) or {}
     for key in ("value", "selected_date", "selected_time", "selected_conversation", "selected_channel"):
