@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from assistant.analysis.graph import AccountMetrics, Analysis, Community
 from assistant.analysis.recurring import RecurringSlot
+from assistant.models import Role
 from assistant.models.chats import ChatOccurrence, ChatSeries
 from assistant.models.contacts import Contact
 from assistant.models.mapping import MappingRequest
 from assistant.services.chats.signoff import RunSheet, SheetItem
-from assistant.services.weekly.digest import AccountWeek, WeeklyData
+from assistant.services.home.dashboard import Dashboard, RequestLine
+from assistant.services.weekly.digest import AccountWeek, ChatComing, ChatHeld, ChatsWeek, RequestsWeek, WeeklyData
 from assistant.slack.blocks.watches import WatchLine
 
 START = datetime(2026, 11, 30, 9, tzinfo=UTC)
@@ -83,40 +84,41 @@ def slot(tag: str) -> RecurringSlot:
 def weekly(
     *, accounts: int = 3, held: int = 2, coming: int = 2, contacts: int = 3, name: str = "", post: str = ""
 ) -> WeeklyData:
-    chats: dict[str, Any] = {
-        "held": [
-            {"hashtag": name or f"held{i}", "start": START, "posts": 40, "participants": 12, "link": ""}
-            for i in range(held)
-        ],
-        "coming": [
-            {
-                "hashtag": name or f"coming{i}",
-                "start": START + timedelta(days=2),
-                "questions": 6,
-                "moderators": 2,
-                "ready": i % 2 == 0,
-            }
-            for i in range(coming)
-        ],
-    }
-    weeks = [
-        AccountWeek(
-            "x", name or f"account{i}", 1000 + i, 5, 6, 7, 30, -2, best_post=post or "A good week", best_engagement=9
-        )
-        for i in range(accounts)
-    ]
     return WeeklyData(
         team=name or "Comms",
         start=START - timedelta(days=7),
         end=START,
         timezone="Europe/London",
-        sections={
-            "requests": {"new": 2, "open": {"new": 1}, "overdue": 0, "delivered": 1},
-            "chats": chats,
-            "accounts": weeks,
-            "contacts": [name or f"Contact {i}" for i in range(contacts)],
-        },
+        requests=RequestsWeek(2, {"new": 1}, 0, 1),
+        chats=ChatsWeek(
+            held=[ChatHeld(name or f"held{i}", name or "t", START, 40, 12, None) for i in range(held)],
+            coming=[
+                ChatComing(name or f"coming{i}", name or "t", START + timedelta(days=2), 6, 2, i % 2 == 0)
+                for i in range(coming)
+            ],
+        ),
+        accounts=[
+            AccountWeek(
+                "x",
+                name or f"account{i}",
+                1000 + i,
+                5,
+                6,
+                7,
+                30,
+                -2,
+                best_post=post or "A good week",
+                best_engagement=9,
+            )
+            for i in range(accounts)
+        ],
+        contacts=[name or f"Contact {i}" for i in range(contacts)],
     )
+
+
+def dashboard(name: str = "Jo", *, requests: int = 3, title: str = "") -> Dashboard:
+    lines = [RequestLine(title or f"Request {i}", "claimed", "U0STAFF001", i) for i in range(requests)]
+    return Dashboard(user_name=name, role=Role.comms, my_requests=lines, queue=lines)
 
 
 def watch_lines(count: int, *, term: str = "ukfechat") -> list[WatchLine]:

@@ -17,12 +17,12 @@ from slack_sdk.models.views import View
 
 from assistant.analysis.digest import ChatContext, build_digest
 from assistant.render.mrkdwn import escape
-from assistant.services.chats.chats import Upcoming
+from assistant.services.chats.clashes import Upcoming
 from assistant.services.contacts.fields import Found
 from assistant.services.mapping.crawl import StrategyEstimate
 from assistant.slack.blocks import accounts, chats, contacts, digests, help, mapping
 from assistant.slack.blocks import settings as settings_blocks
-from assistant.slack.blocks.home import HomeData, HomeSection, home_view
+from assistant.slack.blocks.home import home_view
 from assistant.slack.blocks.watches import batch_blocks, watch_list
 from assistant.slack.blocks.weekly import weekly_blocks, weekly_text
 from assistant.standins.blockkit import MAX_MESSAGE_TEXT, check_blocks, check_view
@@ -122,9 +122,7 @@ def test_mapping_builders(name: str) -> None:
 def test_weekly_home_and_watch_builders(name: str, post: str) -> None:
     weekly = data.weekly(accounts=120, held=60, coming=60, contacts=500, name=name, post=post)
     accepted(weekly_blocks(weekly), weekly_text(weekly))
-    lines = [f"• *{i}* line" for i in range(200)]
-    sections = [HomeSection(name or "s", lines, where="`/outreach map list`") for _ in range(8)]
-    accepted_view(home_view(HomeData(name, "comms", sections, [("Request mapping", "home_request_mapping")])))
+    accepted_view(home_view(data.dashboard(name, requests=200, title=name)))
     accepted(watch_list(data.watch_lines(200, term=name)))
     posts = [
         {

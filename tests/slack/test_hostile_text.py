@@ -15,7 +15,7 @@ from assistant.slack.blocks import chats as chat_blocks
 from assistant.slack.blocks import contacts as contact_blocks
 from assistant.slack.blocks import mapping as mapping_blocks
 from assistant.slack.blocks.digests import digest_message
-from assistant.slack.blocks.home import HomeData, HomeSection, home_view
+from assistant.slack.blocks.home import home_view
 from assistant.slack.blocks.watches import batch_blocks, watch_list
 from assistant.slack.blocks.weekly import weekly_blocks, weekly_text
 from assistant.standins.blockkit import check_blocks, check_view
@@ -113,7 +113,7 @@ def test_mapping_cards_and_delivery() -> None:
 def test_weekly_home_and_watches() -> None:
     weekly = data.weekly(accounts=5, held=3, coming=3, contacts=5, name=HOSTILE, post=HOSTILE)
     assert live_tokens(_message(weekly_text(weekly), weekly_blocks(weekly))) == []
-    view = home_view(HomeData(HOSTILE, HOSTILE, [HomeSection(HOSTILE, [], "Nothing yet.")]))
+    view = home_view(data.dashboard(HOSTILE, title=HOSTILE))
     assert check_view(view) == [] and live_tokens({"view": view}) == []
     posts = [
         {
