@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from assistant.config import Settings
 from assistant.render.blocks_text import blocks_to_text
 from assistant.standins import slack_requests as requests
+from assistant.standins.blockkit import ack_problems
 from assistant.standins.slack import SlackStandIn
 
 DEMO_SIGNING_SECRET = "demo-signing-secret-not-for-production"
@@ -42,7 +43,11 @@ class DemoContext:
         response = self.bolt.dispatch(BoltRequest(body=signed.body, headers=signed.headers))
         if response.status != 200:
             raise RuntimeError(f"/outreach {text} answered HTTP {response.status}: {response.body}")
-        return ack_body(response.body, response.headers)
+        body = ack_body(response.body, response.headers)
+        problems = ack_problems(body)
+        if problems:
+            raise RuntimeError(f"/outreach {text} answered what Slack would refuse: {problems[0].slack_line()}")
+        return body
 
     def event(self, envelope: dict[str, Any]) -> None:
         signed = requests.signed_event(envelope, DEMO_SIGNING_SECRET)

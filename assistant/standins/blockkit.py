@@ -229,6 +229,17 @@ def refusal(method: str, args: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def ack_problems(body: dict[str, Any]) -> list[Problem]:
+    """What Slack would refuse in an ack's body: a message (text and blocks, as a response_url post) or a
+    view_submission's `update` / `push` view (https://docs.slack.dev/surfaces/modals)."""
+    if body.get("response_action") in ("update", "push"):
+        return check_view(body.get("view"))
+    problems = check_blocks(body["blocks"]) if "blocks" in body else []
+    if len(str(body.get("text") or "")) > MAX_MESSAGE_TEXT:
+        problems.append(Problem("/text", f"must be less than {MAX_MESSAGE_TEXT + 1} characters"))
+    return problems
+
+
 def response_url_refusal(body: dict[str, Any]) -> str | None:
     """A response_url post is answered like an incoming webhook: HTTP 400 with the error as plain text."""
     answer = message_refusal(body)

@@ -17,6 +17,7 @@ from assistant.config import Settings
 from assistant.slack.app import create_app
 from assistant.slack.context import Services
 from assistant.standins import slack_requests as requests
+from assistant.standins.blockkit import ack_problems
 from assistant.standins.slack import SlackStandIn
 from assistant.web import create_wsgi_app
 
@@ -56,7 +57,13 @@ class SlackHarness:
         return self.services.clients
 
     def post(self, signed: requests.SignedRequest) -> httpx.Response:
-        return self.http.post("/slack/events", content=signed.body, headers=signed.headers)
+        """Send a signed request; an ack carrying Block Kit Slack would refuse fails the test here."""
+        response = self.http.post("/slack/events", content=signed.body, headers=signed.headers)
+        if response.status_code == 200 and "json" in response.headers.get("content-type", ""):
+            body = json.loads(response.text)
+            if isinstance(body, dict):
+                assert ack_problems(body) == [], f"Slack would refuse this ack: {body}"
+        return response
 
     def command(self, text: str, **kwargs: Any) -> httpx.Response:
         kwargs.setdefault("response_url", self.slack.response_url())

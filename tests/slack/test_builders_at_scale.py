@@ -20,7 +20,7 @@ from assistant.render.mrkdwn import escape
 from assistant.services.chats.clashes import Upcoming
 from assistant.services.contacts.fields import Found
 from assistant.services.mapping.crawl import StrategyEstimate
-from assistant.slack.blocks import accounts, chats, contacts, digests, help, mapping
+from assistant.slack.blocks import accounts, chat_inputs, chats, contacts, digests, help, mapping
 from assistant.slack.blocks import settings as settings_blocks
 from assistant.slack.blocks.home import home_view
 from assistant.slack.blocks.watches import batch_blocks, watch_list
@@ -95,7 +95,7 @@ def test_chat_builders(title: str, question: str) -> None:
     accepted_view(chats.chat_modal(hosts=hosts, timezone="Europe/London", channel_id="C1", values=values, series_id=3))
     accepted_view(chats.questions_modal(sheet.series, "\n".join(i.text for i in sheet.items)))
     accepted_view(chats.posted_modal("3|question:1|x", question))
-    assert len(chats.host_search_options(hosts, title[:5])) <= 100
+    assert len(chat_inputs.host_search_options(hosts, title[:5])) <= 100
 
 
 @FEW

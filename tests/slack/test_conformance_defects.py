@@ -12,6 +12,7 @@ from assistant.render.mrkdwn import pack_lines, truncate
 from assistant.services.contacts import book
 from assistant.services.contacts.fields import find_details
 from assistant.services.mapping.crawl import StrategyEstimate
+from assistant.slack.blocks import chat_inputs
 from assistant.slack.blocks import chats as chat_blocks
 from assistant.slack.blocks import contacts as blocks
 from assistant.slack.blocks import mapping as mapping_blocks
@@ -70,11 +71,11 @@ def test_chat_modal_host_menu_with_many_accounts_is_a_type_ahead() -> None:
     modal = chat_blocks.chat_modal(hosts=hosts, timezone="Europe/London", channel_id="C1", values={"host": "57"})
     assert check_view(modal) == []
     host = _host_element(modal)
-    assert host["type"] == "external_select" and host["action_id"] == chat_blocks.HOST_SEARCH
+    assert host["type"] == "external_select" and host["action_id"] == chat_inputs.HOST_SEARCH
     assert host["initial_option"]["value"] == "57"
-    found = chat_blocks.host_search_options(hosts, "account05")
+    found = chat_inputs.host_search_options(hosts, "account05")
     assert [o["value"] for o in found] == [str(i) for i in range(50, 60)] + ["manual"]
-    assert len(chat_blocks.host_search_options(hosts, "")) == 100  # 99 accounts and "by hand"
+    assert len(chat_inputs.host_search_options(hosts, "")) == 100  # 99 accounts and "by hand"
     few = chat_blocks.chat_modal(hosts=hosts[:99], timezone="Europe/London", channel_id="C1")
     assert _host_element(few)["type"] == "static_select" and len(_host_element(few)["options"]) == 100
 
@@ -181,7 +182,7 @@ def test_sixty_questions_of_the_longest_length_fit_the_chat_forms_and_come_back_
         b["block_id"]: {chat_blocks.VALUE: {"type": "plain_text_input", "value": b["element"]["initial_value"]}}
         for b in parts
     }
-    assert chat_blocks.questions_from_state(state) == questions
+    assert chat_inputs.questions_from_state(state) == questions
     assert check_view(chat_blocks.questions_modal(data.run_sheet(60).series, questions)) == []
 
 

@@ -8,7 +8,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from assistant.standins.blockkit import check_blocks, check_view, message_refusal, view_refusal
+from assistant.standins.blockkit import ack_problems, check_blocks, check_view, message_refusal, view_refusal
 from assistant.standins.slack import SlackStandIn
 
 
@@ -229,3 +229,11 @@ def test_a_response_url_post_is_refused_like_a_webhook() -> None:
         ok = httpx.post(slack.response_url(), json={"text": "t", "blocks": [section()]})
         assert (ok.status_code, ok.json()) == (200, {"ok": True})
         slack.refused.clear()
+
+
+def test_acks_are_checked_like_messages_and_views() -> None:
+    assert ack_problems({"text": "ok", "blocks": [section()]}) == []
+    assert ack_problems({"text": "ok", "blocks": [section("x" * 3001)]})
+    assert ack_problems({"response_action": "errors", "errors": {"name": "a name is required"}}) == []
+    assert ack_problems({"response_action": "update", "view": modal()}) == []
+    assert ack_problems({"response_action": "push", "view": modal(title=plain("t" * 25))})

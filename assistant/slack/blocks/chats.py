@@ -8,9 +8,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from assistant.models.chats import ChatSeries
-from assistant.render.mrkdwn import escape, pack_lines
+from assistant.render.mrkdwn import escape
 from assistant.services.chats.clashes import Upcoming
 from assistant.services.chats.signoff import RunSheet, SheetItem
+from assistant.slack.blocks.chat_inputs import (
+    MANUAL_HOST_OPTION,
+    QUESTIONS_BLOCK,
+    VALUE,
+    host_menu,
+    option,
+    plain_text,
+    question_inputs,
+)
 from assistant.slack.blocks.common import Block, actions, button, context, header, section
 
 # Callback ids of modals
@@ -27,16 +36,7 @@ POST_NOW = "chat_post_now"
 SKIP = "chat_skip"
 ACTIONS = (APPROVE, REQUEST_CHANGES, POSTED, POST_NOW, SKIP)
 
-# The host menu: a static list up to Slack's 100 options, else a type-ahead served by the options listener.
-HOST_SEARCH = "chat_host_search"
-MAX_STATIC_OPTIONS = 100  # https://docs.slack.dev/reference/block-kit/block-elements/select-menu-element
-MANUAL_HOST_OPTION = ("manual", "Moderator posts by hand")
-
-MAX_TEXT_INPUT = 3000  # https://docs.slack.dev/reference/block-kit/block-elements/plain-text-input-element
-MAX_QUESTION_INPUTS = 40  # 120,000 characters: far past any chat; the modal keeps room for its other inputs
-
 # Block ids of the modal inputs, by the service's field names; every input's action_id is VALUE.
-VALUE = "value"
 FIELD_BLOCKS = {
     "hashtag": "chat_hashtag",
     "title": "chat_title",
@@ -52,7 +52,7 @@ FIELD_BLOCKS = {
     "moderators": "chat_moderators",
     "guests": "chat_guests",
     "channel": "chat_channel",
-    "questions": "chat_questions",
+    "questions": QUESTIONS_BLOCK,
     "template": "chat_template",
     "options": "chat_options",
 }
@@ -71,24 +71,16 @@ OPTIONS = (
 )
 
 
-def _text(label: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": label, "emoji": True}
-
-
-def _option(value: str, label: str) -> dict[str, Any]:
-    return {"text": _text(label[:75]), "value": value}
-
-
 def _input(field: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = "") -> Block:
     block: Block = {
         "type": "input",
         "block_id": FIELD_BLOCKS[field],
-        "label": _text(label),
+        "label": plain_text(label),
         "element": {"action_id": VALUE, **element},
         "optional": optional,
     }
     if hint:
-        block["hint"] = _text(hint)
+        block["hint"] = plain_text(hint)
     return block
 
 
@@ -99,33 +91,10 @@ def _plain(
     if initial:
         element["initial_value"] = initial
     if placeholder:
-        element["placeholder"] = _text(placeholder)
+        element["placeholder"] = plain_text(placeholder)
     if max_length:
         element["max_length"] = max_length
     return element
-
-
-def host_menu(host_options: list[dict[str, Any]], initial: dict[str, Any]) -> dict[str, Any]:
-    """Every account in a static menu while they fit in Slack's 100 options; past that a menu the person
-    types into (an external_select answered by `host_search_options`), starting on the current host."""
-    if len(host_options) <= MAX_STATIC_OPTIONS:
-        return {"type": "static_select", "options": host_options, "initial_option": initial}
-    return {
-        "type": "external_select",
-        "action_id": HOST_SEARCH,
-        "min_query_length": 0,
-        "placeholder": _text("Type part of the account's handle"),
-        "initial_option": initial,
-    }
-
-
-def host_search_options(hosts: Sequence[tuple[str, str]], query: str) -> list[dict[str, Any]]:
-    """The host accounts whose label holds `query` (any case), best first, within Slack's 100 options;
-    "by hand" is always offered."""
-    wanted = query.strip().lower()
-    found = [(value, label) for value, label in hosts if wanted in label.lower()]
-    found.sort(key=lambda pair: (not pair[1].lower().split("@", 1)[-1].startswith(wanted.lstrip("@")), pair[1]))
-    return [_option(value, label) for value, label in found[: MAX_STATIC_OPTIONS - 1]] + [_option(*MANUAL_HOST_OPTION)]
 
 
 def chat_modal(
@@ -138,13 +107,13 @@ def chat_modal(
 ) -> dict[str, Any]:
     """The schedule (or edit) modal; `hosts` are (value, label) of the team's accounts, 'manual' added last."""
     v = values or {}
-    host_options = [_option(value, label) for value, label in hosts] + [_option(*MANUAL_HOST_OPTION)]
+    host_options = [option(value, label) for value, label in hosts] + [option(*MANUAL_HOST_OPTION)]
     host_initial = next(
         (o for o in host_options if o["value"] == str(v.get("host", host_options[0]["value"]))), host_options[0]
     )
-    recurrence_options = [_option(value, label) for value, label in RECURRENCES]
+    recurrence_options = [option(value, label) for value, label in RECURRENCES]
     recurrence_initial = next(o for o in recurrence_options if o["value"] == v.get("recurrence", "none"))
-    option_boxes = [_option(value, label) for value, label in OPTIONS]
+    option_boxes = [option(value, label) for value, label in OPTIONS]
     chosen = [o for o in option_boxes if o["value"] in v.get("options", ())]
     date_element: dict[str, Any] = {"type": "datepicker"}
     if v.get("start_date"):
@@ -238,40 +207,11 @@ def chat_modal(
         "type": "modal",
         "callback_id": CHAT_MODAL,
         "private_metadata": str(series_id or ""),
-        "title": _text("Edit hashtag chat" if series_id else "Schedule a hashtag chat"),
-        "submit": _text("Save" if series_id else "Schedule"),
-        "close": _text("Cancel"),
+        "title": plain_text("Edit hashtag chat" if series_id else "Schedule a hashtag chat"),
+        "submit": plain_text("Save" if series_id else "Schedule"),
+        "close": plain_text("Cancel"),
         "blocks": blocks,
     }
-
-
-def question_inputs(text: str, *, hint: str, placeholder: str = "") -> list[Block]:
-    """The questions, one a line, in as many text inputs as Slack's 3000 characters an input need (60 questions
-    of the longest length take six); whole lines per input, read back in order by `questions_from_state`."""
-    parts = pack_lines(text.splitlines(), limit=MAX_TEXT_INPUT, chunks=MAX_QUESTION_INPUTS, more=_no_more) or [""]
-    inputs = []
-    for n, part in enumerate(parts):
-        label = "Questions, one a line" if n == 0 else f"Questions (part {n + 1})"
-        block = _input("questions", label, _plain(part, multiline=True, placeholder=placeholder), optional=True)
-        block["block_id"] = FIELD_BLOCKS["questions"] + (f"_{n + 1}" if n else "")
-        if n == len(parts) - 1:
-            block["hint"] = _text(hint)
-        inputs.append(block)
-    return inputs
-
-
-def _no_more(hidden: int) -> str:
-    raise ValueError(f"{hidden} question lines do not fit in {MAX_QUESTION_INPUTS} inputs")
-
-
-def questions_from_state(values: dict[str, Any]) -> str | None:
-    """The questions typed into every part of the form, joined in order (None when the form has none)."""
-    first = FIELD_BLOCKS["questions"]
-    names = sorted((n for n in values if n == first or n.startswith(first + "_")), key=lambda n: (len(n), n))
-    if not names:
-        return None
-    texts = [str((values[name].get(VALUE) or {}).get("value") or "") for name in names]
-    return "\n".join(text.strip("\n") for text in texts if text.strip())
 
 
 def questions_modal(series: ChatSeries, questions_text: str) -> dict[str, Any]:
@@ -279,9 +219,9 @@ def questions_modal(series: ChatSeries, questions_text: str) -> dict[str, Any]:
         "type": "modal",
         "callback_id": QUESTIONS_MODAL,
         "private_metadata": str(series.id),
-        "title": _text("Chat questions"),
-        "submit": _text("Save"),
-        "close": _text("Cancel"),
+        "title": plain_text("Chat questions"),
+        "submit": plain_text("Save"),
+        "close": plain_text("Cancel"),
         "blocks": [
             section(f"*#{escape(series.hashtag)}*: {escape(series.title)}. Template `{escape(series.template)}`."),
             *question_inputs(questions_text, hint="Start a line with a minute and | to time it (15 | ...)."),
@@ -294,15 +234,15 @@ def posted_modal(value: str, text: str) -> dict[str, Any]:
         "type": "modal",
         "callback_id": POSTED_MODAL,
         "private_metadata": value,
-        "title": _text("Record the post"),
-        "submit": _text("Record"),
-        "close": _text("Cancel"),
+        "title": plain_text("Record the post"),
+        "submit": plain_text("Record"),
+        "close": plain_text("Cancel"),
         "blocks": [
             section(f"You posted:\n>{escape(text)}"),
             {
                 "type": "input",
                 "block_id": LINK_BLOCK,
-                "label": _text("Link to the post"),
+                "label": plain_text("Link to the post"),
                 "element": {"type": "url_text_input", "action_id": VALUE},
             },
         ],

@@ -38,6 +38,7 @@ from assistant.services.chats.repo import (
 from assistant.services.chats.signoff import APPROVED, CHANGES_REQUESTED, run_sheet, sheet_hash
 from assistant.services.chats.texts import guest_notice
 from assistant.services.team.workspaces import ensure_workspace
+from assistant.slack.blocks import chat_inputs
 from assistant.slack.blocks import chats as blocks
 from assistant.slack.blocks.mapping import SCHEDULE_CHAT_ACTIONS
 from assistant.slack.context import Services
@@ -501,12 +502,12 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             for c in host_choices(session, workspace)
         ]
 
-    @app.options(blocks.HOST_SEARCH)
+    @app.options(chat_inputs.HOST_SEARCH)
     def search_hosts(ack: Ack, body: dict[str, Any]) -> None:
         """The host menu of a team with more accounts than one Slack menu holds: filtered as the person types."""
         with Session(services.engine) as session:
             hosts = host_pairs(session, workspace_id(body["team"]["id"]))
-        ack(options=blocks.host_search_options(hosts, str(body.get("value") or "")))
+        ack(options=chat_inputs.host_search_options(hosts, str(body.get("value") or "")))
 
     @app.action(SCHEDULE_CHAT_ACTIONS)
     def schedule_from_mapping(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
@@ -524,9 +525,9 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
 def state_value(values: dict[str, Any], field: str) -> Any:
     """The value of one modal input, whatever its element type (the questions joined from every part)."""
     if field == "questions":
-        return blocks.questions_from_state(values)
+        return chat_inputs.questions_from_state(values)
     block = values.get(blocks.FIELD_BLOCKS.get(field, blocks.LINK_BLOCK if field == "link" else field)) or {}
-    element = block.get(blocks.VALUE) or block.get(blocks.HOST_SEARCH) or {}
+    element = block.get(blocks.VALUE) or block.get(chat_inputs.HOST_SEARCH) or {}
     for key in ("value", "selected_date", "selected_time", "selected_conversation", "selected_channel"):
         if key in element:
             return element[key]
