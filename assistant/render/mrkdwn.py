@@ -72,11 +72,13 @@ def pack_lines(
     limit: int = 3000,
     chunks: int = 1,
     most: int | None = None,
+    hidden: int = 0,
     sep: str = "\n",
 ) -> list[str]:
     """`head` then whole lines (at most `most` of them), packed into at most `chunks` texts of at most `limit`
     characters each (a line is never split between texts; one longer than a text alone is cut by `truncate`).
-    When lines are left over, the last text ends with `more(hidden)`: exactly how many, and where the rest is."""
+    When lines are left over, the last text ends with `more(hidden)`: exactly how many, and where the rest is
+    (`hidden` counts lines the caller left out before: 100 shown of 2,000 known)."""
     keep = 1 if head and chunks == 1 else 0
     shown = lines if most is None else lines[:most]
     packed: list[list[str]] = [[truncate(head, limit // 2)] if head else []]
@@ -84,11 +86,11 @@ def pack_lines(
         line = truncate(line, limit)
         if packed[-1] and len(sep.join([*packed[-1], line])) > limit:
             if len(packed) == chunks:
-                return _with_more(packed, len(lines) - index, limit, more, sep, keep=keep)
+                return _with_more(packed, len(lines) - index + hidden, limit, more, sep, keep=keep)
             packed.append([])
         packed[-1].append(line)
-    if len(lines) > len(shown):
-        return _with_more(packed, len(lines) - len(shown), limit, more, sep, keep=keep)
+    if len(lines) > len(shown) or hidden:
+        return _with_more(packed, len(lines) - len(shown) + hidden, limit, more, sep, keep=keep)
     return [sep.join(chunk) for chunk in packed if chunk]
 
 

@@ -162,6 +162,7 @@ def test_a_cut_never_splits_a_link_or_an_escape() -> None:
         assert cut.count("<") == cut.count(">")
         assert not re.search(r"&(?!amp;|lt;|gt;)", cut)
     assert pack_lines(["a" * 10] * 5, limit=25, more=lambda n: f"…and {n} more") == ["aaaaaaaaaa\n…and 4 more"]
+    assert pack_lines(["a"], hidden=5, more=lambda n: f"…and {n} more in the archive") == ["a\n…and 5 more in the archive"]
 
 
 def test_a_budget_of_a_million_shows_as_digits() -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from assistant.render.mrkdwn import escape, link, truncate
+from assistant.render.mrkdwn import escape, link, pack_lines, truncate
 from assistant.slack.blocks.common import (
     MAX_BLOCKS_MESSAGE,
     MAX_SECTION_TEXT,
@@ -78,17 +78,9 @@ def _local(iso: str, zone: str, fmt: str = "%a %d %b %Y %H:%M") -> str:
 
 def cut_lines(title: str, lines: Sequence[str], total: int | None = None) -> str:
     """A titled list within one section's limit, ending with "and N more" when anything is left out."""
-    total = len(lines) if total is None else total
-    text = title
-    shown = 0
-    for line in lines:
-        if len(text) + 1 + len(line) > SECTION_BUDGET:
-            break
-        text += "\n" + line
-        shown += 1
-    if total > shown:
-        text += f"\n_…and {total - shown:,} more in the archive_"
-    return truncate(text, MAX_SECTION_TEXT)
+    hidden = 0 if total is None else max(0, total - len(lines))
+    more = lambda n: f"_…and {n:,} more in the archive_"  # noqa: E731
+    return pack_lines(lines, head=title, limit=SECTION_BUDGET, hidden=hidden, more=more)[0]
 
 
 def _post_line(post: dict[str, Any], zone: str) -> str:
