@@ -162,7 +162,9 @@ def test_a_cut_never_splits_a_link_or_an_escape() -> None:
         assert cut.count("<") == cut.count(">")
         assert not re.search(r"&(?!amp;|lt;|gt;)", cut)
     assert pack_lines(["a" * 10] * 5, limit=25, more=lambda n: f"…and {n} more") == ["aaaaaaaaaa\n…and 4 more"]
-    assert pack_lines(["a"], hidden=5, more=lambda n: f"…and {n} more in the archive") == ["a\n…and 5 more in the archive"]
+    assert pack_lines(["a"], hidden=5, more=lambda n: f"…and {n} more in the archive") == [
+        "a\n…and 5 more in the archive"
+    ]
 
 
 def test_a_budget_of_a_million_shows_as_digits() -> None:
@@ -195,3 +197,13 @@ def test_the_accounts_list_names_every_account_or_says_how_many_it_does_not() ->
     )
     assert check_blocks(built) == []
     assert _shown(built, r"@acct\d+ ") == 120
+
+
+def test_a_monthly_budget_of_a_million_shows_as_digits_in_settings() -> None:
+    from assistant.slack.blocks.settings import SettingsForm, settings_modal
+
+    form = SettingsForm("S1", "C1", "C2", 3, 9, "Europe/London", False, None, ("en",), [], x_monthly_budget=1e6)
+    modal = settings_modal(form)
+    assert check_view(modal) == []
+    [budget] = [b["element"] for b in modal["blocks"] if b.get("block_id") == "x_monthly_budget"]
+    assert budget["initial_value"] == "1000000"

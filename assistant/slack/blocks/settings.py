@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.render.mrkdwn import escape
-from assistant.slack.blocks.common import Block, context
+from assistant.slack.blocks.common import Block, context, number_value
 
 SETTINGS_VIEW = "settings_submit"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -93,7 +93,7 @@ def settings_modal(form: SettingsForm) -> dict[str, Any]:
         _input(
             "x_monthly_budget",
             "Monthly X budget (US$)",
-            _text(f"{form.x_monthly_budget:g}" if form.x_monthly_budget is not None else ""),
+            _text(number_value(form.x_monthly_budget) if form.x_monthly_budget is not None else ""),
             hint="Paid jobs that would cross it wait for an admin; watches pause at it. Blank: no budget.",
         ),
     ]
