@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from assistant.analysis.graph import AccountMetrics, Analysis, Community
+from assistant.analysis.mapping.results import AccountMetrics, Analysis, Community
 from assistant.analysis.recurring import RecurringSlot
 from assistant.models import Role
 from assistant.models.chats import ChatOccurrence, ChatSeries
