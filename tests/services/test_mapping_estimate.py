@@ -162,3 +162,22 @@ def test_in_a_dense_community_the_teams_own_ratios_bring_follows_within_ten_perc
     _, measured, _, against, _ = _measure_and_crawl(engine, fake, clock, world, "follows")
     assert measured.new_per_follow < 0.6  # by the first crawl: 107 of its 240 entries were new that day
     assert against is not None and against.off is not None and abs(against.off) <= 0.10, against.describe()
+
+
+def test_a_crawl_after_the_estimate_does_not_read_the_seeds_again_the_same_day(engine: Engine) -> None:
+    world, clock = _world(), FakeClock()
+    fake = FakeXGraph(world, clock=clock.now)
+    with session_scope(engine) as session:
+        data = requests.RequestInput(title="FE", seeds=tuple(world.seeds), hashtags=("fechat",))
+        rid = requests.create(session, team_id="T1", requester_id="U1", data=data).id or 0
+    measuring.measure(engine, rid, _client(fake, clock))
+    with session_scope(engine) as session:
+        request = session.get(MappingRequest, rid)
+        assert request is not None
+        crawl.approve(session, request, strategy="follows", by="U2", now=clock.now())
+    while crawl.run_crawl(engine, rid, _client(fake, clock), now=clock.now).status == "waiting":
+        clock.advance(900)
+    assert len(fake.calls_to("GET /2/users/by")) == 1  # the estimate's lookup only
+    assert len(fake.calls_to("GET /2/users/{id}/following")) == SEEDS  # the seeds were still known to follow
+    with Session(engine) as session:
+        assert len(crawl.member_ids(session, rid, "seed")) == SEEDS

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -230,6 +230,13 @@ def run_crawl(
                 session.add(request)
                 return CrawlResult("done")
             step = pending[0]
+            held = _seeds_held_today(session, step, now()) if step.kind == "seeds" else None
+            if held is not None:  # the estimate read these accounts today: reading them again would add nothing
+                for kind in ("seed", "profiled", "account"):
+                    _add_members(session, request_id, kind, held)
+                step.done, step.updated_at = True, utcnow()
+                session.add(step)
+                continue
             if progress is not None:
                 progress(len(steps) - len(pending), len(steps), request.calls_made, request.money_spent)
             stop = _budget_stop(session, request, step, prices, len(steps) - len(pending), len(steps))
@@ -255,6 +262,17 @@ def run_crawl(
         except IntegrationError as exc:
             return _fail(engine, request_id, f"X failed: {exc}")
         calls_now += page_done
+
+
+def _seeds_held_today(session: Session, step: CrawlStep, now: datetime) -> list[str] | None:
+    """The ids of a seeds step's accounts when every one of them was read from X today, else None."""
+    names = {name.lower() for name in step.target.split(",") if name}
+    rows = session.exec(
+        select(Account).where(Account.platform == "x", sa.func.lower(Account.handle).in_(names))
+    )
+    today = now.astimezone(UTC).date()
+    fresh = {a.handle.lower(): a.id for a in rows if a.captured_at and a.captured_at.astimezone(UTC).date() == today}
+    return list(fresh.values()) if names and names <= set(fresh) else None
 
 
 def _skip(engine: Engine, request_id: int, step_id: int | None, message: str) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant.db import session_scope
-from assistant.models.base import require_id, utcnow
+from assistant.models.base import require_id
 from assistant.models.costs import CostEstimate
 from assistant.models.mapping import MappingRequest
 from assistant.services.costs import budget, figures
@@ -123,7 +123,7 @@ def measure(engine: Engine, request_id: int, client: XClient) -> Measured:
     for page in client.users_by_usernames(seeds) if seeds else []:
         batch = page.batch()
         with session_scope(engine) as session:
-            upsert_batch(session, batch, captured_at=utcnow())
+            upsert_batch(session, batch, captured_at=client.meter.clock())
         for user in page.data or []:
             metrics = user.get("public_metrics") or {}
             following[str(user["id"])] = int(metrics.get("following_count") or 0)
