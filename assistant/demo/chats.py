@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from assistant.clients import new_http
 from assistant.crypto import TokenCipher
-from assistant.jobs.chats import ChatRunner
+from assistant.jobs.chats.runner import ChatRunner
 from assistant.models.base import require_id, utcnow
 from assistant.models.chats import ChatSeries
 from assistant.render.ics import chat_calendar

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.clients import Clients
 from assistant.jobs.accounts import AccountSources
-from assistant.jobs.chats import ChatRunner
+from assistant.jobs.chats.runner import ChatRunner
 from assistant.jobs.contacts import ShoutoutReplies
 from assistant.jobs.digests import DigestJobs
 from assistant.jobs.mapping import MappingJobs

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from assistant.config import Settings
 from assistant.crypto import TokenCipher
-from assistant.jobs.chats import ChatRunner
+from assistant.jobs.chats.runner import ChatRunner
 from assistant.models.chats import ChatOccurrence, ChatSeries
 from assistant.services.accounts.credentials import save_credential
 from assistant.services.chats.form import ChatInput, validate

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant.crypto import TokenCipher
-from assistant.jobs.chats import ChatRunner
+from assistant.jobs.chats.runner import ChatRunner
 from assistant.models import OutboxItem, Workspace
 from assistant.models.chats import ChatPost, PostStatus
 from assistant.services.accounts.credentials import save_credential

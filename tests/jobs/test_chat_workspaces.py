@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from assistant.clients import Clients
 from assistant.config import load_settings
-from assistant.jobs.chats import ChatRunner
+from assistant.jobs.chats.runner import ChatRunner
 from assistant.models import OutboxItem
 from assistant.services.chats.form import ChatInput, validate
 from assistant.services.chats.repo import create_chat

@@ -339,7 +339,7 @@ def test_bluesky_cross_posts_are_handed_to_the_moderator(world: ChatWorld) -> No
 def test_the_registered_source_runs_over_the_clients_built_from_settings(world: ChatWorld) -> None:
     from assistant.clients import Clients
     from assistant.jobs import sources
-    from assistant.jobs.chats import ChatRunner
+    from assistant.jobs.chats.runner import ChatRunner
 
     world.chat(BEFORE)
     settings = world.settings.model_copy(
@@ -361,7 +361,7 @@ def test_the_registered_source_runs_over_the_clients_built_from_settings(world: 
 
 
 def test_reconcile_matches_a_post_whose_link_x_shortened() -> None:
-    from assistant.jobs.chats import _same_text
+    from assistant.jobs.chats.x import same_text as _same_text
 
     assert _same_text(
         "Q4 Read https://t.co/AbC123 first #ukfechat", "Q4 Read https://example.org/fe-review first #ukfechat"
