@@ -7,12 +7,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
 from pydantic import SecretStr
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from assistant.clients import Clients
+from assistant.clients import Clients, new_http
 from assistant.jobs.digests import DigestJobs
 from assistant.models.base import require_id
 from assistant.models.digests import Digest
@@ -127,7 +126,7 @@ def _collect_from_x(ctx: DemoContext, sample: Path, week2: datetime, workspace_i
     meter = x_meter(
         ctx.engine, config.prices, workspace_id=workspace_id, job_kind="digest", job_id=job_id, clock=clock.now
     )
-    client = XClient(httpx.Client(transport=fake.transport), config, meter=meter, clock=clock.now)
+    client = XClient(new_http(fake.transport), config, meter=meter, clock=clock.now)
     start, end = week2, week2 + timedelta(hours=1)
     promised = digest_estimate.measure(
         ctx.engine,
