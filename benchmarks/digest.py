@@ -81,7 +81,8 @@ def prepare(size: int, folder: Path) -> tuple[str, str]:
     from assistant import migrate
     from assistant.db import create_db_engine
     from assistant.samples.chat import chat_start_times, write_chat
-    from assistant.services.store import AccountMemo, upsert_batch
+    from assistant.services.store.memo import AccountMemo
+    from assistant.services.store.write import upsert_batch
     from integrations.archives import read_archive
 
     url = f"sqlite:///{folder / f'digest-{size}.db'}"

@@ -15,7 +15,7 @@ from assistant.archive_web import archive_routes
 from assistant.render.digest_files import schema
 from assistant.samples.chat import write_chat
 from assistant.services.digests.make import make_digest
-from assistant.services.store import upsert_batch
+from assistant.services.store.write import upsert_batch
 from assistant.web import create_wsgi_app
 from integrations.archives import read_archive
 from tests.fakes.slack import harness

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import typer
 from rich.progress import (
     BarColumn,
@@ -24,44 +21,20 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
-from assistant.bulk import gc_paused
 from assistant.cli.app import app, clients_for, console, engine_for, fail, settings_or_exit
 from assistant.cli.runtime import ensure_schema as _ensure_schema_current
 from assistant.config import Settings
-from assistant.render.csv_cells import safe_cell
-from assistant.services.store import (
-    POST_COLUMNS,
-    AccountMemo,
-    RowEncoder,
-    Rows,
-    UpsertResult,
-    iter_post_authors,
-    iter_posts,
-    upsert_batch,
-    upsert_rows,
-)
-from assistant.services.twarc_import import (
-    RowChunk,
-    parallel_available,
-    parallel_pays,
-    read_twarc2_rows,
-    read_twarc2_rows_parallel,
-)
-from integrations.archives import FORMATS, ArchiveFormat, UnknownFormat, detect_format, read_archive
-from integrations.errors import IntegrationError
-from integrations.normalized import Batch, NormalizedPost
+from assistant.render.posts_csv import write_posts_csv
+from assistant.services.ingest.archives import import_files
+from assistant.services.ingest.sources import SOURCES, Search, fetch_into
+from assistant.services.ingest.writer import Tally
+from assistant.services.store.read import iter_post_authors, iter_posts
+from integrations.archives import FORMATS, ArchiveFormat, UnknownFormat, detect_format
+from integrations.normalized import NormalizedPost
 
-COMMIT_EVERY_POSTS = 10_000  # one transaction per this many posts: fast, and a crash loses little
-FLUSH_POSTS = 2_000  # posts gathered from consecutive lines before one upsert
-FLUSH_ROWS = 5_000  # the same for prebuilt rows (the twarc2 fast path)
-SQLITE_CACHE_KIB = 32_768  # SQLite page cache of the writing connection (the default is 2 MB)
-MEMO_ACCOUNTS = 20_000  # accounts whose last write is remembered, to skip identical repeats (about 5 MB)
-SHOWN_PROBLEMS = 5
 EXPORT_FORMATS = ("twarc2", "csv")
-FETCH_SOURCES = ("x", "mastodon", "bluesky")
-CSV_COLUMNS = POST_COLUMNS
 
 
 def ensure_schema(settings: Settings) -> Engine:
@@ -74,120 +47,6 @@ def ensure_schema(settings: Settings) -> Engine:
 
 
 # Import ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Tally:
-    """What an import or fetch did, for the closing summary."""
-
-    result: UpsertResult = field(default_factory=UpsertResult)
-    lines: int = 0
-    lines_skipped: int = 0
-    problems: int = 0
-    shown: list[str] = field(default_factory=list)
-
-    def line(self, where: str, skipped: str | None, problems: list[str], has_data: bool) -> None:
-        """Count one archive line: skipped (nothing to import, or only problems), and its problems noted."""
-        self.lines += 1
-        if skipped:
-            self.lines_skipped += 1
-            self.note(where, skipped)
-        elif problems and not has_data:
-            self.lines_skipped += 1
-        for problem in problems:
-            self.note(where, problem)
-
-    def note(self, where: str, reason: str) -> None:
-        self.problems += 1
-        if len(self.shown) < SHOWN_PROBLEMS:
-            self.shown.append(f"{where}: {reason}")
-
-
-class _Writer:
-    """Gathers batches (or prebuilt store rows) and upserts them in chunks, committing every COMMIT_EVERY_POSTS.
-
-    Batches that carry their own capture time are upserted apart from batches captured at another time.
-    """
-
-    def __init__(self, engine: Engine, tally: _Tally, *, keep_raw: bool, captured_at: datetime | None) -> None:
-        self.engine = engine
-        self.tally = tally
-        self.keep_raw = keep_raw
-        self.captured_at = captured_at
-        self.encoder = RowEncoder(engine.dialect.name)
-        self.pending = Batch()
-        self.pending_rows = Rows()
-        self.memo = AccountMemo(max_entries=MEMO_ACCOUNTS)
-        self.connection: Connection | None = None
-        self.since_commit = 0
-        self.analyzed_at = 2_500
-
-    def add(self, batch: Batch) -> None:
-        pending = self.pending
-        if batch.captured_at != pending.captured_at:
-            if pending.posts or pending.accounts or pending.edges:
-                self.flush()
-            self.pending.captured_at = batch.captured_at
-        self.pending.posts.extend(batch.posts)
-        self.pending.accounts.extend(batch.accounts)
-        self.pending.edges.extend(batch.edges)
-        if len(self.pending.posts) >= FLUSH_POSTS or len(self.pending.accounts) >= FLUSH_POSTS:
-            self.flush()
-
-    def add_rows(self, rows: Rows) -> None:
-        """Store rows built with `self.encoder` and this writer's keep_raw (see assistant.services.twarc_import).
-
-        The reader hands account rows on in windows of many pages (a chat's regulars come on every page),
-        so they are written with the next flush of posts.
-        """
-        self.pending_rows.extend(rows)
-        if len(self.pending_rows.posts) >= FLUSH_ROWS:
-            self.flush()
-
-    def _connect(self) -> Connection:
-        if self.connection is None:
-            self.connection = self.engine.connect()
-            if self.connection.dialect.name == "sqlite":  # a bulk load's index pages stay in memory
-                self.connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-        return self.connection
-
-    def flush(self, *, commit: bool = False) -> None:
-        """Write what is pending, and commit when asked or when COMMIT_EVERY_POSTS were written since the last."""
-        pending, self.pending = self.pending, Batch()
-        if pending.posts or pending.accounts or pending.edges:
-            self.tally.result += upsert_batch(
-                self._connect(), pending, keep_raw=self.keep_raw, captured_at=self.captured_at, memo=self.memo
-            )
-            self.since_commit += len(pending.posts) + len(pending.accounts)
-        rows, self.pending_rows = self.pending_rows, Rows()
-        if rows.posts or rows.accounts or rows.edges:
-            self.tally.result += upsert_rows(self._connect(), rows, keep_raw=self.keep_raw, memo=self.memo)
-            self.since_commit += len(rows.posts) + len(rows.accounts)
-        if self.connection is not None and (commit or self.since_commit >= COMMIT_EVERY_POSTS):
-            self.connection.commit()
-            self.since_commit = 0
-            self._refresh_statistics()
-
-    def _refresh_statistics(self) -> None:
-        """PostgreSQL plans lookups from table statistics; refresh them as a bulk load doubles the tables."""
-        assert self.connection is not None
-        written = self.tally.result.posts + self.tally.result.accounts
-        if self.connection.dialect.name == "postgresql" and written >= 2 * self.analyzed_at:
-            self.connection.exec_driver_sql("ANALYZE post, post_hashtag, account, follow_edge")
-            self.connection.commit()
-            self.analyzed_at = written
-
-    def close(self, *, commit: bool = True) -> None:
-        """Write and commit what is pending, or (after a failure) roll the open transaction back."""
-        try:
-            if commit:
-                self.flush(commit=True)
-            elif self.connection is not None:
-                self.connection.rollback()
-        finally:
-            if self.connection is not None:
-                self.connection.close()
-                self.connection = None
 
 
 @app.command("import")
@@ -223,56 +82,22 @@ def import_archives(
             fail(f"{exc}; give --format to say which it is", code=2)
     settings = settings_or_exit()
     engine = ensure_schema(settings)
-    tally = _Tally()
-    writer = _Writer(engine, tally, keep_raw=keep_raw, captured_at=None)
     total_bytes = sum(path.stat().st_size for path in files)
     try:
-        with gc_paused(), _progress() as progress:
+        with _progress() as progress:
             task = progress.add_task("importing", total=total_bytes or None)
-            done_before = 0
-            for path, fmt in zip(files, formats, strict=True):
-                progress.update(task, description=f"importing {path.name}")
-                if fmt == "twarc2":  # the fast path: X pages straight to store rows
-                    for rows_chunk in _twarc2_rows(path, writer, keep_raw=keep_raw, parallel=parallel):
-                        rows = rows_chunk.rows
-                        where = f"{path.name}:{rows_chunk.line_number}"
-                        tally.line(where, rows_chunk.skipped, rows_chunk.problems, rows_chunk.has_data)
-                        writer.add_rows(rows)
-                        progress.update(task, completed=done_before + rows_chunk.bytes_read)
-                else:
-                    for chunk in read_archive(path, fmt):
-                        batch = chunk.batch
-                        where = f"{path.name}:{chunk.line_number}"
-                        tally.line(where, chunk.skipped, batch.problems, bool(batch.posts or batch.accounts))
-                        writer.add(batch)
-                        progress.update(task, completed=done_before + chunk.bytes_read)
-                writer.flush(commit=True)
-                done_before += path.stat().st_size
-                progress.update(task, completed=done_before)
-    except BaseException:
-        writer.close(commit=False)
-        raise
-    else:
-        writer.close()
+
+            def shown(name: str, done: int) -> None:
+                progress.update(task, description=f"importing {name}", completed=done)
+
+            tally = import_files(
+                engine, list(zip(files, formats, strict=True)), keep_raw=keep_raw, parallel=parallel, progress=shown
+            )
     finally:
         engine.dispose()
     _summary("Imported", tally, files=len(files))
     if tally.result.posts == 0 and tally.result.accounts == 0 and tally.problems:
         fail("nothing could be imported; see the reasons above")
-
-
-def _twarc2_rows(path: Path, writer: _Writer, *, keep_raw: bool, parallel: bool | None) -> Iterator[RowChunk]:
-    """A twarc2 file as store rows, read in this process, or in a second one while this one writes.
-
-    `parallel` None decides by the file's size and whether a CPU is idle (`parallel_pays`): on a busy
-    machine the second process only takes turns with the writer and costs the pickling of every row. Both
-    ways store the same rows.
-    """
-    if parallel is None:
-        parallel = parallel_pays(path.stat().st_size)
-    if parallel and parallel_available():
-        return read_twarc2_rows_parallel(path, writer.encoder.dialect, keep_raw=keep_raw)
-    return read_twarc2_rows(path, writer.encoder, keep_raw=keep_raw)
 
 
 class _ImportProgress(Progress):
@@ -305,7 +130,7 @@ def _progress() -> Progress:
     )
 
 
-def _summary(title: str, tally: _Tally, *, files: int | None = None) -> None:
+def _summary(title: str, tally: Tally, *, files: int | None = None) -> None:
     result = tally.result
     table = Table(title=title, show_header=True, header_style="bold")
     table.add_column("")
@@ -347,7 +172,7 @@ def export_posts(
     try:
         with engine.connect() as connection, _open_output(output, binary=format == "twarc2") as fp:
             if format == "csv":
-                count = _write_csv(fp, iter_posts(connection, **filters))
+                count = write_posts_csv(fp, iter_posts(connection, **filters))
             else:
                 from integrations.twarc import write_twarc2
 
@@ -375,46 +200,6 @@ class _counted:
         item = next(self._items)
         self.count += 1
         return item
-
-
-def _write_csv(fp: IO[Any], posts: Iterable[NormalizedPost]) -> int:
-    writer = csv.writer(fp)
-    writer.writerow(CSV_COLUMNS)
-    count = 0
-    for post in posts:
-        m = post.metrics
-        writer.writerow(
-            [
-                post.platform,
-                post.id,
-                post.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-                post.author_id,
-                _cell(post.author_handle),
-                _cell(post.text),
-                post.lang or "",
-                post.kind,
-                post.reply_to_post_id or "",
-                post.reply_to_user_id or "",
-                post.conversation_id or "",
-                post.quoted_post_id or "",
-                post.reposted_post_id or "",
-                " ".join(post.hashtags),
-                " ".join(post.mentions),
-                " ".join(post.urls),
-                m.likes,
-                m.reposts,
-                m.replies,
-                m.quotes,
-                "" if m.impressions is None else m.impressions,
-                _cell(post.source),
-                post.url,
-            ]
-        )
-        count += 1
-    return count
-
-
-_cell = safe_cell
 
 
 class _open_output:
@@ -465,54 +250,40 @@ def fetch(
     keep_raw: bool = typer.Option(False, "--keep-raw", help="Also store each post's and account's source JSON."),
 ) -> None:
     """Search a network and store what it returns (X needs X_BEARER_TOKEN; Bluesky a handle and app password)."""
-    if source not in FETCH_SOURCES:
-        fail(f"unknown source {source!r}; expected one of {', '.join(FETCH_SOURCES)}", code=2)
+    network = SOURCES.get(source)
+    if network is None:
+        fail(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}", code=2)
     settings = settings_or_exit()
-    if source == "x" and settings.x_bearer_token is None:
-        fail("X_BEARER_TOKEN is not set; X search needs the app's bearer token", code=2)
-    if source == "bluesky" and (not settings.bluesky_handle or settings.bluesky_app_password is None):
-        missing = "BLUESKY_HANDLE" if not settings.bluesky_handle else "BLUESKY_APP_PASSWORD"
-        fail(f"{missing} is not set; Bluesky search needs a handle and an app password", code=2)
+    missing = network.missing(settings)
+    if missing:
+        fail(missing, code=2)
     start, end = _parse_time(since, "--since", settings), _parse_time(until, "--until", settings)
     engine = ensure_schema(settings)
-    tally = _Tally()
-    writer = _Writer(engine, tally, keep_raw=keep_raw, captured_at=datetime.now(UTC))
-    note = ""
+    search = Search(query, start=start, end=end, limit=limit)
     try:
         with clients_for(context, settings).http() as http, _fetch_progress(limit) as progress:
             task = progress.add_task(f"fetching from {source}", total=limit)
-            fetched = 0
-            try:
-                for batch in _batches(source, query, settings, http, engine, start=start, end=end, limit=limit):
-                    if limit is not None and fetched + len(batch.posts) > limit:
-                        batch.posts = batch.posts[: limit - fetched]
-                    fetched += len(batch.posts)
-                    for problem in batch.problems:
-                        tally.note(source, problem)
-                    writer.add(batch)
-                    progress.update(task, completed=fetched)
-                    if limit is not None and fetched >= limit:
-                        break
-            except IntegrationError as exc:
-                note = str(exc)
-            except ValueError as exc:
-                note = f"the request was refused before sending: {exc}"
-    except BaseException:
-        writer.close(commit=False)
-        raise
-    else:
-        writer.close()
+            fetched = fetch_into(
+                engine,
+                network,
+                search,
+                settings,
+                http,
+                keep_raw=keep_raw,
+                tell=lambda line: console.print(line, highlight=False),
+                progress=lambda count: progress.update(task, completed=count),
+            )
     finally:
         engine.dispose()
-    _summary(f"Fetched from {source}", tally)
+    _summary(f"Fetched from {source}", fetched.tally)
     if source == "mastodon":
         console.print(
             f"Mastodon: the posts {settings.mastodon_base_url} knows of (that instance's view of the hashtag, "
             "not the whole fediverse)",
             highlight=False,
         )
-    if note:
-        fail(f"{note} (what was fetched before this is stored)")
+    if fetched.stopped:
+        fail(f"{fetched.stopped} (what was fetched before this is stored)")
 
 
 def _fetch_progress(limit: int | None) -> Progress:
@@ -523,44 +294,6 @@ def _fetch_progress(limit: int | None) -> Progress:
         console=console,
         transient=True,
     )
-
-
-def _batches(
-    source: str,
-    query: str,
-    settings: Settings,
-    http: httpx.Client,
-    engine: Engine,
-    *,
-    start: datetime | None,
-    end: datetime | None,
-    limit: int | None,
-) -> Iterator[Batch]:
-    if source == "x":
-        from assistant.services.costs.ledger import x_meter
-        from integrations.x.client import XClient
-
-        meter = x_meter(engine, settings.x_prices(), workspace_id=None, job_kind="cli", job_id="fetch")
-        client = XClient(http, settings.x_config(), meter=meter)
-        page_size = max(10, min(100, limit or 100))
-        try:
-            for page in client.search_recent(query, max_results=page_size, start_time=start, end_time=end):
-                yield page.batch()
-        finally:
-            cost, calls = client.meter.cost, client.meter.calls
-            console.print(f"X cost of this fetch: ${cost:,.2f} ({calls} calls)", highlight=False)
-    elif source == "mastodon":
-        from integrations.mastodon.client import MastodonClient
-
-        mastodon = MastodonClient.from_config(settings.mastodon_config(), http)
-        for timeline_page in mastodon.hashtag_timeline(query, since=start, until=end):
-            yield timeline_page.batch
-    else:
-        from integrations.bluesky.client import BlueskyClient
-
-        bluesky = BlueskyClient.from_config(settings.bluesky_config(), http)
-        for search_page in bluesky.search_posts(query, since=start, until=end, limit=min(100, limit or 100)):
-            yield search_page.batch
 
 
 # Sample chat ----------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from assistant.models.posts import Account
 from assistant.samples.chat import generate_chat
 from assistant.services.contacts import book
 from assistant.services.contacts.files import export_csv, export_vcards
-from assistant.services.store import get_accounts, iter_post_authors, upsert_batch
+from assistant.services.store.read import get_accounts, iter_post_authors
+from assistant.services.store.write import upsert_batch
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import contacts as blocks
 from assistant.standins.slack import TEAM_ID

@@ -26,7 +26,7 @@ from assistant.services.digests import collect as digest_collect
 from assistant.services.digests import estimate as digest_estimate
 from assistant.services.digests import make as digest_make
 from assistant.services.digests import records as service
-from assistant.services.store import upsert_batch
+from assistant.services.store.write import upsert_batch
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.standins.slack import TEAM_ID, TEAM_NAME
 from assistant.standins.x_graph import FakeClock, FakeXGraph

@@ -21,11 +21,11 @@ from assistant.models.chats import ChatSeries
 from assistant.models.credentials import Credential
 from assistant.models.posts import Post, PostHashtag
 from assistant.models.watches import Watch, WatchSeen
-from assistant.services import store
 from assistant.services.accounts.credentials import load_tokens
 from assistant.services.costs import budget
 from assistant.services.costs import figures as cost_figures
 from assistant.services.costs.ledger import x_meter
+from assistant.services.store.write import upsert_batch
 from assistant.services.watches import estimate as watch_estimate
 from assistant.services.watches.manage import candidate_keys, due_watches, fold_batch, next_run, seen_keys
 from assistant.slack.blocks.watches import batch_blocks, describe
@@ -116,7 +116,7 @@ class WatchSources:
             already = seen_keys(session, require_id(watch), candidate_keys(posts))
             shown, remember = fold_batch(posts, already)
             if batch_all.posts or batch_all.accounts:
-                store.upsert_batch(session, batch_all, captured_at=now)
+                upsert_batch(session, batch_all, captured_at=now)
             for key in sorted(remember - already):
                 session.add(WatchSeen(watch_id=require_id(watch), post_key=key[:300], seen_at=now))
             watch.next_run_at = next_run(watch, now)

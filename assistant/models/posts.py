@@ -26,6 +26,33 @@ from sqlmodel import Field, SQLModel
 
 from assistant.models.base import utc_column, utcnow
 
+POST_COLUMNS = (
+    "platform",
+    "id",
+    "created_at",
+    "author_id",
+    "author_handle",
+    "text",
+    "lang",
+    "kind",
+    "reply_to_post_id",
+    "reply_to_user_id",
+    "conversation_id",
+    "quoted_post_id",
+    "reposted_post_id",
+    "hashtags",
+    "mentions",
+    "urls",
+    "likes",
+    "reposts",
+    "replies",
+    "quotes",
+    "impressions",
+    "source",
+    "url",
+)
+"""The normalized post as stored, column by column (export order); the raw payload and capture time excluded."""
+
 
 def _json_list_column() -> sa.Column[Any]:
     return sa.Column(sa.JSON(), nullable=False, default=list)

@@ -28,7 +28,7 @@ from assistant.services.chats.repo import (
     update_chat,
 )
 from assistant.services.chats.signoff import APPROVED, decide, run_sheet, sheet_hash
-from assistant.services.store import upsert_batch
+from assistant.services.store.write import upsert_batch
 from assistant.services.team.workspaces import ensure_workspace
 from integrations.twarc import parse_twarc_line
 from integrations.x.cost import Prices

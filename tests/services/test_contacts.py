@@ -13,7 +13,7 @@ from assistant.models.base import utcnow
 from assistant.models.contacts import Contact, ContactEvent
 from assistant.services.contacts import book, fields
 from assistant.services.contacts.files import export_csv, export_vcards
-from assistant.services.store import upsert_batch
+from assistant.services.store.write import upsert_batch
 from assistant.services.team.workspaces import ensure_workspace
 from integrations import normalized as n
 

@@ -19,7 +19,7 @@ from assistant.services.digests.make import (
     mention_counts_from_store,
     mention_counts_from_x,
 )
-from assistant.services.store import upsert_batch
+from assistant.services.store.write import upsert_batch
 from integrations.normalized import Batch, NormalizedPost
 from integrations.x.client import XClient
 

@@ -20,7 +20,7 @@ from assistant.models.digests import Digest
 from assistant.models.mapping import MappingMember, MappingRequest
 from assistant.services.contacts import book
 from assistant.services.contacts.files import export_csv, export_vcards
-from assistant.services.store import upsert_batch
+from assistant.services.store.write import upsert_batch
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import contacts as blocks
 from assistant.standins import slack_requests as requests

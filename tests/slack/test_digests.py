@@ -15,7 +15,7 @@ from assistant.clients import Clients
 from assistant.jobs.digests import DigestJobs
 from assistant.models import Digest, DigestJob
 from assistant.samples.chat import write_chat
-from assistant.services.store import upsert_batch
+from assistant.services.store.write import upsert_batch
 from assistant.standins.slack_requests import block_actions
 from assistant.worker import Worker
 from integrations.archives import read_archive

@@ -56,7 +56,7 @@ def test_bad_input_gets_a_specific_answer(app: SlackHarness) -> None:
 def test_save_as_contact_from_a_batch_uses_the_stored_account(app: SlackHarness, engine: Engine) -> None:
     from datetime import UTC, datetime
 
-    from assistant.services import store
+    from assistant.services.store.write import upsert_batch
     from assistant.slack.blocks import watches as blocks
     from assistant.standins import slack_requests as requests
     from integrations.normalized import Batch, NormalizedAccount
@@ -65,7 +65,7 @@ def test_save_as_contact_from_a_batch_uses_the_stored_account(app: SlackHarness,
         account = NormalizedAccount(
             platform="x", id="63046977", handle="snowman", display_name="Snow Man", bio="FE maths lecturer"
         )
-        store.upsert_batch(session, Batch(accounts=[account]), captured_at=datetime(2026, 11, 23, tzinfo=UTC))
+        upsert_batch(session, Batch(accounts=[account]), captured_at=datetime(2026, 11, 23, tzinfo=UTC))
         session.commit()
     app.action(
         requests.block_actions(

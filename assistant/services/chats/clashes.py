@@ -15,7 +15,7 @@ from assistant.models.credentials import Credential
 from assistant.services.chats.form import ValidChat
 from assistant.services.chats.repo import questions_of
 from assistant.services.chats.signoff import run_sheet
-from assistant.services.store import posts_query
+from assistant.services.store.read import posts_query
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from assistant.models.base import require_id, utcnow
 from assistant.models.contacts import FIELD_LIMITS, Contact, ContactEvent, ContactSource, Visibility
 from assistant.services.contacts.fields import EDITABLE, HANDLE_FIELDS, Problems, clean, normalise_tags
-from assistant.services.store import get_accounts
+from assistant.services.store.read import get_accounts
 from assistant.services.team import audit
 from integrations import normalized as n
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from assistant.analysis.digest.text import question_number
-from assistant.services.store import upsert_batch
+from assistant.services.store.write import upsert_batch
 from integrations.bluesky.client import BlueskyClient
 from integrations.mastodon.client import MastodonClient
 from integrations.normalized import Batch, NormalizedPost

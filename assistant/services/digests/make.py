@@ -19,7 +19,7 @@ from assistant.models.digests import AccountSnapshot, Digest, DigestJob
 from assistant.models.posts import Account
 from assistant.services.digests import records as jobs
 from assistant.services.digests.read import RAW, iter_chat_posts, utc_time
-from assistant.services.store import hashtag_table, post_table
+from assistant.services.store.rows import hashtag_table, post_table
 from integrations.normalized import NormalizedPost
 from integrations.x.client import XClient
 

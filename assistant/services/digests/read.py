@@ -12,35 +12,11 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from assistant.services.store import hashtag_table, post_table
+from assistant.models.posts import POST_COLUMNS
+from assistant.services.store.rows import hashtag_table, post_table
 from integrations import normalized as n
 
 RAW = sa.String()  # type_coerce target: hand the driver's value through untouched
-_COLUMNS = (  # the order the row unpacking in iter_chat_posts relies on
-    "platform",
-    "id",
-    "author_id",
-    "author_handle",
-    "created_at",
-    "text",
-    "lang",
-    "kind",
-    "reply_to_post_id",
-    "reply_to_user_id",
-    "conversation_id",
-    "quoted_post_id",
-    "reposted_post_id",
-    "hashtags",
-    "mentions",
-    "urls",
-    "likes",
-    "reposts",
-    "replies",
-    "quotes",
-    "impressions",
-    "source",
-    "url",
-)
 _COERCED = {"created_at", "hashtags", "mentions", "urls"}
 
 
@@ -63,7 +39,7 @@ def chat_query(*, hashtag: str, start: datetime, end: datetime) -> sa.Select[Any
     )
     columns = [
         sa.type_coerce(post_table.c[name], RAW).label(name) if name in _COERCED else post_table.c[name]
-        for name in _COLUMNS
+        for name in POST_COLUMNS
     ]
     return (
         sa.select(*columns)
@@ -96,9 +72,9 @@ def utc_time(value: Any) -> datetime:
 def iter_chat_posts(session: Session, *, hashtag: str, start: datetime, end: datetime) -> Iterator[n.NormalizedPost]:
     """The chat's posts, oldest first (see `chat_query`).
 
-    Built with positional arguments in the field order of NormalizedPost and Metrics (a third cheaper
-    than keywords at 100k posts); SQLite's text columns take the fast path, other drivers `utc_time` and
-    `_json_list`."""
+    Rows come in POST_COLUMNS order and are built with positional arguments in the field order of
+    NormalizedPost and Metrics (a third cheaper than keywords at 100k posts); SQLite's text columns take the
+    fast path, other drivers `utc_time` and `_json_list`."""
     result = (
         session.connection()
         .execution_options(yield_per=2000)
@@ -108,9 +84,9 @@ def iter_chat_posts(session: Session, *, hashtag: str, start: datetime, end: dat
     for (
         platform,
         pid,
+        created,
         author_id,
         handle,
-        created,
         text,
         lang,
         kind,

@@ -23,7 +23,7 @@ from assistant.models.base import require_id, utcnow
 from assistant.models.mapping import CrawlState, CrawlStep, MappingMember, MappingRequest
 from assistant.models.posts import Account
 from assistant.services.costs.ledger import workspace_id_for_team, x_meter
-from assistant.services.store import upsert_batch
+from assistant.services.store.write import upsert_batch
 from integrations.errors import AuthError, IntegrationError, NotFound, RateLimited
 from integrations.normalized import Batch, FollowEdge
 from integrations.x.client import XClient

@@ -35,7 +35,7 @@ from assistant.services.mapping.crawl import (
 from assistant.services.mapping.crawl import (
     estimate as rough_guess,
 )
-from assistant.services.store import upsert_batch
+from assistant.services.store.write import upsert_batch
 from integrations.x.client import USERS_PER_LOOKUP, XClient
 from integrations.x.cost import Prices
 from integrations.x.counts import total_over_pages

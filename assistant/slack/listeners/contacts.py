@@ -21,7 +21,7 @@ from assistant.render.mrkdwn import code, escape
 from assistant.services.contacts import book
 from assistant.services.contacts.fields import Found, Person, find_details, find_people, mentioned_user_ids
 from assistant.services.contacts.files import export_csv, export_vcards
-from assistant.services.store import iter_post_authors
+from assistant.services.store.read import iter_post_authors
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.services.yammer import shoutouts
 from assistant.slack.blocks import contacts as blocks

@@ -1,15 +1,15 @@
 """Fast import of twarc2 archives: X API v2 pages straight to store rows in one pass, no normalized objects.
 
 The normalized path (`integrations.twarc.parse_twarc_line` -> NormalizedPost / NormalizedAccount ->
-`store.upsert_batch`) is the reference; it spent most of an import building objects that were turned into
-rows and dropped. Here a page's posts and users become `store.Rows` directly, field for field as
-`integrations.x.parse.parse_page` and `store._post_row` / `store._account_row` make them. Only plain post
+`store.write.upsert_batch`) is the reference; it spent most of an import building objects that were turned into
+rows and dropped. Here a page's posts and users become `store.rows.Rows` directly, field for field as
+`integrations.x.parse.parse_page` and `store.rows.post_row` / `store.rows.account_row` make them. Only plain post
 pages take this path: any other line (flattened posts, user pages, counts, compliance events, error lines),
 and any page it cannot read, goes through the reference, so odd shapes and their error messages keep one
-implementation. tests/services/test_twarc_import.py asserts that both paths store identical tables for
+implementation. tests/services/ingest/test_twarc_rows.py asserts that both paths store identical tables for
 every real twarc2 archive in ../shared/fixtures.
 
-Accounts gather in a window (`store.AccountWindow`, up to ACCOUNT_WINDOW_ROWS distinct accounts) that is
+Accounts gather in a window (`store.memo.AccountWindow`, up to ACCOUNT_WINDOW_ROWS distinct accounts) that is
 handed on with the line that fills it and with the file's last line: a chat's regulars come on every page,
 and a user object identical to the one that made the account's latest row (the same 128-bit BLAKE2 digest
 of its serialized JSON) only moves that row's capture time on, without building the row again. Timestamps
@@ -36,7 +36,8 @@ from typing import Any
 import orjson
 
 from assistant.models.base import utcnow
-from assistant.services.store import AccountWindow, RowEncoder, Rows, rows_from_batch, tag_keys
+from assistant.services.store.memo import AccountWindow
+from assistant.services.store.rows import RowEncoder, Rows, rows_from_batch, tag_keys
 from integrations.jsonl import RECORD_ERRORS, Source, iter_json_lines, record_problem
 from integrations.twarc import SOURCE, parse_twarc_line, retrieved_at
 from integrations.x.parse import describe_problem, post_url, public_metrics, references, text_and_entities
@@ -305,7 +306,7 @@ class PageRows:
             made_from[user_id] = fingerprint
 
     def _post(self, item: Mapping[str, Any], handles: Mapping[str, str], captured: Any, rows: Rows) -> None:
-        """integrations.x.parse.parse_tweet followed by store._post_row, in one step."""
+        """integrations.x.parse.parse_tweet followed by store.rows.post_row, in one step."""
         post_id = str(item["id"])
         author_id = str(item.get("author_id") or "")
         handle = ""
@@ -364,7 +365,7 @@ class PageRows:
                 rows.hashtags.extend(("x", post_id, tag, created_at) for tag in tag_keys(hashtags))
 
     def _account(self, user: Mapping[str, Any], user_id: str, captured: Any, first_seen: Any) -> tuple[Any, ...]:
-        """integrations.x.parse.parse_user followed by store._account_row, in one step."""
+        """integrations.x.parse.parse_user followed by store.rows.account_row, in one step."""
         metrics = user.get("public_metrics") or {}
         post_count = metrics.get("tweet_count")
         if post_count is None:

@@ -15,22 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from assistant.samples.chat import write_chat
-from assistant.services import twarc_import
-from assistant.services.store import (
-    AccountMemo,
-    AccountWindow,
-    RowEncoder,
-    Rows,
-    UpsertResult,
-    account_table,
-    edge_table,
-    hashtag_table,
-    post_table,
-    rows_from_batch,
-    upsert_batch,
-    upsert_rows,
-)
-from assistant.services.twarc_import import (
+from assistant.services.ingest import twarc_rows
+from assistant.services.ingest.twarc_rows import (
     ACCOUNT_WINDOW_ROWS,
     PARALLEL_MIN_BYTES,
     PageRows,
@@ -40,6 +26,17 @@ from assistant.services.twarc_import import (
     read_twarc2_rows,
     read_twarc2_rows_parallel,
 )
+from assistant.services.store.memo import AccountMemo, AccountWindow
+from assistant.services.store.rows import (
+    RowEncoder,
+    Rows,
+    account_table,
+    edge_table,
+    hashtag_table,
+    post_table,
+    rows_from_batch,
+)
+from assistant.services.store.write import UpsertResult, upsert_batch, upsert_rows
 from integrations.twarc import parse_twarc_line, read_twarc2
 from tests.conftest import SHARED, shared_path
 
@@ -375,15 +372,15 @@ def test_account_window_repeat_folds_only_what_the_merge_order_allows() -> None:
 
 
 def test_a_second_process_reads_only_large_files_while_a_cpu_is_idle(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(twarc_import, "parallel_available", lambda: True)
-    monkeypatch.setattr(twarc_import, "_usable_cpus", lambda: 4)
-    monkeypatch.setattr(twarc_import.os, "getloadavg", lambda: (1.5, 1.0, 1.0))
+    monkeypatch.setattr(twarc_rows, "parallel_available", lambda: True)
+    monkeypatch.setattr(twarc_rows, "_usable_cpus", lambda: 4)
+    monkeypatch.setattr(twarc_rows.os, "getloadavg", lambda: (1.5, 1.0, 1.0))
     assert parallel_pays(PARALLEL_MIN_BYTES)
     assert not parallel_pays(PARALLEL_MIN_BYTES - 1)
-    monkeypatch.setattr(twarc_import.os, "getloadavg", lambda: (3.5, 1.0, 1.0))
+    monkeypatch.setattr(twarc_rows.os, "getloadavg", lambda: (3.5, 1.0, 1.0))
     assert not parallel_pays(PARALLEL_MIN_BYTES * 10)
-    monkeypatch.setattr(twarc_import, "parallel_available", lambda: False)
-    monkeypatch.setattr(twarc_import.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(twarc_rows, "parallel_available", lambda: False)
+    monkeypatch.setattr(twarc_rows.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     assert not parallel_pays(PARALLEL_MIN_BYTES * 10)
 
 

@@ -9,7 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from assistant.services.store import AccountMemo, UpsertResult, get_accounts, iter_posts, posts_query, upsert_batch
+from assistant.services.store.memo import AccountMemo
+from assistant.services.store.read import get_accounts, iter_posts, posts_query
+from assistant.services.store.write import UpsertResult, upsert_batch
 from integrations.normalized import Batch, FollowEdge, Metrics, NormalizedAccount, NormalizedPost
 
 T0 = datetime(2026, 3, 5, 21, 0, tzinfo=UTC)

@@ -1,0 +1,134 @@
+"""The ingest writer: batches or prebuilt rows gathered, upserted in chunks and committed in steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.engine import Connection, Engine
+
+from assistant.services.store.memo import AccountMemo
+from assistant.services.store.rows import RowEncoder, Rows
+from assistant.services.store.write import UpsertResult, upsert_batch, upsert_rows
+from integrations.normalized import Batch
+
+COMMIT_EVERY_POSTS = 10_000  # one transaction per this many posts: fast, and a crash loses little
+FLUSH_POSTS = 2_000  # posts gathered from consecutive lines before one upsert
+FLUSH_ROWS = 5_000  # the same for prebuilt rows (the twarc2 fast path)
+SQLITE_CACHE_KIB = 32_768  # SQLite page cache of the writing connection (the default is 2 MB)
+MEMO_ACCOUNTS = 20_000  # accounts whose last write is remembered, to skip identical repeats (about 5 MB)
+SHOWN_PROBLEMS = 5
+
+
+@dataclass
+class Tally:
+    """What an import or fetch did, for the closing summary."""
+
+    result: UpsertResult = field(default_factory=UpsertResult)
+    lines: int = 0
+    lines_skipped: int = 0
+    problems: int = 0
+    shown: list[str] = field(default_factory=list)
+
+    def line(self, where: str, skipped: str | None, problems: list[str], has_data: bool) -> None:
+        """Count one archive line: skipped (nothing to import, or only problems), and its problems noted."""
+        self.lines += 1
+        if skipped:
+            self.lines_skipped += 1
+            self.note(where, skipped)
+        elif problems and not has_data:
+            self.lines_skipped += 1
+        for problem in problems:
+            self.note(where, problem)
+
+    def note(self, where: str, reason: str) -> None:
+        self.problems += 1
+        if len(self.shown) < SHOWN_PROBLEMS:
+            self.shown.append(f"{where}: {reason}")
+
+
+class Writer:
+    """Gathers batches (or prebuilt store rows) and upserts them in chunks, committing every COMMIT_EVERY_POSTS.
+
+    Batches that carry their own capture time are upserted apart from batches captured at another time.
+    """
+
+    def __init__(self, engine: Engine, tally: Tally, *, keep_raw: bool, captured_at: datetime | None) -> None:
+        self.engine = engine
+        self.tally = tally
+        self.keep_raw = keep_raw
+        self.captured_at = captured_at
+        self.encoder = RowEncoder(engine.dialect.name)
+        self.pending = Batch()
+        self.pending_rows = Rows()
+        self.memo = AccountMemo(max_entries=MEMO_ACCOUNTS)
+        self.connection: Connection | None = None
+        self.since_commit = 0
+        self.analyzed_at = 2_500
+
+    def add(self, batch: Batch) -> None:
+        pending = self.pending
+        if batch.captured_at != pending.captured_at:
+            if pending.posts or pending.accounts or pending.edges:
+                self.flush()
+            self.pending.captured_at = batch.captured_at
+        self.pending.posts.extend(batch.posts)
+        self.pending.accounts.extend(batch.accounts)
+        self.pending.edges.extend(batch.edges)
+        if len(self.pending.posts) >= FLUSH_POSTS or len(self.pending.accounts) >= FLUSH_POSTS:
+            self.flush()
+
+    def add_rows(self, rows: Rows) -> None:
+        """Store rows built with `self.encoder` and this writer's keep_raw (see assistant.services.ingest.twarc_rows).
+
+        The reader hands account rows on in windows of many pages (a chat's regulars come on every page),
+        so they are written with the next flush of posts.
+        """
+        self.pending_rows.extend(rows)
+        if len(self.pending_rows.posts) >= FLUSH_ROWS:
+            self.flush()
+
+    def _connect(self) -> Connection:
+        if self.connection is None:
+            self.connection = self.engine.connect()
+            if self.connection.dialect.name == "sqlite":  # a bulk load's index pages stay in memory
+                self.connection.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        return self.connection
+
+    def flush(self, *, commit: bool = False) -> None:
+        """Write what is pending, and commit when asked or when COMMIT_EVERY_POSTS were written since the last."""
+        pending, self.pending = self.pending, Batch()
+        if pending.posts or pending.accounts or pending.edges:
+            self.tally.result += upsert_batch(
+                self._connect(), pending, keep_raw=self.keep_raw, captured_at=self.captured_at, memo=self.memo
+            )
+            self.since_commit += len(pending.posts) + len(pending.accounts)
+        rows, self.pending_rows = self.pending_rows, Rows()
+        if rows.posts or rows.accounts or rows.edges:
+            self.tally.result += upsert_rows(self._connect(), rows, keep_raw=self.keep_raw, memo=self.memo)
+            self.since_commit += len(rows.posts) + len(rows.accounts)
+        if self.connection is not None and (commit or self.since_commit >= COMMIT_EVERY_POSTS):
+            self.connection.commit()
+            self.since_commit = 0
+            self._refresh_statistics()
+
+    def _refresh_statistics(self) -> None:
+        """PostgreSQL plans lookups from table statistics; refresh them as a bulk load doubles the tables."""
+        assert self.connection is not None
+        written = self.tally.result.posts + self.tally.result.accounts
+        if self.connection.dialect.name == "postgresql" and written >= 2 * self.analyzed_at:
+            self.connection.exec_driver_sql("ANALYZE post, post_hashtag, account, follow_edge")
+            self.connection.commit()
+            self.analyzed_at = written
+
+    def close(self, *, commit: bool = True) -> None:
+        """Write and commit what is pending, or (after a failure) roll the open transaction back."""
+        try:
+            if commit:
+                self.flush(commit=True)
+            elif self.connection is not None:
+                self.connection.rollback()
+        finally:
+            if self.connection is not None:
+                self.connection.close()
+                self.connection = None

@@ -1,0 +1,229 @@
+"""The upsert statements that carry the store's merge rules, compiled once per dialect, and their execution."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from assistant.services.store.rows import (
+    ACCOUNT_COUNTS,
+    ACCOUNT_TEXT,
+    CHUNK_ROWS,
+    LIST_FIELDS,
+    METRIC_FIELDS,
+    REF_FIELDS,
+    TABLES,
+    TEXT_FIELDS,
+    account_table,
+    chunks,
+    post_table,
+)
+
+# Constants as literal SQL, so the compiled statements bind only the row's own columns.
+_EMPTY: ColumnElement[Any] = sa.literal_column("''")
+_ZERO: ColumnElement[Any] = sa.literal_column("0")
+_ORIGINAL: ColumnElement[Any] = sa.literal_column("'original'")
+
+
+def _insert(dialect: str, table: sa.Table) -> Any:
+    return sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
+
+
+def _greatest(dialect: str, a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
+    # SQLite's two-argument max() is NULL if either is; COALESCE first so both dialects agree.
+    name = "max" if dialect == "sqlite" else "greatest"
+    return getattr(sa.func, name)(sa.func.coalesce(a, b), sa.func.coalesce(b, a))
+
+
+def _keep_known_text(stored: ColumnElement[Any], incoming: ColumnElement[Any]) -> ColumnElement[Any]:
+    return sa.case((sa.or_(incoming.is_(None), incoming == _EMPTY), stored), else_=incoming)
+
+
+def _later(stored: ColumnElement[Any], incoming: ColumnElement[Any]) -> ColumnElement[Any]:
+    return sa.case(
+        (incoming.is_(None), stored),
+        (stored.is_(None), incoming),
+        (incoming > stored, incoming),
+        else_=stored,
+    )
+
+
+def _post_upsert(dialect: str, *, keep_raw: bool, stmt: Any = None) -> Any:
+    stmt = _insert(dialect, post_table) if stmt is None else stmt
+    stored, incoming = post_table.c, stmt.excluded
+    newer = sa.and_(
+        incoming.metrics_captured_at.is_not(None),
+        sa.or_(stored.metrics_captured_at.is_(None), incoming.metrics_captured_at > stored.metrics_captured_at),
+    )
+    older = sa.and_(
+        incoming.metrics_captured_at.is_not(None),
+        stored.metrics_captured_at.is_not(None),
+        incoming.metrics_captured_at < stored.metrics_captured_at,
+    )
+    updates: dict[str, Any] = {
+        "author_id": _keep_known_text(stored.author_id, incoming.author_id),
+        "created_at": incoming.created_at,
+        "kind": sa.case((incoming.kind == _ORIGINAL, stored.kind), else_=incoming.kind),
+        "metrics_captured_at": _later(stored.metrics_captured_at, incoming.metrics_captured_at),
+    }
+    for name in (*TEXT_FIELDS, *REF_FIELDS):
+        updates[name] = _keep_known_text(stored[name], incoming[name])
+    for name in LIST_FIELDS:
+        updates[name] = sa.case(
+            (sa.func.json_array_length(incoming[name]) == _ZERO, stored[name]), else_=incoming[name]
+        )
+    for name in (*METRIC_FIELDS, "impressions"):
+        # impressions may be unknown (None): a newer capture without it keeps the stored figure
+        taken = sa.func.coalesce(incoming[name], stored[name]) if name == "impressions" else incoming[name]
+        updates[name] = sa.case(
+            (newer, taken), (older, stored[name]), else_=_greatest(dialect, stored[name], incoming[name])
+        )
+    if keep_raw:
+        updates["raw"] = sa.func.coalesce(incoming.raw, stored.raw)
+    return stmt.on_conflict_do_update(index_elements=[stored.platform, stored.id], set_=updates)
+
+
+def _account_upsert(dialect: str, *, keep_raw: bool, stmt: Any = None) -> Any:
+    stmt = _insert(dialect, account_table) if stmt is None else stmt
+    stored, incoming = account_table.c, stmt.excluded
+    older = sa.and_(
+        incoming.captured_at.is_not(None),
+        stored.captured_at.is_not(None),
+        incoming.captured_at < stored.captured_at,
+    )
+    updates: dict[str, Any] = {
+        name: sa.case((older, stored[name]), else_=_keep_known_text(stored[name], incoming[name]))
+        for name in ACCOUNT_TEXT
+    }
+    for name in ACCOUNT_COUNTS:
+        updates[name] = sa.case((incoming[name].is_(None), stored[name]), (older, stored[name]), else_=incoming[name])
+    updates["verified"] = sa.case((older, stored.verified), else_=incoming.verified)
+    updates["created_at"] = sa.func.coalesce(incoming.created_at, stored.created_at)
+    updates["captured_at"] = _later(stored.captured_at, incoming.captured_at)
+    if keep_raw:
+        updates["raw"] = sa.func.coalesce(incoming.raw, stored.raw)
+    return stmt.on_conflict_do_update(index_elements=[stored.platform, stored.id], set_=updates)
+
+
+# Execution ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A statement compiled once per dialect with positional binds, one per column of the table in order."""
+
+    sql: str
+
+
+_PREPARED: dict[tuple[str, str, bool], _Prepared] = {}
+
+
+def _prepared(connection: Connection, table: str, keep_raw: bool) -> _Prepared:
+    dialect = connection.dialect
+    key = (dialect.name, table, keep_raw)
+    found = _PREPARED.get(key)
+    if found is None:
+        if table == "post":
+            statement = _post_upsert(dialect.name, keep_raw=keep_raw)
+        elif table == "account":
+            statement = _account_upsert(dialect.name, keep_raw=keep_raw)
+        else:
+            statement = _insert(dialect.name, TABLES[table]).on_conflict_do_nothing()
+        # Compiled for a positional paramstyle (sqlite3's qmark, psycopg's %s), so rows go as plain tuples.
+        style = "qmark" if dialect.name == "sqlite" else "format"
+        positional: Any = type(dialect)
+        compiled = statement.compile(dialect=positional(paramstyle=style))
+        columns = tuple(TABLES[table].columns.keys())
+        if tuple(compiled.positiontup or ()) != columns:
+            raise RuntimeError(f"{table}: the statement binds {compiled.positiontup}, not the columns {columns}")
+        found = _PREPARED[key] = _Prepared(compiled.string)
+    return found
+
+
+def write_rows(connection: Connection, table: str, keep_raw: bool, rows: Sequence[tuple[Any, ...]]) -> None:
+    """SQLite: the upsert through executemany. PostgreSQL: COPY into a staging table, then one upsert from it."""
+    if connection.dialect.name == "postgresql":
+        _copy_upsert(connection, table, keep_raw, rows)
+    else:
+        _executemany(connection, _prepared(connection, table, keep_raw), rows)
+
+
+_STAGED: dict[tuple[str, bool], str] = {}
+
+
+def _copy_upsert(connection: Connection, table: str, keep_raw: bool, rows: Sequence[tuple[Any, ...]]) -> None:
+    """COPY is ~6x faster than executemany on PostgreSQL; the merge rules are the same statement's."""
+    stage = f"stage_{table}"
+    columns = tuple(TABLES[table].columns.keys())
+    sql = _STAGED.get((table, keep_raw))
+    if sql is None:
+        source: Any = sa.select(*(sa.column(name) for name in columns)).select_from(sa.table(stage))
+        statement = postgresql.insert(TABLES[table]).from_select(list(columns), source)
+        if table == "post":
+            statement = _post_upsert("postgresql", keep_raw=keep_raw, stmt=statement)
+        elif table == "account":
+            statement = _account_upsert("postgresql", keep_raw=keep_raw, stmt=statement)
+        else:
+            statement = statement.on_conflict_do_nothing()
+        sql = _STAGED[(table, keep_raw)] = str(statement.compile(dialect=postgresql.psycopg.dialect()))
+    connection.exec_driver_sql(
+        f'CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE "{table}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
+    )
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor:
+        with cursor.copy(f"COPY {stage} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    connection.exec_driver_sql(sql)
+    connection.exec_driver_sql(f"DELETE FROM {stage}")
+
+
+def _executemany(connection: Connection, prepared: _Prepared, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Run the statement over the rows in chunks, straight through the driver's executemany."""
+    for chunk in chunks(rows, CHUNK_ROWS):
+        connection.exec_driver_sql(prepared.sql, list(chunk))
+
+
+def _mark(connection: Connection) -> str:
+    return "?" if connection.dialect.name == "sqlite" else "%s"
+
+
+def _in_list(connection: Connection, column: str, values: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
+    """`column IN (...)`: one bind per value on SQLite, a single array bind (= ANY) on PostgreSQL."""
+    if connection.dialect.name == "sqlite":
+        return f"{column} IN ({', '.join('?' * len(values))})", tuple(values)
+    return f"{column} = ANY(%s)", (list(values),)
+
+
+def count_existing(connection: Connection, table: str, keys: Sequence[tuple[str, str]]) -> int:
+    by_platform: dict[str, list[str]] = {}
+    for platform, key in keys:
+        by_platform.setdefault(platform, []).append(key)
+    count = 0
+    for platform, ids in by_platform.items():
+        for chunk in chunks(ids, CHUNK_ROWS):
+            clause, params = _in_list(connection, "id", chunk)
+            sql = f"SELECT count(*) FROM {table} WHERE platform = {_mark(connection)} AND {clause}"
+            count += connection.exec_driver_sql(sql, (platform, *params)).scalar_one()
+    return count
+
+
+def count_existing_edges(connection: Connection, edges: set[tuple[str, str, str]]) -> int:
+    by_source: dict[tuple[str, str], set[str]] = {}
+    for platform, source, target in edges:
+        by_source.setdefault((platform, source), set()).add(target)
+    count = 0
+    for (platform, source), targets in by_source.items():
+        for chunk in chunks(sorted(targets), CHUNK_ROWS):
+            clause, params = _in_list(connection, "target_id", chunk)
+            mark = _mark(connection)
+            sql = f"SELECT count(*) FROM follow_edge WHERE platform = {mark} AND source_id = {mark} AND {clause}"
+            count += connection.exec_driver_sql(sql, (platform, source, *params)).scalar_one()
+    return count
