@@ -75,11 +75,10 @@ def iter_chat_posts(session: Session, *, hashtag: str, start: datetime, end: dat
     Rows come in POST_COLUMNS order and are built with positional arguments in the field order of
     NormalizedPost and Metrics (a third cheaper than keywords at 100k posts); SQLite's text columns take the
     fast path, other drivers `utc_time` and `_json_list`."""
-    result = (
-        session.connection()
-        .execution_options(yield_per=2000)
-        .execute(chat_query(hashtag=hashtag, start=start, end=end))
-    )
+    # Streaming is the statement's option, not the connection's: on PostgreSQL a connection option would turn
+    # every later statement of the session (the digest's INSERT) into a server-side cursor.
+    query = chat_query(hashtag=hashtag, start=start, end=end).execution_options(yield_per=2000)
+    result = session.connection().execute(query)
     post, metrics, loads, from_iso = n.NormalizedPost, n.Metrics, orjson.loads, datetime.fromisoformat
     for (
         platform,

@@ -61,9 +61,9 @@ def iter_posts(
 ) -> Iterator[n.NormalizedPost]:
     """Stream stored posts back as normalized posts (see `posts_query` for the filters)."""
     connection = connection_of(session_or_connection)
-    result = connection.execution_options(yield_per=chunk_rows).execute(
-        posts_query(hashtag=hashtag, since=since, until=until, platform=platform)
-    )
+    query = posts_query(hashtag=hashtag, since=since, until=until, platform=platform)
+    # the statement streams, not the connection (a caller's session may write on it afterwards)
+    result = connection.execute(query.execution_options(yield_per=chunk_rows))
     for row in result.mappings():
         yield row_to_post(row)
 
@@ -103,7 +103,7 @@ def iter_post_authors(
         )
         .order_by(account_table.c.platform, account_table.c.id)
     )
-    for row in connection.execution_options(yield_per=1000).execute(query).mappings():
+    for row in connection.execute(query.execution_options(yield_per=1000)).mappings():
         yield row_to_account(row)
 
 
