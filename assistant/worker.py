@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from assistant.models import OutboxItem, OutboxState
 from assistant.models.base import utcnow
 from assistant.models.heartbeat import WorkerHeartbeat
+from assistant.wakeup import Wakeup, listen
 from integrations.errors import AuthError, RateLimited
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ Reconcile = Callable[[], dict[str, Any] | None]
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
+MAX_CHAIN = 10  # rounds a chaining source gets in one pass (a digest has four steps and two notices)
 _outbox = OutboxItem.__table__  # type: ignore[attr-defined]
 _heartbeat = WorkerHeartbeat.__table__  # type: ignore[attr-defined]
 
@@ -209,7 +211,8 @@ def _outcome_of(engine: Engine, key: str) -> Outcome:
 
 
 class Worker:
-    """The loop: every `interval` seconds, gather due jobs from every source and perform each once."""
+    """The loop: every `interval` seconds, or at once when new work is announced (`assistant.wakeup`), gather
+    due jobs from every source and perform each once."""
 
     def __init__(
         self,
@@ -226,36 +229,55 @@ class Worker:
         self.now = now
         self.name = name or worker_id()
         self.stopping = threading.Event()
+        self.wakeup = Wakeup()
 
     def tick(self) -> list[tuple[str, Outcome]]:
-        """One pass over every source; returns what happened to each due job."""
+        """One pass over every source; returns what happened to each due job.
+
+        A source marked `chains = True` is asked again as soon as one of its jobs was performed, so a job
+        whose step is done goes on to its next step in the same pass (a key runs at most once a pass).
+        """
         outcomes: list[tuple[str, Outcome]] = []
-        at = self.now()
         for source in self.sources:
-            try:
-                jobs = list(source(self.engine, at))
-            except Exception:
-                log.exception("due-work source %s failed", getattr(source, "__name__", source))
-                continue
-            for job in jobs:
-                if self.stopping.is_set():
-                    return outcomes
-                outcome = perform_once(
-                    self.engine, job.key, job.action, reconcile=job.reconcile, owner=self.name, now=self.now
-                )
-                outcomes.append((job.key, outcome))
+            seen: set[str] = set()
+            for _round in range(MAX_CHAIN if getattr(source, "chains", False) else 1):
+                try:
+                    jobs = [job for job in source(self.engine, self.now()) if job.key not in seen]
+                except Exception:
+                    log.exception("due-work source %s failed", getattr(source, "__name__", source))
+                    break
+                performed = False
+                for job in jobs:
+                    if self.stopping.is_set():
+                        return outcomes
+                    seen.add(job.key)
+                    outcome = perform_once(
+                        self.engine, job.key, job.action, reconcile=job.reconcile, owner=self.name, now=self.now
+                    )
+                    outcomes.append((job.key, outcome))
+                    performed = performed or outcome.status == "performed"
+                if not performed:
+                    break
         record_heartbeat(self.engine, self.name, self.now(), self.interval)
         return outcomes
 
     def run(self) -> None:
+        """Pass after pass until stopped, waiting `interval` between them or less when new work is announced."""
         log.info("worker %s started (every %.1fs, %d sources)", self.name, self.interval, len(self.sources))
-        while not self.stopping.is_set():
-            self.tick()
-            self.stopping.wait(self.interval)
+        self.wakeup.subscribe()
+        if self.engine.dialect.name == "postgresql":
+            listen(self.engine, self.wakeup.set, self.stopping)
+        try:
+            while not self.stopping.is_set():
+                self.tick()
+                self.wakeup.wait(self.interval)
+        finally:
+            self.wakeup.unsubscribe()
         log.info("worker %s stopped", self.name)
 
     def stop(self, *_args: object) -> None:
         self.stopping.set()
+        self.wakeup.set()
 
     def install_signal_handlers(self) -> None:
         """Stop cleanly on SIGTERM (Heroku, systemd) and SIGINT; only from the main thread."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 from pathlib import Path
 
 import typer
@@ -18,6 +19,8 @@ from assistant.logs import configure_logging
 from assistant.worker import Worker
 
 log = logging.getLogger(__name__)
+
+SERVE_SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005
 
 
 def ensure_schema(settings: Settings) -> None:
@@ -81,6 +84,9 @@ def serve(
         fail(str(exc), code=2)
     loop = Worker(engine, sources(clients), interval=settings.worker_interval_seconds) if worker else None
     if loop is not None:
+        # The worker's CPU-bound steps (a digest) hold the GIL for a whole switch interval at a time, and an
+        # ack needs it several times: a shorter interval keeps the acks quick while a digest is made.
+        sys.setswitchinterval(SERVE_SWITCH_INTERVAL)
         loop.start_in_thread()
     watch = HealthWatch(engine, settings, slack=clients.slack_client)
     watch.start_in_thread()

@@ -1,6 +1,7 @@
 """The digest worker source: collect a due chat's posts, make its digest, post it and its files, each step once.
 
-Each DigestJob goes through four outbox steps, one per pass, keyed `digest:{job}:{step}`:
+Each DigestJob goes through four outbox steps, keyed `digest:{job}:{step}`, in one worker pass (the source
+chains; a step that waits or fails leaves the rest to a later pass):
 collect (sources → store) → make (figures → `digest` row) → post (the Block Kit message) → files
 (the chart, and the HTML archive when the app has no public link). A rate limit during collection
 leaves the step waiting until the reset (the outbox retries it) and tells the channel, once, that
@@ -69,7 +70,12 @@ def digest_summary(digest: Digest) -> str:
 
 
 class DigestJobs:
-    """The due-work source of digests (register an instance in assistant.jobs.SOURCES)."""
+    """The due-work source of digests (register an instance in assistant.jobs.SOURCES).
+
+    It chains: the worker asks again as soon as a step is done, so one pass takes a job from collect to files.
+    """
+
+    chains = True
 
     def __init__(self, deps: Clients) -> None:
         self._deps = deps

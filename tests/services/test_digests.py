@@ -98,3 +98,18 @@ def test_due_jobs_and_previous_digests(engine: Engine) -> None:
         assert digests.previous_digests(session, hashtag="ukfechat", before=old.start) == []
         assert digests.digest_by_token(session, old.token) is not None
         assert digests.digest_by_token(session, "nope") is None
+
+
+def test_a_job_due_now_wakes_the_workers_as_it_commits_and_one_due_later_does_not(engine: Engine) -> None:
+    from assistant.wakeup import Wakeup
+
+    workspace_id = _workspace(engine)
+    wakeup = Wakeup()
+    wakeup.subscribe()
+    try:
+        _request(engine, workspace_id, chat_occurrence_id=None, due_at=datetime.now(UTC) + timedelta(days=1))
+        assert not wakeup.is_set()
+        _request(engine, workspace_id, chat_occurrence_id=None, due_at=datetime.now(UTC))
+        assert wakeup.is_set()
+    finally:
+        wakeup.unsubscribe()

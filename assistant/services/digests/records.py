@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from assistant.models.base import require_id, utcnow
 from assistant.models.digests import Digest, DigestJob, DigestJobState
 from assistant.services.team import audit
+from assistant.wakeup import announce
 
 
 def _aware(value: datetime, name: str) -> datetime:
@@ -49,7 +50,8 @@ def request_digest(
     """Ask for the digest of #hashtag in [start, end), made by the worker once `due_at` has passed.
 
     Idempotent per `chat_occurrence_id`: asking again for the same occurrence returns the same
-    job (its details refreshed while it has not started yet).
+    job (its details refreshed while it has not started yet). A new job already due wakes the workers
+    when the caller commits.
     """
     tag = normalize_hashtag(hashtag)
     start, end, due_at = _aware(start, "start"), _aware(end, "end"), _aware(due_at, "due_at")
@@ -92,6 +94,8 @@ def request_digest(
         hashtag=tag,
         chat_occurrence_id=chat_occurrence_id,
     )
+    if due_at <= utcnow():
+        announce(session)  # the worker starts on it as this transaction commits, not at its next pass
     return job
 
 
