@@ -32,10 +32,13 @@ def import_files(
 ) -> Tally:
     """Import each (file, format) into the store, committing file by file; re-importing changes nothing.
 
-    A failure rolls back the open transaction (the files committed before it stay) and is raised.
+    A failure rolls back the open transaction (the files committed before it stay) and is raised. The writes
+    run behind the reading in a thread (`Writer(behind=True)`) unless a file is read in a second process,
+    which overlaps them already and must not be forked from a process with a busy thread.
     """
     tally = Tally()
-    writer = Writer(engine, tally, keep_raw=keep_raw, captured_at=None)
+    forks = any(_second_process(path, fmt, parallel) for path, fmt in files)
+    writer = Writer(engine, tally, keep_raw=keep_raw, captured_at=None, behind=not forks)
     tell = progress or (lambda _name, _done: None)
     try:
         with gc_paused():
@@ -72,8 +75,14 @@ def _twarc2_rows(path: Path, writer: Writer, *, keep_raw: bool, parallel: bool |
     machine the second process only takes turns with the writer and costs the pickling of every row. Both
     ways store the same rows.
     """
-    if parallel is None:
-        parallel = parallel_pays(path.stat().st_size)
-    if parallel and parallel_available():
+    if _second_process(path, "twarc2", parallel):
         return read_twarc2_rows_parallel(path, writer.encoder.dialect, keep_raw=keep_raw)
     return read_twarc2_rows(path, writer.encoder, keep_raw=keep_raw)
+
+
+def _second_process(path: Path, fmt: ArchiveFormat, parallel: bool | None) -> bool:
+    if fmt != "twarc2":
+        return False
+    if parallel is None:
+        parallel = parallel_pays(path.stat().st_size)
+    return parallel and parallel_available()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import queue
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,6 +21,7 @@ FLUSH_ROWS = 5_000  # the same for prebuilt rows (the twarc2 fast path)
 SQLITE_CACHE_KIB = 32_768  # SQLite page cache of the writing connection (the default is 2 MB)
 MEMO_ACCOUNTS = 20_000  # accounts whose last write is remembered, to skip identical repeats (about 5 MB)
 SHOWN_PROBLEMS = 5
+BEHIND_FLUSHES = 2  # flushes a background writer may have waiting (about 10k posts' rows)
 
 
 @dataclass
@@ -51,9 +55,15 @@ class Writer:
     """Gathers batches (or prebuilt store rows) and upserts them in chunks, committing every COMMIT_EVERY_POSTS.
 
     Batches that carry their own capture time are upserted apart from batches captured at another time.
+    With `behind=True` the writes run in a thread of their own, in order, on their own connection, up to
+    BEHIND_FLUSHES flushes behind the caller: the database works (PostgreSQL's merge in its server, SQLite's
+    B-trees with the GIL released) while the caller reads the next lines. An error in that thread comes back
+    from the next `add`, `add_rows`, `flush` or `close`.
     """
 
-    def __init__(self, engine: Engine, tally: Tally, *, keep_raw: bool, captured_at: datetime | None) -> None:
+    def __init__(
+        self, engine: Engine, tally: Tally, *, keep_raw: bool, captured_at: datetime | None, behind: bool = False
+    ) -> None:
         self.engine = engine
         self.tally = tally
         self.keep_raw = keep_raw
@@ -65,6 +75,7 @@ class Writer:
         self.connection: Connection | None = None
         self.since_commit = 0
         self.analyzed_at = 2_500
+        self._behind = _Behind(self._write) if behind else None
 
     def add(self, batch: Batch) -> None:
         pending = self.pending
@@ -97,23 +108,30 @@ class Writer:
 
     def flush(self, *, commit: bool = False) -> None:
         """Write what is pending, and commit when asked or when COMMIT_EVERY_POSTS were written since the last."""
-        pending, self.pending = self.pending, Batch()
+        work = _Work(self.pending, self.pending_rows, commit)
+        self.pending, self.pending_rows = Batch(), Rows()
+        if self._behind is not None:
+            self._behind.put(work)
+        else:
+            self._write(work)
+
+    def _write(self, work: _Work) -> None:
+        pending, rows = work.batch, work.rows
         if pending.posts or pending.accounts or pending.edges:
             self.tally.result += upsert_batch(
                 self._connect(), pending, keep_raw=self.keep_raw, captured_at=self.captured_at, memo=self.memo
             )
             self.since_commit += len(pending.posts) + len(pending.accounts)
-        rows, self.pending_rows = self.pending_rows, Rows()
         if rows.posts or rows.accounts or rows.edges:
             self.tally.result += upsert_rows(self._connect(), rows, keep_raw=self.keep_raw, memo=self.memo)
             self.since_commit += len(rows.posts) + len(rows.accounts)
-        if self.connection is not None and (commit or self.since_commit >= COMMIT_EVERY_POSTS):
+        if self.connection is not None and (work.commit or self.since_commit >= COMMIT_EVERY_POSTS):
             self.connection.commit()
             self.since_commit = 0
-            self._refresh_statistics()
 
     def _refresh_statistics(self) -> None:
-        """PostgreSQL plans lookups from table statistics; refresh them as a bulk load doubles the tables."""
+        """PostgreSQL plans the reads that follow (a digest) from table statistics: refreshed once an import is
+        done, when it at least doubled what was there (the writes themselves look nothing up)."""
         assert self.connection is not None
         written = self.tally.result.posts + self.tally.result.accounts
         if self.connection.dialect.name == "postgresql" and written >= 2 * self.analyzed_at:
@@ -126,9 +144,59 @@ class Writer:
         try:
             if commit:
                 self.flush(commit=True)
-            elif self.connection is not None:
-                self.connection.rollback()
+                if self._behind is not None:
+                    self._behind.finish()
+                if self.connection is not None:
+                    self._refresh_statistics()
+            else:
+                if self._behind is not None:
+                    self._behind.finish(check=False)
+                if self.connection is not None:
+                    self.connection.rollback()
         finally:
             if self.connection is not None:
                 self.connection.close()
                 self.connection = None
+
+
+@dataclass
+class _Work:
+    """One flush: what was pending, and whether to commit after writing it."""
+
+    batch: Batch
+    rows: Rows
+    commit: bool
+
+
+class _Behind:
+    """One thread that runs a writer's flushes in order; a bounded queue keeps memory flat as files grow."""
+
+    def __init__(self, write: Callable[[_Work], None]) -> None:
+        self._write = write
+        self._queue: queue.Queue[_Work | None] = queue.Queue(maxsize=BEHIND_FLUSHES)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (work := self._queue.get()) is not None:
+            if self._error is None:  # after a failure the rest is only drained, so that `put` never blocks
+                try:
+                    self._write(work)
+                except BaseException as exc:  # handed to the caller's thread, raised there
+                    self._error = exc
+
+    def put(self, work: _Work) -> None:
+        self._raise()
+        self._queue.put(work)
+
+    def finish(self, *, check: bool = True) -> None:
+        """Wait for every flush handed over; raise the thread's error unless `check` is False."""
+        self._queue.put(None)
+        self._thread.join()
+        if check:
+            self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error

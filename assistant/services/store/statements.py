@@ -146,19 +146,25 @@ def _prepared(connection: Connection, table: str, keep_raw: bool) -> _Prepared:
     return found
 
 
-def write_rows(connection: Connection, table: str, keep_raw: bool, rows: Sequence[tuple[Any, ...]]) -> None:
-    """SQLite: the upsert through executemany. PostgreSQL: COPY into a staging table, then one upsert from it."""
+def write_rows(connection: Connection, table: str, keep_raw: bool, rows: Sequence[tuple[Any, ...]]) -> int | None:
+    """SQLite: the upsert through executemany (None). PostgreSQL: COPY into a staging table, then one upsert
+    from it; how many of the rows were new (a key must occur once in `rows`)."""
     if connection.dialect.name == "postgresql":
-        _copy_upsert(connection, table, keep_raw, rows)
-    else:
-        _executemany(connection, _prepared(connection, table, keep_raw), rows)
+        return _copy_upsert(connection, table, keep_raw, rows)
+    _executemany(connection, _prepared(connection, table, keep_raw), rows)
+    return None
 
 
 _STAGED: dict[tuple[str, bool], str] = {}
 
 
-def _copy_upsert(connection: Connection, table: str, keep_raw: bool, rows: Sequence[tuple[Any, ...]]) -> None:
-    """COPY is ~6x faster than executemany on PostgreSQL; the merge rules are the same statement's."""
+def _copy_upsert(connection: Connection, table: str, keep_raw: bool, rows: Sequence[tuple[Any, ...]]) -> int:
+    """COPY is ~6x faster than executemany on PostgreSQL; the merge rules are the same statement's.
+
+    The merge returns `xmax = 0` for each row it wrote, true for an insert and false for a conflict it updated
+    (the update stamps the row's xmax); a conflict left alone (DO NOTHING) returns nothing. So the count of
+    new rows comes with the merge, without looking every key up first.
+    """
     stage = f"stage_{table}"
     columns = tuple(TABLES[table].columns.keys())
     sql = _STAGED.get((table, keep_raw))
@@ -171,7 +177,11 @@ def _copy_upsert(connection: Connection, table: str, keep_raw: bool, rows: Seque
             statement = _account_upsert("postgresql", keep_raw=keep_raw, stmt=statement)
         else:
             statement = statement.on_conflict_do_nothing()
-        sql = _STAGED[(table, keep_raw)] = str(statement.compile(dialect=postgresql.psycopg.dialect()))
+        merge = str(statement.compile(dialect=postgresql.psycopg.dialect()))
+        sql = _STAGED[(table, keep_raw)] = (
+            f"WITH merged AS ({merge} RETURNING (xmax = 0) AS inserted) "
+            "SELECT count(*) FILTER (WHERE inserted) FROM merged"
+        )
     connection.exec_driver_sql(
         f'CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE "{table}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
     )
@@ -181,8 +191,9 @@ def _copy_upsert(connection: Connection, table: str, keep_raw: bool, rows: Seque
         with cursor.copy(f"COPY {stage} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-    connection.exec_driver_sql(sql)
+    inserted = int(connection.exec_driver_sql(sql).scalar_one())
     connection.exec_driver_sql(f"DELETE FROM {stage}")
+    return inserted
 
 
 def _executemany(connection: Connection, prepared: _Prepared, rows: Sequence[tuple[Any, ...]]) -> None:

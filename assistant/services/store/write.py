@@ -83,28 +83,33 @@ def upsert_batch(
         accounts, unchanged = memo.changed(accounts, captured_at=captured_at)
     edges: set[tuple[str, str, str]] = {(e.platform, e.source_id, e.target_id) for e in batch.edges}
 
-    posts_existing = count_existing(connection, "post", [(p.platform, p.id) for p in posts])
-    accounts_existing = count_existing(connection, "account", [(a.platform, a.id) for a in accounts])
-    edges_new = len(edges) - count_existing_edges(connection, edges)
+    # New rows: PostgreSQL's merge counts its own inserts (statements.write_rows); SQLite looks the keys up first.
+    posts_new = accounts_new = edges_new = 0
+    if dialect == "sqlite":
+        posts_new = len(posts) - count_existing(connection, "post", [(p.platform, p.id) for p in posts])
+        accounts_new = len(accounts) - count_existing(connection, "account", [(a.platform, a.id) for a in accounts])
+        edges_new = len(edges) - count_existing_edges(connection, edges)
 
     if posts:
         post_rows = [post_row(p, encode, keep_raw=keep_raw, captured_at=captured_at) for p in posts]
-        write_rows(connection, "post", keep_raw, post_rows)
+        written = write_rows(connection, "post", keep_raw, post_rows)
+        posts_new = posts_new if written is None else written
         hashtag_rows = [row for p in posts for row in tag_rows(p, encode)]
         if hashtag_rows:
             write_rows(connection, "post_hashtag", keep_raw, hashtag_rows)
     if accounts:
         account_rows = [account_row(a, encode, keep_raw=keep_raw, captured_at=captured_at) for a in accounts]
-        write_rows(connection, "account", keep_raw, account_rows)
+        written = write_rows(connection, "account", keep_raw, account_rows)
+        accounts_new = accounts_new if written is None else written
     if edges:
-        edge_rows = sorted(edges)
-        write_rows(connection, "follow_edge", keep_raw, edge_rows)
+        written = write_rows(connection, "follow_edge", keep_raw, sorted(edges))
+        edges_new = edges_new if written is None else written
 
     return UpsertResult(
-        posts_inserted=len(posts) - posts_existing,
-        posts_updated=posts_existing,
-        accounts_inserted=len(accounts) - accounts_existing,
-        accounts_updated=accounts_existing + unchanged,
+        posts_inserted=posts_new,
+        posts_updated=len(posts) - posts_new,
+        accounts_inserted=accounts_new,
+        accounts_updated=len(accounts) - accounts_new + unchanged,
         edges=edges_new,
     )
 
@@ -129,7 +134,7 @@ def upsert_rows(
     account_keys = list(dict.fromkeys([(row[0], row[1]) for row in accounts]))
     edges = set(rows.edges)
 
-    edges_new = len(edges) - count_existing_edges(connection, edges)
+    edges_new = 0 if dialect == "postgresql" else len(edges) - count_existing_edges(connection, edges)
     inserted: dict[str, int] = {}
     for table, table_rows, keys in (
         ("post", rows.posts, post_keys),
@@ -141,10 +146,10 @@ def upsert_rows(
             continue
         if keys is None:  # hashtags: insert-or-ignore, so repeats are harmless everywhere
             write_rows(connection, table, keep_raw, table_rows)
-        elif dialect == "postgresql":
-            inserted[table] = len(keys) - count_existing(connection, table, keys)
-            for occurrence in _occurrences(table_rows):
-                write_rows(connection, table, keep_raw, occurrence)
+        elif dialect == "postgresql":  # a key is new in the round of its first occurrence only
+            inserted[table] = sum(
+                write_rows(connection, table, keep_raw, occurrence) or 0 for occurrence in _occurrences(table_rows)
+            )
         else:
             # A new row takes rowid max(rowid) + 1 and an upsert that updates keeps its rowid, so the
             # growth of max(rowid) counts the inserts (rowid tables without AUTOINCREMENT; see _ROWID_TABLES).
@@ -152,7 +157,8 @@ def upsert_rows(
             write_rows(connection, table, keep_raw, table_rows)
             inserted[table] = _max_rowid(connection, table) - before
     if edges:
-        write_rows(connection, "follow_edge", keep_raw, sorted(edges))
+        written = write_rows(connection, "follow_edge", keep_raw, sorted(edges))
+        edges_new = edges_new if written is None else written
     return UpsertResult(
         posts_inserted=inserted["post"],
         posts_updated=len(post_keys) - inserted["post"],

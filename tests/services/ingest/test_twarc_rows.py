@@ -45,11 +45,6 @@ TABLES = {"post": post_table, "post_hashtag": hashtag_table, "account": account_
 FIRST_SEEN = list(account_table.columns.keys()).index("first_seen_at")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest) -> Engine:
-    return request.getfixturevalue("engine" if request.param == "sqlite" else "pg_engine")
-
-
 def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every stored row of the four tables, sorted; accounts without first_seen_at (the time of the insert)."""
     tables: dict[str, list[tuple[Any, ...]]] = {}

@@ -1,0 +1,48 @@
+"""import_files: the writes behind the reading (PostgreSQL's COPY and merge, SQLite's upsert) store what the
+normalized path stores, count what they did, change nothing the second time, and raise what fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from assistant.db import create_db_engine
+from assistant.samples.chat import write_chat
+from assistant.services.ingest.archives import import_files
+from tests.services.ingest.test_twarc_rows import clear, dump, import_normalized
+
+
+@pytest.fixture
+def chat(tmp_path: Path) -> Path:
+    path = tmp_path / "chat.jsonl"
+    with path.open("wb") as fp:
+        write_chat(fp, 1200, 6, weeks=2)  # 2,400 posts: several flushes of the writer
+    return path
+
+
+def test_import_stores_the_normalized_tables_and_a_second_import_changes_nothing(db: Engine, chat: Path) -> None:
+    import_normalized(db, chat)
+    reference = dump(db)
+    clear(db)
+
+    first = import_files(db, [(chat, "twarc2")], parallel=False)
+    assert dump(db) == reference
+    accounts = len(reference["account"])
+    assert (first.result.posts_inserted, first.result.posts_updated) == (2400, 0)
+    assert first.result.accounts_inserted == accounts
+
+    again = import_files(db, [(chat, "twarc2")], parallel=False)
+    assert dump(db) == reference
+    assert (again.result.posts_inserted, again.result.posts_updated, again.result.accounts_inserted) == (0, 2400, 0)
+
+
+def test_a_write_that_fails_behind_the_reading_is_raised(tmp_path: Path, chat: Path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'unmigrated.db'}")  # no tables: the first write fails
+    try:
+        with pytest.raises(sa.exc.OperationalError, match="no such table"):
+            import_files(engine, [(chat, "twarc2")], parallel=False)
+    finally:
+        engine.dispose()
