@@ -1,12 +1,13 @@
 """Digest end to end from the database (query, analysis, Slack blocks, HTML archive, chart) against the read floor.
 
-Run: python benchmarks/digest.py [--sizes 1000,10000,100000] [--runs 3] [--full]
-For each size, a one-hour sample chat of that many posts is imported into a fresh SQLite database; then
+Run: python benchmarks/digest.py [--sizes 1000,10000,100000] [--runs 3] [--full] [--postgres]
+For each size, a one-hour sample chat of that many posts is imported into a fresh SQLite database (a fresh
+PostgreSQL database with --postgres, whose floor is then PostgreSQL's own read); then
 each measurement runs in its own process (so peak memory is that of one digest): the *floor* only reads
 the chat's posts back (hashtag window + their conversations + reposts), the *digest* does everything.
 Floor and digest runs alternate, so both see the machine in the same state. Prints the median of the
 runs, peak RSS, the median of the runs' ratios digest / floor (wall and CPU time), and µs per post
-(linearity).
+(linearity), with ✓ or ✗ against the targets at 100k posts (under 5 s, under 500 MB, within 3x of the floor).
 """
 
 from __future__ import annotations
@@ -76,26 +77,17 @@ def child(mode: str, url: str, start_iso: str) -> None:
     print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "rss_mb": _peak_rss_mb(), "posts": posts}))
 
 
-def prepare(size: int, folder: Path) -> tuple[str, str]:
-    """A migrated SQLite database holding a one-hour chat of `size` posts; (url, start)."""
-    from assistant import migrate
-    from assistant.db import create_db_engine
+def prepare(size: int, folder: Path, *, postgres: bool = False) -> tuple[str, str]:
+    """A migrated database (SQLite, or PostgreSQL) holding a one-hour chat of `size` posts; (url, start)."""
     from assistant.samples.chat import chat_start_times, write_chat
-    from assistant.services.store.memo import AccountMemo
-    from assistant.services.store.write import upsert_batch
-    from integrations.archives import read_archive
+    from benchmarks.databases import fresh_postgres, fresh_sqlite, import_chat
 
-    url = f"sqlite:///{folder / f'digest-{size}.db'}"
-    migrate.upgrade(url)
+    url = fresh_postgres() if postgres else fresh_sqlite(folder)
     archive = folder / f"chat-{size}.jsonl"
     with archive.open("wb") as fp:
         write_chat(fp, size, 1)
-    engine = create_db_engine(url)
-    memo = AccountMemo()
-    with engine.begin() as connection:
-        for chunk in read_archive(archive):
-            upsert_batch(connection, chunk.batch, memo=memo)
-    engine.dispose()
+    import_chat(url, archive)
+    archive.unlink()
     return url, chat_start_times()[0].isoformat()
 
 
@@ -116,6 +108,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--full", action="store_true", help="add a 300k-post chat")
+    parser.add_argument("--postgres", action="store_true", help="store the chats in PostgreSQL, not SQLite")
     parser.add_argument("--child")
     parser.add_argument("--url")
     parser.add_argument("--start")
@@ -123,25 +116,39 @@ def main() -> None:
     if args.child:
         child(args.child, args.url, args.start)
         return
+    from benchmarks.databases import drop, postgres_unreachable
+
+    if args.postgres and (why := postgres_unreachable()):
+        raise SystemExit(f"--postgres: PostgreSQL is unreachable ({why})")
     sizes = [int(s) for s in args.sizes.split(",")] + ([300_000] if args.full else [])
     load_before = os.getloadavg()[0]  # the machine's other work, before this script adds its own
     rows = []
+    verdicts: list[str] = []
     with tempfile.TemporaryDirectory(prefix="digest-bench-") as tmp:
         for size in sizes:
             began = time.perf_counter()
-            url, start = prepare(size, Path(tmp))
+            url, start = prepare(size, Path(tmp), postgres=args.postgres)
             print(f"prepared {size:,} posts in {time.perf_counter() - began:.1f}s", file=sys.stderr)
             floor: list[dict[str, float]] = []
             digest: list[dict[str, float]] = []
-            for _ in range(args.runs):  # interleaved, so that both see the machine in the same state
-                floor.append(measure("floor", url, start))
-                digest.append(measure("digest", url, start))
+            try:
+                for _ in range(args.runs):  # interleaved, so that both see the machine in the same state
+                    floor.append(measure("floor", url, start))
+                    digest.append(measure("digest", url, start))
+            finally:
+                drop(url)
             f_s = statistics.median(r["seconds"] for r in floor)
             d_s = statistics.median(r["seconds"] for r in digest)
             ratio = statistics.median(d["seconds"] / f["seconds"] for f, d in zip(floor, digest, strict=True))
             cpu_ratio = statistics.median(
                 d["cpu_seconds"] / f["cpu_seconds"] for f, d in zip(floor, digest, strict=True)
             )
+            peak = max(r["rss_mb"] for r in digest)
+            if size >= 100_000:
+                verdicts.append(
+                    f"targets at {size:,} posts: under 5 s {mark(d_s < 5)} ({d_s:.2f} s), under 500 MB "
+                    f"{mark(peak < 500)} ({peak:.0f} MB), within 3x of the floor {mark(ratio <= 3)} ({ratio:.1f}x)"
+                )
             rows.append(
                 [
                     f"{int(digest[0]['posts']):,}",
@@ -156,14 +163,21 @@ def main() -> None:
             )
     header = ["posts", "floor s", "floor MB", "digest s", "digest MB", "digest/floor", "CPU ratio", "µs/post"]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    where = "PostgreSQL" if args.postgres else "SQLite"
     print(
-        f"digest benchmark: median of {args.runs} runs per cell, each in its own process, floor and digest "
+        f"digest benchmark ({where}): median of {args.runs} runs per cell, each in its own process, floor and digest "
         "taken in turn; digest/floor and CPU ratio are medians of the runs' own ratios; MB = peak RSS"
     )
     print("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
     for row in rows:
         print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
+    for verdict in verdicts:
+        print(verdict)
     print(f"load average (1 min) before the runs: {load_before:.2f}; {os.cpu_count()} CPUs")
+
+
+def mark(met: bool) -> str:
+    return "✓" if met else "✗"
 
 
 if __name__ == "__main__":

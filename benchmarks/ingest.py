@@ -5,10 +5,11 @@ Run:  python benchmarks/ingest.py [--sizes 10000,100000] [--million] [--runs 3] 
 For each file size it measures, each run in a fresh subprocess so memory figures are honest:
 - parse:     reading the file with orjson only (the floor: no normalizing, no database);
 - sqlite:    the import command's code path (twarc2 reader -> store rows -> bulk upsert) into a new SQLite file,
-             in one process (`--no-parallel`);
+             in one process (`--no-parallel`; the writes run in a thread behind the reading);
 - sqlite-2proc: the same reading in a second process while the first writes (`--parallel`; the command's
              default for files of 16 MB or more while a CPU is idle);
-- postgres:  the same into a fresh PostgreSQL database (skipped with a note if the server is unreachable);
+- postgres:  the same into a fresh PostgreSQL database, in one process (COPY into a staging table and one merge
+             per table and flush; skipped with a note if the server is unreachable);
 - twarc-csv: `twarc2 csv` on the same file, the field's reference tool (n/a with the reason if it cannot run).
 Times are the median of --runs runs without tracing, as wall time and as CPU time (the process's own plus its
 reader process's: on a shared machine CPU time is the steadier figure); the tracemalloc peak comes from one
@@ -17,6 +18,8 @@ max RSS is the subprocess's ru_maxrss (whole interpreter, median of the timed ru
 reader process, that worker's max RSS is printed under the table (it shares the parent's pages it inherited;
 tracemalloc sees only the writing process). A `baseline` row gives
 the RSS of a subprocess that only imports the modules, so the import's own memory is RSS minus baseline.
+Targets at 100k posts, each printed with ✓ or ✗: SQLite in one process and PostgreSQL within 4x of the parse floor,
+PostgreSQL at least twice the 19k posts/s measured before issue 20, max RSS flat (within 1.5x) as the file grows 10x.
 """
 
 from __future__ import annotations
@@ -34,15 +37,14 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-POSTGRES_ADMIN_URL = os.environ.get(
-    "OUTREACH_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 SEED = 1
+TARGET_SIZE = 100_000  # the size the targets are set at
+POSTGRES_BEFORE = 19_000  # posts/s into PostgreSQL at 100k on this machine before issue 20 (its own measurement)
+FLAT = 1.5  # "flat" memory: max RSS at 10x the posts within this factor
 
 
 # Measurements (run inside a child process) ---------------------------------------------------------------
@@ -118,64 +120,6 @@ def _child(kind: str, file: Path, database_url: str | None = None, *, trace: boo
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def _fresh_sqlite(workdir: Path) -> str:
-    from assistant import migrate
-
-    path = workdir / f"bench-{uuid.uuid4().hex[:8]}.db"
-    url = f"sqlite:///{path}"
-    migrate.upgrade(url)
-    return url
-
-
-def _drop_sqlite(url: str) -> None:
-    path = Path(url.removeprefix("sqlite:///"))
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
-def _postgres_unreachable() -> str | None:
-    import sqlalchemy as sa
-
-    try:
-        engine = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with engine.connect():
-            pass
-        engine.dispose()
-        return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "skip PostgreSQL"
-        return f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
-
-
-def _fresh_postgres() -> str:
-    import sqlalchemy as sa
-    from sqlalchemy.engine import make_url
-
-    from assistant import migrate
-
-    name = f"outreach_bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    migrate.upgrade(url)
-    return url
-
-
-def _drop_postgres(url: str) -> None:
-    import sqlalchemy as sa
-    from sqlalchemy.engine import make_url
-
-    name = make_url(url).database
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(
-            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
-        )
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
-
-
 def _twarc_csv(file: Path, workdir: Path) -> dict[str, Any] | str:
     """One `twarc2 csv` run timed with its own rusage, or the reason it cannot run."""
     twarc2 = shutil.which("twarc2") or str(Path(sys.executable).parent / "twarc2")
@@ -235,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     from rich.table import Table
 
     from assistant.samples.chat import write_chat
+    from benchmarks.databases import drop, fresh_postgres, fresh_sqlite, postgres_unreachable
 
     console = Console(width=180)
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
@@ -242,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         sizes.append(1_000_000)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="outreach-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    pg_skip = "--no-postgres given" if args.no_postgres else _postgres_unreachable()
+    pg_skip = "--no-postgres given" if args.no_postgres else postgres_unreachable()
     notes: list[str] = []
     if pg_skip:
         notes.append(f"PostgreSQL skipped: {pg_skip}")
@@ -265,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()[0]  # the machine's other work, before this script adds its own
     baseline = _child("baseline", Path(__file__))
     peaks: dict[tuple[str, int], float] = {}
+    ratios: dict[tuple[str, int], float] = {}  # median wall time / the parse floor's
+    rates: dict[tuple[str, int], float] = {}  # posts per second
     resident: dict[tuple[str, int], float] = {}  # median max RSS, MB
     try:
         for size in sizes:
@@ -287,11 +234,11 @@ def main(argv: list[str] | None = None) -> int:
                 runs[kind] = []
                 on_sqlite = kind.startswith("sqlite")
                 for attempt in range(args.runs + 1):
-                    url = _fresh_sqlite(workdir) if on_sqlite else _fresh_postgres()
+                    url = fresh_sqlite(workdir) if on_sqlite else fresh_postgres()
                     try:
                         result = _child(kind, file, url, trace=attempt == args.runs)
                     finally:
-                        _drop_sqlite(url) if on_sqlite else _drop_postgres(url)
+                        drop(url)
                     if result["posts"] != size:
                         raise RuntimeError(f"{kind}: stored {result['posts']} posts, expected {size}")
                     if attempt < args.runs:
@@ -318,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
                 peak = traced.get(kind, {}).get("traced_peak")
                 if peak is not None:
                     peaks[(kind, size)] = peak / 1e6
+                ratios[(kind, size)], rates[(kind, size)] = seconds / floor, size / seconds
                 rss = _rusage_child(kind_runs)
                 if rss is not None:
                     resident[(kind, size)] = rss
@@ -360,10 +308,26 @@ def main(argv: list[str] | None = None) -> int:
                     if (kind, smaller) in resident and (kind, larger) in resident
                     else ""
                 )
+                flat = ""
+                if (kind, smaller) in resident and (kind, larger) in resident:
+                    flat = f" flat {mark(resident[(kind, larger)] <= FLAT * resident[(kind, smaller)])}"
                 console.print(
                     f"{kind}: tracemalloc peak {peaks[(kind, smaller)]:.1f} MB at {smaller:,} posts vs "
-                    f"{peaks[(kind, larger)]:.1f} MB at {larger:,} ({larger // smaller}x the posts){growth}"
+                    f"{peaks[(kind, larger)]:.1f} MB at {larger:,} ({larger // smaller}x the posts){growth}{flat}"
                 )
+    for size in (size for size in sizes if size == TARGET_SIZE):
+        for kind, label in (("sqlite", "SQLite in one process"), ("postgres", "PostgreSQL")):
+            if (kind, size) in ratios:
+                ratio = ratios[(kind, size)]
+                console.print(
+                    f"target: {label} within 4x of the parse floor at {size:,}: {ratio:.1f}x {mark(ratio <= 4)}"
+                )
+        if ("postgres", size) in rates:
+            rate = rates[("postgres", size)]
+            console.print(
+                f"target: PostgreSQL at least 2x the {POSTGRES_BEFORE:,} posts/s measured before (issue 20): "
+                f"{rate:,.0f} posts/s {mark(rate >= 2 * POSTGRES_BEFORE)}"
+            )
     console.print(
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, {platform.platform()}"
     )
@@ -371,6 +335,10 @@ def main(argv: list[str] | None = None) -> int:
     for note in notes:
         console.print(note)
     return 0
+
+
+def mark(met: bool) -> str:
+    return "✓" if met else "✗"
 
 
 if __name__ == "__main__":
