@@ -27,6 +27,7 @@ import httpx
 
 from assistant.standins import slack_requests as requests
 from assistant.standins.slack import SlackStandIn
+from benchmarks.report import mark, print_table
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench-token"
@@ -223,13 +224,10 @@ def main() -> None:
             busy = measure_busy(args, slack, base_env, Path(tmp))
             results.append(busy[0])
     header = ["server", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "peak RSS MB"]
-    rows = [header] + [r.row() for r in results]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     print(
         f"/outreach help, {args.clients} concurrent clients, {args.seconds:.0f} s each, waitress threads={args.threads}"
     )
-    for row in rows:
-        print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
+    print_table(header, [r.row() for r in results])
     ratio = (results[1].requests / results[1].seconds) / max(1e-9, results[0].requests / results[0].seconds)
     print(f"throughput ratio bare/ours: {ratio:.2f}x (target: within 2x) {mark(ratio <= 2)}")
     for result in (results[0], *([busy[0]] if busy else [])):
@@ -239,10 +237,6 @@ def main() -> None:
         )
     if busy:
         print(busy[1])
-
-
-def mark(met: bool) -> str:
-    return "✓" if met else "✗"
 
 
 def measure_busy(

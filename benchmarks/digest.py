@@ -117,6 +117,7 @@ def main() -> None:
         child(args.child, args.url, args.start)
         return
     from benchmarks.databases import drop, postgres_unreachable
+    from benchmarks.report import mark, print_table
 
     if args.postgres and (why := postgres_unreachable()):
         raise SystemExit(f"--postgres: PostgreSQL is unreachable ({why})")
@@ -162,22 +163,15 @@ def main() -> None:
                 ]
             )
     header = ["posts", "floor s", "floor MB", "digest s", "digest MB", "digest/floor", "CPU ratio", "µs/post"]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     where = "PostgreSQL" if args.postgres else "SQLite"
     print(
         f"digest benchmark ({where}): median of {args.runs} runs per cell, each in its own process, floor and digest "
         "taken in turn; digest/floor and CPU ratio are medians of the runs' own ratios; MB = peak RSS"
     )
-    print("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
-    for row in rows:
-        print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
+    print_table(header, rows)
     for verdict in verdicts:
         print(verdict)
     print(f"load average (1 min) before the runs: {load_before:.2f}; {os.cpu_count()} CPUs")
-
-
-def mark(met: bool) -> str:
-    return "✓" if met else "✗"
 
 
 if __name__ == "__main__":

@@ -180,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from assistant.samples.chat import write_chat
     from benchmarks.databases import drop, fresh_postgres, fresh_sqlite, postgres_unreachable
+    from benchmarks.report import mark
 
     console = Console(width=180)
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
@@ -335,10 +336,6 @@ def main(argv: list[str] | None = None) -> int:
     for note in notes:
         console.print(note)
     return 0
-
-
-def mark(met: bool) -> str:
-    return "✓" if met else "✗"
 
 
 if __name__ == "__main__":

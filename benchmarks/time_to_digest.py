@@ -32,6 +32,7 @@ from assistant.standins import slack_requests as requests
 from assistant.standins.slack import SlackStandIn
 from benchmarks.ack import SECRET, TOKEN, flat_headers, free_port, peak_rss_mb, wait_healthy
 from benchmarks.digest import measure, prepare
+from benchmarks.report import mark, print_table
 
 USER, CHANNEL, HASHTAG = "U0COMMS001", "C0COMMS001", "edchat"
 STEPS = ("collect", "make", "post", "files")
@@ -184,7 +185,7 @@ def run_size(size: int, args: argparse.Namespace, folder: Path) -> tuple[list[st
         f"{made:.2f}",
         f"{total / made:.1f}x",
         f"{target:.2f}",
-        "✓" if total < target else "✗",
+        mark(total < target),
         f"{where['wait']:.2f}",
         *(f"{where[step]:.2f}" for step in STEPS),
         f"{rss:.0f}",
@@ -209,16 +210,13 @@ def main() -> None:
             notes.append(note)
     header = ["posts", "to digest s", "compute s", "ratio", "target s", "", "wait s", *(f"{s} s" for s in STEPS)]
     header.append("server RSS MB")
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     where = "PostgreSQL" if args.postgres else "SQLite"
     print(
         f"time to digest ({where}, worker interval {args.interval:g} s): median of {args.runs} runs; target: "
         "under 3x the digest's compute time + 1 s; wait = job stored → its collect step began; steps from the "
         "outbox rows"
     )
-    print("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
-    for row in rows:
-        print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
+    print_table(header, rows)
     for note in notes:
         print(note)
     print(f"load average (1 min) before the runs: {load_before:.2f}; {os.cpu_count()} CPUs")
