@@ -17,7 +17,7 @@ from assistant.services.store.rows import hashtag_table, post_table
 from integrations import normalized as n
 
 RAW = sa.String()  # type_coerce target: hand the driver's value through untouched
-_COERCED = {"created_at", "hashtags", "mentions", "urls"}
+_JSON = {"hashtags", "mentions", "urls"}  # read as their JSON text, decoded here with orjson
 
 
 def chat_query(*, hashtag: str, start: datetime, end: datetime) -> sa.Select[Any]:
@@ -37,8 +37,14 @@ def chat_query(*, hashtag: str, start: datetime, end: datetime) -> sa.Select[Any
         .where(hashtag_table.c.tag == tag, hashtag_table.c.created_at >= start, hashtag_table.c.created_at < end)
         .scalar_subquery()
     )
+    # JSON as text: PostgreSQL's driver would decode each list with the standard json module (half the read
+    # of a 10k-post chat); SQLite stores the text anyway. Times raw: SQLite's text is sliced, not parsed.
     columns = [
-        sa.type_coerce(post_table.c[name], RAW).label(name) if name in _COERCED else post_table.c[name]
+        sa.cast(post_table.c[name], sa.Text).label(name)
+        if name in _JSON
+        else sa.type_coerce(post_table.c[name], RAW).label(name)
+        if name == "created_at"
+        else post_table.c[name]
         for name in POST_COLUMNS
     ]
     return (
