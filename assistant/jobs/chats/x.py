@@ -22,8 +22,9 @@ from assistant.services.accounts.credentials import get_valid_access_token
 from assistant.services.chats.signoff import SheetItem
 from assistant.services.costs.ledger import x_meter
 from integrations.errors import AuthError
-from integrations.x.client import XClient, XRequest
+from integrations.x.client import XClient
 from integrations.x.oauth import TokenSet, XOAuth
+from integrations.x.requests import XRequest
 
 Action = Callable[[], dict[str, Any]]
 Reconcile = Callable[[], dict[str, Any] | None]

@@ -36,9 +36,10 @@ from assistant.services.mapping.crawl import (
     estimate as rough_guess,
 )
 from assistant.services.store.write import upsert_batch
-from integrations.x.client import USERS_PER_LOOKUP, XClient
+from integrations.x.client import XClient
 from integrations.x.cost import Prices
 from integrations.x.counts import total_over_pages
+from integrations.x.requests import USERS_PER_LOOKUP
 
 PAGE = 100  # posts a search page holds
 FOLLOWING_PAGE = 1000
