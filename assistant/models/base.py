@@ -19,6 +19,10 @@ NAMING_CONVENTION = {
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 
+# Years a date typed by a person may name: outside them it is a typo, and 9999-12-31 plus a day overflows.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

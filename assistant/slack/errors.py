@@ -10,6 +10,7 @@ from slack_bolt import BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from assistant.slack.parse import ParseError
 from assistant.slack.roles import SLACK_NOT_ANSWERING, SlackUnavailable
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,10 @@ def answer_error(
     client: WebClient | None,
 ) -> BoltResponse | None:
     """Bolt's error handler: Slack not answering a role lookup is said as such; anything else is logged whole."""
-    if isinstance(error, SlackUnavailable):
+    if isinstance(error, ParseError):
+        log.info("refused a %s request: %s", body.get("type") or "command", error)
+        text = f"I couldn't use that: {error}. Nothing was changed."
+    elif isinstance(error, SlackUnavailable):
         log.warning("answered 'Slack is not answering' (%s)", error)
         text = SLACK_NOT_ANSWERING
     else:

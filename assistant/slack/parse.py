@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
+
+from assistant.models.base import FIRST_YEAR, LAST_YEAR
+from assistant.render.mrkdwn import escape
 
 ArgKind = Literal["word", "text", "hashtag", "handle", "user", "channel", "usergroup", "url"]
 
@@ -126,3 +130,51 @@ def parse_command(text: str) -> CommandInput:
             args.append(classify(token, quoted))
         index += 1
     return CommandInput(subcommand, args, options, raw)
+
+
+# Ids and dates carried by buttons, modals and command words ------------------------------------------------------
+
+MAX_ID = 2**31 - 1  # record ids are PostgreSQL integers; anything larger names no row
+
+
+def parse_id(value: object, what: str = "record") -> int:
+    """A record id from a button value, modal metadata or command word: ASCII digits (`#12` allowed), 1..MAX_ID."""
+    text = str(value if value is not None else "").strip().removeprefix("#")
+    if not text or not text.isascii() or not text.isdigit():
+        raise ParseError(f"“{_shown(text)}” is not a {what} number")
+    number = int(text)
+    if not 1 <= number <= MAX_ID:
+        raise ParseError(f"there is no {what} number {_shown(text)}")
+    return number
+
+
+def parse_id_pair(value: object, what: str = "record") -> tuple[int, int]:
+    """Two ids carried as `A:B` (a merge button's value)."""
+    first, sep, second = str(value if value is not None else "").partition(":")
+    if not sep:
+        raise ParseError(f"“{_shown(str(value))}” is not a pair of {what} numbers")
+    return parse_id(first, what), parse_id(second, what)
+
+
+def parse_date(value: object, what: str = "date") -> date:
+    """A calendar date written YYYY-MM-DD, within FIRST_YEAR..LAST_YEAR; impossible dates (2026-99-99) refused."""
+    text = str(value if value is not None else "").strip()
+    try:
+        day = date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise ParseError(f"the {what} “{_shown(text)}” is not a date; write it as 2026-11-19")
+    check_year(day.year, what)
+    return day
+
+
+def check_year(year: int, what: str = "date") -> None:
+    """Refuse years where date arithmetic is unsafe or the value is surely a typo."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ParseError(f"the {what} must be between {FIRST_YEAR} and {LAST_YEAR}")
+
+
+def _shown(text: str) -> str:
+    """Outside text as it may appear in an error: short, and safe in mrkdwn."""
+    return escape(text[:30] + ("…" if len(text) > 30 else ""))

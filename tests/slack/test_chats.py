@@ -376,3 +376,38 @@ def test_the_confirmation_warns_of_a_clash_with_another_team_chat(app: SlackHarn
         "Clash: your team's chat “Further education after the review” (#ukfechat) also runs Thu 03 Dec 21:00"
         in _dump(second["blocks"])
     )
+
+
+def test_only_moderators_and_comms_may_mark_a_question_posted_by_hand(app: SlackHarness) -> None:
+    series = _schedule(app)  # created by U0STAFF001
+    with Session(app.services.engine) as session:
+        occurrence = service.occurrences_of(session, series.id or 0)[0]
+    value = f"{occurrence.id}|question:1|x"
+    button = requests.block_actions(
+        {"type": "button", "action_id": blocks.POSTED, "value": value},
+        user_id="U0TEACH001",
+        response_url=app.slack.response_url("outsider"),
+    )
+    app.action(button)
+    assert (
+        app.slack.wait_for("response/outsider")[0].args["text"]
+        == "Only this chat's moderators and comms members can do that."
+    )
+    assert app.slack.calls_to("views.open") == []
+    link = {blocks.LINK_BLOCK: {blocks.VALUE: {"value": "https://x.com/someone/status/1"}}}
+    refused = ack_json(
+        app.action(requests.view_submission(blocks.POSTED_MODAL, link, user_id="U0TEACH001", private_metadata=value))
+    )
+    assert refused["errors"][blocks.LINK_BLOCK] == "Only this chat's moderators and comms members can do that."
+    with Session(app.services.engine) as session:
+        assert session.exec(select(ChatPost)).all() == []  # the worker will still post it
+
+
+@pytest.mark.parametrize("crafted", ["²|question:1|x", "99999999999999999999999|question:1|x", "abc|question:1|x"])
+def test_a_crafted_posted_value_gets_a_specific_answer(app: SlackHarness, crafted: str) -> None:
+    link = {blocks.LINK_BLOCK: {blocks.VALUE: {"value": "https://x.com/someone/status/1"}}}
+    answer = ack_json(app.action(requests.view_submission(blocks.POSTED_MODAL, link, private_metadata=crafted)))
+    notice = answer["view"]["blocks"][0]["text"]["text"]
+    assert notice.startswith("I couldn't use that:") and "chat number" in notice
+    with Session(app.services.engine) as session:
+        assert session.exec(select(ChatPost)).all() == []

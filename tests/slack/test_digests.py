@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
@@ -102,5 +103,30 @@ def test_bad_input_gets_a_specific_error(app: SlackHarness) -> None:
     ]:
         answer = ack_json(app.command(text, user_id="U0COMMS001"))
         assert message in answer["text"], text
+    with Session(app.services.engine) as session:
+        assert session.exec(select(DigestJob)).all() == []
+
+
+def test_a_failing_progress_message_does_not_drop_the_request(app: SlackHarness) -> None:
+    app.slack.fail_status["chat.postMessage"] = [500]
+    response = app.command("digest #edchat --from 2026-03-05", user_id="U0COMMS001", channel_id="C0COMMS001")
+    assert response.status_code == 200
+    told = app.slack.wait_for("response/r1")[0].args["text"]
+    assert told.startswith("Queued: the digest of #edchat will be posted in this channel when it is ready")
+    with Session(app.services.engine) as session:
+        job = session.exec(select(DigestJob)).one()
+    assert (job.hashtag, job.requested_by, job.progress_ts) == ("edchat", "U0COMMS001", None)
+
+
+@pytest.mark.parametrize(
+    ("window", "answer"),
+    [
+        ("--from 9999-12-31", "must be between 1900 and 2999"),
+        ("--from 0001-01-01", "must be between 1900 and 2999"),
+        ("--from 2026-02-30", "can't read the time"),
+    ],
+)
+def test_dates_at_the_edges_of_the_calendar_get_a_specific_answer(app: SlackHarness, window: str, answer: str) -> None:
+    assert answer in ack_json(app.command(f"digest #edchat {window}", user_id="U0COMMS001"))["text"]
     with Session(app.services.engine) as session:
         assert session.exec(select(DigestJob)).all() == []

@@ -281,3 +281,44 @@ def test_rerun_communities_from_the_card_without_crawling(app: SlackHarness, mon
         made = report.stored_report(session, int(rid))
         entries = session.exec(select(AuditEntry).where(AuditEntry.action == "mapping.communities_rerun")).all()
     assert made is not None and len(entries) == 2
+
+
+def test_only_comms_can_ask_a_question_and_an_unknown_request_is_answered(app: SlackHarness) -> None:
+    request = _new_request(app)
+    posts_before = len(app.slack.calls_to("chat.postMessage"))
+    question = {"text": {"text": {"type": "plain_text_input", "value": "Anything?"}}}
+    refused = _submit(app, blocks.VIEW_ASK, question, user_id=STAFF, meta=str(request.id)).json()
+    assert refused == {
+        "response_action": "errors",
+        "errors": {"text": "Only the comms team can ask about mapping requests."},
+    }
+    unknown = _submit(app, blocks.VIEW_ASK, question, user_id=COMMS, meta="4242").json()
+    assert unknown["response_action"] == "errors" and "4242" in unknown["errors"]["text"]
+    crafted = _submit(app, blocks.VIEW_ASK, question, user_id=COMMS, meta="²").json()
+    assert crafted["view"]["blocks"][0]["text"]["text"].startswith("I couldn't use that: “²” is not a request number")
+    assert len(app.slack.calls_to("chat.postMessage")) == posts_before
+    with Session(app.services.engine) as session:
+        assert session.exec(select(AuditEntry).where(AuditEntry.action == "mapping.asked")).all() == []
+
+
+def test_an_impossible_deadline_is_refused_in_the_form(app: SlackHarness) -> None:
+    for deadline, words in (("2026-99-99", "is not a date"), ("9999-12-31", "between 1900 and 2999")):
+        answer = _submit(app, blocks.VIEW_REQUEST, _form(title="T", seeds="@a", deadline=deadline)).json()
+        assert answer["response_action"] == "errors" and words in answer["errors"]["deadline"], deadline
+    with Session(app.services.engine) as session:
+        assert session.exec(select(MappingRequest)).all() == []
+
+
+def test_a_bogus_start_strategy_is_refused(app: SlackHarness) -> None:
+    request = _new_request(app)
+    values = {
+        "strategy": {"strategy": {"type": "static_select", "selected_option": {"value": "bogus"}}},
+        "budget_money": {"budget_money": {"type": "plain_text_input", "value": "100"}},
+        "budget_calls": {"budget_calls": {"type": "plain_text_input", "value": "1000"}},
+    }
+    answer = _submit(app, blocks.VIEW_START, values, user_id=COMMS, meta=str(request.id)).json()
+    assert answer == {"response_action": "errors", "errors": {"strategy": "Choose one of the strategies offered."}}
+    values["budget_money"]["budget_money"]["value"] = "nan"
+    answer = _submit(app, blocks.VIEW_START, values, user_id=COMMS, meta=str(request.id)).json()
+    assert answer["errors"] == {"budget_money": "Give the budget as a number."}
+    assert _request(app).crawl_state == request.crawl_state

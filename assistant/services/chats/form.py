@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, or_, select
 
+from assistant.models.base import FIRST_YEAR, LAST_YEAR
 from assistant.models.chats import Recurrence
 from assistant.models.credentials import Credential
 from assistant.services.chats.rules import (
@@ -107,9 +108,12 @@ def _date(value: str | None, field_name: str, label: str) -> date | None:
     if not value or not str(value).strip():
         return None
     try:
-        return date.fromisoformat(str(value).strip())
+        day = date.fromisoformat(str(value).strip())
     except ValueError:
         raise RuleError(field_name, f"{label} must be a date like 2026-12-03, got {value!r}.") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise RuleError(field_name, f"{label} must be between {FIRST_YEAR} and {LAST_YEAR}, got {day.isoformat()}.")
+    return day
 
 
 def _time(value: str | None) -> time | None:

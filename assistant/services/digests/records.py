@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from assistant.models.base import require_id, utcnow
+from assistant.models.base import FIRST_YEAR, LAST_YEAR, require_id, utcnow
 from assistant.models.digests import Digest, DigestJob, DigestJobState
 from assistant.services.team import audit
 from assistant.wakeup import announce
@@ -184,6 +184,14 @@ def previous_digests(session: Session, *, hashtag: str, before: datetime, limit:
     return list(session.exec(query))
 
 
+
+def set_progress_message(session: Session, job_id: int, ts: str | None) -> None:
+    """Remember the Slack message (its ts) that the worker updates as the job moves along."""
+    job = session.get(DigestJob, job_id)
+    if job is not None:
+        job.progress_ts = ts
+        session.add(job)
+
 MAX_WINDOW = timedelta(days=92)
 
 
@@ -194,12 +202,14 @@ class WindowError(ValueError):
 def _parse_instant(text: str, zone: ZoneInfo, *, end_of_day: bool) -> datetime:
     value = text.strip().replace(" ", "T", 1)
     try:
-        if len(value) == 10:
-            day = datetime.fromisoformat(value).replace(tzinfo=zone)
-            return day + timedelta(days=1) if end_of_day else day
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
         raise WindowError(f"can't read the time {text!r}; use 2026-11-19 or 2026-11-19T21:00") from exc
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise WindowError(f"the time {text!r} must be between {FIRST_YEAR} and {LAST_YEAR}")
+    if len(value) == 10:
+        day = parsed.replace(tzinfo=zone)
+        return day + timedelta(days=1) if end_of_day else day
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 

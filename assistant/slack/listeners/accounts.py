@@ -20,6 +20,7 @@ from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import accounts as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
+from assistant.slack.parse import parse_id
 from integrations.errors import IntegrationError
 from integrations.x.oauth import TokenSet
 
@@ -307,7 +308,7 @@ def _connect_by_token(
 
 def _decide(services: Services, body: dict[str, Any], respond: Any, client: WebClient, *, accept: bool) -> None:
     user_id = body["user"]["id"]
-    handover_id = int(body["actions"][0]["value"])
+    handover_id = parse_id(body["actions"][0]["value"], "hand-over")
     with Session(services.engine) as session:
         pending = session.get(accounts_service.AccountHandover, handover_id)
         members: list[str] | None = None

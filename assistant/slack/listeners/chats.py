@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
-from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,10 +42,12 @@ from assistant.slack.blocks import chats as blocks
 from assistant.slack.blocks.mapping import SCHEDULE_CHAT_ACTIONS
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
+from assistant.slack.parse import ParseError, parse_date, parse_id
 from integrations.x.cost import Prices
 
 log = logging.getLogger(__name__)
 
+ONLY_MODERATORS = "Only this chat's moderators and comms members can do that."
 USAGE = (
     "Usage: `/outreach chat new` · `list` · `show ID` · `edit ID` · `questions ID` · `ics ID` · "
     "`cancel ID` (next sitting) · `cancel ID --date 2026-12-03` · `cancel ID --series`"
@@ -85,12 +86,14 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         if action not in ("show", "edit", "cancel", "ics", "questions"):
             ctx.error(f"I don't know `chat {escape(action)}`. {USAGE}")
             return
-        if len(words) < 2 or not words[1].isdigit():
+        try:
+            series_id = parse_id(words[1] if len(words) > 1 else "", "chat")
+        except ParseError as exc:
             ctx.error(
-                f"`chat {action}` needs the chat's number, e.g. `/outreach chat {action} 12` (see `/outreach chat list`)."
+                f"`chat {action}` needs the chat's number, e.g. `/outreach chat {action} 12` (see `/outreach chat list`)"
+                f" ({exc})."
             )
             return
-        series_id = int(words[1])
         with Session(services.engine) as session:
             series = get_chat(session, workspace_id(ctx.team_id), series_id)
             if series is None:
@@ -135,8 +138,8 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             wanted = options.get("date")
             if isinstance(wanted, str):
                 try:
-                    day = date.fromisoformat(wanted)
-                except ValueError:
+                    day = parse_date(wanted, "--date")
+                except ParseError:
                     ctx.error(f"--date must look like 2026-12-03, got {code(wanted)}.")
                     return
                 planned = [o for o in planned if o.start_at.astimezone(ZoneInfo(series.timezone)).date() == day]
@@ -265,7 +268,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
     def submit_chat(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         form = form_from_state(view["state"]["values"])
-        series_id = int(view.get("private_metadata") or 0) or None
+        series_id = parse_id(view["private_metadata"], "chat") if view.get("private_metadata") else None
         now = utcnow()
         ws = workspace_id(team_id)
         with Session(services.engine) as session:
@@ -336,8 +339,10 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         raw = state_value(view["state"]["values"], "questions") or ""
         with Session(services.engine) as session:
-            series = get_chat(session, workspace_id(team_id), int(view.get("private_metadata") or 0))
-            if series is None or not can_change(session, series, user_id, is_comms=is_comms(client, team_id, user_id)):
+            series = get_chat(session, workspace_id(team_id), parse_id(view.get("private_metadata"), "chat"))
+            if series is None or not can_change(
+                session, series, user_id, is_comms=is_comms(client, team_id, user_id)
+            ):
                 ack(
                     response_action="errors",
                     errors={blocks.FIELD_BLOCKS["questions"]: "You may not change this chat's questions."},
@@ -377,7 +382,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             )
             return
         with Session(services.engine) as session:
-            series = get_chat(session, workspace_id(team_id), int(series_id or 0))
+            series = get_chat(session, workspace_id(team_id), parse_id(series_id, "chat"))
             if series is None:
                 respond(text="That chat no longer exists.", replace_original=False)
                 return
@@ -416,37 +421,46 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
     def item_target(session: Session, value: str, team_id: str) -> tuple[ChatSeries, ChatOccurrence, str, str] | None:
         occurrence_id, _, rest = value.partition("|")
         item, _, platform = rest.partition("|")
-        occurrence = session.get(ChatOccurrence, int(occurrence_id or 0))
+        occurrence = session.get(ChatOccurrence, parse_id(occurrence_id, "chat"))
         if occurrence is None:
             return None
         series = get_chat(session, workspace_id(team_id), occurrence.series_id)
         return (series, occurrence, item, platform or "x") if series else None
 
     @app.action(blocks.POSTED)
-    def posted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def posted(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
         value = str(body["actions"][0].get("value", ""))
         with Session(services.engine) as session:
-            target = item_target(session, value, body["team"]["id"])
-            text = ""
-            if target is not None:
-                sheet = run_sheet(session, target[0])
-                text = next((i.text for i in sheet.items if i.item == target[2]), "")
+            target = item_target(session, value, team_id)
+            if target is None:
+                respond(text="That chat no longer exists.", replace_original=False, response_type="ephemeral")
+                return
+            if not can_change(session, target[0], user_id, is_comms=is_comms(client, team_id, user_id)):
+                respond(text=ONLY_MODERATORS, replace_original=False, response_type="ephemeral")
+                return
+            sheet = run_sheet(session, target[0])
+            text = next((i.text for i in sheet.items if i.item == target[2]), "")
         client.views_open(trigger_id=body["trigger_id"], view=blocks.posted_modal(value, text))
 
     @app.view(blocks.POSTED_MODAL)
-    def record_posted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def record_posted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         link = str(state_value(view["state"]["values"], "link") or "").strip()
         if not link.startswith(("https://", "http://")):
             ack(response_action="errors", errors={blocks.LINK_BLOCK: "Paste the post's link, starting with https://"})
             return
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
         with Session(services.engine) as session:
-            target = item_target(session, view.get("private_metadata", ""), body["team"]["id"])
+            target = item_target(session, view.get("private_metadata", ""), team_id)
             if target is None:
                 ack(response_action="errors", errors={blocks.LINK_BLOCK: "That chat no longer exists."})
                 return
-            ack()
             series, occurrence, item, platform = target
+            if not can_change(session, series, user_id, is_comms=is_comms(client, team_id, user_id)):
+                ack(response_action="errors", errors={blocks.LINK_BLOCK: ONLY_MODERATORS})
+                return
+            ack()
             sheet = run_sheet(session, series)
             text = next((i.text for i in sheet.items if i.item == item), "")
             record_post(
@@ -457,7 +471,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
                 PostStatus.manual_posted,
                 text=text,
                 url=link,
-                by=body["user"]["id"],
+                by=user_id,
                 post_id=link.rstrip("/").rsplit("/", 1)[-1],
             )
 
@@ -471,7 +485,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
                 return
             series, occurrence, item, platform = target
             if not can_change(session, series, user_id, is_comms=is_comms(client, team_id, user_id)):
-                respond(text="Only this chat's moderators and comms members can decide.", replace_original=False)
+                respond(text=ONLY_MODERATORS, replace_original=False)
                 return
             existing = post_row(session, require_id(occurrence), item, platform)
             if existing is not None and existing.status in (

@@ -27,6 +27,7 @@ from assistant.services.yammer import shoutouts
 from assistant.slack.blocks import contacts as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
+from assistant.slack.parse import parse_id, parse_id_pair
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         with session() as db:
             viewer = viewer_for(services, db, client, team_id, user_id)
             try:
-                contact = book.update_contact(db, viewer, int(view["private_metadata"]), values)
+                contact = book.update_contact(db, viewer, parse_id(view["private_metadata"], "contact"), values)
             except book.ContactInvalid as exc:
                 ack(response_action="errors", errors=exc.problems.by_field)
                 return
@@ -181,7 +182,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         with session() as db:
             viewer = viewer_for(services, db, client, team_id, user_id)
             try:
-                contact = book.get_visible(db, int(view["private_metadata"]), viewer)
+                contact = book.get_visible(db, parse_id(view["private_metadata"], "contact"), viewer)
             except book.ContactError as exc:
                 ack(response_action="errors", errors={"person": str(exc)})
                 return
@@ -230,7 +231,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         with session() as db:
             viewer = viewer_for(services, db, client, body["team"]["id"], body["user"]["id"])
             try:
-                contact = lookup(db, int(action["value"]), viewer)
+                contact = lookup(db, parse_id(action["value"], "contact"), viewer)
             except book.ContactError as exc:
                 respond(text=escape(str(exc)), replace_original=False)
                 return
@@ -264,7 +265,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         with session() as db:
             viewer = viewer_for(services, db, client, body["team"]["id"], body["user"]["id"])
             try:
-                erased = book.erase(db, viewer, int(action["value"]))
+                erased = book.erase(db, viewer, parse_id(action["value"], "contact"))
             except book.ContactError as exc:
                 respond(text=escape(str(exc)), replace_original=False)
                 return
@@ -282,7 +283,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
     @app.action(blocks.MERGE_ACTIONS)
     def on_merge(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        keep_id, other_id = (int(part) for part in str(action["value"]).split(":"))
+        keep_id, other_id = parse_id_pair(action["value"], "contact")
         with session() as db:
             viewer = viewer_for(services, db, client, body["team"]["id"], body["user"]["id"])
             try:
@@ -335,7 +336,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         ack()
         with session() as db:
             viewer = viewer_for(services, db, client, body["team"]["id"], body["user"]["id"])
-            digest = db.get(Digest, int(action["value"]))
+            digest = db.get(Digest, parse_id(action["value"], "digest"))
             if digest is None or digest.workspace_id not in (None, viewer.workspace_id):
                 respond(text="That digest no longer exists.", replace_original=False)
                 return
@@ -364,7 +365,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         team_id = body["team"]["id"]
         with session() as db:
             viewer = viewer_for(services, db, client, team_id, body["user"]["id"])
-            request = db.get(MappingRequest, int(action["value"]))
+            request = db.get(MappingRequest, parse_id(action["value"], "request"))
             if request is None or request.team_id != team_id:
                 respond(text="That mapping request no longer exists.", replace_original=False)
                 return

@@ -20,6 +20,7 @@ from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import digests as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
+from assistant.slack.parse import ParseError, parse_id
 
 log = logging.getLogger(__name__)
 USAGE = "Usage: `/outreach digest #hashtag --from 2026-11-19T21:00 --to 2026-11-19T22:00`"
@@ -37,10 +38,10 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         fmt, _, raw_id = str(action.get("value", "")).partition(":")
         channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
         thread_ts = (body.get("container") or {}).get("message_ts")
-        if fmt not in ("csv", "json") or not raw_id.isdigit():
-            return
+        if fmt not in ("csv", "json"):
+            raise ParseError(f"“{escape(fmt[:30])}” is not a download format")
         with Session(services.engine) as session:
-            digest = session.get(Digest, int(raw_id))
+            digest = session.get(Digest, parse_id(raw_id, "digest"))
             workspace = ensure_workspace(session, slack_team_id=body["team"]["id"])
             if digest is None or digest.workspace_id not in (None, workspace.id):
                 client.chat_postEphemeral(
@@ -90,21 +91,7 @@ def digest_command(services: Services, ctx: CommandContext) -> None:
     except service.WindowError as exc:
         ctx.error(f"{exc}. {USAGE}")
         return
-    ctx.ack()
-    try:
-        progress = ctx.client.chat_postMessage(
-            channel=ctx.channel_id,
-            text=f"Making the digest of #{tags[0]}…",
-            blocks=blocks.progress(tags[0], "queued, collecting the posts soon…"),
-        )
-    except SlackApiError as exc:
-        log.info("digest progress message refused: %s", exc.response.get("error"))
-        ctx.respond(
-            text="I can't post in this channel. Invite me with `/invite @Outreach Assistant` and try again.",
-            response_type="ephemeral",
-        )
-        return
-    with Session(services.engine) as session:
+    with Session(services.engine) as session:  # the request is stored first: a failing message must not drop it
         job = service.request_digest(
             session,
             workspace_id=workspace_id,
@@ -116,8 +103,27 @@ def digest_command(services: Services, ctx: CommandContext) -> None:
             requested_by=ctx.user_id,
             platforms=_platforms(options.get("platforms")),
         )
-        job.progress_ts = str(progress.get("ts") or "") or None
-        session.add(job)
+        session.commit()
+        job_id = require_id(job)
+    ctx.ack()
+    try:
+        progress = ctx.client.chat_postMessage(
+            channel=ctx.channel_id,
+            text=f"Making the digest of #{tags[0]}…",
+            blocks=blocks.progress(tags[0], "queued, collecting the posts soon…"),
+        )
+    except (SlackApiError, OSError) as exc:
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+        log.info("digest job %s: progress message refused: %s", job_id, error)
+        hint = " If I'm not in this channel, invite me with `/invite @Outreach Assistant`." if error else ""
+        ctx.respond(
+            text=f"Queued: the digest of #{escape(tags[0])} will be posted in this channel when it is ready "
+            f"(I couldn't post a progress message: {escape(str(error))}).{hint}",
+            response_type="ephemeral",
+        )
+        return
+    with Session(services.engine) as session:
+        service.set_progress_message(session, job_id, str(progress.get("ts") or "") or None)
         session.commit()
     ctx.respond(
         text=f"Queued: the digest of #{escape(tags[0])} will replace the progress message in this channel.",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -24,6 +24,7 @@ from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import mapping as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
+from assistant.slack.parse import ParseError, parse_date, parse_id
 from integrations.errors import IntegrationError
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=text)
 
     def request_id_of(body: dict[str, Any]) -> int:
-        return int(body["actions"][0]["value"])
+        return parse_id(body["actions"][0]["value"], "request")
 
     # The form ---------------------------------------------------------------------------------------
 
@@ -105,7 +106,11 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
     @app.view(blocks.VIEW_REQUEST)
     def on_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         values = blocks.form_values(body["view"]["state"]["values"])
-        deadline = date.fromisoformat(values["deadline"]) if values["deadline"] else None
+        try:
+            deadline = parse_date(values["deadline"], "deadline") if values["deadline"] else None
+        except ParseError as exc:
+            ack(response_action="errors", errors={"deadline": f"{str(exc).capitalize()}."})
+            return
         data = service.RequestInput(
             title=values["title"],
             decision=values["decision"],
@@ -264,7 +269,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         if not is_comms(client, team_id, user_id):
             ack(response_action="errors", errors={"resolution": "Only the comms team can re-run communities."})
             return
-        request_id = int(body["view"]["private_metadata"])
+        request_id = parse_id(body["view"]["private_metadata"], "request")
         with Session(services.engine) as session:
             try:
                 service.get(session, request_id, team_id=team_id)  # the request is this workspace's
@@ -312,7 +317,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
     @app.view(blocks.VIEW_DECLINE)
     def on_decline_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         reason = body["view"]["state"]["values"]["text"]["text"].get("value") or ""
-        request_id = int(body["view"]["private_metadata"])
+        request_id = parse_id(body["view"]["private_metadata"], "request")
         refusal = apply(client, body, "decline", request_id, reason=reason) if reason.strip() else "Say why."
         if refusal:
             ack(response_action="errors", errors={"text": refusal})
@@ -321,11 +326,21 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
 
     @app.view(blocks.VIEW_ASK)
     def on_ask_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
         question = body["view"]["state"]["values"]["text"]["text"].get("value") or ""
-        user_id = body["user"]["id"]
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        if not question.strip():
+            ack(response_action="errors", errors={"text": "Write the question."})
+            return
+        if not is_comms(client, team_id, user_id):
+            ack(response_action="errors", errors={"text": "Only the comms team can ask about mapping requests."})
+            return
         with Session(services.engine) as session:
-            request = service.get(session, int(body["view"]["private_metadata"]), team_id=body["team"]["id"])
+            try:
+                request = service.get(session, parse_id(body["view"]["private_metadata"], "request"), team_id=team_id)
+            except service.RequestError as exc:
+                ack(response_action="errors", errors={"text": str(exc)})
+                return
+        ack()
         text = f"<@{request.requester_id}>, a question from <@{user_id}> about *{escape(request.title)}*:\n>{escape(question)}"
         if request.card_channel and request.card_ts:
             client.chat_postMessage(channel=request.card_channel, thread_ts=request.card_ts, text=text)
@@ -349,14 +364,23 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             money = float(values["budget_money"]["budget_money"]["value"])
             calls = int(values["budget_calls"]["budget_calls"]["value"])
         except (TypeError, ValueError):
+            money, calls = math.nan, 0
+        if not (math.isfinite(money) and 0 <= money <= 1_000_000 and 0 <= calls <= 10_000_000):
             ack(response_action="errors", errors={"budget_money": "Give the budget as a number."})
             return
-        request_id = int(body["view"]["private_metadata"])
+        request_id = parse_id(body["view"]["private_metadata"], "request")
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with Session(services.engine) as session:
-            request = service.get(session, request_id, team_id=team_id)
+            try:
+                request = service.get(session, request_id, team_id=team_id)
+            except service.RequestError as exc:
+                ack(response_action="errors", errors={"budget_money": str(exc)})
+                return
             figures = measuring.start_figures(session, request, services.settings.x_prices(), utcnow().date())
-        chosen = next(e for e in figures.estimates if e.strategy == strategy)
+        chosen = next((e for e in figures.estimates if e.strategy == strategy), None)
+        if chosen is None or strategy not in figures.checks:
+            ack(response_action="errors", errors={"strategy": "Choose one of the strategies offered."})
+            return
         over = figures.checks[strategy]
         if over.crosses and not services.roles.is_admin(client, team_id=team_id, user_id=user_id):
             ack(
@@ -416,10 +440,11 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             ctx.ack(text=title, blocks=blocks.request_list(title, lines))
             return
         if action in ("show", "cancel"):
-            if len(words) < 2 or not words[1].lstrip("#").isdigit():
-                ctx.error(f"`map {action}` needs the request's number, e.g. `/outreach map {action} 12`.")
+            try:
+                request_id = parse_id(words[1] if len(words) > 1 else "", "request")
+            except ParseError as exc:
+                ctx.error(f"`map {action}` needs the request's number, e.g. `/outreach map {action} 12` ({exc}).")
                 return
-            request_id = int(words[1].lstrip("#"))
             if action == "show":
                 with Session(services.engine) as session:
                     try:

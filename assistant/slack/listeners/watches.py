@@ -19,6 +19,7 @@ from assistant.slack.blocks import watches as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
 from assistant.slack.listeners.contacts import viewer_for
+from assistant.slack.parse import ParseError, parse_id
 
 USAGE = (
     'Use `/outreach watch #hashtag | @account | "keyword" | mentions [--network x|mastodon|bluesky] '
@@ -93,9 +94,10 @@ def watch_command(services: Services, ctx: CommandContext) -> None:
         return
     is_comms = services.roles.is_comms(ctx.client, team_id=ctx.team_id, user_id=ctx.user_id)
     if first.kind == "word" and first.value.lower() == "stop":
-        ident = args[1].value if len(args) > 1 else ""
-        if not ident.isdigit():
-            ctx.error("Use `/outreach watch stop ID` (the number from `/outreach watch list`).")
+        try:
+            stop_id = parse_id(args[1].value if len(args) > 1 else "", "watch")
+        except ParseError as exc:
+            ctx.error(f"Use `/outreach watch stop ID` (the number from `/outreach watch list`): {exc}.")
             return
         with Session(services.engine) as session:
             workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
@@ -103,7 +105,7 @@ def watch_command(services: Services, ctx: CommandContext) -> None:
                 watch = service.stop_watch(
                     session,
                     workspace_id=require_id(workspace),
-                    watch_id=int(ident),
+                    watch_id=stop_id,
                     actor=ctx.user_id,
                     is_comms=is_comms,
                 )
@@ -186,9 +188,12 @@ def _check_sources(services: Services, session: Session, workspace_id: int, kind
 
 def _change_budget(services: Services, ctx: CommandContext, is_comms: bool) -> None:
     args = ctx.parsed.args
-    ident = args[1].value if len(args) > 1 else ""
     amount = args[2].value if len(args) > 2 else None
-    if not ident.isdigit() or amount is None:
+    try:
+        watch_id = parse_id(args[1].value if len(args) > 1 else "", "watch")
+    except ParseError:
+        amount = None
+    if amount is None:
         ctx.error("Use `/outreach watch budget ID 2.50` (US$ of X reads a day; the ID is in `/outreach watch list`).")
         return
     try:
@@ -198,7 +203,7 @@ def _change_budget(services: Services, ctx: CommandContext, is_comms: bool) -> N
             watch = service.set_budget(
                 session,
                 workspace_id=require_id(workspace),
-                watch_id=int(ident),
+                watch_id=watch_id,
                 budget=budget,
                 actor=ctx.user_id,
                 is_comms=is_comms,
@@ -207,4 +212,4 @@ def _change_budget(services: Services, ctx: CommandContext, is_comms: bool) -> N
     except service.WatchError as exc:
         ctx.error(str(exc))
         return
-    ctx.ack(text=f"Watch {ident} ({escape(described)}) may now spend ${budget:.2f} a day on X reads.")
+    ctx.ack(text=f"Watch {watch_id} ({escape(described)}) may now spend ${budget:.2f} a day on X reads.")
