@@ -381,7 +381,7 @@ def test_the_confirmation_warns_of_a_clash_with_another_team_chat(app: SlackHarn
 def test_only_moderators_and_comms_may_mark_a_question_posted_by_hand(app: SlackHarness) -> None:
     series = _schedule(app)  # created by U0STAFF001
     with Session(app.services.engine) as session:
-        occurrence = service.occurrences_of(session, series.id or 0)[0]
+        occurrence = occurrences_of(session, series.id or 0)[0]
     value = f"{occurrence.id}|question:1|x"
     button = requests.block_actions(
         {"type": "button", "action_id": blocks.POSTED, "value": value},
