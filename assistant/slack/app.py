@@ -7,11 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.middleware.authorization import SingleTeamAuthorization
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from slack_sdk.web import SlackResponse
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -51,8 +53,7 @@ def create_app(
     else:
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         client = client or WebClient(token=token, base_url=settings.slack_api_url)
-        if token and verify_token:
-            verify_bot_token(client, token, settings.slack_api_url)
+        identity = verify_bot_token(client, token, settings.slack_api_url) if token and verify_token else None
         app = App(
             signing_secret=signing_secret,
             client=client,
@@ -60,6 +61,8 @@ def create_app(
             process_before_response=process_before_response,
             logger=logging.getLogger("slack_bolt"),
         )
+        if identity is not None:
+            remember_auth_test(app, identity)
     app.middleware(drop_retried_events(services))
     app.middleware(request_context(services))
     app.error(answer_error)
@@ -89,7 +92,7 @@ def oauth_settings(settings: Settings, services: Services) -> OAuthSettings:
     )
 
 
-def verify_bot_token(client: WebClient, token: str, api_url: str) -> dict[str, Any]:
+def verify_bot_token(client: WebClient, token: str, api_url: str) -> SlackResponse:
     """Call auth.test once at start; a wrong token fails with one clear line (never the token)."""
     try:
         response = client.auth_test(token=token)
@@ -102,7 +105,14 @@ def verify_bot_token(client: WebClient, token: str, api_url: str) -> dict[str, A
     except OSError as exc:
         raise ConfigError(f"SLACK_API_URL {api_url} is unreachable ({type(exc).__name__})") from None
     log.info("Slack bot verified: team %s, bot user %s", response.get("team_id"), response.get("user_id"))
-    return dict(response.data) if isinstance(response.data, dict) else {}
+    return response
+
+
+def remember_auth_test(app: App, result: SlackResponse) -> None:
+    """Hand Bolt the start-up auth.test, so a request never waits on Slack before its ack (Bolt asked lazily)."""
+    for middleware in app._middleware_list:  # noqa: SLF001 - Bolt takes the result only from its own call
+        if isinstance(middleware, SingleTeamAuthorization):
+            middleware.auth_test_result = result
 
 
 def drop_retried_events(services: Services) -> Callable[..., Any]:

@@ -84,6 +84,7 @@ class SlackStandIn(LocalServer):
         self.fail_status: dict[str, list[int]] = {}  # method -> HTTP statuses (429, 5xx) for its next calls
         self.hung: set[str] = set()  # methods ("*" = every one) that hang until release() or 30 s
         self.hanging = 0  # calls hanging right now
+        self.hangs_expired = 0  # hung calls that gave up waiting for release() (30 s)
         self._release = threading.Event()
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
@@ -135,9 +136,10 @@ class SlackStandIn(LocalServer):
         if not method.startswith(("response/", "upload/")) and (method in self.hung or "*" in self.hung):
             with self._lock:
                 self.hanging += 1
-            self._release.wait(30.0)
+            released = self._release.wait(30.0)
             with self._lock:
                 self.hanging -= 1
+                self.hangs_expired += 0 if released else 1
 
     # request handling
 
