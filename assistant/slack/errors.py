@@ -16,6 +16,9 @@ from assistant.slack.roles import SLACK_NOT_ANSWERING, SlackUnavailable
 log = logging.getLogger(__name__)
 
 SOMETHING_WENT_WRONG = "Something went wrong on my side and I could not finish that. Please try again in a minute."
+MALFORMED = "That request arrived incomplete or in a shape I don't know, so nothing was changed."
+# What reading a crafted or incomplete payload raises (a missing key, a number where a dict was expected).
+PAYLOAD_ERRORS = (KeyError, IndexError, TypeError, AttributeError)
 
 
 def answer_error(
@@ -29,6 +32,9 @@ def answer_error(
     if isinstance(error, ParseError):
         log.info("refused a %s request: %s", body.get("type") or "command", error)
         text = f"I couldn't use that: {error}. Nothing was changed."
+    elif isinstance(error, PAYLOAD_ERRORS) and body.get("type") in ("block_actions", "view_submission"):
+        log.warning("refused a malformed %s payload: %s", body.get("type"), _where(error))
+        text = MALFORMED
     elif isinstance(error, SlackUnavailable):
         log.warning("answered 'Slack is not answering' (%s)", error)
         text = SLACK_NOT_ANSWERING
@@ -67,6 +73,18 @@ def _tell(body: dict[str, Any], respond: Respond | None, client: WebClient | Non
             client.chat_postMessage(channel=user, text=text)
     except (SlackApiError, OSError) as exc:
         log.warning("could not tell the user about an error: %s", type(exc).__name__)
+
+
+def _where(error: BaseException) -> str:
+    """The error and the innermost line of ours that raised it: enough to find a real bug, one line long."""
+    frame = None
+    trace = error.__traceback__
+    while trace is not None:
+        if "/assistant/" in trace.tb_frame.f_code.co_filename:
+            frame = trace
+        trace = trace.tb_next
+    place = f" at {frame.tb_frame.f_code.co_filename.rsplit('/assistant/', 1)[-1]}:{frame.tb_lineno}" if frame else ""
+    return f"{type(error).__name__} {str(error)[:80]!r}{place}"
 
 
 def _json(payload: dict[str, Any]) -> BoltResponse:

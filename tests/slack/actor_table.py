@@ -1,0 +1,82 @@
+"""Helpers for the actor table and fuzz tests: every registered action and view, an app that finishes before it answers."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+from assistant.slack.app import create_app
+from assistant.slack.context import Services
+from assistant.standins.slack import SlackStandIn
+from assistant.web import create_wsgi_app
+from tests.fakes.slack import SlackHarness, make_settings
+
+LISTENERS = Path(__file__).resolve().parents[2] / "assistant" / "slack" / "listeners"
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    module: str
+    kind: str  # "action" or "view"
+    ident: str
+
+
+def registered() -> list[Registered]:
+    """Every `app.action(...)` and `app.view(...)` id the listener modules register, read from their source."""
+    found: list[Registered] = []
+    for path in sorted(LISTENERS.glob("*.py")):
+        module = importlib.import_module(f"assistant.slack.listeners.{path.stem}")
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("action", "view")
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "app"
+                and node.args
+            ):
+                ident = eval(ast.unparse(node.args[0]), vars(module))  # noqa: S307 - an id constant of our own module
+                found.append(Registered(path.stem, node.func.attr, str(ident)))
+    return found
+
+
+@contextmanager
+def finishing_harness(engine: Engine, database_url: str, **overrides: Any) -> Iterator[SlackHarness]:
+    """The app with process_before_response: each listener has finished when its HTTP answer arrives."""
+    with SlackStandIn() as slack:
+        settings = make_settings(database_url, slack, **overrides)
+        services = Services.build(settings, engine)
+        bolt = create_app(settings, services, process_before_response=True)
+        with httpx.Client(transport=httpx.WSGITransport(app=create_wsgi_app(bolt, engine)), base_url="http://t") as h:
+            yield SlackHarness(slack, settings, services, bolt, h)
+
+
+UNSTORED = {"workspace", "slack_event_receipt"}  # made on first contact with a team, and by any delivery
+
+
+def stored_rows(engine: Engine) -> str:
+    """A digest of every stored row (but a workspace's first-contact row and its audit entry)."""
+    digest = hashlib.sha256()
+    with engine.connect() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            if table.name in UNSTORED:
+                continue
+            query = sa.select(table)
+            if table.name == "audit_log":
+                query = query.where(table.c.action != "workspace.created")
+            rows = connection.execute(query).all()
+            digest.update(table.name.encode())
+            digest.update(json.dumps(sorted(map(repr, rows))).encode())
+    return digest.hexdigest()
