@@ -227,11 +227,18 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         if not is_comms(client, team_id, user_id):
+            refuse(client, body, "Only the comms team can measure a mapping.")
             return
+        request_id = request_id_of(body)
+        with Session(services.engine) as session:
+            try:
+                service.get(session, request_id, team_id=team_id)  # this workspace's, before X is paid for
+            except service.RequestError as exc:
+                refuse(client, body, str(exc))
+                return
         if services.settings.x_bearer_token is None:
             refuse(client, body, "Measuring needs X_BEARER_TOKEN; the rough guess stands.")
             return
-        request_id = int(body["actions"][0]["value"])
         try:
             measured = measuring.measure(services.engine, request_id, services.clients.x(services.clients.http()))
         except (IntegrationError, crawl.MappingInputError) as exc:
