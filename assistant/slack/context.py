@@ -86,9 +86,10 @@ class Viewer:
 
 
 def request_context(services: Services) -> Callable[..., BoltResponse | None]:
-    """Middleware: put `workspace`, `viewer` and `session` (a factory) into each request's context."""
+    """Middleware: put `services`, `workspace`, `viewer` and `session` (a factory) into each request's context."""
 
     def middleware(context: BoltContext, body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002
+        context["services"] = services
         context["session"] = services.session
         team_id = context.team_id or _team_of(body)
         if not team_id:

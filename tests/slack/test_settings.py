@@ -110,3 +110,24 @@ def test_bad_post_languages_are_refused_on_their_field_and_nothing_is_saved(
     with Session(engine) as session:
         workspace = session.exec(select(Workspace)).one()
         assert post_langs(workspace) == ("en",) and workspace.digest_channel_id is None
+
+
+def test_the_form_listener_can_be_called_directly(app: SlackHarness, engine: Engine) -> None:
+    from slack_bolt import BoltContext
+
+    from assistant.models import Role
+    from assistant.slack.context import Viewer, load_workspace
+    from assistant.slack.listeners.settings import on_submit
+    from assistant.standins.slack import TEAM_ID
+
+    workspace = load_workspace(app.services, TEAM_ID)
+    viewer = Viewer("U0STAFF001", TEAM_ID, "Europe/London", app.services.roles, app.bolt.client, _role=Role.staff)
+    context = BoltContext(workspace=workspace, viewer=viewer, session=app.services.session, services=app.services)
+    answers: list[dict[str, Any]] = []
+    view = {"state": {"values": _values()}}
+    on_submit(lambda **kw: answers.append(kw), {}, view, app.bolt.client, context)  # type: ignore[arg-type]
+    assert answers == [
+        {"response_action": "errors", "errors": {"timezone": "Only admins can change the team's settings."}}
+    ]
+    with Session(engine) as session:
+        assert session.exec(select(AuditEntry).where(AuditEntry.action == "settings.changed")).first() is None

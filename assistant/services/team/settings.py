@@ -187,3 +187,32 @@ def update_settings(
 
 def accounts_for_targets(session: Session, workspace_id: int) -> list[ConnectedAccount]:
     return list(session.exec(select(ConnectedAccount).where(ConnectedAccount.workspace_id == workspace_id)))
+
+
+def current(session: Session, workspace_id: int) -> dict[str, Any]:
+    """The settings form's values as stored: channels, weekly slot, Yammer, languages, X budget, posting targets."""
+    workspace = session.get(Workspace, workspace_id)
+    if workspace is None:
+        raise SettingsError("timezone", "This workspace is not set up yet; try again.")
+    slot = weekly_slot(workspace)
+    return {
+        "comms_usergroup_id": workspace.comms_usergroup_id,
+        "comms_channel_id": workspace.comms_channel_id,
+        "digest_channel_id": workspace.digest_channel_id,
+        "weekday": slot.weekday,
+        "hour": slot.hour,
+        "timezone": slot.timezone,
+        "yammer_crosspost": yammer_crosspost(workspace),
+        "yammer_group_id": yammer_group_id(workspace),
+        "post_langs": post_langs(workspace),
+        "x_monthly_budget": x_monthly_budget(workspace),
+        "targets": [(require_id(a), a.handle, a.daily_post_target) for a in accounts_for_targets(session, workspace_id)],
+    }
+
+
+def update(session: Session, *, workspace_id: int, changes: dict[str, Any], actor: str, now: datetime) -> list[str]:
+    """update_settings for the workspace with this id (commits); returns the names changed."""
+    workspace = session.get(Workspace, workspace_id)
+    if workspace is None:
+        raise SettingsError("timezone", "This workspace is not set up yet; try again.")
+    return update_settings(session, workspace=workspace, changes=changes, actor=actor, now=now)

@@ -7,12 +7,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from assistant.models import Workspace
 from assistant.render.mrkdwn import escape
 from assistant.slack.blocks import help as help_blocks
-from assistant.slack.context import Services
+from assistant.slack.context import Services, Viewer
 from assistant.slack.parse import CommandInput, ParseError, parse_command
 from assistant.slack.subcommands import BY_NAME, COMMAND, closest
 
@@ -29,6 +30,7 @@ class CommandContext:
     respond: Respond
     client: WebClient
     services: Services
+    context: BoltContext | None = None  # the request context (workspace, viewer, session) from the middleware
 
     @property
     def team_id(self) -> str:
@@ -46,6 +48,18 @@ class CommandContext:
     def trigger_id(self) -> str:
         return str(self.payload.get("trigger_id", ""))
 
+    @property
+    def viewer(self) -> Viewer:
+        assert self.context is not None, "CommandContext built without the request context"
+        viewer: Viewer = self.context["viewer"]
+        return viewer
+
+    @property
+    def workspace(self) -> Workspace:
+        assert self.context is not None, "CommandContext built without the request context"
+        workspace: Workspace = self.context["workspace"]
+        return workspace
+
     def error(self, text: str) -> None:
         """Answer with a specific ephemeral error (used before anything is stored)."""
         self.ack(text=text)
@@ -60,7 +74,7 @@ def register(app: App, services: Services, handlers: Mapping[str, Handler] | Non
     routes.update(handlers or {})
 
     @app.command(COMMAND)
-    def outreach(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def outreach(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
         try:
             parsed = parse_command(command.get("text", ""))
         except ParseError as exc:
@@ -68,7 +82,7 @@ def register(app: App, services: Services, handlers: Mapping[str, Handler] | Non
             return
         handler = routes.get(parsed.subcommand)
         if handler is not None:
-            handler(CommandContext(parsed, command, ack, respond, client, services))
+            handler(CommandContext(parsed, command, ack, respond, client, services, context))
             return
         known = BY_NAME.get(parsed.subcommand)
         if known is not None:
