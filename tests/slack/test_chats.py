@@ -159,6 +159,8 @@ def test_scheduling_stores_the_chat_and_sends_the_run_sheet(app: SlackHarness) -
         ),
         ({"questions": "10 | a\n10 | b"}, "chat_questions", "Q1 and Q2 are both at minute 10"),
         ({"moderators": ["U0NOBODY01"]}, "chat_moderators", "<@U0NOBODY01> is not in this workspace"),
+        ({"start_date": "9999-12-31"}, "chat_start_date", "must be between 1900 and 2999"),  # its end overflowed
+        ({"until": "9999-12-31"}, "chat_until", "must be between 1900 and 2999"),
     ],
 )
 def test_bad_input_gets_a_specific_error_and_nothing_is_stored(
