@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from assistant.models.base import FIRST_YEAR, LAST_YEAR
 from assistant.render.mrkdwn import escape
@@ -178,3 +179,14 @@ def check_year(year: int, what: str = "date") -> None:
 def _shown(text: str) -> str:
     """Outside text as it may appear in an error: short, and safe in mrkdwn."""
     return escape(text[:30] + ("…" if len(text) > 30 else ""))
+
+
+def parse_json_object(value: object, what: str = "value") -> dict[str, Any]:
+    """A JSON object carried by a button value or modal metadata; anything else is refused."""
+    try:
+        loaded = json.loads(str(value)) if value else {}
+    except ValueError:
+        loaded = None
+    if not isinstance(loaded, dict):
+        raise ParseError(f"the {what} “{_shown(str(value))}” is not one I made")
+    return loaded

@@ -63,6 +63,9 @@ def finishing_harness(engine: Engine, database_url: str, **overrides: Any) -> It
             yield SlackHarness(slack, settings, services, bolt, h)
 
 
+# Link buttons: Slack opens the URL, the app only acknowledges. What counts as answering the user:
+LINKS = frozenset({"accounts_x_link", "digest_open_archive", "watch_open"})
+ANSWERS = ("response/", "chat.postEphemeral", "chat.postMessage", "views.open", "views.publish", "views.push")
 UNSTORED = {"workspace", "slack_event_receipt"}  # made on first contact with a team, and by any delivery
 
 

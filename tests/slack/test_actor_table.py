@@ -19,7 +19,7 @@ from assistant.slack.blocks import chats as blocks
 from assistant.standins import slack_requests as requests
 from assistant.standins.slack import TEAM_ID
 from tests.fakes.slack import SIGNING_SECRET, SlackHarness
-from tests.slack.actor_table import Registered, finishing_harness, registered, stored_rows
+from tests.slack.actor_table import ANSWERS, LINKS, Registered, finishing_harness, registered, stored_rows
 from tests.slack.test_chats import _chat_form, _state
 
 OTHER_TEAM = "T0OTHER001"
@@ -73,9 +73,6 @@ CASES = [
     ("other workspace", "U0ADMIN001", OTHER_TEAM, "1"),
     ("unknown id", "U0COMMS001", TEAM_ID, "4242"),
 ]
-# Link buttons: Slack opens the URL, the app only acknowledges.
-LINKS = {"accounts_x_link", "digest_open_archive", "watch_open"}
-ANSWERS = ("response/", "chat.postEphemeral", "chat.postMessage", "views.open", "views.publish", "views.push")
 
 
 @pytest.mark.parametrize("entry", REGISTERED, ids=[f"{r.kind}:{r.ident}" for r in REGISTERED])

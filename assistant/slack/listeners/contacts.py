@@ -27,7 +27,7 @@ from assistant.services.yammer import shoutouts
 from assistant.slack.blocks import contacts as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
-from assistant.slack.parse import parse_id, parse_id_pair
+from assistant.slack.parse import parse_id, parse_id_pair, parse_json_object
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
     @app.view(blocks.ADD_VIEW)
     def on_add(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = parse_json_object(view.get("private_metadata"), "form's metadata")
         values = blocks.read_contact_values(view["state"])
         with session() as db:
             viewer = viewer_for(services, db, client, team_id, user_id)
@@ -300,7 +300,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        detail = json.loads(action["value"])
+        detail = parse_json_object(action.get("value"), "button value")
         field_name, value = str(detail["f"]), str(detail["v"])
         name = (
             value.split("@")[0]
