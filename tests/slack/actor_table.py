@@ -6,6 +6,7 @@ import ast
 import hashlib
 import importlib
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ def registered() -> list[Registered]:
                 and node.args
             ):
                 ident = eval(ast.unparse(node.args[0]), vars(module))  # noqa: S307 - an id constant of our own module
+                if isinstance(ident, re.Pattern):  # `^contact_merge(:.*)?$`: the id a button of that family sends
+                    ident = ident.pattern.lstrip("^").split("(", 1)[0].rstrip("$")
                 found.append(Registered(path.stem, node.func.attr, str(ident)))
     return found
 

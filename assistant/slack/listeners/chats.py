@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -42,7 +41,7 @@ from assistant.slack.blocks import chats as blocks
 from assistant.slack.blocks.mapping import SCHEDULE_CHAT_ACTIONS
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
-from assistant.slack.parse import ParseError, parse_date, parse_id
+from assistant.slack.parse import ParseError, parse_date, parse_id, parse_json_object
 from integrations.x.cost import Prices
 
 log = logging.getLogger(__name__)
@@ -527,7 +526,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
     def schedule_from_mapping(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         """A mapping delivery's "Schedule a chat on #tag": the schedule modal with that hashtag filled in."""
         ack()
-        hashtag = str(json.loads(action.get("value") or "{}").get("hashtag") or "")
+        hashtag = str(parse_json_object(action.get("value"), "button value").get("hashtag") or "")
         channel_id = (body.get("channel") or {}).get("id", "")
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         prefill = {"hashtag": hashtag} if hashtag else None
