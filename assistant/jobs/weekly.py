@@ -15,6 +15,7 @@ from assistant.crypto import TokenCipher
 from assistant.models.accounts import AccountStatus, ConnectedAccount
 from assistant.models.base import require_id
 from assistant.models.credentials import Credential
+from assistant.models.platforms import Platform
 from assistant.models.workspaces import Workspace
 from assistant.render.blocks_text import blocks_to_text
 from assistant.render.followers_chart import followers_chart_png
@@ -62,7 +63,7 @@ class WeeklyDigests:
                 account = session.exec(
                     select(ConnectedAccount).where(
                         ConnectedAccount.workspace_id == workspace_id,
-                        ConnectedAccount.platform == "yammer",
+                        ConnectedAccount.platform == Platform.yammer,
                         ConnectedAccount.status == AccountStatus.active,
                     )
                 ).first()

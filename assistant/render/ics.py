@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, Timezone, vCalAddress, vRecur
 
 from assistant.models.chats import ChatOccurrence, ChatSeries, ChatStatus, Recurrence, nth_weekday
+from assistant.models.platforms import Platform
 
 PRODID = "-//Outreach Assistant//Hashtag chats//EN"
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -57,7 +58,8 @@ def chat_calendar(
     event.add("description", _description(series, items))
     event.add("url", f"https://x.com/hashtag/{series.hashtag}")
     event.add(
-        "location", f"#{series.hashtag} on " + ", ".join(p.capitalize() if p != "x" else "X" for p in series.platforms)
+        "location",
+        f"#{series.hashtag} on " + ", ".join(p.capitalize() if p != Platform.x else "X" for p in series.platforms),
     )
     organizer = vCalAddress(f"mailto:chats@{domain}")
     organizer.params["cn"] = organizer_name

@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from assistant.jobs.chats.keys import post_key
 from assistant.models.chats import ChatPost, PostStatus
+from assistant.models.codecs import INTRO, chat_post_key
 from assistant.models.outbox import OutboxState
 from assistant.services.chats.signoff import RunSheet, SheetItem
 
@@ -119,7 +119,7 @@ def plan(
         intents.append(Remind(reminder, (*moderators, series.channel_id)))
     if now < start:
         return intents
-    intro = next((item for item in sheet.items if item.item == "intro"), None)
+    intro = next((item for item in sheet.items if item.item == INTRO), None)
     if intro is not None and intro.approved and intro.due(start) <= now < end:
         intents.append(CrosspostIntro(intro))
     for item in sheet.items:
@@ -127,7 +127,7 @@ def plan(
         if now < due:
             continue
         for platform in series.platforms:
-            key = post_key(occurrence.id, item.item, platform)
+            key = chat_post_key(occurrence.id, item.item, platform)
             row = posts.get((item.item, platform))
             if row is not None and row.status in DONE:
                 continue

@@ -17,11 +17,12 @@ from assistant.crypto import TokenCipher
 from assistant.jobs.chats.records import posted_id, record
 from assistant.models.base import utcnow
 from assistant.models.chats import ChatSeries
+from assistant.models.codecs import INTRO
 from assistant.models.credentials import Credential
 from assistant.services.accounts.credentials import get_valid_access_token
 from assistant.services.chats.signoff import SheetItem
 from assistant.services.costs.ledger import x_meter
-from integrations.errors import AuthError
+from integrations.errors import AuthError, DuplicatePost
 from integrations.x.client import XClient
 from integrations.x.oauth import TokenSet, XOAuth
 from integrations.x.requests import XRequest
@@ -57,14 +58,12 @@ class XPublisher:
         def action() -> dict[str, Any]:
             with Session(engine) as session:
                 client, credential = self.client(session, series, utcnow())
-                reply_to = None if item.item == "intro" else posted_id(session, occ_id, "intro")
+                reply_to = None if item.item == INTRO else posted_id(session, occ_id, INTRO)
                 handle = credential.handle or _handle(client)
             try:
                 page = client.create_post(item.text, reply_to=reply_to)
-            except AuthError as exc:
-                if exc.status == 403 and "duplicate content" in str(exc):
-                    raise AuthError(duplicate_message(series, item, handle), service="X", status=403) from exc
-                raise
+            except DuplicatePost as exc:
+                raise DuplicatePost(duplicate_message(series, item, handle), service="X", status=403) from exc
             post_id = str(page.data["id"])
             result = {"post_id": post_id, "url": f"https://x.com/{handle}/status/{post_id}", "text": item.text}
             self.after_post(key)

@@ -11,11 +11,12 @@ from assistant.crypto import TokenCipher
 from assistant.models.accounts import AccountHandover, AccountStatus, ConnectedAccount, HandoverState
 from assistant.models.base import require_id
 from assistant.models.credentials import Credential
+from assistant.models.platforms import Platform
 from assistant.services.accounts.credentials import save_credential
 from assistant.services.team import audit
 from integrations.x.oauth import TokenSet
 
-PLATFORMS = ("x", "mastodon", "bluesky", "yammer")
+PLATFORMS = tuple(Platform)
 
 
 class AccountError(ValueError):

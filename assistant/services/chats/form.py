@@ -11,6 +11,7 @@ from sqlmodel import Session, col, or_, select
 
 from assistant.models.chats import Recurrence
 from assistant.models.credentials import Credential
+from assistant.models.platforms import CROSS_POST_NETWORKS, Platform
 from assistant.services.chats.rules import (
     CheckedQuestion,
     RuleError,
@@ -188,7 +189,7 @@ def validate(
         errors["until"] = f"The series ends ({until}) before it starts ({start_date}); pick a later end date."
     template = attempt(lambda: check_template(form.template))
     guests = attempt(lambda: _guests(form.guests or ""))
-    platforms = ["x", *[p for p in ("mastodon", "bluesky") if p in form.cross_post]]
+    platforms = [Platform.x.value, *[p.value for p in CROSS_POST_NETWORKS if p in form.cross_post]]
 
     credential: Credential | None = None
     if form.host and form.host != MANUAL_HOST:

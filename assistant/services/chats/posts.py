@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from assistant.models.chats import ChatOccurrence, ChatPost, PostStatus
+from assistant.models.codecs import INTRO
 
 
 def intro_is_public(session: Session, occurrence: ChatOccurrence) -> bool:
@@ -16,7 +17,7 @@ def intro_is_public(session: Session, occurrence: ChatOccurrence) -> bool:
         session.exec(
             select(ChatPost).where(
                 ChatPost.occurrence_id == occurrence.id,
-                ChatPost.item == "intro",
+                ChatPost.item == INTRO,
                 ChatPost.status == PostStatus.posted.value,
             )
         ).first()

@@ -12,11 +12,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from assistant.models.base import require_id, utcnow
+from assistant.models.platforms import POST_NETWORKS
 from assistant.models.watches import Watch, WatchSeen
 from assistant.services.team import audit
 from integrations.normalized import NormalizedPost
 
-NETWORKS = ("x", "mastodon", "bluesky")
+NETWORKS = POST_NETWORKS
 KINDS = ("hashtag", "account", "keyword", "mentions")
 MIN_EVERY, MAX_EVERY = 5, 24 * 60
 MAX_POSTS_SHOWN = 20

@@ -14,6 +14,7 @@ from assistant.crypto import TokenCipher, TokenDecryptError
 from assistant.models.base import require_id, utcnow
 from assistant.models.contacts import ShoutoutState, YammerShoutout
 from assistant.models.credentials import Credential
+from assistant.models.platforms import Platform
 from assistant.models.workspaces import Workspace
 from assistant.services.accounts.credentials import get_valid_access_token, needs_refresh
 from assistant.services.team import audit
@@ -21,7 +22,7 @@ from assistant.services.yammer.auth import EntraRefresher
 from integrations.errors import AuthError, NotFound
 from integrations.yammer.client import YammerClient
 
-PLATFORM = "yammer"
+PLATFORM = Platform.yammer
 COLLECT_FOR = timedelta(days=7)
 POLL_EVERY = timedelta(minutes=2)
 CROSSPOST_KEY = "yammer_crosspost"  # on/off, shared with `/outreach settings`

@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from assistant.models.base import require_id
 from assistant.models.chats import ChatSeries
+from assistant.models.codecs import SheetRef
 from assistant.render.mrkdwn import escape
 from assistant.services.chats.clashes import Upcoming
 from assistant.services.chats.signoff import RunSheet, SheetItem
@@ -298,7 +300,7 @@ def run_sheet_blocks(sheet: RunSheet, *, title: str | None = None, warnings: Seq
 
 
 def approval_blocks(sheet: RunSheet, sheet_hash: str, requested_by: str) -> list[Block]:
-    value = f"{sheet.series.id}:{sheet_hash}"
+    value = SheetRef(require_id(sheet.series), sheet_hash).encode()
     return [
         *run_sheet_blocks(sheet, title=f"Sign-off needed: #{sheet.series.hashtag}")[:47],
         context(f"Requested by <@{requested_by}>. Any comms member may approve (account owners are not tracked yet)."),

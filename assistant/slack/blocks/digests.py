@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from assistant.models.codecs import DigestFormat, DownloadRef
 from assistant.render.mrkdwn import escape, link, pack_lines, truncate
 from assistant.slack.blocks.common import (
     MAX_BLOCKS_MESSAGE,
@@ -227,11 +228,15 @@ def _buttons(digest_id: int | None, archive_url: str | None, csv_url: str | None
     elements: list[Block] = []
     if archive_url:
         elements.append({**button("Open archive", OPEN_ARCHIVE, style="primary"), "url": archive_url})
-    for label, fmt, url in (("Download CSV", "csv", csv_url), ("Download JSON", "json", json_url)):
+    formats: tuple[tuple[str, DigestFormat, str | None], ...] = (
+        ("Download CSV", "csv", csv_url),
+        ("Download JSON", "json", json_url),
+    )
+    for label, fmt, url in formats:
         if url:
             elements.append({**button(label, f"{DOWNLOAD}_{fmt}"), "url": url})
         elif digest_id is not None:
-            elements.append(button(label, f"{DOWNLOAD}_{fmt}", f"{fmt}:{digest_id}"))
+            elements.append(button(label, f"{DOWNLOAD}_{fmt}", DownloadRef(fmt, digest_id).encode()))
     if digest_id is not None:
         elements.append(button("Save participants as contacts", SAVE_PARTICIPANTS, str(digest_id)))
     return actions(*elements, block_id="digest_actions")

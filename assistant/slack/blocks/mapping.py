@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -10,6 +9,7 @@ from typing import Any
 
 from assistant.analysis.mapping.results import Analysis
 from assistant.analysis.recurring import RecurringSlot
+from assistant.models.codecs import ScheduleChatRef
 from assistant.models.mapping import CrawlState, MappingRequest, MappingStatus
 from assistant.render.mrkdwn import escape
 from assistant.services.mapping.crawl import StrategyEstimate
@@ -376,7 +376,7 @@ def delivery(request: MappingRequest, analysis: Analysis, slots: Sequence[Recurr
     buttons = [button("Save accounts as contacts", SAVE_ACCOUNTS, rid, style="primary")]
     hashtags = [s.hashtag for s in slots[:3]] or [tag for tag, _ in analysis.top.get("hashtags", [])[:1]]
     for n, tag in enumerate(hashtags):
-        value = json.dumps({"request": request.id, "hashtag": tag})
+        value = ScheduleChatRef(request.id, tag).encode()
         if len(value) <= MAX_BUTTON_VALUE:  # a real hashtag always fits; a value Slack refuses is never sent
             buttons.append(button(f"Schedule a chat on #{tag}", f"{SCHEDULE_CHAT}:{n}", value))
     blocks += [divider(), actions(*buttons, block_id=f"mapping_delivery_{rid}")]

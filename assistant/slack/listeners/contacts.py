@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
 from assistant.models.base import require_id, utcnow
+from assistant.models.codecs import FoundDetailRef, MergeRef
 from assistant.models.contacts import Contact, ContactSource, Visibility
 from assistant.models.digests import Digest
 from assistant.models.mapping import MappingMember, MappingRequest
@@ -282,7 +283,8 @@ def register(app: App, services: Services) -> dict[str, Handler]:
     @app.action(blocks.MERGE_ACTIONS)
     def on_merge(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        keep_id, other_id = (int(part) for part in str(action["value"]).split(":"))
+        ref = MergeRef.decode(str(action["value"]))
+        keep_id, other_id = ref.keep_id, ref.other_id
         with session() as db:
             viewer = viewer_for(services, db, client, body["team"]["id"], body["user"]["id"])
             try:
@@ -299,8 +301,8 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        detail = json.loads(action["value"])
-        field_name, value = str(detail["f"]), str(detail["v"])
+        detail = FoundDetailRef.decode(str(action["value"]))
+        field_name, value = detail.field, detail.value
         name = (
             value.split("@")[0]
             if field_name in ("email", "mastodon_handle")
@@ -314,7 +316,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
                     viewer,
                     {"name": name, field_name: value, "visibility": Visibility.team.value},
                     source=ContactSource.yammer.value,
-                    source_ref=str(detail.get("r", "")),
+                    source_ref=detail.source_ref,
                 )
             except book.ContactInvalid as exc:
                 respond(text=f"Could not save {escape(value)}: {escape(str(exc))}", replace_original=False)

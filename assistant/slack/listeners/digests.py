@@ -11,7 +11,9 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from assistant.models.base import require_id, utcnow
+from assistant.models.codecs import BadValue, DownloadRef
 from assistant.models.digests import Digest
+from assistant.models.platforms import POST_NETWORKS
 from assistant.render.digest_files import to_csv, to_json
 from assistant.render.mrkdwn import escape
 from assistant.services.digests import make as digest_make
@@ -34,13 +36,15 @@ def register(app: App, services: Services) -> dict[str, Handler]:
     @app.action(blocks.DOWNLOAD_JSON)
     def on_download(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        fmt, _, raw_id = str(action.get("value", "")).partition(":")
         channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
         thread_ts = (body.get("container") or {}).get("message_ts")
-        if fmt not in ("csv", "json") or not raw_id.isdigit():
+        try:
+            ref = DownloadRef.decode(str(action.get("value", "")))
+        except BadValue:
             return
+        fmt = ref.fmt
         with Session(services.engine) as session:
-            digest = session.get(Digest, int(raw_id))
+            digest = session.get(Digest, ref.digest_id)
             workspace = ensure_workspace(session, slack_team_id=body["team"]["id"])
             if digest is None or digest.workspace_id not in (None, workspace.id):
                 client.chat_postEphemeral(
@@ -132,5 +136,5 @@ def _text(value: str | bool | None) -> str | None:
 def _platforms(value: str | bool | None) -> list[str]:
     if not isinstance(value, str):
         return ["x"]
-    chosen = [p.strip().lower() for p in value.split(",") if p.strip().lower() in ("x", "mastodon", "bluesky")]
+    chosen = [p.strip().lower() for p in value.split(",") if p.strip().lower() in POST_NETWORKS]
     return chosen or ["x"]
