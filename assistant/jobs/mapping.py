@@ -77,9 +77,10 @@ class MappingJobs:
         client.meter = crawl.request_meter(engine, request_id, client.meter)
         return client
 
-    def slack(self, team_id: str | None, engine: Engine | None = None) -> WebClient:
+    def slack(self, workspace_id: int, engine: Engine) -> WebClient:
         """The WebClient of the request's workspace (its installation's bot token, else SLACK_BOT_TOKEN)."""
-        return self.deps.slack_for(team_id)
+        with Session(engine) as session:
+            return self.deps.slack_for_workspace(session, workspace_id)
 
     def __call__(self, engine: Engine, now: datetime) -> Iterable[DueJob]:
         with Session(engine) as session:
@@ -166,7 +167,7 @@ class MappingJobs:
             return
         shown = blocks.progress(request, done, planned, note)
         try:
-            client = self.slack(request.team_id, engine)
+            client = self.slack(request.workspace_id, engine)
             if request.progress_ts:
                 client.chat_update(
                     channel=request.card_channel, ts=request.progress_ts, text="Mapping progress", blocks=shown
@@ -195,7 +196,7 @@ class MappingJobs:
             assert request is not None
         self.progress(engine, request_id, 1, 1, "The map is made: review it and press Deliver on the card.")
         if request.card_channel and request.card_ts:
-            self.slack(request.team_id, engine).chat_update(
+            self.slack(request.workspace_id, engine).chat_update(
                 channel=request.card_channel,
                 ts=request.card_ts,
                 text=f"Mapping request #{request_id}",
@@ -211,7 +212,7 @@ class MappingJobs:
             html = report.artefact(session, request_id, "html")
             csv = report.artefact(session, request_id, "csv")
         assert request is not None and stored is not None
-        client = self.slack(request.team_id, engine)
+        client = self.slack(request.workspace_id, engine)
         summary = blocks.delivery(request, stored.analysis, stored.slots)
         text = f"Digital map: {request.title}"
         client.chat_postMessage(channel=request.requester_id, text=text, blocks=summary)

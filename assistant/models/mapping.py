@@ -39,7 +39,7 @@ class MappingRequest(SQLModel, table=True):
     __tablename__ = "mapping_request"
 
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(index=True, max_length=32)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
     requester_id: str = Field(index=True, max_length=32)
     title: str
     decision: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False, default=""))

@@ -79,7 +79,7 @@ def seed_weekly(
 def _seed_contacts_and_chats(session: Session, workspace: Workspace, now: datetime, owner: str) -> None:
     session.add(
         MappingRequest(
-            team_id=workspace.slack_team_id,
+            workspace_id=require_id(workspace),
             requester_id="U0STAFF001",
             title="FE funding stakeholders",
             status="claimed",

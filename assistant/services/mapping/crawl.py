@@ -22,7 +22,7 @@ from assistant.db import session_scope
 from assistant.models.base import require_id, utcnow
 from assistant.models.mapping import CrawlState, CrawlStep, MappingMember, MappingRequest
 from assistant.models.posts import Account
-from assistant.services.costs.ledger import workspace_id_for_team, x_meter
+from assistant.services.costs.ledger import x_meter
 from assistant.services.store.write import upsert_batch
 from integrations.errors import AuthError, IntegrationError, NotFound, RateLimited
 from integrations.normalized import Batch, FollowEdge
@@ -110,7 +110,7 @@ def request_meter(engine: Engine, request_id: int, meter: CostMeter) -> CostMete
     """A meter like `meter` (prices, clock) that bills the request's crawl in the shared ledger."""
     with Session(engine) as session:
         request = session.get(MappingRequest, request_id)
-        workspace_id = workspace_id_for_team(session, request.team_id if request else None)
+        workspace_id = request.workspace_id if request else None
     return x_meter(
         engine, meter.prices, workspace_id=workspace_id, job_kind="mapping", job_id=request_id, clock=meter.clock
     )

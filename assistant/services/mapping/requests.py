@@ -55,12 +55,12 @@ def validate(data: RequestInput) -> dict[str, str]:
     return errors
 
 
-def create(session: Session, *, team_id: str, requester_id: str, data: RequestInput) -> MappingRequest:
+def create(session: Session, *, workspace_id: int, requester_id: str, data: RequestInput) -> MappingRequest:
     errors = validate(data)
     if errors:
         raise RequestError(" ".join(errors.values()))
     request = MappingRequest(
-        team_id=team_id,
+        workspace_id=workspace_id,
         requester_id=requester_id,
         title=data.title.strip(),
         decision=data.decision.strip(),
@@ -85,9 +85,9 @@ def create(session: Session, *, team_id: str, requester_id: str, data: RequestIn
     return request
 
 
-def get(session: Session, request_id: int, *, team_id: str | None = None) -> MappingRequest:
+def get(session: Session, request_id: int, *, workspace_id: int | None = None) -> MappingRequest:
     request = session.get(MappingRequest, request_id)
-    if request is None or (team_id is not None and request.team_id != team_id):
+    if request is None or (workspace_id is not None and request.workspace_id != workspace_id):
         raise RequestError(f"There is no mapping request {request_id}.")
     return request
 
@@ -150,22 +150,24 @@ def _past(action: str) -> str:
     }[action]
 
 
-def mine(session: Session, *, team_id: str, user_id: str) -> list[MappingRequest]:
+def mine(session: Session, *, workspace_id: int, user_id: str) -> list[MappingRequest]:
     query = (
         select(MappingRequest)
-        .where(MappingRequest.team_id == team_id, MappingRequest.requester_id == user_id)
+        .where(MappingRequest.workspace_id == workspace_id, MappingRequest.requester_id == user_id)
         .order_by(col(MappingRequest.created_at).desc())
     )
     return list(session.exec(query))
 
 
-def queue(session: Session, *, team_id: str, today: date | None = None) -> list[MappingRequest]:
+def queue(session: Session, *, workspace_id: int, today: date | None = None) -> list[MappingRequest]:
     """Open requests: overdue first, then by status (new, claimed, mapping), oldest first."""
     day = today or utcnow().date()
     statuses = [s.value for s in OPEN_STATUSES]
     rows = list(
         session.exec(
-            select(MappingRequest).where(MappingRequest.team_id == team_id, col(MappingRequest.status).in_(statuses))
+            select(MappingRequest).where(
+                MappingRequest.workspace_id == workspace_id, col(MappingRequest.status).in_(statuses)
+            )
         )
     )
     order = {s: i for i, s in enumerate(statuses)}

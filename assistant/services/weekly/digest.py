@@ -130,7 +130,7 @@ def outbox_key(workspace: Workspace, slot: datetime) -> str:
 
 
 def requests_section(session: Session, workspace: Workspace, start: datetime, end: datetime) -> RequestsWeek:
-    rows = session.exec(select(MappingRequest).where(MappingRequest.team_id == workspace.slack_team_id)).all()
+    rows = session.exec(select(MappingRequest).where(MappingRequest.workspace_id == workspace.id)).all()
     today = end.astimezone(ZoneInfo(workspace.timezone)).date()
     open_statuses = {str(status) for status in OPEN_STATUSES}
     by_status: dict[str, int] = {}

@@ -367,7 +367,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         with session() as db:
             viewer = viewer_for(services, db, client, team_id, body["user"]["id"])
             request = db.get(MappingRequest, int(action["value"]))
-            if request is None or request.team_id != team_id:
+            if request is None or request.workspace_id != viewer.workspace_id:
                 respond(text="That mapping request no longer exists.", replace_original=False)
                 return
             keys = [

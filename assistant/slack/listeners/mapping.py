@@ -45,6 +45,10 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
     def is_comms(client: WebClient, team_id: str, user_id: str) -> bool:
         return services.roles.is_comms(client, team_id=team_id, user_id=user_id)
 
+    def workspace_of(session: Session, team_id: str) -> int:
+        """The workspace row of the Slack team (made on first contact): the key every request is stored under."""
+        return require_id(ensure_workspace(session, slack_team_id=team_id, timezone=services.settings.default_timezone))
+
     def comms_channel(session: Session, team_id: str) -> str | None:
         workspace = ensure_workspace(session, slack_team_id=team_id, timezone=services.settings.default_timezone)
         return workspace.comms_channel_id or services.settings.slack_comms_channel
@@ -77,7 +81,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         comms = is_comms(client, team_id, user_id)
         try:
             with session_scope(services.engine) as session:
-                request = service.get(session, request_id, team_id=team_id)
+                request = service.get(session, request_id, workspace_id=workspace_of(session, team_id))
                 service.transition(session, request, action, actor=user_id, is_comms=comms, reason=reason)
         except service.RequestError as exc:
             return str(exc)
@@ -125,7 +129,9 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with session_scope(services.engine) as session:
-            request = service.create(session, team_id=team_id, requester_id=user_id, data=data)
+            request = service.create(
+                session, workspace_id=workspace_of(session, team_id), requester_id=user_id, data=data
+            )
             channel = comms_channel(session, team_id)
         if channel:
             posted = client.chat_postMessage(
@@ -198,7 +204,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             return
         with Session(services.engine) as session:
             try:
-                request = service.get(session, request_id_of(body), team_id=team_id)
+                request = service.get(session, request_id_of(body), workspace_id=workspace_of(session, team_id))
                 view = start_view(session, request)
             except (service.RequestError, crawl.MappingInputError) as exc:
                 refuse(client, body, str(exc))
@@ -233,7 +239,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             refuse(client, body, f"Measuring on X failed: {exc}")
             return
         with Session(services.engine) as session:
-            request = service.get(session, request_id, team_id=team_id)
+            request = service.get(session, request_id, workspace_id=workspace_of(session, team_id))
             measuring.save(session, request, measured)
             session.commit()
             view = start_view(session, request)
@@ -243,7 +249,9 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
     def on_rerun(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         with Session(services.engine) as session:
             try:
-                request = service.get(session, request_id_of(body), team_id=body["team"]["id"])
+                request = service.get(
+                    session, request_id_of(body), workspace_id=workspace_of(session, body["team"]["id"])
+                )
             except service.RequestError as exc:
                 ack()
                 refuse(client, body, str(exc))
@@ -267,7 +275,9 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         request_id = int(body["view"]["private_metadata"])
         with Session(services.engine) as session:
             try:
-                service.get(session, request_id, team_id=team_id)  # the request is this workspace's
+                service.get(
+                    session, request_id, workspace_id=workspace_of(session, team_id)
+                )  # the request is this workspace's
             except service.RequestError as exc:
                 ack(response_action="errors", errors={"resolution": str(exc)})
                 return
@@ -325,7 +335,9 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         question = body["view"]["state"]["values"]["text"]["text"].get("value") or ""
         user_id = body["user"]["id"]
         with Session(services.engine) as session:
-            request = service.get(session, int(body["view"]["private_metadata"]), team_id=body["team"]["id"])
+            request = service.get(
+                session, int(body["view"]["private_metadata"]), workspace_id=workspace_of(session, body["team"]["id"])
+            )
         text = f"<@{request.requester_id}>, a question from <@{user_id}> about *{escape(request.title)}*:\n>{escape(question)}"
         if request.card_channel and request.card_ts:
             client.chat_postMessage(channel=request.card_channel, thread_ts=request.card_ts, text=text)
@@ -354,7 +366,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         request_id = int(body["view"]["private_metadata"])
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with Session(services.engine) as session:
-            request = service.get(session, request_id, team_id=team_id)
+            request = service.get(session, request_id, workspace_id=workspace_of(session, team_id))
             figures = measuring.start_figures(session, request, services.settings.x_prices(), utcnow().date())
         chosen = next(e for e in figures.estimates if e.strategy == strategy)
         over = figures.checks[strategy]
@@ -407,10 +419,10 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             today = utcnow().date()
             with Session(services.engine) as session:
                 if comms:
-                    rows = service.queue(session, team_id=ctx.team_id, today=today)
+                    rows = service.queue(session, workspace_id=workspace_of(session, ctx.team_id), today=today)
                     title = "Mapping queue (overdue first, then by status and age)"
                 else:
-                    rows = service.mine(session, team_id=ctx.team_id, user_id=ctx.user_id)
+                    rows = service.mine(session, workspace_id=workspace_of(session, ctx.team_id), user_id=ctx.user_id)
                     title = "Your mapping requests"
                 lines = [blocks.request_line(r, today=today, overdue=service.is_overdue(r, today)) for r in rows]
             ctx.ack(text=title, blocks=blocks.request_list(title, lines))
@@ -423,7 +435,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             if action == "show":
                 with Session(services.engine) as session:
                     try:
-                        request = service.get(session, request_id, team_id=ctx.team_id)
+                        request = service.get(session, request_id, workspace_id=workspace_of(session, ctx.team_id))
                     except service.RequestError as exc:
                         ctx.error(str(exc))
                         return
