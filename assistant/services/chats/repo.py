@@ -39,16 +39,7 @@ def create_chat(session: Session, chat: ValidChat, *, workspace_id: int, actor: 
     _replace_questions(session, series.id, chat.questions)
     for slot in chat.slots:
         session.add(ChatOccurrence(series_id=series.id, start_at=slot.start, end_at=slot.end))
-    audit.record(
-        session,
-        actor=actor,
-        action="chat.created",
-        record_type="chat_series",
-        record_id=series.id,
-        workspace_id=workspace_id,
-        hashtag=chat.hashtag,
-        occurrences=len(chat.slots),
-    )
+    audit.log(session, "chat.created", series, actor=actor, hashtag=chat.hashtag, occurrences=len(chat.slots))
     session.commit()
     session.refresh(series)
     return series
@@ -101,14 +92,7 @@ def update_chat(session: Session, series: ChatSeries, chat: ValidChat, *, actor:
             session.add(ChatOccurrence(series_id=series.id, start_at=slot.start, end_at=slot.end))
         elif slot.start in planned:
             planned[slot.start].end_at = slot.end
-    audit.record(
-        session,
-        actor=actor,
-        action="chat.edited",
-        record_type="chat_series",
-        record_id=series.id,
-        workspace_id=series.workspace_id,
-    )
+    audit.log(session, "chat.edited", series, actor=actor)
     session.commit()
     session.refresh(series)
     return series
@@ -131,15 +115,7 @@ def set_questions(session: Session, series: ChatSeries, raw: str, *, actor: str)
     _replace_questions(session, series.id, checked)
     series.updated_at = datetime.now(UTC)
     session.add(series)
-    audit.record(
-        session,
-        actor=actor,
-        action="chat.questions_set",
-        record_type="chat_series",
-        record_id=series.id,
-        workspace_id=series.workspace_id,
-        count=len(checked),
-    )
+    audit.log(session, "chat.questions_set", series, actor=actor, count=len(checked))
     session.commit()
     return checked
 
@@ -210,13 +186,11 @@ def cancel(
         occurrence.status = ChatStatus.cancelled.value
         occurrence.cancelled_by = actor
         session.add(occurrence)
-    audit.record(
+    audit.log(
         session,
+        "chat.cancelled",
+        series,
         actor=actor,
-        action="chat.cancelled",
-        record_type="chat_series",
-        record_id=series.id,
-        workspace_id=series.workspace_id,
         occurrences=[o.id for o in targets],
         whole_series=occurrence_id is None,
     )

@@ -150,14 +150,6 @@ def decide(
                 decided_at=now,
             )
         )
-    audit.record(
-        session,
-        actor=actor,
-        action=f"chat.{decision}",
-        record_type="chat_series",
-        record_id=require_id(series),
-        workspace_id=series.workspace_id,
-        sheet=expected_hash,
-    )
+    audit.log(session, f"chat.{decision}", series, actor=actor, sheet=expected_hash)
     session.commit()
     return run_sheet(session, series)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from assistant.models.base import require_id, utcnow
+from assistant.models.base import utcnow
 from assistant.models.digests import Digest, DigestJob, DigestJobState
 from assistant.services.team import audit
 from assistant.wakeup import announce
@@ -84,13 +84,11 @@ def request_digest(
         existing = _job_for_occurrence(session, chat_occurrence_id)
         assert existing is not None
         return _refresh(session, existing, details)
-    audit.record(
+    audit.log(
         session,
+        "digest.requested",
+        job,
         actor=requested_by or "system",
-        action="digest.requested",
-        record_type="digest_job",
-        record_id=require_id(job),
-        workspace_id=workspace_id,
         hashtag=tag,
         chat_occurrence_id=chat_occurrence_id,
     )

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from assistant.models.base import require_id, utcnow
+from assistant.models.base import utcnow
 from assistant.models.mapping import OPEN_STATUSES, CrawlState, MappingRequest, MappingStatus
 from assistant.services.team import audit
 
@@ -75,13 +75,7 @@ def create(session: Session, *, workspace_id: int, requester_id: str, data: Requ
     )
     session.add(request)
     session.flush()
-    audit.record(
-        session,
-        actor=requester_id,
-        action="mapping.created",
-        record_type="mapping_request",
-        record_id=require_id(request),
-    )
+    audit.log(session, "mapping.created", request, actor=requester_id)
     return request
 
 
@@ -127,16 +121,7 @@ def transition(
         request.delivered_at = at
     request.updated_at = at
     session.add(request)
-    audit.record(
-        session,
-        actor=actor,
-        action=f"mapping.{action}",
-        record_type="mapping_request",
-        record_id=require_id(request),
-        before=before,
-        after=target.value,
-        reason=reason,
-    )
+    audit.log(session, f"mapping.{action}", request, actor=actor, before=before, after=target.value, reason=reason)
     return request
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from assistant.config import Settings
 from assistant.crypto import TokenCipher, TokenDecryptError
-from assistant.models.base import require_id, utcnow
+from assistant.models.base import utcnow
 from assistant.models.contacts import ShoutoutState, YammerShoutout
 from assistant.models.credentials import Credential
 from assistant.models.platforms import Platform
@@ -140,16 +140,7 @@ def start_shoutout(
     )
     session.add(shoutout)
     session.flush()
-    audit.record(
-        session,
-        actor=requested_by,
-        action="shoutout.posted",
-        record_type="yammer_shoutout",
-        record_id=require_id(shoutout),
-        workspace_id=workspace_id,
-        group_id=group_id,
-        thread_id=message.thread_id,
-    )
+    audit.log(session, "shoutout.posted", shoutout, actor=requested_by, group_id=group_id, thread_id=message.thread_id)
     return shoutout
 
 
@@ -208,13 +199,4 @@ def set_crosspost(
         settings[CROSSPOST_KINDS_KEY] = kinds or list(CROSSPOST_KINDS)
     workspace.settings = settings
     session.add(workspace)
-    audit.record(
-        session,
-        actor=actor,
-        action="workspace.yammer_crosspost",
-        record_type="workspace",
-        record_id=require_id(workspace),
-        workspace_id=workspace.id,
-        group_id=group_id,
-        kinds=kinds,
-    )
+    audit.log(session, "workspace.yammer_crosspost", workspace, actor=actor, group_id=group_id, kinds=kinds)

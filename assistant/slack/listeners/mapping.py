@@ -285,14 +285,8 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         made = report.make_report(services.engine, request_id, resolution=resolution, wanted=number)
         with session_scope(services.engine) as session:
             request = service.get(session, request_id)
-            audit.record(
-                session,
-                actor=user_id,
-                action="mapping.communities_rerun",
-                record_type="mapping_request",
-                record_id=request_id,
-                resolution=resolution,
-                number=number,
+            audit.log(
+                session, "mapping.communities_rerun", request, actor=user_id, resolution=resolution, number=number
             )
         post_rerun(client, request, made, user_id)
 
@@ -345,13 +339,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             channel=request.requester_id, text=text + "\n_Reply in the request's thread in the comms channel, or here._"
         )
         with session_scope(services.engine) as session:
-            audit.record(
-                session,
-                actor=user_id,
-                action="mapping.asked",
-                record_type="mapping_request",
-                record_id=require_id(request),
-            )
+            audit.log(session, "mapping.asked", request, actor=user_id)
 
     @app.view(blocks.VIEW_START)
     def on_start_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
