@@ -95,7 +95,7 @@ def run(
     else:
         if settings.x_bearer_token is None:
             fail("no X token: set X_BEARER_TOKEN, or map from an archive with --archive FILE")
-        if request.crawl_state == CrawlState.none.value:
+        if request.crawl_state == CrawlState.none:
             if strategy is None:
                 fail(
                     "the crawl is not approved yet: give --strategy interactions|follows (see `outreach map estimate ID`)"

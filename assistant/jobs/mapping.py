@@ -87,7 +87,7 @@ class MappingJobs:
             due = list(
                 session.exec(
                     select(MappingRequest).where(
-                        col(MappingRequest.crawl_state).in_([CrawlState.running.value, CrawlState.analysing.value]),
+                        col(MappingRequest.crawl_state).in_([CrawlState.running, CrawlState.analysing]),
                         col(MappingRequest.next_run_at) <= now,
                     )
                 )
@@ -95,15 +95,15 @@ class MappingJobs:
             deliveries = list(
                 session.exec(
                     select(MappingRequest).where(
-                        MappingRequest.status == MappingStatus.delivered.value,
+                        MappingRequest.status == MappingStatus.delivered,
                         MappingRequest.delivery_sent == False,  # noqa: E712 - SQL comparison
-                        MappingRequest.crawl_state == CrawlState.done.value,
+                        MappingRequest.crawl_state == CrawlState.done,
                     )
                 )
             )
         for request in due:
             rid = require_id(request)
-            if request.crawl_state == CrawlState.running.value:
+            if request.crawl_state == CrawlState.running:
                 yield DueJob(f"mapping:{rid}:crawl:{request.run_number}", partial(self.crawl, engine, rid))
             else:
                 yield DueJob(f"mapping:{rid}:analyse:{request.run_number}", partial(self.analyse, engine, rid))

@@ -64,7 +64,7 @@ def chat_calendar(
     organizer = vCalAddress(f"mailto:chats@{domain}")
     organizer.params["cn"] = organizer_name
     event.add("organizer", organizer)
-    if series.status == ChatStatus.cancelled.value:
+    if series.status == ChatStatus.cancelled:
         event.add("status", "CANCELLED")
     else:
         event.add("status", "CONFIRMED")
@@ -74,7 +74,7 @@ def chat_calendar(
     rule = rrule(series.start_date, series.recurrence, until=until, count=series.recurrence_count)
     if rule:
         event.add("rrule", vRecur(rule))
-        cancelled = [o.start_at.astimezone(tz) for o in occurrences if o.status == ChatStatus.cancelled.value]
+        cancelled = [o.start_at.astimezone(tz) for o in occurrences if o.status == ChatStatus.cancelled]
         if cancelled:
             event.add("exdate", cancelled)
     calendar.add_component(event)

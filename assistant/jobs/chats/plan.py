@@ -14,7 +14,7 @@ from assistant.services.chats.signoff import RunSheet, SheetItem
 DEFAULT_REMINDERS = (24 * 60, 15)  # minutes before the start; a team overrides with settings["chat_reminder_minutes"]
 GRACE = timedelta(minutes=2)  # later than this after its minute, an item is "missed" and the moderator is asked
 DIGEST_AFTER = timedelta(minutes=15)
-DONE = (PostStatus.posted.value, PostStatus.manual_posted.value, PostStatus.skipped.value)
+DONE = (PostStatus.posted, PostStatus.manual_posted, PostStatus.skipped)
 
 OutboxStates = Mapping[str, tuple[str, str | None]]  # outbox key -> (state, last error)
 
@@ -142,7 +142,7 @@ def plan(
             if state == OutboxState.dead.value and now < end:
                 intents.append(ReportFailed(item, platform, key, due, error or ""))
                 continue
-            asked = row is not None and row.status == PostStatus.post_now.value
+            asked = row is not None and row.status == PostStatus.post_now
             if state is None and not asked and now - due > grace:
                 if now < end:
                     intents.append(AskMissed(item, platform, key, due))

@@ -122,8 +122,8 @@ class ChatRunner:
                 select(ChatOccurrence, ChatSeries)
                 .join(ChatSeries, col(ChatSeries.id) == ChatOccurrence.series_id)
                 .where(
-                    ChatOccurrence.status == ChatStatus.scheduled.value,
-                    ChatSeries.status == ChatStatus.scheduled.value,
+                    ChatOccurrence.status == ChatStatus.scheduled,
+                    ChatSeries.status == ChatStatus.scheduled,
                     col(ChatOccurrence.start_at) <= horizon,
                     col(ChatOccurrence.end_at) >= now - LOOKBACK,
                 )
@@ -136,7 +136,7 @@ class ChatRunner:
                 select(ChatOccurrence, ChatSeries)
                 .join(ChatSeries, col(ChatSeries.id) == ChatOccurrence.series_id)
                 .where(
-                    ChatOccurrence.status == ChatStatus.cancelled.value,
+                    ChatOccurrence.status == ChatStatus.cancelled,
                     col(ChatOccurrence.start_at) <= now,
                     col(ChatOccurrence.end_at) > now,
                 )
@@ -366,7 +366,7 @@ class ChatRunner:
                         row = posted.get(item.item)
                         at = (
                             row.recorded_at
-                            if row is not None and row.status != PostStatus.skipped.value
+                            if row is not None and row.status != PostStatus.skipped
                             else item.due(occurrence.start_at)
                         )
                         questions.append((parsed.number, at, item.text))

@@ -34,8 +34,8 @@ def upcoming(session: Session, workspace_id: int, now: datetime, *, limit: int =
         .join(ChatSeries, col(ChatSeries.id) == ChatOccurrence.series_id)
         .where(
             ChatSeries.workspace_id == workspace_id,
-            ChatSeries.status == ChatStatus.scheduled.value,
-            ChatOccurrence.status == ChatStatus.scheduled.value,
+            ChatSeries.status == ChatStatus.scheduled,
+            ChatOccurrence.status == ChatStatus.scheduled,
             col(ChatOccurrence.end_at) > now,
         )
         .order_by(col(ChatOccurrence.start_at))
@@ -69,7 +69,7 @@ def clashes(session: Session, chat: ValidChat, *, workspace_id: int, exclude_ser
         .join(ChatSeries, col(ChatSeries.id) == ChatOccurrence.series_id)
         .where(
             ChatSeries.workspace_id == workspace_id,
-            ChatOccurrence.status == ChatStatus.scheduled.value,
+            ChatOccurrence.status == ChatStatus.scheduled,
             col(ChatOccurrence.start_at) < last,
             col(ChatOccurrence.end_at) > first,
         )

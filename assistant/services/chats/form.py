@@ -51,7 +51,7 @@ class ChatInput:
     timezone: str | None
     duration: str | int | None = 60
     description: str = ""
-    recurrence: str = Recurrence.none.value
+    recurrence: str = Recurrence.none
     until: str | None = None
     count: str | int | None = None
     host: str = MANUAL_HOST  # a Credential id or "manual"
@@ -76,7 +76,7 @@ class ValidChat:
     start_date: date
     start_time: time
     duration: int
-    recurrence: str
+    recurrence: Recurrence
     until: date | None
     count: int | None
     credential: Credential | None
@@ -180,7 +180,7 @@ def validate(
         errors["start_time"] = "Pick the start time."
     duration = attempt(lambda: _int(form.duration, "duration", "The duration (minutes)", low=10, high=MAX_DURATION))
     duration = 60 if duration is None and "duration" not in errors else duration
-    recurrence = form.recurrence or Recurrence.none.value
+    recurrence = form.recurrence or Recurrence.none
     if recurrence not in {r.value for r in Recurrence}:
         errors["recurrence"] = f"Unknown recurrence {recurrence!r}."
     until = attempt(lambda: _date(form.until, "until", "The end date"))
@@ -254,7 +254,7 @@ def validate(
         start_date=start_date,
         start_time=start_time,
         duration=duration,
-        recurrence=recurrence,
+        recurrence=Recurrence(recurrence),
         until=until if isinstance(until, date) else None,
         count=count if isinstance(count, int) else None,
         credential=credential,

@@ -18,7 +18,7 @@ def intro_is_public(session: Session, occurrence: ChatOccurrence) -> bool:
             select(ChatPost).where(
                 ChatPost.occurrence_id == occurrence.id,
                 ChatPost.item == INTRO,
-                ChatPost.status == PostStatus.posted.value,
+                ChatPost.status == PostStatus.posted,
             )
         ).first()
         is not None
@@ -50,7 +50,7 @@ def record_post(
     row = post_row(session, occurrence_id, item, platform) or ChatPost(
         occurrence_id=occurrence_id, item=item, platform=platform, status=status
     )
-    row.status, row.by, row.recorded_at = status.value, by, datetime.now(UTC)
+    row.status, row.by, row.recorded_at = status, by, datetime.now(UTC)
     row.text = text or row.text
     row.url = url or row.url
     row.post_id = post_id or row.post_id

@@ -162,7 +162,7 @@ def next_occurrence(session: Session, series_id: int, now: datetime) -> ChatOccu
         .where(
             ChatOccurrence.series_id == series_id,
             col(ChatOccurrence.end_at) > now,
-            ChatOccurrence.status == ChatStatus.scheduled.value,
+            ChatOccurrence.status == ChatStatus.scheduled,
         )
         .order_by(col(ChatOccurrence.start_at))
     ).first()
@@ -173,17 +173,15 @@ def cancel(
 ) -> list[ChatOccurrence]:
     """Cancel one occurrence (by id) or the whole series' future; returns the occurrences cancelled; commits."""
     assert series.id is not None
-    targets = [
-        o for o in occurrences_of(session, series.id) if o.status == ChatStatus.scheduled.value and o.end_at > now
-    ]
+    targets = [o for o in occurrences_of(session, series.id) if o.status == ChatStatus.scheduled and o.end_at > now]
     if occurrence_id is not None:
         targets = [o for o in targets if o.id == occurrence_id]
     else:
-        series.status = ChatStatus.cancelled.value
+        series.status = ChatStatus.cancelled
         series.updated_at = now
         session.add(series)
     for occurrence in targets:
-        occurrence.status = ChatStatus.cancelled.value
+        occurrence.status = ChatStatus.cancelled
         occurrence.cancelled_by = actor
         session.add(occurrence)
     audit.log(

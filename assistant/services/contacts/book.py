@@ -148,7 +148,7 @@ def add_contact(
     viewer: Viewer,
     data: Mapping[str, object],
     *,
-    source: str = ContactSource.manual.value,
+    source: str = ContactSource.manual,
     source_ref: str = "",
 ) -> Contact:
     """Validate, normalise and store a new contact with its first history event; flushes, does not commit."""
@@ -156,7 +156,11 @@ def add_contact(
     if problems:
         raise ContactInvalid(problems)
     contact = Contact(
-        workspace_id=viewer.workspace_id, added_by=viewer.user_id, name="", source=source, source_ref=source_ref
+        workspace_id=viewer.workspace_id,
+        added_by=viewer.user_id,
+        name="",
+        source=ContactSource(source),
+        source_ref=source_ref,
     )
     for name, value in values.items():
         setattr(contact, name, value)

@@ -128,7 +128,7 @@ def approve(session: Session, request: MappingRequest, *, strategy: str, by: str
     check_inputs(request)
     request.strategy = strategy
     request.approved_by = by
-    request.crawl_state = CrawlState.running.value
+    request.crawl_state = CrawlState.running
     request.next_run_at = now
     request.updated_at = now
     session.add(request)
@@ -214,18 +214,16 @@ def run_crawl(
             request = session.get(MappingRequest, request_id)
             if request is None:
                 raise MappingInputError(f"no mapping request {request_id}")
-            if request.crawl_state != CrawlState.running.value:
+            if request.crawl_state != CrawlState.running:
                 return CrawlResult(
-                    "done"
-                    if request.crawl_state in (CrawlState.analysing.value, CrawlState.done.value)
-                    else request.crawl_state
+                    "done" if request.crawl_state in (CrawlState.analysing, CrawlState.done) else request.crawl_state
                 )
             steps = _steps(session, request_id)
             pending = [s for s in steps if not s.done]
             if not pending:
                 if _plan_more(session, request, steps):
                     continue
-                request.crawl_state = CrawlState.analysing.value
+                request.crawl_state = CrawlState.analysing
                 request.next_run_at = now()
                 session.add(request)
                 return CrawlResult("done")
@@ -290,7 +288,7 @@ def _fail(engine: Engine, request_id: int, message: str) -> CrawlResult:
     with session_scope(engine) as session:
         request = session.get(MappingRequest, request_id)
         assert request is not None
-        request.crawl_state = CrawlState.failed.value
+        request.crawl_state = CrawlState.failed
         request.problems = [*request.problems, message]
         session.add(request)
     return CrawlResult("failed", message=message)
@@ -315,7 +313,7 @@ def _budget_stop(
         f"Stopped at {reason}: {done} of {planned} crawl steps done, {request.calls_made} calls, "
         f"${request.money_spent:,.2f} spent. What was covered is mapped."
     )
-    request.crawl_state = CrawlState.analysing.value
+    request.crawl_state = CrawlState.analysing
     request.problems = [*request.problems, message]
     request.next_run_at = utcnow()
     session.add(request)
@@ -473,7 +471,7 @@ def import_archive(engine: Engine, request_id: int, path: Path) -> int:
         request = session.get(MappingRequest, request_id)
         assert request is not None
         request.source = f"archive:{path}"
-        request.crawl_state = CrawlState.analysing.value
+        request.crawl_state = CrawlState.analysing
         request.next_run_at = utcnow()
         if not kept:
             request.problems = [

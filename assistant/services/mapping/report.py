@@ -120,8 +120,8 @@ def make_report(
                 session.add(found)
         request = session.get(MappingRequest, request_id)
         assert request is not None
-        if request.crawl_state == CrawlState.analysing.value:
-            request.crawl_state = CrawlState.done.value
+        if request.crawl_state == CrawlState.analysing:
+            request.crawl_state = CrawlState.done
         session.add(request)
     return Report(request_id, title, analysis, slots, problems)
 

@@ -104,7 +104,7 @@ def transition(
         raise RequestError("Only the person who asked (or the comms team) can cancel this request.")
     if MappingStatus(request.status) not in allowed:
         raise RequestError(f"Request {request.id} is {request.status}; it cannot be {_past(action)} now.")
-    if action == "deliver" and request.crawl_state != CrawlState.done.value:
+    if action == "deliver" and request.crawl_state != CrawlState.done:
         raise RequestError(f"The map for request {request.id} is not made yet; Deliver appears on the card when it is.")
     if action == "decline" and not reason.strip():
         raise RequestError("Say why the request is declined; the requester sees the reason.")
@@ -112,7 +112,7 @@ def transition(
         raise RequestError("Only the person who claimed it can do that.")
     at = now or utcnow()
     before = request.status
-    request.status = target.value
+    request.status = target
     if action == "claim":
         request.claimed_by = actor
     if action == "decline":

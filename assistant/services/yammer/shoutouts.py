@@ -149,14 +149,14 @@ def due_shoutouts(session: Session, now: datetime) -> list[YammerShoutout]:
     rows = list(
         session.exec(
             select(YammerShoutout).where(
-                YammerShoutout.state == ShoutoutState.open.value, col(YammerShoutout.next_poll_at) <= now
+                YammerShoutout.state == ShoutoutState.open, col(YammerShoutout.next_poll_at) <= now
             )
         )
     )
     due = []
     for row in rows:
         if row.collect_until <= now:
-            row.state = ShoutoutState.closed.value
+            row.state = ShoutoutState.closed
             session.add(row)
         else:
             due.append(row)

@@ -253,7 +253,7 @@ def status_line(request: MappingRequest) -> str:
 
 def card(request: MappingRequest) -> list[Block]:
     """The queue card in the comms channel; its buttons follow the status (Deliver once the map is made)."""
-    report_ready = request.crawl_state == CrawlState.done.value
+    report_ready = request.crawl_state == CrawlState.done
     rid = str(request.id)
     status = MappingStatus(request.status)
     blocks = [
@@ -291,7 +291,7 @@ def status_dm(request: MappingRequest, change: str) -> list[Block]:
         section(f"Your mapping request *#{request.id} {escape(request.title)}*: {change}"),
         context(status_line(request)),
     ]
-    if request.status in (MappingStatus.new.value, MappingStatus.claimed.value, MappingStatus.mapping.value):
+    if request.status in (MappingStatus.new, MappingStatus.claimed, MappingStatus.mapping):
         blocks.append(actions(button("Cancel request", CANCEL, str(request.id), style="danger")))
     return blocks
 

@@ -132,7 +132,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             planned = [
                 o
                 for o in occurrences_of(session, require_id(series))
-                if o.status == ChatStatus.scheduled.value and o.end_at > now
+                if o.status == ChatStatus.scheduled and o.end_at > now
             ]
             wanted = options.get("date")
             if isinstance(wanted, str):

@@ -137,7 +137,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
                     db,
                     viewer,
                     values,
-                    source=meta.get("source", ContactSource.manual.value),
+                    source=meta.get("source", ContactSource.manual),
                     source_ref=meta.get("ref", ""),
                 )
             except book.ContactInvalid as exc:
@@ -212,7 +212,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         prefill = message_prefill(text, people)
         others = [person.label() for person in people[1:] if person.name]
         meta = {
-            "source": ContactSource.message.value,
+            "source": ContactSource.message,
             "ref": f"{(body.get('channel') or {}).get('id', '')}/{message.get('ts', '')}",
             "channel": (body.get("channel") or {}).get("id"),
         }
@@ -315,7 +315,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
                     db,
                     viewer,
                     {"name": name, field_name: value, "visibility": Visibility.team.value},
-                    source=ContactSource.yammer.value,
+                    source=ContactSource.yammer,
                     source_ref=detail.source_ref,
                 )
             except book.ContactInvalid as exc:
@@ -346,7 +346,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
                 db,
                 viewer,
                 accounts,
-                source=ContactSource.digest.value,
+                source=ContactSource.digest,
                 source_ref=f"digest:{digest.id}",
                 tags=[digest.hashtag],
             )
@@ -376,7 +376,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
                 if m.kind in ("seed", "account")
             ]
             result = book.save_account_keys(
-                db, viewer, keys, source=ContactSource.mapping.value, source_ref=f"mapping:{request.id}"
+                db, viewer, keys, source=ContactSource.mapping, source_ref=f"mapping:{request.id}"
             )
             db.commit()
         respond(
@@ -414,7 +414,7 @@ def contact_command(services: Services, ctx: CommandContext) -> None:
 
 def _add(services: Services, ctx: CommandContext) -> None:
     ctx.ack()
-    meta = json.dumps({"channel": ctx.channel_id, "source": ContactSource.manual.value})
+    meta = json.dumps({"channel": ctx.channel_id, "source": ContactSource.manual})
     ctx.client.views_open(trigger_id=ctx.trigger_id, view=blocks.contact_modal(metadata=meta))
 
 

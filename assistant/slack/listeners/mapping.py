@@ -256,7 +256,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
                 ack()
                 refuse(client, body, str(exc))
                 return
-        if request.crawl_state != CrawlState.done.value:
+        if request.crawl_state != CrawlState.done:
             ack()
             refuse(client, body, "The map isn't made yet: communities can be re-run once the analysis is done.")
             return

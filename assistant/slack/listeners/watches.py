@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from assistant.models.base import require_id, utcnow
 from assistant.models.codecs import AccountRef, BadValue
+from assistant.models.contacts import ContactSource
 from assistant.models.platforms import Platform
 from assistant.render.mrkdwn import escape
 from assistant.services.contacts import book
@@ -49,7 +50,9 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with Session(services.engine) as session:
             viewer = viewer_for(services, session, client, team_id, user_id)
-            result = book.save_account_keys(session, viewer, [(ref.platform, ref.account_id)], source="watch")
+            result = book.save_account_keys(
+                session, viewer, [(ref.platform, ref.account_id)], source=ContactSource.watch
+            )
             session.commit()
             added = [contact.name for contact in result.added]
             already = [contact.name for contact in result.already]
