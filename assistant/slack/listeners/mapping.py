@@ -382,12 +382,11 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             crawl.approve(session, request, strategy=strategy, by=body["user"]["id"], now=utcnow())
             measuring.promise(session, request, strategy, services.settings.x_prices())
             if over.crosses:
-                audit.record(
+                audit.log(
                     session,
+                    "budget.crossed_approved",
+                    request,
                     actor=user_id,
-                    action="budget.crossed_approved",
-                    record_type="mapping_request",
-                    record_id=request_id,
                     estimate=chosen.cost,
                     month_to_date=over.spent,
                     budget=over.budget,
