@@ -11,17 +11,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant.clients import Clients
-from assistant.crypto import TokenCipher
-from assistant.models.accounts import AccountStatus, ConnectedAccount
 from assistant.models.base import require_id
-from assistant.models.credentials import Credential
-from assistant.models.platforms import Platform
 from assistant.models.workspaces import Workspace
 from assistant.render.blocks_text import blocks_to_text
 from assistant.render.followers_chart import followers_chart_png
-from assistant.services.accounts.credentials import load_tokens
 from assistant.services.team.settings import yammer_crosspost, yammer_group_id
 from assistant.services.weekly.digest import outbox_key, slot_instant, weekly_data
+from assistant.services.yammer.crosspost import team_token
 from assistant.slack.blocks.weekly import weekly_blocks, weekly_text
 from assistant.worker import DueJob
 
@@ -60,24 +56,12 @@ class WeeklyDigests:
             with Session(engine) as session:
                 workspace = session.get(Workspace, workspace_id)
                 assert workspace is not None
-                account = session.exec(
-                    select(ConnectedAccount).where(
-                        ConnectedAccount.workspace_id == workspace_id,
-                        ConnectedAccount.platform == Platform.yammer,
-                        ConnectedAccount.status == AccountStatus.active,
-                    )
-                ).first()
-                credential = (
-                    session.get(Credential, account.credential_id) if account and account.credential_id else None
-                )
-                if credential is None:
+                token = team_token(session, deps.settings, workspace_id)
+                if token is None:
                     return {"skipped": "no Yammer account connected"}
-                token = load_tokens(TokenCipher.from_settings(deps.settings), credential).access_token
                 text = blocks_to_text(weekly_blocks(weekly_data(session, workspace, now)))
             with deps.http() as http:
-                message = deps.yammer(http, token=token).post_message(
-                    text, group_id=group_id
-                )
+                message = deps.yammer(http, token=token).post_message(text, group_id=group_id)
             return {"yammer_message": str(message.id)}
 
         return action

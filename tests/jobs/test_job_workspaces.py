@@ -190,7 +190,7 @@ def test_mapping_progress_and_delivery_go_out_with_the_requesting_workspace_toke
         session.commit()
         request_id = request.id or 0
     jobs.progress(w.engine, request_id, 3, 10, "")
-    jobs.upload_picture_to_requester(jobs.slack("T0OTHER001"), request, b"\x89PNG")
+    jobs.upload_picture_to_requester(jobs.slack(request.workspace_id, w.engine), request, b"\x89PNG")
     assert w.tokens() == {"C0OTHER001": OTHER}
     assert w.tokens("conversations.open", "users") == {"U0OTHER001": OTHER}
 
