@@ -20,6 +20,7 @@ from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.models.accounts import AccountStatus, ConnectedAccount
 from assistant.models.base import require_id
+from assistant.models.codecs import account_refresh_key, account_snapshot_key, account_token_key
 from assistant.models.credentials import Credential
 from assistant.models.digests import AccountSnapshot
 from assistant.models.platforms import POST_NETWORKS, Platform
@@ -65,7 +66,7 @@ class AccountSources:
                 continue
             seen.add(key)
             yield DueJob(
-                key=f"snapshot:{account.platform}:{account.account_id}:{day.isoformat()}",
+                key=account_snapshot_key(account.platform, account.account_id, day),
                 action=self._snapshot_action(engine, require_id(account), now),
                 reconcile=_reconciler(engine, account.platform, account.account_id, day),
             )
@@ -105,7 +106,7 @@ class AccountSources:
             if not needs_refresh(credential, now, REFRESH_AHEAD) or credential.expires_at is None:
                 continue
             yield DueJob(
-                key=f"account:{account.id}:refresh:{credential.expires_at.isoformat()}",
+                key=account_refresh_key(require_id(account), credential.expires_at),
                 action=self._refresh_action(engine, require_id(account), now),
             )
 
@@ -136,7 +137,7 @@ class AccountSources:
             problems = unreported_problems(session)
         for account in problems:
             yield DueJob(
-                key=f"account:{account.id}:token:{account.status}:{account.updated_at.isoformat()}",
+                key=account_token_key(require_id(account), account.status, account.updated_at),
                 action=self._notify_action(engine, require_id(account), now),
             )
 

@@ -18,6 +18,7 @@ from assistant.jobs.accounts import mastodon_base_url
 from assistant.models.accounts import AccountStatus, ConnectedAccount
 from assistant.models.base import require_id
 from assistant.models.chats import ChatSeries
+from assistant.models.codecs import watch_batch_key, watch_poll_key
 from assistant.models.credentials import Credential
 from assistant.models.platforms import Platform
 from assistant.models.posts import Post, PostHashtag
@@ -50,7 +51,7 @@ class WatchSources:
             watches = due_watches(session, now)
         for watch in watches:
             yield DueJob(
-                key=f"watch:{watch.id}:poll:{watch.next_run_at.isoformat()}",
+                key=watch_poll_key(require_id(watch), watch.next_run_at),
                 action=self._poller(engine, require_id(watch), now),
             )
 
@@ -61,7 +62,7 @@ class WatchSources:
             if watch.pending_batch is None or watch.pending_batch == "null":
                 continue
             yield DueJob(
-                key=f"watch:{watch.id}:batch:{watch.batches}",
+                key=watch_batch_key(require_id(watch), watch.batches),
                 action=self._poster(engine, require_id(watch)),
             )
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from assistant.clients import Clients
 from assistant.models.base import require_id
+from assistant.models.codecs import weekly_crosspost_key
 from assistant.models.workspaces import Workspace
 from assistant.render.blocks_text import blocks_to_text
 from assistant.render.followers_chart import followers_chart_png
@@ -46,7 +47,9 @@ class WeeklyDigests:
             yield DueJob(key=key, action=self._post(engine, require_id(workspace), channel, now))
             group = yammer_group_id(workspace)
             if yammer_crosspost(workspace) and group:
-                yield DueJob(key=f"{key}:yammer", action=self._crosspost(engine, require_id(workspace), group, now))
+                yield DueJob(
+                    key=weekly_crosspost_key(key), action=self._crosspost(engine, require_id(workspace), group, now)
+                )
 
     def _crosspost(self, engine: Engine, workspace_id: int, group_id: str, now: datetime) -> Any:
         """The same digest as plain text in the team's Yammer group, with the team's connected Yammer token."""

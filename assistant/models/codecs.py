@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, fields
+from datetime import date, datetime
 from typing import ClassVar, Literal
 
 from assistant.models.platforms import Platform
@@ -241,3 +242,48 @@ def digest_step_of(key: str) -> str:
 def digest_crosspost_key(digest_id: int) -> str:
     """A digest cross-posted to the team's Yammer group."""
     return f"digest:{digest_id}:yammer-crosspost"
+
+
+def chat_prompt_key(post_key: str, prompt: Literal["unapproved", "failed", "missed"], user: str = "") -> str:
+    """A moderator's prompt about one post (not approved, failed, missed); `user` when each moderator gets one."""
+    return f"{post_key}:{prompt}" + (f":{user}" if user else "")
+
+
+def account_snapshot_key(platform: str, account_id: str, day: date) -> str:
+    """One account's daily follower and posting snapshot."""
+    return f"snapshot:{platform}:{account_id}:{day.isoformat()}"
+
+
+def account_refresh_key(account_id: int, expires_at: datetime) -> str:
+    """Refreshing a connected account's token before it expires at `expires_at`."""
+    return f"account:{account_id}:refresh:{expires_at.isoformat()}"
+
+
+def account_token_key(account_id: int, status: str, changed_at: datetime) -> str:
+    """Telling the owner their account's token went `status` (once per change)."""
+    return f"account:{account_id}:token:{status}:{changed_at.isoformat()}"
+
+
+def shoutout_reply_key(shoutout_id: int, message_id: str | int) -> str:
+    """One Yammer reply to a shout-out, brought back to the Slack thread."""
+    return f"yammer:shoutout:{shoutout_id}:reply:{message_id}"
+
+
+def watch_poll_key(watch_id: int, due_at: datetime) -> str:
+    """One poll of a watch, due at `due_at`."""
+    return f"watch:{watch_id}:poll:{due_at.isoformat()}"
+
+
+def watch_batch_key(watch_id: int, batch: int) -> str:
+    """One batch of a watch's posts sent to its channel."""
+    return f"watch:{watch_id}:batch:{batch}"
+
+
+def weekly_key(workspace_id: int, year: int, week: int) -> str:
+    """The team's weekly digest of one ISO week."""
+    return f"weekly:{workspace_id}:{year}-W{week:02d}"
+
+
+def weekly_crosspost_key(weekly: str) -> str:
+    """That weekly digest cross-posted to the team's Yammer group."""
+    return f"{weekly}:yammer"

@@ -3,6 +3,8 @@ and refuses what no encoder wrote."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 
 from assistant.models.codecs import (
@@ -15,13 +17,22 @@ from assistant.models.codecs import (
     MergeRef,
     ScheduleChatRef,
     SheetRef,
+    account_refresh_key,
+    account_snapshot_key,
+    account_token_key,
     chat_cancel_key,
     chat_crosspost_key,
     chat_post_key,
+    chat_prompt_key,
     chat_reminder_key,
     digest_crosspost_key,
     digest_step_key,
     digest_step_of,
+    shoutout_reply_key,
+    watch_batch_key,
+    watch_poll_key,
+    weekly_crosspost_key,
+    weekly_key,
 )
 from assistant.models.platforms import Platform
 
@@ -93,3 +104,16 @@ def test_outbox_keys_keep_the_shapes_already_stored() -> None:
     assert digest_step_key(3, "collect") == "digest:3:collect"
     assert digest_step_of(digest_step_key(3, "files")) == "files"
     assert digest_crosspost_key(11) == "digest:11:yammer-crosspost"
+
+
+def test_the_other_jobs_keys_keep_their_stored_shapes() -> None:
+    at = datetime(2026, 12, 3, 21, 0, tzinfo=UTC)
+    assert chat_prompt_key("chat:8:intro", "unapproved", "U1") == "chat:8:intro:unapproved:U1"
+    assert chat_prompt_key("chat:8:question:2:mastodon", "missed") == "chat:8:question:2:mastodon:missed"
+    assert account_snapshot_key("x", "12", date(2026, 12, 3)) == "snapshot:x:12:2026-12-03"
+    assert account_refresh_key(4, at) == "account:4:refresh:2026-12-03T21:00:00+00:00"
+    assert account_token_key(4, "expired", at) == "account:4:token:expired:2026-12-03T21:00:00+00:00"
+    assert shoutout_reply_key(2, "998") == "yammer:shoutout:2:reply:998"
+    assert watch_poll_key(6, at) == "watch:6:poll:2026-12-03T21:00:00+00:00"
+    assert watch_batch_key(6, 3) == "watch:6:batch:3"
+    assert weekly_crosspost_key(weekly_key(1, 2026, 9)) == "weekly:1:2026-W09:yammer"

@@ -40,6 +40,7 @@ from assistant.models.codecs import (
     chat_crosspost_key,
     chat_digest_key,
     chat_prefix,
+    chat_prompt_key,
     chat_reminder_key,
 )
 from assistant.models.credentials import Credential
@@ -231,19 +232,19 @@ class ChatRunner:
                 text = f"{item.label} of #{series.hashtag} was not posted: it is not approved."
                 for user in users:
                     card = blocks.unapproved_blocks(item, series)
-                    yield DueJob(f"{key}:unapproved:{user}", self._slack_post(team, user, text, card))
+                    yield DueJob(chat_prompt_key(key, "unapproved", user), self._slack_post(team, user, text, card))
             case planning.RecordDone(item, platform, key):
                 record_from_outbox(engine, occ_id, item.item, platform, key)
             case planning.ReportFailed(item, platform, key, _due, error):
                 value = ChatPostRef(occ_id, item.item, Platform(platform)).encode()
                 text = f"{item.label} of #{series.hashtag} could not be posted ({error}); post it by hand."
                 card = blocks.failed_blocks(item, error, value, platform)
-                yield DueJob(f"{key}:failed", self._slack_post(team, lead, text, card))
+                yield DueJob(chat_prompt_key(key, "failed"), self._slack_post(team, lead, text, card))
             case planning.AskMissed(item, platform, key, due):
                 value = ChatPostRef(occ_id, item.item, Platform(platform)).encode()
                 text = f"{item.label} of #{series.hashtag} was missed: post now or skip?"
                 card = blocks.missed_blocks(item, due, tz, value)
-                yield DueJob(f"{key}:missed", self._slack_post(team, lead, text, card))
+                yield DueJob(chat_prompt_key(key, "missed"), self._slack_post(team, lead, text, card))
             case planning.Publish(item, platform, key, due) if platform == "x":
                 yield DueJob(
                     key,

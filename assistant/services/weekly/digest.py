@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from assistant.models.accounts import ConnectedAccount
 from assistant.models.base import require_id
 from assistant.models.chats import ChatModerator, ChatOccurrence, ChatQuestion, ChatSeries
+from assistant.models.codecs import weekly_key
 from assistant.models.digests import AccountSnapshot, Digest
 from assistant.models.mapping import OPEN_STATUSES, MappingRequest
 from assistant.models.posts import Post
@@ -123,7 +124,7 @@ def slot_instant(workspace: Workspace, now: datetime) -> datetime:
 
 def outbox_key(workspace: Workspace, slot: datetime) -> str:
     iso = slot.astimezone(ZoneInfo(workspace.timezone)).isocalendar()
-    return f"weekly:{workspace.id}:{iso.year}-W{iso.week:02d}"
+    return weekly_key(require_id(workspace), iso.year, iso.week)
 
 
 # -- sections ------------------------------------------------------------------------------------------------
