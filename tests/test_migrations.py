@@ -130,7 +130,7 @@ def test_folded_handle_index_serves_the_host_lookup(sqlite_url: str) -> None:
 
 def _requests_keep_their_team(url: str) -> None:
     """0010 moves mapping requests from the Slack team id to the workspace row, and back, losing none."""
-    migrate.upgrade(url, "0012")
+    migrate.upgrade(url, "0011")
     engine = create_db_engine(url)
     at = datetime(2026, 12, 1, tzinfo=UTC)
     try:
@@ -163,7 +163,7 @@ def _requests_keep_their_team(url: str) -> None:
             (2, teams["T0STRAY001"]),
             (3, teams["T0KNOWN001"]),
         ]
-        migrate.downgrade(url, "0012")
+        migrate.downgrade(url, "0011")
         with engine.connect() as connection:
             back = connection.execute(sa.text("SELECT id, team_id FROM mapping_request ORDER BY id")).all()
         assert [tuple(row) for row in back] == [(1, "T0KNOWN001"), (2, "T0STRAY001"), (3, "T0KNOWN001")]

@@ -4,7 +4,7 @@ Every team a stored request names gets its workspace row if it has none yet, so 
 downgrade writes each request's Slack team id back from its workspace.
 
 Revision ID: 0010
-Revises: 0012
+Revises: 0011
 Create Date: 2026-12-04 17:30:00.000000
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import assistant.models.base
 
 revision: str = "0010"
-down_revision: str | None = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
