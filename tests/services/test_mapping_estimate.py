@@ -172,7 +172,8 @@ def test_a_crawl_after_the_estimate_does_not_read_the_seeds_again_the_same_day(e
     fake = FakeXGraph(world, clock=clock.now)
     with session_scope(engine) as session:
         data = requests.RequestInput(title="FE", seeds=tuple(world.seeds), hashtags=("fechat",))
-        rid = requests.create(session, team_id="T1", requester_id="U1", data=data).id or 0
+        workspace_id = require_id(ensure_workspace(session, slack_team_id="T1"))
+        rid = requests.create(session, workspace_id=workspace_id, requester_id="U1", data=data).id or 0
     measuring.measure(engine, rid, _client(fake, clock))
     with session_scope(engine) as session:
         request = session.get(MappingRequest, rid)
