@@ -14,7 +14,7 @@ from integrations.jsonl import ArchiveChunk, Source, iter_jsonl
 from integrations.mastodon.parse import parse_statuses
 from integrations.normalized import Batch, Metrics, NormalizedAccount, NormalizedPost, PostKind
 from integrations.twarc import parse_twarc_line
-from integrations.x.parse import parse_datetime, post_url
+from integrations.x.parse import parse_datetime, post_url, unescape
 
 __all__ = ["ArchiveChunk", "ArchiveFormat", "FORMATS", "detect_format", "read_archive", "parse_rtweet_row"]
 
@@ -118,7 +118,7 @@ def parse_rtweet_row(row: Mapping[str, Any], *, source: str = "rtweet") -> Batch
         id=post_id,
         author_id=user_id,
         created_at=created,
-        text=row.get("text") or "",
+        text=unescape(row.get("text") or ""),  # rtweet keeps X's escaped text
         author_handle=handle,
         lang=row.get("lang"),
         kind=kind,
@@ -139,6 +139,7 @@ def parse_rtweet_row(row: Mapping[str, Any], *, source: str = "rtweet") -> Batch
         source=source,
         url=post_url(handle, post_id),
         raw=row if isinstance(row, dict) else dict(row),
+        reply_to_handle=str(row.get("reply_to_screen_name") or "") if reply_to else "",
     )
     account_created = row.get("account_created_at")
     account = NormalizedAccount(

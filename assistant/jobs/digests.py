@@ -38,6 +38,7 @@ from assistant.services.costs.ledger import x_meter
 from assistant.services.digests import collect as digest_collect
 from assistant.services.digests import estimate as digest_estimate
 from assistant.services.digests import make as digest_make
+from assistant.services.digests import plan as digest_plan
 from assistant.services.digests import records as service
 from assistant.services.yammer.crosspost import crosspost_group, crosspost_text, post_to_group
 from assistant.slack.blocks import digests as blocks
@@ -303,6 +304,7 @@ class DigestJobs:
                 workspace_id=job.workspace_id,
                 job=job,
                 now=now,
+                plan=digest_plan.plan_for_job(session, job),
             )
             assert made.digest is not None
             job.digest_id = made.digest.id

@@ -58,6 +58,11 @@ class ChatSeries(SQLModel, table=True):
     manual: bool = Field(default=False, description="The moderator posts by hand; the worker hands over the text")
     platforms: list[str] = Field(default_factory=lambda: ["x"], sa_column=json_column(default=list))
     guests: list[str] = Field(default_factory=list, sa_column=json_column(default=list))
+    co_moderators: list[str] = Field(
+        default_factory=list,
+        sa_column=sa.Column(sa.JSON(), nullable=False, default=list, server_default="[]"),
+        description="co-moderators' public handles (with the host's account, the chat's moderators in digests)",
+    )
     channel_id: str = Field(max_length=32)
     template: str = Field(default="Q{n} {text} #{hashtag}", max_length=300)
     classic_style: bool = False

@@ -33,6 +33,11 @@ class DigestJob(SQLModel, table=True):
     channel_id: str = Field(max_length=32)
     host_handle: str | None = Field(default=None, max_length=100)
     platforms: list[str] = Field(default_factory=lambda: ["x"], sa_column=json_column(default=list))
+    moderators: list[str] = Field(
+        default_factory=list,
+        sa_column=sa.Column(sa.JSON(), nullable=False, default=list, server_default="[]"),
+        description="co-moderators' public handles (the host is host_handle); none: the host is inferred",
+    )
     questions: list[Any] = Field(
         default_factory=list,
         sa_column=json_column(default=list),

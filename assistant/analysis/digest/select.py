@@ -1,4 +1,10 @@
-"""Which posts belong to a chat: the hashtag's posts in the window, and replies in their conversations."""
+"""Which posts belong to a chat: the hashtag's posts in the window, the replies below them, and reposts.
+
+The rules (also in the digest JSON schema): a chat post carries the hashtag inside the window, or descends
+from one through reply parents (X `referenced_tweets[replied_to]`, Mastodon `in_reply_to_id`, Bluesky
+`reply.parent`), or reposts a chat post. A tagged reply to an outside post brings in neither that post nor its
+other replies. `conversation_id` only helps fetch threads; it never decides what belongs to the chat.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,11 @@ from datetime import datetime
 
 from integrations.normalized import NormalizedPost
 
+Key = tuple[str, str]  # (platform, id): ids are only unique on their own network
 
-def _tagged(post: NormalizedPost, own: str) -> bool:
+
+def tagged(post: NormalizedPost, own: str) -> bool:
+    """Whether the post carries the hashtag `own` (folded, without '#')."""
     return any(t.lstrip("#").casefold() == own for t in post.hashtags)
 
 
@@ -19,19 +28,24 @@ def select_chat(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> list[NormalizedPost]:
-    """Posts in [start, end) that carry #hashtag or share a conversation with one that does.
-
-    People answer in threads without repeating the hashtag: such replies are kept when their
-    conversation_id (X) or thread root (Mastodon, Bluesky) is one of the tagged posts'; reposts of
-    tagged posts are kept too (a repost's text is cut at 140 characters, often before the hashtag).
-    """
+    """The chat's posts among `posts`, in [start, end), in the order given (see the module's rules)."""
     own = hashtag.lstrip("#").casefold()
     in_window = [p for p in posts if (start is None or p.created_at >= start) and (end is None or p.created_at < end)]
-    tagged = [p for p in in_window if _tagged(p, own)]
-    conversations = {p.conversation_id or p.id for p in tagged}
-    ids = {p.id for p in tagged}
-    return tagged + [
-        p
+    chosen: set[Key] = {(p.platform, p.id) for p in in_window if tagged(p, own)}
+    children: dict[Key, list[Key]] = {}
+    for post in in_window:
+        if post.reply_to_post_id is not None and post.kind != "repost" and post.reply_to_post_id != post.id:
+            children.setdefault((post.platform, post.reply_to_post_id), []).append((post.platform, post.id))
+    stack = list(chosen)
+    while stack:  # every descendant of a tagged post, however deep
+        for child in children.get(stack.pop(), ()):
+            if child not in chosen:
+                chosen.add(child)
+                stack.append(child)
+    reposts = {
+        (p.platform, p.id)
         for p in in_window
-        if not _tagged(p, own) and (p.conversation_id in conversations or p.reposted_post_id in ids)
-    ]
+        if p.reposted_post_id is not None and (p.platform, p.reposted_post_id) in chosen
+    }
+    chosen |= reposts
+    return [p for p in in_window if (p.platform, p.id) in chosen]

@@ -382,6 +382,7 @@ class ChatRunner:
                     chat_occurrence_id=occurrence.id,
                     questions=questions,
                     host_handle=credential.handle if credential else None,
+                    moderators=series.co_moderators or (),
                     platforms=series.platforms,
                     due_at=occurrence.end_at + planning.DIGEST_AFTER,
                 )

@@ -43,6 +43,7 @@ def request_digest(
     chat_occurrence_id: int | None = None,
     questions: Sequence[tuple[int, datetime, str]] = (),
     host_handle: str | None = None,
+    moderators: Sequence[str] = (),
     platforms: Sequence[str] = ("x",),
     due_at: datetime,
     requested_by: str | None = None,
@@ -64,6 +65,7 @@ def request_digest(
         "channel_id": channel_id,
         "questions": [[int(n), _aware(at, "question time").isoformat(), str(text)] for n, at, text in questions],
         "host_handle": host_handle.lstrip("@") if host_handle else None,
+        "moderators": list(dict.fromkeys(m.strip().lstrip("@") for m in moderators if m.strip().lstrip("@"))),
         "platforms": list(platforms) or ["x"],
         "due_at": due_at,
     }

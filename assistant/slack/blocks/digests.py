@@ -94,7 +94,10 @@ def _post_line(post: dict[str, Any], zone: str) -> str:
 
 def _counted(items: Sequence[dict[str, Any]], key: str, count: str, *, at: bool = False) -> list[str]:
     prefix = "@" if at else ""
-    return [f"• {prefix}{escape(str(item[key]))} ({item[count]:,})" for item in items]
+    return [
+        f"• {prefix}{escape(str(item[key]))} ({item[count]:,})" if item.get(key) else f"• an unnamed account ({item[count]:,})"
+        for item in items
+    ]
 
 
 def digest_message(
