@@ -28,7 +28,10 @@ class UnknownFormat(ValueError):
 
 
 def sniff_object(obj: Any) -> ArchiveFormat | None:
-    """The format one decoded archive line belongs to, or None when it says nothing."""
+    """The format one decoded archive line belongs to, or None when it says nothing. A line holding a list
+    is a Mastodon page of statuses (a timeline or a thread's context: its replies' roots are known)."""
+    if isinstance(obj, list) and obj and isinstance(obj[0], dict) and "account" in obj[0] and "content" in obj[0]:
+        return "mastodon"
     if not isinstance(obj, dict):
         return None
     if "status_id" in obj and ("screen_name" in obj or "user_id" in obj):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
@@ -17,6 +18,7 @@ from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_files import to_csv, to_json
 from assistant.render.digest_html import archive_parts
 from assistant.services.digests import records as service
+from assistant.services.digests.plan import ChatPlan
 from integrations.archives import UnknownFormat, read_archive
 
 FORMATS = ("json", "csv", "html")
@@ -99,7 +101,7 @@ def _from_store(
                 end=end,
                 timezone=zone,
                 host_handle=host,
-                co_moderators=moderators,
+                plan=ChatPlan(co_moderators=moderators, source="given"),
                 save=False,
             ).result
     finally:
@@ -175,10 +177,10 @@ def digest(
     err_console.print(moderators_line(result.figures), highlight=False)
 
 
-def moderators_line(figures: dict[str, object]) -> str:
+def moderators_line(figures: dict[str, Any]) -> str:
     """Which moderators the digest used, and whether they were inferred, in one line."""
     found = figures.get("moderators") or {}
-    handles = [f"@{h}" for h in found.get("handles", [])] if isinstance(found, dict) else []
+    handles = [f"@{h}" for h in found.get("handles", [])]
     if not handles:
         return "moderators: none given or found (no question posts); pass --host and --moderator"
     how = "inferred from the Q1, Q2, … posts" if found.get("inferred") else f"from the {found.get('source')}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -24,7 +25,11 @@ from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
 
 log = logging.getLogger(__name__)
-USAGE = "Usage: `/outreach digest #hashtag --from 2026-11-19T21:00 --to 2026-11-19T22:00`"
+USAGE = (
+    "Usage: `/outreach digest #hashtag --from 2026-11-19T21:00 --to 2026-11-19T22:00"
+    " [--host @handle] [--moderator @handle ...]`"
+)
+HANDLE = re.compile(r"@?[A-Za-z0-9_][\w.\-]{0,99}(?:@[\w.\-]{1,200})?")  # X, Bluesky (a domain), Mastodon user@host
 
 
 def register(app: App, services: Services) -> dict[str, Handler]:
@@ -94,6 +99,12 @@ def digest_command(services: Services, ctx: CommandContext) -> None:
     except service.WindowError as exc:
         ctx.error(f"{exc}. {USAGE}")
         return
+    host, moderators = ctx.parsed.values("host"), ctx.parsed.values("moderator")
+    wrong = [h for h in [*host, *moderators] if not HANDLE.fullmatch(h)]
+    if len(host) > 1 or wrong:
+        problem = "Name one host." if len(host) > 1 else f"{wrong[0]!r} is not a public handle."
+        ctx.error(f"{problem} --host and --moderator take handles on X, Mastodon or Bluesky (@name). {USAGE}")
+        return
     ctx.ack()
     try:
         progress = ctx.client.chat_postMessage(
@@ -119,6 +130,8 @@ def digest_command(services: Services, ctx: CommandContext) -> None:
             due_at=now,
             requested_by=ctx.user_id,
             platforms=_platforms(options.get("platforms")),
+            host_handle=host[0] if host else None,
+            moderators=moderators,
         )
         job.progress_ts = str(progress.get("ts") or "") or None
         session.add(job)
