@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from assistant.models.codecs import DigestFormat, DownloadRef
 from assistant.render.mrkdwn import escape, link, pack_lines, truncate
+from assistant.render.wording import counted, in_words
 from assistant.slack.blocks.common import (
     MAX_BLOCKS_MESSAGE,
     MAX_SECTION_TEXT,
@@ -58,7 +59,8 @@ def comparison_text(item: dict[str, Any]) -> str:
     delta = item["value"] - previous
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
     change = f"{arrow} {_number(abs(delta))}" if delta else "= same"
-    extra = f"; average {_number(average)} over {item['occurrences']}" if item.get("occurrences", 0) > 1 else ""
+    occurrences = item.get("occurrences", 0)
+    extra = f"; average {_number(average)} over {in_words(occurrences, 'chat')}" if occurrences > 1 else ""
     return f"{text} ({change} on last time{extra})"
 
 
@@ -139,6 +141,8 @@ def digest_message(
     host = figures.get("host")
     if host:
         blocks.append(section(_host_text(host)))
+    if figures.get("moderators"):  # documents before schema version 3 do not say
+        blocks.append(context(moderators_text(figures["moderators"])))
     blocks.append(divider())
 
     lists = [
@@ -192,6 +196,16 @@ def digest_message(
     return blocks[:MAX_BLOCKS_MESSAGE]
 
 
+def moderators_text(moderators: dict[str, Any]) -> str:
+    """Which moderators the digest read the questions from, and whether the host was inferred."""
+    handles = [f"@{escape(h)}" for h in moderators.get("handles") or ()]
+    if not handles:
+        return "No moderators given or found: answers are read from their A-tags only."
+    how = {"plan": "from the chat's plan", "given": "as given"}.get(moderators.get("source", ""), "")
+    how = "the host inferred from the Q1, Q2, … posts" if moderators.get("inferred") else how
+    return f"Moderators: {', '.join(handles)} ({how})."
+
+
 def _host_text(host: dict[str, Any]) -> str:
     handle = escape(host["handle"])
     parts = [f"*Host @{handle}:* mentioned in {host['mentions_in_chat']:,} chat posts"]
@@ -213,9 +227,11 @@ def _host_text(host: dict[str, Any]) -> str:
 def _question_text(question: dict[str, Any], zone: str) -> str:
     when = _local(question["at"], zone, "%H:%M") if question.get("at") else ""
     title = f"*Q{question['number']}* {when} {escape(truncate(' '.join(question['text'].split()), 300))}"
-    title += f"\n{question['answers']:,} answers from {question['answerers']:,} people"
+    title += f"\n{counted(question['answers'], 'answer')} from {counted(question['answerers'], 'person')}"
     if question["thread_replies"]:
         title += f" ({question['thread_replies']:,} in the thread)"
+    if question.get("moderator_replies"):
+        title += f"; {counted(question['moderator_replies'], 'moderator reply')}, not counted as answers"
     compared = question.get("comparison") or {}  # documents before schema version 2 have none
     if compared.get("answers", {}).get("previous") is not None:
         title += "\n_vs last time:_ " + ", ".join(
