@@ -138,6 +138,8 @@ def tweet_object(post: NormalizedPost) -> dict[str, Any]:
         "lang": post.lang,
         "in_reply_to_user_id": post.reply_to_user_id,
     }
+    if post.reply_to_user_id and post.reply_to_handle:  # as twarc2 flattens it: read back by parse_tweet
+        obj["in_reply_to_user"] = {"id": post.reply_to_user_id, "username": post.reply_to_handle}
     refs = []
     if post.reply_to_post_id:
         refs.append({"type": "replied_to", "id": post.reply_to_post_id})

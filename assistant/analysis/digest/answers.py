@@ -13,11 +13,14 @@ The rules (also in the digest JSON schema):
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
+from typing import Any
 
 from assistant.analysis.digest.moderators import Moderators
+from assistant.analysis.digest.select import keys_of
 from assistant.analysis.digest.text import answer_numbers, question_number
 from integrations.normalized import NormalizedPost
 
@@ -60,11 +63,13 @@ def _key(post: NormalizedPost) -> Key:
     return (post.platform, post.id)
 
 
-def find_question_posts(posts: Sequence[NormalizedPost], moderator: Collection[Key]) -> dict[int, NormalizedPost]:
-    """The first non-repost "Q<n>..." post per number by a moderator (`moderator`: (platform, author id))."""
+def find_question_posts(
+    posts: Sequence[NormalizedPost], moderator: Collection[Any], author: Callable[[NormalizedPost], Any]
+) -> dict[int, NormalizedPost]:
+    """The first non-repost "Q<n>..." post per number by a moderator (`author(post)` in `moderator`)."""
     found: dict[int, NormalizedPost] = {}
     for post in posts:
-        if post.kind == "repost" or (post.platform, post.author_id) not in moderator:
+        if post.kind == "repost" or author(post) not in moderator:
             continue
         number = question_number(post.text)
         if number is not None and number not in found:
@@ -72,40 +77,28 @@ def find_question_posts(posts: Sequence[NormalizedPost], moderator: Collection[K
     return found
 
 
-def _recorded_posts(
-    posts: Sequence[NormalizedPost], recorded: Mapping[int, Collection[Key]]
-) -> tuple[dict[int, NormalizedPost], set[Key]]:
-    """The recorded question posts found in the chat (the first per number) and every recorded key."""
-    number_of = {key: number for number, keys in recorded.items() for key in keys}
-    found: dict[int, NormalizedPost] = {}
-    for post in posts:
-        number = number_of.get(_key(post))
-        if number is not None and number not in found:
-            found[number] = post
-    return found, set(number_of)
-
-
 def _find_intro(
-    by_key: Mapping[Key, NormalizedPost],
+    by_key: Mapping[Any, NormalizedPost],
+    key: Callable[[NormalizedPost], Any],
+    parent: Callable[[NormalizedPost], Any],
     posts: Sequence[NormalizedPost],
     asked: Mapping[int, NormalizedPost],
-    moderator: Collection[Key],
-    question_keys: Collection[Key],
+    is_moderator: Callable[[NormalizedPost], bool],
 ) -> NormalizedPost | None:
     """The intro: the top moderator post above the first question when it is a reply, else the moderator's
     first original before it (not a question)."""
     if not asked:
         return None
+    question_keys = {key(p) for p in asked.values()}
     first = asked[min(asked)]
     top: NormalizedPost | None = None
-    parent = first.reply_to_post_id
-    seen: set[Key] = set()
-    while parent is not None and (first.platform, parent) in by_key and (first.platform, parent) not in seen:
-        seen.add((first.platform, parent))
-        above = by_key[(first.platform, parent)]
-        if (above.platform, above.author_id) in moderator and _key(above) not in question_keys:
+    above = by_key.get(parent(first)) if first.reply_to_post_id is not None else None
+    seen: set[Any] = set()
+    while above is not None and key(above) not in seen:
+        seen.add(key(above))
+        if is_moderator(above) and key(above) not in question_keys:
             top = above
-        parent = above.reply_to_post_id
+        above = by_key.get(parent(above)) if above.reply_to_post_id is not None else None
     if top is not None:
         return top
     return next(
@@ -114,37 +107,57 @@ def _find_intro(
             for p in posts
             if p.created_at <= first.created_at
             and p.kind == "original"
-            and (p.platform, p.author_id) in moderator
-            and _key(p) not in question_keys
+            and is_moderator(p)
+            and key(p) not in question_keys
         ),
         None,
     )
 
 
 def _anchors(
-    by_key: Mapping[Key, NormalizedPost], anchor_of: dict[Key, int | None], posts: Sequence[NormalizedPost]
-) -> None:
-    """Fill `anchor_of` (seeded with the question posts' numbers and the intro's INTRO) with each post's
-    nearest anchor up its reply chain, None for none; each post's chain walked once."""
-    for post in posts:
-        key = _key(post)
-        if key in anchor_of:
-            continue
-        chain: list[Key] = []
-        found: int | None = None
+    posts: Sequence[NormalizedPost],
+    by_key: Mapping[Any, NormalizedPost],
+    seeds: Mapping[Any, int],
+    key: Callable[[NormalizedPost], Any],
+    parent: Callable[[NormalizedPost], Any],
+) -> dict[Any, int | None]:
+    """Each reply's nearest anchor up its reply chain (a question's number, or INTRO), None for none.
+
+    `below[k]` is what a reply to post k finds: k's own number when k is an anchor (`seeds`), else k's own
+    nearest anchor. In time order a parent comes first, so one lookup settles nearly every reply; a reply met
+    before its parent is walked up its chain."""
+    below: dict[Any, int | None] = {}
+    anchor_of: dict[Any, int | None] = {}
+
+    def walk(post: NormalizedPost) -> int | None:  # the rare reply met before its parent
+        chain: list[Any] = []
         current: NormalizedPost | None = post
-        while current is not None:
-            here = _key(current)
-            if here in anchor_of and here != key:
-                found = anchor_of[here]
+        found: int | None = None
+        while current is not None and key(current) not in chain:
+            here = key(current)
+            if here in below:
+                found = below[here]
                 break
-            if here in chain:  # a cycle: no anchor
+            if here in seeds:
+                found = seeds[here]
                 break
             chain.append(here)
-            parent = current.reply_to_post_id
-            current = by_key.get((current.platform, parent)) if parent is not None and current.kind != "repost" else None
+            up = parent(current) if current.reply_to_post_id is not None and current.kind != "repost" else None
+            current = by_key.get(up) if up is not None else None
         for walked in chain:
-            anchor_of.setdefault(walked, found)
+            below.setdefault(walked, found)
+        return found
+
+    for post in posts:
+        here = key(post)
+        if post.reply_to_post_id is not None and post.kind != "repost":
+            up = parent(post)
+            found = below[up] if up in below else walk(by_key[up]) if up in by_key else None
+        else:
+            found = None
+        anchor_of[here] = found
+        below[here] = seeds.get(here, found)
+    return anchor_of
 
 
 def assign(
@@ -162,37 +175,50 @@ def assign(
     moderators = moderators or Moderators()
     handles = handles if handles is not None else {p.author_id: p.author_handle for p in posts if p.author_handle}
     moderator_ids = moderators.author_ids(handles)
-    moderator = {(p.platform, p.author_id) for p in posts if p.author_id in moderator_ids}
-    by_key = {_key(p): p for p in posts}
+    single = len({p.platform for p in posts}) <= 1
+    key, parent = keys_of(posts)
+    author: Callable[[NormalizedPost], Any] = (
+        attrgetter("author_id") if single else attrgetter("platform", "author_id")
+    )
+    moderator = moderator_ids if single else {author(p) for p in posts if p.author_id in moderator_ids}
+
+    def is_moderator(post: NormalizedPost) -> bool:
+        return author(post) in moderator
+
+    def as_key(pair: Key) -> Any:
+        return pair[1] if single else pair
+
+    by_key = dict(zip(map(key, posts), posts, strict=True))
     if recorded is not None:
-        asked, question_keys = _recorded_posts(posts, recorded)
+        number_of = {as_key(pair): number for number, pairs in recorded.items() for pair in pairs}
+        asked: dict[int, NormalizedPost] = {}
+        for post in posts:
+            number = number_of.get(key(post))
+            if number is not None and number not in asked:
+                asked[number] = post
+        seeds = {k: n for k, n in number_of.items() if k in by_key}
     else:
-        asked = find_question_posts(posts, moderator)
-        question_keys = {_key(p) for p in asked.values()}
+        asked = find_question_posts(posts, moderator, author)
+        seeds = {key(p): n for n, p in asked.items()}
     questions: dict[int, Question] = {n: Question(n, text, at) for n, at, text in scheduled}
     for number, asked_post in sorted(asked.items()):
         question = questions.setdefault(number, Question(number, asked_post.text, asked_post.created_at))
         question.post = asked_post
-    intro = next((by_key[k] for k in recorded_intro if k in by_key), None) if recorded_intro else None
+    intro = next((by_key[as_key(k)] for k in recorded_intro if as_key(k) in by_key), None)
     if intro is None and not recorded_intro:
-        intro = _find_intro(by_key, posts, asked, moderator, question_keys)
-    anchor_of: dict[Key, int | None] = {}
-    if recorded is not None:
-        number_of = {key: n for n, keys in recorded.items() for key in keys}
-        anchor_of.update({key: number_of[key] for key in question_keys if key in by_key})
-    else:
-        anchor_of.update({_key(p): n for n, p in asked.items()})
+        intro = _find_intro(by_key, key, parent, posts, asked, is_moderator)
     if intro is not None:
-        anchor_of.setdefault(_key(intro), INTRO)
-    _anchors(by_key, anchor_of, posts)
+        seeds.setdefault(key(intro), INTRO)
+    anchor_of = _anchors(posts, by_key, seeds, key, parent)
     open_conversation: list[NormalizedPost] = []
     intro_replies: list[NormalizedPost] = []
+    intro_key = key(intro) if intro is not None else None
     for post in posts:
-        key = _key(post)
-        if post.kind == "repost" or key in question_keys:
+        here = key(post)
+        if post.kind == "repost" or here in seeds and here != intro_key:
             continue
-        anchor = anchor_of.get(key) if post.reply_to_post_id is not None else None
-        if (post.platform, post.author_id) in moderator:
+        anchor = anchor_of[here]
+        if is_moderator(post):
             if anchor and anchor in questions:
                 questions[anchor].moderator_replies.append(post)
             else:
@@ -205,13 +231,13 @@ def assign(
         elif anchor and anchor in questions:
             questions[anchor].answers.append(post)
             questions[anchor].thread_replies += 1
-        elif anchor == INTRO and intro is not None and key != _key(intro):
+        elif anchor == INTRO and here != intro_key:
             intro_replies.append(post)
         else:
             open_conversation.append(post)
     return Assignment(
         questions=sorted(questions.values(), key=lambda q: q.number),
-        question_post_ids={k[1] for k in question_keys if k in by_key},
+        question_post_ids={p.id for p in asked.values()},
         open_conversation=open_conversation,
         moderators=moderators,
         recorded=recorded is not None,

@@ -40,8 +40,17 @@ class Moderators:
         return folded in self.handles or folded.split("@", 1)[0] in self.handles
 
     def author_ids(self, handles_by_id: Mapping[str, str]) -> set[str]:
-        """The author ids (of `handles_by_id`: id -> handle) that are moderators."""
-        return {author for author, handle in handles_by_id.items() if self.matches(handle)}
+        """The author ids (of `handles_by_id`: id -> handle) that are moderators (handles are stored without
+        '@' or blanks: folding their case is enough)."""
+        wanted = set(self.handles)
+        if not wanted:
+            return set()
+        found = set()
+        for author, handle in handles_by_id.items():
+            folded = handle.casefold()
+            if folded in wanted or ("@" in folded and folded.split("@", 1)[0] in wanted):
+                found.add(author)
+        return found
 
     def document(self) -> dict[str, object]:
         """The digest document's `moderators` entry."""

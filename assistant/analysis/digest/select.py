@@ -8,8 +8,10 @@ other replies. `conversation_id` only helps fetch threads; it never decides what
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from operator import attrgetter
+from typing import Any
 
 from integrations.normalized import NormalizedPost
 
@@ -17,8 +19,17 @@ Key = tuple[str, str]  # (platform, id): ids are only unique on their own networ
 
 
 def tagged(post: NormalizedPost, own: str) -> bool:
-    """Whether the post carries the hashtag `own` (folded, without '#')."""
-    return any(t.lstrip("#").casefold() == own for t in post.hashtags)
+    """Whether the post carries the hashtag `own` (folded, without '#'); stored tags are folded already."""
+    tags = post.hashtags
+    return own in tags or any(t.lstrip("#").casefold() == own for t in tags)
+
+
+def keys_of(posts: Sequence[NormalizedPost]) -> tuple[Callable[[NormalizedPost], Any], Callable[[NormalizedPost], Any]]:
+    """(key of a post, key of its reply parent): ids when the posts are on one network (nearly always), else
+    (platform, id) pairs."""
+    if len({p.platform for p in posts}) <= 1:
+        return attrgetter("id"), attrgetter("reply_to_post_id")
+    return attrgetter("platform", "id"), attrgetter("platform", "reply_to_post_id")
 
 
 def select_chat(
@@ -28,24 +39,38 @@ def select_chat(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> list[NormalizedPost]:
-    """The chat's posts among `posts`, in [start, end), in the order given (see the module's rules)."""
+    """The chat's posts among `posts`, in [start, end), in the order given (see the module's rules).
+
+    One walk in time order finds nearly every descendant (a parent comes before its replies); replies met
+    before their parent are settled in further rounds over those few."""
     own = hashtag.lstrip("#").casefold()
     in_window = [p for p in posts if (start is None or p.created_at >= start) and (end is None or p.created_at < end)]
-    chosen: set[Key] = {(p.platform, p.id) for p in in_window if tagged(p, own)}
-    children: dict[Key, list[Key]] = {}
+    key, parent = keys_of(in_window)
+    chosen: set[Any] = set()
+    waiting: list[NormalizedPost] = []  # replies and reposts whose parent was not (yet) in the chat
     for post in in_window:
-        if post.reply_to_post_id is not None and post.kind != "repost" and post.reply_to_post_id != post.id:
-            children.setdefault((post.platform, post.reply_to_post_id), []).append((post.platform, post.id))
-    stack = list(chosen)
-    while stack:  # every descendant of a tagged post, however deep
-        for child in children.get(stack.pop(), ()):
-            if child not in chosen:
-                chosen.add(child)
-                stack.append(child)
-    reposts = {
-        (p.platform, p.id)
-        for p in in_window
-        if p.reposted_post_id is not None and (p.platform, p.reposted_post_id) in chosen
-    }
-    chosen |= reposts
-    return [p for p in in_window if (p.platform, p.id) in chosen]
+        if tagged(post, own):
+            chosen.add(key(post))
+        elif post.reply_to_post_id is not None and post.kind != "repost":
+            if parent(post) in chosen:
+                chosen.add(key(post))
+            else:
+                waiting.append(post)
+        elif post.reposted_post_id is not None:
+            waiting.append(post)
+    grew = True
+    while grew and waiting:  # replies met before their parents, however deep
+        grew, still = False, []
+        for post in waiting:
+            if post.kind != "repost" and parent(post) in chosen:
+                chosen.add(key(post))
+                grew = True
+            else:
+                still.append(post)
+        waiting = still
+    for post in waiting:  # reposts of chat posts
+        if post.kind == "repost" and post.reposted_post_id is not None:
+            target = post.reposted_post_id if isinstance(key(post), str) else (post.platform, post.reposted_post_id)
+            if target in chosen:
+                chosen.add(key(post))
+    return [p for p in in_window if key(p) in chosen]

@@ -17,6 +17,7 @@ ANSWER_TAG = re.compile(_LEAD + r"(?<![\w@])A\.?(\d{1,3})[a-z]?" + _END, re.IGNO
 QUESTION_TAG = re.compile(_LEAD + r"(?<![\w@])Q\.?(\d{1,3})[a-z]?" + _END, re.IGNORECASE)
 _MORE_ANSWERS = re.compile(r"\s*(?:[&/+]\s*A?|(?:,|and)\s*A)\.?(\d{1,3})[a-z]?" + _END, re.IGNORECASE)  # "A1, 2 things": one
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_MORE_STARTS = frozenset("&/+,aA")  # what a second question's tag starts with ("& A2", "/A3", ", A2", "and A3")
 MAX_NUMBER = 100  # "A2026" is a year, not an answer: question numbers stay below this
 
 
@@ -26,8 +27,10 @@ def answer_numbers(text: str) -> tuple[int, ...]:
     match = ANSWER_TAG.match(text)
     if match is None:
         return ()
-    numbers = [int(match.group(1))]
-    at = match.end()
+    first, at = int(match.group(1)), match.end()
+    if text[at : at + 8].lstrip()[:1] not in _MORE_STARTS:  # one question named: nearly every answer
+        return (first,) if 0 < first < MAX_NUMBER else ()
+    numbers = [first]
     while (more := _MORE_ANSWERS.match(text, at)) is not None:
         numbers.append(int(more.group(1)))
         at = more.end()
