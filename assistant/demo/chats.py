@@ -84,6 +84,7 @@ def step_chat(ctx: DemoContext) -> None:
             "recurrence": _field("selected_option", "none"),
             "host": _field("selected_option", str(credential_id)),
             "moderators": _field("selected_users", ["U0COMMS001"]),
+            "moderator_handles": _field("value", "@fe_cohost"),
             "channel": _field("selected_conversation", "C0COMMS001"),
             "questions": _field("value", QUESTIONS),
             "template": _field("value", "Q{n} {text} #{hashtag}"),

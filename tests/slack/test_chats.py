@@ -376,3 +376,10 @@ def test_the_confirmation_warns_of_a_clash_with_another_team_chat(app: SlackHarn
         "Clash: your team's chat “Further education after the review” (#ukfechat) also runs Thu 03 Dec 21:00"
         in _dump(second["blocks"])
     )
+
+
+def test_the_plan_keeps_the_co_moderators_public_handles_for_the_digest(app: SlackHarness) -> None:
+    series = _schedule(app, moderator_handles="@fe_cohost, head@mastodon.ac.uk")
+    assert series.co_moderators == ["fe_cohost", "head@mastodon.ac.uk"]
+    answer = _submit(app, blocks.CHAT_MODAL, _chat_form(hashtag="#other", moderator_handles="<@U0COMMS001>"))
+    assert "is not a public handle" in answer["errors"][blocks.FIELD_BLOCKS["moderator_handles"]]

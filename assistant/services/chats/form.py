@@ -57,6 +57,7 @@ class ChatInput:
     host: str = MANUAL_HOST  # a Credential id or "manual"
     moderators: Sequence[str] = ()
     guests: str = ""
+    moderator_handles: str = ""  # co-moderators' public handles, for digests
     channel_id: str | None = None
     questions: str = ""
     template: str = ""
@@ -82,6 +83,7 @@ class ValidChat:
     credential: Credential | None
     moderators: list[str]
     guests: list[str]
+    co_moderators: list[str]  # public handles without '@'
     channel_id: str
     template: str
     platforms: list[str]
@@ -122,14 +124,15 @@ def _time(value: str | None) -> time | None:
         raise RuleError("start_time", f"The start time must look like 21:00, got {value!r}.") from None
 
 
-def _guests(raw: str) -> list[str]:
+def _guests(raw: str, field: str = "guests") -> list[str]:
     handles = []
     for token in raw.replace(",", " ").split():
         handle = token.strip()
         if not handle.startswith("@"):
             handle = "@" + handle
         if len(handle) < 2 or any(char in handle[1:] for char in "<>#&"):
-            raise RuleError("guests", f"{token!r} is not a public handle; write guests like @handle or @name@server.")
+            words = field.replace("_", " ")
+            raise RuleError(field, f"{token!r} is not a public handle; write {words} like @handle or @name@server.")
         handles.append(handle)
     return list(dict.fromkeys(handles))
 
@@ -189,6 +192,7 @@ def validate(
         errors["until"] = f"The series ends ({until}) before it starts ({start_date}); pick a later end date."
     template = attempt(lambda: check_template(form.template))
     guests = attempt(lambda: _guests(form.guests or ""))
+    co_moderators = attempt(lambda: _guests(form.moderator_handles or "", "moderator_handles"))
     platforms = [Platform.x.value, *[p.value for p in CROSS_POST_NETWORKS if p in form.cross_post]]
 
     credential: Credential | None = None
@@ -260,6 +264,7 @@ def validate(
         credential=credential,
         moderators=moderators,
         guests=guests,
+        co_moderators=[h.lstrip("@") for h in co_moderators] if isinstance(co_moderators, list) else [],
         channel_id=str(form.channel_id),
         template=template,
         platforms=platforms,

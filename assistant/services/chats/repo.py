@@ -53,6 +53,7 @@ def _apply(series: ChatSeries, chat: ValidChat, now: datetime) -> None:
     series.host_credential_id = chat.credential.id if chat.credential else None
     series.manual = chat.credential is None
     series.platforms, series.guests, series.channel_id = chat.platforms, chat.guests, chat.channel_id
+    series.co_moderators = chat.co_moderators
     series.template, series.classic_style = chat.template, chat.classic_style
     series.requires_approval, series.updated_at = chat.requires_approval, now
 

@@ -53,6 +53,7 @@ FIELD_BLOCKS = {
     "host": "chat_host",
     "moderators": "chat_moderators",
     "guests": "chat_guests",
+    "moderator_handles": "chat_moderator_handles",
     "channel": "chat_channel",
     "questions": QUESTIONS_BLOCK,
     "template": "chat_template",
@@ -177,6 +178,12 @@ def chat_modal(
         ),
         _input("host", "Host account", host_menu(host_options, host_initial)),
         _input("moderators", "Co-moderators", moderators, optional=True),
+        _input(
+            "moderator_handles",
+            "Co-moderators' public handles (the digest reads their questions and replies)",
+            _plain(v.get("moderator_handles", ""), placeholder="@cohost @name@mastodon.social"),
+            optional=True,
+        ),
         _input(
             "guests",
             "Guests (public handles)",
