@@ -44,7 +44,7 @@ def test_demo_digests_the_chat_it_posted_itself(tmp_path: Path, monkeypatch: pyt
     # host's follow-up (which is a moderator reply); Cerys's "A2 & A3" answers both; Amira replies under Q3
     assert "Moderators: @demo_council, @fe_cohost (plan); questions recorded by the outbox" in shown
     assert "Q1 (post 1860000000000000002): 3 answers from 2 people, 1 moderator reply" in shown
-    assert "Q2 (post 1860000000000000003): 1 answer from 1 person, no moderator replies" in shown
-    assert "Q3 (post 1860000000000000004): 2 answers from 2 people, no moderator replies" in shown
+    assert "Q2 (post 1860000000000000003): 1 answer from 1 person, 0 moderator replies" in shown
+    assert "Q3 (post 1860000000000000004): 2 answers from 2 people, 0 moderator replies" in shown
     assert "A @bryn_fe: A4 the part on apprenticeships <3 & the map -> more please #ukfechat" in shown
     assert "Intro replies: 1; open conversation: 1" in shown

@@ -17,6 +17,7 @@ from assistant.cli.app import app, err_console, fail, settings_or_exit
 from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_files import to_csv, to_json
 from assistant.render.digest_html import archive_parts
+from assistant.render.wording import counted
 from assistant.services.digests import records as service
 from assistant.services.digests.plan import ChatPlan
 from integrations.archives import UnknownFormat, read_archive
@@ -170,7 +171,7 @@ def digest(
             fail(f"can't write {output}: {exc.strerror or exc}", code=2)
     volume = result.figures["volume"]
     err_console.print(
-        f"#{tag}: {volume['posts']:,} posts from {volume['participants']:,} people"
+        f"#{tag}: {counted(volume['posts'], 'post')} from {counted(volume['participants'], 'person')}"
         + (f" → {output}" if output else ""),
         highlight=False,
     )

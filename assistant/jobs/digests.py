@@ -32,6 +32,7 @@ from assistant.models.platforms import Platform
 from assistant.models.workspaces import Workspace
 from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_html import archive_bytes
+from assistant.render.wording import counted
 from assistant.services.costs import budget as cost_budget
 from assistant.services.costs import figures as cost_figures
 from assistant.services.costs.ledger import x_meter
@@ -60,7 +61,7 @@ def archive_links(settings: Settings, token: str) -> dict[str, str | None]:
 
 def digest_summary(digest: Digest) -> str:
     """The headline figures of a digest in one line (the Slack message's fallback text)."""
-    return f"Digest of #{digest.hashtag}: {digest.posts} posts from {digest.participants} people"
+    return f"Digest of #{digest.hashtag}: {counted(digest.posts, 'post')} from {counted(digest.participants, 'person')}"
 
 
 class DigestJobs:

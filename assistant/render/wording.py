@@ -19,11 +19,11 @@ def plural(singular: str, count: float) -> str:
 
 
 def counted(count: float | None, singular: str) -> str:
-    """"1 answer", "2 answers", "1,204 posts" (thousands grouped); "no answers" for 0, "" for None."""
+    """"1 answer", "2 answers", "0 answers", "1,204 posts" (thousands grouped); "" for None."""
     if count is None:
         return ""
     shown = f"{int(count):,}" if count == int(count) else f"{count:,}"
-    return f"{'no' if count == 0 else shown} {plural(singular, count)}"
+    return f"{shown} {plural(singular, count)}"
 
 
 def in_words(count: float | None, singular: str) -> str:

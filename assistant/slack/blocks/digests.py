@@ -132,11 +132,11 @@ def digest_message(
         f"{volume['quotes']:,} quotes, {volume['reposts']:,} reposts"
     )
     peak = volume["peak_minute"]
-    peak_text = f"; busiest minute {_local(peak['at'], zone, '%H:%M')} with {peak['posts']} posts" if peak else ""
+    peak_text = f"; busiest minute {_local(peak['at'], zone, '%H:%M')} with {counted(peak['posts'], 'post')}" if peak else ""
     blocks.append(section(f"{headline}\n_{kinds}{peak_text}_"))
     if volume["via_conversation"]:
         blocks.append(
-            context(f"{volume['via_conversation']:,} posts came from the chat's threads without the hashtag.")
+            context(f"{counted(volume['via_conversation'], 'post')} came from the chat's threads without the hashtag.")
         )
     host = figures.get("host")
     if host:
@@ -191,7 +191,7 @@ def digest_message(
             blocks.append(section(_question_text(question, zone)))
         if len(questions) > room:
             blocks.append(context(f"…and {len(questions) - room} more questions in the archive."))
-    blocks.append(context(f"{figures['open_conversation']:,} posts answered no question (open conversation)."))
+    blocks.append(context(f"{counted(figures['open_conversation'], 'post')} answered no question (open conversation)."))
     blocks.append(_buttons(digest_id, archive_url, csv_url, json_url))
     return blocks[:MAX_BLOCKS_MESSAGE]
 

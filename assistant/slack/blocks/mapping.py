@@ -12,6 +12,7 @@ from assistant.analysis.recurring import RecurringSlot
 from assistant.models.codecs import ScheduleChatRef
 from assistant.models.mapping import CrawlState, MappingRequest, MappingStatus
 from assistant.render.mrkdwn import escape
+from assistant.render.wording import counted
 from assistant.services.mapping.crawl import StrategyEstimate
 from assistant.slack.blocks.common import (
     MAX_BUTTON_VALUE,
@@ -348,7 +349,7 @@ def delivery(request: MappingRequest, analysis: Analysis, slots: Sequence[Recurr
         for i, m in enumerate(analysis.accounts[:10], start=1)
     )
     communities = "\n".join(
-        f"• *{escape(c.label)}* ({c.size} accounts): " + ", ".join(f"@{escape(h)}" for h in c.top_accounts[:3])
+        f"• *{escape(c.label)}* ({counted(c.size, 'account')}): " + ", ".join(f"@{escape(h)}" for h in c.top_accounts[:3])
         for c in analysis.communities[:6]
     )
     chats = "\n".join(
@@ -361,7 +362,7 @@ def delivery(request: MappingRequest, analysis: Analysis, slots: Sequence[Recurr
     blocks: list[Block] = [
         header(f"Digital map: {request.title}"),
         context(
-            f"{analysis.overall['accounts']} accounts · {analysis.overall['unique_edges']} links · "
+            f"{counted(analysis.overall['accounts'], 'account')} · {analysis.overall['unique_edges']} links · "
             f"{len(analysis.communities)} communities · modularity {analysis.overall['modularity']:.2f}"
         ),
         section("*Top accounts*\n" + (top or "None found.")),
