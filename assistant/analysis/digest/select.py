@@ -68,9 +68,7 @@ def select_chat(
             else:
                 still.append(post)
         waiting = still
-    for post in waiting:  # reposts of chat posts
-        if post.kind == "repost" and post.reposted_post_id is not None:
-            target = post.reposted_post_id if isinstance(key(post), str) else (post.platform, post.reposted_post_id)
-            if target in chosen:
-                chosen.add(key(post))
+    single = len(in_window) == 0 or isinstance(key(in_window[0]), str)
+    reposted = attrgetter("reposted_post_id") if single else attrgetter("platform", "reposted_post_id")
+    chosen.update(key(p) for p in waiting if p.kind == "repost" and reposted(p) in chosen)  # reposts of chat posts
     return [p for p in in_window if key(p) in chosen]
