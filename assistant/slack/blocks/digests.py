@@ -161,7 +161,10 @@ def digest_message(
         lists.append(
             cut_lines(
                 "*Links shared*",
-                [f"• {escape(u['url'])} ({u['posts']:,})" for u in top["urls"][:LIST_LINES]]
+                [
+                    f"• {escape(u['url'])} ({u['posts']:,})" + ("" if u.get("expanded", True) else " _short link, destination unknown_")
+                    for u in top["urls"][:LIST_LINES]
+                ]
                 + [
                     "_Sites:_ "
                     + ", ".join(f"{escape(d['domain'])} ({d['posts']})" for d in top["domains"][:LIST_LINES])
