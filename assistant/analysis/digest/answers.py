@@ -116,18 +116,20 @@ def _find_intro(
 
 def _anchors(
     posts: Sequence[NormalizedPost],
+    keys: Sequence[Any],
+    parents: Sequence[Any],
     by_key: Mapping[Any, NormalizedPost],
     seeds: Mapping[Any, int],
     key: Callable[[NormalizedPost], Any],
     parent: Callable[[NormalizedPost], Any],
-) -> dict[Any, int | None]:
-    """Each reply's nearest anchor up its reply chain (a question's number, or INTRO), None for none.
+) -> list[int | None]:
+    """Each post's nearest anchor up its reply chain (a question's number, or INTRO), None for none, in the
+    order of `posts` (`keys` and `parents`: their keys and their reply parents' keys).
 
     `below[k]` is what a reply to post k finds: k's own number when k is an anchor (`seeds`), else k's own
     nearest anchor. In time order a parent comes first, so one lookup settles nearly every reply; a reply met
     before its parent is walked up its chain."""
     below: dict[Any, int | None] = {}
-    anchor_of: dict[Any, int | None] = {}
 
     def walk(post: NormalizedPost) -> int | None:  # the rare reply met before its parent
         chain: list[Any] = []
@@ -148,16 +150,15 @@ def _anchors(
             below.setdefault(walked, found)
         return found
 
-    for post in posts:
-        here = key(post)
+    anchors: list[int | None] = []
+    for post, here, up in zip(posts, keys, parents, strict=True):
         if post.reply_to_post_id is not None and post.kind != "repost":
-            up = parent(post)
             found = below[up] if up in below else walk(by_key[up]) if up in by_key else None
         else:
             found = None
-        anchor_of[here] = found
+        anchors.append(found)
         below[here] = seeds.get(here, found)
-    return anchor_of
+    return anchors
 
 
 def assign(
@@ -188,7 +189,8 @@ def assign(
     def as_key(pair: Key) -> Any:
         return pair[1] if single else pair
 
-    by_key = dict(zip(map(key, posts), posts, strict=True))
+    keys = list(map(key, posts))
+    by_key = dict(zip(keys, posts, strict=True))
     if recorded is not None:
         number_of = {as_key(pair): number for number, pairs in recorded.items() for pair in pairs}
         asked: dict[int, NormalizedPost] = {}
@@ -209,24 +211,24 @@ def assign(
         intro = _find_intro(by_key, key, parent, posts, asked, is_moderator)
     if intro is not None:
         seeds.setdefault(key(intro), INTRO)
-    anchor_of = _anchors(posts, by_key, seeds, key, parent)
+    anchors = _anchors(posts, keys, list(map(parent, posts)), by_key, seeds, key, parent)
     open_conversation: list[NormalizedPost] = []
     intro_replies: list[NormalizedPost] = []
     intro_key = key(intro) if intro is not None else None
-    for post in posts:
-        here = key(post)
-        if post.kind == "repost" or here in seeds and here != intro_key:
+    skip = {k for k in seeds if k != intro_key}  # the question posts
+    for post, here, anchor, who in zip(posts, keys, anchors, map(author, posts), strict=True):
+        if post.kind == "repost" or here in skip:
             continue
-        anchor = anchor_of[here]
-        if is_moderator(post):
+        if who in moderator:
             if anchor and anchor in questions:
                 questions[anchor].moderator_replies.append(post)
             else:
                 open_conversation.append(post)
             continue
-        numbers = [n for n in answer_numbers(post.text) if n in questions]
-        if numbers:
-            for number in numbers:
+        tagged = answer_numbers(post.text)
+        named = [n for n in tagged if n in questions] if tagged else tagged
+        if named:
+            for number in named:
                 questions[number].answers.append(post)
         elif anchor and anchor in questions:
             questions[anchor].answers.append(post)
