@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from assistant.analysis.digest import ChatContext, build_digest
-from assistant.analysis.graph import analyse, build_graph
+from assistant.analysis.mapping.analyse import analyse
+from assistant.analysis.mapping.graph import build_graph
 from assistant.analysis.recurring import detect_recurring_chats
 from assistant.render import mapping_files
 from assistant.render.digest_chart import timeline_png
