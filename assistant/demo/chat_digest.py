@@ -17,7 +17,7 @@ from assistant.models.chats import ChatOccurrence
 from assistant.models.digests import Digest, DigestJob
 from assistant.render.wording import counted
 from assistant.services.digests import make as digest_make
-from assistant.services.store import upsert_batch
+from assistant.services.store.write import upsert_batch
 from assistant.standins.x import XStandIn, XUser
 from assistant.worker import Worker
 from integrations.x.parse import escape, parse_page

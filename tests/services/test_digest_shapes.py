@@ -18,7 +18,7 @@ from assistant.models import OutboxItem, OutboxState
 from assistant.services.digests.make import make_digest
 from assistant.services.digests.plan import ChatPlan, plan_for_job
 from assistant.services.digests.records import request_digest
-from assistant.services.store import upsert_batch
+from assistant.services.store.write import upsert_batch
 from assistant.services.team.workspaces import ensure_workspace
 from integrations.archives import read_archive
 from tests.chat_shapes import (
