@@ -1,7 +1,7 @@
 """A chat's co-moderators by their public handles (on the plan and on its digest job), for digests.
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0010
 Create Date: 2026-12-04 17:00:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
