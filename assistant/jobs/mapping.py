@@ -19,7 +19,7 @@ from assistant.clients import Clients
 from assistant.db import session_scope
 from assistant.models.base import require_id
 from assistant.models.mapping import CrawlState, MappingRequest, MappingStatus
-from assistant.services.mapping import crawl, report
+from assistant.services.mapping import archive_import, crawl, report
 from assistant.slack.blocks import mapping as blocks
 from assistant.worker import DueJob
 from integrations.errors import AuthError
@@ -119,7 +119,7 @@ class MappingJobs:
             assert request is not None
             source = request.source
         if source.startswith("archive:"):
-            kept = crawl.import_archive(engine, request_id, Path(source.removeprefix("archive:")))
+            kept = archive_import.import_archive(engine, request_id, Path(source.removeprefix("archive:")))
             self.progress(engine, request_id, 1, 1, f"{kept} posts from the archive")
             return {"archive_posts": kept}
         if self._x_client is None and self.deps.settings.x_bearer_token is None:

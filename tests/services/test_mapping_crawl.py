@@ -15,7 +15,7 @@ from assistant.models.base import require_id
 from assistant.models.mapping import CrawlState, CrawlStep, MappingRequest
 from assistant.models.posts import FollowEdge
 from assistant.samples.network import synthetic_world
-from assistant.services.mapping import crawl, requests
+from assistant.services.mapping import archive_import, crawl, members, requests
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.standins.x_graph import FakeClock, FakeXGraph
 from integrations.x.client import XClient
@@ -134,7 +134,7 @@ def test_unknown_and_suspended_seeds_are_named_and_the_rest_mapped(engine: Engin
         assert request is not None
         text = " ".join(request.problems)
         assert "@nosuchaccount" in text and f"@{world.seeds[1]}" in text and "Suspended" in text
-        assert len(crawl.member_ids(session, rid, "seed")) == 3
+        assert len(members.member_ids(session, rid, "seed")) == 3
     followed = {c.path for c in fake.calls if c.path.endswith("/following")}
     assert len(followed) == 3
 
@@ -183,7 +183,7 @@ def test_recorded_responses_are_served(engine: Engine) -> None:
     rid = _request(engine, seeds=("Twitter", "TwitterDev"), strategy="follows")
     _run_to_end(engine, rid, _client(fake, clock), clock)
     with Session(engine) as session:
-        seeds = crawl.member_ids(session, rid, "seed")
+        seeds = members.member_ids(session, rid, "seed")
     assert seeds == {"783214", "2244994945"}  # the recorded users lookup
     assert any(c.path == "/2/users/783214/following" for c in fake.calls)
 
@@ -198,9 +198,9 @@ def test_maps_from_an_archive_without_x(engine: Engine) -> None:
         )
         rid = request.id
     assert rid is not None
-    kept = crawl.import_archive(engine, rid, shared_path("fixtures", "datasets", "tt_tweets.jsonl"))
+    kept = archive_import.import_archive(engine, rid, shared_path("fixtures", "datasets", "tt_tweets.jsonl"))
     assert kept > 4000
     with Session(engine) as session:
         request = session.get(MappingRequest, rid)
         assert request is not None and request.crawl_state == CrawlState.analysing.value
-        assert len(crawl.member_ids(session, rid, "account")) > 500
+        assert len(members.member_ids(session, rid, "account")) > 500

@@ -16,7 +16,7 @@ from assistant.models.base import require_id
 from assistant.models.mapping import MappingRequest
 from assistant.samples.network import World, synthetic_world
 from assistant.services.costs import figures
-from assistant.services.mapping import crawl, requests
+from assistant.services.mapping import crawl, members, requests
 from assistant.services.mapping import estimate as measuring
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.standins.x_graph import FakeClock, FakeXGraph
@@ -184,4 +184,4 @@ def test_a_crawl_after_the_estimate_does_not_read_the_seeds_again_the_same_day(e
     assert len(fake.calls_to("GET /2/users/by")) == 1  # the estimate's lookup only
     assert len(fake.calls_to("GET /2/users/{id}/following")) == SEEDS  # the seeds were still known to follow
     with Session(engine) as session:
-        assert len(crawl.member_ids(session, rid, "seed")) == SEEDS
+        assert len(members.member_ids(session, rid, "seed")) == SEEDS

@@ -19,7 +19,7 @@ from assistant.models.mapping import CrawlState, MappingArtefact, MappingRequest
 from assistant.models.platforms import Platform
 from assistant.models.posts import FollowEdge, Post
 from assistant.render import mapping_files
-from assistant.services.mapping.crawl import member_ids
+from assistant.services.mapping.members import member_ids
 from assistant.services.store.read import get_accounts, row_to_post
 from integrations.normalized import NormalizedPost
 
