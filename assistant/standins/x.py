@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlparse
 
 from assistant.standins import x_counts
 from assistant.standins.server import LocalServer
+from integrations.x.parse import escape as x_escape
 
 _DELETE = re.compile(r"^/2/tweets/(?P<id>[0-9]{1,19})$")
 
@@ -137,7 +138,7 @@ class XStandIn(LocalServer):
             **({"referenced_tweets": [{"type": "replied_to", "id": reply}]} if reply else {}),
             **_entities(text),
         }
-        return 201, {"data": {"id": post_id, "text": text}}
+        return 201, {"data": {"id": post_id, "text": x_escape(text)}}  # X answers with `&`, `<`, `>` escaped
 
     def _conversation(self, reply: str | None) -> str | None:
         return self.posts[reply]["conversation_id"] if reply in self.posts else None
@@ -189,7 +190,7 @@ class XStandIn(LocalServer):
             return {"meta": {"result_count": 0}}
         users = [u for u in self.users if u.id in {p["author_id"] for p in found}]
         return {
-            "data": [{**p, "edit_history_tweet_ids": [p["id"]]} for p in found],
+            "data": [{**p, "text": x_escape(p["text"]), "edit_history_tweet_ids": [p["id"]]} for p in found],
             "includes": {"users": [{"id": u.id, "name": u.name, "username": u.username} for u in users]},
             "meta": {"newest_id": found[0]["id"], "oldest_id": found[-1]["id"], "result_count": len(found)},
         }

@@ -25,6 +25,7 @@ from assistant.services.costs.ledger import x_meter
 from integrations.errors import AuthError, DuplicatePost
 from integrations.x.client import XClient
 from integrations.x.oauth import TokenSet, XOAuth
+from integrations.x.parse import unescape
 from integrations.x.requests import XRequest
 
 Action = Callable[[], dict[str, Any]]
@@ -84,7 +85,7 @@ class XPublisher:
             start = since - timedelta(minutes=5)
             for page in client.search_recent(query, max_pages=1, max_results=100, start_time=start):
                 for post in page.data or []:
-                    if same_text(str(post.get("text", "")), item.text):
+                    if same_text(unescape(str(post.get("text", ""))), item.text):  # X delivers &amp; &lt; &gt;
                         result = {
                             "post_id": str(post["id"]),
                             "url": f"https://x.com/{handle}/status/{post['id']}",
