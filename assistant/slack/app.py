@@ -17,7 +17,8 @@ from sqlmodel import Session
 
 from assistant.config import ConfigError, Settings
 from assistant.models import SlackEventReceipt
-from assistant.slack.context import Services
+from assistant.slack.context import Services, request_context
+from assistant.slack.errors import answer_error
 from assistant.slack.features import FEATURES
 from assistant.slack.listeners import actions, commands, events, home
 
@@ -60,6 +61,8 @@ def create_app(
             logger=logging.getLogger("slack_bolt"),
         )
     app.middleware(drop_retried_events(services))
+    app.middleware(request_context(services))
+    app.error(answer_error)
     # `/outreach` is registered first: Bolt tries listeners in order, and commands are the hot path.
     routes = commands.register(app, services)
     for feature in FEATURES:

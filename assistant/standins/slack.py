@@ -81,6 +81,10 @@ class SlackStandIn(LocalServer):
         self.fail_next: dict[str, str] = {}
         self.socket_mode: SocketLinks | None = None  # hands out Socket Mode links for apps.connections.open
         self.refused: list[tuple[Call, Any]] = []
+        self.fail_status: dict[str, list[int]] = {}  # method -> HTTP statuses (429, 5xx) for its next calls
+        self.hung: set[str] = set()  # methods ("*" = every one) that hang until release() or 30 s
+        self.hanging = 0  # calls hanging right now
+        self._release = threading.Event()
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -116,12 +120,32 @@ class SlackStandIn(LocalServer):
                     raise AssertionError(f"expected {count} call(s) to {method}, got {len(found)}; saw {seen}")
                 self._changed.wait(remaining)
 
+    # failure modes
+
+    def hang(self, *methods: str) -> None:
+        """Make these methods (none given: every method) hang until release(), as a very slow Slack does."""
+        self._release.clear()
+        self.hung = set(methods or ("*",))
+
+    def release(self) -> None:
+        self.hung = set()
+        self._release.set()
+
+    def _hold(self, method: str) -> None:
+        if not method.startswith(("response/", "upload/")) and (method in self.hung or "*" in self.hung):
+            with self._lock:
+                self.hanging += 1
+            self._release.wait(30.0)
+            with self._lock:
+                self.hanging -= 1
+
     # request handling
 
     def handle(
         self, method: str, args: dict[str, Any], token: str | None
     ) -> tuple[int, dict[str, Any] | str, dict[str, str]]:
         """Status, body and the headers real Slack adds: x-oauth-scopes whenever the token is accepted."""
+        self._hold(method)
         status, payload = self._respond(method, args, token)
         granted = self._token_ok(token) and not (isinstance(payload, dict) and payload.get("error") == "invalid_auth")
         return status, payload, ({"x-oauth-scopes": self.scopes} if granted else {})
@@ -133,6 +157,10 @@ class SlackStandIn(LocalServer):
         with self._changed:
             self.calls.append(Call(method, args, token))
             self._changed.notify_all()
+            statuses = self.fail_status.get(method)
+            if statuses:
+                status = statuses.pop(0)
+                return status, {"ok": False, "error": "ratelimited" if status == 429 else "internal_error"}
             if method.startswith("response/"):
                 problem = blockkit.response_url_refusal(args)
                 if problem is not None:
@@ -481,6 +509,8 @@ def _make_handler(slack: SlackStandIn) -> type[BaseHTTPRequestHandler]:
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
+            if status == 429:
+                self.send_header("Retry-After", "1")
             self.send_header("Content-Type", "text/plain" if plain else "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
