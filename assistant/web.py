@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.engine import Engine
 
 from assistant.health import Health
@@ -26,18 +27,46 @@ WSGIApp = Callable[["WSGIEnvironment", "StartResponse"], Iterable[bytes]]
 SLACK_PATHS = frozenset({EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH})
 
 
+MAX_BODY_BYTES = 400 * 1024  # Slack's largest payloads (a full modal's state) are far below this
+
+
 class GuardedSlackHandler(SlackRequestHandler):
-    """Bolt's WSGI handler, answering 400 to an empty or unparseable body instead of crashing."""
+    """Bolt's WSGI handler behind a guard: size first, then the signature, then parsing; never a 500 for junk."""
+
+    def __init__(self, app: App, path: str = EVENTS_PATH, *, signing_secret: str | None = None) -> None:
+        super().__init__(app, path=path)
+        secret = app._signing_secret if signing_secret is None else signing_secret  # noqa: SLF001 - the one Bolt holds
+        self.verifier = SignatureVerifier(secret)
 
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
-        body = request.get_body()  # reads wsgi.input: once only
-        if not body:
-            return BoltResponse(status=400, body="empty request body")
         try:
-            return self.app.dispatch(BoltRequest(body=body, query=request.query_string, headers=request.get_headers()))
+            length = int(request.environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            log.warning("malformed Slack request body rejected")
-            return BoltResponse(status=400, body="malformed request body")
+            return _reject(request, 400, "unreadable Content-Length", 0)
+        if length > MAX_BODY_BYTES:
+            return _reject(request, 413, "body too large", length)  # refused before a byte is read
+        try:
+            body = request.get_body()  # reads wsgi.input: once only
+        except ValueError:  # not UTF-8
+            return _reject(request, 400, "body is not UTF-8", length)
+        if not body:
+            return _reject(request, 400, "empty request body", length)
+        headers = request.get_headers()
+        if not self.verifier.is_valid_request(body, headers):  # type: ignore[arg-type]  # Bolt's header mapping
+            return _reject(request, 401, "missing or invalid Slack signature", length)
+        try:
+            bolt_request = BoltRequest(body=body, query=request.query_string, headers=headers)
+        except Exception:  # noqa: BLE001 - a signed body Bolt cannot read ([1], a JSON string, payload=[1])
+            return _reject(request, 400, "malformed request body", length)
+        if not isinstance(bolt_request.body, dict):
+            return _reject(request, 400, "malformed request body", length)
+        return self.app.dispatch(bolt_request)
+
+
+def _reject(request: WsgiHttpRequest, status: int, reason: str, length: int) -> BoltResponse:
+    """Refuse a request with one short log line: method, path, reason and size, never the body."""
+    log.warning("rejected %s %s: %s (%d bytes)", request.method, request.path, reason, length)
+    return BoltResponse(status=status, body=reason)
 
 
 def create_wsgi_app(
@@ -90,4 +119,12 @@ def serve_http(app: WSGIApp, *, host: str = "0.0.0.0", port: int = 3000, threads
     import waitress
 
     log.info("listening on http://%s:%d (threads=%d)", host, port, threads)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="outreach", clear_untrusted_proxy_headers=True)
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="outreach",
+        clear_untrusted_proxy_headers=True,
+        max_request_body_size=MAX_BODY_BYTES,  # waitress itself accepts up to 1 GiB
+    )
