@@ -11,6 +11,7 @@ from typing import Any
 from cachetools import TTLCache
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -120,7 +121,7 @@ class RoleResolver:
         cached = self._users.get(key)
         if cached is not None:
             return cached
-        answer = lookup.call("users.info", user=user_id)
+        answer = lookup.call("users.info", lambda slack: slack.users_info(user=user_id))
         if answer is None:  # Slack answered "no such user" (or a missing scope): not an admin
             return SlackUser(is_admin=False, timezone=None)
         user = answer.get("user") or {}
@@ -135,14 +136,17 @@ class RoleResolver:
             return cached
         members: set[str] = set()
         if kind == "usergroup":
-            page = lookup.call("usergroups.users.list", usergroup=ident)
+            page = lookup.call("usergroups.users.list", lambda slack: slack.usergroups_users_list(usergroup=ident))
             if page is None:
                 return frozenset()
             members.update(page.get("users") or [])
         else:
             cursor: str | None = None
             while True:
-                page = lookup.call("conversations.members", channel=ident, cursor=cursor, limit=1000)
+                page = lookup.call(
+                    "conversations.members",
+                    lambda slack: slack.conversations_members(channel=ident, cursor=cursor, limit=1000),  # noqa: B023
+                )
                 if page is None:
                     return frozenset()
                 members.update(page.get("members") or [])
@@ -164,7 +168,7 @@ class _Lookup:
         # A copy of the app's client without its retry handlers; urllib takes the float timeout set per call.
         self.quick = WebClient(token=client.token, base_url=client.base_url, headers=client.headers, retry_handlers=[])
 
-    def call(self, method: str, **params: Any) -> dict[str, Any] | None:
+    def call(self, method: str, fetch: Callable[[WebClient], SlackResponse]) -> dict[str, Any] | None:
         """Slack's answer; None when Slack said a definite no; SlackUnavailable when it never answered."""
         clock, sleep = self.resolver._clock, self.resolver._sleep
         while True:
@@ -174,7 +178,7 @@ class _Lookup:
             self.quick.timeout = min(self.resolver.call_timeout, remaining)  # type: ignore[assignment]
             wait = 0.0
             try:
-                response = self.quick.api_call(method, data={k: v for k, v in params.items() if v is not None})
+                response = fetch(self.quick)
                 return dict(response.data) if isinstance(response.data, dict) else {}
             except SlackApiError as exc:
                 status = exc.response.status_code
