@@ -174,7 +174,7 @@ def _figures(connection: sa.Connection, now: datetime, silent_after: timedelta) 
         sa.select(sa.func.count())
         .select_from(_occurrence)
         .where(
-            _occurrence.c.status == ChatStatus.scheduled.value,
+            _occurrence.c.status == ChatStatus.scheduled,
             _occurrence.c.start_at <= now + CHAT_LEAD,
             _occurrence.c.end_at > now,
         )

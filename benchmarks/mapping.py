@@ -94,8 +94,10 @@ def _crawl(seeds: int, follows_each: int) -> dict[str, Any]:
     from assistant import migrate
     from assistant.config import Settings
     from assistant.db import create_db_engine, session_scope
+    from assistant.models.base import require_id
     from assistant.samples.network import synthetic_world
     from assistant.services.mapping import crawl, requests
+    from assistant.services.team.workspaces import ensure_workspace
     from assistant.standins.x_graph import DEFAULT_LIMITS, FakeClock, FakeXGraph
     from integrations.x.client import XClient
 
@@ -116,8 +118,12 @@ def _crawl(seeds: int, follows_each: int) -> dict[str, Any]:
             httpx.Client(transport=fake.transport), settings.x_config(), clock=clock.now, sleep=clock.sleep
         )
         with session_scope(engine) as session:
+            workspace = ensure_workspace(session, slack_team_id="T")
             request = requests.create(
-                session, team_id="T", requester_id="U", data=requests.RequestInput(title="b", seeds=tuple(world.seeds))
+                session,
+                workspace_id=require_id(workspace),
+                requester_id="U",
+                data=requests.RequestInput(title="b", seeds=tuple(world.seeds)),
             )
             request.budget_calls, request.budget_money = 100_000, 1e9
             crawl.approve(session, request, strategy="follows", by="bench", now=clock.now())

@@ -14,7 +14,7 @@ from integrations.jsonl import ArchiveChunk, Source, iter_jsonl
 from integrations.mastodon.parse import parse_statuses
 from integrations.normalized import Batch, Metrics, NormalizedAccount, NormalizedPost, PostKind
 from integrations.twarc import parse_twarc_line
-from integrations.x.parse import parse_datetime, post_url
+from integrations.x.parse import parse_datetime, post_url, unescape
 
 __all__ = ["ArchiveChunk", "ArchiveFormat", "FORMATS", "detect_format", "read_archive", "parse_rtweet_row"]
 
@@ -28,7 +28,10 @@ class UnknownFormat(ValueError):
 
 
 def sniff_object(obj: Any) -> ArchiveFormat | None:
-    """The format one decoded archive line belongs to, or None when it says nothing."""
+    """The format one decoded archive line belongs to, or None when it says nothing. A line holding a list
+    is a Mastodon page of statuses (a timeline or a thread's context: its replies' roots are known)."""
+    if isinstance(obj, list) and obj and isinstance(obj[0], dict) and "account" in obj[0] and "content" in obj[0]:
+        return "mastodon"
     if not isinstance(obj, dict):
         return None
     if "status_id" in obj and ("screen_name" in obj or "user_id" in obj):
@@ -118,7 +121,7 @@ def parse_rtweet_row(row: Mapping[str, Any], *, source: str = "rtweet") -> Batch
         id=post_id,
         author_id=user_id,
         created_at=created,
-        text=row.get("text") or "",
+        text=unescape(row.get("text") or ""),  # rtweet keeps X's escaped text
         author_handle=handle,
         lang=row.get("lang"),
         kind=kind,
@@ -139,6 +142,7 @@ def parse_rtweet_row(row: Mapping[str, Any], *, source: str = "rtweet") -> Batch
         source=source,
         url=post_url(handle, post_id),
         raw=row if isinstance(row, dict) else dict(row),
+        reply_to_handle=str(row.get("reply_to_screen_name") or "") if reply_to else "",
     )
     account_created = row.get("account_created_at")
     account = NormalizedAccount(

@@ -21,6 +21,10 @@ class AuthError(IntegrationError):
     """The token is missing, wrong, expired or lacks the scope (401 / 403)."""
 
 
+class DuplicatePost(AuthError):
+    """The network refuses a post whose text the account has already posted (X: 403, "duplicate content")."""
+
+
 class NotFound(IntegrationError):
     """The resource does not exist or is not visible (404)."""
 

@@ -89,6 +89,7 @@ class NormalizedPost:
     source: str = ""
     url: str = ""
     raw: dict[str, Any] | None = None
+    reply_to_handle: str = ""  # the replied-to account's handle where the source names it (not stored)
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ import orjson
 
 from integrations.jsonl import ArchiveChunk, Source, iter_jsonl
 from integrations.normalized import Batch, NormalizedAccount, NormalizedPost
-from integrations.x.parse import describe_problem, parse_datetime, parse_page, parse_tweet, parse_user
+from integrations.x.parse import describe_problem, escape, parse_datetime, parse_page, parse_tweet, parse_user
 
 SOURCE = "twarc2"
 WRITER_VERSION = "outreach-assistant"
@@ -131,13 +131,15 @@ def tweet_object(post: NormalizedPost) -> dict[str, Any]:
     """A NormalizedPost as a classic X API v2 tweet object (the shape twarc2 archives hold)."""
     obj: dict[str, Any] = {
         "id": post.id,
-        "text": post.text,
+        "text": escape(post.text),  # as X delivers it: read back, it is unescaped once
         "author_id": post.author_id,
         "created_at": _iso(post.created_at),
         "conversation_id": post.conversation_id,
         "lang": post.lang,
         "in_reply_to_user_id": post.reply_to_user_id,
     }
+    if post.reply_to_user_id and post.reply_to_handle:  # as twarc2 flattens it: read back by parse_tweet
+        obj["in_reply_to_user"] = {"id": post.reply_to_user_id, "username": post.reply_to_handle}
     refs = []
     if post.reply_to_post_id:
         refs.append({"type": "replied_to", "id": post.reply_to_post_id})

@@ -11,6 +11,7 @@ import pytest
 from rich.console import Console
 
 from assistant.demo import run as demo
+from assistant.demo.chats import step_chat
 from assistant.demo.digests import HASHTAG, step_digest
 from assistant.render.digest_files import schema
 
@@ -32,3 +33,18 @@ def test_demo_digest_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     html = (tmp_path / "out" / f"digest-{HASHTAG}.html").read_text()
     assert "data:image/png;base64," in html and "Q6" in html
     assert (tmp_path / "out" / f"digest-{HASHTAG}-timeline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_demo_digests_the_chat_it_posted_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(demo, "STEPS", [step_chat])
+    console = Console(record=True, width=200)
+    demo.run_demo(database=tmp_path / "demo.db", output=tmp_path / "out", console=console)
+    shown = " ".join(console.export_text().split())
+    # by hand from chat_digest.answer_the_chat: Q1 has Amira's A1, Bryn's reply under Q1 and his reply under the
+    # host's follow-up (which is a moderator reply); Cerys's "A2 & A3" answers both; Amira replies under Q3
+    assert "Moderators: @demo_council, @fe_cohost (plan); questions recorded by the outbox" in shown
+    assert "Q1 (post 1860000000000000002): 3 answers from 2 people, 1 moderator reply" in shown
+    assert "Q2 (post 1860000000000000003): 1 answer from 1 person, 0 moderator replies" in shown
+    assert "Q3 (post 1860000000000000004): 2 answers from 2 people, 0 moderator replies" in shown
+    assert "A @bryn_fe: A4 the part on apprenticeships <3 & the map -> more please #ukfechat" in shown
+    assert "Intro replies: 1; open conversation: 1" in shown

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,55 @@ def test_folded_handle_index_serves_the_host_lookup(sqlite_url: str) -> None:
         assert index_definition(engine, "ix_account_platform_handle") is None
     finally:
         engine.dispose()
+
+
+def _requests_keep_their_team(url: str) -> None:
+    """0010 moves mapping requests from the Slack team id to the workspace row, and back, losing none."""
+    migrate.upgrade(url, "0011")
+    engine = create_db_engine(url)
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    try:
+        tables = sa.MetaData()
+        workspace = sa.Table("workspace", tables, autoload_with=engine)
+        request = sa.Table("mapping_request", tables, autoload_with=engine)
+        with engine.begin() as connection:
+            connection.execute(
+                workspace.insert().values(
+                    slack_team_id="T0KNOWN001", name="Known", timezone="UTC", settings={}, created_at=at, updated_at=at
+                )
+            )
+            for number, team in enumerate(("T0KNOWN001", "T0STRAY001", "T0KNOWN001"), start=1):
+                connection.execute(
+                    request.insert().values(
+                        id=number, team_id=team, requester_id="U1", title=f"R{number}", decision="", keywords=[],
+                        hashtags=[], seeds=[], region="", language="", timezone="UTC", watchers=[], status="new",
+                        decline_reason="", source="x", budget_calls=1, budget_money=1.0, budget_accounts=1,
+                        crawl_state="none", run_number=0, calls_made=0, money_spent=0.0, problems=[],
+                        created_at=at, updated_at=at, delivery_sent=False,
+                    )
+                )  # fmt: skip
+        migrate.upgrade(url)
+        with engine.connect() as connection:
+            teams = {team: id_ for team, id_ in connection.execute(sa.text("SELECT slack_team_id, id FROM workspace"))}
+            owners = connection.execute(sa.text("SELECT id, workspace_id FROM mapping_request ORDER BY id")).all()
+        assert set(teams) == {"T0KNOWN001", "T0STRAY001"}  # the stray team got its workspace row
+        assert [tuple(row) for row in owners] == [
+            (1, teams["T0KNOWN001"]),
+            (2, teams["T0STRAY001"]),
+            (3, teams["T0KNOWN001"]),
+        ]
+        migrate.downgrade(url, "0011")
+        with engine.connect() as connection:
+            back = connection.execute(sa.text("SELECT id, team_id FROM mapping_request ORDER BY id")).all()
+        assert [tuple(row) for row in back] == [(1, "T0KNOWN001"), (2, "T0STRAY001"), (3, "T0KNOWN001")]
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_mapping_requests_move_to_their_workspace_and_back(sqlite_url: str) -> None:
+    _requests_keep_their_team(sqlite_url)
+
+
+@pytest.mark.postgres
+def test_postgres_mapping_requests_move_to_their_workspace_and_back(postgres_url: str) -> None:
+    _requests_keep_their_team(postgres_url)

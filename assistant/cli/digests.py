@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
@@ -16,7 +17,9 @@ from assistant.cli.app import app, err_console, fail, settings_or_exit
 from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_files import to_csv, to_json
 from assistant.render.digest_html import archive_parts
+from assistant.render.wording import counted
 from assistant.services.digests import records as service
+from assistant.services.digests.plan import ChatPlan
 from integrations.archives import UnknownFormat, read_archive
 
 FORMATS = ("json", "csv", "html")
@@ -41,16 +44,25 @@ def render_result(result: DigestResult, fmt: str) -> list[bytes]:
 
 
 def _from_file(
-    path: Path, *, hashtag: str, start: datetime | None, end: datetime | None, zone: str, host: str | None
+    path: Path,
+    *,
+    hashtag: str,
+    start: datetime | None,
+    end: datetime | None,
+    zone: str,
+    host: str | None,
+    moderators: list[str],
 ) -> DigestResult:
     if not path.exists():
         fail(f"no such file: {path}", code=2)
     posts = []
+    known: dict[str, str] = {}  # account id -> handle, from the archive's users (for "most replied to")
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err_console, transient=True) as bar:
         task = bar.add_task(f"reading {path.name}", total=None)
         try:
             for chunk in read_archive(path):
                 posts.extend(chunk.batch.posts)
+                known.update((a.id, a.handle) for a in chunk.batch.accounts if a.handle)
                 bar.update(task, description=f"reading {path.name}: {len(posts):,} posts")
         except (UnknownFormat, ValueError) as exc:
             fail(f"can't read {path}: {exc}", code=2)
@@ -59,10 +71,21 @@ def _from_file(
         times = [p.created_at for p in chat] or [datetime.now(UTC)]
         start = min(times).replace(second=0, microsecond=0)
         end = max(times).replace(second=0, microsecond=0) + timedelta(minutes=1)
-    return build_digest(chat, ChatContext(hashtag=hashtag, start=start, end=end, timezone=zone, host_handle=host))
+    context = ChatContext(
+        hashtag=hashtag,
+        start=start,
+        end=end,
+        timezone=zone,
+        host_handle=host,
+        co_moderators=moderators,
+        known_handles=known,
+    )
+    return build_digest(chat, context)
 
 
-def _from_store(*, hashtag: str, start: datetime, end: datetime, zone: str, host: str | None) -> DigestResult:
+def _from_store(
+    *, hashtag: str, start: datetime, end: datetime, zone: str, host: str | None, moderators: list[str]
+) -> DigestResult:
     from assistant.cli.app import engine_for
     from assistant.cli.runtime import ensure_schema
     from assistant.services.digests.make import make_digest
@@ -73,7 +96,14 @@ def _from_store(*, hashtag: str, start: datetime, end: datetime, zone: str, host
     try:
         with Session(engine) as session:
             return make_digest(
-                session, hashtag=hashtag, start=start, end=end, timezone=zone, host_handle=host, save=False
+                session,
+                hashtag=hashtag,
+                start=start,
+                end=end,
+                timezone=zone,
+                host_handle=host,
+                plan=ChatPlan(co_moderators=moderators, source="given"),
+                save=False,
             ).result
     finally:
         engine.dispose()
@@ -92,9 +122,16 @@ def digest(
     fmt: str = typer.Option("json", "--format", "-f", help="json, csv or html."),
     output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: standard output)."),
     tz: str | None = typer.Option(None, "--tz", help="IANA time zone for times shown (default DEFAULT_TIMEZONE)."),
-    host: str | None = typer.Option(None, "--host", help="The host's handle, for host impact figures."),
+    host: str | None = typer.Option(
+        None, "--host", help="The host's handle: a moderator, and the account of the host impact figures."
+    ),
+    moderator: list[str] = typer.Option(  # noqa: B008 - Typer reads its options from the defaults
+        [], "--moderator", help="A co-moderator's handle (repeat for each). With none given, the host is inferred."
+    ),
 ) -> None:
-    """Make a digest: figures (JSON, schema digest-2), every post (CSV) or the browsable archive (HTML)."""
+    """Make a digest: figures (JSON, schema digest-3), every post (CSV) or the browsable archive (HTML).
+
+    Questions are the moderators' Q<n> posts, answers A<n> tags or replies below a question; see the README."""
     if fmt not in FORMATS:
         fail(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", code=2)
     try:
@@ -114,11 +151,14 @@ def digest(
             end=window[1] if window else None,
             zone=zone,
             host=host,
+            moderators=moderator,
         )
     else:
         if window is None:
             fail("a digest from the database needs --from (and usually --to)", code=2)
-        result = _from_store(hashtag=tag, start=window[0], end=window[1], zone=zone, host=host)
+        result = _from_store(
+            hashtag=tag, start=window[0], end=window[1], zone=zone, host=host, moderators=moderator
+        )
     parts = render_result(result, fmt)
     if output is None:
         sys.stdout.buffer.writelines(parts)
@@ -131,7 +171,18 @@ def digest(
             fail(f"can't write {output}: {exc.strerror or exc}", code=2)
     volume = result.figures["volume"]
     err_console.print(
-        f"#{tag}: {volume['posts']:,} posts from {volume['participants']:,} people"
+        f"#{tag}: {counted(volume['posts'], 'post')} from {counted(volume['participants'], 'person')}"
         + (f" → {output}" if output else ""),
         highlight=False,
     )
+    err_console.print(moderators_line(result.figures), highlight=False)
+
+
+def moderators_line(figures: dict[str, Any]) -> str:
+    """Which moderators the digest used, and whether they were inferred, in one line."""
+    found = figures.get("moderators") or {}
+    handles = [f"@{h}" for h in found.get("handles", [])]
+    if not handles:
+        return "moderators: none given or found (no question posts); pass --host and --moderator"
+    how = "inferred from the Q1, Q2, … posts" if found.get("inferred") else f"from the {found.get('source')}"
+    return f"moderators: {', '.join(handles)} ({how})"

@@ -15,7 +15,7 @@ from assistant.config import Settings
 from assistant.models.base import utcnow
 from assistant.models.mapping import CrawlState, MappingRequest
 from assistant.services.costs import figures as cost_figures
-from assistant.services.mapping import crawl, report
+from assistant.services.mapping import archive_import, crawl, report
 from assistant.services.mapping import estimate as measuring
 
 map_app = typer.Typer(
@@ -90,12 +90,12 @@ def run(
     if archive is not None:
         if not archive.exists():
             fail(f"{archive}: no such file")
-        kept = crawl.import_archive(engine, request_id, archive)
+        kept = archive_import.import_archive(engine, request_id, archive)
         console.print(f"{kept} posts from {archive.name} match the request")
     else:
         if settings.x_bearer_token is None:
             fail("no X token: set X_BEARER_TOKEN, or map from an archive with --archive FILE")
-        if request.crawl_state == CrawlState.none.value:
+        if request.crawl_state == CrawlState.none:
             if strategy is None:
                 fail(
                     "the crawl is not approved yet: give --strategy interactions|follows (see `outreach map estimate ID`)"

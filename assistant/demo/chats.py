@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from assistant.clients import new_http
 from assistant.crypto import TokenCipher
+from assistant.demo.chat_digest import PEOPLE, DemoClock, digest_own_chat
 from assistant.jobs.chats.runner import ChatRunner
 from assistant.models.base import require_id, utcnow
 from assistant.models.chats import ChatSeries
@@ -25,7 +26,7 @@ from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import chats as blocks
 from assistant.standins import slack_requests as requests
 from assistant.standins.slack import TEAM_ID
-from assistant.standins.x import XStandIn
+from assistant.standins.x import XStandIn, XUser
 from assistant.worker import Worker
 from integrations.x.oauth import TokenSet
 
@@ -50,7 +51,9 @@ def _field(kind: str, value: Any) -> dict[str, Any]:
 def step_chat(ctx: DemoContext) -> None:
     from assistant.demo.context import DEMO_SIGNING_SECRET
 
-    with XStandIn() as x, new_http() as http:
+    clock = DemoClock(utcnow())
+    users = [XUser("1500000000000000001", "demo_council", "Demo Council", "x-user-token-demo"), *PEOPLE]
+    with XStandIn(users=users, clock=clock.now) as x, new_http() as http:
         settings = ctx.settings.model_copy(
             update={"x_api_url": x.base_url, "encryption_key": SecretStr(Fernet.generate_key().decode())}
         )
@@ -81,6 +84,7 @@ def step_chat(ctx: DemoContext) -> None:
             "recurrence": _field("selected_option", "none"),
             "host": _field("selected_option", str(credential_id)),
             "moderators": _field("selected_users", ["U0COMMS001"]),
+            "moderator_handles": _field("value", "@fe_cohost"),
             "channel": _field("selected_conversation", "C0COMMS001"),
             "questions": _field("value", QUESTIONS),
             "template": _field("value", "Q{n} {text} #{hashtag}"),
@@ -115,6 +119,7 @@ def step_chat(ctx: DemoContext) -> None:
             occurrence.end_at + timedelta(minutes=15)
         ]
         for moment in moments:
+            clock.at = moment
             _run(ctx, runner, moment)
         reminders = [
             c for c in ctx.slack.calls_to("chat.postMessage") if str(c.args.get("text", "")).startswith("Reminder")
@@ -128,6 +133,7 @@ def step_chat(ctx: DemoContext) -> None:
             f"Posted on the local fake X as @{host.username} ({len(lines)} posts, one thread)", text="\n".join(lines)
         )
         ctx.console.print(f"Digest requested at end + 15 min; calendar file written to {path}")
+        digest_own_chat(ctx, x, http, clock, require_id(occurrence))
 
 
 def _run(ctx: DemoContext, runner: ChatRunner, moment: datetime) -> None:

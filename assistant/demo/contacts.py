@@ -53,7 +53,7 @@ def step_contacts(ctx: DemoContext) -> None:
             session,
             viewer,
             participants,
-            source=ContactSource.digest.value,
+            source=ContactSource.digest,
             source_ref="demo",
             visibility="workspace",
             tags=[hashtag or "sample-chat"],

@@ -20,8 +20,10 @@ from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.models.accounts import AccountStatus, ConnectedAccount
 from assistant.models.base import require_id
+from assistant.models.codecs import account_refresh_key, account_snapshot_key, account_token_key
 from assistant.models.credentials import Credential
 from assistant.models.digests import AccountSnapshot
+from assistant.models.platforms import POST_NETWORKS, Platform
 from assistant.services.accounts.credentials import get_valid_access_token, load_tokens, needs_refresh
 from assistant.services.accounts.team_accounts import mark_token_problem, unreported_problems
 from assistant.services.costs.ledger import x_meter
@@ -60,11 +62,11 @@ class AccountSources:
         seen: set[tuple[str, str]] = set()
         for account in accounts:
             key = (account.platform, account.account_id)
-            if key in taken or key in seen or account.platform not in ("x", "mastodon", "bluesky"):
+            if key in taken or key in seen or account.platform not in POST_NETWORKS:
                 continue
             seen.add(key)
             yield DueJob(
-                key=f"snapshot:{account.platform}:{account.account_id}:{day.isoformat()}",
+                key=account_snapshot_key(account.platform, account.account_id, day),
                 action=self._snapshot_action(engine, require_id(account), now),
                 reconcile=_reconciler(engine, account.platform, account.account_id, day),
             )
@@ -98,13 +100,13 @@ class AccountSources:
             rows = session.exec(
                 select(ConnectedAccount, Credential)
                 .join(Credential, col(Credential.id) == col(ConnectedAccount.credential_id))
-                .where(ConnectedAccount.status == AccountStatus.active, ConnectedAccount.platform == "x")
+                .where(ConnectedAccount.status == AccountStatus.active, ConnectedAccount.platform == Platform.x)
             ).all()
         for account, credential in rows:
             if not needs_refresh(credential, now, REFRESH_AHEAD) or credential.expires_at is None:
                 continue
             yield DueJob(
-                key=f"account:{account.id}:refresh:{credential.expires_at.isoformat()}",
+                key=account_refresh_key(require_id(account), credential.expires_at),
                 action=self._refresh_action(engine, require_id(account), now),
             )
 
@@ -135,7 +137,7 @@ class AccountSources:
             problems = unreported_problems(session)
         for account in problems:
             yield DueJob(
-                key=f"account:{account.id}:token:{account.status}:{account.updated_at.isoformat()}",
+                key=account_token_key(require_id(account), account.status, account.updated_at),
                 action=self._notify_action(engine, require_id(account), now),
             )
 
@@ -181,7 +183,7 @@ def measure(
     """Followers, following, posts and mentions in the last day of one account, from its network."""
     since = now - timedelta(days=1)
     try:
-        if account.platform == "x":
+        if account.platform == Platform.x:
             meter = x_meter(
                 session.get_bind(),  # type: ignore[arg-type]
                 deps.settings.x_prices(),
@@ -204,7 +206,7 @@ def measure(
         credential = session.get(Credential, account.credential_id) if account.credential_id else None
         tokens = load_tokens(cipher, credential) if credential else None
         token = tokens.access_token if tokens else ""
-        if account.platform == "mastodon":
+        if account.platform == Platform.mastodon:
             mastodon = MastodonClient(http, base_url=mastodon_base_url(deps.settings, account), access_token=token)
             response = mastodon._get(mastodon.base_url + "/api/v1/accounts/verify_credentials")
             body = response.json()
@@ -216,7 +218,7 @@ def measure(
                 ),
                 "mentions": mastodon_account.count_mentions(mastodon, since=since),
             }
-        if account.platform == "bluesky":
+        if account.platform == Platform.bluesky:
             bluesky = BlueskyClient(
                 http,
                 handle=account.handle.lstrip("@"),

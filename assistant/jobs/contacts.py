@@ -16,6 +16,7 @@ from sqlmodel import Session
 from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.models.base import require_id
+from assistant.models.codecs import shoutout_reply_key
 from assistant.models.contacts import YammerShoutout
 from assistant.models.workspaces import Workspace
 from assistant.services.contacts.fields import find_details
@@ -83,7 +84,7 @@ def _replies(
     replies.sort(key=lambda pair: int(pair[0].id))
     return [
         DueJob(
-            key=f"yammer:shoutout:{shoutout.id}:reply:{message.id}",
+            key=shoutout_reply_key(require_id(shoutout), message.id),
             action=_post_reply(
                 slack, require_id(shoutout), shoutout.slack_channel_id, shoutout.slack_ts, message, sender
             ),

@@ -26,16 +26,20 @@ from assistant.config import Settings
 from assistant.db import session_scope
 from assistant.models import OutboxItem, OutboxState
 from assistant.models.base import require_id, utcnow
+from assistant.models.codecs import digest_crosspost_key, digest_prefix, digest_step_key, digest_step_of
 from assistant.models.digests import Digest, DigestJob, DigestJobState
+from assistant.models.platforms import Platform
 from assistant.models.workspaces import Workspace
 from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_html import archive_bytes
+from assistant.render.wording import counted
 from assistant.services.costs import budget as cost_budget
 from assistant.services.costs import figures as cost_figures
 from assistant.services.costs.ledger import x_meter
 from assistant.services.digests import collect as digest_collect
 from assistant.services.digests import estimate as digest_estimate
 from assistant.services.digests import make as digest_make
+from assistant.services.digests import plan as digest_plan
 from assistant.services.digests import records as service
 from assistant.services.yammer.crosspost import crosspost_group, crosspost_text, post_to_group
 from assistant.slack.blocks import digests as blocks
@@ -47,10 +51,6 @@ log = logging.getLogger(__name__)
 STEPS = ("collect", "make", "post", "files")
 
 
-def step_key(job_id: int, step: str) -> str:
-    return f"digest:{job_id}:{step}"
-
-
 def archive_links(settings: Settings, token: str) -> dict[str, str | None]:
     """Web links of a digest (HTTP mode with a public URL), else none: the archive is then uploaded."""
     base = None if settings.socket_mode else settings.archive_url(token)
@@ -59,14 +59,9 @@ def archive_links(settings: Settings, token: str) -> dict[str, str | None]:
     return {"archive_url": base, "csv_url": f"{base}.csv", "json_url": f"{base}.json"}
 
 
-def crosspost_key(digest_id: int) -> str:
-    """The outbox key of a digest cross-posted to the team's Yammer group."""
-    return f"digest:{digest_id}:yammer-crosspost"
-
-
 def digest_summary(digest: Digest) -> str:
     """The headline figures of a digest in one line (the Slack message's fallback text)."""
-    return f"Digest of #{digest.hashtag}: {digest.posts} posts from {digest.participants} people"
+    return f"Digest of #{digest.hashtag}: {counted(digest.posts, 'post')} from {counted(digest.participants, 'person')}"
 
 
 class DigestJobs:
@@ -92,11 +87,11 @@ class DigestJobs:
             if step is None:
                 continue
             if step == "failed":
-                found.append(DueJob(step_key(job_id, "failed"), self._tell_failed(engine, job_id)))
+                found.append(DueJob(digest_step_key(job_id, "failed"), self._tell_failed(engine, job_id)))
                 continue
             found.append(
                 DueJob(
-                    step_key(job_id, step),
+                    digest_step_key(job_id, step),
                     self._action(engine, job_id, step, now),
                     self._reconcile(engine, job_id, step),
                 )
@@ -109,7 +104,7 @@ class DigestJobs:
             job = session.get(DigestJob, job_id)
             if job is None or job.digest_id is None:
                 return None
-            posted = session.exec(select(OutboxItem).where(OutboxItem.key == step_key(job_id, "post"))).first()
+            posted = session.exec(select(OutboxItem).where(OutboxItem.key == digest_step_key(job_id, "post"))).first()
             if posted is None or posted.state != OutboxState.done:
                 return None
             group = crosspost_group(session.get(Workspace, job.workspace_id), "digests")
@@ -128,19 +123,19 @@ class DigestJobs:
                         session, deps.settings, http, workspace_id=workspace_id, group_id=group, text=text
                     )
 
-        return DueJob(crosspost_key(digest_id), action)
+        return DueJob(digest_crosspost_key(digest_id), action)
 
     def _next_step(self, engine: Engine, job_id: int) -> str | None:
         """The next step to run; "failed" when a step gave up and the channel is still to be told."""
         with Session(engine) as session:
             rows = {
                 row.key: row
-                for row in session.exec(select(OutboxItem).where(OutboxItem.key.startswith(f"digest:{job_id}:")))
+                for row in session.exec(select(OutboxItem).where(OutboxItem.key.startswith(digest_prefix(job_id))))
             }
         for step in STEPS:
-            row = rows.get(step_key(job_id, step))
+            row = rows.get(digest_step_key(job_id, step))
             if row is not None and row.state == OutboxState.dead:
-                notice = rows.get(step_key(job_id, "failed"))
+                notice = rows.get(digest_step_key(job_id, "failed"))
                 if notice is None or notice.state in (OutboxState.pending, OutboxState.failed):
                     return "failed"  # the notice goes out first (retried like any step), then the job ends
                 self._finish(engine, job_id, DigestJobState.failed, error=f"step {step} gave up: {row.last_error}")
@@ -160,11 +155,11 @@ class DigestJobs:
                 assert job is not None
                 dead = [
                     row
-                    for row in session.exec(select(OutboxItem).where(OutboxItem.key.startswith(f"digest:{job_id}:")))
-                    if row.state == OutboxState.dead and row.key in {step_key(job_id, s) for s in STEPS}
+                    for row in session.exec(select(OutboxItem).where(OutboxItem.key.startswith(digest_prefix(job_id))))
+                    if row.state == OutboxState.dead and row.key in {digest_step_key(job_id, s) for s in STEPS}
                 ]
                 snapshot = job.model_copy()
-            step = dead[0].key.rsplit(":", 1)[-1] if dead else "a step"
+            step = digest_step_of(dead[0].key) if dead else "a step"
             reason = f"the {step} step failed ({dead[0].last_error if dead else 'unknown error'})"
             text = blocks.failure_notice(
                 snapshot.hashtag, snapshot.start, snapshot.end, self._zone(engine, snapshot.workspace_id), reason
@@ -222,7 +217,7 @@ class DigestJobs:
         settings = deps.settings
         with deps.http() as http:
             x = None
-            if settings.x_bearer_token and "x" in snapshot.platforms:
+            if settings.x_bearer_token and Platform.x in snapshot.platforms:
                 meter = x_meter(
                     engine,
                     settings.x_prices(),
@@ -231,10 +226,10 @@ class DigestJobs:
                     job_id=job_id,
                 )
                 x = deps.x(http, meter=meter)
-            mastodon = deps.mastodon(http) if "mastodon" in snapshot.platforms else None
+            mastodon = deps.mastodon(http) if Platform.mastodon in snapshot.platforms else None
             bluesky = (
                 deps.bluesky(http)
-                if "bluesky" in snapshot.platforms and settings.bluesky_handle and settings.bluesky_app_password
+                if Platform.bluesky in snapshot.platforms and settings.bluesky_handle and settings.bluesky_app_password
                 else None
             )
             try:
@@ -286,7 +281,7 @@ class DigestJobs:
             response = self._slack(engine, deps, job.workspace_id).chat_postMessage(channel=job.channel_id, text=text)
             return {"ts": response.get("ts")}
 
-        outcome = perform_once(engine, step_key(require_id(job), "late"), notify)
+        outcome = perform_once(engine, digest_step_key(require_id(job), "late"), notify)
         if outcome.done:
             with session_scope(engine) as session:
                 row = session.get(DigestJob, job.id)
@@ -310,6 +305,7 @@ class DigestJobs:
                 workspace_id=job.workspace_id,
                 job=job,
                 now=now,
+                plan=digest_plan.plan_for_job(session, job),
             )
             assert made.digest is not None
             job.digest_id = made.digest.id
@@ -337,7 +333,7 @@ class DigestJobs:
             job = session.get(DigestJob, job_id)
             digest = session.get(Digest, job.digest_id) if job and job.digest_id else None
             assert job is not None and digest is not None
-            posted = session.exec(select(OutboxItem).where(OutboxItem.key == step_key(job_id, "post"))).one()
+            posted = session.exec(select(OutboxItem).where(OutboxItem.key == digest_step_key(job_id, "post"))).one()
             thread_ts = (posted.result or {}).get("ts")
             uploads: list[dict[str, Any]] = []
             png = timeline_png(digest.figures) if digest.posts else None

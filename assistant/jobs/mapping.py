@@ -19,7 +19,7 @@ from assistant.clients import Clients
 from assistant.db import session_scope
 from assistant.models.base import require_id
 from assistant.models.mapping import CrawlState, MappingRequest, MappingStatus
-from assistant.services.mapping import crawl, report
+from assistant.services.mapping import archive_import, crawl, report
 from assistant.slack.blocks import mapping as blocks
 from assistant.worker import DueJob
 from integrations.errors import AuthError
@@ -77,16 +77,17 @@ class MappingJobs:
         client.meter = crawl.request_meter(engine, request_id, client.meter)
         return client
 
-    def slack(self, team_id: str | None, engine: Engine | None = None) -> WebClient:
+    def slack(self, workspace_id: int, engine: Engine) -> WebClient:
         """The WebClient of the request's workspace (its installation's bot token, else SLACK_BOT_TOKEN)."""
-        return self.deps.slack_for(team_id)
+        with Session(engine) as session:
+            return self.deps.slack_for_workspace(session, workspace_id)
 
     def __call__(self, engine: Engine, now: datetime) -> Iterable[DueJob]:
         with Session(engine) as session:
             due = list(
                 session.exec(
                     select(MappingRequest).where(
-                        col(MappingRequest.crawl_state).in_([CrawlState.running.value, CrawlState.analysing.value]),
+                        col(MappingRequest.crawl_state).in_([CrawlState.running, CrawlState.analysing]),
                         col(MappingRequest.next_run_at) <= now,
                     )
                 )
@@ -94,15 +95,15 @@ class MappingJobs:
             deliveries = list(
                 session.exec(
                     select(MappingRequest).where(
-                        MappingRequest.status == MappingStatus.delivered.value,
+                        MappingRequest.status == MappingStatus.delivered,
                         MappingRequest.delivery_sent == False,  # noqa: E712 - SQL comparison
-                        MappingRequest.crawl_state == CrawlState.done.value,
+                        MappingRequest.crawl_state == CrawlState.done,
                     )
                 )
             )
         for request in due:
             rid = require_id(request)
-            if request.crawl_state == CrawlState.running.value:
+            if request.crawl_state == CrawlState.running:
                 yield DueJob(f"mapping:{rid}:crawl:{request.run_number}", partial(self.crawl, engine, rid))
             else:
                 yield DueJob(f"mapping:{rid}:analyse:{request.run_number}", partial(self.analyse, engine, rid))
@@ -118,7 +119,7 @@ class MappingJobs:
             assert request is not None
             source = request.source
         if source.startswith("archive:"):
-            kept = crawl.import_archive(engine, request_id, Path(source.removeprefix("archive:")))
+            kept = archive_import.import_archive(engine, request_id, Path(source.removeprefix("archive:")))
             self.progress(engine, request_id, 1, 1, f"{kept} posts from the archive")
             return {"archive_posts": kept}
         if self._x_client is None and self.deps.settings.x_bearer_token is None:
@@ -166,7 +167,7 @@ class MappingJobs:
             return
         shown = blocks.progress(request, done, planned, note)
         try:
-            client = self.slack(request.team_id, engine)
+            client = self.slack(request.workspace_id, engine)
             if request.progress_ts:
                 client.chat_update(
                     channel=request.card_channel, ts=request.progress_ts, text="Mapping progress", blocks=shown
@@ -195,7 +196,7 @@ class MappingJobs:
             assert request is not None
         self.progress(engine, request_id, 1, 1, "The map is made: review it and press Deliver on the card.")
         if request.card_channel and request.card_ts:
-            self.slack(request.team_id, engine).chat_update(
+            self.slack(request.workspace_id, engine).chat_update(
                 channel=request.card_channel,
                 ts=request.card_ts,
                 text=f"Mapping request #{request_id}",
@@ -211,7 +212,7 @@ class MappingJobs:
             html = report.artefact(session, request_id, "html")
             csv = report.artefact(session, request_id, "csv")
         assert request is not None and stored is not None
-        client = self.slack(request.team_id, engine)
+        client = self.slack(request.workspace_id, engine)
         summary = blocks.delivery(request, stored.analysis, stored.slots)
         text = f"Digital map: {request.title}"
         client.chat_postMessage(channel=request.requester_id, text=text, blocks=summary)

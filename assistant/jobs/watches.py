@@ -18,7 +18,9 @@ from assistant.jobs.accounts import mastodon_base_url
 from assistant.models.accounts import AccountStatus, ConnectedAccount
 from assistant.models.base import require_id
 from assistant.models.chats import ChatSeries
+from assistant.models.codecs import watch_batch_key, watch_poll_key
 from assistant.models.credentials import Credential
+from assistant.models.platforms import Platform
 from assistant.models.posts import Post, PostHashtag
 from assistant.models.watches import Watch, WatchSeen
 from assistant.services.accounts.credentials import load_tokens
@@ -49,7 +51,7 @@ class WatchSources:
             watches = due_watches(session, now)
         for watch in watches:
             yield DueJob(
-                key=f"watch:{watch.id}:poll:{watch.next_run_at.isoformat()}",
+                key=watch_poll_key(require_id(watch), watch.next_run_at),
                 action=self._poller(engine, require_id(watch), now),
             )
 
@@ -60,7 +62,7 @@ class WatchSources:
             if watch.pending_batch is None or watch.pending_batch == "null":
                 continue
             yield DueJob(
-                key=f"watch:{watch.id}:batch:{watch.batches}",
+                key=watch_batch_key(require_id(watch), watch.batches),
                 action=self._poster(engine, require_id(watch)),
             )
 
@@ -91,7 +93,7 @@ class WatchSources:
             if watch.cost_day != now.date().isoformat():
                 watch.cost_day, watch.cost_spent = now.date().isoformat(), 0.0
             price = deps.settings.x_price_post_read
-            if "x" in watch.networks and watch.cost_budget - watch.cost_spent < price * 10:
+            if Platform.x in watch.networks and watch.cost_budget - watch.cost_spent < price * 10:
                 return self._pause(engine, session, watch, "budget", _next_midnight(now), now)
             if (
                 "x" in watch.networks
@@ -137,7 +139,7 @@ class WatchSources:
         self, session: Session, deps: Clients, http: httpx.Client, watch: Watch, network: str, now: datetime
     ) -> Batch:
         since: dict[str, Any] = dict(watch.since_ids or {})
-        if network == "x":
+        if network == Platform.x:
             meter = x_meter(
                 session.get_bind(),  # type: ignore[arg-type]
                 deps.settings.x_prices(),
@@ -163,7 +165,8 @@ class WatchSources:
                     now=now,
                 )
             page = next(
-                iter(client.search_recent(query, max_pages=1, max_results=max_results, since_id=since.get("x"))), None
+                iter(client.search_recent(query, max_pages=1, max_results=max_results, since_id=since.get("x"))),
+                None,
             )
             watch.cost_spent += client.meter.cost
             if page is None:
@@ -172,7 +175,7 @@ class WatchSources:
                 since["x"] = str(page.meta["newest_id"])
             watch.since_ids = since
             return page.batch()
-        if network == "mastodon":
+        if network == Platform.mastodon:
             return self._fetch_mastodon(session, deps, http, watch, since)
         return self._fetch_bluesky(session, deps, http, watch, since)
 
@@ -227,7 +230,7 @@ class WatchSources:
             term = watch.term.replace('"', "")
             searches.append((f'"{term}"' if " " in term else term, {}))
         else:
-            searches.extend(("*", {"mentions": handle}) for handle in _team_handles(session, watch, "bluesky"))
+            searches.extend(("*", {"mentions": handle}) for handle in _team_handles(session, watch, Platform.bluesky))
         batch = Batch()
         for query, kwargs in searches:
             result = next(iter(bluesky.search_posts(query, max_pages=1, since=since.get("bluesky"), **kwargs)), None)
@@ -376,7 +379,7 @@ def _connected_mastodon(
     for account in session.exec(
         select(ConnectedAccount).where(
             ConnectedAccount.workspace_id == watch.workspace_id,
-            ConnectedAccount.platform == "mastodon",
+            ConnectedAccount.platform == Platform.mastodon,
             ConnectedAccount.status == AccountStatus.active,
         )
     ):
@@ -405,7 +408,7 @@ def _x_query(session: Session, watch: Watch) -> str | None:
         return f"from:{watch.term.lstrip('@')}"
     if watch.kind == "keyword":
         return '"' + watch.term.replace('"', "") + '"'
-    handles = _team_handles(session, watch, "x")
+    handles = _team_handles(session, watch, Platform.x)
     return " OR ".join(f"@{handle}" for handle in handles) if handles else None
 
 

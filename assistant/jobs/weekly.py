@@ -11,16 +11,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant.clients import Clients
-from assistant.crypto import TokenCipher
-from assistant.models.accounts import AccountStatus, ConnectedAccount
 from assistant.models.base import require_id
-from assistant.models.credentials import Credential
+from assistant.models.codecs import weekly_crosspost_key
 from assistant.models.workspaces import Workspace
 from assistant.render.blocks_text import blocks_to_text
 from assistant.render.followers_chart import followers_chart_png
-from assistant.services.accounts.credentials import load_tokens
 from assistant.services.team.settings import yammer_crosspost, yammer_group_id
 from assistant.services.weekly.digest import outbox_key, slot_instant, weekly_data
+from assistant.services.yammer.crosspost import team_token
 from assistant.slack.blocks.weekly import weekly_blocks, weekly_text
 from assistant.worker import DueJob
 
@@ -49,7 +47,9 @@ class WeeklyDigests:
             yield DueJob(key=key, action=self._post(engine, require_id(workspace), channel, now))
             group = yammer_group_id(workspace)
             if yammer_crosspost(workspace) and group:
-                yield DueJob(key=f"{key}:yammer", action=self._crosspost(engine, require_id(workspace), group, now))
+                yield DueJob(
+                    key=weekly_crosspost_key(key), action=self._crosspost(engine, require_id(workspace), group, now)
+                )
 
     def _crosspost(self, engine: Engine, workspace_id: int, group_id: str, now: datetime) -> Any:
         """The same digest as plain text in the team's Yammer group, with the team's connected Yammer token."""
@@ -59,24 +59,12 @@ class WeeklyDigests:
             with Session(engine) as session:
                 workspace = session.get(Workspace, workspace_id)
                 assert workspace is not None
-                account = session.exec(
-                    select(ConnectedAccount).where(
-                        ConnectedAccount.workspace_id == workspace_id,
-                        ConnectedAccount.platform == "yammer",
-                        ConnectedAccount.status == AccountStatus.active,
-                    )
-                ).first()
-                credential = (
-                    session.get(Credential, account.credential_id) if account and account.credential_id else None
-                )
-                if credential is None:
+                token = team_token(session, deps.settings, workspace_id)
+                if token is None:
                     return {"skipped": "no Yammer account connected"}
-                token = load_tokens(TokenCipher.from_settings(deps.settings), credential).access_token
                 text = blocks_to_text(weekly_blocks(weekly_data(session, workspace, now)))
             with deps.http() as http:
-                message = deps.yammer(http, token=token).post_message(
-                    text, group_id=group_id
-                )
+                message = deps.yammer(http, token=token).post_message(text, group_id=group_id)
             return {"yammer_message": str(message.id)}
 
         return action

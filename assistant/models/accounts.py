@@ -8,7 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from assistant.models.base import json_column, utc_column, utcnow
+from assistant.models.base import enum_column, json_column, utc_column, utcnow
 
 
 class AccountStatus(StrEnum):
@@ -41,9 +41,7 @@ class ConnectedAccount(SQLModel, table=True):
         default=None, max_length=32, description="a Slack user group owning the account; its members act as owners"
     )
     co_owner_user_ids: list[str] = Field(default_factory=list, sa_column=json_column(default=list))
-    status: AccountStatus = Field(
-        default=AccountStatus.active, sa_column=sa.Column(sa.String(16), nullable=False, index=True)
-    )
+    status: AccountStatus = Field(default=AccountStatus.active, sa_column=enum_column(AccountStatus, index=True))
     status_reason: str | None = Field(default=None, max_length=500)
     status_notified_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     revoke_client_encrypted: str | None = Field(
@@ -74,7 +72,7 @@ class AccountHandover(SQLModel, table=True):
     to_group_id: str | None = Field(default=None, max_length=32)
     decided_by: str | None = Field(default=None, max_length=32)
     requested_by: str = Field(max_length=32)
-    state: HandoverState = Field(default=HandoverState.pending, sa_column=sa.Column(sa.String(16), nullable=False))
+    state: HandoverState = Field(default=HandoverState.pending, sa_column=enum_column(HandoverState))
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 

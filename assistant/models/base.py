@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -64,3 +65,24 @@ def utc_column(*, nullable: bool = False, index: bool = False, **kwargs: Any) ->
 
 def json_column(*, nullable: bool = False, default: Any = None) -> sa.Column[Any]:
     return sa.Column(sa.JSON(), nullable=nullable, default=default)
+
+
+class StrEnumType(sa.TypeDecorator[StrEnum]):
+    """A column holding one of a fixed set: stored as the member's text, read back as the member."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.enum(value)
+
+
+def enum_column(enum: type[StrEnum], length: int = 16, *, index: bool = False) -> sa.Column[Any]:
+    return sa.Column(StrEnumType(enum, length), nullable=False, index=index)

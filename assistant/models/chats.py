@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from assistant.models.base import json_column, utc_column, utcnow
+from assistant.models.base import enum_column, json_column, utc_column, utcnow
 
 
 class Recurrence(StrEnum):
@@ -51,18 +51,23 @@ class ChatSeries(SQLModel, table=True):
     start_date: date = Field(sa_column=sa.Column(sa.Date(), nullable=False))
     start_time: time = Field(sa_column=sa.Column(sa.Time(), nullable=False))
     duration_minutes: int = 60
-    recurrence: str = Field(default=Recurrence.none.value, max_length=16)
+    recurrence: Recurrence = Field(default=Recurrence.none, sa_column=enum_column(Recurrence))
     recurrence_until: date | None = Field(default=None, sa_column=sa.Column(sa.Date(), nullable=True))
     recurrence_count: int | None = None
     host_credential_id: int | None = Field(default=None, foreign_key="credential.id", ondelete="SET NULL")
     manual: bool = Field(default=False, description="The moderator posts by hand; the worker hands over the text")
     platforms: list[str] = Field(default_factory=lambda: ["x"], sa_column=json_column(default=list))
     guests: list[str] = Field(default_factory=list, sa_column=json_column(default=list))
+    co_moderators: list[str] = Field(
+        default_factory=list,
+        sa_column=sa.Column(sa.JSON(), nullable=False, default=list, server_default="[]"),
+        description="co-moderators' public handles (with the host's account, the chat's moderators in digests)",
+    )
     channel_id: str = Field(max_length=32)
     template: str = Field(default="Q{n} {text} #{hashtag}", max_length=300)
     classic_style: bool = False
     requires_approval: bool = False
-    status: str = Field(default=ChatStatus.scheduled.value, max_length=16)
+    status: ChatStatus = Field(default=ChatStatus.scheduled, sa_column=enum_column(ChatStatus))
     created_by: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
@@ -78,7 +83,7 @@ class ChatOccurrence(SQLModel, table=True):
     series_id: int = Field(foreign_key="chat_series.id", index=True, ondelete="CASCADE")
     start_at: datetime = Field(sa_column=utc_column(index=True))
     end_at: datetime = Field(sa_column=utc_column())
-    status: str = Field(default=ChatStatus.scheduled.value, max_length=16)
+    status: ChatStatus = Field(default=ChatStatus.scheduled, sa_column=enum_column(ChatStatus))
     cancelled_by: str | None = Field(default=None, max_length=32)
 
 
@@ -132,7 +137,7 @@ class ChatPost(SQLModel, table=True):
     occurrence_id: int = Field(foreign_key="chat_occurrence.id", index=True, ondelete="CASCADE")
     item: str = Field(max_length=32, description="intro, question:N or closing")
     platform: str = Field(default="x", max_length=16)
-    status: str = Field(max_length=16)
+    status: PostStatus = Field(sa_column=enum_column(PostStatus))
     text: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False))
     post_id: str | None = Field(default=None, max_length=64)
     url: str | None = Field(default=None, max_length=500)

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from assistant.models.base import json_column, utc_column, utcnow
+from assistant.models.base import enum_column, json_column, utc_column, utcnow
 
 
 class Visibility(StrEnum):
@@ -27,6 +27,7 @@ class ContactSource(StrEnum):
     mapping = "mapping"
     yammer = "yammer"
     import_ = "import"
+    watch = "watch"  # saved from a watch's post
 
 
 class ConsentBasis(StrEnum):
@@ -85,7 +86,7 @@ class Contact(ContactBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
-    source: str = Field(default=ContactSource.manual.value, max_length=16)
+    source: ContactSource = Field(default=ContactSource.manual, sa_column=enum_column(ContactSource))
     source_ref: str = Field(default="", max_length=200, description="e.g. digest:4, yammer:123, a message permalink")
     added_by: str = Field(max_length=32, index=True, description="Slack user id, or 'system'")
     alternates: dict[str, Any] = Field(
@@ -130,7 +131,7 @@ class YammerShoutout(SQLModel, table=True):
     web_url: str = Field(default="", max_length=500)
     slack_channel_id: str = Field(max_length=32)
     slack_ts: str = Field(max_length=32, description="the Slack message whose thread receives the replies")
-    state: str = Field(default=ShoutoutState.open.value, max_length=16, index=True)
+    state: ShoutoutState = Field(default=ShoutoutState.open, sa_column=enum_column(ShoutoutState, index=True))
     next_poll_at: datetime = Field(sa_column=utc_column(index=True))
     collect_until: datetime = Field(sa_column=utc_column())
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from assistant.models.base import json_column, utc_column, utcnow
+from assistant.models.base import enum_column, json_column, utc_column, utcnow
 
 
 class DigestJobState(StrEnum):
@@ -33,6 +33,11 @@ class DigestJob(SQLModel, table=True):
     channel_id: str = Field(max_length=32)
     host_handle: str | None = Field(default=None, max_length=100)
     platforms: list[str] = Field(default_factory=lambda: ["x"], sa_column=json_column(default=list))
+    moderators: list[str] = Field(
+        default_factory=list,
+        sa_column=sa.Column(sa.JSON(), nullable=False, default=list, server_default="[]"),
+        description="co-moderators' public handles (the host is host_handle); none: the host is inferred",
+    )
     questions: list[Any] = Field(
         default_factory=list,
         sa_column=json_column(default=list),
@@ -41,9 +46,7 @@ class DigestJob(SQLModel, table=True):
     requested_by: str | None = Field(default=None, max_length=32, description="Slack user for on-demand digests")
     progress_ts: str | None = Field(default=None, max_length=32, description="the progress message to update")
     due_at: datetime = Field(sa_column=utc_column(index=True))
-    state: DigestJobState = Field(
-        default=DigestJobState.pending, sa_column=sa.Column(sa.String(16), nullable=False, index=True)
-    )
+    state: DigestJobState = Field(default=DigestJobState.pending, sa_column=enum_column(DigestJobState, index=True))
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
     late_notified: bool = Field(default=False)

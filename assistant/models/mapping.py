@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from assistant.models.base import json_column, utc_column, utcnow
+from assistant.models.base import enum_column, json_column, utc_column, utcnow
 
 
 class MappingStatus(enum.StrEnum):
@@ -39,7 +39,7 @@ class MappingRequest(SQLModel, table=True):
     __tablename__ = "mapping_request"
 
     id: int | None = Field(default=None, primary_key=True)
-    team_id: str = Field(index=True, max_length=32)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
     requester_id: str = Field(index=True, max_length=32)
     title: str
     decision: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False, default=""))
@@ -51,7 +51,7 @@ class MappingRequest(SQLModel, table=True):
     timezone: str = Field(default="Europe/London", max_length=64)
     deadline: date | None = Field(default=None)
     watchers: list[str] = Field(default_factory=list, sa_column=json_column(default=list))
-    status: str = Field(default=MappingStatus.new.value, index=True, max_length=16)
+    status: MappingStatus = Field(default=MappingStatus.new, sa_column=enum_column(MappingStatus, index=True))
     claimed_by: str | None = Field(default=None, max_length=32)
     decline_reason: str = Field(default="")
     card_channel: str | None = Field(default=None, max_length=32)
@@ -64,7 +64,7 @@ class MappingRequest(SQLModel, table=True):
     budget_calls: int = Field(default=500)
     budget_money: float = Field(default=25.0)
     budget_accounts: int = Field(default=5000)
-    crawl_state: str = Field(default=CrawlState.none.value, index=True, max_length=16)
+    crawl_state: CrawlState = Field(default=CrawlState.none, sa_column=enum_column(CrawlState, index=True))
     next_run_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True, index=True))
     run_number: int = Field(default=0)
     calls_made: int = Field(default=0)

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from assistant.models.base import json_column, utc_column, utcnow
+from assistant.models.base import enum_column, json_column, utc_column, utcnow
 
 
 class OutboxState(StrEnum):
@@ -28,9 +28,7 @@ class OutboxItem(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
-    state: OutboxState = Field(
-        default=OutboxState.pending, sa_column=sa.Column(sa.String(16), nullable=False, index=True)
-    )
+    state: OutboxState = Field(default=OutboxState.pending, sa_column=enum_column(OutboxState, index=True))
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
     result: dict[str, Any] | None = Field(default=None, sa_column=json_column(nullable=True))

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from assistant.models.base import json_column, utc_column, utcnow
+from assistant.models.base import enum_column, json_column, utc_column, utcnow
 
 
 class Role(StrEnum):
@@ -41,5 +41,5 @@ class Member(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True, ondelete="CASCADE")
     slack_user_id: str = Field(max_length=32)
-    role: Role = Field(default=Role.staff, sa_column=sa.Column(sa.String(16), nullable=False))
+    role: Role = Field(default=Role.staff, sa_column=enum_column(Role))
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())

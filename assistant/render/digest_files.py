@@ -1,4 +1,4 @@
-"""The digest's open formats: the JSON document (schema digest-2) and a CSV of every post."""
+"""The digest's open formats: the JSON document (schema digest-3) and a CSV of every post."""
 
 from __future__ import annotations
 

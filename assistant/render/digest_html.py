@@ -14,6 +14,7 @@ from markupsafe import Markup
 from assistant.analysis.digest import DigestResult
 from assistant.bulk import gc_paused
 from assistant.render.environment import render
+from assistant.render.wording import counted
 from integrations.normalized import NormalizedPost
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
@@ -175,11 +176,23 @@ def archive_parts(result: DigestResult, *, chart_png: bytes | None = None) -> li
         return _archive_parts(result, chart_png)
 
 
+INTRO = 0  # the intro's group among the questions' numbers
+
+
 def _groups(result: DigestResult) -> tuple[dict[int, list[NormalizedPost]], list[NormalizedPost]]:
-    """Each question's posts (the question, its answers and the replies under them) and the open
-    conversation, each in time order: one walk through the chat's posts, already in that order."""
-    group_of = {p.id: q.number for q in result.assignment.questions for p in ([q.post] if q.post else []) + q.answers}
-    members: dict[int, list[NormalizedPost]] = {q.number: [] for q in result.assignment.questions}
+    """Each question's posts (the question, its answers, its moderator replies and the replies under them), the
+    intro with its replies (under INTRO) and the open conversation, each in time order: one walk through the
+    chat's posts, already in that order."""
+    assignment = result.assignment
+    group_of = {
+        p.id: q.number
+        for q in assignment.questions
+        for p in ([q.post] if q.post else []) + q.answers + q.moderator_replies
+    }
+    members: dict[int, list[NormalizedPost]] = {q.number: [] for q in assignment.questions}
+    if assignment.intro is not None:
+        members[INTRO] = []
+        group_of.update({p.id: INTRO for p in [assignment.intro, *assignment.intro_replies]})
     open_conversation: list[NormalizedPost] = []
     for post in result.posts:  # a parent comes before its replies
         number = group_of.get(post.id)
@@ -202,6 +215,17 @@ def _archive_parts(result: DigestResult, chart_png: bytes | None) -> list[bytes]
     summaries = {q["number"]: q for q in figures["questions"]}
     members, open_conversation = _groups(result)
     bodies: list[list[bytes]] = []
+    if INTRO in members and members[INTRO]:
+        bodies.append(_archive_posts(members[INTRO], zone, hashtag))
+        replies = len(result.assignment.intro_replies)
+        groups.append(
+            {
+                "title": "Intro",
+                "text": f"the welcome and {counted(replies, 'reply')} under it (no question above them)",
+                "summary": None,
+                "posts": Markup(f"{_MARKER}{len(groups)}-->"),
+            }
+        )
     for question in result.assignment.questions:
         posts = members[question.number]
         bodies.append(_archive_posts(posts, zone, hashtag))
@@ -218,7 +242,7 @@ def _archive_parts(result: DigestResult, chart_png: bytes | None) -> list[bytes]
         groups.append(
             {
                 "title": "Open conversation",
-                "text": "Posts that answer no question",
+                "text": "posts that answer no question",
                 "summary": None,
                 "posts": Markup(f"{_MARKER}{len(groups)}-->"),
             }

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, Timezone, vCalAddress, vRecur
 
 from assistant.models.chats import ChatOccurrence, ChatSeries, ChatStatus, Recurrence, nth_weekday
+from assistant.models.platforms import Platform
 
 PRODID = "-//Outreach Assistant//Hashtag chats//EN"
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -57,12 +58,13 @@ def chat_calendar(
     event.add("description", _description(series, items))
     event.add("url", f"https://x.com/hashtag/{series.hashtag}")
     event.add(
-        "location", f"#{series.hashtag} on " + ", ".join(p.capitalize() if p != "x" else "X" for p in series.platforms)
+        "location",
+        f"#{series.hashtag} on " + ", ".join(p.capitalize() if p != Platform.x else "X" for p in series.platforms),
     )
     organizer = vCalAddress(f"mailto:chats@{domain}")
     organizer.params["cn"] = organizer_name
     event.add("organizer", organizer)
-    if series.status == ChatStatus.cancelled.value:
+    if series.status == ChatStatus.cancelled:
         event.add("status", "CANCELLED")
     else:
         event.add("status", "CONFIRMED")
@@ -72,7 +74,7 @@ def chat_calendar(
     rule = rrule(series.start_date, series.recurrence, until=until, count=series.recurrence_count)
     if rule:
         event.add("rrule", vRecur(rule))
-        cancelled = [o.start_at.astimezone(tz) for o in occurrences if o.status == ChatStatus.cancelled.value]
+        cancelled = [o.start_at.astimezone(tz) for o in occurrences if o.status == ChatStatus.cancelled]
         if cancelled:
             event.add("exdate", cancelled)
     calendar.add_component(event)

@@ -9,10 +9,10 @@ from sqlmodel import Session, select
 
 from assistant.models.accounts import ConnectedAccount
 from assistant.models.base import require_id
-from assistant.models.chats import ChatOccurrence, ChatQuestion, ChatSeries
+from assistant.models.chats import ChatOccurrence, ChatQuestion, ChatSeries, Recurrence
 from assistant.models.contacts import Contact
 from assistant.models.digests import AccountSnapshot
-from assistant.models.mapping import MappingRequest
+from assistant.models.mapping import MappingRequest, MappingStatus
 from assistant.models.posts import Post
 from assistant.models.workspaces import Workspace
 
@@ -79,10 +79,10 @@ def seed_weekly(
 def _seed_contacts_and_chats(session: Session, workspace: Workspace, now: datetime, owner: str) -> None:
     session.add(
         MappingRequest(
-            team_id=workspace.slack_team_id,
+            workspace_id=require_id(workspace),
             requester_id="U0STAFF001",
             title="FE funding stakeholders",
-            status="claimed",
+            status=MappingStatus.claimed,
             claimed_by=owner,
             deadline=(now - timedelta(days=1)).date(),
             created_at=now - timedelta(days=3),
@@ -107,7 +107,7 @@ def _seed_contacts_and_chats(session: Session, workspace: Workspace, now: dateti
         start_time=time(21),
         channel_id="C0COMMS001",
         created_by=owner,
-        recurrence="weekly",
+        recurrence=Recurrence.weekly,
     )
     session.add(series)
     session.flush()

@@ -10,6 +10,7 @@ from slack_bolt import BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from assistant.models.codecs import BadValue
 from assistant.slack.parse import ParseError
 from assistant.slack.roles import SLACK_NOT_ANSWERING, SlackUnavailable
 
@@ -29,7 +30,7 @@ def answer_error(
     client: WebClient | None,
 ) -> BoltResponse | None:
     """Bolt's error handler: Slack not answering a role lookup is said as such; anything else is logged whole."""
-    if isinstance(error, ParseError):
+    if isinstance(error, (ParseError, BadValue)):
         log.info("refused a %s request: %s", body.get("type") or "command", error)
         text = f"I couldn't use that: {error}. Nothing was changed."
     elif isinstance(error, PAYLOAD_ERRORS) and body.get("type") in ("block_actions", "view_submission"):

@@ -41,6 +41,12 @@ class CommandInput:
     args: list[Arg] = field(default_factory=list)
     options: dict[str, str | bool] = field(default_factory=dict)
     raw: str = ""
+    repeated: dict[str, list[str]] = field(default_factory=dict)  # every value of an option given more than once
+
+    def values(self, name: str) -> list[str]:
+        """Every value given for --name (repeated, or comma-separated), in order; [] when none."""
+        given = self.repeated.get(name) or ([v] if isinstance(v := self.options.get(name), str) else [])
+        return [part.strip() for value in given for part in value.split(",") if part.strip()]
 
     def words(self) -> list[str]:
         return [arg.value for arg in self.args]
@@ -114,6 +120,7 @@ def parse_command(text: str) -> CommandInput:
     subcommand = first.lower() if not first_quoted else first
     args: list[Arg] = []
     options: dict[str, str | bool] = {}
+    repeated: dict[str, list[str]] = {}
     rest = tokens[1:]
     index = 0
     while index < len(rest):
@@ -122,15 +129,17 @@ def parse_command(text: str) -> CommandInput:
             name, equals, value = token[2:].partition("=")
             if equals:
                 options[name.lower()] = value
+                repeated.setdefault(name.lower(), []).append(value)
             elif index + 1 < len(rest) and not rest[index + 1][0].startswith("--"):
                 options[name.lower()] = rest[index + 1][0]
+                repeated.setdefault(name.lower(), []).append(rest[index + 1][0])
                 index += 1
             else:
                 options[name.lower()] = True
         else:
             args.append(classify(token, quoted))
         index += 1
-    return CommandInput(subcommand, args, options, raw)
+    return CommandInput(subcommand, args, options, raw, repeated)
 
 
 # Ids and dates carried by buttons, modals and command words ------------------------------------------------------

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlparse
 
 from assistant.standins import x_counts
 from assistant.standins.server import LocalServer
+from integrations.x.parse import escape as x_escape
 
 _DELETE = re.compile(r"^/2/tweets/(?P<id>[0-9]{1,19})$")
 
@@ -135,8 +136,9 @@ class XStandIn(LocalServer):
             "conversation_id": self._conversation(reply) or post_id,
             **({"in_reply_to_user_id": self.posts[reply]["author_id"]} if reply in self.posts else {}),
             **({"referenced_tweets": [{"type": "replied_to", "id": reply}]} if reply else {}),
+            **_entities(text),
         }
-        return 201, {"data": {"id": post_id, "text": text}}
+        return 201, {"data": {"id": post_id, "text": x_escape(text)}}  # X answers with `&`, `<`, `>` escaped
 
     def _conversation(self, reply: str | None) -> str | None:
         return self.posts[reply]["conversation_id"] if reply in self.posts else None
@@ -188,10 +190,26 @@ class XStandIn(LocalServer):
             return {"meta": {"result_count": 0}}
         users = [u for u in self.users if u.id in {p["author_id"] for p in found}]
         return {
-            "data": [{**p, "edit_history_tweet_ids": [p["id"]]} for p in found],
+            "data": [{**p, "text": x_escape(p["text"]), "edit_history_tweet_ids": [p["id"]]} for p in found],
             "includes": {"users": [{"id": u.id, "name": u.name, "username": u.username} for u in users]},
             "meta": {"newest_id": found[0]["id"], "oldest_id": found[-1]["id"], "result_count": len(found)},
         }
+
+
+_TAG = re.compile(r"(?<![\w&])#(\w+)")
+_MENTION = re.compile(r"(?<!\w)@(\w{1,15})")
+
+
+def _entities(text: str) -> dict[str, Any]:
+    """The hashtag and mention entities X adds to a post it returns (offsets in characters of the text)."""
+    entities: dict[str, Any] = {}
+    tags = [{"start": m.start(), "end": m.end(), "tag": m.group(1)} for m in _TAG.finditer(text)]
+    mentions = [{"start": m.start(), "end": m.end(), "username": m.group(1)} for m in _MENTION.finditer(text)]
+    if tags:
+        entities["hashtags"] = tags
+    if mentions:
+        entities["mentions"] = mentions
+    return {"entities": entities} if entities else {}
 
 
 def _problem(status: int, title: str, *, detail: str | None = None) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from integrations.errors import AuthError, RateLimited, ServerError, raise_for_status
+from integrations.errors import AuthError, DuplicatePost, RateLimited, ServerError, raise_for_status
 from integrations.normalized import Batch
 from integrations.x.config import XConfig
 from integrations.x.cost import Billed, CostMeter
@@ -24,6 +24,7 @@ from integrations.x.requests import Auth, XRequest, XRequestBuilder, utc_now
 log = logging.getLogger(__name__)
 
 SERVICE = "X"
+_DUPLICATE = "duplicate content"  # what X says, in its 403 detail, to a post it already has from the account
 APP_TOKEN_HINT = "X_BEARER_TOKEN (the app's bearer token)"
 USER_TOKEN_HINT = "the account's X user token (reconnect the account to renew it)"
 
@@ -196,6 +197,10 @@ class XClient(XRequestBuilder):
                 raise_for_status(response, service=SERVICE, token_hint=hint)
             except RateLimited as exc:
                 self.rate_limits.exhausted(endpoint, exc.reset_at)
+                raise
+            except AuthError as exc:
+                if status == 403 and request.method == "POST" and _DUPLICATE in str(exc):
+                    raise DuplicatePost(str(exc), service=SERVICE, status=status) from None
                 raise
             return self._page(request, response, budget)
 

@@ -124,7 +124,7 @@ def public_metrics(obj: Mapping[str, Any]) -> tuple[int, int, int, int, int | No
 
 
 def text_and_entities(obj: Mapping[str, Any]) -> tuple[str, list[str], list[str], list[str]]:
-    """(text, hashtags, mentions, expanded URLs); hashtags and mentions lower-cased.
+    """(text as published, hashtags, mentions, expanded URLs); hashtags and mentions lower-cased.
 
     A long post (over 280 characters) has a truncated `text`; the full text and its entities are in the note.
     """
@@ -147,10 +147,23 @@ def text_and_entities(obj: Mapping[str, Any]) -> tuple[str, list[str], list[str]
             if username:
                 mentions.append(username.lower())
         for link in entities.get("urls") or ():
-            target = n.web_url(link.get("expanded_url") or link.get("url"))
+            target = n.web_url(link.get("unwound_url") or link.get("expanded_url") or link.get("url"))
             if target:
                 urls.append(target)
-    return text, hashtags, mentions, urls
+    return unescape(text), hashtags, mentions, urls
+
+
+def unescape(text: str) -> str:
+    """X's text as published: X (API v2 and v1.1) delivers `&`, `<` and `>` as `&amp;`, `&lt;` and `&gt;` (and
+    nothing else escaped). Undone once, `&amp;` last ("&amp;lt;" was typed "&lt;")."""
+    if "&" not in text:
+        return text
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def escape(text: str) -> str:
+    """Text as X delivers it (the inverse of `unescape`), for archives written in X's formats."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def parse_tweet(obj: Mapping[str, Any], users_by_id: Mapping[str, Any] | None = None) -> NormalizedPost:
@@ -200,6 +213,8 @@ def parse_tweet(obj: Mapping[str, Any], users_by_id: Mapping[str, Any] | None = 
         metrics=metrics,
         url=post_url(handle, post_id),
         raw=obj if isinstance(obj, dict) else dict(obj),
+        reply_to_handle=(obj.get("in_reply_to_user") or {}).get("username")  # twarc2-flattened
+        or (_handle_of(users_by_id, str(reply_user)) if reply_user and users_by_id else ""),
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from assistant.analysis.digest import ChatContext, build_digest
 from assistant.analysis.digest.select import select_chat
 from integrations.archives import read_archive
+from tests.chat_shapes import raw_chat
 from tests.conftest import shared_path
 
 EARLY, LATE = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
@@ -42,14 +43,8 @@ def _tags(post: dict[str, Any]) -> set[str]:
 def test_twarc2_network_archive_counts() -> None:
     path = shared_path("fixtures", "twarc2", "twarc-network_tweets.jsonl")
     raw = _raw_twarc(path)
-    tagged = {i: p for i, p in raw.items() if "blacklivesmatter" in _tags(p)}
-    conversations = {p.get("conversation_id", i) for i, p in tagged.items()}
-    extra = {
-        i: p
-        for i, p in raw.items()
-        if i not in tagged and (p.get("conversation_id") in conversations or _reposted(p) in tagged)
-    }
-    chat = {**tagged, **extra}
+    chat = raw_chat(raw, "BlackLivesMatter")  # tagged posts, the replies below them (by reply parent), reposts
+    extra = {i: p for i, p in chat.items() if "blacklivesmatter" not in _tags(p)}
     figures = _figures(path, "BlackLivesMatter")
     assert figures["volume"]["posts"] == len(chat)
     assert figures["volume"]["via_conversation"] == sum(1 for p in extra.values() if _reposted(p) is None)
@@ -81,10 +76,31 @@ def test_tidytuesday_counts() -> None:
     path = shared_path("fixtures", "datasets", "tt_tweets.jsonl")
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     tagged = [r for r in rows if "tidytuesday" in {h.lower() for h in _list(r.get("hashtags"))}]
+    # the chat: the tagged rows, the rows below them through reply_to_status_id (rtweet keeps the reply
+    # parent), and retweets of those; read straight from the rows
+    chat = {r["status_id"] for r in tagged}
+    grew = True
+    while grew:
+        below = {r["status_id"] for r in rows if not r.get("is_retweet") and r.get("reply_to_status_id") in chat}
+        grew = not below <= chat
+        chat |= below
+    chat |= {r["status_id"] for r in rows if r.get("retweet_status_id") in chat}
+    untagged = [r for r in rows if r["status_id"] in chat and r not in tagged]
     figures = _figures(path, "tidytuesday")
     volume = figures["volume"]
-    assert volume["posts"] == len(tagged) == 4370
+    assert len(tagged) == 4370 and len(untagged) == 11  # 11 untagged replies in threads, counted like twarc2's
+    assert volume["posts"] == len(chat)
+    assert volume["via_conversation"] == len(untagged)
+    tagged = [r for r in rows if r["status_id"] in chat]
     assert volume["participants"] == len({r["user_id"] for r in tagged})
+    replied = Counter(  # "most replied to" by handle: rtweet names the replied-to account in reply_to_screen_name
+        r["reply_to_screen_name"]
+        for r in tagged
+        if r.get("reply_to_user_id") and r["reply_to_user_id"] != r["user_id"] and not r.get("is_retweet")
+    )
+    most = figures["top"]["replied_to"]
+    assert all(entry["handle"] for entry in most)
+    assert most[0]["replies"] == max(replied.values()) == replied[most[0]["handle"]]
     assert volume["quotes"] == sum(1 for r in tagged if r["is_quote"] and not r["reply_to_status_id"])
     assert volume["replies"] == sum(1 for r in tagged if r["reply_to_status_id"])
     by_author = Counter(r["screen_name"] for r in tagged)

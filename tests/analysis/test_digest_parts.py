@@ -14,6 +14,7 @@ from assistant.analysis.digest.build import in_time_order
 from assistant.analysis.digest.compare import comparable, compare
 from assistant.analysis.digest.impact import host_impact
 from assistant.analysis.digest.links import links
+from assistant.analysis.digest.moderators import given
 from assistant.analysis.digest.network import central
 from assistant.analysis.digest.select import select_chat
 from assistant.analysis.digest.text import answer_number, tokens
@@ -69,15 +70,15 @@ def test_answer_forms(text: str, number: int | None) -> None:
 def test_thread_replies_answer_the_question_and_tags_win() -> None:
     q1 = post("q1", "Q1: What works? #chat", author="h", handle="host", conversation_id="q1")
     q2 = post("q2", "Q2: And then? #chat", author="h", handle="host", minute=9, conversation_id="q2")
-    in_thread = post("r1", "@host reading aloud", kind="reply", conversation_id="q1", reply_to_user_id="h")
-    tagged_elsewhere = post("r2", "A2 peer review", kind="reply", conversation_id="q1")
+    in_thread = post("r1", "@host reading aloud", kind="reply", reply_to_post_id="q1", reply_to_user_id="h")
+    tagged_elsewhere = post("r2", "A2 peer review", kind="reply", reply_to_post_id="q1", conversation_id="q1")
     repost = post("rt", "RT @host: A1 nope", kind="repost")
     chatter = post("c", "hello all #chat")
-    result = assign([q1, q2, in_thread, tagged_elsewhere, repost, chatter], host_ids={"h"})
+    result = assign([q1, q2, in_thread, tagged_elsewhere, repost, chatter], moderators=given("host"))
     by_number = {q.number: [p.id for p in q.answers] for q in result.questions}
     assert by_number == {1: ["r1"], 2: ["r2"]}
     assert result.questions[0].thread_replies == 1
-    assert [p.id for p in result.open_conversation] == ["rt", "c"]
+    assert [p.id for p in result.open_conversation] == ["c"]  # reposts are counted as reposts only
 
 
 def test_scheduled_questions_appear_without_their_post() -> None:
@@ -148,8 +149,12 @@ def test_links_group_by_url_and_domain_once_per_post() -> None:
         post("3", "z", urls=["https://t.co/short"]),
     ]
     found = links(posts, 10)
-    assert found["urls"] == [{"url": "https://www.gov.uk/a", "posts": 2}, {"url": "https://gov.uk/b", "posts": 1}]
-    assert found["domains"] == [{"domain": "gov.uk", "posts": 2}]
+    assert found["urls"] == [
+        {"url": "https://www.gov.uk/a", "posts": 2, "expanded": True},
+        {"url": "https://gov.uk/b", "posts": 1, "expanded": True},
+        {"url": "https://t.co/short", "posts": 1, "expanded": False},  # where it leads is unknown: said so
+    ]
+    assert found["domains"] == [{"domain": "gov.uk", "posts": 2}]  # a shortener is never a site
 
 
 def test_central_participants_rank_the_hub_first() -> None:
@@ -227,13 +232,16 @@ def test_empty_chat_has_a_digest_that_says_no_posts() -> None:
     assert figures["host"]["mentions_in_chat"] == 0
 
 
-def test_select_chat_follows_conversations_in_the_window() -> None:
+def test_select_chat_follows_reply_parents_in_the_window() -> None:
     root = post("1", "Q1 #Chat", conversation_id="1", hashtags=["Chat"])
-    reply = post("2", "answer without tag", kind="reply", conversation_id="1")
+    reply = post("2", "answer without tag", kind="reply", conversation_id="1", reply_to_post_id="1")
+    below = post("5", "and a reply to it", kind="reply", conversation_id="1", reply_to_post_id="2")
+    sibling = post("6", "same conversation, not below a tagged post", kind="reply", conversation_id="1")
     stranger = post("3", "unrelated", conversation_id="3")
-    late = post("4", "late reply", kind="reply", conversation_id="1", minute=120)
-    chosen = select_chat([root, reply, stranger, late], hashtag="#chat", start=T0, end=T0 + timedelta(hours=1))
-    assert [p.id for p in chosen] == ["1", "2"]
+    late = post("4", "late reply", kind="reply", conversation_id="1", reply_to_post_id="1", minute=120)
+    posts = [root, reply, below, sibling, stranger, late]
+    chosen = select_chat(posts, hashtag="#chat", start=T0, end=T0 + timedelta(hours=1))
+    assert [p.id for p in chosen] == ["1", "2", "5"]
 
 
 def test_contributors_rank_by_posts_in_the_chat_not_lifetime() -> None:

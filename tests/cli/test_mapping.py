@@ -10,8 +10,10 @@ from typer.testing import CliRunner
 from assistant import migrate
 from assistant.cli import app
 from assistant.db import create_db_engine, session_scope
+from assistant.models.base import require_id
 from assistant.samples.network import synthetic_world
 from assistant.services.mapping import requests
+from assistant.services.team.workspaces import ensure_workspace
 from assistant.standins.x_graph import FakeXGraph
 from tests.conftest import shared_path
 from tests.fakes.clients import clients_over
@@ -32,7 +34,10 @@ def _new(tmp_path: Path, **fields: object) -> int:
     migrate.upgrade(url)
     with session_scope(create_db_engine(url)) as session:
         request = requests.create(
-            session, team_id="T1", requester_id="U1", data=requests.RequestInput(title="FE", **fields)
+            session,
+            workspace_id=require_id(ensure_workspace(session, slack_team_id="T1")),
+            requester_id="U1",
+            data=requests.RequestInput(title="FE", **fields),
         )  # type: ignore[arg-type]
         assert request.id is not None
         return request.id

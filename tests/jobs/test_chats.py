@@ -136,6 +136,22 @@ def test_a_crash_between_posted_and_recorded_is_reconciled_without_a_second_post
     assert row.state == "done" and row.result and row.result["reconciled"] is True
 
 
+def test_a_question_with_ampersand_and_angle_brackets_is_reconciled_from_x_escaped_text(world: ChatWorld) -> None:
+    """X returns `&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;`: reconcile must compare the text as published, or post twice."""
+    question = "Q1 Pros & cons of T-levels <3 -> go #ukfechat"
+    _, (occurrence,) = world.chat(BEFORE, questions="5 | Pros & cons of T-levels <3 -> go\n20 | What next?")
+    world.tick(_minutes(0))
+    key = f"chat:{occurrence.id}:question:1"
+    world.crash_after_posting(key, _minutes(5))
+    assert world.x_texts()[-1] == question
+    world.tick(_minutes(11), name="restarted")
+    found = world.x.calls_to("GET", "/2/tweets/search/recent")
+    assert found  # reconcile searched X, whose answer carries the escaped text
+    assert world.x_texts().count(question) == 1
+    assert len(world.x.calls_to("POST", "/2/tweets")) == 2  # the intro and Q1, nothing posted again
+    assert _posts(world.engine)["question:1"].post_id == world.x.created()[1]["id"]
+
+
 def test_manual_mode_hands_the_exact_text_to_the_moderator_with_a_posted_button(world: ChatWorld) -> None:
     _, (occurrence,) = world.chat(BEFORE, host="manual")
     world.tick(_minutes(0))

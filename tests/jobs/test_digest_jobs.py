@@ -22,6 +22,7 @@ from assistant.services.digests import records as service
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.standins.slack import SlackStandIn
 from assistant.worker import Worker
+from tests.chat_shapes import raw_chat
 from tests.conftest import shared_path
 
 BOT = "xoxb-test-bot-token-0001"
@@ -129,20 +130,7 @@ def _tagged(start: datetime, end: datetime) -> dict[str, dict[str, Any]]:
 
 
 def _expected_posts() -> int:
-    posts = _recorded_posts()
-    tagged = _tagged(START, END)
-    conversations = {p.get("conversation_id") for p in tagged.values()}
-    extra = {
-        i
-        for i, p in posts.items()
-        if i not in tagged
-        and (
-            p.get("conversation_id") in conversations
-            or any(r["type"] == "retweeted" and r["id"] in tagged for r in p.get("referenced_tweets", []))
-        )
-        and START <= datetime.fromisoformat(p["created_at"].replace("Z", "+00:00")) < END
-    }
-    return len(tagged) + len(extra)
+    return len(raw_chat(_recorded_posts(), "blacklivesmatter", START, END))
 
 
 def test_a_due_chat_gets_its_digest_once(engine: Engine, slack: SlackStandIn) -> None:

@@ -22,10 +22,12 @@ from assistant.jobs.watches import WatchSources
 from assistant.jobs.weekly import WeeklyDigests
 from assistant.models import OutboxItem
 from assistant.models.accounts import AccountStatus
+from assistant.models.base import require_id
 from assistant.models.workspaces import Workspace
 from assistant.services.accounts.team_accounts import connect_account, mark_token_problem
 from assistant.services.digests import records as digests
 from assistant.services.mapping import requests as mapping_requests
+from assistant.services.team.workspaces import ensure_workspace
 from assistant.services.watches.manage import create_watch
 from assistant.services.yammer import shoutouts
 from assistant.worker import Worker
@@ -179,7 +181,7 @@ def test_mapping_progress_and_delivery_go_out_with_the_requesting_workspace_toke
     with Session(w.engine) as session:
         request = mapping_requests.create(
             session,
-            team_id="T0OTHER001",
+            workspace_id=require_id(ensure_workspace(session, slack_team_id="T0OTHER001")),
             requester_id="U0OTHER001",
             data=mapping_requests.RequestInput(title="FE", seeds=("fe_news",), hashtags=("ukfechat",)),
         )
@@ -188,7 +190,7 @@ def test_mapping_progress_and_delivery_go_out_with_the_requesting_workspace_toke
         session.commit()
         request_id = request.id or 0
     jobs.progress(w.engine, request_id, 3, 10, "")
-    jobs.upload_picture_to_requester(jobs.slack("T0OTHER001"), request, b"\x89PNG")
+    jobs.upload_picture_to_requester(jobs.slack(request.workspace_id, w.engine), request, b"\x89PNG")
     assert w.tokens() == {"C0OTHER001": OTHER}
     assert w.tokens("conversations.open", "users") == {"U0OTHER001": OTHER}
 

@@ -16,9 +16,11 @@ from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.db import session_scope
 from assistant.jobs.mapping import MappingJobs, Throttle
+from assistant.models.base import require_id
 from assistant.models.mapping import CrawlState, MappingRequest
 from assistant.samples.network import synthetic_world
 from assistant.services.mapping import crawl, report, requests
+from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import mapping as blocks
 from assistant.standins.slack import SlackStandIn
 from assistant.standins.x_graph import FakeClock, FakeXGraph
@@ -57,7 +59,7 @@ def test_worker_crawls_waits_out_the_window_analyses_and_delivers(engine: Engine
     with session_scope(engine) as session:
         request = requests.create(
             session,
-            team_id="T1",
+            workspace_id=require_id(ensure_workspace(session, slack_team_id="T1")),
             requester_id="U0STAFF001",
             data=requests.RequestInput(title="FE", seeds=tuple(world.seeds), hashtags=("ukfechat",)),
         )
@@ -130,7 +132,7 @@ def test_without_an_x_token_the_worker_says_which_token_or_maps_an_archive(engin
         with session_scope(engine) as session:
             request = requests.create(
                 session,
-                team_id="T1",
+                workspace_id=require_id(ensure_workspace(session, slack_team_id="T1")),
                 requester_id="U1",
                 data=requests.RequestInput(title="R", hashtags=("tidytuesday",)),
             )
@@ -180,7 +182,7 @@ def test_progress_updates_after_pages_but_no_more_often_than_the_throttle(engine
     with session_scope(engine) as session:
         request = requests.create(
             session,
-            team_id="T1",
+            workspace_id=require_id(ensure_workspace(session, slack_team_id="T1")),
             requester_id="U0STAFF001",
             data=requests.RequestInput(title="FE", seeds=tuple(world.seeds), hashtags=("ukfechat",)),
         )

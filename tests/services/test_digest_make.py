@@ -201,7 +201,7 @@ def test_every_figure_is_compared_with_the_previous_occurrence(engine: Engine) -
     # by hand: week 1 has 6 posts (5 originals, 1 thread reply) from host, 1, 2, 3 (all new); Q1 has 3 answers
     # (one in the thread), Q2 1; every minute holds one post. Week 2 has 8 posts (7 originals, 1 repost) from
     # host, 1, 4, 5, 6, 7; host and 1 used the hashtag before (3 did not); Q1 3 answers, Q2 1; the repost and
-    # "Great chat" answer nothing; minute +1 holds 2 posts. Top-list sizes (reposts never count): week 1 shares
+    # "Great chat" answer nothing (the repost is no open conversation either); minute +1 holds 2 posts. Top-list sizes (reposts never count): week 1 shares
     # 1 link (1 domain) with 1 other hashtag and mentions @host; week 2 shares example.org/a and /b and
     # blog.example.net/x (2 domains), with #ukedchat and #edtech, mentioning @host and @u1.
     expected = {
@@ -218,7 +218,9 @@ def test_every_figure_is_compared_with_the_previous_occurrence(engine: Engine) -
         "peak_minute_posts": (2, 1),
         "answers": (4, 4),
         "thread_replies": (0, 1),
-        "open_conversation": (2, 0),
+        "moderator_replies": (0, 0),
+        "intro_replies": (0, 0),
+        "open_conversation": (1, 0),
         "host_mentions_in_chat": (1, 1),
         "host_mentions_on_day": (1, 1),
         "distinct_links": (3, 1),
@@ -241,6 +243,6 @@ def test_every_figure_is_compared_with_the_previous_occurrence(engine: Engine) -
     assert "_vs last time:_ answers = (3), people = (3), in the thread ▼ 1 (from 1)" in text
     html = archive_html(made.result)
     assert "Compared with earlier occurrences" in html
-    assert "<tr><th>originals</th><td>7</td><td>5</td><td>5 over 1</td></tr>" in html
-    assert "<tr><th>posts per minute</th><td>0.13</td><td>0.1</td><td>0.1 over 1</td></tr>" in html
-    assert "<tr><th>thread replies</th><td>0</td><td>1</td><td>1 over 1</td></tr>" in html  # Q1's, and the total
+    assert "<tr><th>originals</th><td>7</td><td>5</td><td>5 over one earlier chat</td></tr>" in html
+    assert "<tr><th>posts per minute</th><td>0.13</td><td>0.1</td><td>0.1 over one earlier chat</td></tr>" in html
+    assert "<tr><th>thread replies</th><td>0</td><td>1</td><td>1 over one earlier chat</td></tr>" in html  # Q1's, and the total

@@ -11,10 +11,12 @@ from sqlmodel import Session, select
 
 from assistant.config import Settings
 from assistant.db import session_scope
+from assistant.models.base import require_id
 from assistant.models.mapping import CrawlState, CrawlStep, MappingRequest
 from assistant.models.posts import FollowEdge
 from assistant.samples.network import synthetic_world
-from assistant.services.mapping import crawl, requests
+from assistant.services.mapping import archive_import, crawl, members, requests
+from assistant.services.team.workspaces import ensure_workspace
 from assistant.standins.x_graph import FakeClock, FakeXGraph
 from integrations.x.client import XClient
 from integrations.x.cost import Prices
@@ -52,7 +54,7 @@ def _request(
     with session_scope(engine) as session:
         request = requests.create(
             session,
-            team_id="T1",
+            workspace_id=require_id(ensure_workspace(session, slack_team_id="T1")),
             requester_id="U1",
             data=requests.RequestInput(title="FE", seeds=seeds, hashtags=hashtags),
         )
@@ -80,13 +82,13 @@ def _run_to_end(engine: Engine, rid: int, client: XClient, clock: FakeClock) -> 
 
 def test_estimates_show_the_follow_graph_is_expensive() -> None:
     request = MappingRequest(
-        team_id="T", requester_id="U", title="x", seeds=[f"s{i}" for i in range(50)], hashtags=["ukfechat"]
+        workspace_id=1, requester_id="U", title="x", seeds=[f"s{i}" for i in range(50)], hashtags=["ukfechat"]
     )
     inter, follows = crawl.estimate(request, Prices())
     assert follows.cost > 1000 > inter.cost  # 50 seeds x 2,000 follows at $0.01 each
     assert follows.minutes >= 15 * (50 * 2 // 15)  # 100 following pages at 15 per window
     with pytest.raises(crawl.MappingInputError, match="seed accounts .* or hashtags"):
-        crawl.estimate(MappingRequest(team_id="T", requester_id="U", title="x"), Prices())
+        crawl.estimate(MappingRequest(workspace_id=1, requester_id="U", title="x"), Prices())
 
 
 def test_killed_half_way_resumes_without_repeating_calls(engine: Engine) -> None:
@@ -132,7 +134,7 @@ def test_unknown_and_suspended_seeds_are_named_and_the_rest_mapped(engine: Engin
         assert request is not None
         text = " ".join(request.problems)
         assert "@nosuchaccount" in text and f"@{world.seeds[1]}" in text and "Suspended" in text
-        assert len(crawl.member_ids(session, rid, "seed")) == 3
+        assert len(members.member_ids(session, rid, "seed")) == 3
     followed = {c.path for c in fake.calls if c.path.endswith("/following")}
     assert len(followed) == 3
 
@@ -181,7 +183,7 @@ def test_recorded_responses_are_served(engine: Engine) -> None:
     rid = _request(engine, seeds=("Twitter", "TwitterDev"), strategy="follows")
     _run_to_end(engine, rid, _client(fake, clock), clock)
     with Session(engine) as session:
-        seeds = crawl.member_ids(session, rid, "seed")
+        seeds = members.member_ids(session, rid, "seed")
     assert seeds == {"783214", "2244994945"}  # the recorded users lookup
     assert any(c.path == "/2/users/783214/following" for c in fake.calls)
 
@@ -189,13 +191,16 @@ def test_recorded_responses_are_served(engine: Engine) -> None:
 def test_maps_from_an_archive_without_x(engine: Engine) -> None:
     with session_scope(engine) as session:
         request = requests.create(
-            session, team_id="T1", requester_id="U1", data=requests.RequestInput(title="R", hashtags=("tidytuesday",))
+            session,
+            workspace_id=require_id(ensure_workspace(session, slack_team_id="T1")),
+            requester_id="U1",
+            data=requests.RequestInput(title="R", hashtags=("tidytuesday",)),
         )
         rid = request.id
     assert rid is not None
-    kept = crawl.import_archive(engine, rid, shared_path("fixtures", "datasets", "tt_tweets.jsonl"))
+    kept = archive_import.import_archive(engine, rid, shared_path("fixtures", "datasets", "tt_tweets.jsonl"))
     assert kept > 4000
     with Session(engine) as session:
         request = session.get(MappingRequest, rid)
         assert request is not None and request.crawl_state == CrawlState.analysing.value
-        assert len(crawl.member_ids(session, rid, "account")) > 500
+        assert len(members.member_ids(session, rid, "account")) > 500

@@ -12,11 +12,13 @@ from sqlmodel import Session
 
 from assistant.config import Settings
 from assistant.db import session_scope
+from assistant.models.base import require_id
 from assistant.models.mapping import MappingRequest
 from assistant.samples.network import World, synthetic_world
 from assistant.services.costs import figures
-from assistant.services.mapping import crawl, requests
+from assistant.services.mapping import crawl, members, requests
 from assistant.services.mapping import estimate as measuring
+from assistant.services.team.workspaces import ensure_workspace
 from assistant.standins.x_graph import FakeClock, FakeXGraph
 from integrations.x.client import XClient
 from integrations.x.cost import Prices
@@ -78,7 +80,8 @@ def _request(engine: Engine, world: World) -> int:
     with session_scope(engine) as session:
         tags = ("fechat",) if "seed0" in world.seeds else ("ukfechat",)
         data = requests.RequestInput(title="FE", seeds=(*world.seeds, "nobody_here"), hashtags=tags)
-        request = requests.create(session, team_id="T1", requester_id="U1", data=data)
+        workspace_id = require_id(ensure_workspace(session, slack_team_id="T1"))
+        request = requests.create(session, workspace_id=workspace_id, requester_id="U1", data=data)
         return request.id or 0
 
 
@@ -169,7 +172,8 @@ def test_a_crawl_after_the_estimate_does_not_read_the_seeds_again_the_same_day(e
     fake = FakeXGraph(world, clock=clock.now)
     with session_scope(engine) as session:
         data = requests.RequestInput(title="FE", seeds=tuple(world.seeds), hashtags=("fechat",))
-        rid = requests.create(session, team_id="T1", requester_id="U1", data=data).id or 0
+        workspace_id = require_id(ensure_workspace(session, slack_team_id="T1"))
+        rid = requests.create(session, workspace_id=workspace_id, requester_id="U1", data=data).id or 0
     measuring.measure(engine, rid, _client(fake, clock))
     with session_scope(engine) as session:
         request = session.get(MappingRequest, rid)
@@ -180,4 +184,4 @@ def test_a_crawl_after_the_estimate_does_not_read_the_seeds_again_the_same_day(e
     assert len(fake.calls_to("GET /2/users/by")) == 1  # the estimate's lookup only
     assert len(fake.calls_to("GET /2/users/{id}/following")) == SEEDS  # the seeds were still known to follow
     with Session(engine) as session:
-        assert len(crawl.member_ids(session, rid, "seed")) == SEEDS
+        assert len(members.member_ids(session, rid, "seed")) == SEEDS

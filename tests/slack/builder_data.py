@@ -37,7 +37,7 @@ def contact(number: int = 1, **fields: object) -> Contact:
 
 
 def request(**fields: object) -> MappingRequest:
-    values: dict[str, object] = dict(id=7, team_id="T1", requester_id="U0STAFF001", title="FE maths")
+    values: dict[str, object] = dict(id=7, workspace_id=1, requester_id="U0STAFF001", title="FE maths")
     values.update(fields)
     return MappingRequest(**values)
 

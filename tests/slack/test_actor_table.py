@@ -41,7 +41,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SlackHarn
             workspace = ensure_workspace(session, slack_team_id=TEAM_ID)
             mapping.create(
                 session,
-                team_id=TEAM_ID,
+                workspace_id=require_id(workspace),
                 requester_id="U0STAFF001",
                 data=mapping.RequestInput("Skills", seeds=("@AoC_info",)),
             )

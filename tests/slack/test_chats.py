@@ -413,3 +413,10 @@ def test_a_crafted_posted_value_gets_a_specific_answer(app: SlackHarness, crafte
     assert notice.startswith("I couldn't use that:") and "chat number" in notice
     with Session(app.services.engine) as session:
         assert session.exec(select(ChatPost)).all() == []
+
+
+def test_the_plan_keeps_the_co_moderators_public_handles_for_the_digest(app: SlackHarness) -> None:
+    series = _schedule(app, moderator_handles="@fe_cohost, head@mastodon.ac.uk")
+    assert series.co_moderators == ["fe_cohost", "head@mastodon.ac.uk"]
+    answer = _submit(app, blocks.CHAT_MODAL, _chat_form(hashtag="#other", moderator_handles="<@U0COMMS001>"))
+    assert "is not a public handle" in answer["errors"][blocks.FIELD_BLOCKS["moderator_handles"]]

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from assistant.clients import Clients
 from assistant.jobs.contacts import ShoutoutReplies
 from assistant.models import AuditEntry
+from assistant.models.base import require_id
 from assistant.models.contacts import Contact, YammerShoutout
 from assistant.models.digests import Digest
 from assistant.models.mapping import MappingMember, MappingRequest
@@ -433,7 +434,11 @@ def test_mapping_accounts_are_saved_as_contacts(app: SlackHarness, engine: Engin
         upsert_batch(
             session, n.Batch(accounts=[n.NormalizedAccount("x", "7", "policy_pat", display_name="Pat Policy")])
         )
-        request = MappingRequest(team_id="T0DEMO0001", requester_id="U0STAFF001", title="FE funding")
+        request = MappingRequest(
+            workspace_id=require_id(ensure_workspace(session, slack_team_id="T0DEMO0001")),
+            requester_id="U0STAFF001",
+            title="FE funding",
+        )
         session.add(request)
         session.flush()
         session.add(MappingMember(request_id=request.id or 0, kind="account", platform="x", item_id="7"))

@@ -47,7 +47,8 @@ def test_digest_command_queues_the_job_and_the_worker_replaces_the_progress_mess
 ) -> None:
     in_window = _import_sample(app, tmp_path)
     response = app.command(
-        'digest #edchat --from "2026-03-05 21:00" --to "2026-03-05 22:00"',
+        'digest #edchat --from "2026-03-05 21:00" --to "2026-03-05 22:00" --host @edchat_host'
+        " --moderator @cohost --moderator @third_mod",
         user_id="U0COMMS001",
         channel_id="C0COMMS001",
     )
@@ -58,6 +59,7 @@ def test_digest_command_queues_the_job_and_the_worker_replaces_the_progress_mess
     with Session(app.services.engine) as session:
         job = session.exec(select(DigestJob)).one()
         assert job.requested_by == "U0COMMS001" and job.progress_ts
+        assert (job.host_handle, job.moderators) == ("edchat_host", ["cohost", "third_mod"])
         assert job.start == datetime(2026, 3, 5, 21, 0, tzinfo=UTC)  # London is on GMT in March
 
     deps = Clients(
@@ -72,6 +74,7 @@ def test_digest_command_queues_the_job_and_the_worker_replaces_the_progress_mess
     final = _blocks(updates[-1].args)
     assert updates[-1].args["ts"] == job.progress_ts
     assert final[0]["text"]["text"] == "Digest of #edchat"
+    assert "Moderators: @edchat_host, @cohost, @third_mod (as given)." in json.dumps(final)
     assert len(app.slack.calls_to("chat.postMessage")) == 1  # the progress message became the digest
 
     with Session(app.services.engine) as session:
@@ -100,6 +103,8 @@ def test_bad_input_gets_a_specific_error(app: SlackHarness) -> None:
         ("digest #edchat", "say when the digest starts"),
         ("digest #edchat --from yesterday", "can't read the time"),
         ("digest #edchat --from 2026-03-05 --to 2026-03-04", "--to must be after --from"),
+        ("digest #edchat --from 2026-03-05 --moderator <@U0COMMS001>", "is not a public handle"),
+        ("digest #edchat --from 2026-03-05 --host @a --host @b", "Name one host"),
     ]:
         answer = ack_json(app.command(text, user_id="U0COMMS001"))
         assert message in answer["text"], text

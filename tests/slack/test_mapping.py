@@ -17,7 +17,7 @@ from assistant.db import session_scope
 from assistant.models.audit import AuditEntry
 from assistant.models.base import utcnow
 from assistant.models.mapping import CrawlState, CrawlStep, MappingRequest
-from assistant.services.mapping import crawl, report
+from assistant.services.mapping import archive_import, crawl, report
 from assistant.services.mapping import requests as service
 from assistant.slack.blocks import mapping as blocks
 from assistant.standins import slack_requests as requests
@@ -237,7 +237,7 @@ def test_rerun_communities_from_the_card_without_crawling(app: SlackHarness, mon
         service.transition(session, stored, "claim", actor=COMMS, is_comms=True)
         service.transition(session, stored, "start", actor=COMMS, is_comms=True)
         crawl.approve(session, stored, strategy="interactions", by=COMMS, now=utcnow())
-    crawl.import_archive(engine, int(rid), Path(stored.source.removeprefix("archive:")))
+    archive_import.import_archive(engine, int(rid), Path(stored.source.removeprefix("archive:")))
     report.make_report(engine, int(rid))
     card = blocks.card(_request(app))
     assert blocks.RERUN in json.dumps(card[-1])

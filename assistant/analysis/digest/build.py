@@ -1,8 +1,8 @@
-"""Assemble a digest document (schema version 2) from a chat's posts and its context."""
+"""Assemble a digest document (schema version 3) from a chat's posts and its context."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import compress, count, islice
@@ -10,10 +10,11 @@ from operator import attrgetter, eq, le
 from typing import Any
 
 from assistant.analysis.digest import compare, impact, links, network, tops, volume, words
-from assistant.analysis.digest.answers import Assignment, assign
+from assistant.analysis.digest import moderators as mods
+from assistant.analysis.digest.answers import Assignment, Key, assign
 from integrations.normalized import NormalizedPost
 
-SCHEMA_VERSION = 2  # 2: every figure compared (comparison, questions[].comparison); see digest-2.schema.json
+SCHEMA_VERSION = 3  # 3: moderators, moderator and intro replies, questions by reply parent; digest-3.schema.json
 SCHEMA_ID = f"https://outreach-assistant.example/schemas/digest-{SCHEMA_VERSION}.json"
 TOP = 20  # entries kept per top list in the document (Slack shows fewer, the archive all of these)
 
@@ -38,6 +39,11 @@ class ChatContext:
     timezone: str = "UTC"
     questions: Sequence[tuple[int, datetime, str]] = ()
     host_handle: str | None = None
+    co_moderators: Sequence[str] = ()  # public handles; with the host, the moderators (inferred when none)
+    moderators_source: str = "given"  # "given" (the command's --host / --moderator) or "plan" (the chat's)
+    recorded_questions: Mapping[int, Collection[Key]] | None = None  # posts the app recorded asking them
+    recorded_intro: Collection[Key] = ()
+    known_handles: Mapping[str, str] = field(default_factory=dict)  # account id -> handle, beyond the authors'
     earlier_participants: set[str] | None = None
     previous: Sequence[Mapping[str, float]] = ()  # compare.comparable of earlier occurrences, newest first
     host_baseline: HostBaseline | None = None
@@ -100,13 +106,25 @@ def in_time_order(posts: Iterable[NormalizedPost]) -> list[NormalizedPost]:
 def _ordered(
     posts: Iterable[NormalizedPost], context: ChatContext
 ) -> tuple[list[NormalizedPost], dict[str, str], str | None, Assignment]:
-    """The chat's posts once each in time order, the authors' handles, the host's handle and the posts sorted
-    under the questions."""
+    """The chat's posts once each in time order, the handles of the authors and the accounts replied to, the
+    host's handle (as given) and the posts sorted under the questions."""
     chat = in_time_order(posts)
-    handles = tops.handles_by_id(chat)
-    host = (context.host_handle or "").lstrip("@").lower() or None
-    host_ids = {author for author, handle in handles.items() if handle.lower() == host} if host else set()
-    return chat, handles, host, assign(chat, scheduled=context.questions, host_ids=host_ids or None)
+    handles = {**context.known_handles, **tops.replied_handles(chat), **tops.handles_by_id(chat)}
+    host = mods.fold(context.host_handle or "") or None
+    moderators = mods.given(host, context.co_moderators, source=context.moderators_source)
+    if host is None:  # the host inferred, beside the co-moderators given
+        inferred = mods.infer_host(chat)
+        moderators = mods.given(inferred.host, moderators.handles, source="inferred") if inferred.host else moderators
+        moderators = mods.Moderators(moderators.handles, inferred.host is not None, moderators.source)
+    assignment = assign(
+        chat,
+        scheduled=context.questions,
+        moderators=moderators,
+        handles=handles,
+        recorded=context.recorded_questions,
+        recorded_intro=context.recorded_intro,
+    )
+    return chat, handles, host, assignment
 
 
 def archive_result(posts: Iterable[NormalizedPost], context: ChatContext, figures: dict[str, Any]) -> DigestResult:
@@ -117,13 +135,14 @@ def archive_result(posts: Iterable[NormalizedPost], context: ChatContext, figure
 
 
 def build_digest(posts: Iterable[NormalizedPost], context: ChatContext, *, now: datetime | None = None) -> DigestResult:
-    """Every figure of the digest (see docs in digest-2.schema.json) from the chat's posts."""
+    """Every figure of the digest (see docs in digest-3.schema.json) from the chat's posts."""
     chat, handles, host, assignment = _ordered(posts, context)
     question_of = {p.id: q.number for q in assignment.questions for p in q.answers}
     # each count once, shared by the top lists, the host's figures and the distinct sizes
     mentions = tops.mention_counts(chat)
     tags, via_conversation = tops.hashtag_counts(chat, context.hashtag)  # posts without it came via threads
     by_url, by_domain = links.link_counts(chat)
+    recorded = context.recorded_questions or {}
 
     figures: dict[str, Any] = {
         "$schema": SCHEMA_ID,
@@ -148,13 +167,22 @@ def build_digest(posts: Iterable[NormalizedPost], context: ChatContext, *, now: 
                 "text": q.text,
                 "at": q.at.astimezone(UTC).isoformat() if q.at else None,
                 "post_id": q.post.id if q.post else None,
+                "platform": q.post.platform if q.post else None,
+                "recorded_posts": sorted([platform, pid] for platform, pid in recorded.get(q.number, ())),
+                "asked_by": q.post.author_handle if q.post else None,
                 "answers": len(q.answers),
                 "answerers": q.answerers,
                 "thread_replies": q.thread_replies,
+                "moderator_replies": len(q.moderator_replies),
                 "top_answers": [post_ref(p, q.number) for p in tops.most_engaged(q.answers, 3)],
             }
             for q in assignment.questions
         ],
+        "moderators": assignment.moderators.document(),
+        "questions_from": "recorded" if assignment.recorded else "text",
+        "intro": None
+        if assignment.intro is None
+        else {"post_id": assignment.intro.id, "replies": len(assignment.intro_replies)},
         "open_conversation": len(assignment.open_conversation),
         "top": {
             "contributors": tops.contributors(chat, handles, TOP),
@@ -168,6 +196,7 @@ def build_digest(posts: Iterable[NormalizedPost], context: ChatContext, *, now: 
         },
         "distinct": {
             "links": len(by_url),
+            "unexpanded_links": sum(1 for url in by_url if links.is_short(url)),
             "domains": len(by_domain),
             "co_hashtags": len(tags),
             "mentioned": len(mentions),

@@ -16,7 +16,7 @@ HEADLINE = (
 )
 VOLUME = (*(name for name in HEADLINE if name != "answers"), "originals", "replies", "quotes", "reposts")
 HOST = ("mentions_in_chat", "mentions_on_day", "followers_gained")
-QUESTION = ("answers", "answerers", "thread_replies")
+QUESTION = ("answers", "answerers", "thread_replies", "moderator_replies")
 DISTINCT = ("links", "domains", "co_hashtags", "mentioned")  # the sizes of the top lists before they are cut
 # Every figure compared, in the order the archive lists them (questions' figures live with each question).
 FIGURES = (
@@ -27,6 +27,8 @@ FIGURES = (
     "reposts",
     "peak_minute_posts",
     "thread_replies",
+    "moderator_replies",
+    "intro_replies",
     "open_conversation",
     *(f"host_{name}" for name in HOST),
     *(f"distinct_{name}" for name in DISTINCT),
@@ -53,6 +55,8 @@ def comparable(figures: Mapping[str, Any]) -> dict[str, float]:
     values["answers"] = float(sum(q.get("answers", 0) for q in questions))
     values["peak_minute_posts"] = float((volume.get("peak_minute") or {}).get("posts", 0))
     values["thread_replies"] = float(sum(q.get("thread_replies", 0) for q in questions))
+    values["moderator_replies"] = float(sum(q.get("moderator_replies", 0) for q in questions))
+    values["intro_replies"] = float((figures.get("intro") or {}).get("replies", 0))
     values["open_conversation"] = float(figures.get("open_conversation", 0) or 0)
     host = figures.get("host") or {}
     for name in HOST:

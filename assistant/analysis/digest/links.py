@@ -1,4 +1,7 @@
-"""Shared links: expanded URLs grouped by URL and by domain, each counted once per post."""
+"""Shared links: expanded URLs grouped by URL and by domain, each counted once per post.
+
+Links are ranked by where they lead (X's `unwound_url` or `expanded_url`, read by the parsers). A link still on a
+known shortener (its destination unknown) is ranked as a URL marked unexpanded, never as a site."""
 
 from __future__ import annotations
 
@@ -12,6 +15,13 @@ from assistant.analysis.digest.tops import ranked
 from integrations.normalized import NormalizedPost
 
 _SELF_DOMAINS = {"twitter.com", "x.com", "mobile.twitter.com"}
+SHORTENERS = frozenset(
+    {
+        "t.co", "bit.ly", "ow.ly", "buff.ly", "tinyurl.com", "lnkd.in", "goo.gl", "is.gd", "dlvr.it", "ift.tt",
+        "trib.al", "j.mp", "ht.ly", "tiny.cc", "rebrand.ly", "cutt.ly", "t.ly", "shorturl.at", "bl.ink", "rb.gy",
+        "s.id", "wp.me", "fb.me", "amzn.to", "hubs.ly", "spr.ly", "po.st", "su.pr", "x.co", "shar.es", "dld.bz",
+    }
+)  # fmt: skip
 
 
 def domain(url: str) -> str:
@@ -29,9 +39,14 @@ def normalize_url(url: str) -> str:
 
 
 def is_shared_link(url: str) -> bool:
-    """Links to other posts on X (quotes, photos) are not 'shared links'; short t.co links are unexpanded."""
+    """Links to other posts on X (quotes, photos) are not 'shared links'."""
     host = domain(url)
-    return bool(host) and host not in _SELF_DOMAINS and host != "t.co"
+    return bool(host) and host not in _SELF_DOMAINS
+
+
+def is_short(url: str) -> bool:
+    """Whether a (normalized) link is on a known shortener: where it leads is unknown."""
+    return domain(url) in SHORTENERS
 
 
 def shared_link(url: str) -> str | None:
@@ -40,7 +55,7 @@ def shared_link(url: str) -> str | None:
 
 
 def link_counts(posts: Iterable[NormalizedPost]) -> tuple[Counter[str], Counter[str]]:
-    """Posts sharing each URL and each domain, once per post (reposts excluded)."""
+    """Posts sharing each URL and each domain, once per post (reposts excluded; shorteners are no domain)."""
     spelling, domain_of = cache(shared_link), cache(domain)  # each distinct URL parsed once, not per post
     all_urls: list[str] = []
     all_domains: list[str] = []
@@ -49,7 +64,7 @@ def link_counts(posts: Iterable[NormalizedPost]) -> tuple[Counter[str], Counter[
             continue
         urls = {normal for u in post.urls if (normal := spelling(u)) is not None}
         all_urls.extend(urls)
-        all_domains.extend({domain_of(u) for u in urls})
+        all_domains.extend({d for u in urls if (d := domain_of(u)) not in SHORTENERS})
     return Counter(all_urls), Counter(all_domains)
 
 
@@ -59,6 +74,6 @@ def links(
     """Top URLs and top domains among the chat's posts (`counts`: their `link_counts`, when already counted)."""
     by_url, by_domain = link_counts(posts) if counts is None else counts
     return {
-        "urls": [{"url": u, "posts": c} for u, c in ranked(by_url, limit)],
+        "urls": [{"url": u, "posts": c, "expanded": not is_short(u)} for u, c in ranked(by_url, limit)],
         "domains": [{"domain": d, "posts": c} for d, c in ranked(by_domain, limit)],
     }

@@ -1,15 +1,35 @@
-"""Which posts belong to a chat: the hashtag's posts in the window, and replies in their conversations."""
+"""Which posts belong to a chat: the hashtag's posts in the window, the replies below them, and reposts.
+
+The rules (also in the digest JSON schema): a chat post carries the hashtag inside the window, or descends
+from one through reply parents (X `referenced_tweets[replied_to]`, Mastodon `in_reply_to_id`, Bluesky
+`reply.parent`), or reposts a chat post. A tagged reply to an outside post brings in neither that post nor its
+other replies. `conversation_id` only helps fetch threads; it never decides what belongs to the chat.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from operator import attrgetter
+from typing import Any
 
 from integrations.normalized import NormalizedPost
 
+Key = tuple[str, str]  # (platform, id): ids are only unique on their own network
 
-def _tagged(post: NormalizedPost, own: str) -> bool:
-    return any(t.lstrip("#").casefold() == own for t in post.hashtags)
+
+def tagged(post: NormalizedPost, own: str) -> bool:
+    """Whether the post carries the hashtag `own` (folded, without '#'); stored tags are folded already."""
+    tags = post.hashtags
+    return own in tags or any(t.lstrip("#").casefold() == own for t in tags)
+
+
+def keys_of(posts: Sequence[NormalizedPost]) -> tuple[Callable[[NormalizedPost], Any], Callable[[NormalizedPost], Any]]:
+    """(key of a post, key of its reply parent): ids when the posts are on one network (nearly always), else
+    (platform, id) pairs."""
+    if len({p.platform for p in posts}) <= 1:
+        return attrgetter("id"), attrgetter("reply_to_post_id")
+    return attrgetter("platform", "id"), attrgetter("platform", "reply_to_post_id")
 
 
 def select_chat(
@@ -19,19 +39,36 @@ def select_chat(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> list[NormalizedPost]:
-    """Posts in [start, end) that carry #hashtag or share a conversation with one that does.
+    """The chat's posts among `posts`, in [start, end), in the order given (see the module's rules).
 
-    People answer in threads without repeating the hashtag: such replies are kept when their
-    conversation_id (X) or thread root (Mastodon, Bluesky) is one of the tagged posts'; reposts of
-    tagged posts are kept too (a repost's text is cut at 140 characters, often before the hashtag).
-    """
+    One walk in time order finds nearly every descendant (a parent comes before its replies); replies met
+    before their parent are settled in further rounds over those few."""
     own = hashtag.lstrip("#").casefold()
     in_window = [p for p in posts if (start is None or p.created_at >= start) and (end is None or p.created_at < end)]
-    tagged = [p for p in in_window if _tagged(p, own)]
-    conversations = {p.conversation_id or p.id for p in tagged}
-    ids = {p.id for p in tagged}
-    return tagged + [
-        p
-        for p in in_window
-        if not _tagged(p, own) and (p.conversation_id in conversations or p.reposted_post_id in ids)
-    ]
+    key, parent = keys_of(in_window)
+    chosen: set[Any] = set()
+    waiting: list[NormalizedPost] = []  # replies and reposts whose parent was not (yet) in the chat
+    for post in in_window:
+        if tagged(post, own):
+            chosen.add(key(post))
+        elif post.reply_to_post_id is not None and post.kind != "repost":
+            if parent(post) in chosen:
+                chosen.add(key(post))
+            else:
+                waiting.append(post)
+        elif post.reposted_post_id is not None:
+            waiting.append(post)
+    grew = True
+    while grew and waiting:  # replies met before their parents, however deep
+        grew, still = False, []
+        for post in waiting:
+            if post.kind != "repost" and parent(post) in chosen:
+                chosen.add(key(post))
+                grew = True
+            else:
+                still.append(post)
+        waiting = still
+    single = len(in_window) == 0 or isinstance(key(in_window[0]), str)
+    reposted = attrgetter("reposted_post_id") if single else attrgetter("platform", "reposted_post_id")
+    chosen.update(key(p) for p in waiting if p.kind == "repost" and reposted(p) in chosen)  # reposts of chat posts
+    return [p for p in in_window if key(p) in chosen]

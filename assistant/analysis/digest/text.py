@@ -7,24 +7,47 @@ import re
 from functools import cache
 from importlib import resources
 
-# Leading @mentions (and the commas or dots people put between them), then A<n> with an optional
-# sub-letter, ended by ':', '.', ')', '-', ',', a blank or the end of the text.
-# A mention must end in a separator, and the tag must start a word: "@AishaGarcia2 Love this" is no "A2".
-ANSWER_TAG = re.compile(r"^\s*(?:\.?@\w+[\s,:]+)*(?<![\w@])A(\d{1,3})[a-z]?(?=[\s:.),\-]|$)", re.IGNORECASE)
-QUESTION_TAG = re.compile(r"^\s*(?:\.?@\w+[\s,:]+)*(?<![\w@])Q(\d{1,3})[a-z]?(?=[\s:.),\-]|$)", re.IGNORECASE)
+# Leading @mentions (and the commas or dots people put between them, as in ".@host A1"), then A<n> with an
+# optional dot ("A.1") and sub-letter ("A1a"), ended by a separator (":", ".", ")", "-", ",", "/", "&", ";",
+# "!", a blank) or the end of the text. A mention must end in a separator, and the tag must start a word:
+# "@AishaGarcia2 Love this" is no "A2". A tag may name more questions: "A1 & A2", "A2/A3", "A1, A2", "A1 and A3".
+_LEAD = r"^\s*(?:\.?@\w+[\s,:.]+)*\.?\s*"
+_END = r"(?=[\s:.),;!/&\-]|$)"
+ANSWER_TAG = re.compile(_LEAD + r"(?<![\w@])A\.?(\d{1,3})[a-z]?" + _END, re.IGNORECASE)
+QUESTION_TAG = re.compile(_LEAD + r"(?<![\w@])Q\.?(\d{1,3})[a-z]?" + _END, re.IGNORECASE)
+_MORE_ANSWERS = re.compile(r"\s*(?:[&/+]\s*A?|(?:,|and)\s*A)\.?(\d{1,3})[a-z]?" + _END, re.IGNORECASE)  # "A1, 2 things": one
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_MORE_STARTS = frozenset("&/+,aA")  # what a second question's tag starts with ("& A2", "/A3", ", A2", "and A3")
+MAX_NUMBER = 100  # "A2026" is a year, not an answer: question numbers stay below this
+
+
+def answer_numbers(text: str) -> tuple[int, ...]:
+    """The question numbers a post answers by its tag ("A1", "a1)", "A.1", "@host A2:", ".@host A1a",
+    "A1 & A2", "A2/A3", "A1, A2"), each once in the order named; () when it carries no answer tag."""
+    match = ANSWER_TAG.match(text)
+    if match is None:
+        return ()
+    first, at = int(match.group(1)), match.end()
+    if text[at : at + 8].lstrip()[:1] not in _MORE_STARTS:  # one question named: nearly every answer
+        return (first,) if 0 < first < MAX_NUMBER else ()
+    numbers = [first]
+    while (more := _MORE_ANSWERS.match(text, at)) is not None:
+        numbers.append(int(more.group(1)))
+        at = more.end()
+    return tuple(n for n in dict.fromkeys(numbers) if 0 < n < MAX_NUMBER)
 
 
 def answer_number(text: str) -> int | None:
-    """The question number a post answers by its tag ("A1", "a1)", "@host A2:", "A1a"), or None."""
-    match = ANSWER_TAG.match(text)
-    return int(match.group(1)) if match else None
+    """The first question number a post answers by its tag (see `answer_numbers`), or None."""
+    numbers = answer_numbers(text)
+    return numbers[0] if numbers else None
 
 
 def question_number(text: str) -> int | None:
-    """The number of a question post ("Q1: ..."), or None."""
+    """The number of a question post ("Q1: ...", "Q.2", "@cohost Q3"), or None."""
     match = QUESTION_TAG.match(text)
-    return int(match.group(1)) if match else None
+    number = int(match.group(1)) if match else None
+    return number if number is not None and 0 < number < MAX_NUMBER else None
 
 
 @cache

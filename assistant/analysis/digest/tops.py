@@ -26,6 +26,12 @@ def handles_by_id(posts: Iterable[NormalizedPost]) -> dict[str, str]:
     return {p.author_id: p.author_handle for p in posts if p.author_handle}
 
 
+def replied_handles(posts: Iterable[NormalizedPost]) -> dict[str, str]:
+    """Replied-to account id -> handle, where the source named it (X `includes.users`, rtweet
+    `reply_to_screen_name`)."""
+    return {p.reply_to_user_id: p.reply_to_handle for p in posts if p.reply_to_handle and p.reply_to_user_id}
+
+
 def contributors(posts: Sequence[NormalizedPost], handles: dict[str, str], limit: int) -> list[dict[str, Any]]:
     """Authors ranked by their posts in this chat (never by lifetime post counts)."""
     counts = Counter(p.author_id for p in posts)
@@ -50,9 +56,14 @@ def most_mentioned(
 
 
 def most_replied_to(posts: Sequence[NormalizedPost], handles: dict[str, str], limit: int) -> list[dict[str, Any]]:
-    """Accounts that received the most replies from others."""
-    counts = Counter(p.reply_to_user_id for p in posts if p.reply_to_user_id and p.reply_to_user_id != p.author_id)
-    return [{"author_id": a, "handle": handles.get(a, a), "replies": c} for a, c in ranked(counts, limit)]
+    """Accounts that received the most replies from others (reposts excluded), by handle; None where no
+    source or stored account names it."""
+    counts = Counter(
+        p.reply_to_user_id
+        for p in posts
+        if p.reply_to_user_id and p.reply_to_user_id != p.author_id and p.kind != "repost"
+    )
+    return [{"author_id": a, "handle": handles.get(a), "replies": c} for a, c in ranked(counts, limit)]
 
 
 def engagement(post: NormalizedPost) -> int:

@@ -13,6 +13,9 @@ from assistant.analysis.digest.text import JOINER, stop_words, tokens
 from assistant.analysis.digest.tops import ranked
 from integrations.normalized import NormalizedPost
 
+# What is left of an HTML entity in text stored before X's text was unescaped on the way in: never a word
+ENTITY_NAMES = frozenset({"amp", "lt", "gt", "quot", "apos", "nbsp"})
+
 
 def _coded(tokens: list[str]) -> tuple[list[str], npt.NDArray[np.intp]]:
     """The distinct tokens (first seen first), and every token as its index among them."""
@@ -62,7 +65,7 @@ def words(posts: Sequence[NormalizedPost], limit: int) -> dict[str, list[dict[st
         # and a pair with a dropped word is no pair: the word "x" the posts are joined by, so no pair spans
         # two posts.
         vocabulary, codes = coded_tokens(texts)
-        stops = stop_words(lang)
+        stops = stop_words(lang) | ENTITY_NAMES
         kept = np.fromiter((len(w) > 1 and w not in stops for w in vocabulary), dtype=bool, count=len(vocabulary))
         counts = np.bincount(codes, minlength=len(vocabulary))
         single.update({vocabulary[i]: int(counts[i]) for i in np.flatnonzero(kept)})

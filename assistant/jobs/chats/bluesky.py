@@ -16,6 +16,7 @@ from assistant.crypto import TokenCipher
 from assistant.jobs.chats.records import instance_of, posted_row, record, team_credential
 from assistant.models.base import utcnow
 from assistant.models.chats import ChatSeries
+from assistant.models.codecs import INTRO
 from assistant.models.workspaces import Workspace
 from assistant.services.team import settings as team_settings
 from integrations.bluesky import post as bluesky
@@ -76,7 +77,7 @@ class BlueskyPublisher:
         def action() -> dict[str, Any]:
             client = self.client(login)
             with Session(engine) as session:
-                intro = None if item == "intro" else _ref(session, occ_id, "intro")
+                intro = None if item == INTRO else _ref(session, occ_id, INTRO)
                 workspace = session.get(Workspace, series.workspace_id)
             ref = bluesky.create_post(
                 client,

@@ -14,6 +14,8 @@ from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.jobs.chats.records import instance_of, posted_id, record, team_credential
 from assistant.models.chats import ChatSeries
+from assistant.models.codecs import INTRO
+from assistant.models.platforms import Platform
 from integrations.mastodon.post import post_status
 
 
@@ -50,7 +52,7 @@ class MastodonPublisher:
 
         def action() -> dict[str, Any]:
             with Session(engine) as session:
-                reply_to = None if item == "intro" else posted_id(session, occ_id, "intro", "mastodon")
+                reply_to = None if item == INTRO else posted_id(session, occ_id, INTRO, Platform.mastodon)
             posted = post_status(
                 self.http,
                 base_url=login.base_url,

@@ -6,15 +6,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from assistant.jobs.chats.keys import post_key
 from assistant.models.chats import ChatPost, PostStatus
+from assistant.models.codecs import INTRO, chat_post_key
 from assistant.models.outbox import OutboxState
 from assistant.services.chats.signoff import RunSheet, SheetItem
 
 DEFAULT_REMINDERS = (24 * 60, 15)  # minutes before the start; a team overrides with settings["chat_reminder_minutes"]
 GRACE = timedelta(minutes=2)  # later than this after its minute, an item is "missed" and the moderator is asked
 DIGEST_AFTER = timedelta(minutes=15)
-DONE = (PostStatus.posted.value, PostStatus.manual_posted.value, PostStatus.skipped.value)
+DONE = (PostStatus.posted, PostStatus.manual_posted, PostStatus.skipped)
 
 OutboxStates = Mapping[str, tuple[str, str | None]]  # outbox key -> (state, last error)
 
@@ -119,7 +119,7 @@ def plan(
         intents.append(Remind(reminder, (*moderators, series.channel_id)))
     if now < start:
         return intents
-    intro = next((item for item in sheet.items if item.item == "intro"), None)
+    intro = next((item for item in sheet.items if item.item == INTRO), None)
     if intro is not None and intro.approved and intro.due(start) <= now < end:
         intents.append(CrosspostIntro(intro))
     for item in sheet.items:
@@ -127,7 +127,7 @@ def plan(
         if now < due:
             continue
         for platform in series.platforms:
-            key = post_key(occurrence.id, item.item, platform)
+            key = chat_post_key(occurrence.id, item.item, platform)
             row = posts.get((item.item, platform))
             if row is not None and row.status in DONE:
                 continue
@@ -142,7 +142,7 @@ def plan(
             if state == OutboxState.dead.value and now < end:
                 intents.append(ReportFailed(item, platform, key, due, error or ""))
                 continue
-            asked = row is not None and row.status == PostStatus.post_now.value
+            asked = row is not None and row.status == PostStatus.post_now
             if state is None and not asked and now - due > grace:
                 if now < end:
                     intents.append(AskMissed(item, platform, key, due))

@@ -59,7 +59,7 @@ def posted_row(session: Session, occ_id: int, item: str, platform: str) -> ChatP
     row = session.exec(
         select(ChatPost).where(ChatPost.occurrence_id == occ_id, ChatPost.item == item, ChatPost.platform == platform)
     ).first()
-    return row if row is not None and row.status == PostStatus.posted.value else None
+    return row if row is not None and row.status == PostStatus.posted else None
 
 
 def posted_id(session: Session, occ_id: int, item: str, platform: str = "x") -> str | None:

@@ -17,7 +17,6 @@ from sqlmodel import Session, col, select
 
 from assistant.clients import Clients
 from assistant.config import Settings
-from assistant.jobs.chats import keys
 from assistant.jobs.chats import plan as planning
 from assistant.jobs.chats.bluesky import BlueskyLogin, BlueskyPublisher, record_key
 from assistant.jobs.chats.mastodon import MastodonLogin, MastodonPublisher
@@ -33,7 +32,19 @@ from assistant.models.chats import (
     ChatStatus,
     PostStatus,
 )
+from assistant.models.codecs import (
+    INTRO,
+    ChatItem,
+    ChatPostRef,
+    chat_cancel_key,
+    chat_crosspost_key,
+    chat_digest_key,
+    chat_prefix,
+    chat_prompt_key,
+    chat_reminder_key,
+)
 from assistant.models.credentials import Credential
+from assistant.models.platforms import Platform
 from assistant.models.workspaces import Workspace
 from assistant.services.chats.repo import moderators_of
 from assistant.services.chats.signoff import RunSheet, SheetItem, run_sheet
@@ -112,8 +123,8 @@ class ChatRunner:
                 select(ChatOccurrence, ChatSeries)
                 .join(ChatSeries, col(ChatSeries.id) == ChatOccurrence.series_id)
                 .where(
-                    ChatOccurrence.status == ChatStatus.scheduled.value,
-                    ChatSeries.status == ChatStatus.scheduled.value,
+                    ChatOccurrence.status == ChatStatus.scheduled,
+                    ChatSeries.status == ChatStatus.scheduled,
                     col(ChatOccurrence.start_at) <= horizon,
                     col(ChatOccurrence.end_at) >= now - LOOKBACK,
                 )
@@ -126,7 +137,7 @@ class ChatRunner:
                 select(ChatOccurrence, ChatSeries)
                 .join(ChatSeries, col(ChatSeries.id) == ChatOccurrence.series_id)
                 .where(
-                    ChatOccurrence.status == ChatStatus.cancelled.value,
+                    ChatOccurrence.status == ChatStatus.cancelled,
                     col(ChatOccurrence.start_at) <= now,
                     col(ChatOccurrence.end_at) > now,
                 )
@@ -178,7 +189,7 @@ class ChatRunner:
         lead = next((m.slack_user_id for m in chosen if m.lead), series.created_by)
         sheet = self._sheet(session, series, occurrence)
         started = now >= occurrence.start_at
-        states = outbox_states(engine, keys.occurrence_prefix(occ_id)) if started else {}
+        states = outbox_states(engine, chat_prefix(occ_id)) if started else {}
         posts = (
             {(p.item, p.platform): p for p in session.exec(select(ChatPost).where(ChatPost.occurrence_id == occ_id))}
             if started
@@ -209,31 +220,31 @@ class ChatRunner:
                 reminder_blocks = blocks.reminder_blocks(sheet, label)
                 for target in targets:
                     yield DueJob(
-                        keys.reminder_key(occ_id, minutes, target),
+                        chat_reminder_key(occ_id, minutes, target),
                         self._slack_post(team, target, text, reminder_blocks),
                     )
             case planning.CrosspostIntro(intro):
                 group = crosspost_group(session.get(Workspace, series.workspace_id), "announcements")
                 if group is not None:
                     action = self._yammer_post(engine, series.workspace_id, group, crosspost_text(intro.text))
-                    yield DueJob(keys.crosspost_key(occ_id), action)
+                    yield DueJob(chat_crosspost_key(occ_id), action)
             case planning.AskUnapproved(item, _platform, key, _due, users):
                 text = f"{item.label} of #{series.hashtag} was not posted: it is not approved."
                 for user in users:
                     card = blocks.unapproved_blocks(item, series)
-                    yield DueJob(f"{key}:unapproved:{user}", self._slack_post(team, user, text, card))
+                    yield DueJob(chat_prompt_key(key, "unapproved", user), self._slack_post(team, user, text, card))
             case planning.RecordDone(item, platform, key):
                 record_from_outbox(engine, occ_id, item.item, platform, key)
             case planning.ReportFailed(item, platform, key, _due, error):
-                value = keys.item_value(occ_id, item.item, platform)
+                value = ChatPostRef(occ_id, item.item, Platform(platform)).encode()
                 text = f"{item.label} of #{series.hashtag} could not be posted ({error}); post it by hand."
                 card = blocks.failed_blocks(item, error, value, platform)
-                yield DueJob(f"{key}:failed", self._slack_post(team, lead, text, card))
+                yield DueJob(chat_prompt_key(key, "failed"), self._slack_post(team, lead, text, card))
             case planning.AskMissed(item, platform, key, due):
-                value = keys.item_value(occ_id, item.item, platform)
+                value = ChatPostRef(occ_id, item.item, Platform(platform)).encode()
                 text = f"{item.label} of #{series.hashtag} was missed: post now or skip?"
                 card = blocks.missed_blocks(item, due, tz, value)
-                yield DueJob(f"{key}:missed", self._slack_post(team, lead, text, card))
+                yield DueJob(chat_prompt_key(key, "missed"), self._slack_post(team, lead, text, card))
             case planning.Publish(item, platform, key, due) if platform == "x":
                 yield DueJob(
                     key,
@@ -257,11 +268,11 @@ class ChatRunner:
                     publisher.reconcile(engine, occ_id, item.item, item.text, rkey, login),
                 )
             case planning.Publish(item, platform, key, due) | planning.HandOver(item, platform, key, due):
-                value = keys.item_value(occ_id, item.item, platform)
+                value = ChatPostRef(occ_id, item.item, Platform(platform)).encode()
                 card = blocks.handover_blocks(item, due, tz, value, platform)
                 yield DueJob(key, self._slack_post(team, lead, f"Post this now: {item.text}", card))
             case planning.RequestDigest():
-                yield DueJob(keys.digest_key(occ_id), self._digest(engine, series, occurrence, sheet))
+                yield DueJob(chat_digest_key(occ_id), self._digest(engine, series, occurrence, sheet))
 
     def _login(
         self,
@@ -320,10 +331,10 @@ class ChatRunner:
         if series.manual:
             return
         for platform in series.platforms:
-            if posted_id(session, occ_id, "intro", platform) is None:
+            if posted_id(session, occ_id, INTRO, platform) is None:
                 continue
             text = cancellation_reply(series, occurrence, platform)
-            key = keys.cancel_key(occ_id, platform)
+            key = chat_cancel_key(occ_id, platform)
             if platform == "x":
                 note = SheetItem("cancelled", "Cancellation", 0, text, 0.0, False, True)
                 yield DueJob(
@@ -351,14 +362,15 @@ class ChatRunner:
                 }
                 questions = []
                 for item in sheet.items:
-                    if item.item.startswith("question:"):
+                    parsed = ChatItem.decode(item.item)
+                    if parsed.kind == "question":
                         row = posted.get(item.item)
                         at = (
                             row.recorded_at
-                            if row is not None and row.status != PostStatus.skipped.value
+                            if row is not None and row.status != PostStatus.skipped
                             else item.due(occurrence.start_at)
                         )
-                        questions.append((int(item.item.split(":")[1]), at, item.text))
+                        questions.append((parsed.number, at, item.text))
                 credential = session.get(Credential, series.host_credential_id) if series.host_credential_id else None
                 job = request(
                     session,
@@ -370,6 +382,7 @@ class ChatRunner:
                     chat_occurrence_id=occurrence.id,
                     questions=questions,
                     host_handle=credential.handle if credential else None,
+                    moderators=series.co_moderators or (),
                     platforms=series.platforms,
                     due_at=occurrence.end_at + planning.DIGEST_AFTER,
                 )

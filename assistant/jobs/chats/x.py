@@ -17,13 +17,15 @@ from assistant.crypto import TokenCipher
 from assistant.jobs.chats.records import posted_id, record
 from assistant.models.base import utcnow
 from assistant.models.chats import ChatSeries
+from assistant.models.codecs import INTRO
 from assistant.models.credentials import Credential
 from assistant.services.accounts.credentials import get_valid_access_token
 from assistant.services.chats.signoff import SheetItem
 from assistant.services.costs.ledger import x_meter
-from integrations.errors import AuthError
+from integrations.errors import AuthError, DuplicatePost
 from integrations.x.client import XClient
 from integrations.x.oauth import TokenSet, XOAuth
+from integrations.x.parse import unescape
 from integrations.x.requests import XRequest
 
 Action = Callable[[], dict[str, Any]]
@@ -57,14 +59,12 @@ class XPublisher:
         def action() -> dict[str, Any]:
             with Session(engine) as session:
                 client, credential = self.client(session, series, utcnow())
-                reply_to = None if item.item == "intro" else posted_id(session, occ_id, "intro")
+                reply_to = None if item.item == INTRO else posted_id(session, occ_id, INTRO)
                 handle = credential.handle or _handle(client)
             try:
                 page = client.create_post(item.text, reply_to=reply_to)
-            except AuthError as exc:
-                if exc.status == 403 and "duplicate content" in str(exc):
-                    raise AuthError(duplicate_message(series, item, handle), service="X", status=403) from exc
-                raise
+            except DuplicatePost as exc:
+                raise DuplicatePost(duplicate_message(series, item, handle), service="X", status=403) from exc
             post_id = str(page.data["id"])
             result = {"post_id": post_id, "url": f"https://x.com/{handle}/status/{post_id}", "text": item.text}
             self.after_post(key)
@@ -85,7 +85,7 @@ class XPublisher:
             start = since - timedelta(minutes=5)
             for page in client.search_recent(query, max_pages=1, max_results=100, start_time=start):
                 for post in page.data or []:
-                    if same_text(str(post.get("text", "")), item.text):
+                    if same_text(unescape(str(post.get("text", ""))), item.text):  # X delivers &amp; &lt; &gt;
                         result = {
                             "post_id": str(post["id"]),
                             "url": f"https://x.com/{handle}/status/{post['id']}",

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.models.accounts import ConnectedAccount, OAuthPending
+from assistant.models.platforms import Platform
 from assistant.render.mrkdwn import escape
 from assistant.services.accounts.credentials import load_tokens
 from assistant.services.accounts.team_accounts import AccountError, connect_account
@@ -144,7 +145,7 @@ def revoke_remotely(
     if tokens is None:
         return False
     try:
-        if account.platform == "x" and settings.x_client_id:
+        if account.platform == Platform.x and settings.x_client_id:
             headers: dict[str, str] = {}
             form = {
                 "token": tokens.refresh_token or tokens.access_token,
@@ -157,7 +158,7 @@ def revoke_remotely(
                 form["client_id"] = settings.x_client_id
             response = http.post(settings.x_api_url.rstrip("/") + "/2/oauth2/revoke", data=form, headers=headers)
             return response.status_code == 200
-        if account.platform == "mastodon" and account.revoke_client_encrypted and account.instance_url:
+        if account.platform == Platform.mastodon and account.revoke_client_encrypted and account.instance_url:
             client_id, _, secret = cipher.decrypt(account.revoke_client_encrypted).partition(":")
             response = http.post(
                 account.instance_url.rstrip("/") + "/oauth/revoke",
@@ -177,7 +178,7 @@ def end_bluesky_session(
     This ends the app's session only: an app-password session may not call com.atproto.server.revokeAppPassword
     (that needs a full-access login), so the app password itself stays valid until the person revokes it.
     """
-    if account.platform != "bluesky" or tokens is None or not tokens.refresh_token:
+    if account.platform != Platform.bluesky or tokens is None or not tokens.refresh_token:
         return False
     try:
         return delete_session(
@@ -193,13 +194,13 @@ def disconnect_message(platform: str, handle: str, *, revoked: bool, session_end
     name = escape(handle)
     if revoked:
         return f"Disconnected {name} and revoked its token. Its stored tokens are deleted."
-    if platform == "bluesky":
+    if platform == Platform.bluesky:
         ended = "its session with Bluesky is ended and " if session_ended else ""
         return (
             f"Disconnected {name}: {ended}the stored app password is deleted. Bluesky does not let an app revoke "
             "an app password, so revoke it yourself: Bluesky → Settings → Privacy and security → App passwords."
         )
-    if platform == "yammer":
+    if platform == Platform.yammer:
         return (
             f"Disconnected {name}: the stored token is deleted. Yammer has no way for an app to revoke a user "
             "token, so remove the app's access in your Yammer (Viva Engage) or Microsoft account settings too."

@@ -11,11 +11,12 @@ from assistant.crypto import TokenCipher
 from assistant.models.accounts import AccountHandover, AccountStatus, ConnectedAccount, HandoverState
 from assistant.models.base import require_id
 from assistant.models.credentials import Credential
+from assistant.models.platforms import Platform
 from assistant.services.accounts.credentials import save_credential
 from assistant.services.team import audit
 from integrations.x.oauth import TokenSet
 
-PLATFORMS = ("x", "mastodon", "bluesky", "yammer")
+PLATFORMS = tuple(Platform)
 
 
 class AccountError(ValueError):
@@ -102,16 +103,7 @@ def connect_account(
     account.updated_at = now
     session.add(account)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="account.connected",
-        record_type="connected_account",
-        record_id=require_id(account),
-        workspace_id=workspace_id,
-        platform=platform,
-        handle=handle,
-    )
+    audit.log(session, "account.connected", account, actor=actor, platform=platform, handle=handle)
     session.commit()
     session.refresh(account)
     return account
@@ -175,12 +167,11 @@ def request_handover(
     )
     session.add(handover)
     session.flush()
-    audit.record(
+    audit.log(
         session,
+        "account.handover_requested",
+        handover,
         actor=actor,
-        action="account.handover_requested",
-        record_type="account_handover",
-        record_id=require_id(handover),
         workspace_id=account.workspace_id,
         account=account.handle,
         from_user=account.owner_user_id,
@@ -232,12 +223,11 @@ def decide_handover(
         account.updated_at = now
         session.add(account)
     session.add(handover)
-    audit.record(
+    audit.log(
         session,
+        f"account.handover_{handover.state}",
+        handover,
         actor=user_id,
-        action=f"account.handover_{handover.state}",
-        record_type="account_handover",
-        record_id=require_id(handover),
         workspace_id=account.workspace_id,
         account=account.handle,
         from_user=handover.from_user_id,
@@ -261,15 +251,7 @@ def mark_token_problem(
     account.status_notified_at = None
     account.updated_at = now
     session.add(account)
-    audit.record(
-        session,
-        actor="system",
-        action=f"account.token_{status}",
-        record_type="connected_account",
-        record_id=require_id(account),
-        workspace_id=account.workspace_id,
-        reason=reason[:500],
-    )
+    audit.log(session, f"account.token_{status}", account, actor="system", reason=reason[:500])
     session.commit()
     return True
 
@@ -289,13 +271,11 @@ def unreported_problems(session: Session) -> list[ConnectedAccount]:
 def remove_account(session: Session, *, account: ConnectedAccount, actor: str, revoked_remotely: bool) -> None:
     """Forget the account and its stored tokens (after the caller revoked them where it could). Audited."""
     credential = session.get(Credential, account.credential_id) if account.credential_id else None
-    audit.record(
+    audit.log(
         session,
+        "account.disconnected",
+        account,
         actor=actor,
-        action="account.disconnected",
-        record_type="connected_account",
-        record_id=require_id(account),
-        workspace_id=account.workspace_id,
         platform=account.platform,
         handle=account.handle,
         revoked_remotely=revoked_remotely,

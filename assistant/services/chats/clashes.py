@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from assistant.analysis.recurring import detect_recurring_chats, slot_overlaps
 from assistant.models.base import require_id
@@ -27,18 +29,21 @@ class Upcoming:
     approved: bool
 
 
+def _sittings(workspace_id: int, *where: Any) -> Select[ChatOccurrence, ChatSeries]:
+    """The team's scheduled sittings with their series, narrowed by `where`."""
+    return (
+        select(ChatOccurrence, ChatSeries)
+        .join(ChatSeries, col(ChatSeries.id) == ChatOccurrence.series_id)
+        .where(ChatSeries.workspace_id == workspace_id, ChatOccurrence.status == ChatStatus.scheduled, *where)
+    )
+
+
 def upcoming(session: Session, workspace_id: int, now: datetime, *, limit: int = 20) -> list[Upcoming]:
     """The next sitting of each scheduled chat of the team, soonest first, with its readiness."""
     rows = session.exec(
-        select(ChatOccurrence, ChatSeries)
-        .join(ChatSeries, col(ChatSeries.id) == ChatOccurrence.series_id)
-        .where(
-            ChatSeries.workspace_id == workspace_id,
-            ChatSeries.status == ChatStatus.scheduled.value,
-            ChatOccurrence.status == ChatStatus.scheduled.value,
-            col(ChatOccurrence.end_at) > now,
+        _sittings(workspace_id, ChatSeries.status == ChatStatus.scheduled, col(ChatOccurrence.end_at) > now).order_by(
+            col(ChatOccurrence.start_at)
         )
-        .order_by(col(ChatOccurrence.start_at))
     ).all()
     seen: set[int] = set()
     result: list[Upcoming] = []
@@ -65,14 +70,7 @@ def clashes(session: Session, chat: ValidChat, *, workspace_id: int, exclude_ser
         return warnings
     first, last = chat.slots[0].start, chat.slots[-1].end
     rows = session.exec(
-        select(ChatOccurrence, ChatSeries)
-        .join(ChatSeries, col(ChatSeries.id) == ChatOccurrence.series_id)
-        .where(
-            ChatSeries.workspace_id == workspace_id,
-            ChatOccurrence.status == ChatStatus.scheduled.value,
-            col(ChatOccurrence.start_at) < last,
-            col(ChatOccurrence.end_at) > first,
-        )
+        _sittings(workspace_id, col(ChatOccurrence.start_at) < last, col(ChatOccurrence.end_at) > first)
     ).all()
     for occurrence, other in rows:
         if other.id == exclude_series or other.hashtag.lower() != tag:

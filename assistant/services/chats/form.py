@@ -12,6 +12,7 @@ from sqlmodel import Session, col, or_, select
 from assistant.models.base import FIRST_YEAR, LAST_YEAR
 from assistant.models.chats import Recurrence
 from assistant.models.credentials import Credential
+from assistant.models.platforms import CROSS_POST_NETWORKS, Platform
 from assistant.services.chats.rules import (
     CheckedQuestion,
     RuleError,
@@ -51,12 +52,13 @@ class ChatInput:
     timezone: str | None
     duration: str | int | None = 60
     description: str = ""
-    recurrence: str = Recurrence.none.value
+    recurrence: str = Recurrence.none
     until: str | None = None
     count: str | int | None = None
     host: str = MANUAL_HOST  # a Credential id or "manual"
     moderators: Sequence[str] = ()
     guests: str = ""
+    moderator_handles: str = ""  # co-moderators' public handles, for digests
     channel_id: str | None = None
     questions: str = ""
     template: str = ""
@@ -76,12 +78,13 @@ class ValidChat:
     start_date: date
     start_time: time
     duration: int
-    recurrence: str
+    recurrence: Recurrence
     until: date | None
     count: int | None
     credential: Credential | None
     moderators: list[str]
     guests: list[str]
+    co_moderators: list[str]  # public handles without '@'
     channel_id: str
     template: str
     platforms: list[str]
@@ -125,14 +128,15 @@ def _time(value: str | None) -> time | None:
         raise RuleError("start_time", f"The start time must look like 21:00, got {value!r}.") from None
 
 
-def _guests(raw: str) -> list[str]:
+def _guests(raw: str, field: str = "guests") -> list[str]:
     handles = []
     for token in raw.replace(",", " ").split():
         handle = token.strip()
         if not handle.startswith("@"):
             handle = "@" + handle
         if len(handle) < 2 or any(char in handle[1:] for char in "<>#&"):
-            raise RuleError("guests", f"{token!r} is not a public handle; write guests like @handle or @name@server.")
+            words = field.replace("_", " ")
+            raise RuleError(field, f"{token!r} is not a public handle; write {words} like @handle or @name@server.")
         handles.append(handle)
     return list(dict.fromkeys(handles))
 
@@ -183,7 +187,7 @@ def validate(
         errors["start_time"] = "Pick the start time."
     duration = attempt(lambda: _int(form.duration, "duration", "The duration (minutes)", low=10, high=MAX_DURATION))
     duration = 60 if duration is None and "duration" not in errors else duration
-    recurrence = form.recurrence or Recurrence.none.value
+    recurrence = form.recurrence or Recurrence.none
     if recurrence not in {r.value for r in Recurrence}:
         errors["recurrence"] = f"Unknown recurrence {recurrence!r}."
     until = attempt(lambda: _date(form.until, "until", "The end date"))
@@ -192,7 +196,8 @@ def validate(
         errors["until"] = f"The series ends ({until}) before it starts ({start_date}); pick a later end date."
     template = attempt(lambda: check_template(form.template))
     guests = attempt(lambda: _guests(form.guests or ""))
-    platforms = ["x", *[p for p in ("mastodon", "bluesky") if p in form.cross_post]]
+    co_moderators = attempt(lambda: _guests(form.moderator_handles or "", "moderator_handles"))
+    platforms = [Platform.x.value, *[p.value for p in CROSS_POST_NETWORKS if p in form.cross_post]]
 
     credential: Credential | None = None
     if form.host and form.host != MANUAL_HOST:
@@ -257,12 +262,13 @@ def validate(
         start_date=start_date,
         start_time=start_time,
         duration=duration,
-        recurrence=recurrence,
+        recurrence=Recurrence(recurrence),
         until=until if isinstance(until, date) else None,
         count=count if isinstance(count, int) else None,
         credential=credential,
         moderators=moderators,
         guests=guests,
+        co_moderators=[h.lstrip("@") for h in co_moderators] if isinstance(co_moderators, list) else [],
         channel_id=str(form.channel_id),
         template=template,
         platforms=platforms,

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from assistant.models.chats import ChatOccurrence, ChatPost, PostStatus
+from assistant.models.codecs import INTRO
 
 
 def intro_is_public(session: Session, occurrence: ChatOccurrence) -> bool:
@@ -16,8 +17,8 @@ def intro_is_public(session: Session, occurrence: ChatOccurrence) -> bool:
         session.exec(
             select(ChatPost).where(
                 ChatPost.occurrence_id == occurrence.id,
-                ChatPost.item == "intro",
-                ChatPost.status == PostStatus.posted.value,
+                ChatPost.item == INTRO,
+                ChatPost.status == PostStatus.posted,
             )
         ).first()
         is not None
@@ -49,7 +50,7 @@ def record_post(
     row = post_row(session, occurrence_id, item, platform) or ChatPost(
         occurrence_id=occurrence_id, item=item, platform=platform, status=status
     )
-    row.status, row.by, row.recorded_at = status.value, by, datetime.now(UTC)
+    row.status, row.by, row.recorded_at = status, by, datetime.now(UTC)
     row.text = text or row.text
     row.url = url or row.url
     row.post_id = post_id or row.post_id

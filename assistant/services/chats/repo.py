@@ -39,16 +39,7 @@ def create_chat(session: Session, chat: ValidChat, *, workspace_id: int, actor: 
     _replace_questions(session, series.id, chat.questions)
     for slot in chat.slots:
         session.add(ChatOccurrence(series_id=series.id, start_at=slot.start, end_at=slot.end))
-    audit.record(
-        session,
-        actor=actor,
-        action="chat.created",
-        record_type="chat_series",
-        record_id=series.id,
-        workspace_id=workspace_id,
-        hashtag=chat.hashtag,
-        occurrences=len(chat.slots),
-    )
+    audit.log(session, "chat.created", series, actor=actor, hashtag=chat.hashtag, occurrences=len(chat.slots))
     session.commit()
     session.refresh(series)
     return series
@@ -62,6 +53,7 @@ def _apply(series: ChatSeries, chat: ValidChat, now: datetime) -> None:
     series.host_credential_id = chat.credential.id if chat.credential else None
     series.manual = chat.credential is None
     series.platforms, series.guests, series.channel_id = chat.platforms, chat.guests, chat.channel_id
+    series.co_moderators = chat.co_moderators
     series.template, series.classic_style = chat.template, chat.classic_style
     series.requires_approval, series.updated_at = chat.requires_approval, now
 
@@ -101,14 +93,7 @@ def update_chat(session: Session, series: ChatSeries, chat: ValidChat, *, actor:
             session.add(ChatOccurrence(series_id=series.id, start_at=slot.start, end_at=slot.end))
         elif slot.start in planned:
             planned[slot.start].end_at = slot.end
-    audit.record(
-        session,
-        actor=actor,
-        action="chat.edited",
-        record_type="chat_series",
-        record_id=series.id,
-        workspace_id=series.workspace_id,
-    )
+    audit.log(session, "chat.edited", series, actor=actor)
     session.commit()
     session.refresh(series)
     return series
@@ -131,15 +116,7 @@ def set_questions(session: Session, series: ChatSeries, raw: str, *, actor: str)
     _replace_questions(session, series.id, checked)
     series.updated_at = datetime.now(UTC)
     session.add(series)
-    audit.record(
-        session,
-        actor=actor,
-        action="chat.questions_set",
-        record_type="chat_series",
-        record_id=series.id,
-        workspace_id=series.workspace_id,
-        count=len(checked),
-    )
+    audit.log(session, "chat.questions_set", series, actor=actor, count=len(checked))
     session.commit()
     return checked
 
@@ -186,7 +163,7 @@ def next_occurrence(session: Session, series_id: int, now: datetime) -> ChatOccu
         .where(
             ChatOccurrence.series_id == series_id,
             col(ChatOccurrence.end_at) > now,
-            ChatOccurrence.status == ChatStatus.scheduled.value,
+            ChatOccurrence.status == ChatStatus.scheduled,
         )
         .order_by(col(ChatOccurrence.start_at))
     ).first()
@@ -197,26 +174,22 @@ def cancel(
 ) -> list[ChatOccurrence]:
     """Cancel one occurrence (by id) or the whole series' future; returns the occurrences cancelled; commits."""
     assert series.id is not None
-    targets = [
-        o for o in occurrences_of(session, series.id) if o.status == ChatStatus.scheduled.value and o.end_at > now
-    ]
+    targets = [o for o in occurrences_of(session, series.id) if o.status == ChatStatus.scheduled and o.end_at > now]
     if occurrence_id is not None:
         targets = [o for o in targets if o.id == occurrence_id]
     else:
-        series.status = ChatStatus.cancelled.value
+        series.status = ChatStatus.cancelled
         series.updated_at = now
         session.add(series)
     for occurrence in targets:
-        occurrence.status = ChatStatus.cancelled.value
+        occurrence.status = ChatStatus.cancelled
         occurrence.cancelled_by = actor
         session.add(occurrence)
-    audit.record(
+    audit.log(
         session,
+        "chat.cancelled",
+        series,
         actor=actor,
-        action="chat.cancelled",
-        record_type="chat_series",
-        record_id=series.id,
-        workspace_id=series.workspace_id,
         occurrences=[o.id for o in targets],
         whole_series=occurrence_id is None,
     )

@@ -9,15 +9,17 @@ from dataclasses import dataclass
 import regex
 from twitter_text import extract_urls, parse_tweet
 
+from assistant.models.platforms import Platform
+
 DEFAULT_TEMPLATE = "Q{n} {text} #{hashtag}"
 MAX_QUESTIONS = 20
 MAX_HASHTAG = 100
 X_LIMIT = 280
 X_CLASSIC = 140
-LIMITS = {"x": X_LIMIT, "mastodon": 500, "bluesky": 300}
+LIMITS: dict[str, int] = {Platform.x: X_LIMIT, Platform.mastodon: 500, Platform.bluesky: 300}
 MASTODON_URL_LENGTH = 23
 INTRO_MINUTES = 5
-PLATFORM_NAMES = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky"}
+PLATFORM_NAMES: dict[str, str] = {Platform.x: "X", Platform.mastodon: "Mastodon", Platform.bluesky: "Bluesky"}
 
 _TAG_CHAR = re.compile(r"^\w+$", re.UNICODE)
 _LEADING_Q = re.compile(r"^\s*Q\d+\s*[:.)]?\s+", re.IGNORECASE)
@@ -68,9 +70,9 @@ def mastodon_length(text: str) -> int:
 
 
 def length_on(platform: str, text: str) -> int:
-    if platform == "x":
+    if platform == Platform.x:
         return int(parse_tweet(text).weightedLength)
-    if platform == "mastodon":
+    if platform == Platform.mastodon:
         return mastodon_length(text)
     return graphemes(text)
 
@@ -93,7 +95,7 @@ def check_lengths(text: str, platforms: Sequence[str]) -> list[LengthCheck]:
 
 
 def too_long_message(label: str, check: LengthCheck) -> str:
-    unit = "weighted characters" if check.platform == "x" else "characters"
+    unit = "weighted characters" if check.platform == Platform.x else "characters"
     return (
         f"{label} is {check.length} {unit} on {PLATFORM_NAMES[check.platform]} (limit {check.limit}); "
         f"cut {check.over} character{'s' if check.over != 1 else ''}."
@@ -187,7 +189,7 @@ def classic_warnings(texts: Sequence[tuple[str, str]]) -> list[str]:
     """For chats keeping the classic short style: every (label, text) above 140 weighted characters."""
     warnings = []
     for label, text in texts:
-        length = length_on("x", text)
+        length = length_on(Platform.x, text)
         if length > X_CLASSIC:
             warnings.append(f"{label} is {length} characters on X, above the classic {X_CLASSIC}.")
     return warnings

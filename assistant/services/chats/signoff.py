@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from assistant.models.base import require_id
 from assistant.models.chats import ChatApproval, ChatOccurrence, ChatSeries
+from assistant.models.codecs import CLOSING, INTRO, ChatItem
 from assistant.models.credentials import Credential
 from assistant.services.chats.repo import questions_of
 from assistant.services.chats.rules import render_question
@@ -82,12 +83,12 @@ def items_of(
     questions = questions_of(session, require_id(series))
     day = day_label(start, series.timezone)
     intro = partial(intro_text, series.hashtag, series.title, len(questions), series.duration_minutes, series.guests)
-    items = [("intro", "Intro", 0, intro(day), intro(""))]
+    items = [(INTRO, "Intro", 0, intro(day), intro(""))]
     for q in questions:
         posted = render_question(series.template, number=q.number, text=q.text, hashtag=series.hashtag)
-        items.append((f"question:{q.number}", f"Q{q.number}", q.offset_minutes, posted, posted))
+        items.append((ChatItem.question(q.number).encode(), f"Q{q.number}", q.offset_minutes, posted, posted))
     closing = closing_text(series.hashtag, day), closing_text(series.hashtag)
-    items.append(("closing", "Closing", series.duration_minutes, *closing))
+    items.append((CLOSING, "Closing", series.duration_minutes, *closing))
     return items
 
 
@@ -149,14 +150,6 @@ def decide(
                 decided_at=now,
             )
         )
-    audit.record(
-        session,
-        actor=actor,
-        action=f"chat.{decision}",
-        record_type="chat_series",
-        record_id=require_id(series),
-        workspace_id=series.workspace_id,
-        sheet=expected_hash,
-    )
+    audit.log(session, f"chat.{decision}", series, actor=actor, sheet=expected_hash)
     session.commit()
     return run_sheet(session, series)

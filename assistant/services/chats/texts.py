@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from assistant.models.chats import ChatOccurrence, ChatSeries
+from assistant.models.platforms import Platform
 from assistant.services.chats.rules import check_lengths
 
 LONGEST_DAY = " (Wed 30 Sep)"
@@ -35,11 +36,11 @@ def closing_text(hashtag: str, day: str = "") -> str:
 
 def guests_on(platform: str, guests: Sequence[str]) -> list[str]:
     """The guests one network can mention: @name on X, @name@server on Mastodon, @name.domain on Bluesky."""
-    if platform == "x":
+    if platform == Platform.x:
         return [g for g in guests if re.fullmatch(r"@\w{1,15}", g)]
-    if platform == "mastodon":
+    if platform == Platform.mastodon:
         return [g for g in guests if g.count("@") == 2]
-    if platform == "bluesky":
+    if platform == Platform.bluesky:
         return [g for g in guests if g.count("@") == 1 and "." in g]
     return []
 

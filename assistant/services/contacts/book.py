@@ -148,7 +148,7 @@ def add_contact(
     viewer: Viewer,
     data: Mapping[str, object],
     *,
-    source: str = ContactSource.manual.value,
+    source: str = ContactSource.manual,
     source_ref: str = "",
 ) -> Contact:
     """Validate, normalise and store a new contact with its first history event; flushes, does not commit."""
@@ -156,22 +156,18 @@ def add_contact(
     if problems:
         raise ContactInvalid(problems)
     contact = Contact(
-        workspace_id=viewer.workspace_id, added_by=viewer.user_id, name="", source=source, source_ref=source_ref
+        workspace_id=viewer.workspace_id,
+        added_by=viewer.user_id,
+        name="",
+        source=ContactSource(source),
+        source_ref=source_ref,
     )
     for name, value in values.items():
         setattr(contact, name, value)
     session.add(contact)
     session.flush()
     _event(session, contact, "added", viewer.user_id, source=source, source_ref=source_ref)
-    audit.record(
-        session,
-        actor=viewer.user_id,
-        action="contact.added",
-        record_type="contact",
-        record_id=require_id(contact),
-        workspace_id=viewer.workspace_id,
-        source=source,
-    )
+    audit.log(session, "contact.added", contact, actor=viewer.user_id, source=source)
     return contact
 
 
@@ -188,15 +184,7 @@ def update_contact(session: Session, viewer: Viewer, contact_id: int, data: Mapp
         contact.updated_at = utcnow()
         session.add(contact)
         _event(session, contact, "edited", viewer.user_id, fields=changed)
-        audit.record(
-            session,
-            actor=viewer.user_id,
-            action="contact.edited",
-            record_type="contact",
-            record_id=contact_id,
-            workspace_id=viewer.workspace_id,
-            fields=changed,
-        )
+        audit.log(session, "contact.edited", contact, actor=viewer.user_id, fields=changed)
     session.flush()
     return contact
 
@@ -412,15 +400,7 @@ def merge(session: Session, viewer: Viewer, keep_id: int, other_id: int) -> Cont
     )
     session.flush()
     session.delete(other)
-    audit.record(
-        session,
-        actor=viewer.user_id,
-        action="contact.merged",
-        record_type="contact",
-        record_id=keep_id,
-        workspace_id=viewer.workspace_id,
-        merged_contact_id=other_id,
-    )
+    audit.log(session, "contact.merged", keep, actor=viewer.user_id, merged_contact_id=other_id)
     session.flush()
     return keep
 
@@ -464,13 +444,11 @@ def erase(session: Session, viewer: Viewer, contact_id: int) -> Erased:
     removed: Any = session.execute(sa.delete(ContactEvent).where(col(ContactEvent.contact_id) == contact_id))
     session.delete(contact)
     # Earlier audit entries about this contact keep ids and field names only; nothing personal to scrub.
-    audit.record(
+    audit.log(
         session,
+        "contact.erased",
+        contact,
         actor=viewer.user_id,
-        action="contact.erased",
-        record_type="contact",
-        record_id=contact_id,
-        workspace_id=viewer.workspace_id,
         events_deleted=removed.rowcount,
         cards_deleted=len(cards),
     )

@@ -131,7 +131,7 @@ def import_csv(session: Session, viewer: book.Viewer, text: str, *, dry_run: boo
     if dry_run or not report.ok:
         return report
     for data in accepted:
-        contact = book.add_contact(session, viewer, data, source=ContactSource.import_.value)
+        contact = book.add_contact(session, viewer, data, source=ContactSource.import_)
         report.added.append(require_id(contact))
     return report
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from assistant.analysis.digest.text import question_number
+from assistant.models.platforms import Platform
 from assistant.services.store.write import upsert_batch
 from integrations.bluesky.client import BlueskyClient
 from integrations.mastodon.client import MastodonClient
@@ -176,10 +177,10 @@ def collect(
     now = now or datetime.now(UTC)
     result = Collected()
     tag = hashtag.lstrip("#")
-    if "x" in platforms and x is not None:
+    if Platform.x in platforms and x is not None:
         collect_x(engine, x, hashtag=tag, start=start, end=end, now=now, result=result)
-    if "mastodon" in platforms and mastodon is not None:
+    if Platform.mastodon in platforms and mastodon is not None:
         collect_mastodon(engine, mastodon, hashtag=tag, start=start, end=end, now=now, result=result)
-    if "bluesky" in platforms and bluesky is not None:
+    if Platform.bluesky in platforms and bluesky is not None:
         collect_bluesky(engine, bluesky, hashtag=tag, start=start, end=end, now=now, result=result)
     return result

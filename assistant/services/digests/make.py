@@ -14,10 +14,12 @@ from assistant.analysis.digest import ChatContext, DigestResult, build_digest
 from assistant.analysis.digest.build import HostBaseline, archive_result
 from assistant.analysis.digest.compare import comparable
 from assistant.analysis.digest.impact import MENTION_DAYS
+from assistant.analysis.digest.select import select_chat
 from assistant.bulk import gc_paused
 from assistant.models.digests import AccountSnapshot, Digest, DigestJob
 from assistant.models.posts import Account
 from assistant.services.digests import records as jobs
+from assistant.services.digests.plan import ChatPlan
 from assistant.services.digests.read import RAW, iter_chat_posts, utc_time
 from assistant.services.store.rows import hashtag_table, post_table
 from integrations.normalized import NormalizedPost
@@ -35,9 +37,27 @@ class MadeDigest:
 
 
 def chat_posts(session: Session, *, hashtag: str, start: datetime, end: datetime) -> list[NormalizedPost]:
-    """The hashtag's posts in [start, end), and the other posts of their conversations and their reposts."""
+    """The chat's posts (see analysis.digest.select): read with their conversations, then kept by reply parent."""
     with gc_paused():
-        return list(iter_chat_posts(session, hashtag=hashtag, start=start, end=end))
+        read = list(iter_chat_posts(session, hashtag=hashtag, start=start, end=end))
+        return select_chat(read, hashtag=hashtag, start=start, end=end)
+
+
+def replied_handles(session: Session, posts: Sequence[NormalizedPost]) -> dict[str, str]:
+    """Handles of the accounts replied to that wrote none of the posts, from the store (id -> handle)."""
+    authors = {(p.platform, p.author_id) for p in posts}
+    wanted = {(p.platform, p.reply_to_user_id) for p in posts if p.reply_to_user_id} - authors
+    found: dict[str, str] = {}
+    for platform in {platform for platform, _ in wanted}:
+        ids = sorted(account for network, account in wanted if network == platform)
+        for start in range(0, len(ids), 500):
+            rows = session.exec(
+                select(Account.id, Account.handle).where(
+                    Account.platform == platform, col(Account.id).in_(ids[start : start + 500])
+                )
+            )
+            found.update({account: handle for account, handle in rows if handle})
+    return found
 
 
 def earlier_participants(session: Session, *, hashtag: str, before: datetime) -> set[str]:
@@ -142,6 +162,7 @@ def make_digest(
     save: bool = True,
     x_client: XClient | None = None,
     now: datetime | None = None,
+    plan: ChatPlan | None = None,
 ) -> MadeDigest:
     """Read the chat from the store, compute every figure, and (with `save`) store the digest."""
     with gc_paused():  # one pause for reading and analysis: each resume walks every post again
@@ -159,6 +180,7 @@ def make_digest(
             save=save,
             x_client=x_client,
             now=now,
+            plan=plan or ChatPlan(),
         )
 
 
@@ -177,6 +199,7 @@ def _make_digest(
     save: bool,
     x_client: XClient | None,
     now: datetime | None,
+    plan: ChatPlan,
 ) -> MadeDigest:
     tag = jobs.normalize_hashtag(hashtag)
     posts = chat_posts(session, hashtag=tag, start=start, end=end)
@@ -197,6 +220,11 @@ def _make_digest(
         timezone=timezone,
         questions=questions,
         host_handle=host_handle,
+        co_moderators=plan.co_moderators,
+        moderators_source=plan.source,
+        recorded_questions=plan.recorded_questions,
+        recorded_intro=plan.recorded_intro,
+        known_handles=replied_handles(session, posts),
         earlier_participants=earlier_participants(session, hashtag=tag, before=start),
         previous=previous,
         host_baseline=baseline,
@@ -218,23 +246,31 @@ def _make_digest(
 
 
 def remake(session: Session, digest: Digest) -> DigestResult:
-    """The full result (with posts) of a stored digest, for its archive and downloads; figures as stored."""
+    """The full result (with posts) of a stored digest, for its archive and downloads; figures as stored, the
+    posts sorted under the questions as when the figures were made (the same moderators and question posts)."""
+    figures = digest.figures
     questions: list[tuple[int, datetime, str]] = []
-    for question in digest.figures.get("questions", []):
+    recorded: dict[int, list[tuple[str, str]]] = {}
+    for question in figures.get("questions", []):
         if question.get("at"):
             questions.append((question["number"], datetime.fromisoformat(question["at"]), question["text"]))
-    host = digest.figures.get("host") or {}
+        recorded[question["number"]] = [(str(p), str(i)) for p, i in question.get("recorded_posts") or ()]
+    moderators = figures.get("moderators") or {}
+    handles = list(moderators.get("handles") or ())
+    host = (figures.get("host") or {}).get("handle") or (handles[0] if handles else None)
     context = ChatContext(
         hashtag=digest.hashtag,
         start=digest.start,
         end=digest.end,
         timezone=digest.timezone,
         questions=questions,
-        host_handle=host.get("handle"),  # the questions are the host's, as when the figures were made
+        host_handle=host,  # the questions are the moderators', as when the figures were made
+        co_moderators=[h for h in handles if h != host],
+        recorded_questions=recorded if figures.get("questions_from") == "recorded" else None,
     )
     with gc_paused():
         return archive_result(
             chat_posts(session, hashtag=jobs.normalize_hashtag(digest.hashtag), start=digest.start, end=digest.end),
             context,
-            digest.figures,
+            figures,
         )

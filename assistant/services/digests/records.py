@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from assistant.models.base import FIRST_YEAR, LAST_YEAR, require_id, utcnow
+from assistant.models.base import FIRST_YEAR, LAST_YEAR, utcnow
 from assistant.models.digests import Digest, DigestJob, DigestJobState
 from assistant.services.team import audit
 from assistant.wakeup import announce
@@ -43,6 +43,7 @@ def request_digest(
     chat_occurrence_id: int | None = None,
     questions: Sequence[tuple[int, datetime, str]] = (),
     host_handle: str | None = None,
+    moderators: Sequence[str] = (),
     platforms: Sequence[str] = ("x",),
     due_at: datetime,
     requested_by: str | None = None,
@@ -64,6 +65,7 @@ def request_digest(
         "channel_id": channel_id,
         "questions": [[int(n), _aware(at, "question time").isoformat(), str(text)] for n, at, text in questions],
         "host_handle": host_handle.lstrip("@") if host_handle else None,
+        "moderators": list(dict.fromkeys(m.strip().lstrip("@") for m in moderators if m.strip().lstrip("@"))),
         "platforms": list(platforms) or ["x"],
         "due_at": due_at,
     }
@@ -84,13 +86,11 @@ def request_digest(
         existing = _job_for_occurrence(session, chat_occurrence_id)
         assert existing is not None
         return _refresh(session, existing, details)
-    audit.record(
+    audit.log(
         session,
+        "digest.requested",
+        job,
         actor=requested_by or "system",
-        action="digest.requested",
-        record_type="digest_job",
-        record_id=require_id(job),
-        workspace_id=workspace_id,
         hashtag=tag,
         chat_occurrence_id=chat_occurrence_id,
     )

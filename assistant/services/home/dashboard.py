@@ -127,7 +127,7 @@ def _request_line(row: MappingRequest, now: datetime) -> RequestLine:
 def my_requests(session: Session, workspace: Workspace, user_id: str, now: datetime) -> list[RequestLine]:
     rows = session.exec(
         select(MappingRequest)
-        .where(MappingRequest.team_id == workspace.slack_team_id, MappingRequest.requester_id == user_id)
+        .where(MappingRequest.workspace_id == workspace.id, MappingRequest.requester_id == user_id)
         .order_by(col(MappingRequest.created_at).desc())
     ).all()
     return [_request_line(row, now) for row in rows]
@@ -157,7 +157,7 @@ def queue(session: Session, workspace: Workspace, now: datetime) -> list[Request
     rows = session.exec(
         select(MappingRequest)
         .where(
-            MappingRequest.team_id == workspace.slack_team_id,
+            MappingRequest.workspace_id == workspace.id,
             col(MappingRequest.status).in_([str(s) for s in OPEN_STATUSES]),
         )
         .order_by(col(MappingRequest.created_at))

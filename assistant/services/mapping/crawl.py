@@ -9,10 +9,9 @@ window is not waited out here: the request gets `next_run_at` and the worker com
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -20,12 +19,13 @@ from sqlmodel import Session, select
 
 from assistant.db import session_scope
 from assistant.models.base import require_id, utcnow
-from assistant.models.mapping import CrawlState, CrawlStep, MappingMember, MappingRequest
+from assistant.models.mapping import CrawlState, CrawlStep, MappingRequest
 from assistant.models.posts import Account
-from assistant.services.costs.ledger import workspace_id_for_team, x_meter
+from assistant.services.costs.ledger import x_meter
+from assistant.services.mapping.members import add_members, member_ids, record_members
 from assistant.services.store.write import upsert_batch
 from integrations.errors import AuthError, IntegrationError, NotFound, RateLimited
-from integrations.normalized import Batch, FollowEdge
+from integrations.normalized import FollowEdge
 from integrations.x.client import XClient
 from integrations.x.cost import CostMeter, Prices, estimate_follow_crawl, estimate_search, estimate_user_lookup
 
@@ -110,7 +110,7 @@ def request_meter(engine: Engine, request_id: int, meter: CostMeter) -> CostMete
     """A meter like `meter` (prices, clock) that bills the request's crawl in the shared ledger."""
     with Session(engine) as session:
         request = session.get(MappingRequest, request_id)
-        workspace_id = workspace_id_for_team(session, request.team_id if request else None)
+        workspace_id = request.workspace_id if request else None
     return x_meter(
         engine, meter.prices, workspace_id=workspace_id, job_kind="mapping", job_id=request_id, clock=meter.clock
     )
@@ -128,7 +128,7 @@ def approve(session: Session, request: MappingRequest, *, strategy: str, by: str
     check_inputs(request)
     request.strategy = strategy
     request.approved_by = by
-    request.crawl_state = CrawlState.running.value
+    request.crawl_state = CrawlState.running
     request.next_run_at = now
     request.updated_at = now
     session.add(request)
@@ -154,36 +154,6 @@ def _plan_initial(session: Session, request: MappingRequest) -> None:
 
 def _steps(session: Session, request_id: int) -> list[CrawlStep]:
     return list(session.exec(select(CrawlStep).where(CrawlStep.request_id == request_id).order_by(CrawlStep.position)))  # type: ignore[arg-type]
-
-
-def _add_members(session: Session, request_id: int, kind: str, ids: Iterable[str]) -> None:
-    table = MappingMember.__table__  # type: ignore[attr-defined]
-    rows = [{"request_id": request_id, "kind": kind, "platform": "x", "item_id": i} for i in set(ids)]
-    if not rows:
-        return
-    existing = set(
-        session.connection()
-        .execute(
-            sa.select(table.c.item_id).where(
-                table.c.request_id == request_id,
-                table.c.kind == kind,
-                table.c.item_id.in_([r["item_id"] for r in rows]),
-            )
-        )
-        .scalars()
-    )
-    fresh = [r for r in rows if r["item_id"] not in existing]
-    if fresh:
-        session.connection().execute(table.insert(), fresh)
-
-
-def member_ids(session: Session, request_id: int, kind: str) -> set[str]:
-    table = MappingMember.__table__  # type: ignore[attr-defined]
-    return set(
-        session.connection()
-        .execute(sa.select(table.c.item_id).where(table.c.request_id == request_id, table.c.kind == kind))
-        .scalars()
-    )
 
 
 def _next_page_cost(session: Session, step: CrawlStep, prices: Prices) -> float:
@@ -214,18 +184,16 @@ def run_crawl(
             request = session.get(MappingRequest, request_id)
             if request is None:
                 raise MappingInputError(f"no mapping request {request_id}")
-            if request.crawl_state != CrawlState.running.value:
+            if request.crawl_state != CrawlState.running:
                 return CrawlResult(
-                    "done"
-                    if request.crawl_state in (CrawlState.analysing.value, CrawlState.done.value)
-                    else request.crawl_state
+                    "done" if request.crawl_state in (CrawlState.analysing, CrawlState.done) else request.crawl_state
                 )
             steps = _steps(session, request_id)
             pending = [s for s in steps if not s.done]
             if not pending:
                 if _plan_more(session, request, steps):
                     continue
-                request.crawl_state = CrawlState.analysing.value
+                request.crawl_state = CrawlState.analysing
                 request.next_run_at = now()
                 session.add(request)
                 return CrawlResult("done")
@@ -233,7 +201,7 @@ def run_crawl(
             held = _seeds_held_today(session, step, now()) if step.kind == "seeds" else None
             if held is not None:  # the estimate read these accounts today: reading them again would add nothing
                 for kind in ("seed", "profiled", "account"):
-                    _add_members(session, request_id, kind, held)
+                    add_members(session, request_id, kind, held)
                 step.done, step.updated_at = True, utcnow()
                 session.add(step)
                 continue
@@ -267,9 +235,7 @@ def run_crawl(
 def _seeds_held_today(session: Session, step: CrawlStep, now: datetime) -> list[str] | None:
     """The ids of a seeds step's accounts when every one of them was read from X today, else None."""
     names = {name.lower() for name in step.target.split(",") if name}
-    rows = session.exec(
-        select(Account).where(Account.platform == "x", sa.func.lower(Account.handle).in_(names))
-    )
+    rows = session.exec(select(Account).where(Account.platform == "x", sa.func.lower(Account.handle).in_(names)))
     today = now.astimezone(UTC).date()
     fresh = {a.handle.lower(): a.id for a in rows if a.captured_at and a.captured_at.astimezone(UTC).date() == today}
     return list(fresh.values()) if names and names <= set(fresh) else None
@@ -290,7 +256,7 @@ def _fail(engine: Engine, request_id: int, message: str) -> CrawlResult:
     with session_scope(engine) as session:
         request = session.get(MappingRequest, request_id)
         assert request is not None
-        request.crawl_state = CrawlState.failed.value
+        request.crawl_state = CrawlState.failed
         request.problems = [*request.problems, message]
         session.add(request)
     return CrawlResult("failed", message=message)
@@ -315,7 +281,7 @@ def _budget_stop(
         f"Stopped at {reason}: {done} of {planned} crawl steps done, {request.calls_made} calls, "
         f"${request.money_spent:,.2f} spent. What was covered is mapped."
     )
-    request.crawl_state = CrawlState.analysing.value
+    request.crawl_state = CrawlState.analysing
     request.problems = [*request.problems, message]
     request.next_run_at = utcnow()
     session.add(request)
@@ -376,7 +342,7 @@ def _one_page(engine: Engine, request_id: int, step_id: int | None, client: XCli
         request = session.get(MappingRequest, request_id)
         assert step is not None and request is not None
         upsert_batch(session, batch, captured_at=utcnow())
-        _record_members(session, request_id, kind, batch)
+        record_members(session, request_id, kind, batch)
         if kind == "seeds":
             problems = _seed_problems(page.errors)
             if problems:
@@ -395,22 +361,6 @@ def _one_page(engine: Engine, request_id: int, step_id: int | None, client: XCli
     return 1
 
 
-def _record_members(session: Session, request_id: int, kind: str, batch: Batch) -> None:
-    ids = [a.id for a in batch.accounts]
-    if kind == "seeds":
-        _add_members(session, request_id, "seed", ids)
-    if kind in ("seeds", "profiles"):
-        _add_members(session, request_id, "profiled", ids)
-    if kind == "following":
-        _add_members(session, request_id, "profiled", ids)
-    _add_members(session, request_id, "account", ids)
-    _add_members(session, request_id, "post", [p.id for p in batch.posts])
-    authors = {p.author_id for p in batch.posts} | {p.reply_to_user_id for p in batch.posts if p.reply_to_user_id}
-    _add_members(session, request_id, "account", authors)
-    if kind == "search":
-        _add_members(session, request_id, "profiled", [a.id for a in batch.accounts])
-
-
 def _seed_problems(errors: list[dict[str, object]]) -> list[str]:
     unknown: list[str] = []
     suspended: list[str] = []
@@ -424,64 +374,6 @@ def _seed_problems(errors: list[dict[str, object]]) -> list[str]:
     if suspended:
         problems.append(f"Suspended on X: {', '.join(suspended)}; the other seeds were mapped.")
     return problems
-
-
-def import_archive(engine: Engine, request_id: int, path: Path) -> int:
-    """Map from an imported archive instead of live X: posts on the request's hashtags/keywords or by its seeds."""
-    from integrations.archives import read_archive
-
-    with session_scope(engine) as session:
-        request = session.get(MappingRequest, request_id)
-        if request is None:
-            raise MappingInputError(f"no mapping request {request_id}")
-        check_inputs(request)
-        tags = {h.lstrip("#").lower() for h in request.hashtags}
-        words = [k.lower() for k in request.keywords]
-        seeds = {s.lstrip("@").lower() for s in request.seeds}
-    kept = 0
-    pending = Batch()
-
-    def flush() -> None:
-        if not pending.posts:
-            return
-        with session_scope(engine) as session:
-            upsert_batch(session, pending)
-            _record_members(session, request_id, "search", pending)
-            _add_members(session, request_id, "seed", [a.id for a in pending.accounts if a.handle.lower() in seeds])
-        pending.posts.clear()
-        pending.accounts.clear()
-
-    for chunk in read_archive(path):
-        batch = chunk.batch
-        posts = [
-            p
-            for p in batch.posts
-            if tags & {t.lower() for t in p.hashtags}
-            or any(w in p.text.lower() for w in words)
-            or p.author_handle.lower() in seeds
-        ]
-        if not posts:
-            continue
-        wanted = {p.author_id for p in posts}
-        pending.posts.extend(posts)
-        pending.accounts.extend(a for a in batch.accounts if a.id in wanted or a.handle.lower() in seeds)
-        kept += len(posts)
-        if len(pending.posts) >= 2000:
-            flush()
-    flush()
-    with session_scope(engine) as session:
-        request = session.get(MappingRequest, request_id)
-        assert request is not None
-        request.source = f"archive:{path}"
-        request.crawl_state = CrawlState.analysing.value
-        request.next_run_at = utcnow()
-        if not kept:
-            request.problems = [
-                *request.problems,
-                f"No posts in {Path(path).name} match the request's hashtags, keywords or seeds.",
-            ]
-        session.add(request)
-    return kept
 
 
 def waiting_minutes(result: CrawlResult, now: datetime) -> float:

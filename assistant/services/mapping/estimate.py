@@ -22,7 +22,7 @@ from assistant.models.base import require_id
 from assistant.models.costs import CostEstimate
 from assistant.models.mapping import MappingRequest
 from assistant.services.costs import budget, figures
-from assistant.services.costs.ledger import workspace_id_for_team, x_meter
+from assistant.services.costs.ledger import x_meter
 from assistant.services.mapping.crawl import (
     LIMITS,
     SEARCH_PAGES,
@@ -109,7 +109,7 @@ def measure(engine: Engine, request_id: int, client: XClient) -> Measured:
         if request is None:
             raise MappingInputError(f"no mapping request {request_id}")
         check_inputs(request)
-        workspace_id = workspace_id_for_team(session, request.team_id)
+        workspace_id = request.workspace_id
         steps = measure_steps(request, client.meter.prices)
         seeds, terms = _seeds(request), search_terms(request)
     client.meter = x_meter(
@@ -174,7 +174,7 @@ def save(session: Session, request: MappingRequest, measured: Measured) -> None:
     """Keep the measurement with the request until a strategy is approved on it."""
     figures.store_estimate(
         session,
-        workspace_id=workspace_id_for_team(session, request.team_id),
+        workspace_id=request.workspace_id,
         job_kind="mapping",
         job_id=require_id(request),
         label="measured",
@@ -203,7 +203,7 @@ def promise(session: Session, request: MappingRequest, strategy: str, prices: Pr
     chosen = next(e for e in strategies(measured, prices) if e.strategy == strategy)
     figures.store_estimate(
         session,
-        workspace_id=workspace_id_for_team(session, request.team_id),
+        workspace_id=request.workspace_id,
         job_kind="mapping",
         job_id=require_id(request),
         label=strategy,
@@ -239,7 +239,7 @@ def start_figures(session: Session, request: MappingRequest, prices: Prices, tod
     """The measured estimates when the request was measured, else the rough guess, with the month's budget."""
     measured = load(session, require_id(request))
     found = strategies(measured, prices) if measured is not None else rough_guess(request, prices)
-    workspace_id = workspace_id_for_team(session, request.team_id)
+    workspace_id = request.workspace_id
     checks = {e.strategy: budget.check(session, workspace_id=workspace_id, estimate=e.cost, today=today) for e in found}
     steps = [step.describe() for step in measure_steps(request, prices)]
     return StartFigures(found, steps, describe(measured) if measured else None, checks)

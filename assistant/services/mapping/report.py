@@ -16,9 +16,10 @@ from assistant.analysis.mapping.results import Analysis
 from assistant.analysis.recurring import RecurringSlot, detect_recurring_chats
 from assistant.db import session_scope
 from assistant.models.mapping import CrawlState, MappingArtefact, MappingRequest
+from assistant.models.platforms import Platform
 from assistant.models.posts import FollowEdge, Post
 from assistant.render import mapping_files
-from assistant.services.mapping.crawl import member_ids
+from assistant.services.mapping.members import member_ids
 from assistant.services.store.read import get_accounts, row_to_post
 from integrations.normalized import NormalizedPost
 
@@ -53,7 +54,9 @@ def load_graph(session: Session, request_id: int) -> MapGraph:
     connection = session.connection()
     for start in range(0, len(post_ids), 500):
         chunk = post_ids[start : start + 500]
-        rows = connection.execute(sa.select(post_table).where(post_table.c.platform == "x", post_table.c.id.in_(chunk)))
+        rows = connection.execute(
+            sa.select(post_table).where(post_table.c.platform == Platform.x, post_table.c.id.in_(chunk))
+        )
         posts.extend(row_to_post(row) for row in rows.mappings())
     edge_table = FollowEdge.__table__  # type: ignore[attr-defined]
     follows: list[tuple[str, str]] = []
@@ -61,7 +64,7 @@ def load_graph(session: Session, request_id: int) -> MapGraph:
     for start in range(0, len(seed_list), 500):
         rows = connection.execute(
             sa.select(edge_table.c.source_id, edge_table.c.target_id).where(
-                edge_table.c.platform == "x", edge_table.c.source_id.in_(seed_list[start : start + 500])
+                edge_table.c.platform == Platform.x, edge_table.c.source_id.in_(seed_list[start : start + 500])
             )
         )
         follows.extend((s, t) for s, t in rows if t in accounts_ids)
@@ -117,8 +120,8 @@ def make_report(
                 session.add(found)
         request = session.get(MappingRequest, request_id)
         assert request is not None
-        if request.crawl_state == CrawlState.analysing.value:
-            request.crawl_state = CrawlState.done.value
+        if request.crawl_state == CrawlState.analysing:
+            request.crawl_state = CrawlState.done
         session.add(request)
     return Report(request_id, title, analysis, slots, problems)
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from assistant.models.base import require_id, utcnow
+from assistant.models.base import utcnow
 from assistant.models.mapping import OPEN_STATUSES, CrawlState, MappingRequest, MappingStatus
 from assistant.services.team import audit
 
@@ -55,12 +55,12 @@ def validate(data: RequestInput) -> dict[str, str]:
     return errors
 
 
-def create(session: Session, *, team_id: str, requester_id: str, data: RequestInput) -> MappingRequest:
+def create(session: Session, *, workspace_id: int, requester_id: str, data: RequestInput) -> MappingRequest:
     errors = validate(data)
     if errors:
         raise RequestError(" ".join(errors.values()))
     request = MappingRequest(
-        team_id=team_id,
+        workspace_id=workspace_id,
         requester_id=requester_id,
         title=data.title.strip(),
         decision=data.decision.strip(),
@@ -75,19 +75,13 @@ def create(session: Session, *, team_id: str, requester_id: str, data: RequestIn
     )
     session.add(request)
     session.flush()
-    audit.record(
-        session,
-        actor=requester_id,
-        action="mapping.created",
-        record_type="mapping_request",
-        record_id=require_id(request),
-    )
+    audit.log(session, "mapping.created", request, actor=requester_id)
     return request
 
 
-def get(session: Session, request_id: int, *, team_id: str | None = None) -> MappingRequest:
+def get(session: Session, request_id: int, *, workspace_id: int | None = None) -> MappingRequest:
     request = session.get(MappingRequest, request_id)
-    if request is None or (team_id is not None and request.team_id != team_id):
+    if request is None or (workspace_id is not None and request.workspace_id != workspace_id):
         raise RequestError(f"There is no mapping request {request_id}.")
     return request
 
@@ -110,7 +104,7 @@ def transition(
         raise RequestError("Only the person who asked (or the comms team) can cancel this request.")
     if MappingStatus(request.status) not in allowed:
         raise RequestError(f"Request {request.id} is {request.status}; it cannot be {_past(action)} now.")
-    if action == "deliver" and request.crawl_state != CrawlState.done.value:
+    if action == "deliver" and request.crawl_state != CrawlState.done:
         raise RequestError(f"The map for request {request.id} is not made yet; Deliver appears on the card when it is.")
     if action == "decline" and not reason.strip():
         raise RequestError("Say why the request is declined; the requester sees the reason.")
@@ -118,7 +112,7 @@ def transition(
         raise RequestError("Only the person who claimed it can do that.")
     at = now or utcnow()
     before = request.status
-    request.status = target.value
+    request.status = target
     if action == "claim":
         request.claimed_by = actor
     if action == "decline":
@@ -127,16 +121,7 @@ def transition(
         request.delivered_at = at
     request.updated_at = at
     session.add(request)
-    audit.record(
-        session,
-        actor=actor,
-        action=f"mapping.{action}",
-        record_type="mapping_request",
-        record_id=require_id(request),
-        before=before,
-        after=target.value,
-        reason=reason,
-    )
+    audit.log(session, f"mapping.{action}", request, actor=actor, before=before, after=target.value, reason=reason)
     return request
 
 
@@ -150,22 +135,24 @@ def _past(action: str) -> str:
     }[action]
 
 
-def mine(session: Session, *, team_id: str, user_id: str) -> list[MappingRequest]:
+def mine(session: Session, *, workspace_id: int, user_id: str) -> list[MappingRequest]:
     query = (
         select(MappingRequest)
-        .where(MappingRequest.team_id == team_id, MappingRequest.requester_id == user_id)
+        .where(MappingRequest.workspace_id == workspace_id, MappingRequest.requester_id == user_id)
         .order_by(col(MappingRequest.created_at).desc())
     )
     return list(session.exec(query))
 
 
-def queue(session: Session, *, team_id: str, today: date | None = None) -> list[MappingRequest]:
+def queue(session: Session, *, workspace_id: int, today: date | None = None) -> list[MappingRequest]:
     """Open requests: overdue first, then by status (new, claimed, mapping), oldest first."""
     day = today or utcnow().date()
     statuses = [s.value for s in OPEN_STATUSES]
     rows = list(
         session.exec(
-            select(MappingRequest).where(MappingRequest.team_id == team_id, col(MappingRequest.status).in_(statuses))
+            select(MappingRequest).where(
+                MappingRequest.workspace_id == workspace_id, col(MappingRequest.status).in_(statuses)
+            )
         )
     )
     order = {s: i for i, s in enumerate(statuses)}

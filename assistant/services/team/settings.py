@@ -167,17 +167,7 @@ def update_settings(
                 continue
             workspace.settings = {**(workspace.settings or {}), key: value}
         changed.append(key)
-        audit.record(
-            session,
-            actor=actor,
-            action="settings.changed",
-            record_type="workspace",
-            record_id=require_id(workspace),
-            workspace_id=workspace.id,
-            setting=key,
-            before=before,
-            after=value,
-        )
+        audit.log(session, "settings.changed", workspace, actor=actor, setting=key, before=before, after=value)
     if changed:
         workspace.updated_at = now
         session.add(workspace)

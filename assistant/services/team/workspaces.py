@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from assistant.models import Member, Role, Workspace
-from assistant.models.base import require_id, utcnow
+from assistant.models.base import utcnow
 from assistant.services.team import audit
 
 
@@ -26,14 +26,7 @@ def ensure_workspace(
         found = session.exec(select(Workspace).where(Workspace.slack_team_id == slack_team_id)).first()
         assert found is not None
         return found
-    audit.record(
-        session,
-        actor="system",
-        action="workspace.created",
-        record_type="workspace",
-        record_id=require_id(workspace),
-        workspace_id=workspace.id,
-    )
+    audit.log(session, "workspace.created", workspace, actor="system")
     return workspace
 
 
@@ -59,13 +52,11 @@ def set_role(session: Session, *, workspace_id: int, slack_user_id: str, role: R
     workspace = session.get(Workspace, workspace_id)
     if workspace is not None:
         workspace.updated_at = utcnow()
-    audit.record(
+    audit.log(
         session,
+        "member.role_set",
+        member,
         actor=actor,
-        action="member.role_set",
-        record_type="member",
-        record_id=require_id(member),
-        workspace_id=workspace_id,
         user=slack_user_id,
         before=str(before) if before else None,
         after=str(role),

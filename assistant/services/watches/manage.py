@@ -11,12 +11,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from assistant.models.base import require_id, utcnow
+from assistant.models.base import utcnow
+from assistant.models.platforms import POST_NETWORKS
 from assistant.models.watches import Watch, WatchSeen
 from assistant.services.team import audit
 from integrations.normalized import NormalizedPost
 
-NETWORKS = ("x", "mastodon", "bluesky")
+NETWORKS = POST_NETWORKS
 KINDS = ("hashtag", "account", "keyword", "mentions")
 MIN_EVERY, MAX_EVERY = 5, 24 * 60
 MAX_POSTS_SHOWN = 20
@@ -85,16 +86,7 @@ def set_budget(
         watch.paused_until = now  # the next poll resumes it (and tells the channel)
         watch.next_run_at = min(watch.next_run_at, now)
     session.add(watch)
-    audit.record(
-        session,
-        actor=actor,
-        action="watch.budget_changed",
-        record_type="watch",
-        record_id=watch_id,
-        workspace_id=workspace_id,
-        previous=previous,
-        budget=budget,
-    )
+    audit.log(session, "watch.budget_changed", watch, actor=actor, previous=previous, budget=budget)
     session.commit()
     session.refresh(watch)
     return watch
@@ -135,18 +127,7 @@ def create_watch(
     )
     session.add(watch)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="watch.created",
-        record_type="watch",
-        record_id=require_id(watch),
-        workspace_id=workspace_id,
-        kind=kind,
-        term=term,
-        networks=networks,
-        channel=channel_id,
-    )
+    audit.log(session, "watch.created", watch, actor=actor, kind=kind, term=term, networks=networks, channel=channel_id)
     session.commit()
     session.refresh(watch)
     return watch
@@ -167,9 +148,7 @@ def stop_watch(session: Session, *, workspace_id: int, watch_id: int, actor: str
         raise WatchError(f"Only <@{watch.created_by}> (who started it) or the comms team can stop watch {watch_id}.")
     watch.active = False
     session.add(watch)
-    audit.record(
-        session, actor=actor, action="watch.stopped", record_type="watch", record_id=watch_id, workspace_id=workspace_id
-    )
+    audit.log(session, "watch.stopped", watch, actor=actor)
     session.commit()
     return watch
 

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from assistant.models.accounts import ConnectedAccount
 from assistant.models.base import require_id
 from assistant.models.chats import ChatModerator, ChatOccurrence, ChatQuestion, ChatSeries
+from assistant.models.codecs import weekly_key
 from assistant.models.digests import AccountSnapshot, Digest
 from assistant.models.mapping import OPEN_STATUSES, MappingRequest
 from assistant.models.posts import Post
@@ -123,14 +124,14 @@ def slot_instant(workspace: Workspace, now: datetime) -> datetime:
 
 def outbox_key(workspace: Workspace, slot: datetime) -> str:
     iso = slot.astimezone(ZoneInfo(workspace.timezone)).isocalendar()
-    return f"weekly:{workspace.id}:{iso.year}-W{iso.week:02d}"
+    return weekly_key(require_id(workspace), iso.year, iso.week)
 
 
 # -- sections ------------------------------------------------------------------------------------------------
 
 
 def requests_section(session: Session, workspace: Workspace, start: datetime, end: datetime) -> RequestsWeek:
-    rows = session.exec(select(MappingRequest).where(MappingRequest.team_id == workspace.slack_team_id)).all()
+    rows = session.exec(select(MappingRequest).where(MappingRequest.workspace_id == workspace.id)).all()
     today = end.astimezone(ZoneInfo(workspace.timezone)).date()
     open_statuses = {str(status) for status in OPEN_STATUSES}
     by_status: dict[str, int] = {}

@@ -13,13 +13,14 @@ from sqlmodel import Session
 from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.models.credentials import Credential
+from assistant.models.platforms import Platform
 from assistant.services.accounts.credentials import save_credential
 from integrations.errors import AuthError
 from integrations.x.oauth import TokenSet
 from integrations.yammer.client import ENTRA_SCOPE, YammerClient
 
 ENTRA_AUTHORITY = "https://login.microsoftonline.com"
-PLATFORM = "yammer"
+PLATFORM = Platform.yammer
 
 
 class LoginError(Exception):

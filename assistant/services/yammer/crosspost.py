@@ -16,6 +16,7 @@ from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.models.accounts import AccountStatus, ConnectedAccount
 from assistant.models.credentials import Credential
+from assistant.models.platforms import Platform
 from assistant.models.workspaces import Workspace
 from assistant.services.accounts.credentials import load_tokens
 from assistant.services.team.settings import yammer_crosspost, yammer_group_id
@@ -35,7 +36,7 @@ def team_token(session: Session, settings: Settings, workspace_id: int) -> str |
     account = session.exec(
         select(ConnectedAccount).where(
             ConnectedAccount.workspace_id == workspace_id,
-            ConnectedAccount.platform == "yammer",
+            ConnectedAccount.platform == Platform.yammer,
             ConnectedAccount.status == AccountStatus.active,
         )
     ).first()

@@ -11,9 +11,10 @@ from sqlmodel import Session, col, select
 
 from assistant.config import Settings
 from assistant.crypto import TokenCipher, TokenDecryptError
-from assistant.models.base import require_id, utcnow
+from assistant.models.base import utcnow
 from assistant.models.contacts import ShoutoutState, YammerShoutout
 from assistant.models.credentials import Credential
+from assistant.models.platforms import Platform
 from assistant.models.workspaces import Workspace
 from assistant.services.accounts.credentials import get_valid_access_token, needs_refresh
 from assistant.services.team import audit
@@ -21,7 +22,7 @@ from assistant.services.yammer.auth import EntraRefresher
 from integrations.errors import AuthError, NotFound
 from integrations.yammer.client import YammerClient
 
-PLATFORM = "yammer"
+PLATFORM = Platform.yammer
 COLLECT_FOR = timedelta(days=7)
 POLL_EVERY = timedelta(minutes=2)
 CROSSPOST_KEY = "yammer_crosspost"  # on/off, shared with `/outreach settings`
@@ -139,16 +140,7 @@ def start_shoutout(
     )
     session.add(shoutout)
     session.flush()
-    audit.record(
-        session,
-        actor=requested_by,
-        action="shoutout.posted",
-        record_type="yammer_shoutout",
-        record_id=require_id(shoutout),
-        workspace_id=workspace_id,
-        group_id=group_id,
-        thread_id=message.thread_id,
-    )
+    audit.log(session, "shoutout.posted", shoutout, actor=requested_by, group_id=group_id, thread_id=message.thread_id)
     return shoutout
 
 
@@ -157,14 +149,14 @@ def due_shoutouts(session: Session, now: datetime) -> list[YammerShoutout]:
     rows = list(
         session.exec(
             select(YammerShoutout).where(
-                YammerShoutout.state == ShoutoutState.open.value, col(YammerShoutout.next_poll_at) <= now
+                YammerShoutout.state == ShoutoutState.open, col(YammerShoutout.next_poll_at) <= now
             )
         )
     )
     due = []
     for row in rows:
         if row.collect_until <= now:
-            row.state = ShoutoutState.closed.value
+            row.state = ShoutoutState.closed
             session.add(row)
         else:
             due.append(row)
@@ -207,13 +199,4 @@ def set_crosspost(
         settings[CROSSPOST_KINDS_KEY] = kinds or list(CROSSPOST_KINDS)
     workspace.settings = settings
     session.add(workspace)
-    audit.record(
-        session,
-        actor=actor,
-        action="workspace.yammer_crosspost",
-        record_type="workspace",
-        record_id=require_id(workspace),
-        workspace_id=workspace.id,
-        group_id=group_id,
-        kinds=kinds,
-    )
+    audit.log(session, "workspace.yammer_crosspost", workspace, actor=actor, group_id=group_id, kinds=kinds)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from assistant.models.platforms import Platform
 from assistant.render.mrkdwn import escape
 from assistant.slack.blocks.common import (
     MAX_BLOCKS_MESSAGE,
@@ -98,13 +99,13 @@ def _input(block_id: str, label: str, *, placeholder: str = "", optional: bool =
 def connect_modal(platform: str) -> dict[str, object]:
     """The form for networks connected by token (Mastodon, Bluesky app password, Yammer)."""
     blocks: list[Block] = []
-    if platform == "mastodon":
+    if platform == Platform.mastodon:
         blocks += [
             _input("instance", "Instance", placeholder="mastodon.social"),
             _input("token", "Access token", placeholder="from Preferences → Development → your app"),
             _input("client", "App client key:secret (lets disconnect revoke the token)", optional=True),
         ]
-    elif platform == "bluesky":
+    elif platform == Platform.bluesky:
         blocks += [
             _input("handle", "Handle", placeholder="council.bsky.social"),
             _input("token", "App password", placeholder="xxxx-xxxx-xxxx-xxxx"),

@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from assistant.models.base import require_id
 from assistant.models.chats import ChatSeries
+from assistant.models.codecs import SheetRef
 from assistant.render.mrkdwn import escape
 from assistant.services.chats.clashes import Upcoming
 from assistant.services.chats.signoff import RunSheet, SheetItem
@@ -51,6 +53,7 @@ FIELD_BLOCKS = {
     "host": "chat_host",
     "moderators": "chat_moderators",
     "guests": "chat_guests",
+    "moderator_handles": "chat_moderator_handles",
     "channel": "chat_channel",
     "questions": QUESTIONS_BLOCK,
     "template": "chat_template",
@@ -176,6 +179,12 @@ def chat_modal(
         _input("host", "Host account", host_menu(host_options, host_initial)),
         _input("moderators", "Co-moderators", moderators, optional=True),
         _input(
+            "moderator_handles",
+            "Co-moderators' public handles (the digest reads their questions and replies)",
+            _plain(v.get("moderator_handles", ""), placeholder="@cohost @name@mastodon.social"),
+            optional=True,
+        ),
+        _input(
             "guests",
             "Guests (public handles)",
             _plain(v.get("guests", ""), placeholder="@guest @name@mastodon.social"),
@@ -298,7 +307,7 @@ def run_sheet_blocks(sheet: RunSheet, *, title: str | None = None, warnings: Seq
 
 
 def approval_blocks(sheet: RunSheet, sheet_hash: str, requested_by: str) -> list[Block]:
-    value = f"{sheet.series.id}:{sheet_hash}"
+    value = SheetRef(require_id(sheet.series), sheet_hash).encode()
     return [
         *run_sheet_blocks(sheet, title=f"Sign-off needed: #{sheet.series.hashtag}")[:47],
         context(f"Requested by <@{requested_by}>. Any comms member may approve (account owners are not tracked yet)."),

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from assistant.models.base import require_id
+from assistant.models.codecs import FoundDetailRef, MergeRef
 from assistant.models.contacts import ConsentBasis, Contact, Visibility
 from assistant.render.mrkdwn import code, escape, link, mailto, truncate
 from assistant.services.contacts.fields import TEXT_FIELDS, Found
@@ -297,13 +297,9 @@ def read_share_target(state: Mapping[str, Any]) -> tuple[str | None, str | None]
 # Duplicates and merging ---------------------------------------------------------------------------
 
 
-def merge_value(keep_id: int, other_id: int) -> str:
-    return f"{keep_id}:{other_id}"
-
-
 def merge_button(keep: Contact, other: Contact, *, style: str | None = None) -> Block:
     """Merge `other` into `keep`: an action_id of its own (Slack refuses two alike in one block)."""
-    value = merge_value(require_id(keep), require_id(other))
+    value = MergeRef(require_id(keep), require_id(other)).encode()
     return button(f"Merge into #{keep.id}", f"{MERGE}:{value}", value, style=style)
 
 
@@ -351,7 +347,7 @@ def found_buttons(found: Found, *, source_ref: str, limit: int = 5) -> list[Bloc
     )
     elements: list[Block] = []
     for field_name, value in items[:limit]:
-        payload = json.dumps({"f": field_name, "v": value, "r": source_ref}, separators=(",", ":"))
+        payload = FoundDetailRef(field_name, value, source_ref).encode()
         if len(payload) > MAX_BUTTON_VALUE:
             continue
         label = f"Save {value}" if field_name in ("email", "linkedin_url") else f"Save @{value}"

@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from assistant.models.codecs import DigestFormat, DownloadRef
 from assistant.render.mrkdwn import escape, link, pack_lines, truncate
+from assistant.render.wording import counted, in_words
 from assistant.slack.blocks.common import (
     MAX_BLOCKS_MESSAGE,
     MAX_SECTION_TEXT,
@@ -57,7 +59,8 @@ def comparison_text(item: dict[str, Any]) -> str:
     delta = item["value"] - previous
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
     change = f"{arrow} {_number(abs(delta))}" if delta else "= same"
-    extra = f"; average {_number(average)} over {item['occurrences']}" if item.get("occurrences", 0) > 1 else ""
+    occurrences = item.get("occurrences", 0)
+    extra = f"; average {_number(average)} over {in_words(occurrences, 'chat')}" if occurrences > 1 else ""
     return f"{text} ({change} on last time{extra})"
 
 
@@ -93,7 +96,10 @@ def _post_line(post: dict[str, Any], zone: str) -> str:
 
 def _counted(items: Sequence[dict[str, Any]], key: str, count: str, *, at: bool = False) -> list[str]:
     prefix = "@" if at else ""
-    return [f"• {prefix}{escape(str(item[key]))} ({item[count]:,})" for item in items]
+    return [
+        f"• {prefix}{escape(str(item[key]))} ({item[count]:,})" if item.get(key) else f"• an unnamed account ({item[count]:,})"
+        for item in items
+    ]
 
 
 def digest_message(
@@ -126,15 +132,17 @@ def digest_message(
         f"{volume['quotes']:,} quotes, {volume['reposts']:,} reposts"
     )
     peak = volume["peak_minute"]
-    peak_text = f"; busiest minute {_local(peak['at'], zone, '%H:%M')} with {peak['posts']} posts" if peak else ""
+    peak_text = f"; busiest minute {_local(peak['at'], zone, '%H:%M')} with {counted(peak['posts'], 'post')}" if peak else ""
     blocks.append(section(f"{headline}\n_{kinds}{peak_text}_"))
     if volume["via_conversation"]:
         blocks.append(
-            context(f"{volume['via_conversation']:,} posts came from the chat's threads without the hashtag.")
+            context(f"{counted(volume['via_conversation'], 'post')} came from the chat's threads without the hashtag.")
         )
     host = figures.get("host")
     if host:
         blocks.append(section(_host_text(host)))
+    if figures.get("moderators"):  # documents before schema version 3 do not say
+        blocks.append(context(moderators_text(figures["moderators"])))
     blocks.append(divider())
 
     lists = [
@@ -153,7 +161,10 @@ def digest_message(
         lists.append(
             cut_lines(
                 "*Links shared*",
-                [f"• {escape(u['url'])} ({u['posts']:,})" for u in top["urls"][:LIST_LINES]]
+                [
+                    f"• {escape(u['url'])} ({u['posts']:,})" + ("" if u.get("expanded", True) else " _short link, destination unknown_")
+                    for u in top["urls"][:LIST_LINES]
+                ]
                 + [
                     "_Sites:_ "
                     + ", ".join(f"{escape(d['domain'])} ({d['posts']})" for d in top["domains"][:LIST_LINES])
@@ -183,9 +194,19 @@ def digest_message(
             blocks.append(section(_question_text(question, zone)))
         if len(questions) > room:
             blocks.append(context(f"…and {len(questions) - room} more questions in the archive."))
-    blocks.append(context(f"{figures['open_conversation']:,} posts answered no question (open conversation)."))
+    blocks.append(context(f"{counted(figures['open_conversation'], 'post')} answered no question (open conversation)."))
     blocks.append(_buttons(digest_id, archive_url, csv_url, json_url))
     return blocks[:MAX_BLOCKS_MESSAGE]
+
+
+def moderators_text(moderators: dict[str, Any]) -> str:
+    """Which moderators the digest read the questions from, and whether the host was inferred."""
+    handles = [f"@{escape(h)}" for h in moderators.get("handles") or ()]
+    if not handles:
+        return "No moderators given or found: answers are read from their A-tags only."
+    how = {"plan": "from the chat's plan", "given": "as given"}.get(moderators.get("source", ""), "")
+    how = "the host inferred from the Q1, Q2, … posts" if moderators.get("inferred") else how
+    return f"Moderators: {', '.join(handles)} ({how})."
 
 
 def _host_text(host: dict[str, Any]) -> str:
@@ -209,9 +230,11 @@ def _host_text(host: dict[str, Any]) -> str:
 def _question_text(question: dict[str, Any], zone: str) -> str:
     when = _local(question["at"], zone, "%H:%M") if question.get("at") else ""
     title = f"*Q{question['number']}* {when} {escape(truncate(' '.join(question['text'].split()), 300))}"
-    title += f"\n{question['answers']:,} answers from {question['answerers']:,} people"
+    title += f"\n{counted(question['answers'], 'answer')} from {counted(question['answerers'], 'person')}"
     if question["thread_replies"]:
         title += f" ({question['thread_replies']:,} in the thread)"
+    if question.get("moderator_replies"):
+        title += f"; {counted(question['moderator_replies'], 'moderator reply')}, not counted as answers"
     compared = question.get("comparison") or {}  # documents before schema version 2 have none
     if compared.get("answers", {}).get("previous") is not None:
         title += "\n_vs last time:_ " + ", ".join(
@@ -227,11 +250,15 @@ def _buttons(digest_id: int | None, archive_url: str | None, csv_url: str | None
     elements: list[Block] = []
     if archive_url:
         elements.append({**button("Open archive", OPEN_ARCHIVE, style="primary"), "url": archive_url})
-    for label, fmt, url in (("Download CSV", "csv", csv_url), ("Download JSON", "json", json_url)):
+    formats: tuple[tuple[str, DigestFormat, str | None], ...] = (
+        ("Download CSV", "csv", csv_url),
+        ("Download JSON", "json", json_url),
+    )
+    for label, fmt, url in formats:
         if url:
             elements.append({**button(label, f"{DOWNLOAD}_{fmt}"), "url": url})
         elif digest_id is not None:
-            elements.append(button(label, f"{DOWNLOAD}_{fmt}", f"{fmt}:{digest_id}"))
+            elements.append(button(label, f"{DOWNLOAD}_{fmt}", DownloadRef(fmt, digest_id).encode()))
     if digest_id is not None:
         elements.append(button("Save participants as contacts", SAVE_PARTICIPANTS, str(digest_id)))
     return actions(*elements, block_id="digest_actions")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -10,8 +9,10 @@ from typing import Any
 
 from assistant.analysis.mapping.results import Analysis
 from assistant.analysis.recurring import RecurringSlot
+from assistant.models.codecs import ScheduleChatRef
 from assistant.models.mapping import CrawlState, MappingRequest, MappingStatus
 from assistant.render.mrkdwn import escape
+from assistant.render.wording import counted
 from assistant.services.mapping.crawl import StrategyEstimate
 from assistant.slack.blocks.common import (
     MAX_BUTTON_VALUE,
@@ -253,7 +254,7 @@ def status_line(request: MappingRequest) -> str:
 
 def card(request: MappingRequest) -> list[Block]:
     """The queue card in the comms channel; its buttons follow the status (Deliver once the map is made)."""
-    report_ready = request.crawl_state == CrawlState.done.value
+    report_ready = request.crawl_state == CrawlState.done
     rid = str(request.id)
     status = MappingStatus(request.status)
     blocks = [
@@ -291,7 +292,7 @@ def status_dm(request: MappingRequest, change: str) -> list[Block]:
         section(f"Your mapping request *#{request.id} {escape(request.title)}*: {change}"),
         context(status_line(request)),
     ]
-    if request.status in (MappingStatus.new.value, MappingStatus.claimed.value, MappingStatus.mapping.value):
+    if request.status in (MappingStatus.new, MappingStatus.claimed, MappingStatus.mapping):
         blocks.append(actions(button("Cancel request", CANCEL, str(request.id), style="danger")))
     return blocks
 
@@ -348,7 +349,7 @@ def delivery(request: MappingRequest, analysis: Analysis, slots: Sequence[Recurr
         for i, m in enumerate(analysis.accounts[:10], start=1)
     )
     communities = "\n".join(
-        f"• *{escape(c.label)}* ({c.size} accounts): " + ", ".join(f"@{escape(h)}" for h in c.top_accounts[:3])
+        f"• *{escape(c.label)}* ({counted(c.size, 'account')}): " + ", ".join(f"@{escape(h)}" for h in c.top_accounts[:3])
         for c in analysis.communities[:6]
     )
     chats = "\n".join(
@@ -361,7 +362,7 @@ def delivery(request: MappingRequest, analysis: Analysis, slots: Sequence[Recurr
     blocks: list[Block] = [
         header(f"Digital map: {request.title}"),
         context(
-            f"{analysis.overall['accounts']} accounts · {analysis.overall['unique_edges']} links · "
+            f"{counted(analysis.overall['accounts'], 'account')} · {analysis.overall['unique_edges']} links · "
             f"{len(analysis.communities)} communities · modularity {analysis.overall['modularity']:.2f}"
         ),
         section("*Top accounts*\n" + (top or "None found.")),
@@ -376,7 +377,7 @@ def delivery(request: MappingRequest, analysis: Analysis, slots: Sequence[Recurr
     buttons = [button("Save accounts as contacts", SAVE_ACCOUNTS, rid, style="primary")]
     hashtags = [s.hashtag for s in slots[:3]] or [tag for tag, _ in analysis.top.get("hashtags", [])[:1]]
     for n, tag in enumerate(hashtags):
-        value = json.dumps({"request": request.id, "hashtag": tag})
+        value = ScheduleChatRef(request.id, tag).encode()
         if len(value) <= MAX_BUTTON_VALUE:  # a real hashtag always fits; a value Slack refuses is never sent
             buttons.append(button(f"Schedule a chat on #{tag}", f"{SCHEDULE_CHAT}:{n}", value))
     blocks += [divider(), actions(*buttons, block_id=f"mapping_delivery_{rid}")]

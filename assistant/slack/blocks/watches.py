@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.models.codecs import AccountRef
+from assistant.models.platforms import Platform
 from assistant.render.mrkdwn import escape, safe_url, truncate
 from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, Block, actions, button, context, section, sections
 
@@ -44,7 +46,13 @@ def batch_blocks(watch_id: int, kind: str, term: str, posts: list[dict[str, Any]
                 f"*@{escape(post['author_handle'])}* on {NETWORK.get(post['platform'], post['platform'])}\n{text}{extra}"
             )
         )
-        elements = [button("Save as contact", SAVE_CONTACT, f"{post['platform']}:{post['author_id']}"[:2000])]
+        elements = [
+            button(
+                "Save as contact",
+                SAVE_CONTACT,
+                AccountRef(Platform(post["platform"]), post["author_id"]).encode()[:2000],
+            )
+        ]
         url = safe_url(post.get("url"))
         if url and len(url) <= MAX_BUTTON_URL:
             elements.append({**button("Open", OPEN_POST, post["id"][:2000]), "url": url})
@@ -72,7 +80,7 @@ def watch_list(lines: list[WatchLine]) -> list[Block]:
     rows = [
         f"*{w.id}* · {escape(describe(w.kind, w.term))} on {', '.join(NETWORK.get(n, n) for n in w.networks)}"
         f" · every {w.every_minutes} min · <#{w.channel_id}>"
-        + (f" · X reads ${w.cost_today:.2f} of ${w.cost_budget:.2f} today" if "x" in w.networks else "")
+        + (f" · X reads ${w.cost_today:.2f} of ${w.cost_budget:.2f} today" if Platform.x in w.networks else "")
         + (f" (about ${w.estimate_today:.2f} expected)" if w.estimate_today is not None else "")
         + (f" · paused ({w.paused})" if w.paused else "")
         for w in lines

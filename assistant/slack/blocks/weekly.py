@@ -5,6 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from assistant.render.mrkdwn import escape, link, truncate
+from assistant.render.wording import counted
 from assistant.services.weekly.digest import AccountWeek, WeeklyData
 from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, Block, context, divider, header, section, sections
 from assistant.slack.blocks.cost import spend_lines, spend_title
@@ -55,7 +56,8 @@ def weekly_blocks(data: WeeklyData) -> list[Block]:
         ]
         coming = [
             f"• #{escape(c.hashtag)} {c.start.astimezone(zone):%a %d %b %H:%M}: "
-            f"{c.questions} questions, {c.moderators} moderators · " + ("ready ✅" if c.ready else "not ready ⚠️")
+            f"{counted(c.questions, 'question')}, {counted(c.moderators, 'moderator')} · "
+            + ("ready ✅" if c.ready else "not ready ⚠️")
             for c in chats.coming
         ]
         blocks += [

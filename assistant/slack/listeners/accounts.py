@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from assistant.crypto import TokenCipher
 from assistant.models.base import require_id, utcnow
+from assistant.models.platforms import Platform
 from assistant.render.mrkdwn import escape
 from assistant.services.accounts import connect
 from assistant.services.accounts import team_accounts as accounts_service
@@ -275,14 +276,14 @@ def _connect_by_token(
     refresh_jwt: str | None = None
     revoke_client = values.get("client", "").strip() or None
     with services.clients.http() as http:
-        if platform == "mastodon":
+        if platform == Platform.mastodon:
             instance = connect.normalise_instance(values.get("instance", ""))
             account_id, handle = connect.verify_mastodon(http, instance_url=instance, token=token)
-        elif platform == "bluesky":
+        elif platform == Platform.bluesky:
             account_id, handle, refresh_jwt, instance = connect.verify_bluesky_session(
                 http, base_url=settings.bluesky_api_url, handle=values.get("handle", ""), app_password=token
             )
-        elif platform == "yammer":
+        elif platform == Platform.yammer:
             account_id, handle = connect.verify_yammer(http, api_url=settings.yammer_api_url, token=token)
         else:
             raise accounts_service.AccountError(f"Unknown network {platform!r}.")
@@ -297,7 +298,7 @@ def _connect_by_token(
             account_id=account_id,
             handle=handle,
             tokens=TokenSet(access_token=token, refresh_token=refresh_jwt, token_type="app_password")
-            if platform == "bluesky"
+            if platform == Platform.bluesky
             else TokenSet(access_token=token, token_type="bearer"),
             actor=user_id,
             now=utcnow(),

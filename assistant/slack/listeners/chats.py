@@ -14,6 +14,8 @@ from sqlmodel import Session
 
 from assistant.models.base import require_id, utcnow
 from assistant.models.chats import ChatOccurrence, ChatSeries, ChatStatus, PostStatus
+from assistant.models.codecs import BadValue, ChatItem, ChatPostRef, SheetRef
+from assistant.models.platforms import CROSS_POST_NETWORKS, Platform
 from assistant.models.workspaces import Workspace
 from assistant.render.ics import chat_calendar
 from assistant.render.mrkdwn import code, escape
@@ -132,7 +134,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             planned = [
                 o
                 for o in occurrences_of(session, require_id(series))
-                if o.status == ChatStatus.scheduled.value and o.end_at > now
+                if o.status == ChatStatus.scheduled and o.end_at > now
             ]
             wanted = options.get("date")
             if isinstance(wanted, str):
@@ -226,7 +228,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         client.views_open(trigger_id=trigger_id, view=view)
 
     def modal_values(session: Session, series: ChatSeries) -> dict[str, Any]:
-        options = [p for p in series.platforms if p != "x"]
+        options = [p for p in series.platforms if p != Platform.x]
         if series.classic_style:
             options.append("classic")
         if series.requires_approval:
@@ -245,6 +247,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             "host": str(series.host_credential_id) if series.host_credential_id else "manual",
             "moderators": [m.slack_user_id for m in moderators_of(session, require_id(series)) if not m.lead],
             "guests": " ".join(series.guests),
+            "moderator_handles": " ".join(f"@{h}" for h in series.co_moderators or ()),
             "channel": series.channel_id,
             "questions": "\n".join(f"{q.offset_minutes} | {q.text}" for q in questions_of(session, require_id(series))),
             "template": series.template,
@@ -372,7 +375,10 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
     def decide(decision: str, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
-        series_id, _, expected = str(body["actions"][0].get("value", "")).partition(":")
+        try:
+            ref: SheetRef | None = SheetRef.decode(str(body["actions"][0].get("value", "")))
+        except BadValue:
+            ref = None
         if not is_comms(client, team_id, user_id):
             respond(
                 text="Only comms members can sign off chat questions.",
@@ -381,13 +387,18 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             )
             return
         with Session(services.engine) as session:
-            series = get_chat(session, workspace_id(team_id), parse_id(series_id, "chat"))
+            series = get_chat(session, workspace_id(team_id), ref.series_id) if ref else None
             if series is None:
                 respond(text="That chat no longer exists.", replace_original=False)
                 return
             try:
                 sheet = signoff.decide(
-                    session, series, decision=decision, actor=user_id, expected_hash=expected, now=utcnow()
+                    session,
+                    series,
+                    decision=decision,
+                    actor=user_id,
+                    expected_hash=ref.sheet_hash if ref else "",
+                    now=utcnow(),
                 )
             except ValueError as exc:
                 respond(text=str(exc), replace_original=False, response_type="ephemeral")
@@ -418,13 +429,16 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
     # Hand-over, missed questions
 
     def item_target(session: Session, value: str, team_id: str) -> tuple[ChatSeries, ChatOccurrence, str, str] | None:
-        occurrence_id, _, rest = value.partition("|")
-        item, _, platform = rest.partition("|")
-        occurrence = session.get(ChatOccurrence, parse_id(occurrence_id, "chat"))
+        parse_id(value.partition("|")[0], "chat")  # a crafted value gets a specific answer (slack/errors.py)
+        try:
+            ref = ChatPostRef.decode(value)
+        except BadValue:
+            return None
+        occurrence = session.get(ChatOccurrence, ref.occurrence_id)
         if occurrence is None:
             return None
         series = get_chat(session, workspace_id(team_id), occurrence.series_id)
-        return (series, occurrence, item, platform or "x") if series else None
+        return (series, occurrence, ref.item, ref.platform) if series else None
 
     @app.action(blocks.POSTED)
     def posted(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
@@ -496,7 +510,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
                 return
             record_post(session, require_id(occurrence), item, platform, status, by=user_id)
             label = "will be posted within a few seconds" if status is PostStatus.post_now else "skipped"
-            respond(replace_original=True, text=f"{item.replace('question:', 'Q')} {label} (<@{user_id}>).")
+            respond(replace_original=True, text=f"{ChatItem.decode(item).short} {label} (<@{user_id}>).")
 
     @app.action(blocks.POST_NOW)
     def post_now(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
@@ -574,10 +588,11 @@ def form_from_state(values: dict[str, Any]) -> ChatInput:
         host=get("host") or MANUAL_HOST,
         moderators=get("moderators") or [],
         guests=get("guests") or "",
+        moderator_handles=get("moderator_handles") or "",
         channel_id=get("channel"),
         questions=get("questions") or "",
         template=get("template") or "",
-        cross_post=[o for o in options if o in ("mastodon", "bluesky")],
+        cross_post=[o for o in options if o in CROSS_POST_NETWORKS],
         classic_style="classic" in options,
         requires_approval="approval" in options,
     )

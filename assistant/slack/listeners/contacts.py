@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, select
 
 from assistant.models.base import require_id, utcnow
+from assistant.models.codecs import FoundDetailRef, MergeRef
 from assistant.models.contacts import Contact, ContactSource, Visibility
 from assistant.models.digests import Digest
 from assistant.models.mapping import MappingMember, MappingRequest
@@ -27,7 +28,7 @@ from assistant.services.yammer import shoutouts
 from assistant.slack.blocks import contacts as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
-from assistant.slack.parse import parse_id, parse_id_pair, parse_json_object
+from assistant.slack.parse import parse_id, parse_json_object
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
                     db,
                     viewer,
                     values,
-                    source=meta.get("source", ContactSource.manual.value),
+                    source=meta.get("source", ContactSource.manual),
                     source_ref=meta.get("ref", ""),
                 )
             except book.ContactInvalid as exc:
@@ -212,7 +213,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         prefill = message_prefill(text, people)
         others = [person.label() for person in people[1:] if person.name]
         meta = {
-            "source": ContactSource.message.value,
+            "source": ContactSource.message,
             "ref": f"{(body.get('channel') or {}).get('id', '')}/{message.get('ts', '')}",
             "channel": (body.get("channel") or {}).get("id"),
         }
@@ -283,7 +284,8 @@ def register(app: App, services: Services) -> dict[str, Handler]:
     @app.action(blocks.MERGE_ACTIONS)
     def on_merge(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        keep_id, other_id = parse_id_pair(action["value"], "contact")
+        ref = MergeRef.decode(str(action["value"]))
+        keep_id, other_id = ref.keep_id, ref.other_id
         with session() as db:
             viewer = viewer_for(services, db, client, body["team"]["id"], body["user"]["id"])
             try:
@@ -300,8 +302,8 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        detail = parse_json_object(action.get("value"), "button value")
-        field_name, value = str(detail["f"]), str(detail["v"])
+        detail = FoundDetailRef.decode(str(action["value"]))
+        field_name, value = detail.field, detail.value
         name = (
             value.split("@")[0]
             if field_name in ("email", "mastodon_handle")
@@ -314,8 +316,8 @@ def register(app: App, services: Services) -> dict[str, Handler]:
                     db,
                     viewer,
                     {"name": name, field_name: value, "visibility": Visibility.team.value},
-                    source=ContactSource.yammer.value,
-                    source_ref=str(detail.get("r", "")),
+                    source=ContactSource.yammer,
+                    source_ref=detail.source_ref,
                 )
             except book.ContactInvalid as exc:
                 respond(text=f"Could not save {escape(value)}: {escape(str(exc))}", replace_original=False)
@@ -345,7 +347,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
                 db,
                 viewer,
                 accounts,
-                source=ContactSource.digest.value,
+                source=ContactSource.digest,
                 source_ref=f"digest:{digest.id}",
                 tags=[digest.hashtag],
             )
@@ -366,7 +368,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         with session() as db:
             viewer = viewer_for(services, db, client, team_id, body["user"]["id"])
             request = db.get(MappingRequest, parse_id(action["value"], "request"))
-            if request is None or request.team_id != team_id:
+            if request is None or request.workspace_id != viewer.workspace_id:
                 respond(text="That mapping request no longer exists.", replace_original=False)
                 return
             keys = [
@@ -375,7 +377,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
                 if m.kind in ("seed", "account")
             ]
             result = book.save_account_keys(
-                db, viewer, keys, source=ContactSource.mapping.value, source_ref=f"mapping:{request.id}"
+                db, viewer, keys, source=ContactSource.mapping, source_ref=f"mapping:{request.id}"
             )
             db.commit()
         respond(
@@ -413,7 +415,7 @@ def contact_command(services: Services, ctx: CommandContext) -> None:
 
 def _add(services: Services, ctx: CommandContext) -> None:
     ctx.ack()
-    meta = json.dumps({"channel": ctx.channel_id, "source": ContactSource.manual.value})
+    meta = json.dumps({"channel": ctx.channel_id, "source": ContactSource.manual})
     ctx.client.views_open(trigger_id=ctx.trigger_id, view=blocks.contact_modal(metadata=meta))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -11,7 +12,9 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from assistant.models.base import require_id, utcnow
+from assistant.models.codecs import DownloadRef
 from assistant.models.digests import Digest
+from assistant.models.platforms import POST_NETWORKS
 from assistant.render.digest_files import to_csv, to_json
 from assistant.render.mrkdwn import escape
 from assistant.services.digests import make as digest_make
@@ -20,10 +23,13 @@ from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import digests as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
-from assistant.slack.parse import ParseError, parse_id
 
 log = logging.getLogger(__name__)
-USAGE = "Usage: `/outreach digest #hashtag --from 2026-11-19T21:00 --to 2026-11-19T22:00`"
+USAGE = (
+    "Usage: `/outreach digest #hashtag --from 2026-11-19T21:00 --to 2026-11-19T22:00"
+    " [--host @handle] [--moderator @handle ...]`"
+)
+HANDLE = re.compile(r"@?[A-Za-z0-9_][\w.\-]{0,99}(?:@[\w.\-]{1,200})?")  # X, Bluesky (a domain), Mastodon user@host
 
 
 def register(app: App, services: Services) -> dict[str, Handler]:
@@ -35,13 +41,12 @@ def register(app: App, services: Services) -> dict[str, Handler]:
     @app.action(blocks.DOWNLOAD_JSON)
     def on_download(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        fmt, _, raw_id = str(action.get("value", "")).partition(":")
         channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
         thread_ts = (body.get("container") or {}).get("message_ts")
-        if fmt not in ("csv", "json"):
-            raise ParseError(f"“{escape(fmt[:30])}” is not a download format")
+        ref = DownloadRef.decode(str(action.get("value", "")))  # a crafted value is answered by slack/errors.py
+        fmt = ref.fmt
         with Session(services.engine) as session:
-            digest = session.get(Digest, parse_id(raw_id, "digest"))
+            digest = session.get(Digest, ref.digest_id)
             workspace = ensure_workspace(session, slack_team_id=body["team"]["id"])
             if digest is None or digest.workspace_id not in (None, workspace.id):
                 client.chat_postEphemeral(
@@ -91,6 +96,12 @@ def digest_command(services: Services, ctx: CommandContext) -> None:
     except service.WindowError as exc:
         ctx.error(f"{exc}. {USAGE}")
         return
+    host, moderators = ctx.parsed.values("host"), ctx.parsed.values("moderator")
+    wrong = [h for h in [*host, *moderators] if not HANDLE.fullmatch(h)]
+    if len(host) > 1 or wrong:
+        problem = "Name one host." if len(host) > 1 else f"{wrong[0]!r} is not a public handle."
+        ctx.error(f"{problem} --host and --moderator take handles on X, Mastodon or Bluesky (@name). {USAGE}")
+        return
     with Session(services.engine) as session:  # the request is stored first: a failing message must not drop it
         job = service.request_digest(
             session,
@@ -102,6 +113,8 @@ def digest_command(services: Services, ctx: CommandContext) -> None:
             due_at=now,
             requested_by=ctx.user_id,
             platforms=_platforms(options.get("platforms")),
+            host_handle=host[0] if host else None,
+            moderators=moderators,
         )
         session.commit()
         job_id = require_id(job)
@@ -138,5 +151,5 @@ def _text(value: str | bool | None) -> str | None:
 def _platforms(value: str | bool | None) -> list[str]:
     if not isinstance(value, str):
         return ["x"]
-    chosen = [p.strip().lower() for p in value.split(",") if p.strip().lower() in ("x", "mastodon", "bluesky")]
+    chosen = [p.strip().lower() for p in value.split(",") if p.strip().lower() in POST_NETWORKS]
     return chosen or ["x"]

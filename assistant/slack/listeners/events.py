@@ -8,7 +8,6 @@ from typing import Any
 from slack_bolt import App
 from sqlmodel import Session
 
-from assistant.models.base import require_id
 from assistant.services.team import audit
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.context import Services
@@ -43,13 +42,5 @@ def register(app: App, services: Services) -> None:
 def _audit(services: Services, team_id: str, action: str, **detail: Any) -> None:
     with Session(services.engine) as session:
         workspace = ensure_workspace(session, slack_team_id=team_id, timezone=services.settings.default_timezone)
-        audit.record(
-            session,
-            actor="slack",
-            action=action,
-            record_type="workspace",
-            record_id=require_id(workspace),
-            workspace_id=workspace.id,
-            **detail,
-        )
+        audit.log(session, action, workspace, actor="slack", **detail)
         session.commit()

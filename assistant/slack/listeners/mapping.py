@@ -46,6 +46,10 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
     def is_comms(client: WebClient, team_id: str, user_id: str) -> bool:
         return services.roles.is_comms(client, team_id=team_id, user_id=user_id)
 
+    def workspace_of(session: Session, team_id: str) -> int:
+        """The workspace row of the Slack team (made on first contact): the key every request is stored under."""
+        return require_id(ensure_workspace(session, slack_team_id=team_id, timezone=services.settings.default_timezone))
+
     def comms_channel(session: Session, team_id: str) -> str | None:
         workspace = ensure_workspace(session, slack_team_id=team_id, timezone=services.settings.default_timezone)
         return workspace.comms_channel_id or services.settings.slack_comms_channel
@@ -78,7 +82,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         comms = is_comms(client, team_id, user_id)
         try:
             with session_scope(services.engine) as session:
-                request = service.get(session, request_id, team_id=team_id)
+                request = service.get(session, request_id, workspace_id=workspace_of(session, team_id))
                 service.transition(session, request, action, actor=user_id, is_comms=comms, reason=reason)
         except service.RequestError as exc:
             return str(exc)
@@ -130,7 +134,9 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with session_scope(services.engine) as session:
-            request = service.create(session, team_id=team_id, requester_id=user_id, data=data)
+            request = service.create(
+                session, workspace_id=workspace_of(session, team_id), requester_id=user_id, data=data
+            )
             channel = comms_channel(session, team_id)
         if channel:
             posted = client.chat_postMessage(
@@ -203,7 +209,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             return
         with Session(services.engine) as session:
             try:
-                request = service.get(session, request_id_of(body), team_id=team_id)
+                request = service.get(session, request_id_of(body), workspace_id=workspace_of(session, team_id))
                 view = start_view(session, request)
             except (service.RequestError, crawl.MappingInputError) as exc:
                 refuse(client, body, str(exc))
@@ -232,7 +238,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         request_id = request_id_of(body)
         with Session(services.engine) as session:
             try:
-                service.get(session, request_id, team_id=team_id)  # this workspace's, before X is paid for
+                service.get(session, request_id, workspace_id=workspace_of(session, team_id))  # this workspace's, before X is paid for
             except service.RequestError as exc:
                 refuse(client, body, str(exc))
                 return
@@ -245,7 +251,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             refuse(client, body, f"Measuring on X failed: {exc}")
             return
         with Session(services.engine) as session:
-            request = service.get(session, request_id, team_id=team_id)
+            request = service.get(session, request_id, workspace_id=workspace_of(session, team_id))
             measuring.save(session, request, measured)
             session.commit()
             view = start_view(session, request)
@@ -255,12 +261,14 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
     def on_rerun(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         with Session(services.engine) as session:
             try:
-                request = service.get(session, request_id_of(body), team_id=body["team"]["id"])
+                request = service.get(
+                    session, request_id_of(body), workspace_id=workspace_of(session, body["team"]["id"])
+                )
             except service.RequestError as exc:
                 ack()
                 refuse(client, body, str(exc))
                 return
-        if request.crawl_state != CrawlState.done.value:
+        if request.crawl_state != CrawlState.done:
             ack()
             refuse(client, body, "The map isn't made yet: communities can be re-run once the analysis is done.")
             return
@@ -279,7 +287,9 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         request_id = parse_id(body["view"]["private_metadata"], "request")
         with Session(services.engine) as session:
             try:
-                service.get(session, request_id, team_id=team_id)  # the request is this workspace's
+                service.get(
+                    session, request_id, workspace_id=workspace_of(session, team_id)
+                )  # the request is this workspace's
             except service.RequestError as exc:
                 ack(response_action="errors", errors={"resolution": str(exc)})
                 return
@@ -287,14 +297,8 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         made = report.make_report(services.engine, request_id, resolution=resolution, wanted=number)
         with session_scope(services.engine) as session:
             request = service.get(session, request_id)
-            audit.record(
-                session,
-                actor=user_id,
-                action="mapping.communities_rerun",
-                record_type="mapping_request",
-                record_id=request_id,
-                resolution=resolution,
-                number=number,
+            audit.log(
+                session, "mapping.communities_rerun", request, actor=user_id, resolution=resolution, number=number
             )
         post_rerun(client, request, made, user_id)
 
@@ -343,7 +347,11 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             return
         with Session(services.engine) as session:
             try:
-                request = service.get(session, parse_id(body["view"]["private_metadata"], "request"), team_id=team_id)
+                request = service.get(
+                    session,
+                    parse_id(body["view"]["private_metadata"], "request"),
+                    workspace_id=workspace_of(session, body["team"]["id"]),
+                )
             except service.RequestError as exc:
                 ack(response_action="errors", errors={"text": str(exc)})
                 return
@@ -355,13 +363,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             channel=request.requester_id, text=text + "\n_Reply in the request's thread in the comms channel, or here._"
         )
         with session_scope(services.engine) as session:
-            audit.record(
-                session,
-                actor=user_id,
-                action="mapping.asked",
-                record_type="mapping_request",
-                record_id=require_id(request),
-            )
+            audit.log(session, "mapping.asked", request, actor=user_id)
 
     @app.view(blocks.VIEW_START)
     def on_start_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -379,7 +381,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with Session(services.engine) as session:
             try:
-                request = service.get(session, request_id, team_id=team_id)
+                request = service.get(session, request_id, workspace_id=workspace_of(session, team_id))
             except service.RequestError as exc:
                 ack(response_action="errors", errors={"budget_money": str(exc)})
                 return
@@ -413,12 +415,11 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             crawl.approve(session, request, strategy=strategy, by=body["user"]["id"], now=utcnow())
             measuring.promise(session, request, strategy, services.settings.x_prices())
             if over.crosses:
-                audit.record(
+                audit.log(
                     session,
+                    "budget.crossed_approved",
+                    request,
                     actor=user_id,
-                    action="budget.crossed_approved",
-                    record_type="mapping_request",
-                    record_id=request_id,
                     estimate=chosen.cost,
                     month_to_date=over.spent,
                     budget=over.budget,
@@ -438,10 +439,10 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             today = utcnow().date()
             with Session(services.engine) as session:
                 if comms:
-                    rows = service.queue(session, team_id=ctx.team_id, today=today)
+                    rows = service.queue(session, workspace_id=workspace_of(session, ctx.team_id), today=today)
                     title = "Mapping queue (overdue first, then by status and age)"
                 else:
-                    rows = service.mine(session, team_id=ctx.team_id, user_id=ctx.user_id)
+                    rows = service.mine(session, workspace_id=workspace_of(session, ctx.team_id), user_id=ctx.user_id)
                     title = "Your mapping requests"
                 lines = [blocks.request_line(r, today=today, overdue=service.is_overdue(r, today)) for r in rows]
             ctx.ack(text=title, blocks=blocks.request_list(title, lines))
@@ -455,7 +456,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             if action == "show":
                 with Session(services.engine) as session:
                     try:
-                        request = service.get(session, request_id, team_id=ctx.team_id)
+                        request = service.get(session, request_id, workspace_id=workspace_of(session, ctx.team_id))
                     except service.RequestError as exc:
                         ctx.error(str(exc))
                         return

@@ -9,6 +9,9 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from assistant.models.base import require_id, utcnow
+from assistant.models.codecs import AccountRef, BadValue
+from assistant.models.contacts import ContactSource
+from assistant.models.platforms import Platform
 from assistant.render.mrkdwn import escape
 from assistant.services.contacts import book
 from assistant.services.costs import figures
@@ -40,11 +43,17 @@ def register(app: App, services: Services) -> dict[str, Handler]:
     @app.action(blocks.SAVE_CONTACT)
     def on_save(ack: Ack, body: dict[str, Any], client: WebClient, respond: Any) -> None:
         ack()
-        platform, _, account_id = str(body["actions"][0].get("value", "")).partition(":")
+        try:
+            ref = AccountRef.decode(str(body["actions"][0].get("value", "")))
+        except BadValue as exc:
+            respond(text=f"I couldn't save that account: {exc}", replace_original=False, response_type="ephemeral")
+            return
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with Session(services.engine) as session:
             viewer = viewer_for(services, session, client, team_id, user_id)
-            result = book.save_account_keys(session, viewer, [(platform, account_id)], source="watch")
+            result = book.save_account_keys(
+                session, viewer, [(ref.platform, ref.account_id)], source=ContactSource.watch
+            )
             session.commit()
             added = [contact.name for contact in result.added]
             already = [contact.name for contact in result.already]
@@ -155,8 +164,8 @@ def watch_command(services: Services, ctx: CommandContext) -> None:
         ctx.error(str(exc))
         return
     where = f" (only {only} its chat slot)" if only else ""
-    cost = f" X reads within ${budget:.2f} a day." if "x" in networks else ""
-    note = MASTODON_SEARCH_NOTE if kind == "keyword" and "mastodon" in networks else ""
+    cost = f" X reads within ${budget:.2f} a day." if Platform.x in networks else ""
+    note = MASTODON_SEARCH_NOTE if kind == "keyword" and Platform.mastodon in networks else ""
     ctx.ack(
         response_type="in_channel",
         text=f"<@{ctx.user_id}> started watch {watch_id}: {escape(blocks.describe(kind, term))} on "
@@ -178,8 +187,8 @@ def _check_sources(services: Services, session: Session, workspace_id: int, kind
                 f"Mentions on {' and '.join(missing)} come from the team's connected account there; "
                 "connect one first with `/outreach accounts`."
             )
-    if kind == "keyword" and "mastodon" in networks:
-        if "mastodon" not in connected and services.settings.mastodon_access_token is None:
+    if kind == "keyword" and Platform.mastodon in networks:
+        if Platform.mastodon not in connected and services.settings.mastodon_access_token is None:
             raise service.WatchError(
                 "Mastodon's search needs an account: connect the team's Mastodon account with `/outreach accounts` "
                 "(or set MASTODON_ACCESS_TOKEN), then start the watch again."

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from integrations.errors import AuthError, RateLimited, ServerError
+from integrations.errors import AuthError, DuplicatePost, RateLimited, ServerError
 from integrations.normalized import Batch
 from integrations.x.client import XClient
 from tests.integrations.x.recorded import (
@@ -448,3 +448,19 @@ def test_a_body_that_is_not_json_is_a_server_error() -> None:
     client, _ = make_client(lambda request, n: httpx.Response(200, text="<html>maintenance</html>"))
     with pytest.raises(ServerError, match="not a JSON object"):
         next(client.search_recent("Tweepy"))
+
+
+def test_a_post_x_already_has_is_a_duplicate_post_and_other_403s_are_not() -> None:
+    duplicate = {
+        "detail": "You are not allowed to create a Tweet with duplicate content.",
+        "type": "about:blank",
+        "title": "Forbidden",
+        "status": 403,
+    }
+    client, _ = make_client(lambda request, n: httpx.Response(403, json=duplicate))
+    with pytest.raises(DuplicatePost, match="duplicate content"):
+        client.create_post("Q1: what helps?")
+    client, _ = make_client(lambda request, n: problem_response(403))
+    with pytest.raises(AuthError) as refused:
+        client.create_post("Q1: what helps?")
+    assert not isinstance(refused.value, DuplicatePost)
