@@ -51,7 +51,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
                         session, cipher, oauth, workspace_id=require_id(workspace), user_id=user_id, now=utcnow()
                     )
         except Exception as exc:  # ConfigError / AuthError name the missing setting
-            respond(text=f"I can't connect X here: {exc}", replace_original=False)
+            respond(text=f"I can't connect X here: {escape(str(exc))}", replace_original=False)
             return
         respond(text="Authorize on X", blocks=blocks.x_connect_link(url), replace_original=False)
 
@@ -92,7 +92,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
             ack(response_action="errors", errors={"token": f"The network answered with an error: {exc}"[:150]})
             return
         ack()
-        client.chat_postMessage(channel=user_id, text=f"Connected {account.handle} ({platform}). You own it.")
+        client.chat_postMessage(channel=user_id, text=f"Connected {escape(account.handle)} ({platform}). You own it.")
 
     @app.action(blocks.HANDOVER_ACCEPT)
     def on_accept(ack: Ack, body: dict[str, Any], respond: Any, client: WebClient) -> None:
@@ -186,7 +186,7 @@ def _handover(services: Services, ctx: CommandContext) -> None:
         message = blocks.handover_request(
             account.handle, account.platform, handover.from_user_id, ctx.user_id, require_id(handover), team=team
         )
-        handle = account.handle
+        handle = escape(account.handle)  # shown in text and DMs: outside text, escaped once
     if person:
         ctx.ack(text=f"Asked <@{person}> to take over {handle}; they get a message to accept or decline.")
         ctx.client.chat_postMessage(channel=person, text=f"Take over {handle}?", blocks=message)
@@ -252,7 +252,7 @@ def _disconnect(services: Services, ctx: CommandContext) -> None:
         if not accounts_service.can_manage(account, ctx.user_id, is_admin=is_admin, in_owner_group=in_group):
             ctx.error(f"Only the owner of {account.handle} or an admin can disconnect it.")
             return
-        ctx.ack(text=f"Disconnecting {account.handle}…")
+        ctx.ack(text=f"Disconnecting {escape(account.handle)}…")
         cipher = TokenCipher.from_settings(services.settings)
         tokens = connect.stored_tokens(session, cipher, account)
         with services.clients.http() as http:
@@ -325,7 +325,7 @@ def _decide(services: Services, body: dict[str, Any], respond: Any, client: WebC
         except accounts_service.AccountError as exc:
             respond(text=str(exc), replace_original=False)
             return
-        handle, requester, previous = account.handle, handover.requested_by, handover.from_user_id
+        handle, requester, previous = escape(account.handle), handover.requested_by, handover.from_user_id
         team = handover.to_group_id
     verdict = "accepted" if accept else "declined"
     if accept and team:

@@ -46,7 +46,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         try:
             ref = AccountRef.decode(str(body["actions"][0].get("value", "")))
         except BadValue as exc:
-            respond(text=f"I couldn't save that account: {exc}", replace_original=False, response_type="ephemeral")
+            respond(text=f"I couldn't save that account: {escape(str(exc))}", replace_original=False, response_type="ephemeral")
             return
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with Session(services.engine) as session:
