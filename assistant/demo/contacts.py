@@ -11,7 +11,7 @@ from assistant.models.base import require_id
 from assistant.models.contacts import ContactSource
 from assistant.models.posts import Account
 from assistant.samples.chat import generate_chat
-from assistant.services.contacts import book
+from assistant.services.contacts import book, from_accounts
 from assistant.services.contacts.files import export_csv, export_vcards
 from assistant.services.store.read import get_accounts, iter_post_authors
 from assistant.services.store.write import upsert_batch
@@ -49,7 +49,7 @@ def step_contacts(ctx: DemoContext) -> None:
         if not participants:
             keys = [(a.platform, a.id) for a in session.exec(select(Account).limit(PARTICIPANTS))]
             participants = get_accounts(session, keys)
-        saved = book.save_accounts(
+        saved = from_accounts.save_accounts(
             session,
             viewer,
             participants,

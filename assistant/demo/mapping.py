@@ -18,6 +18,7 @@ from assistant.services.mapping import crawl, report
 from assistant.services.mapping import estimate as measuring
 from assistant.services.mapping import requests as requests_service
 from assistant.slack.blocks import mapping as blocks
+from assistant.slack.blocks import mapping_forms
 from assistant.standins import slack_requests as requests
 from assistant.standins.x_graph import FakeClock, FakeXGraph
 from integrations.x.client import XClient
@@ -77,7 +78,7 @@ def step_mapping(ctx: DemoContext) -> None:
         before = measuring.start_figures(session, request, prices, clock.now().date())
     ctx.show(
         "Start mapping: the measuring steps, each with its own cost, before any call to X",
-        blocks.start_modal(request, before.estimates, steps=before.steps, budget=before.budget_lines())["blocks"][:2],
+        mapping_forms.start_modal(request, before.estimates, steps=before.steps, budget=before.budget_lines())["blocks"][:2],
     )
     measured = measuring.measure(ctx.engine, rid, x_client())
     with session_scope(ctx.engine) as session:
@@ -88,7 +89,7 @@ def step_mapping(ctx: DemoContext) -> None:
         measuring.promise(session, request, "follows", prices)
     ctx.show(
         "Measured on X: the estimate the comms member approves (follows)",
-        blocks.start_modal(
+        mapping_forms.start_modal(
             request, figures.estimates, steps=figures.steps, measured=figures.measured, budget=figures.budget_lines()
         )["blocks"][:3],
     )

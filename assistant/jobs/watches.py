@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from assistant.analysis.recurring import RecurringSlot, detect_recurring_chats
 from assistant.clients import Clients
 from assistant.crypto import TokenCipher
 from assistant.jobs.accounts import mastodon_base_url
+from assistant.jobs.watch_queries import chat_slots, team_handles, x_query
 from assistant.models.accounts import AccountStatus, ConnectedAccount
 from assistant.models.base import require_id
-from assistant.models.chats import ChatSeries
 from assistant.models.codecs import watch_batch_key, watch_poll_key
 from assistant.models.credentials import Credential
 from assistant.models.platforms import Platform
-from assistant.models.posts import Post, PostHashtag
 from assistant.models.watches import Watch, WatchSeen
 from assistant.services.accounts.credentials import load_tokens
 from assistant.services.costs import budget
@@ -151,7 +149,7 @@ class WatchSources:
             client = deps.x(http, clock=lambda: now, meter=meter)
             remaining = watch.cost_budget - watch.cost_spent
             max_results = max(10, min(100, int(remaining / deps.settings.x_price_post_read)))
-            query = _x_query(session, watch)
+            query = x_query(session, watch)
             if query is None:
                 return Batch()
             day = watch_estimate.day_job_id(require_id(watch), now)
@@ -230,7 +228,7 @@ class WatchSources:
             term = watch.term.replace('"', "")
             searches.append((f'"{term}"' if " " in term else term, {}))
         else:
-            searches.extend(("*", {"mentions": handle}) for handle in _team_handles(session, watch, Platform.bluesky))
+            searches.extend(("*", {"mentions": handle}) for handle in team_handles(session, watch, Platform.bluesky))
         batch = Batch()
         for query, kwargs in searches:
             result = next(iter(bluesky.search_posts(query, max_pages=1, since=since.get("bluesky"), **kwargs)), None)
@@ -309,57 +307,6 @@ class WatchSources:
         perform_once(engine, f"watch:{watch.id}:{suffix}", post)
 
 
-def chat_slots(session: Session, watch: Watch) -> list[Any]:
-    """The hashtag's chat slots: scheduled weekly series, and recurring bursts found in stored posts."""
-    slots: list[Any] = []
-    for series in session.exec(select(ChatSeries).where(ChatSeries.workspace_id == watch.workspace_id)):
-        if series.hashtag.lower() != watch.term.lower() or series.status == "cancelled":
-            continue
-        end = (
-            datetime.combine(date(2000, 1, 3), series.start_time) + timedelta(minutes=series.duration_minutes)
-        ).time()
-        slots.append(
-            RecurringSlot(
-                hashtag=series.hashtag.lower(),
-                weekday=series.start_date.weekday(),
-                start=series.start_time,
-                end=end,
-                tz=series.timezone,
-                weeks_seen=0,
-                weeks_observed=0,
-                typical_posts=0,
-                typical_participants=0,
-            )
-        )
-    rows = session.exec(
-        select(Post.created_at, Post.author_id, Post.text)
-        .join(
-            PostHashtag, (col(PostHashtag.platform) == col(Post.platform)) & (col(PostHashtag.post_id) == col(Post.id))
-        )
-        .where(PostHashtag.tag == watch.term.lower())
-    ).all()
-    if rows:
-        from assistant.models.workspaces import Workspace
-
-        workspace = session.get(Workspace, watch.workspace_id)
-        tz = workspace.timezone if workspace else "UTC"
-        slots.extend(
-            detect_recurring_chats(((watch.term.lower(), at, author, text) for at, author, text in rows), tz=tz)
-        )
-    return slots
-
-
-def _team_handles(session: Session, watch: Watch, platform: str) -> list[str]:
-    accounts = session.exec(
-        select(ConnectedAccount).where(
-            ConnectedAccount.workspace_id == watch.workspace_id,
-            ConnectedAccount.platform == platform,
-            ConnectedAccount.status == AccountStatus.active,
-        )
-    ).all()
-    return [account.handle.lstrip("@") for account in accounts]
-
-
 def _extend(batch: Batch, more: Batch) -> None:
     batch.posts.extend(more.posts)
     batch.accounts.extend(more.accounts)
@@ -399,17 +346,6 @@ def _watch_mastodon_client(session: Session, deps: Clients, http: httpx.Client, 
         return configured
     connected = _connected_mastodon(session, deps, http, watch)
     return connected[0][1] if connected else configured
-
-
-def _x_query(session: Session, watch: Watch) -> str | None:
-    if watch.kind == "hashtag":
-        return f"#{watch.term}"
-    if watch.kind == "account":
-        return f"from:{watch.term.lstrip('@')}"
-    if watch.kind == "keyword":
-        return '"' + watch.term.replace('"', "") + '"'
-    handles = _team_handles(session, watch, Platform.x)
-    return " OR ".join(f"@{handle}" for handle in handles) if handles else None
 
 
 def _next_midnight(now: datetime) -> datetime:

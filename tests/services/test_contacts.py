@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from assistant.models import AuditEntry
 from assistant.models.base import utcnow
 from assistant.models.contacts import Contact, ContactEvent
-from assistant.services.contacts import book, fields
+from assistant.services.contacts import book, dedupe, fields, from_accounts
 from assistant.services.contacts.files import export_csv, export_vcards
 from assistant.services.store.write import upsert_batch
 from assistant.services.team.workspaces import ensure_workspace
@@ -115,7 +115,7 @@ def test_a_private_contact_never_reaches_another_person(session: Session) -> Non
     for other in ("teacher", "comms", "admin"):
         assert private.name not in export_csv(book.list_visible(session, v[other]))
         assert private.name not in export_vcards(book.list_visible(session, v[other], tag="maths"))
-        assert all(pair.other.id != private.id for pair in book.duplicates(session, v[other]))
+        assert all(pair.other.id != private.id for pair in dedupe.duplicates(session, v[other]))
         with pytest.raises(book.NotVisible):
             book.get_visible(session, private.id or 0, v[other])
         with pytest.raises(book.NotVisible):
@@ -187,7 +187,7 @@ def test_duplicates_by_email_handle_and_similar_names(session: Session) -> None:
     c = add(name="Sam Patel", organisation="Leeds College", x_handle="sam")
     d = add(name="Sam Patell", organisation="leeds college")
     add(name="Sam Other", organisation="Elsewhere", x_handle="other")
-    pairs = {(p.keep.id, p.other.id): p.reason for p in book.duplicates(session, v["comms"])}
+    pairs = {(p.keep.id, p.other.id): p.reason for p in dedupe.duplicates(session, v["comms"])}
     assert pairs == {
         (a.id, b.id): "same email (jo@example.org)",
         (c.id, d.id): "similar names at Leeds College",
@@ -214,7 +214,7 @@ def test_merge_keeps_every_field_and_both_histories(session: Session) -> None:
     book.tag_contact(session, v["comms"], other.id or 0, ["north-west"])
     book.update_contact(session, v["staff"], keep.id or 0, {"role": "Maths lead"})
     other_id = other.id or 0
-    merged = book.merge(session, v["comms"], keep.id or 0, other_id)
+    merged = dedupe.merge(session, v["comms"], keep.id or 0, other_id)
     session.commit()
     assert merged.email == "jo@example.org"
     assert merged.alternates == {"email": ["j.smith@college.ac.uk"], "name": ["Joanne Smith"]}
@@ -279,14 +279,14 @@ def test_stored_accounts_become_contacts_once(session: Session) -> None:
             ]
         ),
     )
-    first = book.save_account_keys(
+    first = from_accounts.save_account_keys(
         session, v["comms"], [("x", "1"), ("mastodon", "9"), ("x", "404")], source="digest", source_ref="digest:1"
     )
     assert [c.name for c in first.added] == ["Fran Lecturer", "Kim"]
     assert first.added[0].x_handle == "fe_lecturer" and "FE maths" in first.added[0].notes
     assert first.added[1].mastodon_handle == "kim@mastodon.social"
     assert first.skipped == ["x:404: not in the store"]
-    again = book.save_account_keys(session, v["comms"], [("x", "1")], source="mapping")
+    again = from_accounts.save_account_keys(session, v["comms"], [("x", "1")], source="mapping")
     assert again.added == [] and [c.name for c in again.already] == ["Fran Lecturer"]
 
 
@@ -312,8 +312,8 @@ def test_the_contact_book_on_postgresql(pg_engine: Engine) -> None:
         other = book.add_contact(session, v["comms"], {"name": "Jo Smyth", "email": "JO@example.org", "tags": "fe"})
         session.commit()
         assert [c.name for c in book.search(session, v["teacher"], "priya")] == []
-        assert [p.reason for p in book.duplicates(session, v["comms"])] == ["same email (jo@example.org)"]
-        merged = book.merge(session, v["comms"], keep.id or 0, other.id or 0)
+        assert [p.reason for p in dedupe.duplicates(session, v["comms"])] == ["same email (jo@example.org)"]
+        merged = dedupe.merge(session, v["comms"], keep.id or 0, other.id or 0)
         session.commit()
         assert merged.tags == ["maths", "fe"] and len(book.history(session, v["comms"], keep.id or 0)) == 3
         book.erase(session, v["staff"], private.id or 0)

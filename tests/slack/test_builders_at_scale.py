@@ -20,7 +20,17 @@ from assistant.render.mrkdwn import escape
 from assistant.services.chats.clashes import Upcoming
 from assistant.services.contacts.fields import Found
 from assistant.services.mapping.crawl import StrategyEstimate
-from assistant.slack.blocks import accounts, chat_inputs, chats, contacts, digests, help, mapping
+from assistant.slack.blocks import (
+    accounts,
+    chat_inputs,
+    chat_messages,
+    chats,
+    contacts,
+    digests,
+    help,
+    mapping,
+    mapping_forms,
+)
 from assistant.slack.blocks import settings as settings_blocks
 from assistant.slack.blocks.home import home_view
 from assistant.slack.blocks.watches import batch_blocks, watch_list
@@ -74,16 +84,16 @@ def test_contact_builders(name: str, notes: str) -> None:
 @given(title=texts, question=texts)
 def test_chat_builders(title: str, question: str) -> None:
     sheet = data.run_sheet(60, title=title[:200] or "t", text=(question or "q")[:270])
-    accepted(chats.run_sheet_blocks(sheet, warnings=[question] * 5))
-    accepted(chats.approval_blocks(sheet, "hash", "U0STAFF001"))
-    accepted(chats.reminder_blocks(sheet, "1 hour"))
+    accepted(chat_messages.run_sheet_blocks(sheet, warnings=[question] * 5))
+    accepted(chat_messages.approval_blocks(sheet, "hash", "U0STAFF001"))
+    accepted(chat_messages.reminder_blocks(sheet, "1 hour"))
     upcoming = [Upcoming(sheet.series, sheet.occurrence, 60, i % 2 == 0, False) for i in range(120)]
-    accepted(chats.list_blocks(upcoming))
+    accepted(chat_messages.list_blocks(upcoming))
     item = sheet.items[1]
-    accepted(chats.handover_blocks(item, T0, "Europe/London", "v", "x"))
-    accepted(chats.failed_blocks(item, question, "v", "bluesky"))
-    accepted(chats.missed_blocks(item, T0, "Europe/London", "v"))
-    accepted(chats.unapproved_blocks(item, sheet.series))
+    accepted(chat_messages.handover_blocks(item, T0, "Europe/London", "v", "x"))
+    accepted(chat_messages.failed_blocks(item, question, "v", "bluesky"))
+    accepted(chat_messages.missed_blocks(item, T0, "Europe/London", "v"))
+    accepted(chat_messages.unapproved_blocks(item, sheet.series))
     hosts = [(str(i), f"X @{(title or 'a')[:30]}{i}") for i in range(120)]
     # Stored titles are at most 200 characters, descriptions 3000 and questions X's 280 (checked on the way in).
     values = {
@@ -112,9 +122,9 @@ def test_mapping_builders(name: str) -> None:
     accepted(mapping.progress(request, 3, 10, name))
     lines = [mapping.request_line(request, today=T0.date(), overdue=True) for _ in range(200)]
     accepted(mapping.request_list("Open requests", lines))
-    accepted_view(mapping.request_modal())
+    accepted_view(mapping_forms.request_modal())
     estimate = StrategyEstimate("interactions", 10**6, 1e6, 10**5, 10**7)
-    accepted_view(mapping.start_modal(data.request(budget_money=1e6, budget_calls=10**7), [estimate, estimate]))
+    accepted_view(mapping_forms.start_modal(data.request(budget_money=1e6, budget_calls=10**7), [estimate, estimate]))
 
 
 @FEW

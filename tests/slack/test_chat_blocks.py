@@ -9,6 +9,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from assistant.services.chats.signoff import RunSheet
+from assistant.slack.blocks import chat_messages
 from assistant.slack.blocks import chats as blocks
 from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, MAX_SECTION_TEXT
 from tests.slack import builder_data as data
@@ -28,7 +29,7 @@ def _mrkdwn(built: list[dict[str, Any]]) -> list[str]:
 
 
 def test_a_full_run_sheet_fits_a_message_and_escapes_outside_text() -> None:
-    built = blocks.run_sheet_blocks(_sheet(), warnings=["Clash: <#C1> at 21:00"])
+    built = chat_messages.run_sheet_blocks(_sheet(), warnings=["Clash: <#C1> at 21:00"])
     assert len(built) <= MAX_BLOCKS_MESSAGE
     for block in built:
         Block.parse(block).validate_json()  # type: ignore[union-attr]
@@ -45,14 +46,14 @@ def test_a_full_run_sheet_fits_a_message_and_escapes_outside_text() -> None:
 
 def test_approval_and_hand_over_messages_parse_and_carry_their_values() -> None:
     sheet = _sheet(3)
-    approval = blocks.approval_blocks(sheet, "abc123", "U0STAFF001")
+    approval = chat_messages.approval_blocks(sheet, "abc123", "U0STAFF001")
     for block in approval:
         Block.parse(block).validate_json()  # type: ignore[union-attr]
     assert [e["value"] for e in approval[-1]["elements"]] == ["7:abc123", "7:abc123"]
     item = sheet.items[1]
     for built in (
-        blocks.handover_blocks(item, datetime(2026, 12, 3, 21, 2, tzinfo=UTC), "Europe/London", "3|question:1|x", "x"),
-        blocks.missed_blocks(item, datetime(2026, 12, 3, 21, 2, tzinfo=UTC), "Europe/London", "3|question:1|x"),
+        chat_messages.handover_blocks(item, datetime(2026, 12, 3, 21, 2, tzinfo=UTC), "Europe/London", "3|question:1|x", "x"),
+        chat_messages.missed_blocks(item, datetime(2026, 12, 3, 21, 2, tzinfo=UTC), "Europe/London", "3|question:1|x"),
     ):
         for block in built:
             Block.parse(block).validate_json()  # type: ignore[union-attr]

@@ -12,7 +12,7 @@ from assistant.render.mrkdwn import pack_lines, truncate
 from assistant.services.contacts import book
 from assistant.services.contacts.fields import find_details
 from assistant.services.mapping.crawl import StrategyEstimate
-from assistant.slack.blocks import chat_inputs
+from assistant.slack.blocks import chat_inputs, mapping_forms
 from assistant.slack.blocks import chats as chat_blocks
 from assistant.slack.blocks import contacts as blocks
 from assistant.slack.blocks import mapping as mapping_blocks
@@ -169,7 +169,7 @@ def test_a_cut_never_splits_a_link_or_an_escape() -> None:
 
 def test_a_budget_of_a_million_shows_as_digits() -> None:
     estimate = StrategyEstimate("interactions", 500, 2.5, 15, 5000)
-    modal = mapping_blocks.start_modal(data.request(budget_money=1_000_000.0, budget_calls=2_000_000), [estimate])
+    modal = mapping_forms.start_modal(data.request(budget_money=1_000_000.0, budget_calls=2_000_000), [estimate])
     assert check_view(modal) == []
     values = [b["element"].get("initial_value") for b in modal["blocks"] if b["type"] == "input"]
     assert "1000000" in values and "2000000" in values

@@ -11,6 +11,7 @@ from assistant.analysis.digest import ChatContext, build_digest
 from assistant.render.mrkdwn import link, safe_url
 from assistant.services.chats.clashes import Upcoming
 from assistant.services.contacts.fields import FieldError, normalise_linkedin
+from assistant.slack.blocks import chat_messages
 from assistant.slack.blocks import chats as chat_blocks
 from assistant.slack.blocks import contacts as contact_blocks
 from assistant.slack.blocks import mapping as mapping_blocks
@@ -71,17 +72,17 @@ def test_chat_run_sheets_lists_and_modals() -> None:
     sheet = data.run_sheet(12, title=HOSTILE, text=HOSTILE)
     item, series = sheet.items[1], sheet.series
     for built in (
-        chat_blocks.run_sheet_blocks(sheet, warnings=[HOSTILE]),
-        chat_blocks.approval_blocks(sheet, "hash", "U0STAFF001"),
-        chat_blocks.list_blocks([Upcoming(series, sheet.occurrence, 3, True, False)]),  # type: ignore[arg-type]
-        chat_blocks.handover_blocks(item, T0, "Europe/London", "v", "x"),
-        chat_blocks.failed_blocks(item, HOSTILE, "v", "mastodon"),
-        chat_blocks.missed_blocks(item, T0, "Europe/London", "v"),
-        chat_blocks.unapproved_blocks(item, series),
+        chat_messages.run_sheet_blocks(sheet, warnings=[HOSTILE]),
+        chat_messages.approval_blocks(sheet, "hash", "U0STAFF001"),
+        chat_messages.list_blocks([Upcoming(series, sheet.occurrence, 3, True, False)]),  # type: ignore[arg-type]
+        chat_messages.handover_blocks(item, T0, "Europe/London", "v", "x"),
+        chat_messages.failed_blocks(item, HOSTILE, "v", "mastodon"),
+        chat_messages.missed_blocks(item, T0, "Europe/London", "v"),
+        chat_messages.unapproved_blocks(item, series),
     ):
         assert live_tokens(_message("Chat", built)) == []
-    assert live_tokens({"text": chat_blocks.guest_notice_text([HOSTILE], HOSTILE, public=True)}) == []
-    assert live_tokens({"text": chat_blocks.cancelled_text(series, [T0], False, "U0STAFF001")}) == []
+    assert live_tokens({"text": chat_messages.guest_notice_text([HOSTILE], HOSTILE, public=True)}) == []
+    assert live_tokens({"text": chat_messages.cancelled_text(series, [T0], False, "U0STAFF001")}) == []
     for view in (
         chat_blocks.questions_modal(series, HOSTILE),
         chat_blocks.posted_modal("v", HOSTILE),

@@ -4,7 +4,7 @@ Yammer, the digest)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +21,7 @@ from assistant.jobs.chats import plan as planning
 from assistant.jobs.chats.bluesky import BlueskyLogin, BlueskyPublisher, record_key
 from assistant.jobs.chats.mastodon import MastodonLogin, MastodonPublisher
 from assistant.jobs.chats.records import outbox_states, posted_id, record_from_outbox
+from assistant.jobs.chats.team import reminder_leads, team_of
 from assistant.jobs.chats.x import XPublisher
 from assistant.models.base import require_id
 from assistant.models.chats import (
@@ -50,7 +51,7 @@ from assistant.services.chats.repo import moderators_of
 from assistant.services.chats.signoff import RunSheet, SheetItem, run_sheet
 from assistant.services.chats.texts import cancellation_reply
 from assistant.services.yammer.crosspost import crosspost_group, crosspost_text, post_to_group
-from assistant.slack.blocks import chats as blocks
+from assistant.slack.blocks import chat_messages
 from assistant.worker import DueJob
 from integrations.bluesky.client import BlueskyClient
 from integrations.errors import AuthError
@@ -180,10 +181,10 @@ class ChatRunner:
         self, session: Session, engine: Engine, series: ChatSeries, occurrence: ChatOccurrence, now: datetime
     ) -> Iterable[DueJob]:
         occ_id = require_id(occurrence)
-        reminders = _reminder_leads(session, series)
+        reminders = reminder_leads(session, series)
         if now < occurrence.start_at and planning.reminder_due(reminders, occurrence.start_at, now) is None:
             return  # nothing is due before the start but a reminder
-        team = _team_of(session, series)
+        team = team_of(session, series)
         chosen = moderators_of(session, require_id(series))
         moderators = [m.slack_user_id for m in chosen]
         lead = next((m.slack_user_id for m in chosen if m.lead), series.created_by)
@@ -217,7 +218,7 @@ class ChatRunner:
             case planning.Remind(minutes, targets):
                 label = planning.lead_label(minutes)
                 text = f"Reminder: #{series.hashtag} starts in {label}"
-                reminder_blocks = blocks.reminder_blocks(sheet, label)
+                reminder_blocks = chat_messages.reminder_blocks(sheet, label)
                 for target in targets:
                     yield DueJob(
                         chat_reminder_key(occ_id, minutes, target),
@@ -231,19 +232,19 @@ class ChatRunner:
             case planning.AskUnapproved(item, _platform, key, _due, users):
                 text = f"{item.label} of #{series.hashtag} was not posted: it is not approved."
                 for user in users:
-                    card = blocks.unapproved_blocks(item, series)
+                    card = chat_messages.unapproved_blocks(item, series)
                     yield DueJob(chat_prompt_key(key, "unapproved", user), self._slack_post(team, user, text, card))
             case planning.RecordDone(item, platform, key):
                 record_from_outbox(engine, occ_id, item.item, platform, key)
             case planning.ReportFailed(item, platform, key, _due, error):
                 value = ChatPostRef(occ_id, item.item, Platform(platform)).encode()
                 text = f"{item.label} of #{series.hashtag} could not be posted ({error}); post it by hand."
-                card = blocks.failed_blocks(item, error, value, platform)
+                card = chat_messages.failed_blocks(item, error, value, platform)
                 yield DueJob(chat_prompt_key(key, "failed"), self._slack_post(team, lead, text, card))
             case planning.AskMissed(item, platform, key, due):
                 value = ChatPostRef(occ_id, item.item, Platform(platform)).encode()
                 text = f"{item.label} of #{series.hashtag} was missed: post now or skip?"
-                card = blocks.missed_blocks(item, due, tz, value)
+                card = chat_messages.missed_blocks(item, due, tz, value)
                 yield DueJob(chat_prompt_key(key, "missed"), self._slack_post(team, lead, text, card))
             case planning.Publish(item, platform, key, due) if platform == "x":
                 yield DueJob(
@@ -269,7 +270,7 @@ class ChatRunner:
                 )
             case planning.Publish(item, platform, key, due) | planning.HandOver(item, platform, key, due):
                 value = ChatPostRef(occ_id, item.item, Platform(platform)).encode()
-                card = blocks.handover_blocks(item, due, tz, value, platform)
+                card = chat_messages.handover_blocks(item, due, tz, value, platform)
                 yield DueJob(key, self._slack_post(team, lead, f"Post this now: {item.text}", card))
             case planning.RequestDigest():
                 yield DueJob(chat_digest_key(occ_id), self._digest(engine, series, occurrence, sheet))
@@ -396,14 +397,3 @@ def _default_requester() -> DigestRequester:
     from assistant.services.digests.records import request_digest
 
     return request_digest
-
-
-def _reminder_leads(session: Session, series: ChatSeries) -> Sequence[int]:
-    workspace = session.get(Workspace, series.workspace_id)
-    configured = (workspace.settings or {}).get("chat_reminder_minutes") if workspace else None
-    return tuple(int(m) for m in (configured or planning.DEFAULT_REMINDERS))
-
-
-def _team_of(session: Session, series: ChatSeries) -> str:
-    workspace = session.get(Workspace, series.workspace_id)
-    return workspace.slack_team_id if workspace is not None else ""

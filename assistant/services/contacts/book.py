@@ -20,11 +20,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from assistant.models.base import require_id, utcnow
-from assistant.models.contacts import FIELD_LIMITS, Contact, ContactEvent, ContactSource, Visibility
+from assistant.models.contacts import Contact, ContactEvent, ContactSource, Visibility
 from assistant.services.contacts.fields import EDITABLE, HANDLE_FIELDS, Problems, clean, normalise_tags
-from assistant.services.store.read import get_accounts
 from assistant.services.team import audit
-from integrations import normalized as n
 
 SEARCH_WEIGHTS = {
     "name": 6.0,
@@ -302,109 +300,6 @@ def suggestions(session: Session, viewer: Viewer, query: str, *, limit: int = 5)
 # Duplicates and merging ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class DuplicatePair:
-    keep: Contact
-    other: Contact
-    reason: str
-
-
-def identifiers(contact: Contact) -> set[tuple[str, str]]:
-    """(field, value) pairs that identify a person: email and handles, including merged alternates."""
-    found = {(name, str(getattr(contact, name)).casefold()) for name in ("email", *HANDLE_FIELDS, "linkedin_url")}
-    for name, values in (contact.alternates or {}).items():
-        if name in ("email", *HANDLE_FIELDS, "linkedin_url"):
-            found.update((name, str(value).casefold()) for value in values)
-    return {(name, value) for name, value in found if value}
-
-
-def matching(session: Session, viewer: Viewer, contact: Contact) -> list[tuple[Contact, str]]:
-    """Other visible contacts sharing an email or handle with `contact`, with what they share."""
-    mine = identifiers(contact)
-    found = []
-    for other in list_visible(session, viewer):
-        if other.id == contact.id:
-            continue
-        shared = sorted(mine & identifiers(other))
-        if shared:
-            found.append((other, f"same {shared[0][0].replace('_', ' ')} {shared[0][1]}"))
-    return found
-
-
-def duplicates(session: Session, viewer: Viewer) -> list[DuplicatePair]:
-    """Likely duplicates among visible contacts: same email or handle, or similar names at the same organisation."""
-    contacts = list_visible(session, viewer)
-    contacts.sort(key=lambda c: require_id(c))
-    pairs: list[DuplicatePair] = []
-    for index, first in enumerate(contacts):
-        first_ids = identifiers(first)
-        for second in contacts[index + 1 :]:
-            shared = sorted(first_ids & identifiers(second))
-            if shared:
-                reason = f"same {shared[0][0].replace('_', ' ')} ({shared[0][1]})"
-            elif (
-                first.organisation
-                and first.organisation.casefold() == second.organisation.casefold()
-                and difflib.SequenceMatcher(None, first.name.casefold(), second.name.casefold()).ratio() >= SIMILAR_NAME
-            ):
-                reason = f"similar names at {first.organisation}"
-            else:
-                continue
-            pairs.append(DuplicatePair(first, second, reason))
-    return pairs
-
-
-def merge(session: Session, viewer: Viewer, keep_id: int, other_id: int) -> Contact:
-    """Fold `other` into `keep`: no field value is lost (differing ones go to `alternates`), tags and notes
-    are joined, and both histories stay on the kept contact, followed by a `merged` event."""
-    if keep_id == other_id:
-        raise ContactError("A contact cannot be merged with itself.")
-    keep = get_editable(session, keep_id, viewer)
-    other = get_editable(session, other_id, viewer)
-    taken: list[str] = []
-    alternates: dict[str, list[str]] = {k: list(v) for k, v in (keep.alternates or {}).items()}
-    for name in _SINGLE_FIELDS:
-        mine, theirs = getattr(keep, name), getattr(other, name)
-        if theirs and not mine:
-            setattr(keep, name, theirs)
-            taken.append(name)
-        elif theirs and theirs != mine and theirs not in alternates.get(name, []):
-            alternates.setdefault(name, []).append(theirs)
-    if other.name.casefold() != keep.name.casefold() and other.name not in alternates.get("name", []):
-        alternates.setdefault("name", []).append(other.name)
-    for name, values in (other.alternates or {}).items():
-        for value in values:
-            if value != getattr(keep, name, None) and value not in alternates.get(name, []):
-                alternates.setdefault(name, []).append(value)
-    keep.alternates = alternates
-    keep.tags = [*keep.tags, *[t for t in other.tags if t not in keep.tags]]
-    if other.notes and other.notes not in keep.notes:
-        keep.notes = f"{keep.notes}\n\n{other.notes}".strip()
-    # The wider audience wins so nobody who could see either loses it.
-    order = [Visibility.me.value, Visibility.team.value, Visibility.workspace.value]
-    if order.index(other.visibility) > order.index(keep.visibility):
-        keep.visibility = other.visibility
-    keep.updated_at = utcnow()
-    session.execute(sa.update(ContactEvent).where(col(ContactEvent.contact_id) == other_id).values(contact_id=keep_id))
-    session.add(keep)
-    _event(
-        session,
-        keep,
-        "merged",
-        viewer.user_id,
-        merged_contact_id=other_id,
-        merged_added_by=other.added_by,
-        merged_source=other.source,
-        merged_created_at=other.created_at.isoformat(),
-        fields_taken=taken,
-    )
-    session.flush()
-    session.delete(other)
-    audit.log(session, "contact.merged", keep, actor=viewer.user_id, merged_contact_id=other_id)
-    session.flush()
-    return keep
-
-
 # Sharing and erasing ------------------------------------------------------------------------------
 
 
@@ -457,72 +352,6 @@ def erase(session: Session, viewer: Viewer, contact_id: int) -> Erased:
 
 
 # Saving stored accounts (digest participants, mapping results) -----------------------------------
-
-
-_HANDLE_FIELD_OF = {"x": "x_handle", "mastodon": "mastodon_handle", "bluesky": "bluesky_handle"}
-
-
-def account_fields(account: n.NormalizedAccount) -> dict[str, object]:
-    """A contact's fields from a stored public account (name, handle, bio as notes, profile link)."""
-    data: dict[str, object] = {"name": account.display_name or account.handle or account.id}
-    handle_field = _HANDLE_FIELD_OF.get(account.platform)
-    if handle_field:
-        data[handle_field] = account.handle
-    notes = [account.bio.strip()] if account.bio.strip() else []
-    if account.location:
-        notes.append(f"Location: {account.location}")
-    if account.url:
-        notes.append(f"Web: {account.url}")
-    data["notes"] = "\n".join(notes)[: FIELD_LIMITS["notes"]]
-    data["consent_basis"] = "public_role"
-    return data
-
-
-@dataclass
-class SaveResult:
-    added: list[Contact] = field(default_factory=list)
-    already: list[Contact] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # "(platform, id): reason"
-
-
-def save_accounts(
-    session: Session,
-    viewer: Viewer,
-    accounts: Iterable[n.NormalizedAccount],
-    *,
-    source: str,
-    source_ref: str = "",
-    visibility: str = Visibility.team.value,
-    tags: Sequence[str] = (),
-) -> SaveResult:
-    """Save public accounts as contacts; an account whose handle is already a visible contact is not added twice."""
-    result = SaveResult()
-    for account in accounts:
-        data = account_fields(account) | {"visibility": visibility, "tags": list(tags)}
-        values, problems = clean(data)
-        if problems:
-            result.skipped.append(f"{account.platform}:{account.handle or account.id}: {problems.summary()}")
-            continue
-        probe = Contact(workspace_id=viewer.workspace_id, added_by=viewer.user_id, **values)  # type: ignore[arg-type]
-        existing = matching(session, viewer, probe)
-        if existing:
-            result.already.append(existing[0][0])
-            continue
-        result.added.append(add_contact(session, viewer, data, source=source, source_ref=source_ref))
-    return result
-
-
-def save_account_keys(
-    session: Session, viewer: Viewer, keys: Iterable[tuple[str, str]], *, source: str, source_ref: str = ""
-) -> SaveResult:
-    """`save_accounts` for (platform, account_id) pairs read from the store's Account table."""
-    wanted = list(dict.fromkeys(keys))
-    found = {(a.platform, a.id): a for a in get_accounts(session, wanted)}
-    result = save_accounts(
-        session, viewer, [found[k] for k in wanted if k in found], source=source, source_ref=source_ref
-    )
-    result.skipped.extend(f"{p}:{i}: not in the store" for p, i in wanted if (p, i) not in found)
-    return result
 
 
 def fields_of(contact: Contact) -> dict[str, object]:

@@ -13,30 +13,12 @@ from sqlmodel import Session
 from assistant.models.base import require_id
 from assistant.models.contacts import Contact, ContactSource
 from assistant.render.csv_cells import safe_cell, unsafe_cell
-from assistant.services.contacts import book
-from assistant.services.contacts.fields import clean
+from assistant.services.contacts import book, dedupe
+from assistant.services.contacts.fields import EDITABLE, clean
 
-CSV_COLUMNS = (
-    "name",
-    "organisation",
-    "role",
-    "email",
-    "phone",
-    "x_handle",
-    "mastodon_handle",
-    "bluesky_handle",
-    "linkedin_url",
-    "tags",
-    "notes",
-    "consent_basis",
-    "visibility",
-    "source",
-    "added_by",
-    "created_at",
-    "id",
-)
+CSV_COLUMNS = (*EDITABLE, "source", "added_by", "created_at", "id")
 # Columns an import reads; the others (id, source, added_by, created_at) are written by the app.
-IMPORT_COLUMNS = CSV_COLUMNS[:13]
+IMPORT_COLUMNS = EDITABLE
 REQUIRED_COLUMNS = ("name",)
 _READ_ONLY = frozenset(CSV_COLUMNS) - frozenset(IMPORT_COLUMNS)
 
@@ -99,7 +81,7 @@ def import_csv(session: Session, viewer: book.Viewer, text: str, *, dry_run: boo
         return report
     reader.fieldnames = header
     seen: dict[tuple[str, str], int] = {}
-    existing = {key: c for c in book.list_visible(session, viewer) for key in book.identifiers(c)}
+    existing = {key: c for c in book.list_visible(session, viewer) for key in dedupe.identifiers(c)}
     accepted: list[dict[str, object]] = []
     for number, row in enumerate(reader, start=2):
         report.rows += 1
@@ -116,7 +98,7 @@ def import_csv(session: Session, viewer: book.Viewer, text: str, *, dry_run: boo
             report.rejected.append((number, problems.summary()))
             continue
         probe = Contact(workspace_id=viewer.workspace_id, added_by=viewer.user_id, **values)  # type: ignore[arg-type]
-        keys = book.identifiers(probe)
+        keys = dedupe.identifiers(probe)
         twin = next((existing[k] for k in sorted(keys) if k in existing), None)
         if twin is not None:
             report.duplicates.append((number, f"already in the book as contact #{twin.id} ({twin.name})"))

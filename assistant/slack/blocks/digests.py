@@ -97,7 +97,9 @@ def _post_line(post: dict[str, Any], zone: str) -> str:
 def _counted(items: Sequence[dict[str, Any]], key: str, count: str, *, at: bool = False) -> list[str]:
     prefix = "@" if at else ""
     return [
-        f"• {prefix}{escape(str(item[key]))} ({item[count]:,})" if item.get(key) else f"• an unnamed account ({item[count]:,})"
+        f"• {prefix}{escape(str(item[key]))} ({item[count]:,})"
+        if item.get(key)
+        else f"• an unnamed account ({item[count]:,})"
         for item in items
     ]
 
@@ -132,7 +134,9 @@ def digest_message(
         f"{volume['quotes']:,} quotes, {volume['reposts']:,} reposts"
     )
     peak = volume["peak_minute"]
-    peak_text = f"; busiest minute {_local(peak['at'], zone, '%H:%M')} with {counted(peak['posts'], 'post')}" if peak else ""
+    peak_text = (
+        f"; busiest minute {_local(peak['at'], zone, '%H:%M')} with {counted(peak['posts'], 'post')}" if peak else ""
+    )
     blocks.append(section(f"{headline}\n_{kinds}{peak_text}_"))
     if volume["via_conversation"]:
         blocks.append(
@@ -162,7 +166,8 @@ def digest_message(
             cut_lines(
                 "*Links shared*",
                 [
-                    f"• {escape(u['url'])} ({u['posts']:,})" + ("" if u.get("expanded", True) else " _short link, destination unknown_")
+                    f"• {escape(u['url'])} ({u['posts']:,})"
+                    + ("" if u.get("expanded", True) else " _short link, destination unknown_")
                     for u in top["urls"][:LIST_LINES]
                 ]
                 + [

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 from assistant.analysis.mapping.results import Analysis
 from assistant.analysis.recurring import RecurringSlot
@@ -13,7 +12,6 @@ from assistant.models.codecs import ScheduleChatRef
 from assistant.models.mapping import CrawlState, MappingRequest, MappingStatus
 from assistant.render.mrkdwn import escape
 from assistant.render.wording import counted
-from assistant.services.mapping.crawl import StrategyEstimate
 from assistant.slack.blocks.common import (
     MAX_BUTTON_VALUE,
     Block,
@@ -22,7 +20,6 @@ from assistant.slack.blocks.common import (
     context,
     divider,
     header,
-    number_value,
     section,
 )
 
@@ -55,173 +52,6 @@ STATUS_EMOJI = {
     MappingStatus.declined: ":no_entry_sign:",
     MappingStatus.cancelled: ":x:",
 }
-
-
-def _input(block_id: str, label: str, element: Block, *, optional: bool = True, hint: str = "") -> Block:
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": {"type": "plain_text", "text": label},
-        "element": {**element, "action_id": block_id},
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = {"type": "plain_text", "text": hint}
-    return block
-
-
-def _text(placeholder: str = "", *, multiline: bool = False) -> Block:
-    element: Block = {"type": "plain_text_input", "multiline": multiline}
-    if placeholder:
-        element["placeholder"] = {"type": "plain_text", "text": placeholder}
-    return element
-
-
-def request_modal(*, private_metadata: str = "") -> Block:
-    return {
-        "type": "modal",
-        "callback_id": VIEW_REQUEST,
-        "private_metadata": private_metadata,
-        "title": {"type": "plain_text", "text": "Digital mapping"},
-        "submit": {"type": "plain_text", "text": "Send to comms"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            _input("title", "Title / policy area", _text("Adult skills in Wales"), optional=False),
-            _input("decision", "What decision will the map inform?", _text(multiline=True)),
-            _input("keywords", "Keywords", _text("apprenticeships, skills gap"), hint="Separate with commas."),
-            _input("hashtags", "Hashtags", _text("#ukfechat #FEchat"), hint="Separate with spaces or commas."),
-            _input(
-                "seeds", "Seed accounts (partner organisations)", _text("@ColegauCymru, @AoC_info"), hint="X handles."
-            ),
-            _input("region", "Region", _text("Wales")),
-            _input("language", "Language", _text("en, cy")),
-            _input("deadline", "Deadline", {"type": "datepicker"}),
-            _input("watchers", "Who else should see it", {"type": "multi_users_select"}),
-        ],
-    }
-
-
-def reason_modal(callback_id: str, request_id: int, *, title: str, label: str) -> Block:
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "private_metadata": str(request_id),
-        "title": {"type": "plain_text", "text": title},
-        "submit": {"type": "plain_text", "text": "Send"},
-        "blocks": [_input("text", label, _text(multiline=True), optional=False)],
-    }
-
-
-def rerun_modal(request: MappingRequest) -> Block:
-    """Re-run the community step on the stored data: a Leiden resolution or about how many communities."""
-    shown = request.communities_wanted or request.resolution or 1.0
-    return {
-        "type": "modal",
-        "callback_id": VIEW_RERUN,
-        "private_metadata": str(request.id),
-        "title": {"type": "plain_text", "text": "Re-run communities"},
-        "submit": {"type": "plain_text", "text": "Re-run"},
-        "blocks": [
-            section(f"No new crawl: the communities of *{escape(request.title)}* are found again (now: {shown})."),
-            _input("resolution", "Resolution", _text("1.0"), hint="Higher gives more, smaller communities."),
-            _input("number", "Or: about this many communities", _text("8"), hint="Give one of the two."),
-        ],
-    }
-
-
-def rerun_values(values: dict[str, Any]) -> tuple[float | None, int | None, dict[str, str]]:
-    """The modal's resolution or number, and errors by block id (exactly one, a positive number)."""
-    raw = {k: ((values.get(k) or {}).get(k) or {}).get("value") or "" for k in ("resolution", "number")}
-    resolution_text, number_text = raw["resolution"].strip(), raw["number"].strip()
-    if bool(resolution_text) == bool(number_text):
-        return None, None, {"resolution": "Give a resolution or a number of communities (one of the two)."}
-    if resolution_text:
-        try:
-            resolution = float(resolution_text)
-        except ValueError:
-            resolution = 0.0
-        if not resolution > 0 or resolution > 100:
-            return None, None, {"resolution": "The resolution is a number above 0 (1.0 is usual), e.g. 0.5 or 2."}
-        return resolution, None, {}
-    if not number_text.isdigit() or not 1 <= int(number_text) <= 500:
-        return None, None, {"number": "The number of communities is a whole number from 1 to 500."}
-    return None, int(number_text), {}
-
-
-def start_modal(
-    request: MappingRequest,
-    estimates: Sequence[StrategyEstimate],
-    *,
-    steps: Sequence[str] = (),
-    measured: str | None = None,
-    budget: Sequence[str] = (),
-) -> Block:
-    """`steps` are the measuring steps with their own cost; `measured` what they found (None: not yet measured)."""
-    options = [
-        {
-            "text": {"type": "plain_text", "text": e.strategy.capitalize()},
-            "description": {"type": "plain_text", "text": e.describe()[:75]},
-            "value": e.strategy,
-        }
-        for e in estimates
-    ]
-    return {
-        "type": "modal",
-        "callback_id": VIEW_START,
-        "private_metadata": str(request.id),
-        "title": {"type": "plain_text", "text": "Start mapping"},
-        "submit": {"type": "plain_text", "text": "Approve and start"},
-        "blocks": [
-            *_measure_blocks(request, steps, measured),
-            section(
-                ("*Estimate from X's own numbers*" if measured else "*Rough guess, not measured*")
-                + " (prices from settings; time is the least the rate limits allow)\n"
-                + "\n".join(f"• {escape(e.describe())}" for e in estimates)
-            ),
-            *([context("\n".join(escape(line) for line in budget))] if budget else []),
-            _input(
-                "strategy",
-                "Strategy",
-                {"type": "radio_buttons", "options": options, "initial_option": options[0]},
-                optional=False,
-            ),
-            _input(
-                "budget_money",
-                "Money budget (US$)",
-                {
-                    "type": "number_input",
-                    "is_decimal_allowed": True,
-                    "initial_value": number_value(request.budget_money),
-                },
-                optional=False,
-            ),
-            _input(
-                "budget_calls",
-                "Call budget (API calls)",
-                {
-                    "type": "number_input",
-                    "is_decimal_allowed": False,
-                    "initial_value": number_value(request.budget_calls),
-                },
-                optional=False,
-            ),
-        ],
-    }
-
-
-def _measure_blocks(request: MappingRequest, steps: Sequence[str], measured: str | None) -> list[Block]:
-    if not steps:
-        return []
-    text = "*Measuring first* (each step's own cost)\n" + "\n".join(f"• {escape(step)}" for step in steps)
-    if measured:
-        return [section(f"{text}\n_Measured:_ {escape(measured)}")]
-    button = {
-        "type": "button",
-        "action_id": MEASURE,
-        "text": {"type": "plain_text", "text": "Measure on X"},
-        "value": str(request.id),
-    }
-    return [section(text), {"type": "actions", "block_id": "measure", "elements": [button]}]
 
 
 def _summary_lines(request: MappingRequest) -> list[str]:
@@ -349,7 +179,8 @@ def delivery(request: MappingRequest, analysis: Analysis, slots: Sequence[Recurr
         for i, m in enumerate(analysis.accounts[:10], start=1)
     )
     communities = "\n".join(
-        f"• *{escape(c.label)}* ({counted(c.size, 'account')}): " + ", ".join(f"@{escape(h)}" for h in c.top_accounts[:3])
+        f"• *{escape(c.label)}* ({counted(c.size, 'account')}): "
+        + ", ".join(f"@{escape(h)}" for h in c.top_accounts[:3])
         for c in analysis.communities[:6]
     )
     chats = "\n".join(
@@ -382,22 +213,3 @@ def delivery(request: MappingRequest, analysis: Analysis, slots: Sequence[Recurr
             buttons.append(button(f"Schedule a chat on #{tag}", f"{SCHEDULE_CHAT}:{n}", value))
     blocks += [divider(), actions(*buttons, block_id=f"mapping_delivery_{rid}")]
     return blocks
-
-
-def split(text: str) -> list[str]:
-    """Comma/space separated form input to a clean list."""
-    return [part.strip() for part in text.replace(",", " ").split() if part.strip()]
-
-
-def form_values(values: dict[str, Any]) -> dict[str, Any]:
-    """The request modal's state values to plain fields."""
-
-    def value(block: str) -> Any:
-        element = values.get(block, {}).get(block, {})
-        if element.get("type") == "datepicker":
-            return element.get("selected_date")
-        if element.get("type") == "multi_users_select":
-            return element.get("selected_users") or []
-        return element.get("value") or ""
-
-    return {name: value(name) for name in FIELDS}

@@ -38,7 +38,7 @@ from assistant.services.chats.repo import (
 from assistant.services.chats.signoff import APPROVED, CHANGES_REQUESTED, run_sheet, sheet_hash
 from assistant.services.chats.texts import guest_notice
 from assistant.services.team.workspaces import ensure_workspace
-from assistant.slack.blocks import chat_inputs
+from assistant.slack.blocks import chat_inputs, chat_messages, common
 from assistant.slack.blocks import chats as blocks
 from assistant.slack.blocks.mapping import SCHEDULE_CHAT_ACTIONS
 from assistant.slack.context import Services
@@ -82,7 +82,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         if action == "list":
             with Session(services.engine) as session:
                 rows = upcoming(session, workspace_id(ctx.team_id), utcnow())
-                ctx.ack(text="Upcoming hashtag chats", blocks=blocks.list_blocks(rows))
+                ctx.ack(text="Upcoming hashtag chats", blocks=chat_messages.list_blocks(rows))
             return
         if action not in ("show", "edit", "cancel", "ics", "questions"):
             ctx.error(f"I don't know `chat {escape(action)}`. {USAGE}")
@@ -110,7 +110,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             if action == "show":
                 occurrence = next_occurrence(session, series_id, utcnow())
                 sheet = run_sheet(session, series, occurrence=occurrence, prices=prices())
-                ctx.ack(text=f"Run sheet of #{series.hashtag}", blocks=blocks.run_sheet_blocks(sheet))
+                ctx.ack(text=f"Run sheet of #{series.hashtag}", blocks=chat_messages.run_sheet_blocks(sheet))
             elif action == "edit":
                 ctx.ack()
                 open_chat_modal(
@@ -155,10 +155,10 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         moderators = [m.slack_user_id for m in moderators_of(session, require_id(series))]
         done = cancel(session, series, actor=ctx.user_id, now=now, occurrence_id=occurrence_id)
         when = [o.start_at for o in done]
-        text = blocks.cancelled_text(series, when, occurrence_id is None, ctx.user_id)
+        text = chat_messages.cancelled_text(series, when, occurrence_id is None, ctx.user_id)
         under_way = not series.manual and any(intro_is_public(session, o) for o in done)
         guests = (
-            blocks.guest_notice_text(
+            chat_messages.guest_notice_text(
                 series.guests,
                 guest_notice(series, when, whole=occurrence_id is None),
                 public=under_way,
@@ -317,7 +317,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             client.chat_postMessage(
                 channel=user_id,
                 text=f"{verb} #{series.hashtag} (chat {series.id})",
-                blocks=blocks.run_sheet_blocks(sheet, title=f"{verb}: #{series.hashtag}", warnings=warnings),
+                blocks=chat_messages.run_sheet_blocks(sheet, title=f"{verb}: #{series.hashtag}", warnings=warnings),
             )
             if series.requires_approval and sheet.unapproved:
                 request_approval(client, session, series, team_id, user_id)
@@ -333,7 +333,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
         client.chat_postMessage(
             channel=channel,
             text=f"Sign-off needed for #{series.hashtag}",
-            blocks=blocks.approval_blocks(sheet, sheet_hash(sheet), user_id),
+            blocks=chat_messages.approval_blocks(sheet, sheet_hash(sheet), user_id),
         )
 
     @app.view(blocks.QUESTIONS_MODAL)
@@ -365,7 +365,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             client.chat_postMessage(
                 channel=user_id,
                 text=f"Questions of #{series.hashtag} saved",
-                blocks=blocks.run_sheet_blocks(sheet, title=f"Questions saved: #{series.hashtag}"),
+                blocks=chat_messages.run_sheet_blocks(sheet, title=f"Questions saved: #{series.hashtag}"),
             )
             if series.requires_approval and sheet.unapproved:
                 request_approval(client, session, series, team_id, user_id)
@@ -408,8 +408,8 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
                 replace_original=True,
                 text=f"<@{user_id}> {verdict} the run sheet of #{series.hashtag}",
                 blocks=[
-                    *blocks.run_sheet_blocks(sheet)[:48],
-                    blocks.context(f"<@{user_id}> {verdict} this run sheet."),
+                    *chat_messages.run_sheet_blocks(sheet)[:48],
+                    common.context(f"<@{user_id}> {verdict} this run sheet."),
                 ],
             )
             notify(

@@ -19,7 +19,7 @@ from assistant.models.digests import Digest
 from assistant.models.mapping import MappingMember, MappingRequest
 from assistant.models.workspaces import Workspace
 from assistant.render.mrkdwn import code, escape
-from assistant.services.contacts import book
+from assistant.services.contacts import book, dedupe, from_accounts
 from assistant.services.contacts.fields import Found, Person, find_details, find_people, mentioned_user_ids
 from assistant.services.contacts.files import export_csv, export_vcards
 from assistant.services.store.read import iter_post_authors
@@ -144,7 +144,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
             except book.ContactInvalid as exc:
                 ack(response_action="errors", errors=exc.problems.by_field)
                 return
-            matches = book.matching(db, viewer, contact)
+            matches = dedupe.matching(db, viewer, contact)
             db.commit()
         ack()
         card = (
@@ -289,7 +289,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         with session() as db:
             viewer = viewer_for(services, db, client, body["team"]["id"], body["user"]["id"])
             try:
-                merged = book.merge(db, viewer, keep_id, other_id)
+                merged = dedupe.merge(db, viewer, keep_id, other_id)
             except book.ContactError as exc:
                 respond(text=escape(str(exc)), replace_original=False)
                 return
@@ -322,7 +322,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
             except book.ContactInvalid as exc:
                 respond(text=f"Could not save {escape(value)}: {escape(str(exc))}", replace_original=False)
                 return
-            matches = book.matching(db, viewer, contact)
+            matches = dedupe.matching(db, viewer, contact)
             db.commit()
         card = (
             blocks.merge_offer(contact, matches)
@@ -343,7 +343,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
                 respond(text="That digest no longer exists.", replace_original=False)
                 return
             accounts = list(iter_post_authors(db, hashtag=digest.hashtag, since=digest.start, until=digest.end))
-            result = book.save_accounts(
+            result = from_accounts.save_accounts(
                 db,
                 viewer,
                 accounts,
@@ -376,7 +376,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
                 for m in db.exec(select(MappingMember).where(MappingMember.request_id == request.id))
                 if m.kind in ("seed", "account")
             ]
-            result = book.save_account_keys(
+            result = from_accounts.save_account_keys(
                 db, viewer, keys, source=ContactSource.mapping, source_ref=f"mapping:{request.id}"
             )
             db.commit()
@@ -449,7 +449,7 @@ def _duplicates(services: Services, ctx: CommandContext) -> None:
         viewer = viewer_for(services, db, ctx.client, ctx.team_id, ctx.user_id)
         pairs = [
             (p.keep, p.other, p.reason)
-            for p in book.duplicates(db, viewer)
+            for p in dedupe.duplicates(db, viewer)
             if book.can_edit(p.keep, viewer) and book.can_edit(p.other, viewer)
         ]
         db.commit()

@@ -31,7 +31,7 @@ def register(app: App, services: Services) -> None:
     @app.action(ids.HOME_REQUEST_MAPPING)
     def on_request_mapping(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        from assistant.slack.blocks.mapping import request_modal
+        from assistant.slack.blocks.mapping_forms import request_modal
 
         client.views_open(trigger_id=body["trigger_id"], view=request_modal())
 

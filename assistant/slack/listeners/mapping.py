@@ -22,6 +22,7 @@ from assistant.services.mapping import requests as service
 from assistant.services.team import audit
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import mapping as blocks
+from assistant.slack.blocks import mapping_forms
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
 from assistant.slack.parse import ParseError, parse_date, parse_id
@@ -100,7 +101,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
     # The form ---------------------------------------------------------------------------------------
 
     def open_form(client: WebClient, trigger_id: str) -> None:
-        client.views_open(trigger_id=trigger_id, view=blocks.request_modal())
+        client.views_open(trigger_id=trigger_id, view=mapping_forms.request_modal())
 
     @app.global_shortcut(blocks.SHORTCUT_REQUEST)
     def on_shortcut(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -109,7 +110,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
 
     @app.view(blocks.VIEW_REQUEST)
     def on_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        values = blocks.form_values(body["view"]["state"]["values"])
+        values = mapping_forms.form_values(body["view"]["state"]["values"])
         try:
             deadline = parse_date(values["deadline"], "deadline") if values["deadline"] else None
         except ParseError as exc:
@@ -119,8 +120,8 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             title=values["title"],
             decision=values["decision"],
             keywords=tuple(k.strip() for k in values["keywords"].split(",") if k.strip()),
-            hashtags=tuple(blocks.split(values["hashtags"])),
-            seeds=tuple(blocks.split(values["seeds"])),
+            hashtags=tuple(mapping_forms.split(values["hashtags"])),
+            seeds=tuple(mapping_forms.split(values["seeds"])),
             region=values["region"],
             language=values["language"],
             deadline=deadline,
@@ -190,14 +191,14 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
 
     @app.action(blocks.DECLINE)
     def on_decline(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        view = blocks.reason_modal(
+        view = mapping_forms.reason_modal(
             blocks.VIEW_DECLINE, request_id_of(body), title="Decline request", label="Why? (the requester sees this)"
         )
         comms_modal(ack, body, client, view)
 
     @app.action(blocks.ASK)
     def on_ask(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        view = blocks.reason_modal(blocks.VIEW_ASK, request_id_of(body), title="Ask a question", label="Your question")
+        view = mapping_forms.reason_modal(blocks.VIEW_ASK, request_id_of(body), title="Ask a question", label="Your question")
         comms_modal(ack, body, client, view)
 
     @app.action(blocks.START)
@@ -219,7 +220,7 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
     def start_view(session: Session, request: MappingRequest) -> dict[str, Any]:
         prices = services.settings.x_prices()
         figures = measuring.start_figures(session, request, prices, utcnow().date())
-        return blocks.start_modal(
+        return mapping_forms.start_modal(
             request,
             figures.estimates,
             steps=figures.steps,
@@ -272,11 +273,11 @@ def register(app: App, services: Services) -> Mapping[str, Handler]:
             ack()
             refuse(client, body, "The map isn't made yet: communities can be re-run once the analysis is done.")
             return
-        comms_modal(ack, body, client, blocks.rerun_modal(request))
+        comms_modal(ack, body, client, mapping_forms.rerun_modal(request))
 
     @app.view(blocks.VIEW_RERUN)
     def on_rerun_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        resolution, number, errors = blocks.rerun_values(body["view"]["state"]["values"])
+        resolution, number, errors = mapping_forms.rerun_values(body["view"]["state"]["values"])
         if errors:
             ack(response_action="errors", errors=errors)
             return

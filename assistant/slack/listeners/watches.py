@@ -13,7 +13,7 @@ from assistant.models.codecs import AccountRef, BadValue
 from assistant.models.contacts import ContactSource
 from assistant.models.platforms import Platform
 from assistant.render.mrkdwn import escape
-from assistant.services.contacts import book
+from assistant.services.contacts import from_accounts
 from assistant.services.costs import figures
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.services.watches import estimate as watch_estimate
@@ -51,7 +51,7 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         with Session(services.engine) as session:
             viewer = viewer_for(services, session, client, team_id, user_id)
-            result = book.save_account_keys(
+            result = from_accounts.save_account_keys(
                 session, viewer, [(ref.platform, ref.account_id)], source=ContactSource.watch
             )
             session.commit()
