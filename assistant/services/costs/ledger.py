@@ -51,9 +51,12 @@ class SharedLedger:
         connection = self._connection()
         insert = sqlite.insert if connection.dialect.name == "sqlite" else postgresql.insert
         new: set[str] = set()
+        # Every process inserts in one (sorted) order, so two transactions meeting on the same items wait for
+        # each other in turn instead of each holding a row the other needs (a PostgreSQL deadlock).
+        ordered = sorted(ids)
         try:
-            for start in range(0, len(ids), _CHUNK):
-                rows = [{"kind": kind, "item_id": i, "day": day} for i in ids[start : start + _CHUNK]]
+            for start in range(0, len(ordered), _CHUNK):
+                rows = [{"kind": kind, "item_id": i, "day": day} for i in ordered[start : start + _CHUNK]]
                 statement = insert(_ITEMS).values(rows).on_conflict_do_nothing().returning(_ITEMS.c.item_id)
                 new.update(connection.execute(statement).scalars())
         except BaseException:
