@@ -50,6 +50,7 @@ from assistant.models.workspaces import Workspace
 from assistant.services.chats.repo import moderators_of
 from assistant.services.chats.signoff import RunSheet, SheetItem, run_sheet
 from assistant.services.chats.texts import cancellation_reply
+from assistant.services.digests.records import request_digest as queue_digest
 from assistant.services.yammer.crosspost import crosspost_group, crosspost_text, post_to_group
 from assistant.slack.blocks import chat_messages
 from assistant.worker import DueJob
@@ -75,7 +76,7 @@ class ChatRunner:
     settings: Settings
     slack: WebClient | None
     http: httpx.Client
-    request_digest: DigestRequester | None = None
+    request_digest: DigestRequester | None = None  # queues the digest job; default queue_digest (services)
     grace: timedelta = planning.GRACE
     after_post: Callable[[str], None] = field(default=lambda _key: None)  # a test hook between "posted" and "recorded"
     mastodon_http: httpx.Client | None = None  # defaults to `http`
@@ -356,7 +357,7 @@ class ChatRunner:
 
     def _digest(self, engine: Engine, series: ChatSeries, occurrence: ChatOccurrence, sheet: RunSheet) -> Action:
         def action() -> dict[str, Any]:
-            request = self.request_digest or _default_requester()
+            request = self.request_digest or queue_digest
             with Session(engine) as session:
                 posted = {
                     p.item: p for p in session.exec(select(ChatPost).where(ChatPost.occurrence_id == occurrence.id))
@@ -391,9 +392,3 @@ class ChatRunner:
                 return {"digest_job_id": getattr(job, "id", None)}
 
         return action
-
-
-def _default_requester() -> DigestRequester:
-    from assistant.services.digests.records import request_digest
-
-    return request_digest
