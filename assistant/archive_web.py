@@ -10,9 +10,9 @@ from sqlmodel import Session
 
 from assistant.config import ARCHIVE_PREFIX
 from assistant.render.digest_chart import timeline_png
-from assistant.render.digest_files import to_csv, to_json
 from assistant.render.digest_html import archive_parts
 from assistant.services.digests import make as digest_make
+from assistant.services.digests.files import file_content
 from assistant.services.digests.records import digest_by_token
 
 if TYPE_CHECKING:
@@ -41,20 +41,12 @@ def archive_app(engine: Engine) -> WSGIApp:
             if digest is None:
                 return _answer(start_response, "404 Not Found", "text/plain", b"not found")
             body: list[bytes]
-            if fmt == "json":
-                body = [to_json(digest.figures)]
+            if fmt == "csv" or fmt == "json":
+                body = [file_content(session, digest, "csv" if fmt == "csv" else "json")]
             else:
                 result = digest_make.remake(session, digest)
-                if fmt == "csv":
-                    question_of = {p.id: q.number for q in result.assignment.questions for p in q.answers}
-                    body = [
-                        to_csv(
-                            result.posts, hashtag=digest.hashtag, timezone=digest.timezone, question_of=question_of
-                        ).encode()
-                    ]
-                else:
-                    png = timeline_png(digest.figures) if digest.posts else None
-                    body = archive_parts(result, chart_png=png)  # served part by part
+                png = timeline_png(digest.figures) if digest.posts else None
+                body = archive_parts(result, chart_png=png)  # served part by part
         return _answer(start_response, "200 OK", _TYPES[fmt], body, download=f"{digest.hashtag}-digest.{fmt}")
 
     return application

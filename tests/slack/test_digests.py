@@ -135,3 +135,32 @@ def test_dates_at_the_edges_of_the_calendar_get_a_specific_answer(app: SlackHarn
     assert answer in ack_json(app.command(f"digest #edchat {window}", user_id="U0COMMS001"))["text"]
     with Session(app.services.engine) as session:
         assert session.exec(select(DigestJob)).all() == []
+
+
+@pytest.mark.parametrize("owner", ["another workspace", "the CLI"])
+def test_a_download_button_for_a_digest_not_of_this_workspace_sends_nothing(app: SlackHarness, owner: str) -> None:
+    from assistant.services.digests.records import save_digest
+    from assistant.services.team.workspaces import ensure_workspace
+
+    with Session(app.services.engine) as session:
+        other = ensure_workspace(session, slack_team_id="T0OTHER001") if owner == "another workspace" else None
+        digest = save_digest(
+            session,
+            figures={"volume": {"posts": 0}},
+            hashtag="secret",
+            start=datetime(2026, 3, 5, tzinfo=UTC),
+            end=datetime(2026, 3, 6, tzinfo=UTC),
+            workspace_id=other.id if other else None,
+        )
+        session.commit()
+        digest_id = digest.id
+    app.action(
+        block_actions(
+            {"action_id": "digest_download_json", "value": f"json:{digest_id}"},
+            user_id="U0COMMS001",
+            channel_id="C0COMMS001",
+        )
+    )
+    told = app.slack.wait_for("chat.postEphemeral")[0].args
+    assert (told["user"], told["text"]) == ("U0COMMS001", "That digest no longer exists.")
+    assert app.slack.calls_to("files.completeUploadExternal") == []

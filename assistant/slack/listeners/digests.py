@@ -6,22 +6,18 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session
 
 from assistant.models.base import require_id, utcnow
 from assistant.models.codecs import DownloadRef
-from assistant.models.digests import Digest
 from assistant.models.platforms import POST_NETWORKS
-from assistant.render.digest_files import to_csv, to_json
 from assistant.render.mrkdwn import escape
-from assistant.services.digests import make as digest_make
+from assistant.services.digests import files as digest_files
 from assistant.services.digests import records as service
-from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import digests as blocks
-from assistant.slack.context import Services
+from assistant.slack.context import Services, Viewer
 from assistant.slack.listeners.commands import CommandContext, Handler
 
 log = logging.getLogger(__name__)
@@ -33,43 +29,37 @@ HANDLE = re.compile(r"@?[A-Za-z0-9_][\w.\-]{0,99}(?:@[\w.\-]{1,200})?")  # X, Bl
 
 
 def register(app: App, services: Services) -> dict[str, Handler]:
-    @app.action(blocks.OPEN_ARCHIVE)
-    def on_open(ack: Ack) -> None:
-        ack()  # a link button: Slack opens the URL itself
-
-    @app.action(blocks.DOWNLOAD_CSV)
-    @app.action(blocks.DOWNLOAD_JSON)
-    def on_download(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        ack()
-        channel = (body.get("channel") or {}).get("id") or body["user"]["id"]
-        thread_ts = (body.get("container") or {}).get("message_ts")
-        ref = DownloadRef.decode(str(action.get("value", "")))  # a crafted value is answered by slack/errors.py
-        fmt = ref.fmt
-        with Session(services.engine) as session:
-            digest = session.get(Digest, ref.digest_id)
-            workspace = ensure_workspace(session, slack_team_id=body["team"]["id"])
-            if digest is None or digest.workspace_id not in (None, workspace.id):
-                client.chat_postEphemeral(
-                    channel=channel, user=body["user"]["id"], text="That digest no longer exists."
-                )
-                return
-            if fmt == "json":
-                content = to_json(digest.figures)
-            else:
-                result = digest_make.remake(session, digest)
-                question_of = {p.id: q.number for q in result.assignment.questions for p in q.answers}
-                content = to_csv(
-                    result.posts, hashtag=digest.hashtag, timezone=digest.timezone, question_of=question_of
-                ).encode()
-        client.files_upload_v2(
-            content=content,
-            filename=f"{digest.hashtag}-digest.{fmt}",
-            title=f"#{digest.hashtag} digest ({fmt.upper()})",
-            channel=channel,
-            thread_ts=thread_ts,
-        )
-
+    """Register the archive and download buttons; return the `digest` subcommand."""
+    app.action(blocks.OPEN_ARCHIVE)(on_open)
+    app.action(blocks.DOWNLOAD_CSV)(on_download)
+    app.action(blocks.DOWNLOAD_JSON)(on_download)
     return {"digest": lambda ctx: digest_command(services, ctx)}
+
+
+def on_open(ack: Ack) -> None:
+    """The archive button is a link: Slack opens the URL itself."""
+    ack()
+
+
+def on_download(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """CSV / JSON buttons: upload the file into the digest's thread, for a digest of this workspace only."""
+    ack()
+    viewer: Viewer = context["viewer"]
+    channel = (body.get("channel") or {}).get("id") or viewer.user_id
+    thread_ts = (body.get("container") or {}).get("message_ts")
+    ref = DownloadRef.decode(str(action.get("value", "")))  # a crafted value is answered by slack/errors.py
+    with context["session"]() as session:
+        file = digest_files.digest_file(
+            session, digest_id=ref.digest_id, workspace_id=require_id(context["workspace"]), fmt=ref.fmt
+        )
+    if file is None:
+        client.chat_postEphemeral(channel=channel, user=viewer.user_id, text="That digest no longer exists.")
+        return
+    client.files_upload_v2(
+        content=file.content, filename=file.filename, title=file.title, channel=channel, thread_ts=thread_ts
+    )
 
 
 def digest_command(services: Services, ctx: CommandContext) -> None:
@@ -82,14 +72,11 @@ def digest_command(services: Services, ctx: CommandContext) -> None:
     if len(tags) != 1:
         ctx.error(f"Name one hashtag to digest. {USAGE}")
         return
-    if not services.roles.is_comms(ctx.client, team_id=ctx.team_id, user_id=ctx.user_id):
+    if not ctx.viewer.is_comms:
         ctx.error("Only the comms team can make digests on demand (they read from X, which costs money).")
         return
     options = ctx.parsed.options
-    with Session(services.engine) as session:
-        workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
-        session.commit()
-        zone, workspace_id = workspace.timezone, require_id(workspace)
+    zone, workspace_id = ctx.workspace.timezone, require_id(ctx.workspace)
     now = utcnow()
     try:
         start, end = service.parse_window(_text(options.get("from")), _text(options.get("to")), timezone=zone, now=now)
@@ -102,7 +89,7 @@ def digest_command(services: Services, ctx: CommandContext) -> None:
         problem = "Name one host." if len(host) > 1 else f"{wrong[0]!r} is not a public handle."
         ctx.error(f"{problem} --host and --moderator take handles on X, Mastodon or Bluesky (@name). {USAGE}")
         return
-    with Session(services.engine) as session:  # the request is stored first: a failing message must not drop it
+    with services.session() as session:  # the request is stored first: a failing message must not drop it
         job = service.request_digest(
             session,
             workspace_id=workspace_id,
@@ -135,7 +122,7 @@ def digest_command(services: Services, ctx: CommandContext) -> None:
             response_type="ephemeral",
         )
         return
-    with Session(services.engine) as session:
+    with services.session() as session:
         service.set_progress_message(session, job_id, str(progress.get("ts") or "") or None)
         session.commit()
     ctx.respond(
