@@ -10,7 +10,7 @@ A RateLimited error propagates: the worker retries after the reset.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -52,6 +52,30 @@ def _has_tag(post: NormalizedPost, tag: str) -> bool:
     return any(t.lstrip("#").casefold() == tag.casefold() for t in post.hashtags)
 
 
+def _store_tagged(
+    engine: Engine, batches: Iterable[Batch], now: datetime, *, root: Callable[[NormalizedPost], bool]
+) -> tuple[int, list[str]]:
+    """Store the hashtag's pages: the posts stored, and the conversations of its `root` posts to follow (first seen
+    first, at most MAX_THREADS)."""
+    stored = 0
+    roots: dict[str, None] = {}
+    for batch in batches:
+        _store(engine, batch, now)
+        stored += len(batch.posts)
+        roots.update((post.conversation_id or post.id, None) for post in batch.posts if root(post))
+    return stored, list(roots)[:MAX_THREADS]
+
+
+def _store_threads(engine: Engine, batches: Iterable[Batch], now: datetime, *, hashtag: str, result: Collected) -> int:
+    """Store the followed conversations' pages: the posts stored; those without the hashtag count as via_conversation."""
+    stored = 0
+    for batch in batches:
+        _store(engine, batch, now)
+        stored += len(batch.posts)
+        result.via_conversation += sum(1 for p in batch.posts if not _has_tag(p, hashtag))
+    return stored
+
+
 def conversation_queries(conversation_ids: Sequence[str], *, limit: int = QUERY_LIMIT) -> list[str]:
     """OR-ed conversation_id: queries, each within `limit` characters."""
     queries: list[str] = []
@@ -75,22 +99,18 @@ def collect_x(
     archive = start < now - RECENT_WINDOW + timedelta(minutes=5)
     end = min(end, now - timedelta(seconds=30))
     search = client.search_all if archive else client.search_recent
-    roots: dict[str, None] = {}
-    stored = 0
-    for page in search(hashtag_query([hashtag]), start_time=start, end_time=end):
-        batch = page.batch()
-        _store(engine, batch, now)
-        stored += len(batch.posts)
-        for post in batch.posts:
-            if _has_tag(post, hashtag) and post.kind != "repost" and (post.metrics.replies > 0 or post.kind == "reply"):
-                roots[post.conversation_id or post.id] = None
-    conversations = list(roots)[:MAX_THREADS]
-    for query in conversation_queries(conversations):
-        for page in search(query, start_time=start, end_time=end):
-            batch = page.batch()
-            _store(engine, batch, now)
-            stored += len(batch.posts)
-            result.via_conversation += sum(1 for p in batch.posts if not _has_tag(p, hashtag))
+
+    def root(post: NormalizedPost) -> bool:
+        return _has_tag(post, hashtag) and post.kind != "repost" and (post.metrics.replies > 0 or post.kind == "reply")
+
+    tagged = (page.batch() for page in search(hashtag_query([hashtag]), start_time=start, end_time=end))
+    stored, conversations = _store_tagged(engine, tagged, now, root=root)
+    threads = (
+        page.batch()
+        for query in conversation_queries(conversations)
+        for page in search(query, start_time=start, end_time=end)
+    )
+    stored += _store_threads(engine, threads, now, hashtag=hashtag, result=result)
     result.by_source["x"] = stored
 
 
@@ -145,19 +165,12 @@ def collect_bluesky(
     now: datetime,
     result: Collected,
 ) -> None:
-    stored = 0
-    roots: dict[str, None] = {}
-    for page in client.search_posts(f"#{hashtag}", tags=[hashtag], since=start, until=end):
-        _store(engine, page.batch, now)
-        stored += len(page.batch.posts)
-        for post in page.batch.posts:
-            if post.metrics.replies > 0 and post.kind != "repost":
-                roots[post.conversation_id or post.id] = None
-    for uri in list(roots)[:MAX_THREADS]:
-        batch = client.get_post_thread(uri)
-        _store(engine, batch, now)
-        stored += len(batch.posts)
-        result.via_conversation += sum(1 for p in batch.posts if not _has_tag(p, hashtag))
+    tagged = (page.batch for page in client.search_posts(f"#{hashtag}", tags=[hashtag], since=start, until=end))
+    stored, roots = _store_tagged(
+        engine, tagged, now, root=lambda post: post.metrics.replies > 0 and post.kind != "repost"
+    )
+    threads = (client.get_post_thread(uri) for uri in roots)
+    stored += _store_threads(engine, threads, now, hashtag=hashtag, result=result)
     result.by_source["bluesky"] = stored
 
 
