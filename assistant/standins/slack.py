@@ -1,26 +1,31 @@
-"""A local stand-in for the Slack Web API: a real HTTP server on 127.0.0.1 that records every call."""
+"""The Slack Web API stand-in: a local HTTP server that records every call, checks token and scopes, fails on demand."""
 
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, urlparse
 
 from assistant.config import DEFAULT_SLACK_SCOPES
 from assistant.standins import blockkit
 from assistant.standins.server import LocalServer
+from assistant.standins.slack_http import make_handler
+from assistant.standins.slack_methods import HANDLERS, NEEDED_SCOPES
+from assistant.standins.slack_workspace import (
+    APP_ID,
+    TEAM_ID,
+    TEAM_NAME,
+    default_channel_members,
+    default_usergroups,
+    default_users,
+)
 
-TEAM_ID = "T0DEMO0001"
-TEAM_NAME = "Demo Council"
-BOT_USER_ID = "U0BOT00001"
-BOT_ID = "B0BOT00001"
-APP_ID = "A0APP00001"
+# The stand-in's workspace ids are named here too, for the tests and the demo that drive it.
+__all__ = ["APP_ID", "TEAM_ID", "TEAM_NAME", "Call", "SlackStandIn"]
+
 VALID_TOKEN_PREFIX = "xoxb-"
 
 
@@ -38,26 +43,6 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
-@dataclass
-class SlackUser:
-    id: str
-    name: str
-    real_name: str
-    tz: str = "Europe/London"
-    is_admin: bool = False
-    deleted: bool = False
-
-
-def _default_users() -> dict[str, SlackUser]:
-    people = [
-        SlackUser("U0ADMIN001", "amara", "Amara Okafor", is_admin=True),
-        SlackUser("U0COMMS001", "dev", "Dev Patel"),
-        SlackUser("U0STAFF001", "sian", "Siân Jones"),
-        SlackUser("U0TEACH001", "li", "Li Wei", tz="America/New_York"),
-    ]
-    return {person.id: person for person in people}
-
-
 class SlackStandIn(LocalServer):
     """Answers the Web API methods the app uses, in the shapes of Slack's published OpenAPI spec.
 
@@ -72,9 +57,9 @@ class SlackStandIn(LocalServer):
         self.valid_token = valid_token
         self.scopes = scopes  # granted to the bot token: sent as x-oauth-scopes, and missing_scope past them
         self.calls: list[Call] = []
-        self.users = _default_users()
-        self.usergroups: dict[str, list[str]] = {"S0COMMS001": ["U0COMMS001", "U0ADMIN001"]}
-        self.channel_members: dict[str, list[str]] = {"C0COMMS001": ["U0COMMS001", "U0ADMIN001"], "C0GENERAL1": []}
+        self.users = default_users()
+        self.usergroups = default_usergroups()
+        self.channel_members = default_channel_members()
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.files: dict[str, dict[str, Any]] = {}
@@ -92,7 +77,7 @@ class SlackStandIn(LocalServer):
         self._changed = threading.Condition(self._lock)
 
     def handler_class(self) -> type[BaseHTTPRequestHandler]:
-        return _make_handler(self)
+        return make_handler(self.handle)
 
     @property
     def base_url(self) -> str:
@@ -223,299 +208,3 @@ class SlackStandIn(LocalServer):
 
     def next_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):08d}"
-
-
-# Method answers: shapes follow ../shared/specs/slack/slack_web_openapi_v2.json (checked by a test).
-
-Answer = Callable[[SlackStandIn, dict[str, Any]], dict[str, Any]]
-
-
-def _auth_test(slack: SlackStandIn, _args: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "ok": True,
-        "url": "https://demo-council.slack.com/",
-        "team": TEAM_NAME,
-        "user": "outreach",
-        "team_id": TEAM_ID,
-        "user_id": BOT_USER_ID,
-        "bot_id": BOT_ID,
-        "is_enterprise_install": False,
-    }
-
-
-def _message(slack: SlackStandIn, args: dict[str, Any], ts: str) -> dict[str, Any]:
-    message: dict[str, Any] = {
-        "type": "message",
-        "text": str(args.get("text") or ""),
-        "user": BOT_USER_ID,
-        "bot_id": BOT_ID,
-        "ts": ts,
-    }
-    blocks = _maybe_json(args.get("blocks"))
-    if blocks:
-        message["blocks"] = blocks
-    if args.get("thread_ts"):
-        message["thread_ts"] = str(args["thread_ts"])
-    return message
-
-
-def _post_message(slack: SlackStandIn, args: dict[str, Any]) -> dict[str, Any]:
-    channel = str(args.get("channel") or "")
-    if not channel:
-        return {"ok": False, "error": "channel_not_found"}
-    if not args.get("text") and not args.get("blocks"):
-        return {"ok": False, "error": "no_text"}
-    ts = slack.next_ts()
-    message = _message(slack, args, ts)
-    slack.messages[(channel, ts)] = message
-    return {"ok": True, "channel": channel, "ts": ts, "message": message}
-
-
-def _post_ephemeral(slack: SlackStandIn, args: dict[str, Any]) -> dict[str, Any]:
-    if not args.get("channel") or not args.get("user"):
-        return {"ok": False, "error": "channel_not_found"}
-    return {"ok": True, "message_ts": slack.next_ts()}
-
-
-def _update(slack: SlackStandIn, args: dict[str, Any]) -> dict[str, Any]:
-    channel, ts = str(args.get("channel") or ""), str(args.get("ts") or "")
-    if (channel, ts) not in slack.messages:
-        return {"ok": False, "error": "message_not_found"}
-    message = _message(slack, args, ts)
-    slack.messages[(channel, ts)] = message
-    return {"ok": True, "channel": channel, "ts": ts, "text": message["text"], "message": message}
-
-
-def _delete(slack: SlackStandIn, args: dict[str, Any]) -> dict[str, Any]:
-    channel, ts = str(args.get("channel") or ""), str(args.get("ts") or "")
-    if slack.messages.pop((channel, ts), None) is None:
-        return {"ok": False, "error": "message_not_found"}
-    return {"ok": True, "channel": channel, "ts": ts}
-
-
-def _view(slack: SlackStandIn, args: dict[str, Any], view_id: str | None = None) -> dict[str, Any]:
-    view = _maybe_json(args.get("view")) or {}
-    view_id = view_id or slack.next_id("V")
-    stored = {
-        "id": view_id,
-        "team_id": TEAM_ID,
-        "type": view.get("type", "modal"),
-        "callback_id": view.get("callback_id", ""),
-        "private_metadata": view.get("private_metadata", ""),
-        "external_id": view.get("external_id", ""),
-        "hash": f"{int(time.time())}.{view_id}",
-        "title": view.get("title"),
-        "blocks": view.get("blocks", []),
-        "close": view.get("close"),
-        "submit": view.get("submit"),
-        "state": {"values": {}},
-        "clear_on_close": bool(view.get("clear_on_close", False)),
-        "notify_on_close": bool(view.get("notify_on_close", False)),
-        "root_view_id": view_id,
-        "previous_view_id": None,
-        "app_id": APP_ID,
-        "bot_id": BOT_ID,
-    }
-    slack.views[view_id] = stored
-    return {"ok": True, "view": stored}
-
-
-def _views_open(slack: SlackStandIn, args: dict[str, Any]) -> dict[str, Any]:
-    if not args.get("trigger_id"):
-        return {"ok": False, "error": "invalid_trigger_id"}
-    return _view(slack, args)
-
-
-def _views_update(slack: SlackStandIn, args: dict[str, Any]) -> dict[str, Any]:
-    view_id = str(args.get("view_id") or "")
-    if view_id not in slack.views:
-        return {"ok": False, "error": "not_found"}
-    return _view(slack, args, view_id)
-
-
-def _views_publish(slack: SlackStandIn, args: dict[str, Any]) -> dict[str, Any]:
-    if not args.get("user_id"):
-        return {"ok": False, "error": "invalid_arguments"}
-    return _view(slack, args)
-
-
-def _users_info(slack: SlackStandIn, args: dict[str, Any]) -> dict[str, Any]:
-    person = slack.users.get(str(args.get("user") or ""))
-    if person is None:
-        return {"ok": False, "error": "user_not_found"}
-    return {
-        "ok": True,
-        "user": {
-            "id": person.id,
-            "team_id": TEAM_ID,
-            "name": person.name,
-            "real_name": person.real_name,
-            "deleted": person.deleted,
-            "color": "9f69e7",
-            "tz": person.tz,
-            "tz_label": person.tz,
-            "tz_offset": 0,
-            "is_admin": person.is_admin,
-            "is_owner": False,
-            "is_primary_owner": False,
-            "is_restricted": False,
-            "is_ultra_restricted": False,
-            "is_bot": False,
-            "is_app_user": False,
-            "updated": 1_700_000_000,
-            "profile": {
-                "real_name": person.real_name,
-                "display_name": person.name,
-                "real_name_normalized": person.real_name,
-                "display_name_normalized": person.name,
-                "avatar_hash": "ge3b51ca72de",
-                "title": "",
-                "phone": "",
-                "skype": "",
-                "status_text": "",
-                "status_emoji": "",
-                "status_expiration": 0,
-                "team": TEAM_ID,
-                "fields": None,
-                "first_name": person.real_name.split()[0],
-                "last_name": person.real_name.split()[-1],
-                "image_24": "https://example.invalid/24.png",
-                "image_32": "https://example.invalid/32.png",
-                "image_48": "https://example.invalid/48.png",
-                "image_72": "https://example.invalid/72.png",
-                "image_192": "https://example.invalid/192.png",
-                "image_512": "https://example.invalid/512.png",
-            },
-        },
-    }
-
-
-def _usergroup_users(slack: SlackStandIn, args: dict[str, Any]) -> dict[str, Any]:
-    group = str(args.get("usergroup") or "")
-    if group not in slack.usergroups:
-        return {"ok": False, "error": "no_such_subteam"}
-    return {"ok": True, "users": list(slack.usergroups[group])}
-
-
-def _conversation_members(slack: SlackStandIn, args: dict[str, Any]) -> dict[str, Any]:
-    channel = str(args.get("channel") or "")
-    if channel not in slack.channel_members:
-        return {"ok": False, "error": "channel_not_found"}
-    return {"ok": True, "members": list(slack.channel_members[channel]), "response_metadata": {"next_cursor": ""}}
-
-
-def _conversation_open(slack: SlackStandIn, args: dict[str, Any]) -> dict[str, Any]:
-    users = str(args.get("users") or "")
-    if not users:
-        return {"ok": False, "error": "users_list_not_supplied"}
-    return {"ok": True, "channel": {"id": "D" + users.split(",")[0].removeprefix("U")}}
-
-
-def _upload_url(slack: SlackStandIn, args: dict[str, Any]) -> dict[str, Any]:
-    file_id = slack.next_id("F")
-    slack.files[file_id] = {"filename": args.get("filename"), "length": args.get("length")}
-    return {"ok": True, "upload_url": f"{slack.origin}/upload/{file_id}", "file_id": file_id}
-
-
-def _complete_upload(slack: SlackStandIn, args: dict[str, Any]) -> dict[str, Any]:
-    files = _maybe_json(args.get("files")) or []
-    done = []
-    for entry in files:
-        file_id = entry.get("id")
-        if file_id not in slack.files:
-            return {"ok": False, "error": "file_not_found"}
-        slack.files[file_id].update(title=entry.get("title"), channel=args.get("channel_id"))
-        done.append({"id": file_id, "title": entry.get("title") or slack.files[file_id]["filename"]})
-    return {"ok": True, "files": done}
-
-
-HANDLERS: dict[str, Answer] = {
-    "auth.test": _auth_test,
-    "chat.postMessage": _post_message,
-    "chat.postEphemeral": _post_ephemeral,
-    "chat.update": _update,
-    "chat.delete": _delete,
-    "views.open": _views_open,
-    "views.update": _views_update,
-    "views.publish": _views_publish,
-    "users.info": _users_info,
-    "usergroups.users.list": _usergroup_users,
-    "conversations.members": _conversation_members,
-    "conversations.open": _conversation_open,
-    "files.getUploadURLExternal": _upload_url,
-    "files.completeUploadExternal": _complete_upload,
-}
-
-
-# Any one of these scopes lets a bot token call the method (Slack's "accepted scopes"; none for auth.test, views.*).
-NEEDED_SCOPES: dict[str, set[str]] = {
-    "chat.postMessage": {"chat:write"},
-    "chat.postEphemeral": {"chat:write"},
-    "chat.update": {"chat:write"},
-    "chat.delete": {"chat:write"},
-    "users.info": {"users:read"},
-    "usergroups.users.list": {"usergroups:read"},
-    "conversations.members": {"channels:read", "groups:read", "im:read", "mpim:read"},
-    "conversations.open": {"im:write", "mpim:write", "channels:manage", "groups:write"},
-    "files.getUploadURLExternal": {"files:write"},
-    "files.completeUploadExternal": {"files:write"},
-}
-
-
-def _maybe_json(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return None
-    return value
-
-
-def _make_handler(slack: SlackStandIn) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet server
-            return
-
-        def do_GET(self) -> None:  # noqa: N802 - http.server API
-            self._serve()
-
-        def do_POST(self) -> None:  # noqa: N802 - http.server API
-            self._serve()
-
-        def _serve(self) -> None:
-            parsed = urlparse(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            args: dict[str, Any] = dict(parse_qsl(parsed.query))
-            content_type = self.headers.get("Content-Type", "")
-            if body and "application/json" in content_type:
-                loaded = json.loads(body)
-                if isinstance(loaded, dict):
-                    args.update(loaded)
-            elif body and "x-www-form-urlencoded" in content_type and not parsed.path.startswith("/upload/"):
-                args.update(parse_qsl(body.decode()))
-            elif body:
-                args["_body_bytes"] = len(body)
-            token = None
-            auth = self.headers.get("Authorization", "")
-            if auth.startswith("Bearer "):
-                token = auth.removeprefix("Bearer ")
-            token = token or args.pop("token", None)
-            path = parsed.path.lstrip("/")
-            method = path.removeprefix("api/")
-            status, payload, headers = slack.handle(method, args, token)
-            plain = isinstance(payload, str)
-            data = (payload if isinstance(payload, str) else json.dumps(payload)).encode()
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            if status == 429:
-                self.send_header("Retry-After", "1")
-            self.send_header("Content-Type", "text/plain" if plain else "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    return Handler

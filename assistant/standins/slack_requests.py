@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from assistant.standins.slack import APP_ID, TEAM_ID
+from assistant.standins.slack_workspace import APP_ID, TEAM_ID
 
 
 @dataclass(frozen=True, slots=True)

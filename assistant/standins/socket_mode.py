@@ -13,7 +13,7 @@ from typing import Any, Self
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
-from assistant.standins.slack import APP_ID
+from assistant.standins.slack_workspace import APP_ID
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The Slack stand-in answers in the shapes of Slack's published Web API spec."""
+"""The Slack stand-in's method answers: the shapes of Slack's published Web API spec, and its errors when refusing."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from assistant.standins.slack import HANDLERS, SlackStandIn
+from assistant.standins.slack import SlackStandIn
+from assistant.standins.slack_methods import HANDLERS
 from tests.conftest import shared_path
 
 TOKEN = "xoxb-spec-check"
@@ -82,8 +83,31 @@ def test_methods_outside_the_spec_have_their_documented_fields() -> None:
     assert answers["files.completeUploadExternal"]["files"][0].keys() == {"id", "title"}
 
 
-def test_wrong_token_gets_invalid_auth_like_slack() -> None:
-    with SlackStandIn(valid_token="xoxb-right") as slack:
-        with pytest.raises(SlackApiError) as info:
-            WebClient(token="xoxb-wrong", base_url=slack.base_url).auth_test()
-        assert info.value.response["error"] == "invalid_auth"
+def _error_enum(spec: dict[str, Any], method: str) -> list[str]:
+    operation = next(iter(spec["paths"][f"/{method}"].values()))
+    return list(operation["responses"]["default"]["schema"]["properties"]["error"]["enum"])
+
+
+# Each refusal the app can meet, with the arguments that cause it; the error must be one the spec lists for the method.
+REFUSALS: list[tuple[str, dict[str, Any], str]] = [
+    ("chat.postMessage", {"channel": "C0GENERAL1"}, "no_text"),
+    ("chat.postMessage", {"text": "hi"}, "channel_not_found"),
+    ("chat.postEphemeral", {"channel": "C0GENERAL1", "text": "hi"}, "channel_not_found"),
+    ("chat.update", {"channel": "C0GENERAL1", "ts": "1.000001", "text": "x"}, "message_not_found"),
+    ("chat.delete", {"channel": "C0GENERAL1", "ts": "1.000001"}, "message_not_found"),
+    ("users.info", {"user": "U0NOBODY99"}, "user_not_found"),
+    ("conversations.members", {"channel": "C0NOWHERE1"}, "channel_not_found"),
+    ("conversations.open", {}, "users_list_not_supplied"),
+]
+
+
+@pytest.mark.parametrize(("method", "args", "error"), REFUSALS, ids=[f"{m}:{e}" for m, _a, e in REFUSALS])
+def test_a_refusal_answers_the_error_slack_documents_for_the_method(
+    spec: dict[str, Any], method: str, args: dict[str, Any], error: str
+) -> None:
+    with SlackStandIn() as slack:
+        with pytest.raises(SlackApiError) as refused:
+            WebClient(token=TOKEN, base_url=slack.base_url).api_call(method, params=args)
+    assert refused.value.response["ok"] is False
+    assert refused.value.response["error"] == error
+    assert error in _error_enum(spec, method)
