@@ -15,11 +15,12 @@ from integrations.mastodon.parse import parse_statuses
 from integrations.normalized import Batch, Metrics, NormalizedAccount, NormalizedPost, PostKind
 from integrations.twarc import parse_twarc_line
 from integrations.x.parse import parse_datetime, post_url, unescape
+from integrations.x.v1 import is_v1_status, parse_v1_line
 
 __all__ = ["ArchiveChunk", "ArchiveFormat", "FORMATS", "detect_format", "read_archive", "parse_rtweet_row"]
 
-ArchiveFormat = Literal["twarc2", "rtweet", "bluesky", "mastodon"]
-FORMATS: tuple[ArchiveFormat, ...] = ("twarc2", "rtweet", "bluesky", "mastodon")
+ArchiveFormat = Literal["twarc2", "twarc1", "rtweet", "bluesky", "mastodon"]
+FORMATS: tuple[ArchiveFormat, ...] = ("twarc2", "twarc1", "rtweet", "bluesky", "mastodon")
 _SNIFF_LINES = 5
 
 
@@ -36,6 +37,8 @@ def sniff_object(obj: Any) -> ArchiveFormat | None:
         return None
     if "status_id" in obj and ("screen_name" in obj or "user_id" in obj):
         return "rtweet"
+    if is_v1_status(obj):  # X API v1.1 statuses, one a line (twarc 1, tweepy's _json)
+        return "twarc1"
     uri = obj.get("uri")
     if isinstance(uri, str) and uri.startswith("at://") and "record" in obj:
         return "bluesky"
@@ -68,7 +71,8 @@ def detect_format(path: str | os.PathLike[str]) -> ArchiveFormat:
                 break
     keys = f" (first record's keys: {', '.join(seen_keys)})" if seen_keys else ""
     raise UnknownFormat(
-        f"{path}: not a twarc2, rtweet, Bluesky or Mastodon JSONL archive{keys}; expected one JSON object a line"
+        f"{path}: not a twarc2, twarc1 (X v1.1), rtweet, Bluesky or Mastodon JSONL archive{keys}; "
+        "expected one JSON object a line"
     )
 
 
@@ -188,6 +192,7 @@ def _mastodon_line(obj: Any) -> Batch | str:
 
 _READERS = {
     "twarc2": parse_twarc_line,
+    "twarc1": parse_v1_line,
     "rtweet": _rtweet_line,
     "bluesky": _bluesky_line,
     "mastodon": _mastodon_line,

@@ -51,7 +51,7 @@ def ensure_schema(settings: Settings) -> Engine:
 
 @app.command("import")
 def import_archives(
-    files: list[Path] = typer.Argument(..., help="twarc2, rtweet, Bluesky or Mastodon JSONL files."),
+    files: list[Path] = typer.Argument(..., help="twarc2, twarc1 (X v1.1), rtweet, Bluesky or Mastodon JSONL files."),
     format: str | None = typer.Option(
         None, "--format", "-f", help=f"One of {', '.join(FORMATS)}; detected from the first lines if not given."
     ),

@@ -113,7 +113,7 @@ def _from_store(
 def digest(
     file: Path | None = typer.Argument(
         None,
-        help="An archive (twarc2, rtweet, Bluesky or Mastodon JSONL); "
+        help="An archive (twarc2, twarc1 / X v1.1, rtweet, Bluesky or Mastodon JSONL); "
         "without it, the digest is made from the database.",
     ),
     hashtag: str = typer.Option(..., "--hashtag", help="The chat's hashtag ('#' optional)."),

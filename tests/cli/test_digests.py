@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from assistant.cli import app
 from assistant.render.digest_files import schema
 from assistant.samples.chat import write_chat
+from tests.twarc1_chat import write_twarc1
 
 runner = CliRunner()
 
@@ -108,3 +109,29 @@ def test_an_output_that_cannot_be_written_is_one_clear_line(chat_file: Path, tmp
     result = runner.invoke(app, ["digest", str(chat_file), "--hashtag", "edchat", "-f", "html", "-o", str(target)])
     assert result.exit_code == 2 and "can't write" in result.output and "No such file or directory" in result.output
     assert not target.parent.exists()
+
+
+def test_a_twarc1_chat_is_digested_from_the_file(tmp_path: Path) -> None:
+    path = write_twarc1(tmp_path / "chat.jsonl")
+    window = ["--from", "2026-03-12T21:00", "--to", "2026-03-12T22:00", "--tz", "UTC"]
+    result = runner.invoke(app, ["digest", str(path), "--hashtag", "#edchat", *window])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    # chat posts: intro 9001, Q1 9002, A1 9003, bob's untagged reply 9004, Q2 9005, A2 9006, dee's retweet 9007;
+    # out's 9008 has neither the tag nor a chat parent
+    assert figures["volume"]["posts"] == 7
+    assert figures["volume"]["participants"] == 5  # hosty, ann, bob, cy, dee
+    assert figures["volume"]["reposts"] == 1
+    assert figures["moderators"]["handles"] == ["hosty"] and figures["moderators"]["inferred"] is True
+    q1, q2 = figures["questions"]
+    # Q1: ann's tagged A1 and bob's untagged reply under it (its nearest question is Q1)
+    assert (q1["number"], q1["post_id"], q1["answers"], q1["answerers"]) == (1, "9002", 2, 2)
+    assert (q1["thread_replies"], q1["moderator_replies"]) == (1, 0)
+    assert q1["text"] == "Q1 Which tools <3 do you use? #edchat"  # unescaped once
+    assert (q2["number"], q2["post_id"], q2["answers"], q2["answerers"]) == (2, "9005", 1, 1)
+    assert (q2["thread_replies"], q2["moderator_replies"]) == (0, 0)
+    assert figures["open_conversation"] == 1  # the intro
+    assert figures["intro"]["post_id"] == "9001"
+    assert figures["top"]["urls"] == [{"url": "https://example.org/pens", "posts": 1, "expanded": True}]
+    assert figures["top"]["domains"] == [{"domain": "example.org", "posts": 1}]  # never t.co
+    assert not {"lt", "gt", "amp"} & {w["word"] for w in figures["top"]["words"]}
