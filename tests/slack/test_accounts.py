@@ -257,7 +257,6 @@ def _press(app: SlackHarness, action_id: str, value: str, user_id: str, name: st
 def test_handover_to_a_team_is_accepted_by_any_member_who_then_acts_as_owner(
     app: SlackHarness, fake_x: FakeX, engine: Engine
 ) -> None:
-    from assistant.slack.listeners.home import publish_home
 
     app.slack.usergroups["S0TEACH001"] = ["U0TEACH001", "U0STAFF001"]
     _connect_mastodon(app, user_id="U0COMMS001")
@@ -294,8 +293,8 @@ def test_handover_to_a_team_is_accepted_by_any_member_who_then_acts_as_owner(
     onward = ack_json(app.command("accounts handover @council <@U0ADMIN001>", user_id="U0TEACH001"))
     assert "Asked <@U0ADMIN001>" in onward["text"]
     # App Home shows the account to the team's members, not to others
-    publish_home(app.services, app.bolt.client, team_id="T0DEMO0001", user_id="U0TEACH001")
-    publish_home(app.services, app.bolt.client, team_id="T0DEMO0001", user_id="U0ADMIN001")
+    app.event(requests.app_home_opened("U0TEACH001"))
+    app.event(requests.app_home_opened("U0ADMIN001"))
     member_home, other_home = (str(call.args["view"]) for call in app.slack.wait_for("views.publish", count=2)[-2:])
     assert "Accounts I own" in member_home and "@council@mastodon.example" in member_home
     assert "Accounts I own" not in other_home

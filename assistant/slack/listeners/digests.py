@@ -19,6 +19,7 @@ from assistant.services.digests import records as service
 from assistant.slack.blocks import digests as blocks
 from assistant.slack.context import Services, Viewer
 from assistant.slack.listeners.commands import CommandContext, Handler
+from assistant.slack.listeners.weekly import preview_command
 
 log = logging.getLogger(__name__)
 USAGE = (
@@ -65,8 +66,6 @@ def on_download(
 def digest_command(services: Services, ctx: CommandContext) -> None:
     """Validate, ack, post a progress message and queue the job; the worker makes and posts the digest."""
     if ctx.parsed.args[:1] and ctx.parsed.args[0].kind == "word" and ctx.parsed.args[0].value.lower() == "weekly":
-        from assistant.slack.listeners.weekly import preview_command  # the weekly digest feature's preview
-
         return preview_command(services, ctx)
     tags = [arg.value for arg in ctx.parsed.args if arg.kind == "hashtag"]
     if len(tags) != 1:

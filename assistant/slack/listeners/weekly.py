@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
-
 from assistant.models.base import utcnow
 from assistant.services.team.settings import weekly_slot
-from assistant.services.team.workspaces import ensure_workspace
 from assistant.services.weekly.digest import weekly_data
 from assistant.slack.blocks.common import context
 from assistant.slack.blocks.weekly import weekly_blocks
@@ -16,9 +13,8 @@ from assistant.slack.listeners.commands import CommandContext
 
 def preview_command(services: Services, ctx: CommandContext) -> None:
     """Called by the digests feature's `digest` handler for `weekly`; the answer is ephemeral."""
-    with Session(services.engine) as session:
-        workspace = ensure_workspace(session, slack_team_id=ctx.team_id, timezone=services.settings.default_timezone)
-        session.commit()
+    workspace = ctx.workspace
+    with services.session() as session:
         blocks = weekly_blocks(weekly_data(session, workspace, utcnow()))
         channel = workspace.digest_channel_id or workspace.comms_channel_id
         slot = weekly_slot(workspace).describe()
