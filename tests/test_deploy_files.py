@@ -59,9 +59,10 @@ def _resolver(module: ast.Module, module_name: str) -> Callable[[ast.expr], obje
 def _registered() -> dict[str, set[str]]:
     """Every `@app.<kind>(ID)` in the listener modules, with ids resolved through the modules' imports."""
     found: dict[str, set[str]] = {}
-    for path in sorted(LISTENERS.glob("*.py")):
+    for path in sorted(LISTENERS.rglob("*.py")):
         module = ast.parse(path.read_text())
-        resolve = _resolver(module, f"assistant.slack.listeners.{path.stem}")
+        parts = path.relative_to(LISTENERS).with_suffix("").parts
+        resolve = _resolver(module, ".".join(("assistant.slack.listeners", *(p for p in parts if p != "__init__"))))
         for node in ast.walk(module):
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
                 continue

@@ -37,8 +37,8 @@ class Registered:
 def registered() -> list[Registered]:
     """Every `app.action(...)` and `app.view(...)` id the listener modules register, read from their source."""
     found: list[Registered] = []
-    for path in sorted(LISTENERS.glob("*.py")):
-        module = importlib.import_module(f"assistant.slack.listeners.{path.stem}")
+    for path in sorted(LISTENERS.rglob("*.py")):
+        module = importlib.import_module(listener_module(path))
         for node in ast.walk(ast.parse(path.read_text())):
             if (
                 isinstance(node, ast.Call)
@@ -51,8 +51,14 @@ def registered() -> list[Registered]:
                 ident = eval(ast.unparse(node.args[0]), vars(module))  # noqa: S307 - an id constant of our own module
                 if isinstance(ident, re.Pattern):  # `^contact_merge(:.*)?$`: the id a button of that family sends
                     ident = ident.pattern.lstrip("^").split("(", 1)[0].rstrip("$")
-                found.append(Registered(path.stem, node.func.attr, str(ident)))
+                found.append(Registered(module.__name__, node.func.attr, str(ident)))
     return found
+
+
+def listener_module(path: Path) -> str:
+    """The dotted name of a listener module (a package's `__init__.py` is the package)."""
+    parts = path.relative_to(LISTENERS).with_suffix("").parts
+    return ".".join(("assistant", "slack", "listeners", *(p for p in parts if p != "__init__")))
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.models.credentials import Credential
 from assistant.render.mrkdwn import pack_lines
 from assistant.slack.blocks.common import Block
 
@@ -37,6 +38,17 @@ def host_menu(host_options: list[dict[str, Any]], initial: dict[str, Any]) -> di
         "placeholder": plain_text("Type part of the account's handle"),
         "initial_option": initial,
     }
+
+
+def host_pairs(credentials: Sequence[Credential]) -> list[tuple[str, str]]:
+    """The host menu's (value, label) pairs: the credential's id and its network and handle."""
+    return [
+        (
+            str(c.id),
+            f"{c.platform.upper() if c.platform == 'x' else c.platform.capitalize()} @{c.handle or c.account_id}",
+        )
+        for c in credentials
+    ]
 
 
 def host_search_options(hosts: Sequence[tuple[str, str]], query: str) -> list[dict[str, Any]]:

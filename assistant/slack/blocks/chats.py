@@ -6,8 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from assistant.models.chats import ChatSeries
+from assistant.models.platforms import CROSS_POST_NETWORKS
 from assistant.render.mrkdwn import escape
+from assistant.services.chats.form import MANUAL_HOST, ChatInput
 from assistant.slack.blocks.chat_inputs import (
+    HOST_SEARCH,
     MANUAL_HOST_OPTION,
     QUESTIONS_BLOCK,
     VALUE,
@@ -15,6 +18,7 @@ from assistant.slack.blocks.chat_inputs import (
     option,
     plain_text,
     question_inputs,
+    questions_from_state,
 )
 from assistant.slack.blocks.common import Block, section
 
@@ -250,3 +254,55 @@ def posted_modal(value: str, text: str) -> dict[str, Any]:
             },
         ],
     }
+
+
+# Reading the modals back --------------------------------------------------------------------------
+
+
+def state_value(values: dict[str, Any], field: str) -> Any:
+    """The value of one modal input, whatever its element type (the questions joined from every part)."""
+    if field == "questions":
+        return questions_from_state(values)
+    block = values.get(FIELD_BLOCKS.get(field, LINK_BLOCK if field == "link" else field)) or {}
+    element = block.get(VALUE) or block.get(HOST_SEARCH) or {}
+    for key in ("value", "selected_date", "selected_time", "selected_conversation", "selected_channel"):
+        if key in element:
+            return element[key]
+    if "selected_option" in element:
+        return (element["selected_option"] or {}).get("value")
+    if "selected_users" in element:
+        return list(element["selected_users"] or [])
+    if "selected_options" in element:
+        return [o["value"] for o in element["selected_options"] or []]
+    return None
+
+
+def read_chat_form(values: dict[str, Any]) -> ChatInput:
+    """The schedule modal's state as a ChatInput for the service."""
+
+    def get(field: str) -> Any:
+        return state_value(values, field)
+
+    options = get("options") or []
+    return ChatInput(
+        hashtag=get("hashtag"),
+        title=get("title"),
+        start_date=get("start_date"),
+        start_time=get("start_time"),
+        timezone=get("timezone"),
+        duration=get("duration"),
+        description=get("description") or "",
+        recurrence=get("recurrence") or "none",
+        until=get("until"),
+        count=get("count"),
+        host=get("host") or MANUAL_HOST,
+        moderators=get("moderators") or [],
+        guests=get("guests") or "",
+        moderator_handles=get("moderator_handles") or "",
+        channel_id=get("channel"),
+        questions=get("questions") or "",
+        template=get("template") or "",
+        cross_post=[o for o in options if o in CROSS_POST_NETWORKS],
+        classic_style="classic" in options,
+        requires_approval="approval" in options,
+    )

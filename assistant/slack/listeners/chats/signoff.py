@@ -1,0 +1,74 @@
+"""A chat's run sheet signed off (or sent back) by comms, from the buttons of the sign-off message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from assistant.models.base import require_id, utcnow
+from assistant.models.codecs import BadValue, SheetRef
+from assistant.render.mrkdwn import escape
+from assistant.services.chats import signoff
+from assistant.services.chats.repo import get_chat
+from assistant.services.chats.signoff import APPROVED, CHANGES_REQUESTED
+from assistant.slack.blocks import chat_messages, common
+from assistant.slack.context import Viewer
+from assistant.slack.listeners.chats.notices import notify
+
+
+def decide(
+    decision: str, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """Record comms' decision on the sheet the button carries (refused when the sheet changed since)."""
+    ack()
+    viewer: Viewer = context["viewer"]
+    try:
+        ref: SheetRef | None = SheetRef.decode(str(body["actions"][0].get("value", "")))
+    except BadValue:
+        ref = None
+    if not viewer.is_comms:
+        respond(
+            text="Only comms members can sign off chat questions.", replace_original=False, response_type="ephemeral"
+        )
+        return
+    with context["session"]() as session:
+        series = get_chat(session, require_id(context["workspace"]), ref.series_id) if ref else None
+        if series is None:
+            respond(text="That chat no longer exists.", replace_original=False)
+            return
+        try:
+            sheet = signoff.decide(
+                session,
+                series,
+                decision=decision,
+                actor=viewer.user_id,
+                expected_hash=ref.sheet_hash if ref else "",
+                now=utcnow(),
+            )
+        except ValueError as exc:
+            respond(text=str(exc), replace_original=False, response_type="ephemeral")
+            return
+        verdict = "approved" if decision == APPROVED else "asked for changes to"
+        respond(
+            replace_original=True,
+            text=f"<@{viewer.user_id}> {verdict} the run sheet of #{series.hashtag}",
+            blocks=[
+                *chat_messages.run_sheet_blocks(sheet)[:48],
+                common.context(f"<@{viewer.user_id}> {verdict} this run sheet."),
+            ],
+        )
+        notify(
+            client,
+            [series.created_by],
+            f"<@{viewer.user_id}> {verdict} the questions of #{escape(series.hashtag)} (chat {series.id}).",
+        )
+
+
+def approve(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+    decide(APPROVED, ack, body, respond, client, context)
+
+
+def request_changes(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+    decide(CHANGES_REQUESTED, ack, body, respond, client, context)
