@@ -261,13 +261,14 @@ def fetch(
     engine = ensure_schema(settings)
     search = Search(query, start=start, end=end, limit=limit)
     try:
-        with clients_for(context, settings).http() as http, _fetch_progress(limit) as progress:
+        clients = clients_for(context, settings, engine)
+        with clients.http() as http, _fetch_progress(limit) as progress:
             task = progress.add_task(f"fetching from {source}", total=limit)
             fetched = fetch_into(
                 engine,
                 network,
                 search,
-                settings,
+                clients,
                 http,
                 keep_raw=keep_raw,
                 tell=lambda line: console.print(line, highlight=False),

@@ -55,7 +55,8 @@ def estimate(
         if settings.x_bearer_token is None:
             fail("no X token: set X_BEARER_TOKEN to measure on X")
         clients = clients_for(context, settings, engine)
-        measured = measuring.measure(engine, request_id, clients.x(clients.http()))
+        with clients.http() as http:
+            measured = measuring.measure(engine, request_id, clients.x(http))
         with Session(engine) as session:
             stored = session.get(MappingRequest, request_id)
             assert stored is not None
@@ -110,15 +111,18 @@ def run(
                 measuring.promise(session, stored, strategy, settings.x_prices())
                 session.commit()
         clients = clients_for(context, settings, engine)
-        client = clients.x(clients.http())
-        client.meter = crawl.request_meter(engine, request_id, client.meter)
-        with Progress(
-            TextColumn("[bold]crawl[/]"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total} steps · {task.fields[spend]}"),
-            TimeElapsedColumn(),
-            console=console,
-        ) as bar:
+        with (
+            clients.http() as http,
+            Progress(
+                TextColumn("[bold]crawl[/]"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total} steps · {task.fields[spend]}"),
+                TimeElapsedColumn(),
+                console=console,
+            ) as bar,
+        ):
+            client = clients.x(http)
+            client.meter = crawl.request_meter(engine, request_id, client.meter)
             task = bar.add_task("crawl", total=1, spend="")
 
             def show(done: int, planned: int, calls: int, money: float) -> None:

@@ -9,6 +9,7 @@ from typing import Literal
 import httpx
 from sqlalchemy.engine import Engine
 
+from assistant.clients import Clients
 from assistant.config import Settings
 
 Status = Literal["ok", "fail", "skip"]
@@ -50,6 +51,11 @@ class Context:
     paid: bool = True
     announce: Callable[[str], None] = field(default=lambda _line: None)
     database_ok: bool = False  # set once the database answered: paid calls are then written to the cost ledger
+
+    @property
+    def clients(self) -> Clients:
+        """The app's builders of the network clients, over these settings (each given `http`)."""
+        return Clients(self.settings)
 
 
 def run_checks(context: Context) -> Iterator[Verdict]:

@@ -6,11 +6,8 @@ import httpx
 
 from assistant.doctor import Context, Verdict, fail, ok, skip
 from assistant.services.costs.ledger import x_meter
-from integrations.bluesky.client import BlueskyClient
 from integrations.errors import IntegrationError
-from integrations.x.client import XClient
 from integrations.x.cost import estimate_user_lookup
-from integrations.yammer.client import YammerClient
 
 X_PROBE_USERNAME = "X"  # the network's own account: always there, one user read
 
@@ -28,7 +25,7 @@ def x_bearer(context: Context) -> Verdict:
         if context.database_ok
         else None
     )
-    client = XClient(context.http, settings.x_config(), meter=meter, max_attempts=1)
+    client = context.clients.x(context.http, meter=meter, max_attempts=1)
     try:
         page = next(iter(client.users_by_usernames([X_PROBE_USERNAME])))
     except IntegrationError as exc:
@@ -74,7 +71,7 @@ def bluesky(context: Context) -> Verdict:
     settings = context.settings
     if not settings.bluesky_handle and settings.bluesky_app_password is None:
         return skip("Bluesky", "BLUESKY_HANDLE not set: Bluesky search is off")
-    client = BlueskyClient.from_config(settings.bluesky_config(), context.http)
+    client = context.clients.bluesky(context.http)
     try:
         session = client.create_session()
     except IntegrationError as exc:
@@ -87,7 +84,7 @@ def yammer(context: Context) -> Verdict:
     if settings.yammer_access_token is None:
         return skip("Yammer", "YAMMER_ACCESS_TOKEN not set: Yammer cross-posts and shout-outs are off")
     try:
-        user = YammerClient.from_config(settings.yammer_config(), context.http).current_user()
+        user = context.clients.yammer(context.http).current_user()
     except IntegrationError as exc:
         return fail("Yammer", f"{exc}; sign in again with `outreach yammer login`")
     except httpx.HTTPError as exc:

@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 import httpx
 from sqlalchemy.engine import Engine
 
+from assistant.clients import Clients
 from assistant.config import Settings
+from assistant.services.costs.ledger import x_meter
 from assistant.services.ingest.writer import Tally, Writer
 from integrations.errors import IntegrationError
 from integrations.normalized import Batch
@@ -31,11 +33,12 @@ Tell = Callable[[str], None]
 
 @dataclass(frozen=True, slots=True)
 class FetchSource:
-    """A searchable network: the settings it is missing (None when ready) and its pages as batches."""
+    """A searchable network: the settings it is missing (None when ready) and its pages as batches (its client built
+    by `Clients` over the given httpx client)."""
 
     name: str
     missing: Callable[[Settings], str | None]
-    pages: Callable[[Search, Settings, httpx.Client, Engine, Tell], Iterator[Batch]]
+    pages: Callable[[Search, Clients, httpx.Client, Engine, Tell], Iterator[Batch]]
 
 
 def _x_missing(settings: Settings) -> str | None:
@@ -44,12 +47,9 @@ def _x_missing(settings: Settings) -> str | None:
     return None
 
 
-def _x_pages(search: Search, settings: Settings, http: httpx.Client, engine: Engine, tell: Tell) -> Iterator[Batch]:
-    from assistant.services.costs.ledger import x_meter
-    from integrations.x.client import XClient
-
-    meter = x_meter(engine, settings.x_prices(), workspace_id=None, job_kind="cli", job_id="fetch")
-    client = XClient(http, settings.x_config(), meter=meter)
+def _x_pages(search: Search, clients: Clients, http: httpx.Client, engine: Engine, tell: Tell) -> Iterator[Batch]:
+    meter = x_meter(engine, clients.settings.x_prices(), workspace_id=None, job_kind="cli", job_id="fetch")
+    client = clients.x(http, meter=meter)
     page_size = max(10, min(100, search.limit or 100))
     try:
         for page in client.search_recent(
@@ -61,11 +61,9 @@ def _x_pages(search: Search, settings: Settings, http: httpx.Client, engine: Eng
 
 
 def _mastodon_pages(
-    search: Search, settings: Settings, http: httpx.Client, engine: Engine, tell: Tell
+    search: Search, clients: Clients, http: httpx.Client, engine: Engine, tell: Tell
 ) -> Iterator[Batch]:
-    from integrations.mastodon.client import MastodonClient
-
-    mastodon = MastodonClient.from_config(settings.mastodon_config(), http)
+    mastodon = clients.mastodon(http)
     for timeline_page in mastodon.hashtag_timeline(search.query, since=search.start, until=search.end):
         yield timeline_page.batch
 
@@ -77,12 +75,8 @@ def _bluesky_missing(settings: Settings) -> str | None:
     return None
 
 
-def _bluesky_pages(
-    search: Search, settings: Settings, http: httpx.Client, engine: Engine, tell: Tell
-) -> Iterator[Batch]:
-    from integrations.bluesky.client import BlueskyClient
-
-    bluesky = BlueskyClient.from_config(settings.bluesky_config(), http)
+def _bluesky_pages(search: Search, clients: Clients, http: httpx.Client, engine: Engine, tell: Tell) -> Iterator[Batch]:
+    bluesky = clients.bluesky(http)
     limit = min(100, search.limit or 100)
     for search_page in bluesky.search_posts(search.query, since=search.start, until=search.end, limit=limit):
         yield search_page.batch
@@ -110,14 +104,15 @@ def fetch_into(
     engine: Engine,
     source: FetchSource,
     search: Search,
-    settings: Settings,
+    clients: Clients,
     http: httpx.Client,
     *,
     keep_raw: bool = False,
     tell: Tell = lambda _line: None,
     progress: Callable[[int], None] = lambda _posts: None,
 ) -> Fetched:
-    """Search `source` and store its pages up to the limit; a network error stops it, keeping what came before."""
+    """Search `source` (its client from `clients`, over `http`) and store its pages up to the limit; a network error
+    stops it, keeping what came before."""
     tally = Tally()
     writer = Writer(engine, tally, keep_raw=keep_raw, captured_at=datetime.now(UTC))
     fetched = Fetched(tally)
@@ -125,7 +120,7 @@ def fetch_into(
     try:
         count = 0
         try:
-            for batch in source.pages(search, settings, http, engine, tell):
+            for batch in source.pages(search, clients, http, engine, tell):
                 if limit is not None and count + len(batch.posts) > limit:
                     batch.posts = batch.posts[: limit - count]
                 count += len(batch.posts)
