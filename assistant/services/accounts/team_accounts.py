@@ -184,6 +184,12 @@ def request_handover(
     return handover
 
 
+def handover_group(session: Session, handover_id: int) -> str | None:
+    """The user group a hand-over is offered to (its members may accept), or None for a person or no such row."""
+    handover = session.get(AccountHandover, handover_id)
+    return handover.to_group_id if handover is not None else None
+
+
 def decide_handover(
     session: Session,
     *,

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session
 
 from assistant.crypto import TokenCipher
 from assistant.models.base import require_id, utcnow
@@ -17,9 +15,8 @@ from assistant.models.platforms import Platform
 from assistant.render.mrkdwn import escape
 from assistant.services.accounts import connect
 from assistant.services.accounts import team_accounts as accounts_service
-from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import accounts as blocks
-from assistant.slack.context import Services
+from assistant.slack.context import Services, Viewer
 from assistant.slack.listeners.commands import CommandContext, Handler
 from assistant.slack.parse import parse_id
 from integrations.errors import IntegrationError
@@ -29,82 +26,101 @@ log = logging.getLogger(__name__)
 
 MAX_GROUP_DMS = 50  # a team handover is offered to at most this many members by DM
 
-# Tests replace this to reach local fakes of the networks.
+ONLY_COMMS = "Only the comms team and admins can connect the team's accounts."
 
 
 def register(app: App, services: Services) -> dict[str, Handler]:
-    @app.action(blocks.CONNECT_X)
-    def on_connect_x(ack: Ack, body: dict[str, Any], client: WebClient, respond: Any) -> None:
-        ack()
-        team_id, user_id = body["team"]["id"], body["user"]["id"]
-        if not services.roles.is_comms(client, team_id=team_id, user_id=user_id):
-            respond(text="Only the comms team and admins can connect the team's accounts.", replace_original=False)
-            return
-        try:
-            cipher = TokenCipher.from_settings(services.settings)
-            with services.clients.http() as http:
-                oauth = services.clients.x_oauth(http)
-                with Session(services.engine) as session:
-                    workspace = ensure_workspace(session, slack_team_id=team_id)
-                    session.commit()
-                    url = connect.start_x_connect(
-                        session, cipher, oauth, workspace_id=require_id(workspace), user_id=user_id, now=utcnow()
-                    )
-        except Exception as exc:  # ConfigError / AuthError name the missing setting
-            respond(text=f"I can't connect X here: {escape(str(exc))}", replace_original=False)
-            return
-        respond(text="Authorize on X", blocks=blocks.x_connect_link(url), replace_original=False)
-
-    @app.action("accounts_x_link")
-    def on_x_link(ack: Ack) -> None:
-        ack()
-
-    def open_form(platform: str) -> Callable[..., None]:
-        def handler(ack: Ack, body: dict[str, Any], client: WebClient, respond: Any) -> None:
-            ack()
-            if not services.roles.is_comms(client, team_id=body["team"]["id"], user_id=body["user"]["id"]):
-                respond(text="Only the comms team and admins can connect the team's accounts.", replace_original=False)
-                return
-            client.views_open(trigger_id=body["trigger_id"], view=blocks.connect_modal(platform))
-
-        return handler
-
-    app.action(blocks.CONNECT_MASTODON)(open_form("mastodon"))
-    app.action(blocks.CONNECT_BLUESKY)(open_form("bluesky"))
-    app.action(blocks.CONNECT_YAMMER)(open_form("yammer"))
-
-    @app.view(blocks.CONNECT_VIEW)
-    def on_connect_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        team_id, user_id = body["team"]["id"], body["user"]["id"]
-        platform = view.get("private_metadata") or ""
-        values = {
-            key: (field.get("value", {}) or {}).get("value") or "" for key, field in view["state"]["values"].items()
-        }
-        if not services.roles.is_comms(client, team_id=team_id, user_id=user_id):
-            ack(response_action="errors", errors={"token": "Only the comms team and admins can connect accounts."})
-            return
-        try:
-            account = _connect_by_token(services, team_id, user_id, platform, values)
-        except accounts_service.AccountError as exc:
-            ack(response_action="errors", errors={"token": str(exc)[:150]})
-            return
-        except IntegrationError as exc:
-            ack(response_action="errors", errors={"token": f"The network answered with an error: {exc}"[:150]})
-            return
-        ack()
-        client.chat_postMessage(channel=user_id, text=f"Connected {escape(account.handle)} ({platform}). You own it.")
-
-    @app.action(blocks.HANDOVER_ACCEPT)
-    def on_accept(ack: Ack, body: dict[str, Any], respond: Any, client: WebClient) -> None:
-        ack()
-        _decide(services, body, respond, client, accept=True)
-
-    @app.action(blocks.HANDOVER_DECLINE)
-    def on_decline(ack: Ack, body: dict[str, Any], respond: Any, client: WebClient) -> None:
-        ack()
-        _decide(services, body, respond, client, accept=False)
-
+    """Register the connect buttons and form and the hand-over answers; return the `accounts` subcommand."""
+    app.action(blocks.CONNECT_X)(on_connect_x)
+    app.action("accounts_x_link")(on_x_link)
+    app.action(blocks.CONNECT_MASTODON)(on_open_connect_form)
+    app.action(blocks.CONNECT_BLUESKY)(on_open_connect_form)
+    app.action(blocks.CONNECT_YAMMER)(on_open_connect_form)
+    app.view(blocks.CONNECT_VIEW)(on_connect_submit)
+    app.action(blocks.HANDOVER_ACCEPT)(on_accept)
+    app.action(blocks.HANDOVER_DECLINE)(on_decline)
     return {"accounts": lambda ctx: accounts_command(services, ctx)}
+
+
+def on_connect_x(ack: Ack, respond: Respond, context: BoltContext) -> None:
+    """Start X's OAuth (PKCE) for a comms member and answer with the link to authorize on X."""
+    ack()
+    viewer: Viewer = context["viewer"]
+    services: Services = context["services"]
+    if not viewer.is_comms:
+        respond(text=ONLY_COMMS, replace_original=False)
+        return
+    try:
+        cipher = TokenCipher.from_settings(services.settings)
+        with services.clients.http() as http, context["session"]() as session:
+            url = connect.start_x_connect(
+                session,
+                cipher,
+                services.clients.x_oauth(http),
+                workspace_id=require_id(context["workspace"]),
+                user_id=viewer.user_id,
+                now=utcnow(),
+            )
+    except Exception as exc:  # ConfigError / AuthError name the missing setting
+        respond(text=f"I can't connect X here: {escape(str(exc))}", replace_original=False)
+        return
+    respond(text="Authorize on X", blocks=blocks.x_connect_link(url), replace_original=False)
+
+
+def on_x_link(ack: Ack) -> None:
+    """The Authorize link is a URL button: Slack opens it itself."""
+    ack()
+
+
+def on_open_connect_form(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    """Mastodon, Bluesky and Yammer connect by token: open that network's form (comms only)."""
+    ack()
+    if not context["viewer"].is_comms:
+        respond(text=ONLY_COMMS, replace_original=False)
+        return
+    platform = _FORM_OF[action["action_id"]]
+    client.views_open(trigger_id=body["trigger_id"], view=blocks.connect_modal(platform))
+
+
+_FORM_OF = {
+    blocks.CONNECT_MASTODON: Platform.mastodon.value,
+    blocks.CONNECT_BLUESKY: Platform.bluesky.value,
+    blocks.CONNECT_YAMMER: Platform.yammer.value,
+}
+
+
+def on_connect_submit(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """The token form: checked with the network, then stored encrypted; errors shown on the form."""
+    viewer: Viewer = context["viewer"]
+    platform = view.get("private_metadata") or ""
+    values = {key: (field.get("value", {}) or {}).get("value") or "" for key, field in view["state"]["values"].items()}
+    if not viewer.is_comms:
+        ack(response_action="errors", errors={"token": "Only the comms team and admins can connect accounts."})
+        return
+    try:
+        account = _connect_by_token(context, platform, values)
+    except accounts_service.AccountError as exc:
+        ack(response_action="errors", errors={"token": str(exc)[:150]})
+        return
+    except IntegrationError as exc:
+        ack(response_action="errors", errors={"token": f"The network answered with an error: {exc}"[:150]})
+        return
+    ack()
+    client.chat_postMessage(
+        channel=viewer.user_id, text=f"Connected {escape(account.handle)} ({platform}). You own it."
+    )
+
+
+def on_accept(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+    ack()
+    _decide(context, body, respond, client, accept=True)
+
+
+def on_decline(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+    ack()
+    _decide(context, body, respond, client, accept=False)
 
 
 def accounts_command(services: Services, ctx: CommandContext) -> None:
@@ -115,10 +131,8 @@ def accounts_command(services: Services, ctx: CommandContext) -> None:
     elif action == "disconnect":
         _disconnect(services, ctx)
     elif action == "list":
-        can_connect = services.roles.is_comms(ctx.client, team_id=ctx.team_id, user_id=ctx.user_id)
-        with Session(services.engine) as session:
-            workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
-            session.commit()
+        can_connect = ctx.viewer.is_comms
+        with services.session() as session:
             lines = [
                 blocks.AccountLine(
                     require_id(a),
@@ -129,7 +143,7 @@ def accounts_command(services: Services, ctx: CommandContext) -> None:
                     a.status,
                     a.owner_group_id,
                 )
-                for a in accounts_service.list_accounts(session, workspace_id=require_id(workspace))
+                for a in accounts_service.list_accounts(session, workspace_id=require_id(ctx.workspace))
             ]
         ctx.ack(text="The team's public accounts", blocks=blocks.accounts_list(lines, can_connect=can_connect))
     else:
@@ -161,10 +175,9 @@ def _handover(services: Services, ctx: CommandContext) -> None:
     if problem:
         ctx.error(problem)
         return
-    is_admin = services.roles.is_admin(ctx.client, team_id=ctx.team_id, user_id=ctx.user_id)
-    with Session(services.engine) as session:
-        workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
-        account = accounts_service.find_account(session, workspace_id=require_id(workspace), ref=account_ref)
+    is_admin = ctx.viewer.is_admin
+    with services.session() as session:
+        account = accounts_service.find_account(session, workspace_id=require_id(ctx.workspace), ref=account_ref)
         if account is None:
             ctx.error(f"No connected account matches `{account_ref}`; `/outreach accounts` lists them.")
             return
@@ -241,10 +254,9 @@ def _disconnect(services: Services, ctx: CommandContext) -> None:
     if not ref:
         ctx.error("Use `/outreach accounts disconnect @account`.")
         return
-    is_admin = services.roles.is_admin(ctx.client, team_id=ctx.team_id, user_id=ctx.user_id)
-    with Session(services.engine) as session:
-        workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
-        account = accounts_service.find_account(session, workspace_id=require_id(workspace), ref=ref)
+    is_admin = ctx.viewer.is_admin
+    with services.session() as session:
+        account = accounts_service.find_account(session, workspace_id=require_id(ctx.workspace), ref=ref)
         if account is None:
             ctx.error(f"No connected account matches `{ref}`.")
             return
@@ -264,9 +276,8 @@ def _disconnect(services: Services, ctx: CommandContext) -> None:
     ctx.respond(text=text, response_type="ephemeral")
 
 
-def _connect_by_token(
-    services: Services, team_id: str, user_id: str, platform: str, values: dict[str, str]
-) -> accounts_service.ConnectedAccount:
+def _connect_by_token(context: BoltContext, platform: str, values: dict[str, str]) -> accounts_service.ConnectedAccount:
+    services: Services = context["services"]
     token = values.get("token", "").strip()
     if not token:
         raise accounts_service.AccountError("Paste the token.")
@@ -287,34 +298,32 @@ def _connect_by_token(
             account_id, handle = connect.verify_yammer(http, api_url=settings.yammer_api_url, token=token)
         else:
             raise accounts_service.AccountError(f"Unknown network {platform!r}.")
-    with Session(services.engine) as session:
-        workspace = ensure_workspace(session, slack_team_id=team_id)
-        session.commit()
+    with context["session"]() as session:
         return accounts_service.connect_account(
             session,
             cipher,
-            workspace_id=require_id(workspace),
+            workspace_id=require_id(context["workspace"]),
             platform=platform,
             account_id=account_id,
             handle=handle,
             tokens=TokenSet(access_token=token, refresh_token=refresh_jwt, token_type="app_password")
             if platform == Platform.bluesky
             else TokenSet(access_token=token, token_type="bearer"),
-            actor=user_id,
+            actor=context["viewer"].user_id,
             now=utcnow(),
             instance_url=instance,
             revoke_client=revoke_client,
         )
 
 
-def _decide(services: Services, body: dict[str, Any], respond: Any, client: WebClient, *, accept: bool) -> None:
-    user_id = body["user"]["id"]
+def _decide(context: BoltContext, body: dict[str, Any], respond: Respond, client: WebClient, *, accept: bool) -> None:
+    user_id = context["viewer"].user_id
     handover_id = parse_id(body["actions"][0]["value"], "hand-over")
-    with Session(services.engine) as session:
-        pending = session.get(accounts_service.AccountHandover, handover_id)
+    with context["session"]() as session:
+        group_id = accounts_service.handover_group(session, handover_id)
         members: list[str] | None = None
-        if pending is not None and pending.to_group_id:
-            members, problem = _usergroup_members(client, pending.to_group_id)
+        if group_id:
+            members, problem = _usergroup_members(client, group_id)
             if problem:
                 respond(text=problem, replace_original=False)
                 return
