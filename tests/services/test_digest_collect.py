@@ -9,8 +9,9 @@ from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from assistant.models.posts import Post
 from assistant.services.digests.collect import collect, conversation_queries
 from assistant.services.digests.make import chat_posts
 from integrations.mastodon.client import MastodonClient
@@ -127,6 +128,55 @@ def test_mastodon_question_posts_are_followed_even_before_replies_are_counted(en
     start, end = POSTED - timedelta(minutes=30), POSTED + timedelta(minutes=30)
     collect(engine, hashtag="hoot", start=start, end=end, platforms=["mastodon"], mastodon=client, now=end)
     assert asked == [f"/api/v1/statuses/{root['id']}/context"]
+
+
+def test_mastodon_tagged_replies_whose_thread_root_is_not_on_the_timeline_are_followed(engine: Engine) -> None:
+    (intro,) = copy.deepcopy(_recorded("Mastodon.py_test_hashtag_tl.decoded.json", "/timelines/tag/hoot"))
+    toots = _recorded("Mastodon.py_test_fetch_next_previous.decoded.json", "statuses?limit=5")
+    start, end = POSTED - timedelta(minutes=30), POSTED + timedelta(minutes=30)
+    # an outside status from before the chat, with a reply of its own that is no business of the chat
+    outside = copy.deepcopy(toots[4])
+    outside.update(created_at=(POSTED - timedelta(hours=2)).isoformat().replace("+00:00", ".000Z"), replies_count=2)
+    sibling = _reply(toots[3], to=outside, at=POSTED + timedelta(minutes=2), text="Not the chat")
+    # every count 0, as a remote status's often is: the intro's tagged reply shows it has replies all the same
+    on_intro = _reply(intro, to=intro, at=POSTED + timedelta(minutes=1), text="Hello #hoot")
+    under_on_intro = _reply(toots[0], to=on_intro, at=POSTED + timedelta(minutes=3), text="hi back")
+    on_outside = _reply(intro, to=outside, at=POSTED + timedelta(minutes=4), text="This matters #hoot")
+    under_on_outside = _reply(toots[1], to=on_outside, at=POSTED + timedelta(minutes=5), text="It does")
+    # what Mastodon answers for each status's context: the chain above it, oldest first, and the replies below
+    contexts = {
+        intro["id"]: {"ancestors": [], "descendants": [on_intro, under_on_intro]},
+        on_intro["id"]: {"ancestors": [intro], "descendants": [under_on_intro]},
+        on_outside["id"]: {"ancestors": [outside], "descendants": [under_on_outside]},
+        outside["id"]: {"ancestors": [], "descendants": [sibling, on_outside, under_on_outside]},
+    }
+    asked: list[str] = []
+
+    def mastodon(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v1/timelines/tag/hoot":
+            return httpx.Response(200, json=[on_outside, on_intro, intro])
+        status_id = request.url.path.removeprefix("/api/v1/statuses/").removesuffix("/context")
+        asked.append(status_id)
+        return httpx.Response(200, json=contexts[status_id])
+
+    client = MastodonClient(httpx.Client(transport=httpx.MockTransport(mastodon)), base_url="http://localhost:3000")
+    result = collect(engine, hashtag="hoot", start=start, end=end, platforms=["mastodon"], mastodon=client, now=end)
+    # the intro (it has a tagged reply) and the reply to the outside status; the intro's reply is in the intro's
+    assert asked == [on_outside["id"], intro["id"]]
+    # three tagged statuses, the two untagged replies and the outside status above one of them; never the sibling
+    assert result.by_source == {"mastodon": 6} and result.via_conversation == 2
+    with Session(engine) as session:
+        posts = chat_posts(session, hashtag="hoot", start=start, end=end)
+        stored = {row.id: row for row in session.exec(select(Post).where(Post.platform == "mastodon"))}
+    assert {p.id for p in posts} == {
+        intro["id"],
+        on_intro["id"],
+        under_on_intro["id"],
+        on_outside["id"],
+        under_on_outside["id"],
+    }
+    assert set(stored) == {p.id for p in posts} | {outside["id"]}  # the outside status: context, not the chat
+    assert stored[under_on_outside["id"]].conversation_id == outside["id"] == stored[on_outside["id"]].conversation_id
 
 
 def _bluesky_reply(view: dict[str, Any], *, to: dict[str, Any], root: dict[str, Any], at: datetime, text: str) -> dict:

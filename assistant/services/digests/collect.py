@@ -3,7 +3,8 @@
 X: recent (or full-archive, for windows older than 7 days) search of the hashtag, then a search of the
 conversations (conversation_id) of the tagged posts that have replies, several conversations per query.
 Mastodon: the hashtag timeline, then the context (thread) of each tagged status with replies or asking a
-question, keeping the replies without the hashtag. Bluesky: search by tag, then the threads of tagged
+question, and of each tagged reply whose thread root is not on the timeline, keeping the replies without the
+hashtag and the posts above. Bluesky: search by tag, then the threads of tagged
 posts with replies.
 A RateLimited error propagates: the worker retries after the reset.
 """
@@ -114,6 +115,27 @@ def collect_x(
     result.by_source["x"] = stored
 
 
+def mastodon_threads(tagged: dict[str, NormalizedPost]) -> list[str]:
+    """The tagged statuses (id -> post, in timeline order) whose context is fetched: those with replies (by their
+    count, or a tagged reply on the timeline: a remote status's count lags) or asking a question, and every
+    tagged reply whose thread above it reaches none of those, so the replies below it come in although its
+    thread's root is not on the timeline (an untagged intro, an outside post)."""
+    parents = {post.reply_to_post_id for post in tagged.values()}
+    followed = {
+        pid
+        for pid, post in tagged.items()
+        if post.metrics.replies > 0 or pid in parents or question_number(post.text) is not None
+    }
+    for pid, post in tagged.items():
+        up, seen = post.reply_to_post_id, {pid}
+        while up is not None and up in tagged and up not in followed and up not in seen:
+            seen.add(up)
+            up = tagged[up].reply_to_post_id
+        if post.reply_to_post_id is not None and up not in followed:
+            followed.add(pid)
+    return [pid for pid in tagged if pid in followed][:MAX_THREADS]
+
+
 def collect_mastodon(
     engine: Engine,
     client: MastodonClient,
@@ -125,32 +147,34 @@ def collect_mastodon(
     result: Collected,
 ) -> None:
     stored = 0
-    roots: dict[str, dict[str, Any]] = {}  # thread roots to follow: status id -> the status
+    statuses: dict[str, dict[str, Any]] = {}  # the tagged statuses (not reblogs): id -> the status
+    tagged: dict[str, NormalizedPost] = {}
     for page in client.hashtag_timeline(hashtag, since=start, until=end):
         _store(engine, page.batch, now)
         stored += len(page.batch.posts)
         posts = {p.id: p for p in page.batch.posts}
         for status in page.statuses:
             post = posts.get(str(status.get("id")))
-            if status.get("reblog") or post is None:
-                continue
-            if post.metrics.replies > 0 or question_number(post.text) is not None:
-                roots[post.id] = status
-    followed: set[str] = set()  # replies already stored: threads overlap when tagged statuses reply to each other
-    for status_id, status in list(roots.items())[:MAX_THREADS]:
-        context = client.status_context(status_id, status=status)
+            if not status.get("reblog") and post is not None:
+                statuses[post.id], tagged[post.id] = status, post
+    followed: set[str] = set(tagged)  # posts already stored: threads overlap when tagged statuses reply to each other
+    for status_id in mastodon_threads(tagged):
+        context = client.status_context(status_id, status=statuses[status_id])
         below = {str(s.get("id")) for s in context.descendants} - followed
+        above = {str(s.get("id")) for s in context.ancestors} - followed
         # replies without the hashtag (the tagged ones came with the timeline) in the window, with their
-        # conversation's root from the in_reply_to chain; and the status again, with its own root
+        # conversation's root from the in_reply_to chain; the status again, with its own root; and the posts
+        # above it, the outside ones shown as context in the archive, never counted
         replies = [
             p
             for p in context.batch.posts
             if p.id in below and p.kind != "repost" and not _has_tag(p, hashtag) and start <= p.created_at < end
         ]
-        followed.update(p.id for p in replies)
+        ancestors = [p for p in context.batch.posts if p.id in above]
+        followed.update(p.id for p in replies + ancestors)
         itself = [p for p in context.batch.posts if p.id == status_id]
-        _store(engine, Batch(posts=itself + replies, accounts=context.batch.accounts), now)
-        stored += len(replies)
+        _store(engine, Batch(posts=ancestors + itself + replies, accounts=context.batch.accounts), now)
+        stored += len(replies) + len(ancestors)
         result.via_conversation += len(replies)
     result.by_source["mastodon"] = stored
 
