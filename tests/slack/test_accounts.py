@@ -295,7 +295,8 @@ def test_handover_to_a_team_is_accepted_by_any_member_who_then_acts_as_owner(
     # App Home shows the account to the team's members, not to others
     app.event(requests.app_home_opened("U0TEACH001"))
     app.event(requests.app_home_opened("U0ADMIN001"))
-    member_home, other_home = (str(call.args["view"]) for call in app.slack.wait_for("views.publish", count=2)[-2:])
+    published = {call.args["user_id"]: str(call.args["view"]) for call in app.slack.wait_for("views.publish", count=2)}
+    member_home, other_home = published["U0TEACH001"], published["U0ADMIN001"]  # the events run in either order
     assert "Accounts I own" in member_home and "@council@mastodon.example" in member_home
     assert "Accounts I own" not in other_home
 
@@ -396,9 +397,7 @@ def test_disconnecting_bluesky_ends_the_session_and_says_to_revoke_the_app_passw
         assert entry.detail["revoked_remotely"] is False
 
 
-def test_connecting_bluesky_keeps_the_accounts_own_pds_from_its_did_document(
-    app: SlackHarness, engine: Engine
-) -> None:
+def test_connecting_bluesky_keeps_the_accounts_own_pds_from_its_did_document(app: SlackHarness, engine: Engine) -> None:
     from tests.integrations.bluesky import fake as bsky
 
     service = bsky.FakeBluesky(pds="https://morel.us-east.host.bsky.network")
