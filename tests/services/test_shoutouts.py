@@ -86,3 +86,19 @@ def test_crosspost_setting_is_the_one_the_workers_read(session: Session) -> None
     shoutouts.set_crosspost(session, workspace, group_id=None, kinds=[], actor="U0ADMIN001")
     assert shoutouts.crosspost_setting(workspace) is None
     assert crosspost_group(workspace, "digests") is None
+
+
+def test_change_crosspost_stores_the_choice_on_the_workspace(engine: Engine) -> None:
+    with Session(engine) as session:
+        workspace_id = ensure_workspace(session, slack_team_id="T0TEST").id or 0
+        session.commit()
+        setting = shoutouts.change_crosspost(
+            session, workspace_id, group_id=GROUP_ID, kinds=["digests"], actor="U0ADMIN001"
+        )
+        assert setting == shoutouts.Crosspost(GROUP_ID, ("digests",))
+        with pytest.raises(shoutouts.ShoutoutError, match="cross-posting knows"):
+            shoutouts.change_crosspost(session, workspace_id, group_id=GROUP_ID, kinds=["memes"], actor="U0ADMIN001")
+    with Session(engine) as session:  # committed: a new session reads it back
+        stored = ensure_workspace(session, slack_team_id="T0TEST")
+        assert shoutouts.crosspost_setting(stored) == shoutouts.Crosspost(GROUP_ID, ("digests",))
+        assert shoutouts.change_crosspost(session, workspace_id, group_id=None, kinds=[], actor="U0ADMIN001") is None

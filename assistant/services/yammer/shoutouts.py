@@ -200,3 +200,15 @@ def set_crosspost(
     workspace.settings = settings
     session.add(workspace)
     audit.log(session, "workspace.yammer_crosspost", workspace, actor=actor, group_id=group_id, kinds=kinds)
+
+
+def change_crosspost(
+    session: Session, workspace_id: int, *, group_id: str | None, kinds: list[str], actor: str
+) -> Crosspost | None:
+    """`set_crosspost` on the stored workspace, committed; returns the setting now (None: off)."""
+    workspace = session.get(Workspace, workspace_id)
+    if workspace is None:
+        raise ShoutoutError(f"workspace {workspace_id} is not stored")
+    set_crosspost(session, workspace, group_id=group_id, kinds=kinds, actor=actor)
+    session.commit()
+    return crosspost_setting(workspace)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
-from slack_sdk import WebClient
+from slack_bolt import Ack, App, BoltContext
 from sqlmodel import Session
 
 from assistant.models.base import require_id, utcnow
@@ -21,7 +20,7 @@ from assistant.services.watches import manage as service
 from assistant.slack.blocks import watches as blocks
 from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
-from assistant.slack.listeners.contacts import viewer_for
+from assistant.slack.listeners.contacts.common import contact_viewer
 from assistant.slack.parse import ParseError, parse_id
 
 USAGE = (
@@ -41,16 +40,15 @@ def register(app: App, services: Services) -> dict[str, Handler]:
         ack()  # a link button: Slack opens the URL; nothing to do here
 
     @app.action(blocks.SAVE_CONTACT)
-    def on_save(ack: Ack, body: dict[str, Any], client: WebClient, respond: Any) -> None:
+    def on_save(ack: Ack, body: dict[str, Any], respond: Any, context: BoltContext) -> None:
         ack()
         try:
             ref = AccountRef.decode(str(body["actions"][0].get("value", "")))
         except BadValue as exc:
             respond(text=f"I couldn't save that account: {escape(str(exc))}", replace_original=False, response_type="ephemeral")
             return
-        team_id, user_id = body["team"]["id"], body["user"]["id"]
         with Session(services.engine) as session:
-            viewer = viewer_for(services, session, client, team_id, user_id)
+            viewer = contact_viewer(context)
             result = from_accounts.save_account_keys(
                 session, viewer, [(ref.platform, ref.account_id)], source=ContactSource.watch
             )
