@@ -95,6 +95,17 @@ def create_wsgi_app(
     return application
 
 
+def health_app(reading: Callable[[], Health]) -> WSGIApp:
+    """Only /healthz (anything else 404): what Socket Mode serves on $PORT, where Slack sends nothing over HTTP."""
+
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO", "") == "/healthz":
+            return _health(reading(), start_response)
+        return _json(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
+
+    return application
+
+
 def health_reader(engine: Engine, database_url: str, interval_seconds: float) -> Callable[[], Health]:
     """A reading now, with the worker counted silent after 5 of its intervals."""
     return lambda: read_health(engine, database_url, now=utcnow(), interval_seconds=interval_seconds)

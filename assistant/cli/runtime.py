@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import threading
 from pathlib import Path
 
 import typer
@@ -64,7 +65,7 @@ def serve(
     from assistant.health_watch import HealthWatch
     from assistant.slack.app import create_app
     from assistant.slack.context import Services
-    from assistant.web import create_wsgi_app, health_reader, serve_http
+    from assistant.web import create_wsgi_app, health_app, health_reader, serve_http
     from assistant.x_callback import x_callback_routes
 
     settings = settings_or_exit()
@@ -103,7 +104,15 @@ def serve(
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             assert settings.slack_app_token is not None
-            console.print("Socket Mode: connecting to Slack")
+            # No Slack traffic over HTTP in this mode, but a platform's health probe still asks $PORT for /healthz
+            health = health_app(health_reader(engine, settings.database_url, settings.worker_interval_seconds))
+            threading.Thread(
+                target=serve_http,
+                args=(health,),
+                kwargs={"host": host, "port": settings.port, "threads": 2},
+                daemon=True,
+            ).start()
+            console.print(f"Socket Mode: connecting to Slack (health on :{settings.port}/healthz)")
             SocketModeHandler(bolt, settings.slack_app_token.get_secret_value()).start()
         else:
             serve_http(

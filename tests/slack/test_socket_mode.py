@@ -6,12 +6,16 @@ from __future__ import annotations
 import io
 import os
 import signal
+import socket as socket_module
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from cryptography.fernet import Fernet
 from sqlmodel import Session, select
@@ -40,6 +44,7 @@ class Running:
     socket: SocketModeStandIn
     database_url: str
     process: subprocess.Popen[bytes]
+    port: int  # $PORT, where Socket Mode serves /healthz only
 
     def envelope(self, kind: str, payload: dict[str, object], *, response_payload: bool = False) -> Ack:
         """Send one envelope and wait, as Slack does, at most 3 s for its ack."""
@@ -61,6 +66,12 @@ def _store_sample_chat(database_url: str, tmp_path: Path) -> None:
         engine.dispose()
 
 
+def _free_port() -> int:
+    with socket_module.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.fixture
 def serving(tmp_path: Path) -> Iterator[Running]:
     database_url = f"sqlite:///{tmp_path / 'socket.db'}"
@@ -78,6 +89,7 @@ def serving(tmp_path: Path) -> Iterator[Running]:
             SLACK_COMMS_USERGROUP="S0COMMS001",
             ENCRYPTION_KEY=Fernet.generate_key().decode(),
             WORKER_INTERVAL_SECONDS="0.2",
+            PORT=str(_free_port()),
         )
         with (tmp_path / "serve.log").open("wb") as log:
             process = subprocess.Popen(
@@ -89,7 +101,7 @@ def serving(tmp_path: Path) -> Iterator[Running]:
             )
         try:
             socket.wait_connections(1, timeout=90)
-            yield Running(slack, socket, database_url, process)
+            yield Running(slack, socket, database_url, process, int(env["PORT"]))
         finally:
             process.send_signal(signal.SIGTERM)
             try:
@@ -149,6 +161,27 @@ def test_serve_acks_every_envelope_does_the_work_and_reconnects_on_disconnect(se
     assert len(slack.calls_to("apps.connections.open")) == 2
     ack = serving.envelope("slash_commands", requests.slash_command("help"), response_payload=True)
     assert ack.payload is not None and ack.payload["text"] == "Outreach Assistant commands"
+
+
+def test_socket_mode_serves_healthz_and_nothing_else_on_port(serving: Running) -> None:
+    base = f"http://127.0.0.1:{serving.port}"
+    reading: dict[str, Any] = {}
+    for _ in range(100):  # the health server starts beside the socket connection, the worker ticks every 0.2 s
+        try:
+            health = httpx.get(f"{base}/healthz", timeout=5)
+        except httpx.TransportError:
+            time.sleep(0.1)
+            continue
+        reading = health.json()
+        if reading["worker"]["alive"]:
+            break
+        time.sleep(0.1)
+    assert health.status_code == 200, reading
+    assert reading["database"] == "ok" and reading["schema"]["current"] == reading["schema"]["head"]
+    assert reading["worker"]["alive"] == 1
+    # Slack's HTTP endpoints are not there: in this mode every Slack request comes over the socket
+    refused = httpx.post(f"{base}/slack/events", content=b"{}", timeout=5)
+    assert refused.status_code == 404
 
 
 def test_the_digest_archive_is_uploaded_as_a_file_in_socket_mode(serving: Running) -> None:
