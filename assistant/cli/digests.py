@@ -12,7 +12,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 from sqlmodel import Session
 
 from assistant.analysis.digest import ChatContext, DigestResult, build_digest
-from assistant.analysis.digest.select import select_chat
+from assistant.analysis.digest.select import outside_parents, select_chat
 from assistant.cli.app import app, err_console, fail, settings_or_exit
 from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_files import to_csv, to_json
@@ -79,6 +79,7 @@ def _from_file(
         host_handle=host,
         co_moderators=moderators,
         known_handles=known,
+        outside_parents=outside_parents(chat, posts),  # shown beside the replies that answer them, not counted
     )
     return build_digest(chat, context)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +14,7 @@ from markupsafe import Markup
 from assistant.analysis.digest import DigestResult
 from assistant.bulk import gc_paused
 from assistant.render.environment import render
-from assistant.render.wording import counted
+from assistant.render.wording import counted, when
 from integrations.normalized import NormalizedPost
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
@@ -101,11 +101,14 @@ class _PostMarkup:
     """The posts' markup, built here rather than in the template (100k posts render 4x faster), with what
     repeats computed once: the escaped handle per author and the local "HH:MM" per minute."""
 
-    def __init__(self, zone: ZoneInfo, hashtag: str) -> None:
+    def __init__(
+        self, zone: ZoneInfo, hashtag: str, outside: Mapping[tuple[str, str], NormalizedPost] | None = None
+    ) -> None:
         self.zone = zone
         self.own = hashtag.casefold()
         self.handles: dict[str, str] = {}
         self.minutes: dict[int, str] = {}
+        self.outside = outside or {}
 
     def minute(self, stamp: int) -> str:
         """The local "HH:MM:" of the minute starting at `stamp`, "" when the zone's offset is not whole
@@ -117,11 +120,30 @@ class _PostMarkup:
         local = at.astimezone(self.zone)
         return f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
 
+    def outside_parent(self, post: NormalizedPost) -> str:
+        """The outside post a reply answers, greyed above it as its context (it is not a chat post: never counted,
+        no figures of its own), or "" when the reply's parent is not an outside post."""
+        parent = self.outside.get((post.platform, post.reply_to_post_id or ""))
+        if parent is None:
+            return ""
+        author = _esc(parent.author_handle or parent.author_id)
+        stamp = _esc(when(parent.created_at, self.zone.key))
+        if parent.url.startswith("https://"):
+            stamp = f'<a href="{_esc(parent.url)}" rel="nofollow noopener">{stamp}</a>'
+        return (
+            f'<div class="post outside"><div class="meta">in reply to an outside post · <strong>@{author}</strong>'
+            f" · {stamp} · not part of the chat</div>"
+            f'<div class="text">{_linked(parent.text)}</div></div>\n'
+        )
+
     def chunk(self, items: Sequence[tuple[NormalizedPost, int]]) -> str:
-        """The markup of these posts (each with its depth in its thread), one after the other."""
-        own, handles, minutes = self.own, self.handles, self.minutes
+        """The markup of these posts (each with its depth in its thread), one after the other; a reply to an
+        outside post comes after that post, greyed."""
+        own, handles, minutes, outside = self.own, self.handles, self.minutes, self.outside
         parts: list[str] = []
         for post, depth in items:
+            if outside and not depth and post.reply_to_post_id is not None:
+                parts.append(self.outside_parent(post))
             tags = post.hashtags  # stored tags are mostly folded already: the first test settles most posts
             thread = "" if own in tags or any(t.lstrip("#").casefold() == own for t in tags) else " thread"
             author = post.author_handle or post.author_id
@@ -147,9 +169,14 @@ class _PostMarkup:
         return "".join(parts)
 
 
-def _archive_posts(posts: Sequence[NormalizedPost], zone: ZoneInfo, hashtag: str) -> list[bytes]:
+def _archive_posts(
+    posts: Sequence[NormalizedPost],
+    zone: ZoneInfo,
+    hashtag: str,
+    outside: Mapping[tuple[str, str], NormalizedPost] | None = None,
+) -> list[bytes]:
     # UTF-8 by chunks: one emoji makes a Python str 4 bytes a character, and the page of 100k posts is ~40 MB
-    markup = _PostMarkup(zone, hashtag)
+    markup = _PostMarkup(zone, hashtag, outside)
     ordered = threaded(posts)
     return [markup.chunk(ordered[i : i + _CHUNK]).encode() for i in range(0, len(ordered), _CHUNK)]
 
@@ -214,9 +241,10 @@ def _archive_parts(result: DigestResult, chart_png: bytes | None) -> list[bytes]
     groups: list[dict[str, Any]] = []
     summaries = {q["number"]: q for q in figures["questions"]}
     members, open_conversation = _groups(result)
+    outside = result.outside_parents
     bodies: list[list[bytes]] = []
     if INTRO in members and members[INTRO]:
-        bodies.append(_archive_posts(members[INTRO], zone, hashtag))
+        bodies.append(_archive_posts(members[INTRO], zone, hashtag, outside))
         replies = len(result.assignment.intro_replies)
         groups.append(
             {
@@ -228,7 +256,7 @@ def _archive_parts(result: DigestResult, chart_png: bytes | None) -> list[bytes]
         )
     for question in result.assignment.questions:
         posts = members[question.number]
-        bodies.append(_archive_posts(posts, zone, hashtag))
+        bodies.append(_archive_posts(posts, zone, hashtag, outside))
         groups.append(
             {
                 "title": f"Q{question.number}",
@@ -238,7 +266,7 @@ def _archive_parts(result: DigestResult, chart_png: bytes | None) -> list[bytes]
             }
         )
     if open_conversation:
-        bodies.append(_archive_posts(open_conversation, zone, hashtag))
+        bodies.append(_archive_posts(open_conversation, zone, hashtag, outside))
         groups.append(
             {
                 "title": "Open conversation",

@@ -16,7 +16,7 @@ from assistant.analysis.digest.impact import host_impact
 from assistant.analysis.digest.links import links
 from assistant.analysis.digest.moderators import given
 from assistant.analysis.digest.network import central
-from assistant.analysis.digest.select import select_chat
+from assistant.analysis.digest.select import outside_parent_keys, outside_parents, select_chat
 from assistant.analysis.digest.text import answer_number, tokens
 from assistant.analysis.digest.tops import ranked
 from assistant.analysis.digest.words import coded_tokens, words
@@ -242,6 +242,19 @@ def test_select_chat_follows_reply_parents_in_the_window() -> None:
     posts = [root, reply, below, sibling, stranger, late]
     chosen = select_chat(posts, hashtag="#chat", start=T0, end=T0 + timedelta(hours=1))
     assert [p.id for p in chosen] == ["1", "2", "5"]
+
+
+def test_outside_parents_are_the_posts_chat_replies_answer_that_are_not_in_the_chat() -> None:
+    outside = post("7", "an outside post")
+    tagged = post("8", "A1 #chat", kind="reply", reply_to_post_id="7", hashtags=["chat"])
+    below = post("9", "agreed", kind="reply", reply_to_post_id="8")
+    repost = post("10", "RT", kind="repost", reply_to_post_id="11", hashtags=["chat"])  # a repost answers nothing
+    # the same id on another network: a Mastodon reply to its own status "7", which is outside too
+    toot = post("12", "A1 #chat", kind="reply", reply_to_post_id="7", hashtags=["chat"], platform="mastodon")
+    assert outside_parent_keys([tagged, below, repost]) == {("x", "7")}
+    assert outside_parent_keys([tagged, below, toot]) == {("x", "7"), ("mastodon", "7")}
+    assert outside_parent_keys([outside, tagged, below]) == set()  # in the chat: not outside
+    assert outside_parents([tagged, below], [outside, tagged, below, post("13", "another")]) == {("x", "7"): outside}
 
 
 def test_contributors_rank_by_posts_in_the_chat_not_lifetime() -> None:

@@ -144,8 +144,16 @@ def archive_page(tmp_path: Path) -> Path:
                       hashtags=["edchat", "ukedchat"], urls=[f"{long_url}?v={a}", "https://bit.ly/3xYzAbC"])
             )
         posts.append(_post(q * 10 + 8, "An untagged reply in the thread", kind="reply", reply_to_post_id=str(1000 + q * 10)))
+    # a tagged answer to an outside post: the outside post is shown greyed above it, as context
+    outside = NormalizedPost("x", "900", "o", START - timedelta(days=1), f"An outside post about funding {long_url}",
+                             author_handle="an_outside_account_with_a_long_handle", url="https://x.com/o/status/900")
+    posts.append(_post(19, "A1 replying to that outside post #edchat", hashtags=["edchat"], kind="reply",
+                       reply_to_post_id="900"))
+    posts.sort(key=lambda p: p.created_at)
     chat = build_digest(posts, ChatContext(hashtag="edchat", start=START, end=START + timedelta(hours=1),
-                                           timezone="Europe/London", host_handle="edchat_host"))
+                                           timezone="Europe/London", host_handle="edchat_host",
+                                           outside_parents={("x", "900"): outside}))
+    assert b'class="post outside"' in archive_bytes(chat)
     page = tmp_path / "archive.html"
     page.write_bytes(archive_bytes(chat, chart_png=timeline_png(chat.figures)))
     return page

@@ -47,6 +47,8 @@ class ChatContext:
     earlier_participants: set[str] | None = None
     previous: Sequence[Mapping[str, float]] = ()  # compare.comparable of earlier occurrences, newest first
     host_baseline: HostBaseline | None = None
+    # the posts outside the chat its replies answer (select.outside_parents): shown beside them, never counted
+    outside_parents: Mapping[Key, NormalizedPost] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -57,6 +59,7 @@ class DigestResult:
     posts: list[NormalizedPost]
     assignment: Assignment
     handles: dict[str, str]
+    outside_parents: Mapping[Key, NormalizedPost] = field(default_factory=dict)
 
 
 def post_ref(post: NormalizedPost, question: int | None = None) -> dict[str, Any]:
@@ -131,7 +134,9 @@ def archive_result(posts: Iterable[NormalizedPost], context: ChatContext, figure
     """The result of a digest whose figures are already made (stored): what its archive and downloads need
     of the posts, without computing every figure again."""
     chat, handles, _host, assignment = _ordered(posts, context)
-    return DigestResult(figures=figures, posts=chat, assignment=assignment, handles=handles)
+    return DigestResult(
+        figures=figures, posts=chat, assignment=assignment, handles=handles, outside_parents=context.outside_parents
+    )
 
 
 def build_digest(posts: Iterable[NormalizedPost], context: ChatContext, *, now: datetime | None = None) -> DigestResult:
@@ -220,4 +225,6 @@ def build_digest(posts: Iterable[NormalizedPost], context: ChatContext, *, now: 
             name: compared.pop(compare.question_key(question["number"], name)) for name in compare.QUESTION
         }
     figures["comparison"] = compared
-    return DigestResult(figures=figures, posts=chat, assignment=assignment, handles=handles)
+    return DigestResult(
+        figures=figures, posts=chat, assignment=assignment, handles=handles, outside_parents=context.outside_parents
+    )

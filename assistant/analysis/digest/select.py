@@ -72,3 +72,20 @@ def select_chat(
     reposted = attrgetter("reposted_post_id") if single else attrgetter("platform", "reposted_post_id")
     chosen.update(key(p) for p in waiting if p.kind == "repost" and reposted(p) in chosen)  # reposts of chat posts
     return [p for p in in_window if key(p) in chosen]
+
+
+def outside_parent_keys(chat: Iterable[NormalizedPost]) -> set[Key]:
+    """(platform, id) of the posts the chat's replies answer that are not in the chat: the outside posts a tagged
+    reply answers (or a parent before the window). They may be shown beside the reply; they are never counted."""
+    posts = chat if isinstance(chat, list) else list(chat)
+    if len(set(map(attrgetter("platform"), posts))) > 1:
+        replying = {(p.platform, p.reply_to_post_id) for p in posts if p.reply_to_post_id and p.kind != "repost"}
+        return replying.difference(map(attrgetter("platform", "id"), posts))
+    inside = set(map(attrgetter("id"), posts))  # one network (nearly always): ids are enough, and quicker
+    return {(p.platform, up) for p in posts if (up := p.reply_to_post_id) and up not in inside and p.kind != "repost"}
+
+
+def outside_parents(chat: Iterable[NormalizedPost], posts: Iterable[NormalizedPost]) -> dict[Key, NormalizedPost]:
+    """The outside parents of the chat's replies (see `outside_parent_keys`) found among `posts`, by key."""
+    wanted = outside_parent_keys(chat)
+    return {(p.platform, p.id): p for p in posts if (p.platform, p.id) in wanted} if wanted else {}

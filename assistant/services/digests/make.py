@@ -20,7 +20,7 @@ from assistant.models.digests import AccountSnapshot, Digest, DigestJob
 from assistant.models.posts import Account
 from assistant.services.digests import records as jobs
 from assistant.services.digests.plan import ChatPlan
-from assistant.services.digests.read import RAW, iter_chat_posts, utc_time
+from assistant.services.digests.read import RAW, iter_chat_posts, outside_parents_in_store, utc_time
 from assistant.services.store.rows import hashtag_table, post_table
 from integrations.normalized import NormalizedPost
 from integrations.x.client import XClient
@@ -228,6 +228,7 @@ def _make_digest(
         earlier_participants=earlier_participants(session, hashtag=tag, before=start),
         previous=previous,
         host_baseline=baseline,
+        outside_parents=outside_parents_in_store(session, posts),
     )
     result = build_digest(posts, context, now=now)
     digest = None
@@ -269,8 +270,6 @@ def remake(session: Session, digest: Digest) -> DigestResult:
         recorded_questions=recorded if figures.get("questions_from") == "recorded" else None,
     )
     with gc_paused():
-        return archive_result(
-            chat_posts(session, hashtag=jobs.normalize_hashtag(digest.hashtag), start=digest.start, end=digest.end),
-            context,
-            figures,
-        )
+        posts = chat_posts(session, hashtag=jobs.normalize_hashtag(digest.hashtag), start=digest.start, end=digest.end)
+        context.outside_parents = outside_parents_in_store(session, posts)
+        return archive_result(posts, context, figures)

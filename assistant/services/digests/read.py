@@ -4,7 +4,7 @@ cost more than the database itself)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +12,9 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from assistant.analysis.digest.select import outside_parent_keys
 from assistant.models.posts import POST_COLUMNS
+from assistant.services.store.read import row_to_post
 from assistant.services.store.rows import hashtag_table, post_table
 from integrations import normalized as n
 
@@ -136,3 +138,22 @@ def iter_chat_posts(session: Session, *, hashtag: str, start: datetime, end: dat
             source,
             url,
         )
+
+
+def outside_parents_in_store(
+    session: Session, chat: Iterable[n.NormalizedPost]
+) -> dict[tuple[str, str], n.NormalizedPost]:
+    """The stored posts outside the chat that its replies answer (analysis.digest.select.outside_parent_keys),
+    whenever they were posted: shown beside those replies in the archive, never counted."""
+    wanted = outside_parent_keys(chat)
+    found: dict[tuple[str, str], n.NormalizedPost] = {}
+    for platform in sorted({platform for platform, _ in wanted}):
+        ids = sorted(pid for network, pid in wanted if network == platform)
+        for at in range(0, len(ids), 500):
+            query = sa.select(post_table).where(
+                post_table.c.platform == platform, post_table.c.id.in_(ids[at : at + 500])
+            )
+            for row in session.connection().execute(query).mappings():
+                post = row_to_post(row)
+                found[(post.platform, post.id)] = post
+    return found
