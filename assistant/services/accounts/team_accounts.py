@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
@@ -21,6 +23,36 @@ PLATFORMS = tuple(Platform)
 
 class AccountError(ValueError):
     """A refused account operation; the message is shown to the person as is."""
+
+
+class OwnerKind(StrEnum):
+    person = "person"
+    team = "team"  # a Slack user group
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Who owns an account, or is offered it: one Slack user or one Slack user group, by id."""
+
+    kind: OwnerKind
+    id: str
+
+
+class HandoverProblem(StrEnum):
+    not_allowed = "not_allowed"  # only the owner (or a member of the owning team) or an admin may hand it over
+    already_owner = "already_owner"
+    pending = "pending"  # another handover of the account waits for an answer
+    not_for_you = "not_for_you"  # the handover is offered to someone else
+
+
+class HandoverRefused(AccountError):
+    """A refused handover that names a person or a team (`owner`); the Slack builder words it with the mention."""
+
+    def __init__(self, problem: HandoverProblem, *, handle: str, owner: Owner) -> None:
+        super().__init__(f"handover refused ({problem}): {handle}, {owner.kind} {owner.id}")
+        self.problem = problem
+        self.handle = handle
+        self.owner = owner
 
 
 def list_accounts(session: Session, *, workspace_id: int, include_revoked: bool = True) -> list[ConnectedAccount]:
@@ -114,15 +146,18 @@ def can_manage(account: ConnectedAccount, user_id: str, *, is_admin: bool, in_ow
     return is_admin or user_id == account.owner_user_id or (bool(account.owner_group_id) and in_owner_group)
 
 
-def owner_label(account: ConnectedAccount) -> str:
-    """Who owns it, as Slack mrkdwn for ephemeral replies and lists (a `<!subteam^…>` in a posted message pings)."""
+def owner_of(account: ConnectedAccount) -> Owner:
+    """The owning team (user group) when there is one, else the owning person."""
     if account.owner_group_id:
-        return f"the team <!subteam^{account.owner_group_id}>"
-    return f"<@{account.owner_user_id}>"
+        return Owner(OwnerKind.team, account.owner_group_id)
+    return Owner(OwnerKind.person, account.owner_user_id)
 
 
-def _target_label(handover: AccountHandover) -> str:
-    return f"the team <!subteam^{handover.to_group_id}>" if handover.to_group_id else f"<@{handover.to_user_id}>"
+def handover_target(handover: AccountHandover) -> Owner:
+    """Whom a handover offers the account to: a team (user group) or a person."""
+    if handover.to_group_id:
+        return Owner(OwnerKind.team, handover.to_group_id)
+    return Owner(OwnerKind.person, handover.to_user_id or "")
 
 
 def request_handover(
@@ -143,20 +178,18 @@ def request_handover(
     if (to_user_id is None) == (to_group_id is None):
         raise AccountError("Hand over to one person or one user group.")
     if not can_manage(account, actor, is_admin=is_admin, in_owner_group=in_owner_group):
-        raise AccountError(f"Only the owner of {account.handle} ({owner_label(account)}) or an admin can hand it over.")
+        raise HandoverRefused(HandoverProblem.not_allowed, handle=account.handle, owner=owner_of(account))
     if to_user_id is not None and to_user_id == account.owner_user_id and not account.owner_group_id:
-        raise AccountError(f"<@{to_user_id}> already owns {account.handle}.")
+        raise HandoverRefused(HandoverProblem.already_owner, handle=account.handle, owner=owner_of(account))
     if to_group_id is not None and to_group_id == account.owner_group_id:
-        raise AccountError(f"The team <!subteam^{to_group_id}> already owns {account.handle}.")
+        raise HandoverRefused(HandoverProblem.already_owner, handle=account.handle, owner=owner_of(account))
     pending = session.exec(
         select(AccountHandover).where(
             AccountHandover.account_id == account.id, AccountHandover.state == HandoverState.pending
         )
     ).first()
     if pending is not None:
-        raise AccountError(
-            f"A handover of {account.handle} to {_target_label(pending)} is already waiting for an answer."
-        )
+        raise HandoverRefused(HandoverProblem.pending, handle=account.handle, owner=handover_target(pending))
     handover = AccountHandover(
         account_id=require_id(account),
         from_user_id=account.owner_user_id,
@@ -211,10 +244,11 @@ def decide_handover(
     if account is None:
         raise AccountError("That account is no longer connected.")
     if handover.to_group_id:
-        if group_members is None or user_id not in group_members:
-            raise AccountError(f"This handover is for members of the team <!subteam^{handover.to_group_id}>, not you.")
-    elif handover.to_user_id != user_id:
-        raise AccountError(f"This handover is for <@{handover.to_user_id}>, not you.")
+        offered = group_members is not None and user_id in group_members
+    else:
+        offered = handover.to_user_id == user_id
+    if not offered:
+        raise HandoverRefused(HandoverProblem.not_for_you, handle=account.handle, owner=handover_target(handover))
     if handover.state != HandoverState.pending:
         raise AccountError(f"This handover was already {handover.state}.")
     handover.state = HandoverState.accepted if accept else HandoverState.declined

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from assistant.models.platforms import Platform
 from assistant.render.mrkdwn import escape
+from assistant.services.accounts.team_accounts import AccountError, HandoverProblem, HandoverRefused, Owner, OwnerKind
 from assistant.slack.blocks.common import (
     MAX_BLOCKS_MESSAGE,
     Block,
@@ -81,6 +82,26 @@ def accounts_list(accounts: list[AccountLine], *, can_connect: bool) -> list[Blo
         )
     )
     return blocks
+
+
+def owner_mention(owner: Owner) -> str:
+    """A person as `<@U…>`, a team as "the team <!subteam^S…>" (it pings the group only in a posted message)."""
+    return f"the team <!subteam^{owner.id}>" if owner.kind == OwnerKind.team else f"<@{owner.id}>"
+
+
+def account_error(error: AccountError) -> str:
+    """The refusal as mrkdwn: a refused handover with its person or team mentioned, any other as its message."""
+    if not isinstance(error, HandoverRefused):
+        return str(error)
+    who, handle = owner_mention(error.owner), escape(error.handle)
+    if error.problem == HandoverProblem.not_allowed:
+        return f"Only the owner of {handle} ({who}) or an admin can hand it over."
+    if error.problem == HandoverProblem.already_owner:
+        return f"{who[0].upper()}{who[1:]} already owns {handle}."
+    if error.problem == HandoverProblem.pending:
+        return f"A handover of {handle} to {who} is already waiting for an answer."
+    members = "members of " if error.owner.kind == OwnerKind.team else ""
+    return f"This handover is for {members}{who}, not you."
 
 
 def _input(block_id: str, label: str, *, placeholder: str = "", optional: bool = False) -> Block:

@@ -193,7 +193,7 @@ def _handover(services: Services, ctx: CommandContext) -> None:
                 now=utcnow(),
             )
         except accounts_service.AccountError as exc:
-            ctx.error(str(exc))
+            ctx.error(blocks.account_error(exc))
             return
         team = escape(group.label) if group else None
         message = blocks.handover_request(
@@ -332,7 +332,7 @@ def _decide(context: BoltContext, body: dict[str, Any], respond: Respond, client
                 session, handover_id=handover_id, user_id=user_id, accept=accept, now=utcnow(), group_members=members
             )
         except accounts_service.AccountError as exc:
-            respond(text=str(exc), replace_original=False)
+            respond(text=blocks.account_error(exc), replace_original=False)
             return
         handle, requester, previous = escape(account.handle), handover.requested_by, handover.from_user_id
         team = handover.to_group_id
