@@ -14,7 +14,6 @@ from assistant.cli.runtime import ensure_schema
 from assistant.config import Settings
 from assistant.models.base import utcnow
 from assistant.models.mapping import CrawlState, MappingRequest
-from assistant.services.costs import figures as cost_figures
 from assistant.services.mapping import archive_import, crawl, report
 from assistant.services.mapping import estimate as measuring
 
@@ -144,7 +143,7 @@ def run(
             console.print(result.message)
     made = report.make_report(engine, request_id)
     with Session(engine) as session:
-        against = cost_figures.compared(session, job_kind="mapping", job_id=request_id)
+        against = measuring.compared(session, request_id)
     if against is not None and against.label != "measured":
         console.print(against.describe(), highlight=False)
     figures = made.analysis.overall

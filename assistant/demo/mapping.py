@@ -13,7 +13,6 @@ from assistant.db import session_scope
 from assistant.models.base import utcnow
 from assistant.models.mapping import MappingRequest
 from assistant.samples.network import synthetic_world
-from assistant.services.costs import figures as cost_figures
 from assistant.services.mapping import crawl, report
 from assistant.services.mapping import estimate as measuring
 from assistant.services.mapping import requests as requests_service
@@ -78,7 +77,9 @@ def step_mapping(ctx: DemoContext) -> None:
         before = measuring.start_figures(session, request, prices, clock.now().date())
     ctx.show(
         "Start mapping: the measuring steps, each with its own cost, before any call to X",
-        mapping_forms.start_modal(request, before.estimates, steps=before.steps, budget=before.budget_lines())["blocks"][:2],
+        mapping_forms.start_modal(request, before.estimates, steps=before.steps, budget=before.budget_lines())[
+            "blocks"
+        ][:2],
     )
     measured = measuring.measure(ctx.engine, rid, x_client())
     with session_scope(ctx.engine) as session:
@@ -118,9 +119,12 @@ def step_mapping(ctx: DemoContext) -> None:
         text=f"{request.calls_made} calls · ${request.money_spent:,.2f} · notes: " + " ".join(request.problems),
     )
     with Session(ctx.engine) as session:
-        against = cost_figures.compared(session, job_kind="mapping", job_id=rid)
+        against = measuring.compared(session, rid)
     if against is not None:
-        ctx.show("Estimate against actual (the crawl's bill in the shared ledger)", text=against.describe())
+        ctx.show(
+            "Estimate against actual (measuring steps and crawl, as the shared ledger billed them)",
+            text=against.describe(),
+        )
     ctx.show(
         "The delivery (DM to the requester and the card's thread)", blocks.delivery(request, made.analysis, made.slots)
     )

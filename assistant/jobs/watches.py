@@ -34,6 +34,7 @@ from integrations.errors import RateLimited
 from integrations.mastodon import account as mastodon_account
 from integrations.mastodon.client import MastodonClient
 from integrations.normalized import Batch, NormalizedPost
+from integrations.x.client import Page, XClient
 
 log = logging.getLogger(__name__)
 
@@ -153,19 +154,16 @@ class WatchSources:
             if query is None:
                 return Batch()
             day = watch_estimate.day_job_id(require_id(watch), now)
-            if cost_figures.compared(session, job_kind="watch", job_id=day) is None:
-                watch_estimate.measure_day(
-                    session.get_bind(),  # type: ignore[arg-type]
-                    client,
-                    query=query,
-                    watch_id=require_id(watch),
-                    workspace_id=watch.workspace_id,
-                    now=now,
-                )
+            unestimated = cost_figures.compared(session, job_kind="watch", job_id=day) is None
+            first = since.get("x") is None  # a new watch: its first page is the day's sample
+            if unestimated and not first:
+                self._estimate(session, client, watch, query, now)
             page = next(
                 iter(client.search_recent(query, max_pages=1, max_results=max_results, since_id=since.get("x"))),
                 None,
             )
+            if unestimated and first:
+                self._estimate(session, client, watch, query, now, page)
             watch.cost_spent += client.meter.cost
             if page is None:
                 return Batch()
@@ -176,6 +174,19 @@ class WatchSources:
         if network == Platform.mastodon:
             return self._fetch_mastodon(session, deps, http, watch, since)
         return self._fetch_bluesky(session, deps, http, watch, since)
+
+    def _estimate(
+        self, session: Session, client: XClient, watch: Watch, query: str, now: datetime, page: Page | None = None
+    ) -> None:
+        watch_estimate.measure_day(
+            session.get_bind(),  # type: ignore[arg-type]
+            client,
+            query=query,
+            watch_id=require_id(watch),
+            workspace_id=watch.workspace_id,
+            now=now,
+            first_page=page,
+        )
 
     def _fetch_mastodon(
         self, session: Session, deps: Clients, http: httpx.Client, watch: Watch, since: dict[str, Any]

@@ -56,7 +56,12 @@ def test_run_against_the_fake_x_then_write_every_format(tmp_path: Path, monkeypa
     network = clients_over(fake.transport)
     estimate = runner.invoke(app, ["map", "estimate", str(rid), "--measure"], obj=network)
     assert estimate.exit_code == 0 and "follows: about" in estimate.output
-    assert [c.endpoint for c in fake.calls] == ["GET /2/users/by", "GET /2/tweets/counts/recent"]
+    assert [c.endpoint for c in fake.calls] == [
+        "GET /2/users/by",
+        "GET /2/tweets/counts/recent",
+        "GET /2/tweets/search/recent",  # the sample page
+        *["GET /2/users/{id}/following"] * len(world.seeds),  # the follow-list samples
+    ]
     unapproved = runner.invoke(app, ["map", "run", str(rid)], obj=network)
     assert unapproved.exit_code != 0 and "--strategy" in unapproved.output
     result = runner.invoke(app, ["map", "run", str(rid), "--strategy", "follows"], obj=network)

@@ -193,12 +193,14 @@ def test_the_team_monthly_budget_pauses_x_watches_until_the_next_month(engine: E
     Worker(engine, [WatchSources(_deps(fake, slack)).polls], now=lambda: NOW).tick()
     with Session(engine) as session:
         billed = session.exec(select(CostEntry).where(CostEntry.job_kind == "watch")).all()
-        assert [(row.job_id, row.endpoint) for row in billed] == [
-            (f"{watch_id}:2026-11-23", "GET /2/tweets/counts/recent"),
+        assert [(row.job_id, row.endpoint) for row in billed] == [  # a new watch's first page is the day's sample
             (f"{watch_id}:2026-11-23", "GET /2/tweets/search/recent"),
+            (f"{watch_id}:2026-11-23", "GET /2/tweets/counts/recent"),
         ]
         workspace = session.exec(select(Workspace)).one()
-        workspace.settings = {"x_monthly_budget": round(billed[0].dollars, 6)}  # this month's spend reaches it
+        workspace.settings = {
+            "x_monthly_budget": round(sum(row.dollars for row in billed), 6)
+        }  # this month's spend reaches it
         session.add(workspace)
         session.commit()
     calls = len(fake.requests)

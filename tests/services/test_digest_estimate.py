@@ -1,5 +1,5 @@
-"""A digest collection's estimate from X's counts against the fake X with a known weekly chat: within 10% of
-what the collection bills, once the team's own searches have measured its users per post."""
+"""A digest collection's estimate from X's counts and the collection's first page (a sample of how users grow
+with posts) against the fake X with a known chat: within 10% of what the collection bills, on a first run."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from assistant.config import Settings
-from assistant.samples.network import synthetic_world
+from assistant.samples.chat import generate_chat
+from assistant.samples.network import World, synthetic_world
 from assistant.services.costs import figures
 from assistant.services.costs.ledger import x_meter
 from assistant.services.digests import estimate as digest_estimate
@@ -37,17 +38,48 @@ def _digest(engine: Engine, fake: FakeXGraph, clock: FakeClock, job_id: int, wee
     return promised, collected.total
 
 
-def test_a_digest_collection_is_within_ten_percent_of_its_estimate(engine: Engine) -> None:
+def _chat_world(posts: int) -> World:
+    """One #ukfechat chat of `posts` posts (the generator's people, questions, replies and mentions)."""
+    world = World()
+    for page in generate_chat(posts, 5, hashtag="ukfechat", start=datetime(2026, 10, 1, 21, 0)):
+        world.posts.extend(page["data"])
+        for user in page["includes"]["users"]:
+            world.users.setdefault(user["id"], user)
+    world.posts.sort(key=lambda post: str(post["created_at"]))
+    return world
+
+
+def _truth(world: World, start: datetime, end: datetime) -> tuple[int, int]:
+    """The window's posts tagged #ukfechat (replies without the tag are not in X's hashtag search) and the
+    distinct users the search brings with them (authors and people mentioned)."""
+    low, high = start.strftime("%Y-%m-%dT%H:%M:%S"), end.strftime("%Y-%m-%dT%H:%M:%S")
+    tagged = [p for p in world.posts if "ukfechat" in {h["tag"] for h in p["entities"].get("hashtags", [])}]
+    inside = [p for p in tagged if low <= p["created_at"][:19] < high]
+    users = {u for p in inside for u in [p["author_id"], *(m.get("id") for m in p["entities"].get("mentions", []))]}
+    return len(inside), len(users & set(world.users))
+
+
+def test_a_first_digest_collection_is_within_ten_percent_of_its_estimate(engine: Engine) -> None:
+    world = _chat_world(600)
+    clock = FakeClock(FIRST_CHAT)
+    fake = FakeXGraph(world, clock=clock.now)
+    promised, stored = _digest(engine, fake, clock, 1, 0)
+    assert [c.endpoint for c in fake.calls[:2]] == ["GET /2/tweets/counts/recent", "GET /2/tweets/search/recent"]
+    posts, users = _truth(world, FIRST_CHAT - timedelta(minutes=30), FIRST_CHAT + timedelta(minutes=90))
+    with Session(engine) as session:
+        against = figures.compared(session, job_kind="digest", job_id=1)
+    assert against is not None and against.label == "#ukfechat"
+    assert (against.actual.posts, against.actual.users) == (posts, users) and posts > 300  # the sample read free again
+    assert promised.posts == posts == stored  # X's count is what the search returns
+    assert against.off is not None and abs(against.off) <= 0.10, against.describe()
+
+
+def test_a_chat_smaller_than_a_page_is_estimated_exactly(engine: Engine) -> None:
     world = synthetic_world(11, accounts=300, partners=12, chat_weeks=6)
     clock = FakeClock(FIRST_CHAT)
     fake = FakeXGraph(world, clock=clock.now)
-    first, _ = _digest(engine, fake, clock, 1, 0)
-    assert first.users == round(first.posts * figures.DEFAULT_USERS_PER_POST)  # no history: the first guess
-    before = len(fake.calls)
-    promised, stored = _digest(engine, fake, clock, 2, 1)  # a week later: a new UTC day, X bills all again
-    assert fake.calls[before].endpoint == "GET /2/tweets/counts/recent"  # counted before anything is read
+    promised, stored = _digest(engine, fake, clock, 2, 1)
     with Session(engine) as session:
         against = figures.compared(session, job_kind="digest", job_id=2)
-    assert against is not None and against.label == "#ukfechat"
-    assert promised.posts == against.actual.posts == stored > 0  # X's count is what the search returns
-    assert against.off is not None and abs(against.off) <= 0.10, against.describe()
+    assert against is not None and 0 < stored <= 100
+    assert (promised.posts, promised.users) == (against.actual.posts, against.actual.users)

@@ -1,5 +1,5 @@
-"""The mapping estimate measured before it is promised: the steps' own cost first, then counts and follow sizes
-against the fake X with known volumes; the estimate against the ledger's actual, within 10%."""
+"""The mapping estimate measured before it is promised: the steps' own cost first, then counts, follow sizes and
+samples against the fake X with known volumes; a first run's estimate against the ledger's actual, within 10%."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from integrations.x.client import XClient
 from integrations.x.cost import Prices
 
 PRICES = Prices(post_read=0.005, user_read=0.010)
-SEEDS, FOLLOWS_EACH, AUTHORS, POSTS_EACH = 4, 50, 100, 3
+SEEDS, FOLLOWS_EACH, AUTHORS, POSTS_EACH = 4, 250, 100, 3
 
 
 def _user(number: int, name: str, following: int = 0) -> dict[str, object]:
@@ -37,7 +37,7 @@ def _user(number: int, name: str, following: int = 0) -> dict[str, object]:
 
 
 def _world() -> World:
-    """4 seeds each following 50 accounts of their own; 100 authors posting 3 times each on #fechat and nothing else."""
+    """4 seeds each following 250 accounts of their own; 100 authors posting 3 times each on #fechat and nothing else."""
     world = World()
     number = 0
     for s in range(SEEDS):
@@ -100,7 +100,7 @@ def _measure_and_crawl(engine: Engine, fake: FakeXGraph, clock: FakeClock, world
         assert result.until is not None
         clock.set(result.until)
     with Session(engine) as session:
-        against = figures.compared(session, job_kind="mapping", job_id=rid)
+        against = measuring.compared(session, rid)
         spent = figures.actual(session, job_kind="estimate", job_id=f"mapping:{rid}")
     return rid, measured, promised, against, spent
 
@@ -116,6 +116,8 @@ def test_the_steps_own_costs_are_known_before_any_call(engine: Engine) -> None:
     assert [s.describe() for s in steps] == [
         "look up 5 seed account(s): 1 call, $0.05",
         "count the posts of 1 hashtag(s) and keyword(s): 1 call, no items billed",
+        "read a sample page of posts of each (read again free today): 1 call, up to $1.50",
+        "read up to 100 follow-list entries of 5 seed(s) (read again free today): 5 calls, up to $5.00",
     ]
     assert fake.calls == []
 
@@ -129,41 +131,52 @@ def test_measured_numbers_are_x_own_and_the_steps_cost_what_they_said(engine: En
     assert sum(measured.following.values()) == SEEDS * FOLLOWS_EACH
     assert measured.per_term == {"#fechat": AUTHORS * POSTS_EACH}
     assert measured.search_posts == AUTHORS * POSTS_EACH
-    assert measured.users_per_post == figures.DEFAULT_USERS_PER_POST  # no history yet
     with Session(engine) as session:
         spent = figures.actual(session, job_kind="estimate", job_id=f"mapping:{rid}")
-    assert spent.dollars == pytest.approx(measured.steps[0].cost - 0.01)  # 4 of the 5 seeds exist: 4 users billed
-    assert [c.endpoint for c in fake.calls] == ["GET /2/users/by", "GET /2/tweets/counts/recent"]
+    # by hand: 4 seeds (nobody_here is not on X), the newest 100 posts by 34 authors (posts 300..201 newest first:
+    # authors 99..66 write 3 each, author 66 one of them), 100 follow-list entries of each of the 4 seeds
+    assert (spent.posts, spent.users) == (100, 4 + 34 + 4 * 100)
+    assert measured.sampled_posts == 100 and measured.sampled_users == 34
+    assert sum(s.cost for s in measured.steps) >= spent.dollars  # no step cost more than it said
+    assert [c.endpoint for c in fake.calls] == [
+        "GET /2/users/by",
+        "GET /2/tweets/counts/recent",
+        "GET /2/tweets/search/recent",
+        *["GET /2/users/{id}/following"] * SEEDS,
+    ]
+
+
+def _off(estimate: float, actual: float) -> float:
+    return (estimate - actual) / actual
 
 
 @pytest.mark.parametrize("strategy", ["interactions", "follows"])
-def test_each_strategy_is_within_ten_percent_of_what_the_crawl_bills(engine: Engine, strategy: str) -> None:
+def test_a_first_runs_estimate_is_within_ten_percent_of_what_the_crawl_bills(engine: Engine, strategy: str) -> None:
     world, clock = _world(), FakeClock()
     fake = FakeXGraph(world, clock=clock.now)
-    _measure_and_crawl(engine, fake, clock, world, "interactions")  # the team's first search: its ratio measured
-    clock.advance(24 * 3600)  # a new UTC day: X bills everything again
     rid, measured, promised, against, spent = _measure_and_crawl(engine, fake, clock, world, strategy)
-    assert measured.users_per_post == pytest.approx(AUTHORS / (AUTHORS * POSTS_EACH), abs=0.001)
     assert promised is not None and against is not None and against.label == strategy
     bill = against.actual
-    # worked by hand: 300 posts ($1.50) and 100 authors ($1.00); follows adds 4 x 50 follow-list entries ($2.00)
-    assert bill.dollars == pytest.approx(2.50 if strategy == "interactions" else 4.50)
-    assert against.off is not None and abs(against.off) <= 0.10
-    assert abs(against.estimate.items - bill.items) <= 0.10 * bill.items
-    assert spent.users == SEEDS and bill.posts == AUTHORS * POSTS_EACH  # the crawl read the seeds again for free
+    # worked by hand: 4 seeds; the search reads 300 posts by 100 authors (the sample 100 posts and 34 of them);
+    # the samples read 100 of each seed's 250 follow-list entries, follows reads the other 4 x 150 ($6.00)
+    assert (bill.posts, bill.users) == (300, 4 + 100 + 4 * 100 + (0 if strategy == "interactions" else 4 * 150))
+    assert bill.dollars == pytest.approx(6.54 if strategy == "interactions" else 12.54)
+    assert against.off is not None and abs(against.off) <= 0.10, against.describe()
+    crawl_only = _off(against.estimate.dollars - spent.dollars, bill.dollars - spent.dollars)
+    assert abs(crawl_only) <= 0.10, crawl_only  # what is left to pay once the steps ran, too
+    assert spent.users == SEEDS + 34 + SEEDS * 100 and spent.posts == 100
 
 
-def test_in_a_dense_community_the_teams_own_ratios_bring_follows_within_ten_percent(engine: Engine) -> None:
-    """Partners follow each other and the chat's regulars: most follow-list entries were already read that day.
-    The first follow crawl measures how many were new; the next one's estimate uses it."""
+@pytest.mark.parametrize("strategy", ["interactions", "follows"])
+def test_in_a_dense_community_a_first_runs_estimate_is_within_ten_percent(engine: Engine, strategy: str) -> None:
+    """Partners follow each other and the chat's regulars, and posts mention their follows: most follow-list
+    entries and many users were already read that day. The samples measure how many."""
     world, clock = synthetic_world(11, accounts=300, partners=12, chat_weeks=6), FakeClock()
     world.seeds = world.seeds[:8]
     fake = FakeXGraph(world, clock=clock.now)
-    _, first, _, before, _ = _measure_and_crawl(engine, fake, clock, world, "follows")
-    assert first.new_per_follow == 1.0 and before is not None and before.off is not None and before.off > 0.3
-    clock.advance(24 * 3600)
-    _, measured, _, against, _ = _measure_and_crawl(engine, fake, clock, world, "follows")
-    assert measured.new_per_follow < 0.6  # by the first crawl: 107 of its 240 entries were new that day
+    _, measured, _, against, spent = _measure_and_crawl(engine, fake, clock, world, strategy)
+    entries = sum(len(world.following[str(world.by_username(s)["id"])]) for s in world.seeds)  # type: ignore[index]
+    assert measured.entries == entries == 8 * 30
     assert against is not None and against.off is not None and abs(against.off) <= 0.10, against.describe()
 
 
@@ -182,6 +195,7 @@ def test_a_crawl_after_the_estimate_does_not_read_the_seeds_again_the_same_day(e
     while crawl.run_crawl(engine, rid, _client(fake, clock), now=clock.now).status == "waiting":
         clock.advance(900)
     assert len(fake.calls_to("GET /2/users/by")) == 1  # the estimate's lookup only
-    assert len(fake.calls_to("GET /2/users/{id}/following")) == SEEDS  # the seeds were still known to follow
+    # the estimate's samples, then the crawl's reads (the first 100 entries of each free, read that day)
+    assert len(fake.calls_to("GET /2/users/{id}/following")) == 2 * SEEDS
     with Session(engine) as session:
         assert len(members.member_ids(session, rid, "seed")) == SEEDS

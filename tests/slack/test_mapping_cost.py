@@ -49,9 +49,7 @@ def test_admins_set_the_monthly_budget_and_a_bad_one_is_refused_on_its_field(app
         assert session.exec(select(Workspace)).one().settings["x_monthly_budget"] == 1250.5
 
 
-def test_measure_then_a_start_that_crosses_the_budget_waits_for_an_admin(
-    app: SlackHarness
-) -> None:
+def test_measure_then_a_start_that_crosses_the_budget_waits_for_an_admin(app: SlackHarness) -> None:
     world = synthetic_world(8, accounts=80, partners=5, chat_weeks=3)
     fake = FakeXGraph(world)
     app.use_networks(fake.transport)
@@ -78,12 +76,20 @@ def test_measure_then_a_start_that_crosses_the_budget_waits_for_an_admin(
     update = app.slack.wait_for("views.update")[-1].args
     measured = json.dumps(update["view"] if isinstance(update["view"], dict) else json.loads(update["view"]))
     assert update["view_id"] == "V0START01" and "Estimate from X" in measured and blocks.MEASURE not in measured
-    assert [c.endpoint for c in fake.calls] == ["GET /2/users/by", "GET /2/tweets/counts/recent"]
+    assert [c.endpoint for c in fake.calls] == [
+        "GET /2/users/by",
+        "GET /2/tweets/counts/recent",
+        "GET /2/tweets/search/recent",  # the sample page
+        *["GET /2/users/{id}/following"] * 3,  # the follow-list samples
+    ]
     with Session(app.services.engine) as session:
         billed = session.exec(select(CostEntry).where(CostEntry.job_kind == "estimate")).all()
-    assert sum(row.users_read for row in billed) == 3  # the three seeds, as the step said
+    spent = round(sum(row.dollars for row in billed), 2)
+    assert sum(row.posts_read for row in billed) == 100  # the sample page (the crawl reads it again free today)
+    assert sum(row.users_read for row in billed) >= 3 and spent <= 0.03 + 1.50 + 3.00  # within what the steps said
+    limit = f"{spent + 0.02:.2f}"  # the month's spend is the steps'; the crawl would cross this
 
-    assert _settings(app, "0.05") == {"text": ""}
+    assert _settings(app, limit) == {"text": ""}
     values = {
         "strategy": {"strategy": {"type": "radio_buttons", "selected_option": {"value": "interactions"}}},
         "budget_money": {"budget_money": {"type": "number_input", "value": "50"}},
@@ -91,7 +97,10 @@ def test_measure_then_a_start_that_crosses_the_budget_waits_for_an_admin(
     }
     waits = ack_json(_submit(app, blocks.VIEW_START, values, user_id=COMMS, meta=rid))
     assert waits["response_action"] == "errors" and "An admin has to start" in waits["errors"]["strategy"]
-    assert "$0.03" in waits["errors"]["strategy"] and "of the $0.05 monthly budget" in waits["errors"]["strategy"]
+    assert (
+        f"${spent:.2f}" in waits["errors"]["strategy"]
+        and f"of the ${limit} monthly budget" in waits["errors"]["strategy"]
+    )
     with Session(app.services.engine) as session:
         assert session.get(MappingRequest, int(rid)).crawl_state == CrawlState.none.value  # type: ignore[union-attr]
     assert _submit(app, blocks.VIEW_START, values, user_id=ADMIN, meta=rid).status_code == 200
@@ -99,4 +108,4 @@ def test_measure_then_a_start_that_crosses_the_budget_waits_for_an_admin(
     assert started.strategy == "interactions"
     with Session(app.services.engine) as session:
         said_yes = session.exec(select(AuditEntry).where(AuditEntry.action == "budget.crossed_approved")).one()
-    assert said_yes.actor == ADMIN and said_yes.detail["budget"] == 0.05
+    assert said_yes.actor == ADMIN and said_yes.detail["budget"] == float(limit)

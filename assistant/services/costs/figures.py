@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from assistant.models.costs import CostEntry, CostEstimate
+from assistant.services.costs.sample import UserGrowth
 from integrations.x.cost import Prices
 
 DEFAULT_USERS_PER_POST = 0.5  # until the team's own searches measure it: authors and mentions new to the day
@@ -97,15 +98,31 @@ def store_estimate(
     return row
 
 
-def compared(session: Session, *, job_kind: str, job_id: str | int) -> EstimateVsActual | None:
-    """The job's stored estimate against its ledger (None when no estimate was stored)."""
+def compared(
+    session: Session, *, job_kind: str, job_id: str | int, also: tuple[str, str] | None = None
+) -> EstimateVsActual | None:
+    """The job's stored estimate against its ledger, with the ledger of `also` (kind, id: the job's own measuring
+    steps) added; None when no estimate was stored."""
     row = session.exec(
         select(CostEstimate).where(CostEstimate.job_kind == job_kind, CostEstimate.job_id == str(job_id))
     ).first()
     if row is None:
         return None
     promised = Spend(row.posts, row.users, row.created, row.dollars)
-    return EstimateVsActual(row.label, promised, actual(session, job_kind=job_kind, job_id=job_id))
+    spent = actual(session, job_kind=job_kind, job_id=job_id)
+    if also is not None:
+        spent = added(spent, actual(session, job_kind=also[0], job_id=also[1]))
+    return EstimateVsActual(row.label, promised, spent)
+
+
+def added(one: Spend, other: Spend) -> Spend:
+    return Spend(
+        one.posts + other.posts,
+        one.users + other.users,
+        one.created + other.created,
+        round(one.dollars + other.dollars, 6),
+        one.calls + other.calls,
+    )
 
 
 def users_per_post(session: Session, *, workspace_id: int | None, today: date) -> tuple[float, str]:
@@ -131,46 +148,20 @@ def promise_counted(
     job_id: str | int,
     label: str,
     today: date,
+    growth: UserGrowth | None = None,
 ) -> Spend:
-    """Price posts X counted (and the users they bring, at the team's ratio) and store it as the job's estimate."""
-    ratio, source = users_per_post(session, workspace_id=workspace_id, today=today)
-    users = round(posts * ratio)
+    """Price posts X counted, with the users they bring, and store it as the job's estimate: the users from a
+    sample page's growth when there is one (see costs.sample), else at the team's ratio of the last 30 days."""
+    if growth is not None and growth.posts:
+        users = growth.billed_users_at(posts)
+        detail: dict[str, Any] = {"posts_counted": posts, "users_source": growth.describe()}
+    else:
+        ratio, source = users_per_post(session, workspace_id=workspace_id, today=today)
+        users = round(posts * ratio)
+        detail = {"posts_counted": posts, "users_per_post": ratio, "users_source": source}
     spend = Spend(posts=posts, users=users, dollars=round(posts * prices.post_read + users * prices.user_read, 2))
-    detail = {"posts_counted": posts, "users_per_post": ratio, "ratio_source": source}
     store_estimate(
         session, workspace_id=workspace_id, job_kind=job_kind, job_id=job_id, label=label, spend=spend, detail=detail
     )
     session.commit()
     return spend
-
-
-FOLLOWING_ENDPOINT = "GET /2/users/{id}/following"
-
-
-def users_per_follow_entry(session: Session, *, workspace_id: int | None, today: date) -> tuple[float, str]:
-    """New users billed per follow-list entry in the team's follow crawls of the last 30 days (the rest were
-    already read that day: another seed's list, the search's authors); 1.0 until there is such a crawl."""
-    since = datetime.combine(today - timedelta(days=HISTORY_DAYS), time(0), tzinfo=UTC)
-    query = select(CostEstimate).where(
-        CostEstimate.job_kind == "mapping", CostEstimate.label == "follows", CostEstimate.created_at >= since
-    )
-    if workspace_id is not None:
-        query = query.where(CostEstimate.workspace_id == workspace_id)
-    c = CostEntry.__table__.c  # type: ignore[attr-defined]
-    entries = new = 0
-    for row in session.exec(query):
-        listed = sum(int(n) for n in dict((row.detail or {}).get("following") or {}).values())
-        billed = (
-            session.connection()
-            .execute(
-                sa.select(sa.func.coalesce(sa.func.sum(c.users_read), 0)).where(
-                    c.job_kind == "mapping", c.job_id == row.job_id, c.endpoint == FOLLOWING_ENDPOINT
-                )
-            )
-            .scalar_one()
-        )
-        if listed and billed:
-            entries, new = entries + listed, new + int(billed)
-    if entries < HISTORY_MIN_POSTS:
-        return 1.0, "every entry priced (no follow crawl of the team's to measure on yet)"
-    return round(min(1.0, new / entries), 3), f"measured on the team's follow crawls of the last {HISTORY_DAYS} days"

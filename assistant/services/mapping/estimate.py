@@ -10,7 +10,7 @@ The crawl that follows on the same UTC day reads the seeds again for free (the s
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
@@ -21,7 +21,7 @@ from assistant.db import session_scope
 from assistant.models.base import require_id
 from assistant.models.costs import CostEstimate
 from assistant.models.mapping import MappingRequest
-from assistant.services.costs import budget, figures
+from assistant.services.costs import budget, figures, sample
 from assistant.services.costs.ledger import x_meter
 from assistant.services.mapping.crawl import (
     LIMITS,
@@ -43,40 +43,51 @@ from integrations.x.requests import USERS_PER_LOOKUP
 
 PAGE = 100  # posts a search page holds
 FOLLOWING_PAGE = 1000
+FOLLOW_SAMPLE = 100  # follow-list entries sampled per seed
+FOLLOW_SAMPLE_SEEDS = 15  # seeds sampled: one 15-minute window of the following endpoint
 
 
 @dataclass(frozen=True, slots=True)
 class MeasureStep:
-    """One cheap measuring call sequence, with what it bills, shown before it runs."""
+    """One cheap measuring call sequence, with what it bills (or at most, for a sample), shown before it runs."""
 
     label: str
     calls: int
     cost: float
+    at_most: bool = False
 
     def describe(self) -> str:
-        price = f"${self.cost:,.2f}" if self.cost else "no items billed"
+        price = f"{'up to ' if self.at_most else ''}${self.cost:,.2f}" if self.cost else "no items billed"
         return f"{self.label}: {self.calls} call{'s' if self.calls != 1 else ''}, {price}"
 
 
 @dataclass(frozen=True, slots=True)
 class Measured:
-    """What the two steps found."""
+    """What the steps found, and what the sample steps already billed (the crawl reads it again free that day)."""
 
     seeds_found: int
     following: dict[str, int]  # seed account id -> following_count
     per_term: dict[str, int]  # term -> posts X counts for it (last 7 days)
     together: int  # posts matching any term
-    users_per_post: float
-    ratio_source: str
     steps: list[MeasureStep] = field(default_factory=list)
-    new_per_follow: float = 1.0  # of the follow-list entries, the share not already read that day
-    follow_source: str = "every entry priced"
+    search_users: int = 0  # users the whole search bills (the samples' included), from the samples' growth
+    sampled_posts: int = 0  # posts and users the search samples billed
+    sampled_users: int = 0
+    growth: str = ""  # how the samples' users grow with posts
+    follow_new: int = 0  # follow-list entries new to the day over all the seeds' lists (the samples' included)
+    follow_sampled_new: int = 0  # entries the follow samples billed that the search would not have
+    follow_sampled_search: int = 0  # entries the follow samples billed that the search would have billed
+    follow_source: str = ""
 
     @property
     def search_posts(self) -> int:
         """Posts the search steps will read: each term up to its page cap, overlaps once."""
         capped = sum(min(count, SEARCH_PAGES * PAGE) for count in self.per_term.values())
         return min(self.together, capped)
+
+    @property
+    def entries(self) -> int:
+        return sum(self.following.values())
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,8 +97,14 @@ def _seeds(request: MappingRequest) -> list[str]:
     return [s.strip().lstrip("@") for s in request.seeds if s.strip()]
 
 
+def _sampled_seeds(following: dict[str, int]) -> list[str]:
+    """The seeds whose follow lists are sampled: those following anyone, at most one rate-limit window of them."""
+    return [seed for seed, count in following.items() if count > 0][:FOLLOW_SAMPLE_SEEDS]
+
+
 def measure_steps(request: MappingRequest, prices: Prices) -> list[MeasureStep]:
-    """The two measuring steps and their own cost, before either runs."""
+    """The measuring steps and their own cost, before any runs (a sample's cost at most: a crawl the same UTC
+    day reads the sampled posts and entries again free)."""
     check_inputs(request)
     seeds, terms = _seeds(request), search_terms(request)
     steps = []
@@ -99,11 +116,47 @@ def measure_steps(request: MappingRequest, prices: Prices) -> list[MeasureStep]:
     if terms:
         calls = len(terms) + (1 if len(terms) > 1 else 0)
         steps.append(MeasureStep(f"count the posts of {len(terms)} hashtag(s) and keyword(s)", calls, 0.0))
+        most = len(terms) * PAGE * (prices.post_read + prices.user_read)
+        steps.append(MeasureStep("read a sample page of posts of each (read again free today)", len(terms), most, True))
+    if seeds:
+        sampled = min(len(seeds), FOLLOW_SAMPLE_SEEDS)
+        most = sampled * FOLLOW_SAMPLE * prices.user_read
+        label = f"read up to {FOLLOW_SAMPLE} follow-list entries of {sampled} seed(s) (read again free today)"
+        steps.append(MeasureStep(label, sampled, most, True))
     return steps
 
 
+def _search_samples(client: XClient, per_term: dict[str, int]) -> tuple[dict[str, sample.UserGrowth], set[str]]:
+    """Each counted term's first search page, as the crawl asks for it; their growth and the users they name."""
+    growths: dict[str, sample.UserGrowth] = {}
+    users: set[str] = set()
+    for term, count in per_term.items():
+        page = next(iter(client.search_recent(term, max_pages=1, max_results=PAGE)), None) if count > 0 else None
+        if page is None:
+            continue
+        billed = page.billed
+        growths[term] = sample.measure([page.raw], billed_posts=billed.posts_read, billed_users=billed.users_read)
+        users.update(str(u["id"]) for u in (page.raw.get("includes") or {}).get("users") or [] if "id" in u)
+    return growths, users
+
+
+def _follow_samples(client: XClient, following: dict[str, int], search_ids: set[str]) -> tuple[int, int, int]:
+    """The first entries of each sampled seed's follow list: (entries read, entries billed, entries that the
+    search samples named)."""
+    entries = billed = in_search = 0
+    for seed in _sampled_seeds(following):
+        size = min(FOLLOW_SAMPLE, following[seed])
+        page = next(iter(client.following(seed, max_pages=1, max_results=size)), None)
+        if page is None:
+            continue
+        ids = {str(u["id"]) for u in page.data or [] if "id" in u}
+        entries, billed = entries + len(ids), billed + page.billed.users_read
+        in_search += len(ids & search_ids)
+    return entries, billed, in_search
+
+
 def measure(engine: Engine, request_id: int, client: XClient) -> Measured:
-    """Run both steps (billed in the ledger as the request's estimate) and keep what they found."""
+    """Run the steps (billed in the ledger as the request's estimate) and keep what they found."""
     with Session(engine) as session:
         request = session.get(MappingRequest, request_id)
         if request is None:
@@ -116,8 +169,8 @@ def measure(engine: Engine, request_id: int, client: XClient) -> Measured:
         engine,
         client.meter.prices,
         workspace_id=workspace_id,
-        job_kind="estimate",
-        job_id=f"mapping:{request_id}",
+        job_kind=measuring_job(request_id)[0],
+        job_id=measuring_job(request_id)[1],
         clock=client.meter.clock,
     )
     following: dict[str, int] = {}
@@ -132,18 +185,42 @@ def measure(engine: Engine, request_id: int, client: XClient) -> Measured:
     together = sum(per_term.values())
     if len(terms) > 1:
         together = total_over_pages(p.raw for p in client.counts(" OR ".join(terms), granularity="day"))
-    today = client.meter.clock().date()
-    with Session(engine) as session:
-        ratio, source = figures.users_per_post(session, workspace_id=workspace_id, today=today)
-        per_follow, follow_source = figures.users_per_follow_entry(session, workspace_id=workspace_id, today=today)
-    return Measured(len(following), following, per_term, together, ratio, source, steps, per_follow, follow_source)
+    found = Measured(len(following), following, per_term, together, steps)
+    growths, search_ids = _search_samples(client, per_term)
+    capped = {term: min(count, SEARCH_PAGES * PAGE) for term, count in per_term.items()}
+    share = found.search_posts / sum(capped.values()) if sum(capped.values()) else 0.0  # overlaps read once
+    whole = [(g, round(capped[term] * share)) for term, g in growths.items()]
+    search_users = sum(g.billed_users_at(n) for g, n in whole)
+    distinct_seen = sum(g.users for g in growths.values())
+    distinct_all = sum(g.users_at(n) for g, n in whole)
+    entries, billed, in_search = _follow_samples(client, following, search_ids)
+    unseen = in_search * (distinct_all - distinct_seen) / distinct_seen if distinct_seen else 0.0
+    of_search = min(billed, round(unseen))  # sampled entries the rest of the search would have billed anyway
+    new_rate = (billed - of_search) / entries if entries else 1.0
+    return replace(
+        found,
+        search_users=search_users,
+        sampled_posts=sum(g.billed_posts for g in growths.values()),
+        sampled_users=sum(g.billed_users for g in growths.values()),
+        growth="; ".join(f"{t}: {g.describe()}" for t, g in growths.items()),
+        follow_new=round(found.entries * new_rate),
+        follow_sampled_new=billed - of_search,
+        follow_sampled_search=of_search,
+        follow_source=f"{billed - of_search} of {entries} sampled entries new to the day",
+    )
+
+
+def _crawl_posts(measured: Measured) -> int:
+    """Posts the crawl bills: the search's, less the sample pages' (billed already by the estimate)."""
+    return max(0, measured.search_posts - measured.sampled_posts)
 
 
 def strategies(measured: Measured, prices: Prices) -> list[StrategyEstimate]:
-    """Each strategy's calls, dollars, least time and items, from the measured numbers."""
+    """Each strategy's calls, dollars, least time and items the crawl bills, from the measured numbers (what the
+    samples billed already is left out: the crawl reads it again free the same UTC day)."""
     search_calls = sum(max(1, math.ceil(min(c, SEARCH_PAGES * PAGE) / PAGE)) for c in measured.per_term.values())
-    posts = measured.search_posts
-    users = round(posts * measured.users_per_post)
+    posts = _crawl_posts(measured)
+    users = max(0, measured.search_users - measured.sampled_users - measured.follow_sampled_search)
     inter = StrategyEstimate(
         "interactions",
         search_calls,
@@ -151,7 +228,7 @@ def strategies(measured: Measured, prices: Prices) -> list[StrategyEstimate]:
         minutes_under_limits(search_calls, LIMITS["search"]),
         posts + users,
     )
-    entries = round(sum(measured.following.values()) * measured.new_per_follow)
+    entries = max(0, measured.follow_new - measured.follow_sampled_new)
     following_calls = sum(max(1, math.ceil(n / FOLLOWING_PAGE)) for n in measured.following.values())
     follows = StrategyEstimate(
         "follows",
@@ -165,9 +242,8 @@ def strategies(measured: Measured, prices: Prices) -> list[StrategyEstimate]:
 
 def spend_of(estimate: StrategyEstimate, measured: Measured) -> figures.Spend:
     """The items and dollars an approved strategy promised, as stored beside the ledger."""
-    posts = measured.search_posts
-    users = estimate.items - posts
-    return figures.Spend(posts=posts, users=users, dollars=estimate.cost, calls=estimate.calls)
+    posts = _crawl_posts(measured)
+    return figures.Spend(posts=posts, users=estimate.items - posts, dollars=estimate.cost, calls=estimate.calls)
 
 
 def save(session: Session, request: MappingRequest, measured: Measured) -> None:
@@ -192,25 +268,38 @@ def load(session: Session, request_id: int) -> Measured | None:
         return None
     detail = dict(row.detail)
     steps = [MeasureStep(**step) for step in detail.pop("steps", [])]
-    return Measured(**detail, steps=steps)
+    known = {f.name for f in fields(Measured)}  # a measurement stored by an older release keeps what still applies
+    return Measured(**{k: v for k, v in detail.items() if k in known}, steps=steps)
+
+
+def measuring_job(request_id: int) -> tuple[str, str]:
+    """The ledger's (kind, id) of a request's measuring steps."""
+    return "estimate", f"mapping:{request_id}"
 
 
 def promise(session: Session, request: MappingRequest, strategy: str, prices: Prices) -> StrategyEstimate | None:
-    """Store the approved strategy's measured estimate beside the ledger (None when it was never measured)."""
+    """Store the approved strategy's measured estimate beside the ledger (None when it was never measured): the
+    whole job's, the measuring steps' bill included, so that it compares with all X billed for the mapping."""
     measured = load(session, require_id(request))
     if measured is None:
         return None
     chosen = next(e for e in strategies(measured, prices) if e.strategy == strategy)
+    kind, job = measuring_job(require_id(request))
     figures.store_estimate(
         session,
         workspace_id=request.workspace_id,
         job_kind="mapping",
         job_id=require_id(request),
         label=strategy,
-        spend=spend_of(chosen, measured),
+        spend=figures.added(spend_of(chosen, measured), figures.actual(session, job_kind=kind, job_id=job)),
         detail=measured.as_dict(),
     )
     return chosen
+
+
+def compared(session: Session, request_id: int) -> figures.EstimateVsActual | None:
+    """The mapping's estimate against everything X billed for it: its measuring steps and its crawl."""
+    return figures.compared(session, job_kind="mapping", job_id=request_id, also=measuring_job(request_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,10 +317,10 @@ class StartFigures:
 
 def describe(measured: Measured) -> str:
     return (
-        f"{sum(measured.following.values()):,} follow-list entries of {measured.seeds_found} seed(s); "
-        f"{measured.together:,} posts on the terms in the last 7 days ({measured.search_posts:,} to read); "
-        f"{measured.users_per_post:g} new users per post ({measured.ratio_source}); "
-        f"{measured.new_per_follow:g} new users per follow-list entry ({measured.follow_source})"
+        f"{measured.entries:,} follow-list entries of {measured.seeds_found} seed(s), "
+        f"about {measured.follow_new:,} new to the day ({measured.follow_source or 'none sampled'}); "
+        f"{measured.together:,} posts on the terms in the last 7 days ({measured.search_posts:,} to read) "
+        f"bringing about {measured.search_users:,} users ({measured.growth or 'nothing to sample'})"
     )
 
 

@@ -1,14 +1,14 @@
-"""A day of an X watch, estimated before it runs: X's count of the watch's posts over the last 24 hours."""
+"""A day of an X watch, estimated as it starts: X's count of the watch's posts over the last 24 hours."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from assistant.services.costs import figures
-from integrations.x.client import XClient
+from assistant.services.costs import figures, sample
+from integrations.x.client import Page, XClient
 from integrations.x.counts import total_over_pages
 
 DAY = timedelta(days=1)
@@ -21,19 +21,38 @@ def day_job_id(watch_id: int, at: datetime) -> str:
 
 
 def measure_day(
-    engine: Engine, client: XClient, *, query: str, watch_id: int, workspace_id: int | None, now: datetime
+    engine: Engine,
+    client: XClient,
+    *,
+    query: str,
+    watch_id: int,
+    workspace_id: int | None,
+    now: datetime,
+    first_page: Page | None = None,
 ) -> figures.Spend:
-    """Count the query's posts of the last 24 hours (no items billed) and store them as today's estimate."""
+    """Count the query's posts of the last 24 hours (no items billed) and store today's estimate.
+
+    A watch's first poll reads the newest page of posts before any other: that page (`first_page`, billed
+    already) is then the sample of how users grow with posts, and the day is that page plus the rest of the
+    UTC day at the last 24 hours' pace. A later day is priced at the team's users per post of the last 30 days.
+    """
     pages = client.counts(query, start_time=now - DAY + END_MARGIN, end_time=now - END_MARGIN)
-    posts = total_over_pages(page.raw for page in pages)
+    counted = total_over_pages(page.raw for page in pages)
+    growth = None
+    if first_page is not None:
+        billed = first_page.billed
+        growth = sample.measure([first_page.raw], billed_posts=billed.posts_read, billed_users=billed.users_read)
+        left = (datetime.combine(now.date() + DAY, time(0), tzinfo=UTC) - now) / DAY
+        counted = growth.posts + round(counted * left)
     with Session(engine) as session:
         return figures.promise_counted(
             session,
-            posts=posts,
+            posts=counted,
             prices=client.meter.prices,
             workspace_id=workspace_id,
             job_kind="watch",
             job_id=day_job_id(watch_id, now),
             label=query[:64],
             today=now.date(),
+            growth=growth,
         )
