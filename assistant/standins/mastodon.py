@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlparse
 
-from assistant.standins.server import LocalServer
+from assistant.standins.server import LocalServer, QuietHandler
 
 ACCOUNT = {"id": "109000000000000001", "username": "council", "acct": "council", "display_name": "Demo Council"}
 
@@ -27,10 +27,6 @@ class MastodonStandIn(LocalServer):
     def handler_class(self) -> type[BaseHTTPRequestHandler]:
         return _make_handler(self)
 
-    @property
-    def base_url(self) -> str:
-        return self.origin
-
     def handle(self, path: str, token: str | None) -> tuple[int, dict[str, Any]]:
         with self._lock:
             self.paths.append(path)
@@ -47,21 +43,9 @@ class MastodonStandIn(LocalServer):
 
 
 def _make_handler(instance: MastodonStandIn) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet server
-            return
-
+    class Handler(QuietHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server API
-            auth = self.headers.get("Authorization", "")
-            token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
-            status, payload = instance.handle(urlparse(self.path).path, token)
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            status, payload = instance.handle(urlparse(self.path).path, self.bearer_token())
+            self.reply(status, json.dumps(payload).encode(), content_type="application/json; charset=utf-8")
 
     return Handler

@@ -1,10 +1,11 @@
-"""The lifecycle every local stand-in shares: a threading HTTP server on 127.0.0.1, as a context manager."""
+"""What every local stand-in shares: a threading HTTP server on 127.0.0.1 as a context manager, a quiet handler."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
+from typing import Any, Self
 
 
 class LocalServer:
@@ -37,8 +38,39 @@ class LocalServer:
         self.stop()
 
     @property
+    def base_url(self) -> str:
+        """What the app's client is pointed at (the origin, unless the service has an API prefix)."""
+        return self.origin
+
+    @property
     def origin(self) -> str:
         """http://127.0.0.1:PORT of the running server."""
         assert self._server is not None, "stand-in not started"
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A keep-alive request handler that logs nothing, with the reading and answering the stand-ins share."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet server
+        return
+
+    def body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def bearer_token(self) -> str | None:
+        auth = self.headers.get("Authorization", "")
+        return auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
+
+    def reply(self, status: int, data: bytes, *, content_type: str, headers: Mapping[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)

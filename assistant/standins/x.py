@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
 from assistant.standins import x_counts
-from assistant.standins.server import LocalServer
+from assistant.standins.server import LocalServer, QuietHandler
 from integrations.x.parse import escape as x_escape
 
 _DELETE = re.compile(r"^/2/tweets/(?P<id>[0-9]{1,19})$")
@@ -69,10 +69,6 @@ class XStandIn(LocalServer):
 
     def handler_class(self) -> type[BaseHTTPRequestHandler]:
         return _make_handler(self)
-
-    @property
-    def base_url(self) -> str:
-        return self.origin
 
     def calls_to(self, method: str, path_prefix: str) -> list[XCall]:
         with self._lock:
@@ -217,12 +213,7 @@ def _problem(status: int, title: str, *, detail: str | None = None) -> dict[str,
 
 
 def _make_handler(x: XStandIn) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet server
-            return
-
+    class Handler(QuietHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server API
             self._serve("GET")
 
@@ -234,21 +225,15 @@ def _make_handler(x: XStandIn) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self, method: str) -> None:
             parsed = urlparse(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
+            raw = self.body()
             body = json.loads(raw) if raw else None
-            auth = self.headers.get("Authorization", "")
-            token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
-            status, payload = x.handle(method, parsed.path, dict(parse_qsl(parsed.query)), body, token)
-            data = json.dumps(payload).encode()
-            self.send_response(status)
+            status, payload = x.handle(method, parsed.path, dict(parse_qsl(parsed.query)), body, self.bearer_token())
+            limits = {
+                "x-rate-limit-limit": "100",
+                "x-rate-limit-remaining": "99",
+                "x-rate-limit-reset": str(int(time.time()) + 900),
+            }
             content_type = "application/problem+json" if status >= 400 else "application/json; charset=utf-8"
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("x-rate-limit-limit", "100")
-            self.send_header("x-rate-limit-remaining", "99")
-            self.send_header("x-rate-limit-reset", str(int(time.time()) + 900))
-            self.end_headers()
-            self.wfile.write(data)
+            self.reply(status, json.dumps(payload).encode(), content_type=content_type, headers=limits)
 
     return Handler
