@@ -111,10 +111,15 @@ def test_an_output_that_cannot_be_written_is_one_clear_line(chat_file: Path, tmp
     assert not target.parent.exists()
 
 
-def test_a_twarc1_chat_is_digested_from_the_file(tmp_path: Path) -> None:
-    path = write_twarc1(tmp_path / "chat.jsonl")
+@pytest.mark.parametrize("path", ["file", "database"])
+def test_a_twarc1_chat_is_digested_from_the_file_or_once_imported(tmp_path: Path, path: str) -> None:
+    archive = write_twarc1(tmp_path / "chat.jsonl")
     window = ["--from", "2026-03-12T21:00", "--to", "2026-03-12T22:00", "--tz", "UTC"]
-    result = runner.invoke(app, ["digest", str(path), "--hashtag", "#edchat", *window])
+    if path == "database":  # v1.1 names only a reply's parent: the import gives bob's reply its thread's root
+        assert runner.invoke(app, ["import", str(archive)]).exit_code == 0
+    result = runner.invoke(
+        app, ["digest", *([str(archive)] if path == "file" else []), "--hashtag", "#edchat", *window]
+    )
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
     # chat posts: intro 9001, Q1 9002, A1 9003, bob's untagged reply 9004, Q2 9005, A2 9006, dee's retweet 9007;

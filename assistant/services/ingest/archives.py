@@ -16,6 +16,7 @@ from assistant.services.ingest.twarc_rows import (
     read_twarc2_rows_parallel,
 )
 from assistant.services.ingest.writer import Tally, Writer
+from assistant.services.store.threads import fill_conversation_roots
 from integrations.archives import ArchiveFormat, read_archive
 
 Progress = Callable[[str, int], None]
@@ -32,6 +33,7 @@ def import_files(
 ) -> Tally:
     """Import each (file, format) into the store, committing file by file; re-importing changes nothing.
 
+    Replies stored without their conversation's root (rtweet, X v1.1) then get their stored parent's.
     A failure rolls back the open transaction (the files committed before it stay) and is raised. The writes
     run behind the reading in a thread (`Writer(behind=True)`) unless a file is read in a second process,
     which overlaps them already and must not be forked from a process with a busy thread.
@@ -65,6 +67,9 @@ def import_files(
         writer.close(commit=False)
         raise
     writer.close()
+    if any(fmt != "twarc2" for _, fmt in files):  # their replies may name only their parent
+        with engine.begin() as connection:
+            fill_conversation_roots(connection)
     return tally
 
 
