@@ -37,7 +37,7 @@ def users_info(workspace: Workspace, args: dict[str, Any]) -> dict[str, Any]:
                 "real_name_normalized": person.real_name,
                 "display_name_normalized": person.name,
                 "avatar_hash": "ge3b51ca72de",
-                "title": "",
+                "title": person.title,
                 "phone": "",
                 "skype": "",
                 "status_text": "",
@@ -53,6 +53,8 @@ def users_info(workspace: Workspace, args: dict[str, Any]) -> dict[str, Any]:
                 "image_72": "https://example.invalid/72.png",
                 "image_192": "https://example.invalid/192.png",
                 "image_512": "https://example.invalid/512.png",
+                # as on Slack: the address only for a token granted users:read.email, the key absent otherwise
+                **({"email": person.email} if person.email and "users:read.email" in workspace.granted() else {}),
             },
         },
     }

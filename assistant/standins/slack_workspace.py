@@ -20,14 +20,16 @@ class SlackUser:
     tz: str = "Europe/London"
     is_admin: bool = False
     deleted: bool = False
+    email: str = ""  # profile.email: Slack sends it only to a token granted users:read.email
+    title: str = ""
 
 
 def default_users() -> dict[str, SlackUser]:
     people = [
-        SlackUser("U0ADMIN001", "amara", "Amara Okafor", is_admin=True),
-        SlackUser("U0COMMS001", "dev", "Dev Patel"),
-        SlackUser("U0STAFF001", "sian", "Siân Jones"),
-        SlackUser("U0TEACH001", "li", "Li Wei", tz="America/New_York"),
+        SlackUser("U0ADMIN001", "amara", "Amara Okafor", is_admin=True, email="amara.okafor@demo-council.example"),
+        SlackUser("U0COMMS001", "dev", "Dev Patel", email="dev.patel@demo-council.example", title="Digital comms"),
+        SlackUser("U0STAFF001", "sian", "Siân Jones", email="sian.jones@demo-council.example"),
+        SlackUser("U0TEACH001", "li", "Li Wei", tz="America/New_York", email="li.wei@demo-council.example"),
     ]
     return {person.id: person for person in people}
 
@@ -56,3 +58,5 @@ class Workspace(Protocol):
     def next_ts(self) -> str: ...
 
     def next_id(self, prefix: str) -> str: ...
+
+    def granted(self) -> set[str]: ...

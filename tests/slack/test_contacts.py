@@ -155,6 +155,20 @@ def test_save_as_contact_prefills_from_the_message_and_its_author(app: SlackHarn
     assert app.slack.calls_to("users.info")[-1].args["user"] == "U0TEACH001"
 
 
+def test_without_users_read_email_slack_sends_no_address_and_the_message_gives_it(app: SlackHarness) -> None:
+    app.slack.scopes = app.slack.scopes.replace(",users:read.email", "")
+    message = {"type": "message", "user": "U0TEACH001", "ts": "1700000000.000300", "text": "Thanks all!"}
+    _modal, initial = _opened_modal(app, message)
+    assert (initial["name"], initial["email"]) == ("Li Wei", None)  # no address known: the field starts empty
+    profile = app.slack.calls_to("users.info")[-1]
+    assert profile.args["user"] == "U0TEACH001"
+    app.slack.scopes += ",users:read.email"
+    ack_json(app.action(requests.shortcut(blocks.SAVE_AS_CONTACT, user_id="U0STAFF001", message=message)))
+    modal = view_arg(app.slack.wait_for("views.open", count=2)[-1].args)
+    email = next(b for b in modal["blocks"] if b.get("block_id") == "email")
+    assert email["element"]["initial_value"] == "li.wei@demo-council.example"
+
+
 def _opened_modal(app: SlackHarness, message: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     payload = requests.shortcut(blocks.SAVE_AS_CONTACT, user_id="U0STAFF001", message=message)
     ack_json(app.action(payload))
@@ -171,12 +185,13 @@ def test_save_as_contact_offers_mentioned_and_named_people_as_a_hint(app: SlackH
     message = {"type": "message", "user": "U0TEACH001", "ts": "1700000000.000200", "text": text}
     modal, initial = _opened_modal(app, message)
     assert initial["name"] == "Li Wei"
-    assert not initial["email"]  # Jane Smith's address is hers, not the author's
+    assert initial["email"] == "li.wei@demo-council.example"  # Jane Smith's address is hers: the author's own (Slack)
     assert not initial["x_handle"]
     hint = modal["blocks"][0]
     assert hint["type"] == "context"
     assert hint["elements"][0]["text"] == (
-        "Also in this message: Dev Patel, Jane Smith (jane.smith@college.example.org), Sam O'Neill (@sam_oneill). "
+        "Also in this message: Dev Patel (dev.patel@demo-council.example), Jane Smith (jane.smith@college.example.org), "
+        "Sam O'Neill (@sam_oneill). "
         "Save them next: run *Save as contact* on it again."
     )
     assert [c.args["user"] for c in app.slack.calls_to("users.info")][-2:] == ["U0TEACH001", "U0COMMS001"]
