@@ -8,10 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import httpx
-from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from assistant.clients import Clients
 from assistant.jobs.digests import DigestJobs
 from assistant.models.chats import ChatOccurrence
 from assistant.models.digests import Digest, DigestJob
@@ -93,12 +91,7 @@ def digest_own_chat(ctx: DemoContext, x: XStandIn, http: httpx.Client, clock: De
     answer_the_chat(x, http, clock, start, x.users[0])
     stored = store_as_collected(ctx, x)
     ctx.console.print(f"People answered on the local fake X; {stored} posts stored as the collector would store them")
-    token = ctx.settings.slack_bot_token.get_secret_value() if ctx.settings.slack_bot_token else None
-    deps = Clients(
-        settings=ctx.settings,
-        http=Clients.from_settings(ctx.settings).http,
-        slack=lambda: WebClient(token=token, base_url=ctx.settings.slack_api_url),
-    )
+    deps = ctx.clients()
     worker = Worker(ctx.engine, [DigestJobs(deps)], now=lambda: end + timedelta(minutes=16))
     for _ in range(5):
         worker.tick()

@@ -11,8 +11,10 @@ from typing import Any
 from rich.console import Console
 from rich.panel import Panel
 from slack_bolt import App, BoltRequest
+from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
+from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.render.blocks_text import blocks_to_text
 from assistant.standins import slack_requests as requests
@@ -54,6 +56,19 @@ class DemoContext:
         response = self.bolt.dispatch(BoltRequest(body=signed.body, headers=signed.headers))
         if response.status != 200:
             raise RuntimeError(f"event answered HTTP {response.status}")
+
+    def clients(self) -> Clients:
+        """The clients a demo worker runs with: HTTP as configured, Slack at the stand-in with the demo's bot token."""
+        token = self.settings.slack_bot_token.get_secret_value() if self.settings.slack_bot_token else None
+        return Clients(
+            settings=self.settings, slack=lambda: WebClient(token=token, base_url=self.settings.slack_api_url)
+        )
+
+    def posted_since(self, before: int) -> tuple[str, list[dict[str, Any]]]:
+        """The channel and blocks of the next chat.postMessage after the first `before` ones (waits for it)."""
+        posted = self.slack.wait_for("chat.postMessage", count=before + 1)[-1].args
+        blocks = posted["blocks"]
+        return str(posted["channel"]), json.loads(blocks) if isinstance(blocks, str) else blocks
 
     def show(self, title: str, blocks: list[dict[str, Any]] | None = None, text: str = "") -> None:
         body = blocks_to_text(blocks) if blocks else text

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
-from slack_sdk import WebClient
 from sqlmodel import Session, select
 
 from assistant.clients import Clients, new_http
@@ -32,7 +31,6 @@ from assistant.standins.slack import TEAM_ID, TEAM_NAME
 from assistant.standins.x_graph import FakeClock, FakeXGraph
 from assistant.worker import Worker
 from integrations.archives import read_archive
-from integrations.x.client import XClient
 
 if TYPE_CHECKING:
     from assistant.demo.context import DemoContext
@@ -80,20 +78,13 @@ def step_digest(ctx: DemoContext) -> None:
         f"Imported {sample.name} (two weekly #{HASHTAG} chats); digest job {job_id} due at chat end + 15 min"
     )
 
-    token = ctx.settings.slack_bot_token.get_secret_value() if ctx.settings.slack_bot_token else None
-    deps = Clients(
-        settings=ctx.settings,
-        http=Clients.from_settings(ctx.settings).http,
-        slack=lambda: WebClient(token=token, base_url=ctx.settings.slack_api_url),
-    )
+    deps = ctx.clients()
     before = len(ctx.slack.calls_to("chat.postMessage"))
     worker = Worker(ctx.engine, [DigestJobs(deps)], now=lambda: week2 + timedelta(minutes=76))
     for _ in range(len(("collect", "make", "post", "files")) + 1):
         worker.tick()
-    posted = ctx.slack.wait_for("chat.postMessage", count=before + 1)[-1].args
-    blocks = posted["blocks"]
-    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
-    ctx.show(f"Digest of #{HASHTAG} posted to #{posted['channel']} (once, outbox keys digest:{job_id}:…)", blocks)
+    channel, blocks = ctx.posted_since(before)
+    ctx.show(f"Digest of #{HASHTAG} posted to #{channel} (once, outbox keys digest:{job_id}:…)", blocks)
 
     with Session(ctx.engine) as session:
         digest = session.exec(select(Digest).where(Digest.job_id == job_id)).one()
@@ -121,12 +112,12 @@ def _collect_from_x(ctx: DemoContext, sample: Path, week2: datetime, workspace_i
     world.posts.sort(key=lambda post: str(post["created_at"]))
     clock = FakeClock(week2 + timedelta(minutes=76))
     fake = FakeXGraph(world, clock=clock.now)
-    config = ctx.settings.model_copy(update={"x_bearer_token": SecretStr("demo-x-token")}).x_config()
+    settings = ctx.settings.model_copy(update={"x_bearer_token": SecretStr("demo-x-token")})
     job_id = 9_000 + workspace_id  # a collection of its own in the ledger, beside the digest job above
     meter = x_meter(
-        ctx.engine, config.prices, workspace_id=workspace_id, job_kind="digest", job_id=job_id, clock=clock.now
+        ctx.engine, settings.x_prices(), workspace_id=workspace_id, job_kind="digest", job_id=job_id, clock=clock.now
     )
-    client = XClient(new_http(fake.transport), config, meter=meter, clock=clock.now)
+    client = Clients(settings).x(new_http(fake.transport), meter=meter, clock=clock.now)
     start, end = week2, week2 + timedelta(hours=1)
     promised = digest_estimate.measure(
         ctx.engine,

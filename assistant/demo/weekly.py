@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from slack_sdk import WebClient
 from sqlmodel import Session
 
-from assistant.clients import Clients
 from assistant.jobs.weekly import WeeklyDigests
 from assistant.models.base import utcnow
 from assistant.render.followers_chart import followers_chart_png
@@ -34,18 +31,11 @@ def step_weekly(ctx: DemoContext) -> None:
         slot = slot_instant(workspace, now)
         seed_weekly(session, workspace, slot - timedelta(minutes=1))  # the week the slot reports, whatever today is
         data = weekly_data(session, workspace, slot)
-    token = ctx.settings.slack_bot_token.get_secret_value() if ctx.settings.slack_bot_token else None
-    deps = Clients(
-        settings=ctx.settings,
-        http=Clients.from_settings(ctx.settings).http,
-        slack=lambda: WebClient(token=token, base_url=ctx.settings.slack_api_url),
-    )
+    deps = ctx.clients()
     before = len(ctx.slack.calls_to("chat.postMessage"))
     Worker(ctx.engine, [WeeklyDigests(deps)], now=lambda: slot).tick()
-    posted = ctx.slack.wait_for("chat.postMessage", count=before + 1)[-1].args
-    blocks = posted["blocks"]
-    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
-    ctx.show(f"Weekly digest posted to #{posted['channel']} (once, outbox key weekly:…)", blocks)
+    channel, blocks = ctx.posted_since(before)
+    ctx.show(f"Weekly digest posted to #{channel} (once, outbox key weekly:…)", blocks)
     chart = followers_chart_png([(week.handle, week.weekly_followers) for week in data.accounts or []])
     if chart is not None:
         path = ctx.output / "weekly-followers.png"
