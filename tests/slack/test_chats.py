@@ -13,12 +13,15 @@ from slack_sdk.models.views import View
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from assistant.models import Role
 from assistant.models.chats import ChatOccurrence, ChatPost, ChatSeries
 from assistant.services.chats.repo import occurrences_of
 from assistant.services.chats.signoff import run_sheet
 from assistant.slack.blocks import chats as blocks
+from assistant.slack.listeners.chats.signoff import approve
 from assistant.standins import slack_requests as requests
 from tests.fakes.slack import SlackHarness, ack_json, harness, view_arg
+from tests.slack.direct import Calls, request_context
 
 BEFORE = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -420,3 +423,18 @@ def test_the_plan_keeps_the_co_moderators_public_handles_for_the_digest(app: Sla
     assert series.co_moderators == ["fe_cohost", "head@mastodon.ac.uk"]
     answer = _submit(app, blocks.CHAT_MODAL, _chat_form(hashtag="#other", moderator_handles="<@U0COMMS001>"))
     assert "is not a public handle" in answer["errors"][blocks.FIELD_BLOCKS["moderator_handles"]]
+
+
+def test_the_sign_off_listener_can_be_called_directly(app: SlackHarness) -> None:
+    series = _schedule(app, options=["approval"])
+    request = app.slack.wait_for("chat.postMessage", 2)[1].args
+    value = next(e["value"] for b in request["blocks"] if b["type"] == "actions" for e in b["elements"])
+    body = {"actions": [{"action_id": blocks.APPROVE, "value": value}]}
+    ack, respond = Calls(), Calls()
+    approve(ack, body, respond, app.bolt.client, request_context(app, "U0STAFF001", Role.staff))  # type: ignore[arg-type]
+    assert ack == [{}] and respond[0]["text"] == "Only comms members can sign off chat questions."
+    ack, respond = Calls(), Calls()
+    approve(ack, body, respond, app.bolt.client, request_context(app, "U0COMMS001", Role.comms))  # type: ignore[arg-type]
+    assert ack == [{}] and respond[0]["text"] == f"<@U0COMMS001> approved the run sheet of #{series.hashtag}"
+    with Session(app.services.engine) as session:
+        assert run_sheet(session, _series(app.services.engine)[0]).unapproved == []

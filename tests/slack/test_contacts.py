@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from assistant.clients import Clients
 from assistant.jobs.contacts import ShoutoutReplies
-from assistant.models import AuditEntry
+from assistant.models import AuditEntry, Role
 from assistant.models.base import require_id
 from assistant.models.contacts import Contact, YammerShoutout
 from assistant.models.digests import Digest
@@ -24,11 +24,13 @@ from assistant.services.contacts.files import export_csv, export_vcards
 from assistant.services.store.write import upsert_batch
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import contacts as blocks
+from assistant.slack.listeners.contacts import cards, forms
 from assistant.standins import slack_requests as requests
 from assistant.worker import Worker
 from integrations import normalized as n
 from tests.fakes.slack import BOT_TOKEN, SIGNING_SECRET, SlackHarness, ack_json, harness, view_arg
 from tests.fakes.yammer import BASE_URL, FORBIDDEN_GROUP_ID, GROUP_ID, TOKEN, FakeYammer
+from tests.slack.direct import Calls, request_context
 
 
 @pytest.fixture
@@ -469,3 +471,15 @@ def test_mapping_accounts_are_saved_as_contacts(app: SlackHarness, engine: Engin
         "mapping",
         f"mapping:{request_id}",
     )
+
+
+def test_contact_listeners_can_be_called_directly(app: SlackHarness) -> None:
+    context = request_context(app, "U0STAFF001", Role.staff)
+    ack = Calls()
+    forms.on_share(ack, {"state": {"values": {}}, "private_metadata": "1"}, app.bolt.client, context)  # type: ignore[arg-type]
+    assert ack == [{"response_action": "errors", "errors": {"person": "Choose a person or a channel (or both)."}}]
+    ack, respond = Calls(), Calls()
+    cards.on_digest_save(ack, {"value": "4242"}, respond, context)  # type: ignore[arg-type]
+    assert ack == [{}] and respond == [{"text": "That digest no longer exists.", "replace_original": False}]
+    with Session(app.services.engine) as session:
+        assert session.exec(select(Contact)).first() is None

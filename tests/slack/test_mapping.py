@@ -14,15 +14,19 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant.db import session_scope
+from assistant.models import Role
 from assistant.models.audit import AuditEntry
 from assistant.models.base import utcnow
 from assistant.models.mapping import CrawlState, CrawlStep, MappingRequest
 from assistant.services.mapping import archive_import, crawl, report
 from assistant.services.mapping import requests as service
 from assistant.slack.blocks import mapping as blocks
+from assistant.slack.listeners.mapping.card import on_ask_submit
+from assistant.slack.listeners.mapping.start import on_start_submit
 from assistant.standins import slack_requests as requests
 from tests.conftest import shared_path
 from tests.fakes.slack import SIGNING_SECRET, SlackHarness, ack_json, harness, view_arg
+from tests.slack.direct import Calls, request_context
 
 STAFF, COMMS = "U0STAFF001", "U0COMMS001"
 
@@ -322,3 +326,29 @@ def test_a_bogus_start_strategy_is_refused(app: SlackHarness) -> None:
     answer = _submit(app, blocks.VIEW_START, values, user_id=COMMS, meta=str(request.id)).json()
     assert answer["errors"] == {"budget_money": "Give the budget as a number."}
     assert _request(app).crawl_state == request.crawl_state
+
+
+def test_mapping_listeners_can_be_called_directly(app: SlackHarness) -> None:
+    request = _new_request(app)
+    staff = request_context(app, STAFF, Role.staff)
+    ack = Calls()
+    question = {
+        "state": {"values": {"text": {"text": {"value": "Which region?"}}}},
+        "private_metadata": str(request.id),
+    }
+    on_ask_submit(ack, {"view": question}, app.bolt.client, staff)  # type: ignore[arg-type]
+    assert ack == [
+        {"response_action": "errors", "errors": {"text": "Only the comms team can ask about mapping requests."}}
+    ]
+    ack = Calls()
+    budget = {
+        "strategy": {"strategy": {"selected_option": {"value": "interactions"}}},
+        "budget_money": {"budget_money": {"value": "lots"}},
+        "budget_calls": {"budget_calls": {"value": "100"}},
+    }
+    view = {"state": {"values": budget}, "private_metadata": str(request.id)}
+    on_start_submit(ack, {"view": view}, app.bolt.client, request_context(app, COMMS, Role.comms))  # type: ignore[arg-type]
+    assert ack == [{"response_action": "errors", "errors": {"budget_money": "Give the budget as a number."}}]
+    with Session(app.services.engine) as session:
+        assert session.exec(select(AuditEntry).where(AuditEntry.action == "mapping.asked")).first() is None
+        assert _request(app).crawl_state == CrawlState.none
