@@ -12,8 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant.models.posts import Post
+from assistant.render.digest_html import archive_html
 from assistant.services.digests.collect import collect, conversation_queries
-from assistant.services.digests.make import chat_posts
+from assistant.services.digests.make import chat_posts, make_digest
 from integrations.mastodon.client import MastodonClient
 from tests.integrations.mastodon.replay import Replay, load_exchanges
 
@@ -177,6 +178,12 @@ def test_mastodon_tagged_replies_whose_thread_root_is_not_on_the_timeline_are_fo
     }
     assert set(stored) == {p.id for p in posts} | {outside["id"]}  # the outside status: context, not the chat
     assert stored[under_on_outside["id"]].conversation_id == outside["id"] == stored[on_outside["id"]].conversation_id
+    with Session(engine) as session:  # the digest shows the outside status above the reply to it, counts it nowhere
+        made = make_digest(session, hashtag="hoot", start=start, end=end, save=False)
+    assert set(made.result.outside_parents) == {("mastodon", outside["id"])}
+    assert made.result.figures["volume"]["posts"] == 5
+    page = archive_html(made.result)
+    assert page.count('class="post outside"') == 1 and "Toot number 5!" in page and "Not the chat" not in page
 
 
 def _bluesky_reply(view: dict[str, Any], *, to: dict[str, Any], root: dict[str, Any], at: datetime, text: str) -> dict:
