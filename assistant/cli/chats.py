@@ -6,10 +6,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import typer
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from assistant.cli.app import app, console, engine_for, fail, settings_or_exit
-from assistant.cli.runtime import ensure_schema
+from assistant.cli.app import app, console, fail, settings_or_exit
+from assistant.cli.runtime import store_session
 from assistant.models import Workspace
 from assistant.models.base import require_id, utcnow
 from assistant.models.chats import ChatSeries
@@ -31,20 +31,15 @@ def export_ics(
 ) -> None:
     """Write a chat's RFC 5545 calendar (VEVENT, RRULE for a series, VTIMEZONE) to a file."""
     settings = settings_or_exit()
-    ensure_schema(settings)
-    engine = engine_for(settings)
-    try:
-        with Session(engine) as session:
-            series = session.get(ChatSeries, chat_id)
-            if series is None:
-                fail(f"there is no chat {chat_id}; `outreach chat list` shows them")
-            items = run_sheet(session, series).items
-            data = chat_calendar(
-                series, occurrences_of(session, chat_id), items, organizer_name=f"#{series.hashtag} moderators"
-            )
-            path = out or Path(f"chat-{chat_id}-{series.hashtag}.ics")
-    finally:
-        engine.dispose()
+    with store_session(settings) as session:
+        series = session.get(ChatSeries, chat_id)
+        if series is None:
+            fail(f"there is no chat {chat_id}; `outreach chat list` shows them")
+        items = run_sheet(session, series).items
+        data = chat_calendar(
+            series, occurrences_of(session, chat_id), items, organizer_name=f"#{series.hashtag} moderators"
+        )
+        path = out or Path(f"chat-{chat_id}-{series.hashtag}.ics")
     path.write_bytes(data)
     console.print(f"wrote {path} ({len(data)} bytes)")
 
@@ -53,24 +48,17 @@ def export_ics(
 def list_chats() -> None:
     """The next sitting of every scheduled chat, with its readiness."""
     settings = settings_or_exit()
-    ensure_schema(settings)
-    engine = engine_for(settings)
-    try:
-        with Session(engine) as session:
-            rows = [
-                row for ws in session.exec(select(Workspace)) for row in upcoming(session, require_id(ws), utcnow())
-            ]
-            if not rows:
-                console.print("no chats are scheduled")
-            for row in rows:
-                s = row.series
-                local = row.occurrence.start_at.astimezone(ZoneInfo(s.timezone))
-                console.print(
-                    f"{s.id:>4}  #{s.hashtag}  {local:%a %d %b %Y %H:%M} {s.timezone}  {s.recurrence}  "
-                    f"{row.questions} questions  host {'by hand' if s.manual else 'connected' if row.host_connected else 'NOT connected'}"
-                    + ("" if not s.requires_approval else "  approved" if row.approved else "  awaiting sign-off"),
-                    highlight=False,
-                    markup=False,
-                )
-    finally:
-        engine.dispose()
+    with store_session(settings) as session:
+        rows = [row for ws in session.exec(select(Workspace)) for row in upcoming(session, require_id(ws), utcnow())]
+        if not rows:
+            console.print("no chats are scheduled")
+        for row in rows:
+            s = row.series
+            local = row.occurrence.start_at.astimezone(ZoneInfo(s.timezone))
+            console.print(
+                f"{s.id:>4}  #{s.hashtag}  {local:%a %d %b %Y %H:%M} {s.timezone}  {s.recurrence}  "
+                f"{row.questions} questions  host {'by hand' if s.manual else 'connected' if row.host_connected else 'NOT connected'}"
+                + ("" if not s.requires_approval else "  approved" if row.approved else "  awaiting sign-off"),
+                highlight=False,
+                markup=False,
+            )

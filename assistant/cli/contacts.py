@@ -8,7 +8,7 @@ import typer
 from sqlmodel import Session, select
 
 from assistant.cli.app import app, clients_for, console, engine_for, fail, settings_or_exit
-from assistant.cli.runtime import ensure_schema
+from assistant.cli.runtime import ensure_schema, store_session
 from assistant.config import ConfigError, Settings
 from assistant.models import Role, Workspace
 from assistant.models.base import require_id, utcnow
@@ -61,14 +61,9 @@ def export_contacts(
 ) -> None:
     """Write the contacts a person may see as CSV and vCard 4.0."""
     settings = settings_or_exit()
-    ensure_schema(settings)
-    engine = engine_for(settings)
-    try:
-        with Session(engine) as session:
-            workspace = _workspace(session, team, create=False)
-            chosen = book.list_visible(session, _viewer(session, settings, workspace, user), tag=tag)
-    finally:
-        engine.dispose()
+    with store_session(settings) as session:
+        workspace = _workspace(session, team, create=False)
+        chosen = book.list_visible(session, _viewer(session, settings, workspace, user), tag=tag)
     if not chosen:
         fail(f"no contacts{' tagged ' + tag if tag else ''} visible to {user}; nothing written")
     out.mkdir(parents=True, exist_ok=True)
@@ -93,20 +88,15 @@ def import_contacts(
     except UnicodeDecodeError:
         fail(f"{file} is not UTF-8 text; save it from your spreadsheet as 'CSV UTF-8'")
     settings = settings_or_exit()
-    ensure_schema(settings)
-    engine = engine_for(settings)
-    try:
-        with Session(engine) as session:
-            workspace = _workspace(session, team, create=True)
-            report = import_csv(session, _viewer(session, settings, workspace, user), text, dry_run=dry_run)
-            for line in report.lines():
-                console.print(line, highlight=False, markup=False)
-            if not report.ok:
-                session.rollback()
-                fail(f"{len(report.rejected) or 'the header'} problem(s) in {file}; nothing was imported", code=1)
-            session.commit()
-    finally:
-        engine.dispose()
+    with store_session(settings) as session:
+        workspace = _workspace(session, team, create=True)
+        report = import_csv(session, _viewer(session, settings, workspace, user), text, dry_run=dry_run)
+        for line in report.lines():
+            console.print(line, highlight=False, markup=False)
+        if not report.ok:
+            session.rollback()
+            fail(f"{len(report.rejected) or 'the header'} problem(s) in {file}; nothing was imported", code=1)
+        session.commit()
     if dry_run:
         console.print(f"Dry run: {report.would_add} of {report.rows} row(s) would be added; nothing stored.")
     else:

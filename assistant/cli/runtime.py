@@ -6,9 +6,12 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+from sqlmodel import Session
 
 from assistant import migrate as migrations
 from assistant.cli.app import app, console, engine_for, fail, settings_or_exit
@@ -39,6 +42,18 @@ def ensure_schema(settings: Settings) -> None:
                 "run `outreach migrate` (on Heroku the release phase does it)",
                 code=3,
             )
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def store_session(settings: Settings) -> Iterator[Session]:
+    """A session on the configured database once its schema is current (`ensure_schema`); the engine disposed after."""
+    ensure_schema(settings)
+    engine = engine_for(settings)
+    try:
+        with Session(engine) as session:
+            yield session
     finally:
         engine.dispose()
 
