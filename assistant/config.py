@@ -23,6 +23,7 @@ from integrations.yammer.config import YammerConfig
 
 DEFAULT_DATABASE_URL = "sqlite:///outreach.db"
 ARCHIVE_PREFIX = "/archive/"  # where the web server answers a digest's archive (assistant.archive_web)
+SLACK_INSTALL_PATH = "/slack/install"  # where the OAuth install starts (assistant.slack.app)
 X_CALLBACK_PATH = "/x/oauth/callback"  # where X sends the person back after authorizing (assistant.x_callback)
 LOCAL_PUBLIC_URL = "http://localhost:3000"
 DEFAULT_SLACK_SCOPES = (
@@ -233,6 +234,11 @@ class Settings(BaseSettings):
     def x_redirect_uri(self) -> str:
         """Where X redirects after the person authorizes (PUBLIC_URL, else the local server)."""
         return (self.public_url or LOCAL_PUBLIC_URL).rstrip("/") + X_CALLBACK_PATH
+
+    @property
+    def slack_install_url(self) -> str:
+        """Where an admin adds the app to a workspace in multi-workspace mode (PUBLIC_URL, else the local server)."""
+        return (self.public_url or LOCAL_PUBLIC_URL).rstrip("/") + SLACK_INSTALL_PATH
 
     def require_for_serve(self) -> None:
         """Fail with one line when `outreach serve` lacks what Slack needs."""

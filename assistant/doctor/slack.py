@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.web import SlackResponse
 
 from assistant.config import DEFAULT_SLACK_SCOPES, EXPECTED
@@ -56,42 +57,92 @@ def checks(context: Context) -> Iterator[Verdict]:
     settings = context.settings
     if settings.slack_bot_token is None:
         if settings.multi_workspace:
-            yield skip("Slack", "multi-workspace install: each workspace's token is checked as it installs")
+            yield from installed_workspaces(context)
         else:
             yield fail("Slack", f"SLACK_BOT_TOKEN is not set; expected {EXPECTED['SLACK_BOT_TOKEN']}")
         return
     client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url, timeout=15)
+    verdicts = list(bot_checks(context, client, hint="copy the Bot User OAuth Token (xoxb-…) into SLACK_BOT_TOKEN"))
+    yield from verdicts
+    if any(v.status == "fail" and v.name == "Slack auth.test" for v in verdicts):
+        return
+    if settings.slack_app_token is not None:
+        yield socket_mode(context)
+    group, channel, source = _comms_of(context)
+    yield comms_team(client, group, channel, source)
+
+
+def bot_checks(context: Context, client: WebClient, *, hint: str, label: str = "") -> Iterator[Verdict]:
+    """auth.test and the granted scopes of one bot token; `label` names the workspace in multi-workspace mode."""
     try:
         response = _call(client, "auth.test")
     except SlackApiError as exc:
         error = _error(exc)
-        yield fail(
-            "Slack auth.test",
-            f"{error}: {TOKEN_ERRORS.get(error, 'refused')}; copy the Bot User OAuth Token (xoxb-…) into SLACK_BOT_TOKEN",
-        )
+        yield fail(f"Slack auth.test{label}", f"{error}: {TOKEN_ERRORS.get(error, 'refused')}; {hint}")
         return
     except SlackUnreachable as exc:
-        yield fail("Slack auth.test", f"{exc}; check SLACK_API_URL and the network")
+        yield fail(f"Slack auth.test{label}", f"{exc}; check SLACK_API_URL and the network")
         return
-    yield ok("Slack auth.test", f"bot @{response.get('user')} in {response.get('team')} ({response.get('team_id')})")
-    yield scopes(response)
-    if settings.slack_app_token is not None:
-        yield socket_mode(context)
-    yield comms_team(context, client)
+    yield ok(
+        f"Slack auth.test{label}", f"bot @{response.get('user')} in {response.get('team')} ({response.get('team_id')})"
+    )
+    yield scopes(response, label)
 
 
-def scopes(response: SlackResponse) -> Verdict:
+def installed_workspaces(context: Context) -> Iterator[Verdict]:
+    """Multi-workspace: each installed workspace's bot token (from the installation store) and its comms team."""
+    settings = context.settings
+    assert settings.slack_client_id is not None
+    store = SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=context.engine)
+    try:
+        with context.engine.connect() as connection:
+            teams = connection.execute(
+                sa.select(store.bots.c.enterprise_id, store.bots.c.team_id)
+                .where(store.bots.c.client_id == settings.slack_client_id)
+                .distinct()
+                .order_by(store.bots.c.team_id)
+            ).all()
+    except sa.exc.SQLAlchemyError:
+        yield skip("Slack", "multi-workspace install: the installations could not be read (see the database check)")
+        return
+    if not teams:
+        yield skip(
+            "Slack",
+            f"multi-workspace install: no workspace has installed the app yet; open {settings.slack_install_url} "
+            "to add one",
+        )
+        return
+    for enterprise_id, team_id in teams:
+        bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
+        label = f" ({team_id})"
+        if bot is None or not bot.bot_token:
+            yield fail(
+                f"Slack auth.test{label}", f"no bot token stored; reinstall the app from {settings.slack_install_url}"
+            )
+            continue
+        client = WebClient(token=bot.bot_token, base_url=settings.slack_api_url, timeout=15)
+        verdicts = list(
+            bot_checks(context, client, hint=f"reinstall the app from {settings.slack_install_url}", label=label)
+        )
+        yield from verdicts
+        if verdicts[0].status != "fail":
+            group, channel = _stored_comms(context, team_id)
+            source = "its comms user group" if group else "its comms channel"
+            yield comms_team(client, group, channel, f"{source} in /outreach settings", label=label)
+
+
+def scopes(response: SlackResponse, label: str = "") -> Verdict:
     granted = granted_scopes(response)
     if granted is None:
-        return fail("Slack scopes", "Slack sent no x-oauth-scopes header, so the granted scopes are unknown")
+        return fail(f"Slack scopes{label}", "Slack sent no x-oauth-scopes header, so the granted scopes are unknown")
     missing = sorted(NEEDED_SCOPES - granted)
     if missing:
         return fail(
-            "Slack scopes",
+            f"Slack scopes{label}",
             f"missing {', '.join(missing)}; add them under OAuth & Permissions → Bot Token Scopes "
             "(or from manifest.yml), then reinstall the app to the workspace",
         )
-    return ok("Slack scopes", f"all {len(NEEDED_SCOPES)} needed scopes granted")
+    return ok(f"Slack scopes{label}", f"all {len(NEEDED_SCOPES)} needed scopes granted")
 
 
 def socket_mode(context: Context) -> Verdict:
@@ -111,33 +162,38 @@ def socket_mode(context: Context) -> Verdict:
     return ok("Socket Mode", "SLACK_APP_TOKEN opens a connection")
 
 
-def _stored_comms(context: Context) -> tuple[str | None, str | None]:
-    """The comms user group and channel saved with /outreach settings, when the settings name neither."""
+def _stored_comms(context: Context, team_id: str | None = None) -> tuple[str | None, str | None]:
+    """The comms user group and channel saved with /outreach settings (of `team_id`, else the first workspace)."""
     table = Workspace.__table__  # type: ignore[attr-defined]
+    query = sa.select(table.c.comms_usergroup_id, table.c.comms_channel_id).order_by(table.c.id).limit(1)
+    if team_id is not None:
+        query = query.where(table.c.slack_team_id == team_id)
     try:
         with context.engine.connect() as connection:
-            row = connection.execute(
-                sa.select(table.c.comms_usergroup_id, table.c.comms_channel_id).order_by(table.c.id).limit(1)
-            ).first()
+            row = connection.execute(query).first()
     except sa.exc.SQLAlchemyError:
         return None, None
     return (row.comms_usergroup_id, row.comms_channel_id) if row else (None, None)
 
 
-def comms_team(context: Context, client: WebClient) -> Verdict:
+def _comms_of(context: Context) -> tuple[str | None, str | None, str]:
+    """The comms team named by the settings, else the one saved with /outreach settings, and where it came from."""
     group, channel = context.settings.slack_comms_usergroup, context.settings.slack_comms_channel
-    source = "SLACK_COMMS_USERGROUP" if group else "SLACK_COMMS_CHANNEL"
-    if not group and not channel:
-        group, channel = _stored_comms(context)
-        source = (
-            "the comms user group saved in /outreach settings"
-            if group
-            else "the comms channel saved in /outreach settings"
-        )
+    if group or channel:
+        return group, channel, "SLACK_COMMS_USERGROUP" if group else "SLACK_COMMS_CHANNEL"
+    group, channel = _stored_comms(context)
+    source = "the comms user group" if group else "the comms channel"
+    return group, channel, f"{source} saved in /outreach settings"
+
+
+def comms_team(client: WebClient, group: str | None, channel: str | None, source: str, *, label: str = "") -> Verdict:
+    name = f"comms team{label}"
     if not group and not channel:
         return fail(
-            "comms team",
-            "no comms team: set SLACK_COMMS_USERGROUP (a user group id, S…) or SLACK_COMMS_CHANNEL (a channel id, C…)",
+            name,
+            "no comms team: set SLACK_COMMS_USERGROUP (a user group id, S…) or SLACK_COMMS_CHANNEL (a channel id, C…)"
+            if not label
+            else "no comms team yet: an admin of that workspace sets it with /outreach settings",
         )
     try:
         if group:
@@ -153,9 +209,9 @@ def comms_team(context: Context, client: WebClient) -> Verdict:
             "channel_not_found": "no such channel, or a private one the bot was not invited to (/invite @outreach)",
             "missing_scope": f"the bot lacks {exc.response.get('needed')}; add it and reinstall the app",
         }
-        return fail("comms team", f"{source}: {error}; {hints.get(error, 'Slack refused the lookup')}")
+        return fail(name, f"{source}: {error}; {hints.get(error, 'Slack refused the lookup')}")
     except SlackUnreachable as exc:
-        return fail("comms team", str(exc))
+        return fail(name, str(exc))
     if not members:
-        return fail("comms team", f"{where} ({source}) has no members; add the comms team to it")
-    return ok("comms team", f"{where} has {len(members)} member(s)")
+        return fail(name, f"{where} ({source}) has no members; add the comms team to it")
+    return ok(name, f"{where} has {len(members)} member(s)")

@@ -17,7 +17,7 @@ from slack_sdk.web import SlackResponse
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from assistant.config import ConfigError, Settings
+from assistant.config import SLACK_INSTALL_PATH, ConfigError, Settings
 from assistant.models import SlackEventReceipt
 from assistant.slack.context import Services, request_context
 from assistant.slack.errors import answer_error
@@ -26,7 +26,7 @@ from assistant.slack.listeners import actions, commands, events, home
 
 log = logging.getLogger(__name__)
 
-INSTALL_PATH = "/slack/install"
+INSTALL_PATH = SLACK_INSTALL_PATH
 REDIRECT_PATH = "/slack/oauth_redirect"
 EVENTS_PATH = "/slack/events"
 

@@ -44,7 +44,7 @@ class Install:
     health: _Health
     env: dict[str, str]
 
-    def doctor(self, *args: str, **env: str) -> tuple[int, list[str]]:
+    def doctor(self, *args: str, **env: str | None) -> tuple[int, list[str]]:
         result = CliRunner().invoke(app, ["doctor", *args], env={**self.env, **env})
         return result.exit_code, result.output.splitlines()
 
@@ -231,6 +231,63 @@ def test_a_comms_group_that_does_not_exist_or_a_channel_without_members_fails(in
         and _line(lines, "comms team")
         == "✗ comms team: channel C0GENERAL1 (SLACK_COMMS_CHANNEL) has no members; add the comms team to it"
     )
+
+
+MULTI = {"SLACK_BOT_TOKEN": None, "SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "client-secret"}
+
+
+def _installed(install: Install, team_id: str, bot_token: str, *, comms_group: str | None = None) -> None:
+    """A workspace that went through /slack/install: its bot in slack_sdk's store, its settings row."""
+    from slack_sdk.oauth.installation_store import Installation
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+
+    from assistant.services.team.workspaces import ensure_workspace
+
+    engine = create_db_engine(install.env["DATABASE_URL"])
+    store = SQLAlchemyInstallationStore(client_id="111.222", engine=engine)
+    store.save(
+        Installation(
+            app_id="A0APP00001",
+            team_id=team_id,
+            user_id="U0ADMIN001",
+            bot_token=bot_token,
+            bot_id="B0BOT00001",
+            bot_user_id="U0BOT00001",
+            bot_scopes=DEFAULT_SLACK_SCOPES,
+        )
+    )
+    with Session(engine) as session:
+        ensure_workspace(session, slack_team_id=team_id).comms_usergroup_id = comms_group
+        session.commit()
+    engine.dispose()
+
+
+def test_multi_workspace_before_any_install_says_where_to_install(install: Install) -> None:
+    code, lines = install.doctor(**MULTI)
+    assert code == 0, lines
+    assert _line(lines, "Slack") == (
+        f"– Slack: multi-workspace install: no workspace has installed the app yet; open {install.health.url}"
+        "/slack/install to add one"
+    )
+
+
+def test_multi_workspace_checks_each_installed_workspace_token_and_comms_team(install: Install) -> None:
+    _installed(install, "T0DEMO0001", BOT, comms_group="S0COMMS001")
+    _installed(install, "T0GONE0001", "xoxb-uninstalled-elsewhere")
+    code, lines = install.doctor(**MULTI)
+    assert code == 1
+    assert (
+        _line(lines, "Slack auth.test (T0DEMO0001)")
+        == "✓ Slack auth.test (T0DEMO0001): bot @outreach in Demo Council (T0DEMO0001)"
+    )
+    assert _line(lines, "Slack scopes (T0DEMO0001)").startswith("✓")
+    assert _line(lines, "comms team (T0DEMO0001)") == "✓ comms team (T0DEMO0001): user group S0COMMS001 has 2 member(s)"
+    assert _line(lines, "Slack auth.test (T0GONE0001)") == (
+        "✗ Slack auth.test (T0GONE0001): invalid_auth: Slack does not know this token; reinstall the app from "
+        f"{install.health.url}/slack/install"
+    )
+    assert not [line for line in lines if "(T0GONE0001)" in line and "auth.test" not in line]  # nothing past auth
+    assert "xoxb-" not in "\n".join(lines)
 
 
 def test_a_bearer_token_x_refuses_fails(install: Install) -> None:
