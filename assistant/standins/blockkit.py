@@ -177,7 +177,8 @@ MESSAGE_METHODS = {"chat.postMessage", "chat.postEphemeral", "chat.update"}
 VIEW_METHODS = {"views.open", "views.update", "views.push", "views.publish"}
 
 
-def _loaded(value: Any) -> Any:
+def loaded(value: Any) -> Any:
+    """A JSON string argument decoded (ValueError, the class, when it is not JSON); any other value as it is."""
     if isinstance(value, str):
         try:
             return json.loads(value)
@@ -190,7 +191,7 @@ def message_refusal(args: dict[str, Any]) -> dict[str, Any] | None:
     """Slack's answer to a chat.* call it would refuse, or None: `invalid_blocks_format` for unparsable blocks,
     `invalid_blocks` with the problems in `errors` and `response_metadata.messages`, `msg_too_long`."""
     if "blocks" in args and args["blocks"] not in (None, ""):
-        blocks = _loaded(args["blocks"])
+        blocks = loaded(args["blocks"])
         if blocks is ValueError or not isinstance(blocks, list):
             return {"ok": False, "error": "invalid_blocks_format"}
         problems = check_blocks(blocks)
@@ -209,7 +210,7 @@ def message_refusal(args: dict[str, Any]) -> dict[str, Any] | None:
 def view_refusal(args: dict[str, Any]) -> dict[str, Any] | None:
     """Slack's answer to a views.* call whose view it would refuse: `invalid_arguments` with the problems
     in `response_metadata.messages` (https://docs.slack.dev/reference/methods/views.open)."""
-    view = _loaded(args.get("view"))
+    view = loaded(args.get("view"))
     problems = [Problem("/view", "must provide an object")] if view is ValueError else check_view(view)
     if not problems:
         return None

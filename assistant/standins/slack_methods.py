@@ -6,11 +6,11 @@ a refusal answers with the error real Slack gives.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
 
+from assistant.standins import blockkit
 from assistant.standins import slack_directory as directory
 from assistant.standins.slack_workspace import APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID, TEAM_NAME, Workspace
 
@@ -178,9 +178,5 @@ NEEDED_SCOPES: dict[str, set[str]] = {
 
 
 def _maybe_json(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return None
-    return value
+    decoded = blockkit.loaded(value)
+    return None if decoded is ValueError else decoded
