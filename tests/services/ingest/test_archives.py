@@ -46,3 +46,23 @@ def test_a_write_that_fails_behind_the_reading_is_raised(tmp_path: Path, chat: P
             import_files(engine, [(chat, "twarc2")], parallel=False)
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_an_import_into_postgres_leaves_statistics_for_the_columns_queries_use(
+    pg_engine: Engine, tmp_path: Path
+) -> None:
+    chat = tmp_path / "chat.jsonl"
+    with chat.open("wb") as fp:
+        write_chat(fp, 6000, 6)  # statistics are refreshed by an import that wrote 5,000 rows or more
+    import_files(pg_engine, [(chat, "twarc2")], parallel=False)
+    with pg_engine.connect() as connection:
+        analyzed = {
+            (table, column)
+            for table, column in connection.execute(
+                sa.text("SELECT tablename, attname FROM pg_stats WHERE schemaname = 'public'")
+            )
+        }
+    assert {("post", "created_at"), ("post", "conversation_id"), ("post", "author_id")} <= analyzed
+    assert {("post_hashtag", "tag"), ("account", "handle")} <= analyzed
+    assert ("post", "text") not in analyzed  # long text: never in a plan's conditions, costly to sample
