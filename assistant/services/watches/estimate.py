@@ -56,3 +56,9 @@ def measure_day(
             today=now.date(),
             growth=growth,
         )
+
+
+def estimate_today(session: Session, watch_id: int, now: datetime) -> float | None:
+    """The dollars estimated for the watch's reads on the UTC day of `now`, if an estimate was stored."""
+    against = figures.compared(session, job_kind="watch", job_id=day_job_id(watch_id, now))
+    return against.estimate.dollars if against is not None else None

@@ -12,8 +12,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from assistant.models.base import utcnow
-from assistant.models.platforms import POST_NETWORKS
+from assistant.models.platforms import POST_NETWORKS, Platform
 from assistant.models.watches import Watch, WatchSeen
+from assistant.services.accounts.team_accounts import list_accounts
 from assistant.services.team import audit
 from integrations.normalized import NormalizedPost
 
@@ -131,6 +132,27 @@ def create_watch(
     session.commit()
     session.refresh(watch)
     return watch
+
+
+def check_sources(
+    session: Session, *, workspace_id: int, kind: str, networks: list[str], mastodon_token_set: bool
+) -> None:
+    """Mentions need a connected account on the network; Mastodon's search needs a token (WatchError if not)."""
+    connected = {a.platform for a in list_accounts(session, workspace_id=workspace_id, include_revoked=False)}
+    names = {"mastodon": "Mastodon", "bluesky": "Bluesky"}
+    if kind == "mentions":
+        missing = [names[n] for n in networks if n in names and n not in connected]
+        if missing:
+            raise WatchError(
+                f"Mentions on {' and '.join(missing)} come from the team's connected account there; "
+                "connect one first with `/outreach accounts`."
+            )
+    if kind == "keyword" and Platform.mastodon in networks and Platform.mastodon not in connected:
+        if not mastodon_token_set:
+            raise WatchError(
+                "Mastodon's search needs an account: connect the team's Mastodon account with `/outreach accounts` "
+                "(or set MASTODON_ACCESS_TOKEN), then start the watch again."
+            )
 
 
 def list_watches(session: Session, *, workspace_id: int, channel_id: str | None = None) -> list[Watch]:

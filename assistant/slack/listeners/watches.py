@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
-from sqlmodel import Session
+from slack_bolt import Ack, App, BoltContext, Respond
 
 from assistant.models.base import require_id, utcnow
 from assistant.models.codecs import AccountRef, BadValue
@@ -13,8 +12,6 @@ from assistant.models.contacts import ContactSource
 from assistant.models.platforms import Platform
 from assistant.render.mrkdwn import escape
 from assistant.services.contacts import from_accounts
-from assistant.services.costs import figures
-from assistant.services.team.workspaces import ensure_workspace
 from assistant.services.watches import estimate as watch_estimate
 from assistant.services.watches import manage as service
 from assistant.slack.blocks import watches as blocks
@@ -35,40 +32,41 @@ MASTODON_SEARCH_NOTE = (
 
 
 def register(app: App, services: Services) -> dict[str, Handler]:
-    @app.action(blocks.OPEN_POST)
-    def on_open(ack: Ack) -> None:
-        ack()  # a link button: Slack opens the URL; nothing to do here
-
-    @app.action(blocks.SAVE_CONTACT)
-    def on_save(ack: Ack, body: dict[str, Any], respond: Any, context: BoltContext) -> None:
-        ack()
-        try:
-            ref = AccountRef.decode(str(body["actions"][0].get("value", "")))
-        except BadValue as exc:
-            respond(text=f"I couldn't save that account: {escape(str(exc))}", replace_original=False, response_type="ephemeral")
-            return
-        with Session(services.engine) as session:
-            viewer = contact_viewer(context)
-            result = from_accounts.save_account_keys(
-                session, viewer, [(ref.platform, ref.account_id)], source=ContactSource.watch
-            )
-            session.commit()
-            added = [contact.name for contact in result.added]
-            already = [contact.name for contact in result.already]
-        if added:
-            text = f"Saved {', '.join(added)} to the team's contacts."
-        elif already:
-            text = f"{', '.join(already)} is already in the contacts."
-        else:
-            text = "I couldn't save that account: " + "; ".join(result.skipped or ["unknown account"])
-        respond(text=text, replace_original=False, response_type="ephemeral")
-
+    """Register the watch message buttons; return the `watch` subcommand."""
+    app.action(blocks.OPEN_POST)(on_open)
+    app.action(blocks.SAVE_CONTACT)(on_save)
     return {"watch": lambda ctx: watch_command(services, ctx)}
 
 
-def _estimate_today(session: Session, watch_id: int) -> float | None:
-    against = figures.compared(session, job_kind="watch", job_id=watch_estimate.day_job_id(watch_id, utcnow()))
-    return against.estimate.dollars if against is not None else None
+def on_open(ack: Ack) -> None:
+    """A link button: Slack opens the URL; nothing to do here."""
+    ack()
+
+
+def on_save(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """Save a watched post's author to the team's contacts, told privately."""
+    ack()
+    try:
+        ref = AccountRef.decode(str(body["actions"][0].get("value", "")))
+    except BadValue as exc:
+        respond(
+            text=f"I couldn't save that account: {escape(str(exc))}", replace_original=False, response_type="ephemeral"
+        )
+        return
+    with context["session"]() as session:
+        result = from_accounts.save_account_keys(
+            session, contact_viewer(context), [(ref.platform, ref.account_id)], source=ContactSource.watch
+        )
+        session.commit()
+        added = [contact.name for contact in result.added]
+        already = [contact.name for contact in result.already]
+    if added:
+        text = f"Saved {', '.join(added)} to the team's contacts."
+    elif already:
+        text = f"{', '.join(already)} is already in the contacts."
+    else:
+        text = "I couldn't save that account: " + "; ".join(result.skipped or ["unknown account"])
+    respond(text=text, replace_original=False, response_type="ephemeral")
 
 
 def watch_command(services: Services, ctx: CommandContext) -> None:
@@ -79,9 +77,8 @@ def watch_command(services: Services, ctx: CommandContext) -> None:
         return
     if first.kind == "word" and first.value.lower() == "list":
         today = utcnow().date().isoformat()
-        with Session(services.engine) as session:
-            workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
-            session.commit()
+        now = utcnow()
+        with services.session() as session:
             lines = [
                 blocks.WatchLine(
                     require_id(w),
@@ -93,25 +90,24 @@ def watch_command(services: Services, ctx: CommandContext) -> None:
                     w.channel_id,
                     w.cost_spent if w.cost_day == today else 0.0,
                     w.cost_budget,
-                    _estimate_today(session, require_id(w)),
+                    watch_estimate.estimate_today(session, require_id(w), now),
                 )
-                for w in service.list_watches(session, workspace_id=require_id(workspace))
+                for w in service.list_watches(session, workspace_id=require_id(ctx.workspace))
             ]
         ctx.ack(text="Watches", blocks=blocks.watch_list(lines))
         return
-    is_comms = services.roles.is_comms(ctx.client, team_id=ctx.team_id, user_id=ctx.user_id)
+    is_comms = ctx.viewer.is_comms
     if first.kind == "word" and first.value.lower() == "stop":
         try:
             stop_id = parse_id(args[1].value if len(args) > 1 else "", "watch")
         except ParseError as exc:
             ctx.error(f"Use `/outreach watch stop ID` (the number from `/outreach watch list`): {exc}.")
             return
-        with Session(services.engine) as session:
-            workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
+        with services.session() as session:
             try:
                 watch = service.stop_watch(
                     session,
-                    workspace_id=require_id(workspace),
+                    workspace_id=require_id(ctx.workspace),
                     watch_id=stop_id,
                     actor=ctx.user_id,
                     is_comms=is_comms,
@@ -141,12 +137,17 @@ def watch_command(services: Services, ctx: CommandContext) -> None:
         budget = service.parse_budget(ctx.parsed.options.get("budget"))
         only_raw = ctx.parsed.options.get("only")
         only = str(only_raw).lower() if isinstance(only_raw, str) else None
-        with Session(services.engine) as session:
-            workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
-            _check_sources(services, session, require_id(workspace), kind, networks)
+        with services.session() as session:
+            service.check_sources(
+                session,
+                workspace_id=require_id(ctx.workspace),
+                kind=kind,
+                networks=networks,
+                mastodon_token_set=services.settings.mastodon_access_token is not None,
+            )
             watch = service.create_watch(
                 session,
-                workspace_id=require_id(workspace),
+                workspace_id=require_id(ctx.workspace),
                 channel_id=ctx.channel_id,
                 kind=kind,
                 term=term,
@@ -172,27 +173,6 @@ def watch_command(services: Services, ctx: CommandContext) -> None:
     )
 
 
-def _check_sources(services: Services, session: Session, workspace_id: int, kind: str, networks: list[str]) -> None:
-    """Mentions need a connected account on the network; Mastodon search needs a token."""
-    from assistant.services.accounts.team_accounts import list_accounts
-
-    connected = {a.platform for a in list_accounts(session, workspace_id=workspace_id, include_revoked=False)}
-    names = {"mastodon": "Mastodon", "bluesky": "Bluesky"}
-    if kind == "mentions":
-        missing = [names[n] for n in networks if n in names and n not in connected]
-        if missing:
-            raise service.WatchError(
-                f"Mentions on {' and '.join(missing)} come from the team's connected account there; "
-                "connect one first with `/outreach accounts`."
-            )
-    if kind == "keyword" and Platform.mastodon in networks:
-        if Platform.mastodon not in connected and services.settings.mastodon_access_token is None:
-            raise service.WatchError(
-                "Mastodon's search needs an account: connect the team's Mastodon account with `/outreach accounts` "
-                "(or set MASTODON_ACCESS_TOKEN), then start the watch again."
-            )
-
-
 def _change_budget(services: Services, ctx: CommandContext, is_comms: bool) -> None:
     args = ctx.parsed.args
     amount = args[2].value if len(args) > 2 else None
@@ -205,11 +185,10 @@ def _change_budget(services: Services, ctx: CommandContext, is_comms: bool) -> N
         return
     try:
         budget = service.parse_budget(amount)
-        with Session(services.engine) as session:
-            workspace = ensure_workspace(session, slack_team_id=ctx.team_id)
+        with services.session() as session:
             watch = service.set_budget(
                 session,
-                workspace_id=require_id(workspace),
+                workspace_id=require_id(ctx.workspace),
                 watch_id=watch_id,
                 budget=budget,
                 actor=ctx.user_id,
