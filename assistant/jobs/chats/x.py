@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from twitter_text import extract_urls
 
+from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.jobs.chats.records import posted_id, record
@@ -24,7 +25,7 @@ from assistant.services.chats.signoff import SheetItem
 from assistant.services.costs.ledger import x_meter
 from integrations.errors import AuthError, DuplicatePost
 from integrations.x.client import XClient
-from integrations.x.oauth import TokenSet, XOAuth
+from integrations.x.oauth import TokenSet
 from integrations.x.parse import unescape
 from integrations.x.requests import XRequest
 
@@ -53,7 +54,7 @@ class XPublisher:
             job_kind="chat",
             job_id=series.id or "",
         )
-        return XClient(self.http, self.settings.x_config(), user_token=token, meter=meter), credential
+        return Clients(self.settings).x(self.http, user_token=token, meter=meter), credential
 
     def post(self, engine: Engine, series: ChatSeries, occ_id: int, item: SheetItem, key: str) -> Action:
         def action() -> dict[str, Any]:
@@ -107,7 +108,7 @@ class _Refresher:
     settings: Settings
 
     def refresh(self, refresh_token: str) -> TokenSet:
-        return XOAuth(self.http, self.settings.x_config(), redirect_uri="").refresh(refresh_token)
+        return Clients(self.settings).x_oauth(self.http, redirect_uri="").refresh(refresh_token)
 
 
 def duplicate_message(series: ChatSeries, item: SheetItem, handle: str) -> str:

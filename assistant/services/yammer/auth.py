@@ -10,6 +10,7 @@ import httpx
 import msal
 from sqlmodel import Session
 
+from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.models.credentials import Credential
@@ -17,7 +18,7 @@ from assistant.models.platforms import Platform
 from assistant.services.accounts.credentials import save_credential
 from integrations.errors import AuthError
 from integrations.x.oauth import TokenSet
-from integrations.yammer.client import ENTRA_SCOPE, YammerClient
+from integrations.yammer.client import ENTRA_SCOPE
 
 ENTRA_AUTHORITY = "https://login.microsoftonline.com"
 PLATFORM = Platform.yammer
@@ -76,7 +77,7 @@ def store_login(
 ) -> Credential:
     """Check the token against Yammer (users/current) and store it encrypted under the signed-in account."""
     cipher = TokenCipher.from_settings(settings)
-    me = YammerClient(yammer_http, token=tokens.access_token, base_url=settings.yammer_api_url).current_user()
+    me = Clients(settings).yammer(yammer_http, token=tokens.access_token).current_user()
     return save_credential(
         session,
         cipher,

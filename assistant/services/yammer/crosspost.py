@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from sqlmodel import Session, select
 
+from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.models.accounts import AccountStatus, ConnectedAccount
@@ -20,7 +21,6 @@ from assistant.models.platforms import Platform
 from assistant.models.workspaces import Workspace
 from assistant.services.accounts.credentials import load_tokens
 from assistant.services.team.settings import yammer_crosspost, yammer_group_id
-from integrations.yammer.client import YammerClient
 
 
 def crosspost_group(workspace: Workspace | None, kind: str) -> str | None:
@@ -58,5 +58,5 @@ def post_to_group(
     token = team_token(session, settings, workspace_id)
     if token is None:
         return {"skipped": "no Yammer account connected"}
-    message = YammerClient(http, token=token, base_url=settings.yammer_api_url).post_message(text, group_id=group_id)
+    message = Clients(settings).yammer(http, token=token).post_message(text, group_id=group_id)
     return {"yammer_message": str(message.id), "group_id": group_id}

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from sqlmodel import Session, col, select
 
+from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.crypto import TokenCipher, TokenDecryptError
 from assistant.models.base import utcnow
@@ -86,7 +87,7 @@ def yammer_client(
             "Yammer is not connected yet.",
             for_admin="Connect Yammer: run `outreach yammer login` (or set YAMMER_ACCESS_TOKEN); see docs/yammer.md.",
         )
-    return YammerClient(http, token=token, base_url=settings.yammer_api_url)
+    return Clients(settings).yammer(http, token=token)
 
 
 def shoutout_text(question: str, link: str) -> str:
