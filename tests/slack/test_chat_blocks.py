@@ -8,7 +8,8 @@ from typing import Any
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from assistant.services.chats.signoff import RunSheet
+from assistant.services.chats.cancelling import Cancelled
+from assistant.services.chats.signoff import APPROVED, CHANGES_REQUESTED, RunSheet
 from assistant.slack.blocks import chat_messages
 from assistant.slack.blocks import chats as blocks
 from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, MAX_SECTION_TEXT
@@ -52,7 +53,9 @@ def test_approval_and_hand_over_messages_parse_and_carry_their_values() -> None:
     assert [e["value"] for e in approval[-1]["elements"]] == ["7:abc123", "7:abc123"]
     item = sheet.items[1]
     for built in (
-        chat_messages.handover_blocks(item, datetime(2026, 12, 3, 21, 2, tzinfo=UTC), "Europe/London", "3|question:1|x", "x"),
+        chat_messages.handover_blocks(
+            item, datetime(2026, 12, 3, 21, 2, tzinfo=UTC), "Europe/London", "3|question:1|x", "x"
+        ),
         chat_messages.missed_blocks(item, datetime(2026, 12, 3, 21, 2, tzinfo=UTC), "Europe/London", "3|question:1|x"),
     ):
         for block in built:
@@ -71,3 +74,36 @@ def test_modals_validate() -> None:
     View(**modal).validate_json()
     assert modal["private_metadata"] == "7" and len(modal["blocks"]) <= 100
     View(**blocks.posted_modal("3|question:1|x", "Q1 <hi>")).validate_json()
+
+
+def test_a_cancellation_tells_the_moderators_what_to_send_each_guest_and_the_channel_only_the_news() -> None:
+    series = _sheet(2).series
+    series.guests = ["@ada_fe"]
+    sitting = datetime(2026, 12, 3, 21, 0, tzinfo=UTC)
+    notes = chat_messages.cancellation(Cancelled(series, [sitting], False, ["U1"], under_way=False), "U0COMMS001")
+    news = "<@U0COMMS001> cancelled #ukfechat “&lt;!channel&gt; &amp; friends” on Thu 03 Dec 21:00."  # GMT
+    assert notes.channel == news
+    assert notes.moderators.startswith(news + "\nThe guests (@ada_fe) are not told by the app. Send each")
+    assert notes.reply == f"Cancelled. Everyone involved is told: {notes.moderators}"
+    series.guests = []
+    whole = chat_messages.cancellation(Cancelled(series, [sitting], True, ["U1"], under_way=False), "U0COMMS001")
+    assert (
+        whole.moderators
+        == whole.channel
+        == "<@U0COMMS001> cancelled the chat series #ukfechat “&lt;!channel&gt; &amp; friends”."
+    )
+
+
+def test_a_sign_off_decision_replaces_the_message_within_slacks_limit() -> None:
+    sheet = _sheet(60)
+    built = chat_messages.decided_blocks(sheet, APPROVED, "U0COMMS001")
+    assert (
+        len(built) <= MAX_BLOCKS_MESSAGE
+        and built[-1]["elements"][0]["text"] == "<@U0COMMS001> approved this run sheet."
+    )
+    assert chat_messages.decided_text(sheet, CHANGES_REQUESTED, "U0COMMS001") == (
+        "<@U0COMMS001> asked for changes to the run sheet of #ukfechat"
+    )
+    assert chat_messages.decided_note(sheet.series, APPROVED, "U0COMMS001") == (
+        "<@U0COMMS001> approved the questions of #ukfechat (chat 7)."
+    )

@@ -352,3 +352,18 @@ def test_mapping_listeners_can_be_called_directly(app: SlackHarness) -> None:
     with Session(app.services.engine) as session:
         assert session.exec(select(AuditEntry).where(AuditEntry.action == "mapping.asked")).first() is None
         assert _request(app).crawl_state == CrawlState.none
+
+
+def test_the_texts_about_a_request_escape_what_people_typed() -> None:
+    request = MappingRequest(id=9, workspace_id=1, requester_id=STAFF, title="Skills <!channel> & FE")
+    assert blocks.change_text("decline", COMMS, "no <@U0ADMIN001> budget") == (
+        "declined by <@U0COMMS001>: no &lt;@U0ADMIN001&gt; budget"
+    )
+    assert blocks.question_text(request, COMMS, "Which <#C1>?") == (
+        "<@U0STAFF001>, a question from <@U0COMMS001> about *Skills &lt;!channel&gt; &amp; FE*:\n>Which &lt;#C1&gt;?"
+    )
+    assert blocks.watcher_text(request, STAFF) == (
+        "<@U0STAFF001> asked for a digital map: Skills &lt;!channel&gt; &amp; FE (#9)"
+    )
+    assert blocks.sent_text(True) == "sent to the comms team."
+    assert "ask an admin to run `/outreach settings`" in blocks.sent_text(False)

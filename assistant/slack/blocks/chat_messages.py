@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from assistant.models.base import require_id
 from assistant.models.chats import ChatSeries
-from assistant.models.codecs import SheetRef
+from assistant.models.codecs import ChatItem, SheetRef
 from assistant.render.mrkdwn import escape
+from assistant.services.chats.cancelling import Cancelled
 from assistant.services.chats.clashes import Upcoming
-from assistant.services.chats.signoff import RunSheet, SheetItem
+from assistant.services.chats.signoff import APPROVED, RunSheet, SheetItem
+from assistant.services.chats.texts import guest_notice
 from assistant.slack.blocks.chats import APPROVE, POST_NOW, POSTED, REQUEST_CHANGES, SKIP
 from assistant.slack.blocks.common import Block, actions, button, context, header, section
 
@@ -158,3 +161,54 @@ def cancelled_text(series: ChatSeries, when: Sequence[datetime], whole: bool, ac
         return f"<@{actor}> cancelled the chat series #{escape(series.hashtag)} “{escape(series.title)}”."
     dates = ", ".join(f"{w.astimezone(tz):%a %d %b %H:%M}" for w in when)
     return f"<@{actor}> cancelled #{escape(series.hashtag)} “{escape(series.title)}” on {dates}."
+
+
+@dataclass(frozen=True, slots=True)
+class Cancellation:
+    """What a cancellation says: to the person who cancelled, to the moderators, to the chat's channel."""
+
+    reply: str
+    moderators: str
+    channel: str
+
+
+def cancellation(done: Cancelled, actor: str) -> Cancellation:
+    """The notes of a cancellation; the moderators also get the exact message for each guest."""
+    series = done.series
+    text = cancelled_text(series, done.when, done.whole, actor)
+    notice = guest_notice(series, done.when, whole=done.whole)
+    guests = guest_notice_text(series.guests, notice, public=done.under_way) if series.guests else ""
+    told = text + (f"\n{guests}" if guests else "")
+    return Cancellation(f"Cancelled. Everyone involved is told: {told}", told, text)
+
+
+def _verdict(decision: str) -> str:
+    return "approved" if decision == APPROVED else "asked for changes to"
+
+
+def decided_text(sheet: RunSheet, decision: str, actor: str) -> str:
+    return f"<@{actor}> {_verdict(decision)} the run sheet of #{sheet.series.hashtag}"
+
+
+def decided_blocks(sheet: RunSheet, decision: str, actor: str) -> list[Block]:
+    """The signed-off run sheet, replacing the sign-off message, with who decided (within 50 blocks)."""
+    return [*run_sheet_blocks(sheet)[:48], context(f"<@{actor}> {_verdict(decision)} this run sheet.")]
+
+
+def decided_note(series: ChatSeries, decision: str, actor: str) -> str:
+    """For the chat's creator."""
+    return f"<@{actor}> {_verdict(decision)} the questions of #{escape(series.hashtag)} (chat {series.id})."
+
+
+def saved_text(series: ChatSeries, *, created: bool) -> str:
+    return f"{'Scheduled' if created else 'Updated'} #{series.hashtag} (chat {series.id})"
+
+
+def saved_title(series: ChatSeries, *, created: bool) -> str:
+    return f"{'Scheduled' if created else 'Updated'}: #{series.hashtag}"
+
+
+def missed_choice_text(item: str, *, post_now: bool, actor: str) -> str:
+    """A missed post's message once a moderator chose: posted within seconds, or skipped."""
+    label = "will be posted within a few seconds" if post_now else "skipped"
+    return f"{ChatItem.decode(item).short} {label} (<@{actor}>)."

@@ -213,3 +213,40 @@ def delivery(request: MappingRequest, analysis: Analysis, slots: Sequence[Recurr
             buttons.append(button(f"Schedule a chat on #{tag}", f"{SCHEDULE_CHAT}:{n}", value))
     blocks += [divider(), actions(*buttons, block_id=f"mapping_delivery_{rid}")]
     return blocks
+
+
+# Texts of the messages about a request ------------------------------------------------------------
+
+CHANGE_TEXT = {
+    "claim": "claimed by <@{actor}>; they will be in touch.",
+    "decline": "declined by <@{actor}>: {reason}",
+    "start": "mapping has started (<@{actor}> approved the crawl).",
+    "deliver": "delivered: the summary and files are below and in the card's thread.",
+    "cancel": "cancelled by <@{actor}>.",
+}
+NO_COMMS_CHANNEL = " (no comms channel is set: ask an admin to run `/outreach settings`)"
+REPLY_HINT = "\n_Reply in the request's thread in the comms channel, or here._"
+
+
+def change_text(action: str, actor: str, reason: str = "") -> str:
+    """What the requester is told of a change (`action` is one of CHANGE_TEXT's); the reason escaped."""
+    return CHANGE_TEXT[action].format(actor=actor, reason=escape(reason))
+
+
+def sent_text(has_channel: bool) -> str:
+    return f"sent to the comms team{'' if has_channel else NO_COMMS_CHANNEL}."
+
+
+def watcher_text(request: MappingRequest, requester: str) -> str:
+    return f"<@{requester}> asked for a digital map: {escape(request.title)} (#{request.id})"
+
+
+def question_text(request: MappingRequest, asker: str, question: str) -> str:
+    """A comms member's question to the requester (the card's thread has it; the DM adds REPLY_HINT)."""
+    return (
+        f"<@{request.requester_id}>, a question from <@{asker}> about *{escape(request.title)}*:\n>{escape(question)}"
+    )
+
+
+def rerun_text(request: MappingRequest, communities: int, actor: str) -> str:
+    return f"Digital map (communities re-run by <@{actor}>: {communities}): {request.title}"

@@ -14,7 +14,6 @@ from assistant.services.chats.cancelling import NoSitting, calendar_file, cancel
 from assistant.services.chats.clashes import upcoming
 from assistant.services.chats.editing import current_sheet, questions_text
 from assistant.services.chats.repo import can_change, get_chat
-from assistant.services.chats.texts import guest_notice
 from assistant.slack.blocks import chat_messages
 from assistant.slack.blocks import chats as blocks
 from assistant.slack.listeners.chats.form import open_chat_modal
@@ -117,17 +116,10 @@ def _cancel(ctx: CommandContext, session: Session, series: ChatSeries) -> None:
         on = " on " + escape(str(wanted)) if wanted else ""
         ctx.error(f"Chat {series.id} has no upcoming sitting{on} to cancel.")
         return
-    text = chat_messages.cancelled_text(series, done.when, done.whole, ctx.user_id)
-    guests = (
-        chat_messages.guest_notice_text(
-            series.guests, guest_notice(series, done.when, whole=done.whole), public=done.under_way
-        )
-        if series.guests
-        else ""
-    )
-    ctx.ack(text=f"Cancelled. Everyone involved is told: {text}" + (f"\n{guests}" if guests else ""))
-    notify(ctx.client, done.moderators, text + (f"\n{guests}" if guests else ""))
-    notify(ctx.client, [series.channel_id], text)
+    notes = chat_messages.cancellation(done, ctx.user_id)
+    ctx.ack(text=notes.reply)
+    notify(ctx.client, done.moderators, notes.moderators)
+    notify(ctx.client, [series.channel_id], notes.channel)
 
 
 ROUTES: dict[str, Callable[[CommandContext, Session, ChatSeries], None]] = {

@@ -103,12 +103,11 @@ def on_submit(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltCo
             prices=services.settings.x_prices(),
         )
         series = saved.series
-        verb = "Scheduled" if saved.created else "Updated"
         client.chat_postMessage(
             channel=viewer.user_id,
-            text=f"{verb} #{series.hashtag} (chat {series.id})",
+            text=chat_messages.saved_text(series, created=saved.created),
             blocks=chat_messages.run_sheet_blocks(
-                saved.sheet, title=f"{verb}: #{series.hashtag}", warnings=saved.warnings
+                saved.sheet, title=chat_messages.saved_title(series, created=saved.created), warnings=saved.warnings
             ),
         )
         if saved.needs_sign_off:

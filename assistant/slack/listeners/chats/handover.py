@@ -10,9 +10,10 @@ from sqlmodel import Session
 
 from assistant.models.base import require_id
 from assistant.models.chats import PostStatus
-from assistant.models.codecs import BadValue, ChatItem, ChatPostRef
+from assistant.models.codecs import BadValue, ChatPostRef
 from assistant.services.chats.handover import ItemTarget, choose_missed, find_item, item_text, record_link
 from assistant.services.chats.repo import can_change
+from assistant.slack.blocks import chat_messages
 from assistant.slack.blocks import chats as blocks
 from assistant.slack.context import Viewer
 from assistant.slack.parse import parse_id
@@ -86,8 +87,10 @@ def missed_choice(status: PostStatus, ack: Ack, body: dict[str, Any], respond: R
         if already is not None:
             respond(text=f"Already {already.replace('_', ' ')}.", replace_original=False)
             return
-        label = "will be posted within a few seconds" if status is PostStatus.post_now else "skipped"
-        respond(replace_original=True, text=f"{ChatItem.decode(target.item).short} {label} (<@{viewer.user_id}>).")
+        text = chat_messages.missed_choice_text(
+            target.item, post_now=status is PostStatus.post_now, actor=viewer.user_id
+        )
+        respond(replace_original=True, text=text)
 
 
 def post_now(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:

@@ -9,11 +9,10 @@ from slack_sdk import WebClient
 
 from assistant.models.base import require_id, utcnow
 from assistant.models.codecs import BadValue, SheetRef
-from assistant.render.mrkdwn import escape
 from assistant.services.chats import signoff
 from assistant.services.chats.repo import get_chat
 from assistant.services.chats.signoff import APPROVED, CHANGES_REQUESTED
-from assistant.slack.blocks import chat_messages, common
+from assistant.slack.blocks import chat_messages
 from assistant.slack.context import Viewer
 from assistant.slack.listeners.chats.notices import notify
 
@@ -50,20 +49,12 @@ def decide(
         except ValueError as exc:
             respond(text=str(exc), replace_original=False, response_type="ephemeral")
             return
-        verdict = "approved" if decision == APPROVED else "asked for changes to"
         respond(
             replace_original=True,
-            text=f"<@{viewer.user_id}> {verdict} the run sheet of #{series.hashtag}",
-            blocks=[
-                *chat_messages.run_sheet_blocks(sheet)[:48],
-                common.context(f"<@{viewer.user_id}> {verdict} this run sheet."),
-            ],
+            text=chat_messages.decided_text(sheet, decision, viewer.user_id),
+            blocks=chat_messages.decided_blocks(sheet, decision, viewer.user_id),
         )
-        notify(
-            client,
-            [series.created_by],
-            f"<@{viewer.user_id}> {verdict} the questions of #{escape(series.hashtag)} (chat {series.id}).",
-        )
+        notify(client, [series.created_by], chat_messages.decided_note(series, decision, viewer.user_id))
 
 
 def approve(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:

@@ -8,7 +8,6 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from assistant.models.base import require_id
-from assistant.render.mrkdwn import escape
 from assistant.services.mapping import requests as service
 from assistant.services.mapping.decisions import record_question
 from assistant.slack.blocks import mapping as blocks
@@ -98,13 +97,8 @@ def on_ask_submit(ack: Ack, body: dict[str, Any], client: WebClient, context: Bo
             ack(response_action="errors", errors={"text": str(exc)})
             return
     ack()
-    text = (
-        f"<@{request.requester_id}>, a question from <@{viewer.user_id}> about *{escape(request.title)}*:\n"
-        f">{escape(question)}"
-    )
+    text = blocks.question_text(request, viewer.user_id, question)
     if request.card_channel and request.card_ts:
         client.chat_postMessage(channel=request.card_channel, thread_ts=request.card_ts, text=text)
-    client.chat_postMessage(
-        channel=request.requester_id, text=text + "\n_Reply in the request's thread in the comms channel, or here._"
-    )
+    client.chat_postMessage(channel=request.requester_id, text=text + blocks.REPLY_HINT)
     record_question(services.engine, request, actor=viewer.user_id)

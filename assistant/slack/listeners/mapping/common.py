@@ -12,21 +12,12 @@ from slack_sdk.errors import SlackApiError
 from assistant.db import session_scope
 from assistant.models.base import require_id
 from assistant.models.mapping import MappingRequest
-from assistant.render.mrkdwn import escape
 from assistant.services.mapping import requests as service
 from assistant.slack.blocks import mapping as blocks
 from assistant.slack.context import Services, Viewer
 from assistant.slack.parse import parse_id
 
 log = logging.getLogger(__name__)
-
-CHANGE_TEXT = {
-    "claim": "claimed by <@{actor}>; they will be in touch.",
-    "decline": "declined by <@{actor}>: {reason}",
-    "start": "mapping has started (<@{actor}> approved the crawl).",
-    "deliver": "delivered: the summary and files are below and in the card's thread.",
-    "cancel": "cancelled by <@{actor}>.",
-}
 
 
 def announce(client: WebClient, request: MappingRequest, change: str) -> None:
@@ -62,7 +53,7 @@ def apply(client: WebClient, context: BoltContext, action: str, request_id: int,
             service.transition(session, request, action, actor=viewer.user_id, is_comms=comms, reason=reason)
     except service.RequestError as exc:
         return str(exc)
-    announce(client, request, CHANGE_TEXT[action].format(actor=viewer.user_id, reason=escape(reason)))
+    announce(client, request, blocks.change_text(action, viewer.user_id, reason))
     return None
 
 

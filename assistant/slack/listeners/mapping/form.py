@@ -10,15 +10,12 @@ from slack_sdk import WebClient
 from assistant.db import session_scope
 from assistant.models.base import require_id
 from assistant.models.workspaces import Workspace
-from assistant.render.mrkdwn import escape
 from assistant.services.mapping import requests as service
 from assistant.services.mapping.decisions import place_card
 from assistant.slack.blocks import mapping as blocks
 from assistant.slack.blocks import mapping_forms
 from assistant.slack.context import Services
 from assistant.slack.parse import ParseError, parse_date
-
-NO_COMMS_CHANNEL = " (no comms channel is set: ask an admin to run `/outreach settings`)"
 
 
 def open_form(client: WebClient, trigger_id: str) -> None:
@@ -67,13 +64,10 @@ def on_submit(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
         )
         with session_scope(services.engine) as session:
             request = place_card(session, require_id(request), channel=posted["channel"], ts=posted["ts"])
-    note = "" if channel else NO_COMMS_CHANNEL
     client.chat_postMessage(
         channel=user_id,
         text=f"Mapping request #{request.id} sent",
-        blocks=blocks.status_dm(request, f"sent to the comms team{note}."),
+        blocks=blocks.status_dm(request, blocks.sent_text(bool(channel))),
     )
     for watcher in data.watchers:
-        client.chat_postMessage(
-            channel=watcher, text=f"<@{user_id}> asked for a digital map: {escape(request.title)} (#{request.id})"
-        )
+        client.chat_postMessage(channel=watcher, text=blocks.watcher_text(request, user_id))

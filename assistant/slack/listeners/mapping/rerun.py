@@ -67,8 +67,7 @@ def post_rerun(client: WebClient, context: BoltContext, rerun: Rerun, user_id: s
     request, made = rerun.request, rerun.report
     if not (request.card_channel and request.card_ts):
         return
-    count = len(made.analysis.communities)
-    text = f"Digital map (communities re-run by <@{user_id}>: {count}): {request.title}"
+    text = blocks.rerun_text(request, len(made.analysis.communities), user_id)
     channel, thread = request.card_channel, request.card_ts
     summary = blocks.delivery(request, made.analysis, made.slots)
     try:
