@@ -7,7 +7,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
@@ -29,6 +29,29 @@ _EVERY = re.compile(r"^(?P<n>\d{1,4})(?P<unit>m|min|h)?$")
 
 class WatchError(ValueError):
     """Bad watch input or a refused operation; the text is shown as is."""
+
+
+class NotWatchStarter(WatchError):
+    """Someone else's watch: only who started it (`created_by`, a Slack user id) or the comms team may change or
+    stop it; the Slack builder words it with the mention."""
+
+    def __init__(self, *, watch_id: int, created_by: str, action: Literal["change", "stop"]) -> None:
+        super().__init__(f"watch {watch_id} is {created_by}'s: only they or the comms team can {action} it")
+        self.watch_id = watch_id
+        self.created_by = created_by
+        self.action: Literal["change", "stop"] = action
+
+
+def _running_watch(
+    session: Session, *, workspace_id: int, watch_id: int, actor: str, is_comms: bool, action: Literal["change", "stop"]
+) -> Watch:
+    """The workspace's running watch `watch_id`, if the actor started it or is in the comms team."""
+    watch = session.get(Watch, watch_id)
+    if watch is None or watch.workspace_id != workspace_id or not watch.active:
+        raise WatchError(f"There is no running watch {watch_id}; `/outreach watch list` shows them.")
+    if watch.created_by != actor and not is_comms:
+        raise NotWatchStarter(watch_id=watch_id, created_by=watch.created_by, action=action)
+    return watch
 
 
 def parse_every(raw: str | bool | None) -> int:
@@ -75,11 +98,9 @@ def set_budget(
     session: Session, *, workspace_id: int, watch_id: int, budget: float, actor: str, is_comms: bool
 ) -> Watch:
     """Change a running watch's daily budget (comms or whoever started it). Audited."""
-    watch = session.get(Watch, watch_id)
-    if watch is None or watch.workspace_id != workspace_id or not watch.active:
-        raise WatchError(f"There is no running watch {watch_id}; `/outreach watch list` shows them.")
-    if watch.created_by != actor and not is_comms:
-        raise WatchError(f"Only <@{watch.created_by}> (who started it) or the comms team can change watch {watch_id}.")
+    watch = _running_watch(
+        session, workspace_id=workspace_id, watch_id=watch_id, actor=actor, is_comms=is_comms, action="change"
+    )
     previous = watch.cost_budget
     watch.cost_budget = budget
     if watch.paused_reason == "budget" and watch.cost_spent < budget:
@@ -163,11 +184,10 @@ def list_watches(session: Session, *, workspace_id: int, channel_id: str | None 
 
 
 def stop_watch(session: Session, *, workspace_id: int, watch_id: int, actor: str, is_comms: bool) -> Watch:
-    watch = session.get(Watch, watch_id)
-    if watch is None or watch.workspace_id != workspace_id or not watch.active:
-        raise WatchError(f"There is no running watch {watch_id}; `/outreach watch list` shows them.")
-    if watch.created_by != actor and not is_comms:
-        raise WatchError(f"Only <@{watch.created_by}> (who started it) or the comms team can stop watch {watch_id}.")
+    """Stop a running watch (comms or whoever started it). Audited."""
+    watch = _running_watch(
+        session, workspace_id=workspace_id, watch_id=watch_id, actor=actor, is_comms=is_comms, action="stop"
+    )
     watch.active = False
     session.add(watch)
     audit.log(session, "watch.stopped", watch, actor=actor)

@@ -8,6 +8,7 @@ from typing import Any
 from assistant.models.codecs import AccountRef
 from assistant.models.platforms import Platform
 from assistant.render.mrkdwn import escape, safe_url, truncate
+from assistant.services.watches.manage import NotWatchStarter, WatchError
 from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, Block, actions, button, context, section, sections
 
 SAVE_CONTACT = "watch_save_contact"
@@ -16,6 +17,15 @@ ACTIONS = (SAVE_CONTACT, OPEN_POST)
 NETWORK = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky"}
 MAX_POSTS = 20
 MAX_BUTTON_URL = 3000  # https://docs.slack.dev/reference/block-kit/block-elements/button-element
+
+
+def watch_error(error: WatchError) -> str:
+    """The refusal as mrkdwn: someone else's watch with its starter mentioned, any other as its message."""
+    if isinstance(error, NotWatchStarter):
+        return (
+            f"Only <@{error.created_by}> (who started it) or the comms team can {error.action} watch {error.watch_id}."
+        )
+    return str(error)
 
 
 def describe(kind: str, term: str) -> str:

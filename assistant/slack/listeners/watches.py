@@ -113,7 +113,7 @@ def watch_command(services: Services, ctx: CommandContext) -> None:
                     is_comms=is_comms,
                 )
             except service.WatchError as exc:
-                ctx.error(str(exc))
+                ctx.error(blocks.watch_error(exc))
                 return
             ctx.ack(text=f"Stopped watch {watch.id} ({blocks.describe(watch.kind, watch.term)}).")
         return
@@ -160,7 +160,7 @@ def watch_command(services: Services, ctx: CommandContext) -> None:
             )
             watch_id = watch.id
     except service.WatchError as exc:
-        ctx.error(str(exc))
+        ctx.error(blocks.watch_error(exc))
         return
     where = f" (only {only} its chat slot)" if only else ""
     cost = f" X reads within ${budget:.2f} a day." if Platform.x in networks else ""
@@ -196,6 +196,6 @@ def _change_budget(services: Services, ctx: CommandContext, is_comms: bool) -> N
             )
             described = blocks.describe(watch.kind, watch.term)
     except service.WatchError as exc:
-        ctx.error(str(exc))
+        ctx.error(blocks.watch_error(exc))
         return
     ctx.ack(text=f"Watch {watch_id} ({escape(described)}) may now spend ${budget:.2f} a day on X reads.")
