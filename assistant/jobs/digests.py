@@ -1,8 +1,8 @@
 """The digest worker source: collect a due chat's posts, make its digest, post it and its files, each step once.
 
-Each DigestJob goes through four outbox steps, keyed `digest:{job}:{step}`, in one worker pass (the source
-chains; a step that waits or fails leaves the rest to a later pass):
-collect (sources → store) → make (figures → `digest` row) → post (the Block Kit message) → files
+Each DigestJob goes through five outbox steps, keyed `digest:{job}:{step}`, in one worker pass (the source
+chains; a step that waits or fails leaves the rest to a later pass): budget (its X cost measured; a digest
+that would cross the team's monthly budget is held for an admin, see jobs/digest_budget.py) → collect (sources → store) → make (figures → `digest` row) → post (the Block Kit message) → files
 (the chart, and the HTML archive when the app has no public link). A rate limit during collection
 leaves the step waiting until the reset (the outbox retries it) and tells the channel, once, that
 the digest is late. A step that gives up (an auth error, or any other error once the outbox's
@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.db import session_scope
+from assistant.jobs import digest_budget
 from assistant.models import OutboxItem, OutboxState
 from assistant.models.base import require_id, utcnow
 from assistant.models.codecs import digest_crosspost_key, digest_prefix, digest_step_key, digest_step_of
@@ -48,7 +49,7 @@ from integrations.errors import RateLimited
 
 log = logging.getLogger(__name__)
 
-STEPS = ("collect", "make", "post", "files")
+STEPS = ("budget", "collect", "make", "post", "files")
 
 
 def archive_links(settings: Settings, token: str) -> dict[str, str | None]:
@@ -179,8 +180,8 @@ class DigestJobs:
                 session.add(job)
 
     def _reconcile(self, engine: Engine, job_id: int, step: str) -> Callable[[], dict[str, Any] | None] | None:
-        if step == "collect":
-            return lambda: None  # collecting again is safe (upserts)
+        if step in ("budget", "collect"):
+            return lambda: None  # measuring and collecting again is safe (upserts, the ledger bills once a day)
         if step == "make":
 
             def made() -> dict[str, Any] | None:
@@ -194,6 +195,8 @@ class DigestJobs:
     def _action(self, engine: Engine, job_id: int, step: str, now: datetime) -> Callable[[], dict[str, Any]]:
         def action() -> dict[str, Any]:
             deps = self._deps
+            if step == "budget":
+                return self._budget(engine, deps, job_id, now)
             if step == "collect":
                 return self._collect(engine, deps, job_id, now)
             if step == "make":
@@ -205,6 +208,17 @@ class DigestJobs:
         return action
 
     # -- steps ------------------------------------------------------------------------------------------------
+
+    def _budget(self, engine: Engine, deps: Clients, job_id: int, now: datetime) -> dict[str, Any]:
+        try:
+            return digest_budget.check(engine, deps, job_id, now)
+        except RateLimited as exc:
+            with Session(engine) as session:
+                job = session.get(DigestJob, job_id)
+                assert job is not None
+                snapshot = job.model_copy()
+            self._tell_late(engine, deps, snapshot, exc.reset_at)
+            raise
 
     def _collect(self, engine: Engine, deps: Clients, job_id: int, now: datetime) -> dict[str, Any]:
         with session_scope(engine) as session:
@@ -234,7 +248,7 @@ class DigestJobs:
             )
             try:
                 if x is not None:
-                    promised = digest_estimate.measure(
+                    promised = digest_budget.stored(engine, job_id) or digest_estimate.measure(
                         engine,
                         x,
                         hashtag=snapshot.hashtag,

@@ -5,7 +5,7 @@ from assistant.models.audit import AuditEntry
 from assistant.models.base import NAMING_CONVENTION, UTCDateTime, utcnow
 from assistant.models.chats import ChatApproval, ChatModerator, ChatOccurrence, ChatPost, ChatQuestion, ChatSeries  # noqa: F401
 from assistant.models.contacts import Contact, ContactEvent, YammerShoutout  # noqa: F401
-from assistant.models.costs import CostEntry, CostEstimate, XBilledItem  # noqa: F401
+from assistant.models.costs import BudgetHold, CostEntry, CostEstimate, XBilledItem  # noqa: F401
 from assistant.models.credentials import Credential
 from assistant.models.digests import AccountSnapshot, Digest, DigestJob, DigestJobState
 from assistant.models.heartbeat import WorkerHeartbeat  # noqa: F401

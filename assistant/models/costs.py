@@ -60,3 +60,26 @@ class CostEstimate(SQLModel, table=True):
     dollars: float = Field(default=0.0)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=json_column(default=dict))
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class BudgetHold(SQLModel, table=True):
+    """A paid job held because its estimate would take the month past the team's X budget, until an admin says
+    yes (the job then runs) or no (it does not)."""
+
+    __tablename__ = "budget_hold"
+    __table_args__ = (sa.UniqueConstraint("job_kind", "job_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int | None = Field(default=None, index=True)
+    job_kind: str = Field(max_length=16, description="digest | chat | ...")
+    job_id: str = Field(max_length=64)
+    label: str = Field(default="", max_length=140, description="what the job is, as the request shows it")
+    estimate: float = Field(default=0.0)
+    month_to_date: float = Field(default=0.0)
+    budget: float = Field(default=0.0)
+    state: str = Field(default="waiting", max_length=16, description="waiting | approved | declined")
+    channel_id: str = Field(default="", max_length=32, description="where the admin request was posted")
+    message_ts: str | None = Field(default=None, max_length=32)
+    decided_by: str | None = Field(default=None, max_length=32)
+    requested_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

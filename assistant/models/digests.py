@@ -15,6 +15,7 @@ from assistant.models.base import enum_column, json_column, utc_column, utcnow
 class DigestJobState(StrEnum):
     pending = "pending"  # waiting for due_at
     collecting = "collecting"  # collection started (or waiting for a rate-limit reset)
+    held = "held"  # its X estimate would cross the team's monthly budget: waiting for an admin (BudgetHold)
     done = "done"  # the digest is made and delivered
     failed = "failed"  # gave up; last_error says why
 

@@ -16,6 +16,7 @@ from assistant.slack.context import Services
 from assistant.slack.listeners import accounts as accounts_listeners
 from assistant.slack.listeners import chats as chats_listeners
 from assistant.slack.listeners import contacts as contacts_listeners
+from assistant.slack.listeners import costs as costs_listeners
 from assistant.slack.listeners import digests as digests_listeners
 from assistant.slack.listeners import mapping as mapping_listeners
 from assistant.slack.listeners import settings as settings_listeners
@@ -36,4 +37,5 @@ FEATURES: tuple[Feature, ...] = (
     contacts_listeners,
     mapping_listeners,
     digests_listeners,
+    costs_listeners,
 )

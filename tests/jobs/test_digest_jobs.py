@@ -139,7 +139,7 @@ def test_a_due_chat_gets_its_digest_once(engine: Engine, slack: SlackStandIn) ->
     worker = Worker(engine, [DigestJobs(_deps(slack, x))], now=lambda: NOW)
     assert Worker(engine, [DigestJobs(_deps(slack, x))], now=lambda: NOW - timedelta(minutes=1)).tick() == []
     keys = [key for key, outcome in worker.tick() if outcome.done]  # one pass: each step chains to the next
-    assert keys == [f"digest:{job_id}:{step}" for step in ("collect", "make", "post", "files")]
+    assert keys == [f"digest:{job_id}:{step}" for step in ("budget", "collect", "make", "post", "files")]
     assert x.queries[0] == "#BlackLivesMatter" or "blacklivesmatter" in x.queries[0].lower()
     assert any("conversation_id:" in q for q in x.queries)  # threads followed
 
@@ -193,7 +193,7 @@ def test_rate_limit_retries_after_the_reset_and_says_the_digest_is_late(engine: 
     clock = {"now": NOW}
     worker = Worker(engine, [DigestJobs(_deps(slack, x))], now=lambda: clock["now"])
     ((key, outcome),) = worker.tick()
-    assert key == f"digest:{job_id}:collect" and outcome.status == "waiting"
+    assert key == f"digest:{job_id}:budget" and outcome.status == "waiting"  # X's count comes first
     late = [c.args["text"] for c in slack.calls_to("chat.postMessage")]
     assert len(late) == 1 and "late" in late[0] and "16:30 EDT" in late[0]  # reset 20:30 UTC, in the team zone
     assert [o.status for _k, o in worker.tick()] == ["waiting"]  # before the reset: left alone
@@ -285,13 +285,13 @@ def test_a_digest_that_gives_up_tells_the_channel_once_how_to_retry(engine: Engi
     rejected = lambda request: httpx.Response(401, json={"title": "Unauthorized", "status": 401})  # noqa: E731
     worker = Worker(engine, [DigestJobs(_deps(slack, rejected))], now=lambda: NOW)  # type: ignore[arg-type]
     ((key, outcome),) = worker.tick()
-    assert key == f"digest:{job_id}:collect" and outcome.status == "dead"  # an auth error: no point retrying
+    assert key == f"digest:{job_id}:budget" and outcome.status == "dead"  # an auth error: no point retrying
     ((key, outcome),) = worker.tick()
     assert key == f"digest:{job_id}:failed" and outcome.status == "performed"
     for _ in range(3):
         assert worker.tick() == []
     (text,) = _failure_texts(slack)
-    assert text.startswith("The digest of #BlackLivesMatter on Fri 25 Jun 2021 could not be made: the collect step")
+    assert text.startswith("The digest of #BlackLivesMatter on Fri 25 Jun 2021 could not be made: the budget step")
     assert "X refused the request" in text
     # the window in the team's zone (America/New_York), ready to paste
     assert text.endswith(
@@ -300,7 +300,7 @@ def test_a_digest_that_gives_up_tells_the_channel_once_how_to_retry(engine: Engi
     assert len(slack.calls_to("chat.postMessage")) == 1
     with Session(engine) as session:
         job = session.get(DigestJob, job_id)
-        assert job is not None and job.state == DigestJobState.failed and "collect" in (job.last_error or "")
+        assert job is not None and job.state == DigestJobState.failed and "budget" in (job.last_error or "")
 
 
 def test_a_digest_whose_retries_run_out_tells_the_channel_once(engine: Engine, slack: SlackStandIn) -> None:
@@ -317,12 +317,12 @@ def test_a_digest_whose_retries_run_out_tells_the_channel_once(engine: Engine, s
     # the worker's last attempt marks the step dead; the next pass tells the channel, and nothing more runs
     assert statuses == ["failed"] * (MAX_ATTEMPTS - 1) + ["performed"]
     (text,) = _failure_texts(slack)
-    assert "could not be made: the collect step failed" in text and "/outreach digest #BlackLivesMatter" in text
+    assert "could not be made: the budget step failed" in text and "/outreach digest #BlackLivesMatter" in text
     assert not any("late" in c.args.get("text", "") for c in slack.calls_to("chat.postMessage"))
     with Session(engine) as session:
         assert session.get(DigestJob, job_id).state == DigestJobState.failed  # type: ignore[union-attr]
-        collect = session.exec(select(OutboxItem).where(OutboxItem.key == f"digest:{job_id}:collect")).one()
-        assert collect.state == "dead"
+        budget = session.exec(select(OutboxItem).where(OutboxItem.key == f"digest:{job_id}:budget")).one()
+        assert budget.state == "dead"  # X's count is the first call
 
 
 def test_a_failure_notice_escapes_the_reason() -> None:

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from assistant.models import AuditEntry
 from assistant.models.chats import ChatOccurrence, ChatSeries
+from assistant.models.workspaces import Workspace
 from assistant.render.ics import chat_calendar
 from assistant.samples.chat import generate_chat
 from assistant.services.chats.clashes import clashes
@@ -152,6 +153,26 @@ def test_sign_off_covers_exact_texts_and_an_edit_asks_again(session: Session) ->
     )
     again = run_sheet(session, series)
     assert [i.label for i in again.unapproved] == ["Q2"]
+
+
+def test_a_chat_whose_posts_cross_the_monthly_budget_needs_an_admin_to_approve(session: Session) -> None:
+    series = _create(session, requires_approval=True)
+    series.manual = False  # the app posts it: intro, three questions and closing, $0.015 each at X's prices
+    workspace = session.get(Workspace, session.info["workspace_id"])
+    assert workspace is not None
+    workspace.settings = {"x_monthly_budget": 0.05}
+    session.add(workspace)
+    sheet = run_sheet(session, series)
+    assert sheet.total_cost == pytest.approx(5 * 0.015)
+    with pytest.raises(ValueError, match=r"this job about \$0\.07 · \$0\.02 over .* An admin has to approve"):
+        decide(session, series, decision=APPROVED, actor="U0COMMS001", expected_hash=sheet_hash(sheet), now=NOW)
+    assert run_sheet(session, series).unapproved == sheet.items
+    approved = decide(
+        session, series, decision=APPROVED, actor="U0ADMIN001", expected_hash=sheet_hash(sheet), now=NOW, admin=True
+    )
+    assert approved.unapproved == []
+    said = session.exec(select(AuditEntry).where(AuditEntry.action == "budget.crossed_approved")).one()
+    assert said.actor == "U0ADMIN001" and said.detail["budget"] == 0.05
 
 
 def test_cancel_one_occurrence_or_the_series(session: Session) -> None:

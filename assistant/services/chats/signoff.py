@@ -17,6 +17,7 @@ from assistant.models.credentials import Credential
 from assistant.services.chats.repo import questions_of
 from assistant.services.chats.rules import render_question
 from assistant.services.chats.texts import closing_text, day_label, intro_text
+from assistant.services.costs import budget, holds
 from assistant.services.team import audit
 from integrations.x.cost import Prices, estimate_posts_created, has_link
 
@@ -133,11 +134,18 @@ def decide(
     expected_hash: str,
     note: str = "",
     now: datetime,
+    admin: bool = False,
 ) -> RunSheet:
-    """Approve (or request changes to) the run sheet as it is now; ValueError if it changed since it was sent."""
+    """Approve (or request changes to) the run sheet as it is now; ValueError if it changed since it was sent,
+    or if posting it would take the month past the team's X budget and the approver is not an admin."""
     sheet = run_sheet(session, series)
     if sheet_hash(sheet) != expected_hash:
         raise ValueError("The questions changed since this run sheet was sent; approve the newer one.")
+    month = budget.check(session, workspace_id=series.workspace_id, estimate=sheet.total_cost, today=now.date())
+    if decision == APPROVED and month.crosses:
+        if not admin:
+            raise ValueError(f"{month.describe()}. An admin has to approve a chat whose posts cross the budget.")
+        holds.audit_crossed(session, series, actor=actor, check=month)
     for item in sheet.items:
         session.add(
             ChatApproval(

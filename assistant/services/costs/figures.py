@@ -138,6 +138,17 @@ def users_per_post(session: Session, *, workspace_id: int | None, today: date) -
     return round(int(users) / int(posts), 3), f"measured on the team's searches of the last {HISTORY_DAYS} days"
 
 
+def at_team_ratio(
+    session: Session, *, posts: int, prices: Prices, workspace_id: int | None, today: date
+) -> tuple[Spend, str]:
+    """Posts X counted, with the users they bring at the team's users per post (no sample read): a first check."""
+    ratio, source = users_per_post(session, workspace_id=workspace_id, today=today)
+    users = round(posts * ratio)
+    return Spend(
+        posts=posts, users=users, dollars=round(posts * prices.post_read + users * prices.user_read, 2)
+    ), source
+
+
 def promise_counted(
     session: Session,
     *,
@@ -154,12 +165,12 @@ def promise_counted(
     sample page's growth when there is one (see costs.sample), else at the team's ratio of the last 30 days."""
     if growth is not None and growth.posts:
         users = growth.billed_users_at(posts)
+        spend = Spend(posts=posts, users=users, dollars=round(posts * prices.post_read + users * prices.user_read, 2))
         detail: dict[str, Any] = {"posts_counted": posts, "users_source": growth.describe()}
     else:
-        ratio, source = users_per_post(session, workspace_id=workspace_id, today=today)
-        users = round(posts * ratio)
-        detail = {"posts_counted": posts, "users_per_post": ratio, "users_source": source}
-    spend = Spend(posts=posts, users=users, dollars=round(posts * prices.post_read + users * prices.user_read, 2))
+        spend, source = at_team_ratio(session, posts=posts, prices=prices, workspace_id=workspace_id, today=today)
+        detail = {"posts_counted": posts, "users_per_post": round(spend.users / posts, 3) if posts else 0.0}
+        detail["users_source"] = source
     store_estimate(
         session, workspace_id=workspace_id, job_kind=job_kind, job_id=job_id, label=label, spend=spend, detail=detail
     )

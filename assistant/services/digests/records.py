@@ -184,13 +184,13 @@ def previous_digests(session: Session, *, hashtag: str, before: datetime, limit:
     return list(session.exec(query))
 
 
-
 def set_progress_message(session: Session, job_id: int, ts: str | None) -> None:
     """Remember the Slack message (its ts) that the worker updates as the job moves along."""
     job = session.get(DigestJob, job_id)
     if job is not None:
         job.progress_ts = ts
         session.add(job)
+
 
 MAX_WINDOW = timedelta(days=92)
 
@@ -231,3 +231,29 @@ def parse_window(start: str | None, end: str | None, *, timezone: str, now: date
     if finish - begin > MAX_WINDOW:
         raise WindowError(f"a digest covers at most {MAX_WINDOW.days} days")
     return begin.astimezone(UTC), finish.astimezone(UTC)
+
+
+def hold(session: Session, job_id: int, *, now: datetime) -> None:
+    """Hold the job until an admin answers its budget request (the worker leaves held jobs alone)."""
+    job = session.get(DigestJob, job_id)
+    if job is not None and job.state in (DigestJobState.pending, DigestJobState.collecting):
+        job.state, job.updated_at = DigestJobState.held, now
+        session.add(job)
+        session.commit()
+
+
+def release(session: Session, job_id: int, *, approved: bool, now: datetime) -> DigestJob | None:
+    """An admin's answer to a held job: yes makes it due now, no ends it."""
+    job = session.get(DigestJob, job_id)
+    if job is None or job.state != DigestJobState.held:
+        return None
+    if approved:
+        job.state, job.due_at = DigestJobState.pending, now
+    else:
+        job.state, job.last_error = DigestJobState.failed, "an admin declined crossing the monthly X budget"
+    job.updated_at = now
+    session.add(job)
+    if approved:
+        announce(session)  # the worker starts on it as this transaction commits
+    session.commit()
+    return job

@@ -1,8 +1,16 @@
-"""The month's X spend by kind of job as mrkdwn with a small bar chart (App Home and the weekly digest)."""
+"""X cost in Slack: the month's spend by kind of job with a small bar chart (App Home and the weekly digest), and
+the admin request of a job held at the monthly budget."""
 
 from __future__ import annotations
 
-from assistant.services.costs.budget import MonthSpend
+from assistant.models.costs import BudgetHold
+from assistant.render.mrkdwn import escape
+from assistant.services.costs.budget import BudgetCheck, MonthSpend
+from assistant.slack.blocks import common
+
+HOLD_APPROVE = "budget_hold_approve"  # value = the hold's id
+HOLD_DECLINE = "budget_hold_decline"
+JOB_NAMES = {"digest": "digest", "chat": "chat"}
 
 BAR = 12  # characters of the longest bar
 KIND_NAMES = {"estimate": "measuring", "cli": "command line"}
@@ -28,3 +36,32 @@ def spend_lines(spend: MonthSpend) -> list[str]:
             f"`{'budget'.ljust(width)} {'█' * used}{'░' * (BAR - used)}` {spend.total / spend.budget:.0%} used"
         )
     return lines
+
+
+def hold_text(hold: BudgetHold) -> str:
+    return (
+        f"An admin's yes is needed: this {JOB_NAMES.get(hold.job_kind, hold.job_kind)} would cross the monthly X budget"
+    )
+
+
+def hold_request(hold: BudgetHold) -> list[common.Block]:
+    """The admin request of a held job: what it is, the month with it, and Approve / Decline (admins only)."""
+    check = BudgetCheck(hold.budget, hold.month_to_date, hold.estimate)
+    value = str(hold.id)
+    return [
+        common.section(f"*{hold_text(hold)}:* {escape(hold.label)}\n{check.describe()}."),
+        common.context("It waits until an admin answers; nothing is read from X for it until then."),
+        common.actions(
+            common.button("Approve", HOLD_APPROVE, value, style="primary"),
+            common.button("Decline", HOLD_DECLINE, value, style="danger"),
+        ),
+    ]
+
+
+def hold_decided(hold: BudgetHold) -> tuple[str, list[common.Block]]:
+    """The request once answered: who said what (replaces the buttons)."""
+    verdict = "approved" if hold.state == "approved" else "declined"
+    outcome = "it runs now" if hold.state == "approved" else "it will not run"
+    text = f"<@{hold.decided_by}> {verdict} crossing the monthly X budget for {escape(hold.label)}: {outcome}."
+    check = BudgetCheck(hold.budget, hold.month_to_date, hold.estimate)
+    return text, [common.section(text), common.context(f"{check.describe()}.")]

@@ -45,6 +45,7 @@ def decide(
                 actor=viewer.user_id,
                 expected_hash=ref.sheet_hash if ref else "",
                 now=utcnow(),
+                admin=viewer.is_admin,
             )
         except ValueError as exc:
             respond(text=str(exc), replace_original=False, response_type="ephemeral")
