@@ -16,11 +16,7 @@ server's peak RSS, and ✓ / ✗.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -30,9 +26,10 @@ import httpx
 
 from assistant.standins import slack_requests as requests
 from assistant.standins.slack import SlackStandIn
-from benchmarks.ack import SECRET, TOKEN, flat_headers, free_port, peak_rss_mb, wait_healthy
+from benchmarks.ack import SECRET, flat_headers
 from benchmarks.digest import measure, prepare
-from benchmarks.report import mark, print_table
+from benchmarks.report import mark
+from benchmarks.serving import outreach_serve, report_sizes, server_arguments
 
 USER, CHANNEL, HASHTAG = "U0COMMS001", "C0COMMS001", "edchat"
 STEPS = ("collect", "make", "post", "files")
@@ -123,7 +120,7 @@ def _seconds(later: Any, earlier: Any) -> float:
     return delta.total_seconds()
 
 
-def run_size(size: int, args: argparse.Namespace, folder: Path) -> tuple[list[str], str]:
+def run_size(size: int, args: argparse.Namespace, folder: Path) -> tuple[list[str], list[str]]:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
@@ -136,44 +133,18 @@ def run_size(size: int, args: argparse.Namespace, folder: Path) -> tuple[list[st
     end_local = (start + timedelta(hours=1, minutes=5)).astimezone(zone).strftime("%Y-%m-%d %H:%M")
     try:
         compute = [measure("digest", url, start_iso)["seconds"] for _ in range(args.runs)]
-        port = free_port()
-        with SlackStandIn() as slack:
-            env = {
-                **os.environ,
-                "SLACK_SIGNING_SECRET": SECRET,
-                "SLACK_BOT_TOKEN": TOKEN,
-                "SLACK_API_URL": slack.base_url,
-                "SLACK_COMMS_USERGROUP": "S0COMMS001",
-                "DATABASE_URL": url,
-                "PORT": str(port),
-                "PUBLIC_URL": f"http://127.0.0.1:{port}",
-                "DEFAULT_TIMEZONE": "Europe/London",
-                "WORKER_INTERVAL_SECONDS": str(args.interval),
-                "LOG_LEVEL": "WARNING",
-            }
-            for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "X_BEARER_TOKEN"):
-                env.pop(name, None)
-            command = [sys.executable, "-c", "from assistant.cli import main; main()", "serve", "--host", "127.0.0.1"]
-            log = (folder / "server.log").open("wb")
-            server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-            try:
-                wait_healthy(f"http://127.0.0.1:{port}/slack/events", server)
-                totals: list[float] = []
-                parts: list[dict[str, float]] = []
-                for run in range(args.runs):
-                    sent = request_digest(port, slack, start_local, end_local)
-                    try:
-                        arrived = wait_for_digest(slack, run, timeout=max(120.0, 30 * statistics.median(compute)))
-                    except RuntimeError:
-                        tail = (folder / "server.log").read_text(errors="replace").splitlines()[-30:]
-                        raise RuntimeError("\n".join(["the server's last lines:", *tail])) from None
-                    totals.append(arrived - sent)
-                    parts.append(step_times(url))  # waits for the files step, so runs do not overlap
-                rss = peak_rss_mb(server.pid)
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
-                log.close()
+        with SlackStandIn() as slack, outreach_serve(slack.base_url, url, folder, interval=args.interval) as served:
+            totals: list[float] = []
+            parts: list[dict[str, float]] = []
+            for run in range(args.runs):
+                sent = request_digest(served.port, slack, start_local, end_local)
+                try:
+                    arrived = wait_for_digest(slack, run, timeout=max(120.0, 30 * statistics.median(compute)))
+                except RuntimeError:
+                    raise RuntimeError(served.last_lines()) from None
+                totals.append(arrived - sent)
+                parts.append(step_times(url))  # waits for the files step, so runs do not overlap
+            rss = served.peak_rss_mb()
     finally:
         drop(url)
     total, made = statistics.median(totals), statistics.median(compute)
@@ -191,35 +162,24 @@ def run_size(size: int, args: argparse.Namespace, folder: Path) -> tuple[list[st
         f"{rss:.0f}",
     ]
     runs = ", ".join(f"{t:.2f}" for t in totals)
-    return row, f"{size:,} posts: request → digest message {runs} s; compute {', '.join(f'{c:.2f}' for c in compute)} s"
+    return row, [
+        f"{size:,} posts: request → digest message {runs} s; compute {', '.join(f'{c:.2f}' for c in compute)} s"
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--sizes", default="10000,100000")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--postgres", action="store_true", help="store the chat in PostgreSQL, not SQLite")
-    parser.add_argument("--interval", type=float, default=5.0, help="the worker's interval (WORKER_INTERVAL_SECONDS)")
+    server_arguments(parser, sizes="10000,100000")
     args = parser.parse_args()
-    load_before = os.getloadavg()[0]
-    rows, notes = [], []
-    with tempfile.TemporaryDirectory(prefix="ttd-bench-") as tmp:
-        for size in (int(part) for part in args.sizes.split(",") if part.strip()):
-            row, note = run_size(size, args, Path(tmp))
-            rows.append(row)
-            notes.append(note)
     header = ["posts", "to digest s", "compute s", "ratio", "target s", "", "wait s", *(f"{s} s" for s in STEPS)]
     header.append("server RSS MB")
     where = "PostgreSQL" if args.postgres else "SQLite"
-    print(
+    title = (
         f"time to digest ({where}, worker interval {args.interval:g} s): median of {args.runs} runs; target: "
         "under 3x the digest's compute time + 1 s; wait = job stored → its collect step began; steps from the "
         "outbox rows"
     )
-    print_table(header, rows)
-    for note in notes:
-        print(note)
-    print(f"load average (1 min) before the runs: {load_before:.2f}; {os.cpu_count()} CPUs")
+    report_sizes(args, run_size, title, header)
 
 
 if __name__ == "__main__":

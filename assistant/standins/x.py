@@ -12,7 +12,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
@@ -66,6 +66,7 @@ class XStandIn(LocalServer):
         self.fail_next: dict[str, int] = {}  # "POST /2/tweets" -> HTTP status to answer once
         self._ids = itertools.count(1_860_000_000_000_000_001)
         self._lock = threading.Lock()
+        self._snapshot: tuple[tuple[str, str | None, str | None], list[dict[str, Any]]] = (("", None, None), [])
 
     def handler_class(self) -> type[BaseHTTPRequestHandler]:
         return _make_handler(self)
@@ -171,25 +172,69 @@ class XStandIn(LocalServer):
             ]
         return body
 
+    def publish(self, posts: Iterable[dict[str, Any]], users: Iterable[XUser] = ()) -> None:
+        """Posts already on X (a chat that happened), as X post objects with their text as typed, and their
+        authors; search finds them like the posts made through the API."""
+        with self._lock:
+            known = {u.id for u in self.users}
+            self.users.extend(u for u in users if u.id not in known)
+            self.posts.update((str(post["id"]), post) for post in posts)
+
     def _matches(self, post: dict[str, Any], query: str) -> bool:
         """The stand-in's search: every word of the query in the text, by the `from:` authors if any."""
+        return self._matcher(query)(post)
+
+    def _matcher(self, query: str) -> Callable[[dict[str, Any]], bool]:
         authors = {u.id for u in self.users if f"from:{u.username}".lower() in query.lower()}
         words = [w.strip('"').lower() for w in query.split() if not w.lower().startswith("from:") and w.strip('"')]
-        return (not authors or post["author_id"] in authors) and all(w in post["text"].lower() for w in words)
+        return lambda post: (
+            (not authors or post["author_id"] in authors) and all(w in post["text"].lower() for w in words)
+        )
 
     def _search(self, params: dict[str, str]) -> dict[str, Any]:
-        query = params.get("query", "")
-        found = [
-            p for p in sorted(self.posts.values(), key=lambda p: int(p["id"]), reverse=True) if self._matches(p, query)
-        ][: int(params.get("max_results", "10"))]
-        if not found:
+        """Newest first, `max_results` a page, from `start_time` (inclusive) to `end_time` (exclusive) when given;
+        `meta.next_token` while more remain (the client sends it back as `next_token`, and the later pages come
+        from the posts found for the first, as one search)."""
+        key = (params.get("query", ""), params.get("start_time"), params.get("end_time"))
+        if "next_token" in params and self._snapshot[0] == key:  # later pages: the posts found for the first
+            found = self._snapshot[1]
+        else:
+            matches = self._matcher(key[0])
+            start, end = _instant(key[1]), _instant(key[2])
+            found = sorted(
+                (
+                    p
+                    for p in self.posts.values()
+                    if matches(p)
+                    and (start is None or start <= _instant(p["created_at"]))  # type: ignore[operator]
+                    and (end is None or _instant(p["created_at"]) < end)  # type: ignore[operator]
+                ),
+                key=lambda p: int(p["id"]),
+                reverse=True,
+            )
+            self._snapshot = (key, found)
+        offset = int(params.get("next_token", _PAGE + "0").removeprefix(_PAGE) or 0)
+        size = int(params.get("max_results", "10"))
+        page, more = found[offset : offset + size], len(found) > offset + size
+        if not page:
             return {"meta": {"result_count": 0}}
-        users = [u for u in self.users if u.id in {p["author_id"] for p in found}]
+        authors = {p["author_id"] for p in page}
+        users = [u for u in self.users if u.id in authors]
+        meta: dict[str, Any] = {"newest_id": page[0]["id"], "oldest_id": page[-1]["id"], "result_count": len(page)}
+        if more:
+            meta["next_token"] = f"{_PAGE}{offset + size}"
         return {
-            "data": [{**p, "text": x_escape(p["text"]), "edit_history_tweet_ids": [p["id"]]} for p in found],
+            "data": [{**p, "text": x_escape(p["text"]), "edit_history_tweet_ids": [p["id"]]} for p in page],
             "includes": {"users": [{"id": u.id, "name": u.name, "username": u.username} for u in users]},
-            "meta": {"newest_id": found[0]["id"], "oldest_id": found[-1]["id"], "result_count": len(found)},
+            "meta": meta,
         }
+
+
+_PAGE = "standin"  # next_token: this prefix and the offset of the page's first post
+
+
+def _instant(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 _TAG = re.compile(r"(?<![\w&])#(\w+)")

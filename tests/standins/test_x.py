@@ -61,3 +61,31 @@ def test_refusals_are_problems() -> None:
         duplicate = http.post("/2/tweets", json={"text": "same"}, headers=authed)
         assert duplicate.status_code == 403 and "duplicate" in duplicate.json()["detail"]
         _check("Problem", duplicate.json())
+
+
+def test_search_pages_through_published_posts_within_the_window() -> None:
+    from assistant.standins.x import XUser
+
+    people = [XUser("1500000000000000201", "dana_fe", "Dana", "token-dana")]
+    posts = [
+        {"id": str(1_900_000_000_000_000_000 + n), "text": f"A{n} yes & no #ukfechat", "author_id": people[0].id}
+        | {"created_at": f"2026-03-05T21:{n:02d}:00.000Z", "conversation_id": "1"}
+        for n in range(25)
+    ]
+    with XStandIn() as x, httpx.Client(base_url=x.base_url, headers={"Authorization": "Bearer app-bearer-token"}) as http:
+        x.publish(posts, people)
+        window = {"start_time": "2026-03-05T21:02:00Z", "end_time": "2026-03-05T21:22:00Z"}
+        pages, token = [], None
+        while True:
+            params = {"query": "#ukfechat", "max_results": "10", **window, **({"next_token": token} if token else {})}
+            answer = http.get("/2/tweets/search/recent", params=params).json()
+            _check("Get2TweetsSearchRecentResponse", answer)
+            pages.append(answer)
+            token = answer["meta"].get("next_token")
+            if token is None:
+                break
+    # minutes 2 to 21 (20 posts, end excluded) in pages of 10, newest first; text as X delivers it
+    assert [len(page["data"]) for page in pages] == [10, 10]
+    assert [p["text"] for p in pages[0]["data"]][:2] == ["A21 yes &amp; no #ukfechat", "A20 yes &amp; no #ukfechat"]
+    assert pages[1]["data"][-1]["text"].startswith("A2 ")
+    assert pages[0]["includes"]["users"] == [{"id": people[0].id, "name": "Dana", "username": "dana_fe"}]
