@@ -94,9 +94,17 @@ def test_each_bad_input_gets_its_own_message_and_nothing_is_stored(
     assert session.exec(select(ChatSeries)).first() is None
 
 
-def test_a_co_moderator_outside_the_workspace_is_refused(session: Session) -> None:
-    errors = _errors(session, form(moderators=["U0STAFF001", "U0OUTSIDE9"]), is_member=lambda u: u != "U0OUTSIDE9")
-    assert errors == {"moderators": "<@U0OUTSIDE9> is not in this workspace; co-moderators must be members."}
+def test_a_co_moderator_outside_the_workspace_is_refused_as_data(session: Session) -> None:
+    with pytest.raises(ChatInputError) as caught:
+        validate(
+            session,
+            form(moderators=["U0STAFF001", "U0OUTSIDE9"]),
+            workspace_id=session.info["workspace_id"],
+            now=NOW,
+            is_member=lambda u: u != "U0OUTSIDE9",
+        )
+    assert caught.value.outsider == "U0OUTSIDE9"
+    assert caught.value.errors == {"moderators": "U0OUTSIDE9 is not in this workspace; co-moderators must be members."}
 
 
 def _create(session: Session, **changes: Any) -> ChatSeries:

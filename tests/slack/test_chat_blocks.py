@@ -9,6 +9,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from assistant.services.chats.cancelling import Cancelled
+from assistant.services.chats.form import ChatInputError
 from assistant.services.chats.signoff import APPROVED, CHANGES_REQUESTED, RunSheet
 from assistant.slack.blocks import chat_messages
 from assistant.slack.blocks import chats as blocks
@@ -107,3 +108,14 @@ def test_a_sign_off_decision_replaces_the_message_within_slacks_limit() -> None:
     assert chat_messages.decided_note(sheet.series, APPROVED, "U0COMMS001") == (
         "<@U0COMMS001> approved the questions of #ukfechat (chat 7)."
     )
+
+
+def test_form_errors_go_under_their_blocks_and_mention_an_outside_co_moderator() -> None:
+    error = ChatInputError(
+        {"moderators": "U0OUTSIDE9 is not in this workspace; co-moderators must be members.", "odd": "Unknown."},
+        outsider="U0OUTSIDE9",
+    )
+    assert blocks.form_errors(error) == {
+        "chat_moderators": "<@U0OUTSIDE9> is not in this workspace; co-moderators must be members.",
+        "chat_hashtag": "Unknown.",
+    }

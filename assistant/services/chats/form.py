@@ -31,14 +31,19 @@ MANUAL_HOST = "manual"
 
 
 MAX_DURATION = 24 * 60
+OUTSIDE_MODERATOR = "is not in this workspace; co-moderators must be members."
 
 
 class ChatInputError(ValueError):
-    """Every problem with a chat form, by field (hashtag, title, start, timezone, ...)."""
+    """Every problem with a chat form, by field (hashtag, title, start, timezone, ...).
 
-    def __init__(self, errors: dict[str, str]) -> None:
+    `outsider` is the Slack user id of a co-moderator who is not a member of the workspace (its message under
+    "moderators" names the id as plain text; the Slack builder mentions the person)."""
+
+    def __init__(self, errors: dict[str, str], *, outsider: str | None = None) -> None:
         super().__init__("; ".join(errors.values()))
         self.errors = errors
+        self.outsider = outsider
 
 
 @dataclass
@@ -206,9 +211,9 @@ def validate(
         if credential is None:
             errors["host"] = "That account is not connected to this team; pick another or 'moderator posts by hand'."
     moderators = list(dict.fromkeys(m for m in form.moderators if m))
-    strangers = [m for m in moderators if not is_member(m)]
-    if strangers:
-        errors["moderators"] = f"<@{strangers[0]}> is not in this workspace; co-moderators must be members."
+    outsider = next((m for m in moderators if not is_member(m)), None)
+    if outsider is not None:
+        errors["moderators"] = f"{outsider} {OUTSIDE_MODERATOR}"
     if not form.channel_id:
         errors["channel"] = "Pick a channel for the reminders and the digest."
 
@@ -251,7 +256,7 @@ def validate(
             if form.classic_style:
                 warnings = classic_warnings([("The intro", intro), *[(f"Q{q.number}", q.posted) for q in checked]])
     if errors:
-        raise ChatInputError(errors)
+        raise ChatInputError(errors, outsider=outsider)
     assert isinstance(hashtag, str) and isinstance(start_date, date) and isinstance(start_time, time)
     assert isinstance(template, str) and isinstance(guests, list) and isinstance(duration, int)
     return ValidChat(

@@ -8,7 +8,7 @@ from typing import Any
 from assistant.models.chats import ChatSeries
 from assistant.models.platforms import CROSS_POST_NETWORKS
 from assistant.render.mrkdwn import escape
-from assistant.services.chats.form import MANUAL_HOST, ChatInput
+from assistant.services.chats.form import MANUAL_HOST, OUTSIDE_MODERATOR, ChatInput, ChatInputError
 from assistant.slack.blocks.chat_inputs import (
     HOST_SEARCH,
     MANUAL_HOST_OPTION,
@@ -58,6 +58,17 @@ FIELD_BLOCKS = {
     "options": "chat_options",
 }
 LINK_BLOCK = "chat_post_link"
+
+
+def form_errors(error: ChatInputError) -> dict[str, str]:
+    """The form's problems by block id (unknown fields under the hashtag); a co-moderator outside the workspace
+    mentioned by `<@…>`."""
+    errors = {FIELD_BLOCKS.get(name, FIELD_BLOCKS["hashtag"]): text for name, text in error.errors.items()}
+    if error.outsider is not None:
+        errors[FIELD_BLOCKS["moderators"]] = f"<@{error.outsider}> {OUTSIDE_MODERATOR}"
+    return errors
+
+
 RECURRENCES = (
     ("none", "Does not repeat"),
     ("weekly", "Weekly"),

@@ -89,8 +89,7 @@ def on_submit(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltCo
                 check_start=existing is None,
             )
         except ChatInputError as exc:
-            errors = {blocks.FIELD_BLOCKS.get(k, blocks.FIELD_BLOCKS["hashtag"]): v for k, v in exc.errors.items()}
-            ack(response_action="errors", errors=errors)
+            ack(response_action="errors", errors=blocks.form_errors(exc))
             return
         ack()
         saved = save_chat(
