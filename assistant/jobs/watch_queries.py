@@ -1,4 +1,4 @@
-"""What a watch reads from the store: its hashtag's chat slots, the team's own handles and the X query they make."""
+"""What a watch reads from the store: its hashtag's chat slots (its X query and the team's handles: services.watches.queries)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from assistant.analysis.recurring import RecurringSlot, detect_recurring_chats
-from assistant.models.accounts import AccountStatus, ConnectedAccount
 from assistant.models.chats import ChatSeries
-from assistant.models.platforms import Platform
 from assistant.models.posts import Post, PostHashtag
 from assistant.models.watches import Watch
 
@@ -53,25 +51,3 @@ def chat_slots(session: Session, watch: Watch) -> list[Any]:
             detect_recurring_chats(((watch.term.lower(), at, author, text) for at, author, text in rows), tz=tz)
         )
     return slots
-
-
-def team_handles(session: Session, watch: Watch, platform: str) -> list[str]:
-    accounts = session.exec(
-        select(ConnectedAccount).where(
-            ConnectedAccount.workspace_id == watch.workspace_id,
-            ConnectedAccount.platform == platform,
-            ConnectedAccount.status == AccountStatus.active,
-        )
-    ).all()
-    return [account.handle.lstrip("@") for account in accounts]
-
-
-def x_query(session: Session, watch: Watch) -> str | None:
-    if watch.kind == "hashtag":
-        return f"#{watch.term}"
-    if watch.kind == "account":
-        return f"from:{watch.term.lstrip('@')}"
-    if watch.kind == "keyword":
-        return '"' + watch.term.replace('"', "") + '"'
-    handles = team_handles(session, watch, Platform.x)
-    return " OR ".join(f"@{handle}" for handle in handles) if handles else None

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from assistant.clients import Clients
 from assistant.crypto import TokenCipher
 from assistant.jobs.accounts import mastodon_base_url
-from assistant.jobs.watch_queries import chat_slots, team_handles, x_query
+from assistant.jobs.watch_queries import chat_slots
 from assistant.models.accounts import AccountStatus, ConnectedAccount
 from assistant.models.base import require_id
 from assistant.models.codecs import watch_batch_key, watch_poll_key
@@ -28,6 +28,7 @@ from assistant.services.costs.ledger import x_meter
 from assistant.services.store.write import upsert_batch
 from assistant.services.watches import estimate as watch_estimate
 from assistant.services.watches.manage import candidate_keys, due_watches, fold_batch, next_run, seen_keys
+from assistant.services.watches.queries import team_handles, x_query
 from assistant.slack.blocks.watches import batch_blocks, describe
 from assistant.worker import DueJob, perform_once
 from integrations.errors import RateLimited

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant.models.watches import Watch
-from tests.fakes.slack import SlackHarness, ack_json
+from assistant.samples.network import World
+from assistant.services.costs.budget import month_bounds
+from assistant.standins.x_graph import FakeXGraph
+from tests.fakes.slack import SlackHarness, ack_json, harness
 
 
 def test_comms_starts_lists_and_stops_a_watch(app: SlackHarness, engine: Engine) -> None:
@@ -144,3 +149,53 @@ def test_a_mastodon_keyword_watch_says_what_mastodon_search_covers(app: SlackHar
     started = ack_json(app.command('watch "FE funding" --network mastodon', user_id="U0COMMS001"))
     assert "started watch" in started["text"] and "opted in to search" in started["text"]
     assert "X reads" not in started["text"]
+
+
+def _steady(now: datetime, authors: int = 20) -> World:
+    """A #fechat post every 15 minutes for two days, the newest 7.5 minutes ago (none near the last 24 hours'
+    edges), by `authors` people in turn."""
+    world = World()
+    for a in range(authors):
+        world.users[str(6_000_000 + a)] = {"id": str(6_000_000 + a), "username": f"lecturer{a}", "name": f"L{a}"}
+    for k in range(192):
+        at = now - timedelta(minutes=7.5) - k * timedelta(minutes=15)
+        world.posts.append(
+            {
+                "id": str(9_000_000 - k),
+                "author_id": str(6_000_000 + k % authors),
+                "text": f"Week {k} #fechat",
+                "created_at": at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "entities": {"hashtags": [{"start": 0, "end": 0, "tag": "fechat"}]},
+            }
+        )
+    world.posts.sort(key=lambda post: str(post["created_at"]))
+    return world
+
+
+def test_a_new_x_watch_is_told_its_cost_a_day_and_to_the_months_end(engine: Engine, sqlite_url: str) -> None:
+    now = datetime.now(UTC)
+    with harness(engine, sqlite_url, x_bearer_token="fake-x") as app:
+        fake = FakeXGraph(_steady(now), clock=lambda: datetime.now(UTC))
+        app.use_networks(fake.transport)
+        started = ack_json(app.command("watch #fechat --budget 5", user_id="U0COMMS001", channel_id="C0COMMS001"))
+        assert "started watch 1: #fechat" in started["text"]
+        told = app.slack.wait_for("response/r1")[-1].args
+    assert [c.endpoint for c in fake.calls] == ["GET /2/tweets/counts/recent"]  # counted: nothing billed
+    # by hand: 96 posts in the last 24 hours; their users at the team's first guess of 0.5 a post (no history)
+    day = 96 * 0.005 + 48 * 0.010
+    _first, following = month_bounds(now.date())
+    left = (following - now.date()).days
+    assert told["response_type"] == "in_channel"
+    assert f"about ${day:.2f} a day at the last 24 hours' pace (96 posts, about 48 users)" in told["text"]
+    assert f"To the end of the month ({left} day" in told["text"] and f"about ${day * left:,.2f}." in told["text"]
+    assert "Month to date $0.00" in told["text"] and "no monthly X budget set" in told["text"]
+
+
+def test_a_watch_over_its_daily_budget_is_priced_at_the_budget(engine: Engine, sqlite_url: str) -> None:
+    now = datetime.now(UTC)
+    with harness(engine, sqlite_url, x_bearer_token="fake-x") as app:
+        app.use_networks(FakeXGraph(_steady(now), clock=lambda: datetime.now(UTC)).transport)
+        app.command("watch #fechat --budget 0.50", user_id="U0COMMS001", channel_id="C0COMMS001")
+        told = app.slack.wait_for("response/r1")[-1].args["text"]
+    left = (month_bounds(now.date())[1] - now.date()).days
+    assert "it stops reading at its $0.50 daily budget" in told and f"about ${0.5 * left:,.2f}." in told

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from assistant.services.costs import figures, sample
+from assistant.models.watches import Watch
+from assistant.services.costs import budget, figures, sample
+from assistant.services.watches.queries import x_query
 from integrations.x.client import Page, XClient
 from integrations.x.counts import total_over_pages
 
@@ -62,3 +65,37 @@ def estimate_today(session: Session, watch_id: int, now: datetime) -> float | No
     """The dollars estimated for the watch's reads on the UTC day of `now`, if an estimate was stored."""
     against = figures.compared(session, job_kind="watch", job_id=day_job_id(watch_id, now))
     return against.estimate.dollars if against is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class WatchPreview:
+    """A new watch's X cost before it runs: a day at the last 24 hours' pace, and the rest of the month at it."""
+
+    day: figures.Spend  # X's count of the last 24 hours, its users at the team's users per post
+    daily_budget: float
+    days_left: int  # UTC days left in the month, today's included
+    month: budget.BudgetCheck  # the month so far, with the rest of it at this pace
+
+    @property
+    def per_day(self) -> float:
+        """What a day costs: the pace, or the daily budget where the watch stops reading."""
+        return min(self.day.dollars, self.daily_budget)
+
+
+def preview(session: Session, client: XClient, watch: Watch, now: datetime) -> WatchPreview | None:
+    """Count the watch's posts of the last 24 hours (no items billed) and price a day and the rest of the month;
+    None when the watch has nothing to ask X (mentions with no connected X account)."""
+    query = x_query(session, watch)
+    if query is None:
+        return None
+    pages = client.counts(query, start_time=now - DAY + END_MARGIN, end_time=now - END_MARGIN)
+    posts = total_over_pages(page.raw for page in pages)
+    today = now.date()
+    day, _source = figures.at_team_ratio(
+        session, posts=posts, prices=client.meter.prices, workspace_id=watch.workspace_id, today=today
+    )
+    _first, following = budget.month_bounds(today)
+    days_left = (following - today).days
+    per_day = min(day.dollars, watch.cost_budget)
+    month = budget.check(session, workspace_id=watch.workspace_id, estimate=per_day * days_left, today=today)
+    return WatchPreview(day, watch.cost_budget, days_left, month)

@@ -8,6 +8,7 @@ from typing import Any
 from assistant.models.codecs import AccountRef
 from assistant.models.platforms import Platform
 from assistant.render.mrkdwn import escape, safe_url, truncate
+from assistant.services.watches.estimate import WatchPreview
 from assistant.services.watches.manage import NotWatchStarter, WatchError
 from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, Block, actions, button, context, section, sections
 
@@ -102,3 +103,21 @@ def watch_list(lines: list[WatchLine]) -> list[Block]:
         more=lambda n: f"…and {n} more watches not listed: stop some with `/outreach watch stop ID`.",
     )
     return [*listed, context("Stop one with `/outreach watch stop ID`.")]
+
+
+def cost_preview(watch_id: int, preview: WatchPreview) -> str:
+    """A new watch's X cost: a day at the last 24 hours' pace, the rest of the month, the month's budget."""
+    day = preview.day
+    pace = (
+        f"about ${day.dollars:,.2f} a day at the last 24 hours' pace ({day.posts:,} posts, about {day.users:,} users)"
+    )
+    capped = (
+        f"; it stops reading at its ${preview.daily_budget:,.2f} daily budget"
+        if day.dollars > preview.daily_budget
+        else ""
+    )
+    days = f"{preview.days_left} day{'s' if preview.days_left != 1 else ''}"
+    return (
+        f"X cost of watch {watch_id}: {pace}{capped}. To the end of the month ({days}, today's included): "
+        f"about ${preview.per_day * preview.days_left:,.2f}. {preview.month.describe()}."
+    )

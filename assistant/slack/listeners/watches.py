@@ -10,6 +10,7 @@ from assistant.models.base import require_id, utcnow
 from assistant.models.codecs import AccountRef, BadValue
 from assistant.models.contacts import ContactSource
 from assistant.models.platforms import Platform
+from assistant.models.watches import Watch
 from assistant.render.mrkdwn import escape
 from assistant.services.contacts import from_accounts
 from assistant.services.watches import estimate as watch_estimate
@@ -19,6 +20,7 @@ from assistant.slack.context import Services
 from assistant.slack.listeners.commands import CommandContext, Handler
 from assistant.slack.listeners.contacts.common import contact_viewer
 from assistant.slack.parse import ParseError, parse_id
+from integrations.errors import IntegrationError
 
 USAGE = (
     'Use `/outreach watch #hashtag | @account | "keyword" | mentions [--network x|mastodon|bluesky] '
@@ -171,6 +173,24 @@ def watch_command(services: Services, ctx: CommandContext) -> None:
         f"{', '.join(networks)} every {every} minutes{where}.{cost} New posts arrive here in batches. "
         f"`/outreach watch stop {watch_id}` ends it.{note}",
     )
+    if Platform.x in networks and services.settings.x_bearer_token and watch_id is not None:
+        _tell_cost(services, ctx, watch_id)
+
+
+def _tell_cost(services: Services, ctx: CommandContext, watch_id: int) -> None:
+    """After the confirmation: X's count of the last 24 hours (free), priced a day and to the month's end."""
+    now = utcnow()
+    try:
+        with services.session() as session, services.clients.http() as http:
+            watch = session.get(Watch, watch_id)
+            found = watch_estimate.preview(session, services.clients.x(http), watch, now) if watch else None
+    except IntegrationError as exc:
+        ctx.respond(
+            response_type="in_channel", text=f"I couldn't estimate watch {watch_id}'s X cost: {escape(str(exc))}"
+        )
+        return
+    if found is not None:
+        ctx.respond(response_type="in_channel", text=blocks.cost_preview(watch_id, found))
 
 
 def _change_budget(services: Services, ctx: CommandContext, is_comms: bool) -> None:
