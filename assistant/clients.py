@@ -164,8 +164,25 @@ class Clients:
     def mastodon(self, http: httpx.Client) -> MastodonClient:
         return MastodonClient.from_config(self.settings.mastodon_config(), http)
 
+    def mastodon_as(self, http: httpx.Client, *, token: str | None, instance_url: str | None = None) -> MastodonClient:
+        """A Mastodon client as one account: its token on its own instance (MASTODON_BASE_URL when none is stored,
+        as for an account connected before instances were)."""
+        return MastodonClient(http, base_url=instance_url or self.settings.mastodon_base_url, access_token=token)
+
     def bluesky(self, http: httpx.Client) -> BlueskyClient:
         return BlueskyClient.from_config(self.settings.bluesky_config(), http)
+
+    def bluesky_as(
+        self, http: httpx.Client, *, handle: str, app_password: str | None, base_url: str | None = None
+    ) -> BlueskyClient:
+        """A Bluesky client as one account: its handle and app password on the XRPC base of its own PDS
+        (BLUESKY_API_URL when none is given)."""
+        return BlueskyClient(
+            http,
+            handle=handle.lstrip("@"),
+            app_password=app_password,
+            base_url=base_url or self.settings.bluesky_api_url,
+        )
 
     def yammer(self, http: httpx.Client, *, token: str | None = None) -> YammerClient:
         return YammerClient.from_config(self.settings.yammer_config(), http, token=token)

@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from assistant.clients import Clients
-from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.models.accounts import AccountStatus, ConnectedAccount
 from assistant.models.base import require_id
@@ -32,7 +31,6 @@ from integrations.bluesky import account as bluesky_account
 from integrations.bluesky.client import BlueskyClient, xrpc_url
 from integrations.errors import AuthError
 from integrations.mastodon import account as mastodon_account
-from integrations.mastodon.client import MastodonClient
 from integrations.x.client import XClient
 
 log = logging.getLogger(__name__)
@@ -207,7 +205,7 @@ def measure(
         tokens = load_tokens(cipher, credential) if credential else None
         token = tokens.access_token if tokens else ""
         if account.platform == Platform.mastodon:
-            mastodon = MastodonClient(http, base_url=mastodon_base_url(deps.settings, account), access_token=token)
+            mastodon = deps.mastodon_as(http, token=token, instance_url=account.instance_url)
             response = mastodon._get(mastodon.base_url + "/api/v1/accounts/verify_credentials")
             body = response.json()
             return {
@@ -219,11 +217,11 @@ def measure(
                 "mentions": mastodon_account.count_mentions(mastodon, since=since),
             }
         if account.platform == Platform.bluesky:
-            bluesky = BlueskyClient(
+            bluesky = deps.bluesky_as(
                 http,
-                handle=account.handle.lstrip("@"),
+                handle=account.handle,
                 app_password=token,
-                base_url=bluesky_base_url(deps.settings, account),
+                base_url=xrpc_url(account.instance_url or deps.settings.bluesky_api_url),
             )
             stored = tokens.refresh_token if tokens else None
             try:
@@ -241,16 +239,6 @@ def measure(
         mark_token_problem(session, account=account, status=AccountStatus.revoked, reason=str(exc), now=now)
         raise
     return {"followers": None, "following": None, "posts": None, "mentions": None}
-
-
-def mastodon_base_url(settings: Settings, account: ConnectedAccount) -> str:
-    """The account's own instance, else MASTODON_BASE_URL (an account connected before instances were stored)."""
-    return account.instance_url or settings.mastodon_base_url
-
-
-def bluesky_base_url(settings: Settings, account: ConnectedAccount) -> str:
-    """The XRPC base of the account's own PDS, else BLUESKY_API_URL."""
-    return xrpc_url(account.instance_url or settings.bluesky_api_url)
 
 
 def _keep_refresh_jwt(

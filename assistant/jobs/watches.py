@@ -13,7 +13,6 @@ from sqlmodel import Session, col, select
 
 from assistant.clients import Clients
 from assistant.crypto import TokenCipher
-from assistant.jobs.accounts import mastodon_base_url
 from assistant.jobs.watch_queries import chat_slots
 from assistant.models.accounts import AccountStatus, ConnectedAccount
 from assistant.models.base import require_id
@@ -346,8 +345,7 @@ def _connected_mastodon(
         if credential is None:
             continue
         token = load_tokens(cipher, credential).access_token
-        base_url = mastodon_base_url(deps.settings, account)
-        found.append((account, MastodonClient(http, base_url=base_url, access_token=token)))
+        found.append((account, deps.mastodon_as(http, token=token, instance_url=account.instance_url)))
     return found
 
 

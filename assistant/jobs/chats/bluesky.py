@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from assistant.config import Settings
+from assistant.clients import Clients
 from assistant.crypto import TokenCipher
 from assistant.jobs.chats.records import instance_of, posted_row, record, team_credential
 from assistant.models.base import utcnow
@@ -36,7 +36,7 @@ class BlueskyPublisher:
     """One client per account is kept in `clients` (so one session, refreshed as needed): createSession is rate
     limited."""
 
-    settings: Settings
+    deps: Clients
     http: httpx.Client
     clients: dict[BlueskyLogin, BlueskyClient]
     after_post: Callable[[str], None] = field(default=lambda _key: None)
@@ -44,19 +44,20 @@ class BlueskyPublisher:
     def login(self, session: Session, series: ChatSeries) -> BlueskyLogin | None:
         """The team's Bluesky account (handle, app password, its own PDS), else BLUESKY_HANDLE/_APP_PASSWORD on
         BLUESKY_API_URL; None: hand over."""
+        settings = self.deps.settings
         credential = team_credential(session, series, "bluesky")
         if credential is not None:
-            password = TokenCipher.from_settings(self.settings).decrypt(credential.access_token_encrypted)
-            pds = instance_of(session, credential) or self.settings.bluesky_api_url
+            password = TokenCipher.from_settings(settings).decrypt(credential.access_token_encrypted)
+            pds = instance_of(session, credential) or settings.bluesky_api_url
             return BlueskyLogin(credential.handle.lstrip("@"), password, xrpc_url(pds))
-        if self.settings.bluesky_handle and self.settings.bluesky_app_password is not None:
-            password = self.settings.bluesky_app_password.get_secret_value()
-            return BlueskyLogin(self.settings.bluesky_handle.lstrip("@"), password, self.settings.bluesky_api_url)
+        if settings.bluesky_handle and settings.bluesky_app_password is not None:
+            password = settings.bluesky_app_password.get_secret_value()
+            return BlueskyLogin(settings.bluesky_handle.lstrip("@"), password, settings.bluesky_api_url)
         return None
 
     def client(self, login: BlueskyLogin) -> BlueskyClient:
         if login not in self.clients:
-            self.clients[login] = BlueskyClient(
+            self.clients[login] = self.deps.bluesky_as(
                 self.http, handle=login.handle, app_password=login.password, base_url=login.base_url
             )
         return self.clients[login]

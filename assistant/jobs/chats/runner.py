@@ -83,6 +83,7 @@ class ChatRunner:
     yammer_http: httpx.Client | None = None  # defaults to `http`
     bluesky_http: httpx.Client | None = None  # defaults to `http`
     slack_for: Callable[[str], WebClient] | None = None
+    clients: Clients | None = None  # builds the per-account network clients; default: the app's over `settings`
     _bluesky: dict[BlueskyLogin, BlueskyClient] = field(default_factory=dict, repr=False)
     _sheets: dict[int, tuple[tuple[Any, ...], RunSheet]] = field(default_factory=dict, repr=False)
 
@@ -91,7 +92,7 @@ class ChatRunner:
     @classmethod
     def from_clients(cls, clients: Clients, **options: Any) -> ChatRunner:
         """The runner over the app's clients: each workspace's messages go out with its own bot token."""
-        return cls(clients.settings, None, clients.http(), slack_for=clients.slack_for, **options)
+        return cls(clients.settings, None, clients.http(), slack_for=clients.slack_for, clients=clients, **options)
 
     @classmethod
     def sources(cls, clients: Clients) -> tuple[ChatRunner, ...]:
@@ -114,7 +115,8 @@ class ChatRunner:
         return MastodonPublisher(self.settings, self.mastodon_http or self.http, self.after_post)
 
     def _bluesky_publisher(self) -> BlueskyPublisher:
-        return BlueskyPublisher(self.settings, self.bluesky_http or self.http, self._bluesky, self.after_post)
+        deps = self.clients or Clients(self.settings)
+        return BlueskyPublisher(deps, self.bluesky_http or self.http, self._bluesky, self.after_post)
 
     def __call__(self, engine: Engine, now: datetime) -> list[DueJob]:
         jobs: list[DueJob] = []

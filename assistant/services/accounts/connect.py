@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import httpx
 from sqlmodel import Session
 
+from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.crypto import TokenCipher
 from assistant.models.accounts import ConnectedAccount, OAuthPending
@@ -17,7 +18,7 @@ from assistant.render.mrkdwn import escape
 from assistant.services.accounts.credentials import load_tokens
 from assistant.services.accounts.team_accounts import AccountError, connect_account
 from integrations.bluesky.account import delete_session
-from integrations.bluesky.client import BlueskyClient, xrpc_url
+from integrations.bluesky.client import xrpc_url
 from integrations.errors import IntegrationError, raise_for_status
 from integrations.x.oauth import TokenSet, XOAuth
 
@@ -98,13 +99,13 @@ def verify_mastodon(http: httpx.Client, *, instance_url: str, token: str) -> tup
 
 
 def verify_bluesky_session(
-    http: httpx.Client, *, base_url: str, handle: str, app_password: str
+    clients: Clients, http: httpx.Client, *, base_url: str, handle: str, app_password: str
 ) -> tuple[str, str, str, str]:
     """(DID, handle, refresh JWT, XRPC base of the account's own PDS) of a new session.
 
     The JWT is stored so disconnecting can end the session; the PDS (from the session's DID document, else
     `base_url`) is where the account's later calls go."""
-    client = BlueskyClient(http, handle=handle.lstrip("@"), app_password=app_password, base_url=base_url)
+    client = clients.bluesky_as(http, handle=handle, app_password=app_password, base_url=base_url)
     try:
         bluesky_session = client.create_session()
     except IntegrationError as exc:

@@ -292,7 +292,11 @@ def _connect_by_token(context: BoltContext, platform: str, values: dict[str, str
             account_id, handle = connect.verify_mastodon(http, instance_url=instance, token=token)
         elif platform == Platform.bluesky:
             account_id, handle, refresh_jwt, instance = connect.verify_bluesky_session(
-                http, base_url=settings.bluesky_api_url, handle=values.get("handle", ""), app_password=token
+                services.clients,
+                http,
+                base_url=settings.bluesky_api_url,
+                handle=values.get("handle", ""),
+                app_password=token,
             )
         elif platform == Platform.yammer:
             account_id, handle = connect.verify_yammer(http, api_url=settings.yammer_api_url, token=token)
