@@ -69,26 +69,35 @@ class AccountSources:
                 reconcile=_reconciler(engine, account.platform, account.account_id, day),
             )
 
-    def _snapshot_action(self, engine: Engine, account_id: int, now: datetime) -> Any:
+    def _on_account(
+        self, engine: Engine, account_id: int, work: Callable[[Session, ConnectedAccount], dict[str, Any]]
+    ) -> Callable[[], dict[str, Any]]:
+        """An outbox action doing `work` on the account in its own session; skipped when the account is gone."""
+
         def action() -> dict[str, Any]:
-            deps = self._deps
             with Session(engine) as session:
                 account = session.get(ConnectedAccount, account_id)
                 if account is None:
                     return {"skipped": "account gone"}
-                with deps.http() as http:
-                    counts = measure(session, deps, http, account, now)
-                row = AccountSnapshot(
-                    platform=account.platform, account_id=account.account_id, day=now.date(), captured_at=now, **counts
-                )
-                try:
-                    session.add(row)
-                    session.commit()
-                except IntegrityError:  # the digests feature recorded it already
-                    session.rollback()
-                return {"platform": account.platform, "account_id": account.account_id, **counts}
+                return work(session, account)
 
         return action
+
+    def _snapshot_action(self, engine: Engine, account_id: int, now: datetime) -> Callable[[], dict[str, Any]]:
+        def snapshot(session: Session, account: ConnectedAccount) -> dict[str, Any]:
+            with self._deps.http() as http:
+                counts = measure(session, self._deps, http, account, now)
+            row = AccountSnapshot(
+                platform=account.platform, account_id=account.account_id, day=now.date(), captured_at=now, **counts
+            )
+            try:
+                session.add(row)
+                session.commit()
+            except IntegrityError:  # the digests feature recorded it already
+                session.rollback()
+            return {"platform": account.platform, "account_id": account.account_id, **counts}
+
+        return self._on_account(engine, account_id, snapshot)
 
     # -- tokens ----------------------------------------------------------------------------------------------
 
@@ -108,16 +117,13 @@ class AccountSources:
                 action=self._refresh_action(engine, require_id(account), now),
             )
 
-    def _refresh_action(self, engine: Engine, account_id: int, now: datetime) -> Any:
-        def action() -> dict[str, Any]:
+    def _refresh_action(self, engine: Engine, account_id: int, now: datetime) -> Callable[[], dict[str, Any]]:
+        def refresh(session: Session, account: ConnectedAccount) -> dict[str, Any]:
+            credential = session.get(Credential, account.credential_id) if account.credential_id else None
+            if credential is None:
+                return {"skipped": "account gone"}
             deps = self._deps
-            with Session(engine) as session, deps.http() as http:
-                account = session.get(ConnectedAccount, account_id)
-                credential = (
-                    session.get(Credential, account.credential_id) if account and account.credential_id else None
-                )
-                if account is None or credential is None:
-                    return {"skipped": "account gone"}
+            with deps.http() as http:
                 oauth = deps.x_oauth(http)
                 cipher = TokenCipher.from_settings(deps.settings)
                 try:
@@ -127,7 +133,7 @@ class AccountSources:
                     return {"refreshed": False}
             return {"refreshed": True}
 
-        return action
+        return self._on_account(engine, account_id, refresh)
 
     def token_problems(self, engine: Engine, now: datetime) -> Iterable[DueJob]:
         """A revoked or expired token is told to the owners once (outbox key per status change)."""
@@ -139,27 +145,22 @@ class AccountSources:
                 action=self._notify_action(engine, require_id(account), now),
             )
 
-    def _notify_action(self, engine: Engine, account_id: int, now: datetime) -> Any:
-        def action() -> dict[str, Any]:
-            deps = self._deps
-            with Session(engine) as session:
-                account = session.get(ConnectedAccount, account_id)
-                if account is None:
-                    return {"skipped": "account gone"}
-                text = (
-                    f"The {account.platform} token of the team's account {account.handle} is {account.status}: "
-                    f"{account.status_reason or 'the network refused it'}. Reconnect it with `/outreach accounts`."
-                )
-                client = deps.slack_for_workspace(session, account.workspace_id)
-                told = owners_to_tell(client, account)
-                for owner in told:
-                    client.chat_postMessage(channel=owner, text=text)
-                account.status_notified_at = now
-                session.add(account)
-                session.commit()
-                return {"told": told}
+    def _notify_action(self, engine: Engine, account_id: int, now: datetime) -> Callable[[], dict[str, Any]]:
+        def notify(session: Session, account: ConnectedAccount) -> dict[str, Any]:
+            text = (
+                f"The {account.platform} token of the team's account {account.handle} is {account.status}: "
+                f"{account.status_reason or 'the network refused it'}. Reconnect it with `/outreach accounts`."
+            )
+            client = self._deps.slack_for_workspace(session, account.workspace_id)
+            told = owners_to_tell(client, account)
+            for owner in told:
+                client.chat_postMessage(channel=owner, text=text)
+            account.status_notified_at = now
+            session.add(account)
+            session.commit()
+            return {"told": told}
 
-        return action
+        return self._on_account(engine, account_id, notify)
 
 
 def owners_to_tell(client: WebClient, account: ConnectedAccount) -> list[str]:
