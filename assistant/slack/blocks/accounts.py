@@ -15,6 +15,7 @@ from assistant.slack.blocks.common import (
     context,
     divider,
     header,
+    modal,
     section,
     sections,
 )
@@ -134,15 +135,8 @@ def connect_modal(platform: str) -> dict[str, object]:
     else:
         blocks += [_input("token", "Access token")]
     blocks.append(context("The token is encrypted when saved and never shown again."))
-    return {
-        "type": "modal",
-        "callback_id": CONNECT_VIEW,
-        "private_metadata": platform,
-        "title": {"type": "plain_text", "text": f"Connect {NETWORK_NAMES.get(platform, platform)}"},
-        "submit": {"type": "plain_text", "text": "Connect"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": blocks,
-    }
+    title = f"Connect {NETWORK_NAMES.get(platform, platform)}"
+    return modal(CONNECT_VIEW, title, blocks, submit="Connect", private_metadata=platform)
 
 
 def x_connect_link(url: str) -> list[Block]:

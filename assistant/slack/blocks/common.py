@@ -24,6 +24,27 @@ def number_value(value: float) -> str:
     return "0" if text in ("", "-0") else text
 
 
+def modal(
+    callback_id: str,
+    title: str,
+    blocks: Sequence[Block],
+    *,
+    submit: str,
+    close: str | None = "Cancel",
+    private_metadata: str | None = None,
+) -> Block:
+    """A modal view: its callback id, title, submit (and close) labels, blocks and optional private metadata."""
+    view: Block = {"type": "modal", "callback_id": callback_id}
+    if private_metadata is not None:
+        view["private_metadata"] = private_metadata
+    view["title"] = {"type": "plain_text", "text": title}
+    view["submit"] = {"type": "plain_text", "text": submit}
+    if close is not None:
+        view["close"] = {"type": "plain_text", "text": close}
+    view["blocks"] = list(blocks)
+    return view
+
+
 def header(text: str) -> Block:
     return {"type": "header", "text": {"type": "plain_text", "text": truncate(text, MAX_HEADER_TEXT), "emoji": True}}
 

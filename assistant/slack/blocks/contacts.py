@@ -21,6 +21,7 @@ from assistant.slack.blocks.common import (
     context,
     divider,
     header,
+    modal,
     section,
 )
 
@@ -225,15 +226,13 @@ def contact_modal(
     if others:
         blocks.insert(0, others_hint(others))
     editing = contact_id is not None
-    return {
-        "type": "modal",
-        "callback_id": EDIT_VIEW if editing else ADD_VIEW,
-        "private_metadata": str(contact_id) if editing else metadata,
-        "title": {"type": "plain_text", "text": "Edit contact" if editing else "Add a contact"},
-        "submit": {"type": "plain_text", "text": "Save"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": blocks,
-    }
+    return modal(
+        EDIT_VIEW if editing else ADD_VIEW,
+        "Edit contact" if editing else "Add a contact",
+        blocks,
+        submit="Save",
+        private_metadata=str(contact_id) if editing else metadata,
+    )
 
 
 def others_hint(others: Sequence[str]) -> Block:
@@ -257,13 +256,10 @@ def read_contact_values(state: Mapping[str, Any]) -> dict[str, object]:
 
 
 def share_modal(contact: Contact) -> Block:
-    return {
-        "type": "modal",
-        "callback_id": SHARE_VIEW,
-        "private_metadata": str(contact.id),
-        "title": {"type": "plain_text", "text": "Share a contact"},
-        "submit": {"type": "plain_text", "text": "Share"},
-        "blocks": [
+    return modal(
+        SHARE_VIEW,
+        "Share a contact",
+        [
             section(f"Share *{escape(contact.name)}* with a person or a channel; a card is posted there."),
             {
                 "type": "input",
@@ -284,7 +280,10 @@ def share_modal(contact: Contact) -> Block:
                 },
             },
         ],
-    }
+        submit="Share",
+        close=None,
+        private_metadata=str(contact.id),
+    )
 
 
 def read_share_target(state: Mapping[str, Any]) -> tuple[str | None, str | None]:

@@ -11,6 +11,7 @@ from assistant.services.mapping.crawl import StrategyEstimate
 from assistant.slack.blocks.common import (
     Block,
     context,
+    modal,
     number_value,
     section,
 )
@@ -38,14 +39,10 @@ def _text(placeholder: str = "", *, multiline: bool = False) -> Block:
 
 
 def request_modal(*, private_metadata: str = "") -> Block:
-    return {
-        "type": "modal",
-        "callback_id": VIEW_REQUEST,
-        "private_metadata": private_metadata,
-        "title": {"type": "plain_text", "text": "Digital mapping"},
-        "submit": {"type": "plain_text", "text": "Send to comms"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
+    return modal(
+        VIEW_REQUEST,
+        "Digital mapping",
+        [
             _input("title", "Title / policy area", _text("Adult skills in Wales"), optional=False),
             _input("decision", "What decision will the map inform?", _text(multiline=True)),
             _input("keywords", "Keywords", _text("apprenticeships, skills gap"), hint="Separate with commas."),
@@ -58,35 +55,37 @@ def request_modal(*, private_metadata: str = "") -> Block:
             _input("deadline", "Deadline", {"type": "datepicker"}),
             _input("watchers", "Who else should see it", {"type": "multi_users_select"}),
         ],
-    }
+        submit="Send to comms",
+        private_metadata=private_metadata,
+    )
 
 
 def reason_modal(callback_id: str, request_id: int, *, title: str, label: str) -> Block:
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "private_metadata": str(request_id),
-        "title": {"type": "plain_text", "text": title},
-        "submit": {"type": "plain_text", "text": "Send"},
-        "blocks": [_input("text", label, _text(multiline=True), optional=False)],
-    }
+    return modal(
+        callback_id,
+        title,
+        [_input("text", label, _text(multiline=True), optional=False)],
+        submit="Send",
+        close=None,
+        private_metadata=str(request_id),
+    )
 
 
 def rerun_modal(request: MappingRequest) -> Block:
     """Re-run the community step on the stored data: a Leiden resolution or about how many communities."""
     shown = request.communities_wanted or request.resolution or 1.0
-    return {
-        "type": "modal",
-        "callback_id": VIEW_RERUN,
-        "private_metadata": str(request.id),
-        "title": {"type": "plain_text", "text": "Re-run communities"},
-        "submit": {"type": "plain_text", "text": "Re-run"},
-        "blocks": [
+    return modal(
+        VIEW_RERUN,
+        "Re-run communities",
+        [
             section(f"No new crawl: the communities of *{escape(request.title)}* are found again (now: {shown})."),
             _input("resolution", "Resolution", _text("1.0"), hint="Higher gives more, smaller communities."),
             _input("number", "Or: about this many communities", _text("8"), hint="Give one of the two."),
         ],
-    }
+        submit="Re-run",
+        close=None,
+        private_metadata=str(request.id),
+    )
 
 
 def rerun_values(values: dict[str, Any]) -> tuple[float | None, int | None, dict[str, str]]:
@@ -125,13 +124,10 @@ def start_modal(
         }
         for e in estimates
     ]
-    return {
-        "type": "modal",
-        "callback_id": VIEW_START,
-        "private_metadata": str(request.id),
-        "title": {"type": "plain_text", "text": "Start mapping"},
-        "submit": {"type": "plain_text", "text": "Approve and start"},
-        "blocks": [
+    return modal(
+        VIEW_START,
+        "Start mapping",
+        [
             *_measure_blocks(request, steps, measured),
             section(
                 ("*Estimate from X's own numbers*" if measured else "*Rough guess, not measured*")
@@ -166,7 +162,10 @@ def start_modal(
                 optional=False,
             ),
         ],
-    }
+        submit="Approve and start",
+        close=None,
+        private_metadata=str(request.id),
+    )
 
 
 def _measure_blocks(request: MappingRequest, steps: Sequence[str], measured: str | None) -> list[Block]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.render.mrkdwn import escape
-from assistant.slack.blocks.common import Block, context, number_value
+from assistant.slack.blocks.common import Block, context, modal, number_value
 
 SETTINGS_VIEW = "settings_submit"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -103,14 +103,7 @@ def settings_modal(form: SettingsForm) -> dict[str, Any]:
         )
     if not form.targets:
         blocks.append(context("Posting targets appear here once accounts are connected (default: one post a day)."))
-    return {
-        "type": "modal",
-        "callback_id": SETTINGS_VIEW,
-        "title": {"type": "plain_text", "text": "Team settings"},
-        "submit": {"type": "plain_text", "text": "Save"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": blocks,
-    }
+    return modal(SETTINGS_VIEW, "Team settings", blocks, submit="Save")
 
 
 def read_values(state: dict[str, Any]) -> dict[str, Any]:
