@@ -169,14 +169,15 @@ def test_a_first_runs_estimate_is_within_ten_percent_of_what_the_crawl_bills(eng
 
 @pytest.mark.parametrize("strategy", ["interactions", "follows"])
 def test_in_a_dense_community_a_first_runs_estimate_is_within_ten_percent(engine: Engine, strategy: str) -> None:
-    """Partners follow each other and the chat's regulars, and posts mention their follows: most follow-list
-    entries and many users were already read that day. The samples measure how many."""
-    world, clock = synthetic_world(11, accounts=300, partners=12, chat_weeks=6), FakeClock()
+    """Partners follow each other and the chat's regulars, and posts mention their follows: many follow-list
+    entries and search users were already read that day. Each seed follows 200 of 800 accounts, twice what the
+    sample reads of its list: how many accounts the whole lists add is estimated from the samples."""
+    world, clock = synthetic_world(11, accounts=800, partners=12, follows_each=200, chat_weeks=6), FakeClock()
     world.seeds = world.seeds[:8]
     fake = FakeXGraph(world, clock=clock.now)
     _, measured, _, against, spent = _measure_and_crawl(engine, fake, clock, world, strategy)
     entries = sum(len(world.following[str(world.by_username(s)["id"])]) for s in world.seeds)  # type: ignore[index]
-    assert measured.entries == entries == 8 * 30
+    assert measured.entries == entries == 8 * 200 and spent.users < SEEDS * 2 + 8 * 100 + 200  # samples, not lists
     assert against is not None and against.off is not None and abs(against.off) <= 0.10, against.describe()
 
 
@@ -199,3 +200,17 @@ def test_a_crawl_after_the_estimate_does_not_read_the_seeds_again_the_same_day(e
     assert len(fake.calls_to("GET /2/users/{id}/following")) == 2 * SEEDS
     with Session(engine) as session:
         assert len(members.member_ids(session, rid, "seed")) == SEEDS
+
+
+def test_the_accounts_the_whole_follow_lists_hold_are_estimated_from_the_samples() -> None:
+    # 4 lists of 250 with nothing in common, 100 read of each: 400 accounts seen once each, none twice;
+    # f0 = 400 * 399 / (2 * 400 / 399 + 400 * 0.4 / 0.6) = 594 of the 600 entries not read
+    disjoint = measuring.FollowSample(entries=400, listed=1000, billed=400, unknown=400, once=400, twice=0)
+    assert disjoint.unseen() == pytest.approx(159_600 / (2 * 400 / 399 + 400 * 0.4 / 0.6))
+    # lists read whole: nothing unseen, whatever the samples repeat
+    whole = measuring.FollowSample(entries=240, listed=240, billed=150, unknown=150, once=90, twice=40)
+    assert whole.unseen() == 0.0
+    # 300 seen once, 100 twice of 500 read of 2000: f0 = 300^2 / (2 * 100 * 500 / 499 + 300 * 0.25 / 0.75)
+    shared = measuring.FollowSample(entries=500, listed=2000, billed=400, unknown=400, once=300, twice=100)
+    assert shared.unseen() == pytest.approx(90_000 / (200 * 500 / 499 + 100))
+    assert shared.split(0.0)[0] == round(400 + shared.unseen())  # no search users unseen: every account is new

@@ -10,6 +10,7 @@ The crawl that follows on the same UTC day reads the seeds again for free (the s
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from typing import Any
@@ -140,19 +141,65 @@ def _search_samples(client: XClient, per_term: dict[str, int]) -> tuple[dict[str
     return growths, users
 
 
-def _follow_samples(client: XClient, following: dict[str, int], search_ids: set[str]) -> tuple[int, int, int]:
-    """The first entries of each sampled seed's follow list: (entries read, entries billed, entries that the
-    search samples named)."""
-    entries = billed = in_search = 0
+@dataclass(frozen=True, slots=True)
+class FollowSample:
+    """The first entries of the sampled seeds' follow lists, and what they say of the whole lists.
+
+    The accounts an entry could bring are those neither a seed nor named by the search samples ("unknown").
+    How many of them the whole lists hold is the species-richness estimate for sampling without replacement
+    (Chao and Lin, 2012): the unknown accounts seen, plus f0 = Q1^2 / (2 Q2 n / (n - 1) + Q1 q / (1 - q)) unseen,
+    Q1 and Q2 the accounts seen in exactly one and two of the samples, n the entries read, q the share of the
+    lists' entries they are. Lists read whole (q = 1) leave nothing unseen.
+    """
+
+    entries: int = 0
+    listed: int = 0
+    billed: int = 0  # accounts X billed for the samples (new to the day)
+    unknown: int = 0  # distinct unknown accounts in the samples
+    once: int = 0  # Q1
+    twice: int = 0  # Q2
+    search_share: float = 0.0  # of the search samples' users, the share the sampled lists hold
+
+    def unseen(self) -> float:
+        """f0, at most one account per entry not read (Q2 = 0: the bias-corrected form, Q1 (Q1 - 1) / 2 (Q2 + 1))."""
+        n, q = self.entries, self.entries / self.listed if self.listed else 1.0
+        if n < 2 or q >= 1 or not self.once:
+            return 0.0
+        ones, twos = (self.once, self.twice) if self.twice else (self.once - 1, 1)
+        found = self.once * ones / (2 * twos * n / (n - 1) + self.once * q / (1 - q))
+        return min(found, float(self.listed - self.entries))
+
+    def split(self, unseen_search: float) -> tuple[int, int, int]:
+        """(accounts the whole lists bill, of them the samples billed, sampled accounts the rest of the search
+        would have billed): `unseen_search` search users the samples did not name, held by the lists as the
+        samples hold the named ones, scaled up from the samples to the whole lists."""
+        if not self.unknown:
+            return 0, 0, 0
+        extra = self.unseen()
+        coverage = self.unknown / (self.unknown + extra)
+        sampled_search = min(self.billed, round(self.search_share * unseen_search))
+        of_search = min(unseen_search, self.search_share * unseen_search / coverage)
+        new_share = self.billed / self.unknown  # the rest were read earlier that day
+        whole = max(0.0, (self.unknown + extra) * new_share - of_search)
+        return round(whole), self.billed - sampled_search, sampled_search
+
+
+def _follow_samples(client: XClient, following: dict[str, int], search_ids: set[str]) -> FollowSample:
+    """Read the first entries of each sampled seed's follow list (as the crawl asks for them, fewer)."""
+    holding: Counter[str] = Counter()
+    listed = billed = 0
     for seed in _sampled_seeds(following):
         size = min(FOLLOW_SAMPLE, following[seed])
         page = next(iter(client.following(seed, max_pages=1, max_results=size)), None)
         if page is None:
             continue
-        ids = {str(u["id"]) for u in page.data or [] if "id" in u}
-        entries, billed = entries + len(ids), billed + page.billed.users_read
-        in_search += len(ids & search_ids)
-    return entries, billed, in_search
+        holding.update({str(u["id"]) for u in page.data or [] if "id" in u})
+        listed, billed = listed + following[seed], billed + page.billed.users_read
+    known = search_ids | set(following)
+    unknown = {account: count for account, count in holding.items() if account not in known}
+    counts = Counter(unknown.values())
+    share = len(set(holding) & search_ids) / len(search_ids) if search_ids else 0.0
+    return FollowSample(sum(holding.values()), listed, billed, len(unknown), counts[1], counts[2], share)
 
 
 def measure(engine: Engine, request_id: int, client: XClient) -> Measured:
@@ -193,20 +240,18 @@ def measure(engine: Engine, request_id: int, client: XClient) -> Measured:
     search_users = sum(g.billed_users_at(n) for g, n in whole)
     distinct_seen = sum(g.users for g in growths.values())
     distinct_all = sum(g.users_at(n) for g, n in whole)
-    entries, billed, in_search = _follow_samples(client, following, search_ids)
-    unseen = in_search * (distinct_all - distinct_seen) / distinct_seen if distinct_seen else 0.0
-    of_search = min(billed, round(unseen))  # sampled entries the rest of the search would have billed anyway
-    new_rate = (billed - of_search) / entries if entries else 1.0
+    follows = _follow_samples(client, following, search_ids)
+    follow_new, sampled_new, sampled_search = follows.split(max(0.0, distinct_all - distinct_seen))
     return replace(
         found,
         search_users=search_users,
         sampled_posts=sum(g.billed_posts for g in growths.values()),
         sampled_users=sum(g.billed_users for g in growths.values()),
         growth="; ".join(f"{t}: {g.describe()}" for t, g in growths.items()),
-        follow_new=round(found.entries * new_rate),
-        follow_sampled_new=billed - of_search,
-        follow_sampled_search=of_search,
-        follow_source=f"{billed - of_search} of {entries} sampled entries new to the day",
+        follow_new=follow_new,
+        follow_sampled_new=sampled_new,
+        follow_sampled_search=sampled_search,
+        follow_source=f"{follows.unknown} new accounts in a sample of {follows.entries} entries",
     )
 
 
