@@ -67,6 +67,7 @@ class XStandIn(LocalServer):
         self._ids = itertools.count(1_860_000_000_000_000_001)
         self._lock = threading.Lock()
         self._snapshot: tuple[tuple[str, str | None, str | None], list[dict[str, Any]]] = (("", None, None), [])
+        self._last_matcher: tuple[str | None, Callable[[dict[str, Any]], bool]] = (None, lambda _post: False)
 
     def handler_class(self) -> type[BaseHTTPRequestHandler]:
         return _make_handler(self)
@@ -182,7 +183,9 @@ class XStandIn(LocalServer):
 
     def _matches(self, post: dict[str, Any], query: str) -> bool:
         """The stand-in's search: every word of the query in the text, by the `from:` authors if any."""
-        return self._matcher(query)(post)
+        if self._last_matcher[0] != query:  # a count asks once per post with the same query
+            self._last_matcher = (query, self._matcher(query))
+        return self._last_matcher[1](post)
 
     def _matcher(self, query: str) -> Callable[[dict[str, Any]], bool]:
         authors = {u.id for u in self.users if f"from:{u.username}".lower() in query.lower()}
