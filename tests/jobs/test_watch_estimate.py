@@ -106,3 +106,21 @@ def test_a_new_watchs_first_day_is_within_ten_percent_of_its_estimate(engine: En
     # the 95 from 00:15 to 23:45; all by the same 20 authors
     assert (against.actual.posts, against.actual.users) == (100 + 95, 20)
     assert against.off is not None and abs(against.off) <= 0.10, against.describe()
+
+
+def test_a_watch_started_at_noon_is_estimated_for_what_is_left_of_the_day(engine: Engine) -> None:
+    clock = FakeClock(START)
+    fake = FakeXGraph(_steady_world(2, before=2), clock=clock.now)
+    sources, watch_id = _watch(engine, fake)
+    for poll in range(48, 96):  # 12:00:30 to 23:45:30
+        clock.set(START + poll * EVERY + timedelta(seconds=30))
+        sources.poll(engine, watch_id, clock.now())
+    with Session(engine) as session:
+        against = figures.compared(session, job_kind="watch", job_id=f"{watch_id}:2026-11-20")
+    assert against is not None
+    # by hand: the first poll reads 12:00 and the 99 posts before it, the later ones the 47 from 12:15 to 23:45;
+    # the estimate: those 100, and the 95 posts X counts from 12:01 yesterday to 12:00 (12:00 itself is not in
+    # it) at the pace of the 11 h 59 min 30 s left of the day
+    assert (against.actual.posts, against.actual.users) == (100 + 47, 20)
+    assert against.estimate.posts == 100 + round(95 * (11 * 3600 + 59 * 60 + 30) / 86400) == 147
+    assert against.off is not None and abs(against.off) <= 0.10, against.describe()
