@@ -8,8 +8,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from assistant.crypto import TokenCipher
+from assistant.models.accounts import ConnectedAccount
 from assistant.models.base import require_id, utcnow
 from assistant.models.platforms import Platform
 from assistant.render.mrkdwn import escape
@@ -177,9 +179,8 @@ def _handover(services: Services, ctx: CommandContext) -> None:
         return
     is_admin = ctx.viewer.is_admin
     with services.session() as session:
-        account = accounts_service.find_account(session, workspace_id=require_id(ctx.workspace), ref=account_ref)
+        account = _find_account(session, ctx, account_ref, "; `/outreach accounts` lists them")
         if account is None:
-            ctx.error(f"No connected account matches `{account_ref}`; `/outreach accounts` lists them.")
             return
         try:
             handover = accounts_service.request_handover(
@@ -249,6 +250,14 @@ def _outside_workspace(client: WebClient, user_id: str) -> str | None:
     return None
 
 
+def _find_account(session: Session, ctx: CommandContext, ref: str, hint: str = "") -> ConnectedAccount | None:
+    """The workspace's connected account `ref` names; None, the person told, when none matches."""
+    account = accounts_service.find_account(session, workspace_id=require_id(ctx.workspace), ref=ref)
+    if account is None:
+        ctx.error(f"No connected account matches `{ref}`{hint}.")
+    return account
+
+
 def _disconnect(services: Services, ctx: CommandContext) -> None:
     ref = next((a.value for a in ctx.parsed.args[1:] if a.kind in ("handle", "word", "text")), None)
     if not ref:
@@ -256,9 +265,8 @@ def _disconnect(services: Services, ctx: CommandContext) -> None:
         return
     is_admin = ctx.viewer.is_admin
     with services.session() as session:
-        account = accounts_service.find_account(session, workspace_id=require_id(ctx.workspace), ref=ref)
+        account = _find_account(session, ctx, ref)
         if account is None:
-            ctx.error(f"No connected account matches `{ref}`.")
             return
         in_group = _in_owner_group(ctx.client, account, ctx.user_id)
         if not accounts_service.can_manage(account, ctx.user_id, is_admin=is_admin, in_owner_group=in_group):
