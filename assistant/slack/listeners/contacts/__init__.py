@@ -10,19 +10,24 @@ from assistant.slack.listeners.commands import Handler
 from assistant.slack.listeners.contacts import cards, forms
 from assistant.slack.listeners.contacts.command import contact_command
 from assistant.slack.listeners.contacts.message import on_save_message
+from assistant.slack.listeners.routes import Routes
+
+ROUTES = Routes(
+    views={blocks.ADD_VIEW: forms.on_add, blocks.EDIT_VIEW: forms.on_edit, blocks.SHARE_VIEW: forms.on_share},
+    message_shortcuts={blocks.SAVE_AS_CONTACT: on_save_message},
+    actions={
+        blocks.SHARE: forms.on_share_button,
+        blocks.EDIT: forms.on_edit_button,
+        blocks.DELETE: cards.on_delete,
+        blocks.MERGE_ACTIONS: cards.on_merge,
+        blocks.SAVE_FOUND_ACTIONS: cards.on_save_found,
+        blocks.DIGEST_SAVE_PARTICIPANTS: cards.on_digest_save,
+        blocks.MAPPING_SAVE_ACCOUNTS: cards.on_mapping_save,
+    },
+    subcommands={"contact": contact_command},
+)
 
 
 def register(app: App, services: Services) -> dict[str, Handler]:
     """Register the contact modals, shortcut and buttons; return the `contact` subcommand."""
-    app.view(blocks.ADD_VIEW)(forms.on_add)
-    app.view(blocks.EDIT_VIEW)(forms.on_edit)
-    app.view(blocks.SHARE_VIEW)(forms.on_share)
-    app.message_shortcut(blocks.SAVE_AS_CONTACT)(on_save_message)
-    app.action(blocks.SHARE)(forms.on_share_button)
-    app.action(blocks.EDIT)(forms.on_edit_button)
-    app.action(blocks.DELETE)(cards.on_delete)
-    app.action(blocks.MERGE_ACTIONS)(cards.on_merge)
-    app.action(blocks.SAVE_FOUND_ACTIONS)(cards.on_save_found)
-    app.action(blocks.DIGEST_SAVE_PARTICIPANTS)(cards.on_digest_save)
-    app.action(blocks.MAPPING_SAVE_ACCOUNTS)(cards.on_mapping_save)
-    return {"contact": contact_command}
+    return ROUTES.register(app)
