@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
@@ -24,7 +24,6 @@ from integrations.x.parse import parse_datetime
 SERVICE = "Mastodon"
 TOKEN_HINT = "MASTODON_ACCESS_TOKEN (and MASTODON_BASE_URL)"
 MAX_LIMIT = 40
-
 
 
 @dataclass(slots=True)
@@ -69,6 +68,21 @@ class StatusContext:
     ancestors: list[dict[str, Any]]
     descendants: list[dict[str, Any]]
     batch: Batch
+
+
+class HashtagFilters(TypedDict, total=False):
+    """The filters of a hashtag timeline, as `MastodonClient.hashtag_params` takes them."""
+
+    any_tags: Sequence[str]
+    all_tags: Sequence[str]
+    none_tags: Sequence[str]
+    local: bool | None
+    remote: bool | None
+    only_media: bool | None
+    limit: int
+    max_id: str | None
+    since_id: str | None
+    min_id: str | None
 
 
 def _bool(value: bool) -> str:
@@ -139,16 +153,7 @@ class MastodonClient:
         since: datetime | None = None,
         until: datetime | None = None,
         max_pages: int | None = None,
-        any_tags: Sequence[str] = (),
-        all_tags: Sequence[str] = (),
-        none_tags: Sequence[str] = (),
-        local: bool | None = None,
-        remote: bool | None = None,
-        only_media: bool | None = None,
-        limit: int = MAX_LIMIT,
-        max_id: str | None = None,
-        since_id: str | None = None,
-        min_id: str | None = None,
+        **filters: Unpack[HashtagFilters],
     ) -> Iterator[TimelinePage]:
         """Pages of GET /api/v1/timelines/tag/:hashtag, newest first, following Link rel="next".
 
@@ -156,18 +161,7 @@ class MastodonClient:
         paging stops at the first status older than `since`, at an empty page, or after `max_pages`.
         """
         url = f"{self.base_url}/api/v1/timelines/tag/{quote(hashtag.lstrip('#'), safe='')}"
-        params = self.hashtag_params(
-            any_tags=any_tags,
-            all_tags=all_tags,
-            none_tags=none_tags,
-            local=local,
-            remote=remote,
-            only_media=only_media,
-            limit=limit,
-            max_id=max_id,
-            since_id=since_id,
-            min_id=min_id,
-        )
+        params = self.hashtag_params(**filters)
         return self.paginate(url, params, since=since, until=until, max_pages=max_pages)
 
     def account_statuses(

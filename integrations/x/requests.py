@@ -171,14 +171,7 @@ class XRequestBuilder:
             "max_results": _check_range(max_results, 1, 1000, "max_results"),
             **self.dialect.user_params(),
         }
-        return XRequest(
-            "GET",
-            f"/2/users/{{id}}/{direction}",
-            f"/2/users/{user_id}/{direction}",
-            params,
-            resource="users",
-            page_param="pagination_token",
-        )
+        return _user_request(user_id, direction, params, resource="users")
 
     def timeline_request(
         self,
@@ -201,14 +194,7 @@ class XRequestBuilder:
             **_since(since_id),
             **self.dialect.post_params(),
         }
-        return XRequest(
-            "GET",
-            f"/2/users/{{id}}/{kind}",
-            f"/2/users/{user_id}/{kind}",
-            params,
-            resource="posts",
-            page_param="pagination_token",
-        )
+        return _user_request(user_id, kind, params, resource="posts")
 
     def create_post_request(self, text: str, *, reply_to: str | None = None) -> XRequest:
         """Create a post (user token); `reply_to` makes it a reply, which is how threads are built."""
@@ -222,3 +208,15 @@ class XRequestBuilder:
     def delete_post_request(self, post_id: str) -> XRequest:
         post_id = _check_id(post_id, "post")
         return XRequest("DELETE", "/2/tweets/{id}", f"/2/tweets/{post_id}", auth="user", resource="none")
+
+
+def _user_request(user_id: str, part: str, params: dict[str, str], *, resource: Resource) -> XRequest:
+    """GET /2/users/:id/`part` (a user's follows or timeline), paged by pagination_token."""
+    return XRequest(
+        "GET",
+        f"/2/users/{{id}}/{part}",
+        f"/2/users/{user_id}/{part}",
+        params,
+        resource=resource,
+        page_param="pagination_token",
+    )
