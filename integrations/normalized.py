@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -28,6 +29,8 @@ def web_url(value: object) -> str:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
         return ""
     return text
+
+
 PostKind = Literal["original", "reply", "quote", "repost"]
 
 
@@ -114,3 +117,33 @@ class Batch:
     edges: list[FollowEdge] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     captured_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class BatchBuilder:
+    """A Batch filled item by item, each post and each account once; a post that does not parse is a problem."""
+
+    batch: Batch = field(default_factory=Batch)
+    _posts: set[str] = field(default_factory=set)
+    _accounts: set[str] = field(default_factory=set)
+
+    def add_post(self, post_id: str, parse: Callable[[], NormalizedPost], *, source: str, what: str) -> bool:
+        """Add the post `parse` gives unless `post_id` was seen; False when seen or when it did not parse (the
+        problem names it as `what` and the id, e.g. "Bluesky: post at://…")."""
+        if post_id in self._posts:
+            return False
+        self._posts.add(post_id)
+        try:
+            post = parse()
+        except (KeyError, ValueError, TypeError) as exc:
+            self.batch.problems.append(f"{what} {post_id} skipped: {exc!r}")
+            return False
+        post.source = source
+        self.batch.posts.append(post)
+        return True
+
+    def add_account(self, account_id: str, parse: Callable[[], NormalizedAccount]) -> None:
+        """Add the account `parse` gives unless `account_id` was seen."""
+        if account_id not in self._accounts:
+            self._accounts.add(account_id)
+            self.batch.accounts.append(parse())

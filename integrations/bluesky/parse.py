@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from integrations import normalized as n
-from integrations.normalized import Batch, Metrics, NormalizedAccount, NormalizedPost, Platform, PostKind
+from integrations.normalized import Batch, BatchBuilder, Metrics, NormalizedAccount, NormalizedPost, Platform, PostKind
 from integrations.x.parse import parse_datetime
 
 PLATFORM: Platform = "bluesky"
@@ -191,23 +192,12 @@ def parse_post_view(view: Mapping[str, Any], *, handles: Mapping[str, str] | Non
 
 def parse_post_views(views: Iterable[Mapping[str, Any]], *, source: str = "bluesky") -> Batch:
     """postViews (a searchPosts page, a flattened thread) as a Batch: posts and authors, once each."""
-    batch = Batch()
-    seen_posts: set[str] = set()
-    seen_accounts: set[str] = set()
+    built = BatchBuilder()
     for view in views:
         uri = view.get("uri")
-        if not uri or uri in seen_posts:
+        if not uri or not built.add_post(uri, partial(parse_post_view, view), source=source, what="Bluesky: post"):
             continue
-        seen_posts.add(uri)
-        try:
-            post = parse_post_view(view)
-        except (KeyError, ValueError, TypeError) as exc:
-            batch.problems.append(f"Bluesky: post {uri} skipped: {exc!r}")
-            continue
-        post.source = source
-        batch.posts.append(post)
         author = view.get("author")
-        if isinstance(author, dict) and author.get("did") and author["did"] not in seen_accounts:
-            seen_accounts.add(author["did"])
-            batch.accounts.append(parse_profile(author))
-    return batch
+        if isinstance(author, dict) and author.get("did"):
+            built.add_account(author["did"], partial(parse_profile, author))
+    return built.batch

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import partial
 from html.parser import HTMLParser
 from typing import Any
 
 from integrations import normalized as n
-from integrations.normalized import Batch, Metrics, NormalizedAccount, NormalizedPost, Platform, PostKind
+from integrations.normalized import Batch, BatchBuilder, Metrics, NormalizedAccount, NormalizedPost, Platform, PostKind
 from integrations.x.parse import parse_datetime
 
 PLATFORM: Platform = "mastodon"
@@ -207,23 +208,13 @@ def parse_statuses(statuses: Iterable[Mapping[str, Any]], *, source: str = "mast
         if status.get("reblog"):
             everything.append(status["reblog"])
     roots = conversation_roots(everything)
-    batch = Batch()
-    seen_posts: set[str] = set()
-    seen_accounts: set[str] = set()
+    built = BatchBuilder()
     for status in everything:
         status_id = str(status.get("id"))
-        if status_id in seen_posts:
+        parse = partial(parse_status, status, conversation_roots=roots)
+        if not built.add_post(status_id, parse, source=source, what="Mastodon: status"):
             continue
-        seen_posts.add(status_id)
-        try:
-            post = parse_status(status, conversation_roots=roots)
-        except (KeyError, ValueError, TypeError) as exc:
-            batch.problems.append(f"Mastodon: status {status_id} skipped: {exc!r}")
-            continue
-        post.source = source
-        batch.posts.append(post)
         account = status.get("account")
-        if isinstance(account, dict) and account.get("id") and str(account["id"]) not in seen_accounts:
-            seen_accounts.add(str(account["id"]))
-            batch.accounts.append(parse_account(account))
-    return batch
+        if isinstance(account, dict) and account.get("id"):
+            built.add_account(str(account["id"]), partial(parse_account, account))
+    return built.batch
