@@ -44,6 +44,16 @@ class Collected:
         return sum(self.by_source.values())
 
 
+@dataclass(frozen=True, slots=True)
+class Window:
+    """What one network's collection reads: the hashtag (without '#') from start to end, as of now."""
+
+    hashtag: str
+    start: datetime
+    end: datetime
+    now: datetime
+
+
 def _store(engine: Engine, batch: Batch, at: datetime) -> None:
     with engine.begin() as connection:
         upsert_batch(connection, batch, captured_at=at)
@@ -94,9 +104,8 @@ def conversation_queries(conversation_ids: Sequence[str], *, limit: int = QUERY_
     return queries
 
 
-def collect_x(
-    engine: Engine, client: XClient, *, hashtag: str, start: datetime, end: datetime, now: datetime, result: Collected
-) -> None:
+def collect_x(engine: Engine, client: XClient, window: Window, result: Collected) -> None:
+    hashtag, start, end, now = window.hashtag, window.start, window.end, window.now
     archive = start < now - RECENT_WINDOW + timedelta(minutes=5)
     end = min(end, now - timedelta(seconds=30))
     search = client.search_all if archive else client.search_recent
@@ -136,16 +145,8 @@ def mastodon_threads(tagged: dict[str, NormalizedPost]) -> list[str]:
     return [pid for pid in tagged if pid in followed][:MAX_THREADS]
 
 
-def collect_mastodon(
-    engine: Engine,
-    client: MastodonClient,
-    *,
-    hashtag: str,
-    start: datetime,
-    end: datetime,
-    now: datetime,
-    result: Collected,
-) -> None:
+def collect_mastodon(engine: Engine, client: MastodonClient, window: Window, result: Collected) -> None:
+    hashtag, start, end, now = window.hashtag, window.start, window.end, window.now
     stored = 0
     statuses: dict[str, dict[str, Any]] = {}  # the tagged statuses (not reblogs): id -> the status
     tagged: dict[str, NormalizedPost] = {}
@@ -179,16 +180,8 @@ def collect_mastodon(
     result.by_source["mastodon"] = stored
 
 
-def collect_bluesky(
-    engine: Engine,
-    client: BlueskyClient,
-    *,
-    hashtag: str,
-    start: datetime,
-    end: datetime,
-    now: datetime,
-    result: Collected,
-) -> None:
+def collect_bluesky(engine: Engine, client: BlueskyClient, window: Window, result: Collected) -> None:
+    hashtag, start, end, now = window.hashtag, window.start, window.end, window.now
     tagged = (page.batch for page in client.search_posts(f"#{hashtag}", tags=[hashtag], since=start, until=end))
     stored, roots = _store_tagged(
         engine, tagged, now, root=lambda post: post.metrics.replies > 0 and post.kind != "repost"
@@ -211,13 +204,12 @@ def collect(
     now: datetime | None = None,
 ) -> Collected:
     """Collect from every platform the chat uses that has a client; others are read from the store as is."""
-    now = now or datetime.now(UTC)
+    window = Window(hashtag.lstrip("#"), start, end, now or datetime.now(UTC))
     result = Collected()
-    tag = hashtag.lstrip("#")
     if Platform.x in platforms and x is not None:
-        collect_x(engine, x, hashtag=tag, start=start, end=end, now=now, result=result)
+        collect_x(engine, x, window, result)
     if Platform.mastodon in platforms and mastodon is not None:
-        collect_mastodon(engine, mastodon, hashtag=tag, start=start, end=end, now=now, result=result)
+        collect_mastodon(engine, mastodon, window, result)
     if Platform.bluesky in platforms and bluesky is not None:
-        collect_bluesky(engine, bluesky, hashtag=tag, start=start, end=end, now=now, result=result)
+        collect_bluesky(engine, bluesky, window, result)
     return result
