@@ -183,6 +183,35 @@ def test_a_chat_whose_posts_cross_the_monthly_budget_needs_an_admin_to_approve(s
     assert said.actor == "U0ADMIN001" and said.detail["budget"] == 0.05
 
 
+def test_a_comms_approval_past_the_budget_is_held_once_and_released_by_an_admins_yes(session: Session) -> None:
+    from assistant.services.chats.signoff import HeldForBudget, release
+    from assistant.services.costs import holds
+
+    series = _create(session, requires_approval=True)
+    series.manual = False
+    workspace = session.get(Workspace, session.info["workspace_id"])
+    assert workspace is not None
+    workspace.settings = {"x_monthly_budget": 0.05}
+    session.add(workspace)
+    sheet = run_sheet(session, series)
+    key = sheet_hash(sheet)
+    with pytest.raises(HeldForBudget, match="An admin's yes is needed") as first:
+        decide(session, series, decision=APPROVED, actor="U0COMMS001", expected_hash=key, now=NOW, channel_id="C1")
+    with pytest.raises(HeldForBudget) as again:
+        decide(session, series, decision=APPROVED, actor="U0COMMS001", expected_hash=key, now=NOW, channel_id="C1")
+    assert first.value.asked.new and not again.value.asked.new  # one request, however often pressed
+    hold = first.value.asked.hold
+    assert (hold.job_kind, hold.job_id, hold.channel_id, hold.state) == ("chat", f"{series.id}:{key}", "C1", "waiting")
+    assert run_sheet(session, series).unapproved == sheet.items
+    decided = holds.decide(
+        session, hold.id or 0, approve=True, actor="U0ADMIN001", workspace_id=series.workspace_id, now=NOW
+    )
+    released, signed = release(session, decided, admin="U0ADMIN001", now=NOW)
+    assert released.id == series.id and signed.unapproved == []
+    crossed = session.exec(select(AuditEntry).where(AuditEntry.action == "budget.crossed_approved")).all()
+    assert [e.actor for e in crossed] == ["U0ADMIN001"]
+
+
 def test_cancel_one_occurrence_or_the_series(session: Session) -> None:
     series = _create(session)
     occurrences = occurrences_of(session, series.id or 0)

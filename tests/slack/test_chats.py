@@ -438,3 +438,55 @@ def test_the_sign_off_listener_can_be_called_directly(app: SlackHarness) -> None
     assert ack == [{}] and respond[0]["text"] == f"<@U0COMMS001> approved the run sheet of #{series.hashtag}"
     with Session(app.services.engine) as session:
         assert run_sheet(session, _series(app.services.engine)[0]).unapproved == []
+
+
+def test_a_sign_off_past_the_monthly_budget_waits_for_an_admin_then_goes_through(app: SlackHarness) -> None:
+    from assistant.models import AuditEntry, Workspace
+    from assistant.models.costs import BudgetHold
+    from assistant.slack.blocks import cost as cost_blocks
+
+    series = _schedule(app, options=["approval"])
+    request = app.slack.wait_for("chat.postMessage", 2)[1].args
+    approve = next(e for b in request["blocks"] if b["type"] == "actions" for e in b["elements"])
+    with Session(app.services.engine) as session:
+        stored = session.get(ChatSeries, series.id)
+        assert stored is not None
+        stored.manual = False  # the app posts it: intro, Q1, Q2 and closing at $0.015 each ($0.06)
+        workspace = session.exec(select(Workspace)).one()
+        workspace.settings = {**(workspace.settings or {}), "x_monthly_budget": 0.05}
+        session.add_all([stored, workspace])
+        session.commit()
+        assert run_sheet(session, stored).total_cost == pytest.approx(0.06)
+
+    def press(action_id: str, value: str, user_id: str, name: str) -> str:
+        payload = requests.block_actions(
+            {"type": "button", "action_id": action_id, "value": value},
+            user_id=user_id,
+            channel_id="C0COMMS001",
+            response_url=app.slack.response_url(name),
+        )
+        assert app.action(payload).status_code == 200
+        return str(app.slack.wait_for(f"response/{name}")[-1].args["text"])
+
+    told = press(blocks.APPROVE, approve["value"], "U0COMMS001", "comms")
+    assert "$0.01 over of the $0.05 monthly budget" in told and "An admin's yes is needed" in told
+    asked = [c.args for c in app.slack.calls_to("chat.postMessage") if c.args["text"].startswith("An admin's yes")]
+    assert len(asked) == 1 and asked[0]["channel"] == "C0COMMS001"
+    assert "#ukfechat chat" in _dump(asked[0]["blocks"])
+    press(blocks.APPROVE, approve["value"], "U0COMMS001", "comms-again")  # asked once, however often pressed
+    assert len([c for c in app.slack.calls_to("chat.postMessage") if c.args["text"].startswith("An admin's")]) == 1
+    with Session(app.services.engine) as session:
+        stored = session.get(ChatSeries, series.id)
+        assert stored is not None and run_sheet(session, stored).unapproved == run_sheet(session, stored).items
+        hold = session.exec(select(BudgetHold)).one()
+    posted_before = len(app.slack.calls_to("chat.postMessage"))
+    said = press(cost_blocks.HOLD_APPROVE, str(hold.id), "U0ADMIN001", "admin")
+    assert said.startswith("<@U0ADMIN001> approved crossing the monthly X budget")
+    with Session(app.services.engine) as session:
+        stored = session.get(ChatSeries, series.id)
+        assert stored is not None and run_sheet(session, stored).unapproved == []
+        crossed = session.exec(select(AuditEntry).where(AuditEntry.action == "budget.crossed_approved")).all()
+    assert [e.actor for e in crossed] == ["U0ADMIN001"]  # one entry: the admin's answer
+    told_owner = app.slack.wait_for("chat.postMessage", posted_before + 1)[-1].args
+    assert app.slack.calls_to("conversations.open")[-1].args["users"] == series.created_by
+    assert "<@U0ADMIN001>" in told_owner["text"] and "approved" in told_owner["text"]

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from assistant.models.base import require_id
 from assistant.models.chats import ChatApproval, ChatOccurrence, ChatSeries
 from assistant.models.codecs import CLOSING, INTRO, ChatItem
+from assistant.models.costs import BudgetHold
 from assistant.models.credentials import Credential
 from assistant.services.chats.repo import questions_of
 from assistant.services.chats.rules import render_question
@@ -120,6 +121,29 @@ def run_sheet(
     return RunSheet(series, occurrence, sheet, total, host, digest)
 
 
+class HeldForBudget(ValueError):
+    """A comms member's approval waits for an admin: the chat's posts would cross the team's monthly X budget."""
+
+    def __init__(self, asked: holds.Asked, month: str) -> None:
+        super().__init__(f"{month}. An admin's yes is needed; the sign-off goes through when an admin approves.")
+        self.asked = asked
+
+
+def hold_job_id(series: ChatSeries, sheet: str) -> str:
+    """The hold's key: the chat and the run sheet approved (a changed sheet needs a new yes)."""
+    return f"{require_id(series)}:{sheet}"
+
+
+def release(session: Session, hold: BudgetHold, *, admin: str, now: datetime) -> tuple[ChatSeries, RunSheet]:
+    """An admin said yes to a held sign-off: approve the sheet it was for (ValueError if it changed since)."""
+    series_id, _, sheet = hold.job_id.partition(":")
+    series = session.get(ChatSeries, int(series_id))
+    if series is None or series.workspace_id != hold.workspace_id:
+        raise ValueError("That chat no longer exists.")
+    # the hold is approved (and audited) already, so the sign-off passes the budget without a second audit entry
+    return series, decide(session, series, decision=APPROVED, actor=admin, expected_hash=sheet, now=now)
+
+
 def sheet_hash(sheet: RunSheet) -> str:
     """One hash of every item's text: an approval button carries it so a stale run sheet cannot be approved."""
     return text_hash("\n".join(f"{i.item}={i.signed}" for i in sheet.items))[:16]
@@ -135,17 +159,34 @@ def decide(
     note: str = "",
     now: datetime,
     admin: bool = False,
+    channel_id: str | None = None,
 ) -> RunSheet:
-    """Approve (or request changes to) the run sheet as it is now; ValueError if it changed since it was sent,
-    or if posting it would take the month past the team's X budget and the approver is not an admin."""
+    """Approve (or request changes to) the run sheet as it is now; ValueError if it changed since it was sent.
+    An approval whose posts would take the month past the team's X budget needs an admin: a comms member's is
+    held for one (HeldForBudget, the request to post in `channel_id`) and goes through when an admin says yes."""
     sheet = run_sheet(session, series)
     if sheet_hash(sheet) != expected_hash:
         raise ValueError("The questions changed since this run sheet was sent; approve the newer one.")
     month = budget.check(session, workspace_id=series.workspace_id, estimate=sheet.total_cost, today=now.date())
     if decision == APPROVED and month.crosses:
-        if not admin:
-            raise ValueError(f"{month.describe()}. An admin has to approve a chat whose posts cross the budget.")
-        holds.audit_crossed(session, series, actor=actor, check=month)
+        job_id = hold_job_id(series, expected_hash)
+        if not admin and not holds.approved(session, job_kind="chat", job_id=job_id):
+            if channel_id is None:
+                raise ValueError(f"{month.describe()}. An admin has to approve a chat whose posts cross the budget.")
+            label = f"the posts of the #{series.hashtag} chat “{series.title}”"
+            asked = holds.ask(
+                session,
+                workspace_id=series.workspace_id,
+                job_kind="chat",
+                job_id=job_id,
+                label=label,
+                check=month,
+                channel_id=channel_id,
+                now=now,
+            )
+            raise HeldForBudget(asked, month.describe())
+        if admin:
+            holds.audit_crossed(session, series, actor=actor, check=month)
     for item in sheet.items:
         session.add(
             ChatApproval(

@@ -5,16 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 
 from assistant.models.base import require_id, utcnow
+from assistant.models.chats import ChatSeries
+from assistant.render.mrkdwn import escape
+from assistant.services.chats import signoff
+from assistant.services.chats.signoff import RunSheet
 from assistant.services.costs import holds
 from assistant.services.digests import records as digests
+from assistant.slack.blocks import chat_messages
 from assistant.slack.blocks import cost as blocks
 from assistant.slack.context import Services, Viewer
+from assistant.slack.listeners.chats.notices import notify
 from assistant.slack.parse import ParseError, parse_id
 
 
-def decide(approve: bool, ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def decide(
+    approve: bool, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
     """Record the admin's yes or no once, let the held job go (or end it), and replace the request."""
     ack()
     viewer: Viewer = context["viewer"]
@@ -42,16 +51,25 @@ def decide(approve: bool, ack: Ack, body: dict[str, Any], respond: Respond, cont
             return
         if hold.job_kind == "digest":
             digests.release(session, int(hold.job_id), approved=approve, now=now)
+        signed: tuple[ChatSeries, RunSheet] | None = None
+        if hold.job_kind == "chat" and approve:
+            try:
+                signed = signoff.release(session, hold, admin=viewer.user_id, now=now)
+            except ValueError as exc:  # the questions changed since: the newer sheet needs its own sign-off
+                respond(text=escape(str(exc)), replace_original=False)
         text, decided = blocks.hold_decided(hold)
     respond(replace_original=True, text=text, blocks=decided)
+    if signed is not None:
+        series, sheet = signed
+        notify(client, [series.created_by], chat_messages.decided_note(series, signoff.APPROVED, viewer.user_id))
 
 
-def approve(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-    decide(True, ack, body, respond, context)
+def approve(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+    decide(True, ack, body, respond, client, context)
 
 
-def decline(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-    decide(False, ack, body, respond, context)
+def decline(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+    decide(False, ack, body, respond, client, context)
 
 
 def register(app: App, services: Services) -> None:

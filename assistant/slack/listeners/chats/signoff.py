@@ -9,10 +9,13 @@ from slack_sdk import WebClient
 
 from assistant.models.base import require_id, utcnow
 from assistant.models.codecs import BadValue, SheetRef
+from assistant.render.mrkdwn import escape
 from assistant.services.chats import signoff
 from assistant.services.chats.repo import get_chat
 from assistant.services.chats.signoff import APPROVED, CHANGES_REQUESTED
+from assistant.services.costs import holds
 from assistant.slack.blocks import chat_messages
+from assistant.slack.blocks import cost as cost_blocks
 from assistant.slack.context import Viewer
 from assistant.slack.listeners.chats.notices import notify
 
@@ -37,6 +40,7 @@ def decide(
         if series is None:
             respond(text="That chat no longer exists.", replace_original=False)
             return
+        channel = (body.get("channel") or {}).get("id") or series.channel_id or viewer.user_id
         try:
             sheet = signoff.decide(
                 session,
@@ -46,7 +50,17 @@ def decide(
                 expected_hash=ref.sheet_hash if ref else "",
                 now=utcnow(),
                 admin=viewer.is_admin,
+                channel_id=channel,
             )
+        except signoff.HeldForBudget as held:
+            if held.asked.new:
+                hold = held.asked.hold
+                posted = client.chat_postMessage(
+                    channel=hold.channel_id, text=cost_blocks.hold_text(hold), blocks=cost_blocks.hold_request(hold)
+                )
+                holds.posted(session, hold, posted.get("ts"))
+            respond(text=escape(str(held)), replace_original=False, response_type="ephemeral")
+            return
         except ValueError as exc:
             respond(text=str(exc), replace_original=False, response_type="ephemeral")
             return
