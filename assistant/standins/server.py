@@ -8,7 +8,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
 
-class LocalServer:
+class Running:
+    """A stand-in as a context manager: started on entering, stopped on leaving."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+class LocalServer(Running):
     """Start on an ephemeral loopback port, serve from a daemon thread, stop cleanly; subclasses give the handler."""
 
     thread_name = "standin"
@@ -30,12 +46,6 @@ class LocalServer:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
 
     @property
     def base_url(self) -> str:

@@ -13,6 +13,7 @@ from typing import Any, Self
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
+from assistant.standins.server import Running
 from assistant.standins.slack_workspace import APP_ID
 
 
@@ -26,7 +27,7 @@ class Ack:
     acked_at: float = field(default_factory=time.monotonic)
 
 
-class SocketModeStandIn:
+class SocketModeStandIn(Running):
     """Serves ws://127.0.0.1:PORT/link/?ticket=…; each new connection gets `hello`, envelopes go to the newest one.
 
     Attach it to the Slack stand-in (`slack.socket_mode = this`) so apps.connections.open hands out its links.
@@ -53,12 +54,6 @@ class SocketModeStandIn:
         if self._server is not None:
             self._server.shutdown()
             self._server = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
 
     def open_url(self) -> str:
         """A fresh single-use link, as apps.connections.open returns (wss:// on Slack, ws:// here)."""
