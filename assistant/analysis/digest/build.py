@@ -106,6 +106,33 @@ def in_time_order(posts: Iterable[NormalizedPost]) -> list[NormalizedPost]:
     return sorted(unique.values(), key=_TIME_ORDER)
 
 
+def context_posts(chat: Sequence[NormalizedPost], outside: Mapping[Key, NormalizedPost]) -> list[dict[str, Any]]:
+    """The outside posts the chat's replies answer (ChatContext.outside_parents), oldest first, each with the ids
+    of the chat posts replying to it: context for those replies, never counted in any figure. Only the replies
+    are looked at, and only when there is an outside parent."""
+    if not outside:
+        return []
+    replying: dict[Key, list[str]] = {key: [] for key in outside}
+    for post in chat:
+        if post.reply_to_post_id is not None and post.kind != "repost":
+            ids = replying.get((post.platform, post.reply_to_post_id))
+            if ids is not None:
+                ids.append(post.id)
+    return [
+        {
+            "platform": parent.platform,
+            "id": parent.id,
+            "author_id": parent.author_id,
+            "author_handle": parent.author_handle,
+            "created_at": parent.created_at.astimezone(UTC).isoformat(),
+            "text": parent.text,
+            "url": parent.url,
+            "context_for": replying[key],
+        }
+        for key, parent in sorted(outside.items(), key=lambda item: _TIME_ORDER(item[1]))
+    ]
+
+
 def _ordered(
     posts: Iterable[NormalizedPost], context: ChatContext
 ) -> tuple[list[NormalizedPost], dict[str, str], str | None, Assignment]:
@@ -189,6 +216,7 @@ def build_digest(posts: Iterable[NormalizedPost], context: ChatContext, *, now: 
         if assignment.intro is None
         else {"post_id": assignment.intro.id, "replies": len(assignment.intro_replies)},
         "open_conversation": len(assignment.open_conversation),
+        "context_posts": context_posts(chat, context.outside_parents),  # shown with their replies, never counted
         "top": {
             "contributors": tops.contributors(chat, handles, TOP),
             "mentioned": tops.most_mentioned(chat, TOP, counts=mentions),
