@@ -34,13 +34,17 @@ def import_files(
     """Import each (file, format) into the store, committing file by file; re-importing changes nothing.
 
     Replies stored without their conversation's root (rtweet, X v1.1) then get their stored parent's.
-    A failure rolls back the open transaction (the files committed before it stay) and is raised. The writes
-    run behind the reading in a thread (`Writer(behind=True)`) unless a file is read in a second process,
-    which overlaps them already and must not be forked from a process with a busy thread.
+    A failure rolls back the open transaction (the files committed before it stay) and is raised. On
+    PostgreSQL the writes run behind the reading in a thread (`Writer(behind=True)`), so that the server merges
+    one flush while this process reads the next. SQLite's writes run in this process and take the GIL back
+    for every row, so a thread would only take turns with the reading (at 100k posts it cost 8% more CPU, 3.11
+    against 2.88 s, and no shorter wall time): they run in line. No thread either when a file is read in a
+    second process, which overlaps the writes already and must not be forked from a process with a busy thread.
     """
     tally = Tally()
     forks = any(_second_process(path, fmt, parallel) for path, fmt in files)
-    writer = Writer(engine, tally, keep_raw=keep_raw, captured_at=None, behind=not forks)
+    behind = not forks and engine.dialect.name == "postgresql"
+    writer = Writer(engine, tally, keep_raw=keep_raw, captured_at=None, behind=behind)
     tell = progress or (lambda _name, _done: None)
     try:
         with gc_paused():

@@ -59,9 +59,8 @@ class Writer:
 
     Batches that carry their own capture time are upserted apart from batches captured at another time.
     With `behind=True` the writes run in a thread of their own, in order, on their own connection, up to
-    BEHIND_FLUSHES flushes behind the caller: the database works (PostgreSQL's merge in its server, SQLite's
-    B-trees with the GIL released) while the caller reads the next lines. An error in that thread comes back
-    from the next `add`, `add_rows`, `flush` or `close`.
+    BEHIND_FLUSHES flushes behind the caller: PostgreSQL's merge works in its server while the caller reads the
+    next lines. An error in that thread comes back from the next `add`, `add_rows`, `flush` or `close`.
     """
 
     def __init__(

@@ -12,6 +12,8 @@ from sqlalchemy.engine import Engine
 from assistant.db import create_db_engine
 from assistant.samples.chat import write_chat
 from assistant.services.ingest.archives import import_files
+from assistant.services.ingest.twarc_rows import read_twarc2_rows
+from assistant.services.ingest.writer import Tally, Writer
 from tests.services.ingest.test_twarc_rows import clear, dump, import_normalized
 
 
@@ -39,11 +41,27 @@ def test_import_stores_the_normalized_tables_and_a_second_import_changes_nothing
     assert (again.result.posts_inserted, again.result.posts_updated, again.result.accounts_inserted) == (0, 2400, 0)
 
 
-def test_a_write_that_fails_behind_the_reading_is_raised(tmp_path: Path, chat: Path) -> None:
+def test_a_write_that_fails_is_raised(tmp_path: Path, chat: Path) -> None:
     engine = create_db_engine(f"sqlite:///{tmp_path / 'unmigrated.db'}")  # no tables: the first write fails
     try:
         with pytest.raises(sa.exc.OperationalError, match="no such table"):
             import_files(engine, [(chat, "twarc2")], parallel=False)
+    finally:
+        engine.dispose()
+
+
+def test_a_write_that_fails_behind_the_reading_is_raised(tmp_path: Path, chat: Path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'unmigrated.db'}")
+    writer = Writer(engine, Tally(), keep_raw=False, captured_at=None, behind=True)
+    try:
+        with pytest.raises(sa.exc.OperationalError, match="no such table"):
+            try:
+                for chunk in read_twarc2_rows(chat, writer.encoder):
+                    writer.add_rows(chunk.rows)
+                writer.close()
+            except BaseException:
+                writer.close(commit=False)
+                raise
     finally:
         engine.dispose()
 
