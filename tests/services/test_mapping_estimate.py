@@ -3,6 +3,7 @@ samples against the fake X with known volumes; a first run's estimate against th
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -19,6 +20,7 @@ from assistant.services.costs import figures
 from assistant.services.mapping import crawl, members, requests
 from assistant.services.mapping import estimate as measuring
 from assistant.services.team.workspaces import ensure_workspace
+from assistant.slack.blocks import mapping_forms
 from assistant.standins.x_graph import FakeClock, FakeXGraph
 from integrations.x.client import XClient
 from integrations.x.cost import Prices
@@ -85,6 +87,44 @@ def _request(engine: Engine, world: World) -> int:
         return request.id or 0
 
 
+def _dense_world() -> World:
+    """12 partners among 800 accounts, each following 200 (twice what the sample reads); the first 8 are seeds."""
+    world = synthetic_world(11, accounts=800, partners=12, follows_each=200, chat_weeks=6)
+    world.seeds = world.seeds[:8]
+    return world
+
+
+def _sparse_world() -> World:
+    """The dense world's partners and follows among 2,000 accounts: fewer repeats in the posts and the lists."""
+    world = synthetic_world(11, accounts=2000, partners=12, follows_each=200, chat_weeks=6)
+    world.seeds = world.seeds[:8]
+    return world
+
+
+WORLDS = {"small": _world, "dense": _dense_world, "sparse": _sparse_world}
+
+
+def _bill_by_hand(world: World, strategy: str) -> tuple[int, int, float]:
+    """(posts, users, dollars) X bills for a measured mapping of `world`, worked out from the world itself: the
+    newest 500 posts on the request's hashtag (5 pages) and the users they bring (authors and people mentioned),
+    the seeds found, and the follow-list entries read: the first 100 of each seed's list for the sample, and the
+    whole lists when the strategy follows them."""
+    tag = "fechat" if "seed0" in world.seeds else "ukfechat"
+    tagged = [
+        p for p in reversed(world.posts) if tag in {h["tag"].lower() for h in p.get("entities", {}).get("hashtags", [])}
+    ]
+    posts = tagged[: crawl.SEARCH_PAGES * 100]
+    seeds = [str(world.by_username(name)["id"]) for name in world.seeds]  # type: ignore[index]
+    users = set(seeds)
+    for post in posts:
+        users.update(u for u in [post["author_id"], *(m["id"] for m in post.get("entities", {}).get("mentions", []))])
+    for seed in seeds:
+        listed = world.following[seed]
+        users.update(listed if strategy == "follows" else listed[: measuring.FOLLOW_SAMPLE])
+    users &= set(world.users)
+    return len(posts), len(users), round(len(posts) * PRICES.post_read + len(users) * PRICES.user_read, 2)
+
+
 def _measure_and_crawl(engine: Engine, fake: FakeXGraph, clock: FakeClock, world: World, strategy: str):  # type: ignore[no-untyped-def]
     rid = _request(engine, world)
     measured = measuring.measure(engine, rid, _client(fake, clock))
@@ -92,8 +132,10 @@ def _measure_and_crawl(engine: Engine, fake: FakeXGraph, clock: FakeClock, world
         request = session.get(MappingRequest, rid)
         assert request is not None
         measuring.save(session, request, measured)
+        shown = measuring.start_figures(session, request, PRICES, clock.now().date())
         crawl.approve(session, request, strategy=strategy, by="U2", now=clock.now())
         promised = measuring.promise(session, request, strategy, PRICES)
+        assert promised == next(e for e in shown.estimates if e.strategy == strategy)  # promised what was shown
     client = _client(fake, clock)
     client.meter = crawl.request_meter(engine, rid, client.meter)
     while (result := crawl.run_crawl(engine, rid, client, now=clock.now)).status == "waiting":
@@ -172,13 +214,35 @@ def test_in_a_dense_community_a_first_runs_estimate_is_within_ten_percent(engine
     """Partners follow each other and the chat's regulars, and posts mention their follows: many follow-list
     entries and search users were already read that day. Each seed follows 200 of 800 accounts, twice what the
     sample reads of its list: how many accounts the whole lists add is estimated from the samples."""
-    world, clock = synthetic_world(11, accounts=800, partners=12, follows_each=200, chat_weeks=6), FakeClock()
-    world.seeds = world.seeds[:8]
+    world, clock = _dense_world(), FakeClock()
     fake = FakeXGraph(world, clock=clock.now)
     _, measured, _, against, spent = _measure_and_crawl(engine, fake, clock, world, strategy)
     entries = sum(len(world.following[str(world.by_username(s)["id"])]) for s in world.seeds)  # type: ignore[index]
     assert measured.entries == entries == 8 * 200 and spent.users < SEEDS * 2 + 8 * 100 + 200  # samples, not lists
     assert against is not None and against.off is not None and abs(against.off) <= 0.10, against.describe()
+
+
+@pytest.mark.parametrize("strategy", ["interactions", "follows"])
+@pytest.mark.parametrize("name", list(WORLDS))
+def test_the_figure_the_start_modal_shows_is_within_ten_percent_of_the_bill(
+    engine: Engine, name: str, strategy: str
+) -> None:
+    """What the comms member is shown for each strategy, once measured, is the whole job: the measuring steps
+    (paid already) and the crawl left; the ledger's bill for the mapping is the one worked out from the world."""
+    world, clock = WORLDS[name](), FakeClock()
+    fake = FakeXGraph(world, clock=clock.now)
+    rid, _, promised, against, spent = _measure_and_crawl(engine, fake, clock, world, strategy)
+    assert promised is not None and against is not None
+    posts, users, dollars = _bill_by_hand(world, strategy)
+    assert (against.actual.posts, against.actual.users, round(against.actual.dollars, 2)) == (posts, users, dollars)
+    assert promised.paid == pytest.approx(spent.dollars) and promised.whole == round(promised.cost + spent.dollars, 2)
+    with Session(engine) as session:
+        request = session.get(MappingRequest, rid)
+        assert request is not None
+        modal = json.dumps(mapping_forms.start_modal(request, [promised], measured="measured"))
+    shown = f"${promised.whole:,.2f} for the whole job (${spent.dollars:,.2f} of it paid already for measuring)"
+    assert shown in modal
+    assert abs(_off(promised.whole, dollars)) <= 0.10, (promised.whole, dollars)
 
 
 def test_a_crawl_after_the_estimate_does_not_read_the_seeds_again_the_same_day(engine: Engine) -> None:

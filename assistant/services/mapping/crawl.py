@@ -50,9 +50,18 @@ class StrategyEstimate:
     cost: float
     minutes: int  # the least time the rate limits allow
     items: int
+    paid: float = 0.0  # what the measuring steps billed already for the job (not in `cost`, the crawl's)
+
+    @property
+    def whole(self) -> float:
+        """The whole job's dollars, as X bills them for it: the measuring steps paid and the crawl."""
+        return round(self.cost + self.paid, 2)
 
     def describe(self) -> str:
-        return f"{self.strategy}: about {self.calls} calls, ${self.cost:,.2f}, at least {self.minutes} min under the rate limits"
+        price = f"${self.cost:,.2f}"
+        if self.paid:
+            price = f"${self.whole:,.2f} for the whole job (${self.paid:,.2f} of it paid already for measuring)"
+        return f"{self.strategy}: about {self.calls} calls, {price}, at least {self.minutes} min under the rate limits"
 
 
 @dataclass(frozen=True, slots=True)

@@ -260,9 +260,10 @@ def _crawl_posts(measured: Measured) -> int:
     return max(0, measured.search_posts - measured.sampled_posts)
 
 
-def strategies(measured: Measured, prices: Prices) -> list[StrategyEstimate]:
+def strategies(measured: Measured, prices: Prices, *, paid: float = 0.0) -> list[StrategyEstimate]:
     """Each strategy's calls, dollars, least time and items the crawl bills, from the measured numbers (what the
-    samples billed already is left out: the crawl reads it again free the same UTC day)."""
+    samples billed already is left out: the crawl reads it again free the same UTC day); `paid`, what the
+    measuring steps billed, is kept beside it so that the whole job is what is shown and promised."""
     search_calls = sum(max(1, math.ceil(min(c, SEARCH_PAGES * PAGE) / PAGE)) for c in measured.per_term.values())
     posts = _crawl_posts(measured)
     users = max(0, measured.search_users - measured.sampled_users - measured.follow_sampled_search)
@@ -272,6 +273,7 @@ def strategies(measured: Measured, prices: Prices) -> list[StrategyEstimate]:
         round(posts * prices.post_read + users * prices.user_read, 2),
         minutes_under_limits(search_calls, LIMITS["search"]),
         posts + users,
+        paid,
     )
     entries = max(0, measured.follow_new - measured.follow_sampled_new)
     following_calls = sum(max(1, math.ceil(n / FOLLOWING_PAGE)) for n in measured.following.values())
@@ -281,6 +283,7 @@ def strategies(measured: Measured, prices: Prices) -> list[StrategyEstimate]:
         round(inter.cost + entries * prices.user_read, 2),
         max(inter.minutes, minutes_under_limits(following_calls, LIMITS["following"])),
         inter.items + entries,
+        paid,
     )
     return [inter, follows]
 
@@ -322,21 +325,27 @@ def measuring_job(request_id: int) -> tuple[str, str]:
     return "estimate", f"mapping:{request_id}"
 
 
+def measuring_spend(session: Session, request_id: int) -> figures.Spend:
+    """What the request's measuring steps billed so far."""
+    kind, job = measuring_job(request_id)
+    return figures.actual(session, job_kind=kind, job_id=job)
+
+
 def promise(session: Session, request: MappingRequest, strategy: str, prices: Prices) -> StrategyEstimate | None:
     """Store the approved strategy's measured estimate beside the ledger (None when it was never measured): the
     whole job's, the measuring steps' bill included, so that it compares with all X billed for the mapping."""
     measured = load(session, require_id(request))
     if measured is None:
         return None
-    chosen = next(e for e in strategies(measured, prices) if e.strategy == strategy)
-    kind, job = measuring_job(require_id(request))
+    paid = measuring_spend(session, require_id(request))
+    chosen = next(e for e in strategies(measured, prices, paid=paid.dollars) if e.strategy == strategy)
     figures.store_estimate(
         session,
         workspace_id=request.workspace_id,
         job_kind="mapping",
         job_id=require_id(request),
         label=strategy,
-        spend=figures.added(spend_of(chosen, measured), figures.actual(session, job_kind=kind, job_id=job)),
+        spend=figures.added(spend_of(chosen, measured), paid),
         detail=measured.as_dict(),
     )
     return chosen
@@ -372,7 +381,8 @@ def describe(measured: Measured) -> str:
 def start_figures(session: Session, request: MappingRequest, prices: Prices, today: date) -> StartFigures:
     """The measured estimates when the request was measured, else the rough guess, with the month's budget."""
     measured = load(session, require_id(request))
-    found = strategies(measured, prices) if measured is not None else rough_guess(request, prices)
+    paid = measuring_spend(session, require_id(request)).dollars
+    found = strategies(measured, prices, paid=paid) if measured is not None else rough_guess(request, prices)
     workspace_id = request.workspace_id
     checks = {e.strategy: budget.check(session, workspace_id=workspace_id, estimate=e.cost, today=today) for e in found}
     steps = [step.describe() for step in measure_steps(request, prices)]

@@ -119,7 +119,7 @@ def start_modal(
     options = [
         {
             "text": {"type": "plain_text", "text": e.strategy.capitalize()},
-            "description": {"type": "plain_text", "text": e.describe()[:75]},
+            "description": {"type": "plain_text", "text": _option_text(e)},
             "value": e.strategy,
         }
         for e in estimates
@@ -166,6 +166,12 @@ def start_modal(
         close=None,
         private_metadata=str(request.id),
     )
+
+
+def _option_text(estimate: StrategyEstimate) -> str:
+    """A strategy's figure under its radio button (75 characters at most): the whole job's once measured."""
+    price = f"${estimate.whole:,.2f} for the whole job" if estimate.paid else f"${estimate.cost:,.2f}"
+    return f"about {price}, {estimate.calls} calls, at least {estimate.minutes} min"[:75]
 
 
 def _measure_blocks(request: MappingRequest, steps: Sequence[str], measured: str | None) -> list[Block]:
