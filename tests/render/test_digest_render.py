@@ -183,3 +183,23 @@ def test_csv_has_every_post_and_defuses_formulas() -> None:
     assert [r["id"] for r in rows] == ["1001", "1002"]
     assert rows[0]["text"].startswith("'=") and rows[0]["question"] == "3"
     assert rows[1]["via_conversation"] == "yes" and rows[0]["via_conversation"] == ""
+
+
+def _compared(*rows: tuple[str, float, float, float, int]) -> str:
+    from assistant.render.environment import environment
+
+    macros = environment().get_template("digests/macros.html").module
+    items = [(n, {"value": v, "previous": p, "average": a, "occurrences": o}) for n, v, p, a, o in rows]
+    return str(macros.comparison_table(items))  # type: ignore[attr-defined]
+
+
+def test_the_comparison_names_its_earlier_chats_once_and_drops_a_copy_of_last_time() -> None:
+    one = _compared(("posts", 400, 458, 458, 1), ("quotes", 14, 17, 17, 1))
+    assert "<th>this time</th><th>last time</th></tr>" in one and "average" not in one
+    assert "<tr><th>posts</th><td>400</td><td>458</td></tr>" in one
+    three = _compared(("posts", 400, 458, 420.5, 3), ("posts_per_minute", 6.67, 7.63, 7.0, 3))
+    assert "<th>average of three earlier chats</th></tr>" in three
+    assert "<tr><th>posts per minute</th><td>6.67</td><td>7.63</td><td>7</td></tr>" in three
+    mixed = _compared(("posts", 400, 458, 420, 3), ("thread_replies", 3, 1, 1, 1))
+    assert "<th>average</th></tr>" in mixed
+    assert "<td>420 over three earlier chats</td>" in mixed and "<td>1 over one earlier chat</td>" in mixed

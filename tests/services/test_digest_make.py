@@ -243,6 +243,8 @@ def test_every_figure_is_compared_with_the_previous_occurrence(engine: Engine) -
     assert "_vs last time:_ answers = (3), people = (3), in the thread ▼ 1 (from 1)" in text
     html = archive_html(made.result)
     assert "Compared with earlier occurrences" in html
-    assert "<tr><th>originals</th><td>7</td><td>5</td><td>5 over one earlier chat</td></tr>" in html
-    assert "<tr><th>posts per minute</th><td>0.13</td><td>0.1</td><td>0.1 over one earlier chat</td></tr>" in html
-    assert "<tr><th>thread replies</th><td>0</td><td>1</td><td>1 over one earlier chat</td></tr>" in html  # Q1's, and the total
+    # one earlier chat: its average is last time's figure, so the table shows "last time" only
+    assert "<th>this time</th><th>last time</th></tr>" in html and "<th>average" not in html
+    assert "<tr><th>originals</th><td>7</td><td>5</td></tr>" in html
+    assert "<tr><th>posts per minute</th><td>0.13</td><td>0.1</td></tr>" in html
+    assert "<tr><th>thread replies</th><td>0</td><td>1</td></tr>" in html  # Q1's, and the total
