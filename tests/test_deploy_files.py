@@ -56,6 +56,15 @@ def _resolver(module: ast.Module, module_name: str) -> Callable[[ast.expr], obje
     return resolve
 
 
+ROUTE_KINDS = {
+    "actions": "action",
+    "views": "view",
+    "options": "options",
+    "message_shortcuts": "message_shortcut",
+    "global_shortcuts": "global_shortcut",
+}
+
+
 def _registered() -> dict[str, set[str]]:
     """Every `@app.<kind>(ID)` in the listener modules, with ids resolved through the modules' imports."""
     found: dict[str, set[str]] = {}
@@ -64,6 +73,15 @@ def _registered() -> dict[str, set[str]]:
         parts = path.relative_to(LISTENERS).with_suffix("").parts
         resolve = _resolver(module, ".".join(("assistant.slack.listeners", *(p for p in parts if p != "__init__"))))
         for node in ast.walk(module):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Routes":
+                for keyword in node.keywords:  # Routes(actions={ID: listener}, message_shortcuts={...}): as data
+                    kind = ROUTE_KINDS.get(keyword.arg or "")
+                    if kind and isinstance(keyword.value, ast.Dict):
+                        for key in keyword.value.keys:
+                            assert key is not None, f"a ** in {path}'s routes: list each id"
+                            value = resolve(key)
+                            found.setdefault(kind, set()).add(getattr(value, "pattern", value))
+                continue
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
                 continue
             owner = node.func.value

@@ -35,7 +35,8 @@ class Registered:
 
 
 def registered() -> list[Registered]:
-    """Every `app.action(...)` and `app.view(...)` id the listener modules register, read from their source."""
+    """Every `app.action(...)` and `app.view(...)` id the listener modules register, and every action and view in
+    a `Routes(...)` table, read from their source."""
     found: list[Registered] = []
     for path in sorted(LISTENERS.rglob("*.py")):
         module = importlib.import_module(listener_module(path))
@@ -48,11 +49,25 @@ def registered() -> list[Registered]:
                 and node.func.value.id == "app"
                 and node.args
             ):
-                ident = eval(ast.unparse(node.args[0]), vars(module))  # noqa: S307 - an id constant of our own module
-                if isinstance(ident, re.Pattern):  # `^contact_merge(:.*)?$`: the id a button of that family sends
-                    ident = ident.pattern.lstrip("^").split("(", 1)[0].rstrip("$")
-                found.append(Registered(module.__name__, node.func.attr, str(ident)))
+                found.append(Registered(module.__name__, node.func.attr, _ident(node.args[0], module)))
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Routes":
+                for keyword in node.keywords:  # Routes(actions={ID: listener, ...}, views={...}): listeners as data
+                    kind = ROUTE_KINDS.get(keyword.arg or "")
+                    if kind and isinstance(keyword.value, ast.Dict):
+                        for key in keyword.value.keys:
+                            assert key is not None, f"a ** in {path}'s routes: list each id"
+                            found.append(Registered(module.__name__, kind, _ident(key, module)))
     return found
+
+
+ROUTE_KINDS = {"actions": "action", "views": "view"}
+
+
+def _ident(expr: ast.expr, module: Any) -> str:
+    ident = eval(ast.unparse(expr), vars(module))  # noqa: S307 - an id constant of our own module
+    if isinstance(ident, re.Pattern):  # `^contact_merge(:.*)?$`: the id a button of that family sends
+        ident = ident.pattern.lstrip("^").split("(", 1)[0].rstrip("$")
+    return str(ident)
 
 
 def listener_module(path: Path) -> str:
