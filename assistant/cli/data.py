@@ -243,7 +243,9 @@ def _parse_time(value: str | None, option: str, settings: Settings) -> datetime 
 def fetch(
     context: typer.Context,
     source: str = typer.Argument(..., help="x, mastodon or bluesky."),
-    query: str = typer.Argument(..., help="Search query (X, Bluesky) or hashtag (Mastodon)."),
+    query: str = typer.Argument(
+        ..., help="Search query (X, Bluesky) or hashtag (Mastodon: its timeline and the threads it started)."
+    ),
     since: str | None = typer.Option(None, "--since", help="From this time (ISO 8601; no zone = DEFAULT_TIMEZONE)."),
     until: str | None = typer.Option(None, "--until", help="Before this time (ISO 8601; no zone = DEFAULT_TIMEZONE)."),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Stop after this many posts."),

@@ -22,6 +22,7 @@ from tests.integrations.bluesky.fake import PASSWORD as BLUESKY_PASSWORD
 from tests.integrations.bluesky.fake import FakeBluesky
 from tests.integrations.bluesky.lexicon import check_output, check_params
 from tests.integrations.mastodon.replay import Replay, load_exchanges
+from tests.integrations.mastodon.threads import outside_thread
 
 runner = CliRunner()
 
@@ -243,7 +244,9 @@ def test_fetch_x_pages_through_search_and_stores_up_to_the_limit(
         return httpx.Response(200, json=pages[int(token[4:]) if token else 0])
 
     monkeypatch.setenv("X_BEARER_TOKEN", "test-token")
-    result = runner.invoke(app, ["fetch", "x", "#edchat", "--since", "2026-03-05T20:00", "--limit", "150"], obj=clients_over(handler))
+    result = runner.invoke(
+        app, ["fetch", "x", "#edchat", "--since", "2026-03-05T20:00", "--limit", "150"], obj=clients_over(handler)
+    )
     assert result.exit_code == 0, result.output
     assert len(seen) == 2
     assert seen[0].url.params["start_time"] == "2026-03-05T20:00:00Z"
@@ -326,13 +329,28 @@ def test_fetch_mastodon_follows_link_pages_to_the_limit(monkeypatch: pytest.Monk
     assert "8" in result.output
 
 
+def test_fetch_mastodon_follows_a_chats_threads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # tests/integrations/mastodon/threads.py: 3 tagged statuses on the timeline; the contexts of the reply to an
+    # outside status and of the intro bring in 2 untagged replies and the outside status (never its other reply)
+    chat = outside_thread()
+    asked: list[str] = []
+    monkeypatch.setenv("MASTODON_BASE_URL", "http://localhost:3000")
+    result = runner.invoke(app, ["fetch", "mastodon", "#hoot"], obj=clients_over(chat.server(asked)))
+    assert result.exit_code == 0, result.output
+    assert asked == [chat.on_outside["id"], chat.intro["id"]]
+    assert sum(stored_sources(tmp_path).values()) == 6
+    assert "Fetched from mastodon" in result.output
+
+
 def test_fetch_bluesky_signs_in_pages_through_search_and_stores_every_post(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     fake = FakeBluesky()
     monkeypatch.setenv("BLUESKY_HANDLE", BLUESKY_HANDLE)
     monkeypatch.setenv("BLUESKY_APP_PASSWORD", BLUESKY_PASSWORD)
-    result = runner.invoke(app, ["fetch", "bluesky", "tidytuesday", "--since", "2020-01-01T00:00Z"], obj=clients_over(fake))
+    result = runner.invoke(
+        app, ["fetch", "bluesky", "tidytuesday", "--since", "2020-01-01T00:00Z"], obj=clients_over(fake)
+    )
     assert result.exit_code == 0, result.output
     assert fake.sessions == 1
     searches = [r for r in fake.requests if r.url.path.endswith("app.bsky.feed.searchPosts")]

@@ -4,7 +4,7 @@ built from recorded Status objects); X conversation queries stay short."""
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -17,8 +17,7 @@ from assistant.services.digests.collect import collect, conversation_queries
 from assistant.services.digests.make import chat_posts, make_digest
 from integrations.mastodon.client import MastodonClient
 from tests.integrations.mastodon.replay import Replay, load_exchanges
-
-POSTED = datetime(2026, 8, 1, 13, 55, 55, tzinfo=UTC)
+from tests.integrations.mastodon.threads import POSTED, outside_thread, recorded, reply
 
 
 def test_mastodon_chat_is_collected_into_the_store(engine: Engine) -> None:
@@ -47,43 +46,19 @@ def test_conversation_queries_group_ids_within_the_length_limit() -> None:
     assert conversation_queries(["1"]) == ["conversation_id:1"]
 
 
-def _recorded(name: str, path: str) -> Any:
-    """The body of the recorded GET whose URL ends with `path`."""
-    return next(
-        ex["body"]
-        for ex in load_exchanges(name)
-        if ex["request"]["method"] == "GET" and ex["request"]["uri"].endswith(path)
-    )
-
-
-def _reply(status: dict[str, Any], *, to: dict[str, Any], at: datetime, text: str, **fields: Any) -> dict[str, Any]:
-    """A recorded Status turned into a reply to `to` (same shape, new id, time and text)."""
-    reply = copy.deepcopy(status)
-    reply.update(
-        id=str(int(to["id"]) + int(at.timestamp())),
-        created_at=at.isoformat().replace("+00:00", ".000Z"),
-        content=f"<p>{text}</p>",
-        in_reply_to_id=to["id"],
-        in_reply_to_account_id=to["account"]["id"],
-        replies_count=0,
-        **fields,
-    )
-    return reply
-
-
 def test_mastodon_threads_bring_in_replies_without_the_hashtag(engine: Engine) -> None:
     from assistant.analysis.digest import ChatContext, build_digest
 
-    (root,) = copy.deepcopy(_recorded("Mastodon.py_test_hashtag_tl.decoded.json", "/timelines/tag/hoot"))
+    (root,) = copy.deepcopy(recorded("Mastodon.py_test_hashtag_tl.decoded.json", "/timelines/tag/hoot"))
     root["replies_count"] = 3
-    toots = _recorded("Mastodon.py_test_fetch_next_previous.decoded.json", "statuses?limit=5")
+    toots = recorded("Mastodon.py_test_fetch_next_previous.decoded.json", "statuses?limit=5")
     start, end = POSTED - timedelta(minutes=30), POSTED + timedelta(minutes=30)
-    first = _reply(toots[0], to=root, at=POSTED + timedelta(minutes=1), text="A thread answer")
-    second = _reply(toots[1], to=first, at=POSTED + timedelta(minutes=2), text="and a reply to it")
-    tagged = _reply(root, to=root, at=POSTED + timedelta(minutes=3), text="Tagged #hoot")  # comes with the timeline
-    late = _reply(toots[2], to=root, at=end + timedelta(minutes=5), text="after the chat")
+    first = reply(toots[0], to=root, at=POSTED + timedelta(minutes=1), text="A thread answer")
+    second = reply(toots[1], to=first, at=POSTED + timedelta(minutes=2), text="and a reply to it")
+    tagged = reply(root, to=root, at=POSTED + timedelta(minutes=3), text="Tagged #hoot")  # comes with the timeline
+    late = reply(toots[2], to=root, at=end + timedelta(minutes=5), text="after the chat")
     tagged["replies_count"] = 1  # a tagged reply with its own reply: its thread overlaps the root's
-    third = _reply(toots[3], to=tagged, at=POSTED + timedelta(minutes=4), text="me too")
+    third = reply(toots[3], to=tagged, at=POSTED + timedelta(minutes=4), text="me too")
     context = {"ancestors": [], "descendants": [first, second, tagged, third, late]}
     contexts = {root["id"]: context, tagged["id"]: {"ancestors": [root], "descendants": [third]}}
     requests: list[str] = []
@@ -113,7 +88,7 @@ def test_mastodon_threads_bring_in_replies_without_the_hashtag(engine: Engine) -
 
 
 def test_mastodon_question_posts_are_followed_even_before_replies_are_counted(engine: Engine) -> None:
-    (root,) = copy.deepcopy(_recorded("Mastodon.py_test_hashtag_tl.decoded.json", "/timelines/tag/hoot"))
+    (root,) = copy.deepcopy(recorded("Mastodon.py_test_hashtag_tl.decoded.json", "/timelines/tag/hoot"))
     root["content"] = "<p>Q1: what works? #hoot</p>"  # replies_count stays 0 (remote servers lag)
     plain = copy.deepcopy(root)
     plain.update(id=str(int(root["id"]) + 1), content="<p>Hello #hoot</p>")
@@ -132,33 +107,12 @@ def test_mastodon_question_posts_are_followed_even_before_replies_are_counted(en
 
 
 def test_mastodon_tagged_replies_whose_thread_root_is_not_on_the_timeline_are_followed(engine: Engine) -> None:
-    (intro,) = copy.deepcopy(_recorded("Mastodon.py_test_hashtag_tl.decoded.json", "/timelines/tag/hoot"))
-    toots = _recorded("Mastodon.py_test_fetch_next_previous.decoded.json", "statuses?limit=5")
-    start, end = POSTED - timedelta(minutes=30), POSTED + timedelta(minutes=30)
-    # an outside status from before the chat, with a reply of its own that is no business of the chat
-    outside = copy.deepcopy(toots[4])
-    outside.update(created_at=(POSTED - timedelta(hours=2)).isoformat().replace("+00:00", ".000Z"), replies_count=2)
-    sibling = _reply(toots[3], to=outside, at=POSTED + timedelta(minutes=2), text="Not the chat")
-    # every count 0, as a remote status's often is: the intro's tagged reply shows it has replies all the same
-    on_intro = _reply(intro, to=intro, at=POSTED + timedelta(minutes=1), text="Hello #hoot")
-    under_on_intro = _reply(toots[0], to=on_intro, at=POSTED + timedelta(minutes=3), text="hi back")
-    on_outside = _reply(intro, to=outside, at=POSTED + timedelta(minutes=4), text="This matters #hoot")
-    under_on_outside = _reply(toots[1], to=on_outside, at=POSTED + timedelta(minutes=5), text="It does")
-    # what Mastodon answers for each status's context: the chain above it, oldest first, and the replies below
-    contexts = {
-        intro["id"]: {"ancestors": [], "descendants": [on_intro, under_on_intro]},
-        on_intro["id"]: {"ancestors": [intro], "descendants": [under_on_intro]},
-        on_outside["id"]: {"ancestors": [outside], "descendants": [under_on_outside]},
-        outside["id"]: {"ancestors": [], "descendants": [sibling, on_outside, under_on_outside]},
-    }
+    chat = outside_thread()  # every count 0: the intro's tagged reply shows it has replies all the same
+    intro, on_intro, under_on_intro = chat.intro, chat.on_intro, chat.under_on_intro
+    outside, on_outside, under_on_outside = chat.outside, chat.on_outside, chat.under_on_outside
+    start, end = chat.start, chat.end
     asked: list[str] = []
-
-    def mastodon(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/api/v1/timelines/tag/hoot":
-            return httpx.Response(200, json=[on_outside, on_intro, intro])
-        status_id = request.url.path.removeprefix("/api/v1/statuses/").removesuffix("/context")
-        asked.append(status_id)
-        return httpx.Response(200, json=contexts[status_id])
+    mastodon = chat.server(asked)
 
     client = MastodonClient(httpx.Client(transport=httpx.MockTransport(mastodon)), base_url="http://localhost:3000")
     result = collect(engine, hashtag="hoot", start=start, end=end, platforms=["mastodon"], mastodon=client, now=end)

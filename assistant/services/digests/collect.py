@@ -4,14 +4,14 @@ X: recent (or full-archive, for windows older than 7 days) search of the hashtag
 conversations (conversation_id) of the tagged posts that have replies, several conversations per query.
 Mastodon: the hashtag timeline, then the context (thread) of each tagged status with replies or asking a
 question, and of each tagged reply whose thread root is not on the timeline, keeping the replies without the
-hashtag and the posts above. Bluesky: search by tag, then the threads of tagged
+hashtag and the posts above (`mastodon_chat`, which `outreach fetch mastodon` uses too). Bluesky: search by tag, then the threads of tagged
 posts with replies.
 A RateLimited error propagates: the worker retries after the reset.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -145,38 +145,63 @@ def mastodon_threads(tagged: dict[str, NormalizedPost]) -> list[str]:
     return [pid for pid in tagged if pid in followed][:MAX_THREADS]
 
 
-def collect_mastodon(engine: Engine, client: MastodonClient, window: Window, result: Collected) -> None:
-    hashtag, start, end, now = window.hashtag, window.start, window.end, window.now
-    stored = 0
+@dataclass(frozen=True, slots=True)
+class Gathered:
+    """One batch of a Mastodon chat to store: how many of its posts it brings in first (a followed status comes
+    again with its thread, to get its root) and how many of those are thread replies without the hashtag."""
+
+    batch: Batch
+    new: int
+    via_conversation: int = 0
+
+
+def _within(post: NormalizedPost, start: datetime | None, end: datetime | None) -> bool:
+    return (start is None or start <= post.created_at) and (end is None or post.created_at < end)
+
+
+def mastodon_chat(
+    client: MastodonClient, hashtag: str, *, start: datetime | None = None, end: datetime | None = None
+) -> Iterator[Gathered]:
+    """A Mastodon chat's batches, for the digest collection and `outreach fetch mastodon` alike: the hashtag
+    timeline's pages (between `start` and `end` where given), then the context of each status `mastodon_threads`
+    picks: its replies without the hashtag in the window (the tagged ones came with the timeline), the status
+    again with its conversation's root from the in_reply_to chain, and the posts above it (an outside parent:
+    context for the archive, never counted)."""
+    hashtag = hashtag.lstrip("#")
     statuses: dict[str, dict[str, Any]] = {}  # the tagged statuses (not reblogs): id -> the status
     tagged: dict[str, NormalizedPost] = {}
     for page in client.hashtag_timeline(hashtag, since=start, until=end):
-        _store(engine, page.batch, now)
-        stored += len(page.batch.posts)
         posts = {p.id: p for p in page.batch.posts}
         for status in page.statuses:
             post = posts.get(str(status.get("id")))
             if not status.get("reblog") and post is not None:
                 statuses[post.id], tagged[post.id] = status, post
+        yield Gathered(page.batch, new=len(page.batch.posts))
     followed: set[str] = set(tagged)  # posts already stored: threads overlap when tagged statuses reply to each other
     for status_id in mastodon_threads(tagged):
         context = client.status_context(status_id, status=statuses[status_id])
         below = {str(s.get("id")) for s in context.descendants} - followed
         above = {str(s.get("id")) for s in context.ancestors} - followed
-        # replies without the hashtag (the tagged ones came with the timeline) in the window, with their
-        # conversation's root from the in_reply_to chain; the status again, with its own root; and the posts
-        # above it, the outside ones shown as context in the archive, never counted
         replies = [
             p
             for p in context.batch.posts
-            if p.id in below and p.kind != "repost" and not _has_tag(p, hashtag) and start <= p.created_at < end
+            if p.id in below and p.kind != "repost" and not _has_tag(p, hashtag) and _within(p, start, end)
         ]
         ancestors = [p for p in context.batch.posts if p.id in above]
         followed.update(p.id for p in replies + ancestors)
         itself = [p for p in context.batch.posts if p.id == status_id]
-        _store(engine, Batch(posts=ancestors + itself + replies, accounts=context.batch.accounts), now)
-        stored += len(replies) + len(ancestors)
-        result.via_conversation += len(replies)
+        batch = Batch(
+            posts=ancestors + itself + replies, accounts=context.batch.accounts, problems=context.batch.problems
+        )
+        yield Gathered(batch, new=len(replies) + len(ancestors), via_conversation=len(replies))
+
+
+def collect_mastodon(engine: Engine, client: MastodonClient, window: Window, result: Collected) -> None:
+    stored = 0
+    for gathered in mastodon_chat(client, window.hashtag, start=window.start, end=window.end):
+        _store(engine, gathered.batch, window.now)
+        stored += gathered.new
+        result.via_conversation += gathered.via_conversation
     result.by_source["mastodon"] = stored
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.services.costs.ledger import x_meter
+from assistant.services.digests.collect import mastodon_chat
 from assistant.services.ingest.writer import Tally, Writer
 from integrations.errors import IntegrationError
 from integrations.normalized import Batch
@@ -63,9 +64,10 @@ def _x_pages(search: Search, clients: Clients, http: httpx.Client, engine: Engin
 def _mastodon_pages(
     search: Search, clients: Clients, http: httpx.Client, engine: Engine, tell: Tell
 ) -> Iterator[Batch]:
+    """The hashtag's timeline and the threads it started, as the digest collection reads a chat (`mastodon_chat`)."""
     mastodon = clients.mastodon(http)
-    for timeline_page in mastodon.hashtag_timeline(search.query, since=search.start, until=search.end):
-        yield timeline_page.batch
+    for gathered in mastodon_chat(mastodon, search.query, start=search.start, end=search.end):
+        yield gathered.batch
 
 
 def _bluesky_missing(settings: Settings) -> str | None:
