@@ -1,10 +1,12 @@
-"""`outreach digest`: from a file or from the database, as JSON (valid against its schema), CSV or HTML."""
+"""`outreach digest`: from a file or from the database, as JSON (valid against its schema), CSV or HTML; the README
+states its chat rules in two sentences."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -140,3 +142,29 @@ def test_a_twarc1_chat_is_digested_from_the_file_or_once_imported(tmp_path: Path
     assert figures["top"]["urls"] == [{"url": "https://example.org/pens", "posts": 1, "expanded": True}]
     assert figures["top"]["domains"] == [{"domain": "example.org", "posts": 1}]  # never t.co
     assert not {"lt", "gt", "amp"} & {w["word"] for w in figures["top"]["words"]}
+
+
+def test_the_readme_states_the_chat_rules_in_two_sentences() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    (row,) = [line for line in readme.splitlines() if line.startswith("| `/outreach digest")]
+    rules = row[row.index("A chat is") :].rstrip(" |")
+    sentences = re.split(r"(?<=[a-z)])\. (?=[A-Z])", rules)
+    assert [s.split()[:3] for s in sentences] == [["A", "chat", "is"], ["An", "answer", "is"]]
+    # the rules of the schema (digest-3.schema.json), each named: chat posts, moderators, questions, answers,
+    # intro and moderator replies, the outside parent, text, handles and links
+    for rule in (
+        "by reply parent",
+        "reposts",
+        "`context_posts`",
+        "never counted",
+        "`--moderator`",
+        "inferred",
+        "recorded",
+        "A-tagged",
+        "nearest question above it",
+        "moderators' replies and replies under the intro are counted apart",
+        "unescaped once",
+        "by handle",
+        "shorteners never as sites",
+    ):
+        assert rule in rules
