@@ -102,6 +102,13 @@ def test_words_drop_stop_words_per_language_links_mentions_and_tags() -> None:
     assert found["word_pairs"] == [{"pair": "reading groups", "count": 2}]
 
 
+def test_a_word_repeated_for_emphasis_is_no_pair() -> None:
+    texts = ["modelling, modelling, modelling", "modelling modelling works", "modelling works"]
+    found = words([post(str(i), text, lang="en") for i, text in enumerate(texts)], 10)
+    assert {w["word"]: w["count"] for w in found["words"]}["modelling"] == 6
+    assert found["word_pairs"] == [{"pair": "modelling works", "count": 2}]  # never "modelling modelling"
+
+
 def test_word_pairs_never_span_two_posts_even_if_a_post_holds_the_separator() -> None:
     texts = ["kappa zeta", "omega lambda", "kappa zeta", "omega lambda"]  # "zeta omega" twice, across posts
     found = words([post(str(i), text, lang="en") for i, text in enumerate(texts)], 10)

@@ -141,9 +141,17 @@ def test_figures_match_independent_computation(sample: tuple[Path, list[dict[str
         counts.items(), key=lambda kv: (-kv[1], kv[0])
     )[:3]
     mentioned = Counter(m.lower() for p in raw if _kind(p) != "repost" for m in set(re.findall(r"@(\w+)", p["text"])))
-    assert {m["handle"]: m["mentions"] for m in top["mentioned"]} == dict(
+    assert {m["handle"].lower(): m["mentions"] for m in top["mentioned"]} == dict(
         sorted(mentioned.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
     )
+    # a mentioned account that posted in the chat is shown as it spells its handle, not as the mention was typed
+    users = [u for line in path.read_text().splitlines() for u in json.loads(line)["includes"]["users"]]
+    authors = {u["id"] for u in users} & {p["author_id"] for p in raw}
+    spelled = {u["username"].lower(): u["username"] for u in users if u["id"] in authors}
+    assert [m["handle"] for m in top["mentioned"]] == [
+        spelled.get(m["handle"].lower(), m["handle"].lower()) for m in top["mentioned"]
+    ]
+    assert any(m["handle"] != m["handle"].lower() for m in top["mentioned"])  # the sample mentions in lower case
     co = Counter(
         t.lower()
         for p in raw

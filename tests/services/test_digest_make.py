@@ -240,7 +240,7 @@ def test_every_figure_is_compared_with_the_previous_occurrence(engine: Engine) -
 
     text = json.dumps(digest_message(figures, digest_id=1), ensure_ascii=False)
     assert "*Posts:* 8 (▲ 2 on last time)" in text
-    assert "_vs last time:_ answers = (3), people = (3), in the thread ▼ 1 (from 1)" in text
+    assert "_vs last time:_ answers the same (3), people the same (3), in the thread ▼ 1 (from 1)" in text
     html = archive_html(made.result)
     assert "Compared with earlier occurrences" in html
     # one earlier chat: its average is last time's figure, so the table shows "last time" only

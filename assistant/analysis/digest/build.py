@@ -219,7 +219,7 @@ def build_digest(posts: Iterable[NormalizedPost], context: ChatContext, *, now: 
         "context_posts": context_posts(chat, context.outside_parents),  # shown with their replies, never counted
         "top": {
             "contributors": tops.contributors(chat, handles, TOP),
-            "mentioned": tops.most_mentioned(chat, TOP, counts=mentions),
+            "mentioned": tops.most_mentioned(chat, TOP, counts=mentions, spelled=tops.spellings(handles)),
             "replied_to": tops.most_replied_to(chat, handles, TOP),
             "engaged_posts": [post_ref(p, question_of.get(p.id)) for p in tops.most_engaged(chat, TOP)],
             **links.links(chat, TOP, counts=(by_url, by_domain)),

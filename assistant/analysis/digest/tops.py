@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from integrations.normalized import NormalizedPost
@@ -48,11 +48,22 @@ def mention_counts(posts: Iterable[NormalizedPost]) -> Counter[str]:
 
 
 def most_mentioned(
-    posts: Sequence[NormalizedPost], limit: int, *, counts: Counter[str] | None = None
+    posts: Sequence[NormalizedPost],
+    limit: int,
+    *,
+    counts: Counter[str] | None = None,
+    spelled: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Handles mentioned by the most posts (`counts`: their `mention_counts`, when already counted)."""
+    """Handles mentioned by the most posts (`counts`: their `mention_counts`, when already counted), each spelled
+    as its owner writes it where the chat knows the account (`spelled`: lower-case handle -> handle)."""
     counts = mention_counts(posts) if counts is None else counts
-    return [{"handle": h, "mentions": c} for h, c in ranked(counts, limit)]
+    spelled = spelled or {}
+    return [{"handle": spelled.get(h, h), "mentions": c} for h, c in ranked(counts, limit)]
+
+
+def spellings(handles: Mapping[str, str]) -> dict[str, str]:
+    """Lower-case handle -> the handle as its account spells it (`handles`: account id -> handle)."""
+    return {handle.lower(): handle for handle in handles.values() if handle}
 
 
 def most_replied_to(posts: Sequence[NormalizedPost], handles: dict[str, str], limit: int) -> list[dict[str, Any]]:

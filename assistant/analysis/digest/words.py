@@ -52,7 +52,7 @@ def coded_tokens(texts: Sequence[str]) -> tuple[list[str], npt.NDArray[np.intp]]
 
 
 def words(posts: Sequence[NormalizedPost], limit: int) -> dict[str, list[dict[str, Any]]]:
-    """Most used words and adjacent word pairs (both words kept), reposts excluded."""
+    """Most used words and adjacent word pairs (both words kept, two different words), reposts excluded."""
     by_lang: dict[str | None, list[str]] = {}
     for post in posts:
         if post.kind != "repost":
@@ -70,7 +70,7 @@ def words(posts: Sequence[NormalizedPost], limit: int) -> dict[str, list[dict[st
         counts = np.bincount(codes, minlength=len(vocabulary))
         single.update({vocabulary[i]: int(counts[i]) for i in np.flatnonzero(kept)})
         first, second = codes[:-1], codes[1:]
-        both = kept[first] & kept[second]
+        both = kept[first] & kept[second] & (first != second)  # "modelling, modelling" is emphasis, not a pair
         size = len(vocabulary)
         found, times = np.unique(first[both] * size + second[both], return_counts=True)
         for code, count in zip(found.tolist(), times.tolist(), strict=True):

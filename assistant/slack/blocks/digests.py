@@ -51,27 +51,27 @@ def _number(value: float | None) -> str:
 
 
 def comparison_text(item: dict[str, Any]) -> str:
-    """ "60 (▲ 20 on last time; average 45)" from one comparison entry."""
+    """ "60 (▲ 20 on last time; average 45 over three chats)", "67 (the same as last time)" from one entry."""
     text = _number(item["value"])
     previous, average = item.get("previous"), item.get("average")
     if previous is None:
         return text
     delta = item["value"] - previous
-    arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
-    change = f"{arrow} {_number(abs(delta))}" if delta else "= same"
+    arrow = "▲" if delta > 0 else "▼"
+    change = f"{arrow} {_number(abs(delta))} on last time" if delta else "the same as last time"
     occurrences = item.get("occurrences", 0)
     extra = f"; average {_number(average)} over {in_words(occurrences, 'chat')}" if occurrences > 1 else ""
-    return f"{text} ({change} on last time{extra})"
+    return f"{text} ({change}{extra})"
 
 
 def _change(item: dict[str, Any]) -> str:
-    """ "▲ 3 (from 9)" from one comparison entry that has a previous value."""
+    """ "▲ 3 (from 9)", "the same (3)" from one comparison entry that has a previous value."""
     delta = item["value"] - item["previous"]
-    arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
+    arrow = "▲" if delta > 0 else "▼"
     return (
         f"{arrow} {_number(abs(delta))} (from {_number(item['previous'])})"
         if delta
-        else f"= ({_number(item['value'])})"
+        else f"the same ({_number(item['value'])})"
     )
 
 
