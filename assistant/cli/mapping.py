@@ -35,7 +35,10 @@ def _request(settings: Settings, request_id: int) -> MappingRequest:
 def estimate(
     context: typer.Context,
     request_id: int = typer.Argument(..., help="The request's number"),
-    measure: bool = typer.Option(False, "--measure", help="Run the two cheap measuring steps (their cost is shown)"),
+    measure: bool = typer.Option(False, "--measure", help="Run the cheap measuring steps (their cost is shown)"),
+    follows: bool = typer.Option(
+        False, "--follows", help="Also sample the seeds' follow lists: the follows strategy's own step (cost shown)"
+    ),
 ) -> None:
     """What each strategy would cost: the measuring steps' own cost first, then (with --measure) the estimates."""
     settings = settings_or_exit()
@@ -49,26 +52,33 @@ def estimate(
         fail(str(exc))
     for step in steps:
         console.print(f"Step: {step.describe()}", highlight=False)
-    measured: measuring.Measured | None = None
-    if measure:
+    follow_step = measuring.follow_step(request, prices)
+    if follow_step is not None:
+        console.print(f"Step for the follows strategy only (--follows): {follow_step.describe()}", highlight=False)
+    if measure or follows:
         if settings.x_bearer_token is None:
             fail("no X token: set X_BEARER_TOKEN to measure on X")
         clients = clients_for(context, settings, engine)
-        with clients.http() as http:
-            measured = measuring.measure(engine, request_id, clients.x(http))
-        with Session(engine) as session:
-            stored = session.get(MappingRequest, request_id)
-            assert stored is not None
-            measuring.save(session, stored, measured)
-            session.commit()
-    else:
-        with Session(engine) as session:
-            measured = measuring.load(session, request_id)
+        runs = [measuring.measure] if measure else []
+        for step_run in [*runs, measuring.measure_follows] if follows else runs:
+            try:
+                with clients.http() as http:
+                    found = step_run(engine, request_id, clients.x(http))
+            except crawl.MappingInputError as exc:
+                fail(f"{exc} (`outreach map estimate ID --measure --follows` runs both)")
+            with Session(engine) as session:
+                stored = session.get(MappingRequest, request_id)
+                assert stored is not None
+                measuring.save(session, stored, found)
+                session.commit()
+    with Session(engine) as session:
+        measured = measuring.load(session, request_id)
+        paid = measuring.measuring_spend(session, request_id).dollars
     if measured is None:
         console.print("Not measured yet: `outreach map estimate ID --measure` runs the steps above.")
         return
     console.print(f"Measured: {measuring.describe(measured)}", highlight=False)
-    for item in measuring.strategies(measured, prices):
+    for item in measuring.strategies(measured, prices, paid=paid):
         console.print(item.describe(), highlight=False)
 
 

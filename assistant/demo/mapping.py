@@ -83,6 +83,9 @@ def step_mapping(ctx: DemoContext) -> None:
     )
     measured = measuring.measure(ctx.engine, rid, x_client())
     with session_scope(ctx.engine) as session:
+        measuring.save(session, requests_service.get(session, rid), measured)
+    measured = measuring.measure_follows(ctx.engine, rid, x_client())  # the follows strategy's own step
+    with session_scope(ctx.engine) as session:
         request = requests_service.get(session, rid)
         measuring.save(session, request, measured)
         figures = measuring.start_figures(session, request, prices, clock.now().date())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -54,14 +55,20 @@ def test_run_against_the_fake_x_then_write_every_format(tmp_path: Path, monkeypa
     assert "count the posts of 1 hashtag(s) and keyword(s): 1 call, no items billed" in steps.output
     assert "Not measured yet" in steps.output and not fake.calls
     network = clients_over(fake.transport)
+    assert "Step for the follows strategy only (--follows): read up to 100 follow-list" in " ".join(
+        steps.output.split()
+    )
     estimate = runner.invoke(app, ["map", "estimate", str(rid), "--measure"], obj=network)
-    assert estimate.exit_code == 0 and "follows: about" in estimate.output
+    assert estimate.exit_code == 0 and "follows: about" in estimate.output and "up to $" in estimate.output
+    tagged = [p for p in world.posts if "ukfechat" in {h["tag"] for h in p.get("entities", {}).get("hashtags", [])}]
     assert [c.endpoint for c in fake.calls] == [
         "GET /2/users/by",
         "GET /2/tweets/counts/recent",
-        "GET /2/tweets/search/recent",  # the sample page
-        *["GET /2/users/{id}/following"] * len(world.seeds),  # the follow-list samples
+        *["GET /2/tweets/search/recent"] * math.ceil(min(200, len(tagged)) / 100),  # the sample pages
     ]
+    follows = runner.invoke(app, ["map", "estimate", str(rid), "--follows"], obj=network)
+    assert follows.exit_code == 0 and "for the whole job" in follows.output, follows.output
+    assert len(fake.calls_to("GET /2/users/{id}/following")) == len(world.seeds)  # the follow-list samples
     unapproved = runner.invoke(app, ["map", "run", str(rid)], obj=network)
     assert unapproved.exit_code != 0 and "--strategy" in unapproved.output
     result = runner.invoke(app, ["map", "run", str(rid), "--strategy", "follows"], obj=network)

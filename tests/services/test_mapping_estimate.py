@@ -19,6 +19,7 @@ from assistant.samples.network import World, synthetic_world
 from assistant.services.costs import figures
 from assistant.services.mapping import crawl, members, requests
 from assistant.services.mapping import estimate as measuring
+from assistant.services.mapping.follow_sample import FollowSample
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import mapping_forms
 from assistant.standins.x_graph import FakeClock, FakeXGraph
@@ -107,8 +108,8 @@ WORLDS = {"small": _world, "dense": _dense_world, "sparse": _sparse_world}
 def _bill_by_hand(world: World, strategy: str) -> tuple[int, int, float]:
     """(posts, users, dollars) X bills for a measured mapping of `world`, worked out from the world itself: the
     newest 500 posts on the request's hashtag (5 pages) and the users they bring (authors and people mentioned),
-    the seeds found, and the follow-list entries read: the first 100 of each seed's list for the sample, and the
-    whole lists when the strategy follows them."""
+    the seeds found, and for the follows strategy the whole follow lists (its own step's samples among them; the
+    interactions strategy reads none of them)."""
     tag = "fechat" if "seed0" in world.seeds else "ukfechat"
     tagged = [
         p for p in reversed(world.posts) if tag in {h["tag"].lower() for h in p.get("entities", {}).get("hashtags", [])}
@@ -118,20 +119,31 @@ def _bill_by_hand(world: World, strategy: str) -> tuple[int, int, float]:
     users = set(seeds)
     for post in posts:
         users.update(u for u in [post["author_id"], *(m["id"] for m in post.get("entities", {}).get("mentions", []))])
-    for seed in seeds:
-        listed = world.following[seed]
-        users.update(listed if strategy == "follows" else listed[: measuring.FOLLOW_SAMPLE])
+    for seed in seeds if strategy == "follows" else []:
+        users.update(world.following[seed])
     users &= set(world.users)
     return len(posts), len(users), round(len(posts) * PRICES.post_read + len(users) * PRICES.user_read, 2)
 
 
+def _measured(engine: Engine, rid: int, client: XClient, *, follows: bool = False) -> measuring.Measured:
+    """Measure the request (and sample its follow lists: the follows strategy's own step) and keep it."""
+    measured = measuring.measure(engine, rid, client)
+    with session_scope(engine) as session:
+        measuring.save(session, session.get(MappingRequest, rid), measured)  # type: ignore[arg-type]
+    if not follows:
+        return measured
+    measured = measuring.measure_follows(engine, rid, client)
+    with session_scope(engine) as session:
+        measuring.save(session, session.get(MappingRequest, rid), measured)  # type: ignore[arg-type]
+    return measured
+
+
 def _measure_and_crawl(engine: Engine, fake: FakeXGraph, clock: FakeClock, world: World, strategy: str):  # type: ignore[no-untyped-def]
     rid = _request(engine, world)
-    measured = measuring.measure(engine, rid, _client(fake, clock))
+    measured = _measured(engine, rid, _client(fake, clock), follows=strategy == "follows")  # only when wanted
     with session_scope(engine) as session:
         request = session.get(MappingRequest, rid)
         assert request is not None
-        measuring.save(session, request, measured)
         shown = measuring.start_figures(session, request, PRICES, clock.now().date())
         crawl.approve(session, request, strategy=strategy, by="U2", now=clock.now())
         promised = measuring.promise(session, request, strategy, PRICES)
@@ -155,12 +167,16 @@ def test_the_steps_own_costs_are_known_before_any_call(engine: Engine) -> None:
         request = session.get(MappingRequest, rid)
         assert request is not None
         steps = measuring.measure_steps(request, PRICES)
+        follows = measuring.follow_step(request, PRICES)
     assert [s.describe() for s in steps] == [
         "look up 5 seed account(s): 1 call, $0.05",
         "count the posts of 1 hashtag(s) and keyword(s): 1 call, no items billed",
-        "read a sample page of posts of each (read again free today): 1 call, up to $1.50",
-        "read up to 100 follow-list entries of 5 seed(s) (read again free today): 5 calls, up to $5.00",
+        "read up to 2 sample pages of posts of each (read again free today): 2 calls, up to $3.00",
     ]
+    assert follows is not None  # the follows strategy's own step, run only when that strategy is wanted
+    assert follows.describe() == (
+        "read up to 100 follow-list entries of 5 seed(s) (read again free today): 5 calls, up to $5.00"
+    )
     assert fake.calls == []
 
 
@@ -175,17 +191,39 @@ def test_measured_numbers_are_x_own_and_the_steps_cost_what_they_said(engine: En
     assert measured.search_posts == AUTHORS * POSTS_EACH
     with Session(engine) as session:
         spent = figures.actual(session, job_kind="estimate", job_id=f"mapping:{rid}")
-    # by hand: 4 seeds (nobody_here is not on X), the newest 100 posts by 34 authors (posts 300..201 newest first:
-    # authors 99..66 write 3 each, author 66 one of them), 100 follow-list entries of each of the 4 seeds
-    assert (spent.posts, spent.users) == (100, 4 + 34 + 4 * 100)
-    assert measured.sampled_posts == 100 and measured.sampled_users == 34
+    # by hand: 4 seeds (nobody_here is not on X), the newest 200 posts by 67 authors (posts 300..101 newest first:
+    # authors 99..33 write 3 each, author 33 two of them); no follow list read
+    assert (spent.posts, spent.users) == (200, 4 + 67)
+    assert measured.sampled_posts == 200 and measured.sampled_users == 67 and not measured.follows_sampled
     assert sum(s.cost for s in measured.steps) >= spent.dollars  # no step cost more than it said
-    assert [c.endpoint for c in fake.calls] == [
-        "GET /2/users/by",
-        "GET /2/tweets/counts/recent",
-        "GET /2/tweets/search/recent",
-        *["GET /2/users/{id}/following"] * SEEDS,
-    ]
+    assert [c.endpoint for c in fake.calls] == ["GET /2/users/by", "GET /2/tweets/counts/recent", *SEARCH * 2]
+    with session_scope(engine) as session:
+        measuring.save(session, session.get(MappingRequest, rid), measured)  # type: ignore[arg-type]
+    sampled = measuring.measure_follows(engine, rid, _client(fake, clock))
+    with Session(engine) as session:
+        more = figures.actual(session, job_kind="estimate", job_id=f"mapping:{rid}")
+    assert [c.endpoint for c in fake.calls[4:]] == ["GET /2/users/{id}/following"] * SEEDS
+    assert (more.posts, more.users) == (200, 4 + 67 + 4 * 100) and sampled.follows_sampled  # 100 entries a seed
+
+
+SEARCH = ["GET /2/tweets/search/recent"]
+
+
+def test_the_follows_figure_before_its_own_step_is_an_upper_bound_that_cannot_be_started(engine: Engine) -> None:
+    world, clock = _world(), FakeClock()
+    fake = FakeXGraph(world, clock=clock.now)
+    rid = _request(engine, world)
+    _measured(engine, rid, _client(fake, clock))
+    with session_scope(engine) as session:
+        request = session.get(MappingRequest, rid)
+        assert request is not None
+        shown = measuring.start_figures(session, request, PRICES, clock.now().date())
+    inter, follows = shown.estimates
+    # by hand: at most every one of the 4 x 250 entries billed on top of the interactions' crawl
+    assert follows.at_most and follows.cost == pytest.approx(inter.cost + 4 * 250 * PRICES.user_read)
+    assert shown.needs_follow_sample("follows") and not shown.needs_follow_sample("interactions")
+    assert shown.follow_step is not None and "follow-list entries of 5 seed(s)" in shown.follow_step
+    assert "up to $" in follows.describe() and "up to" not in inter.describe()
 
 
 def _off(estimate: float, actual: float) -> float:
@@ -199,14 +237,15 @@ def test_a_first_runs_estimate_is_within_ten_percent_of_what_the_crawl_bills(eng
     rid, measured, promised, against, spent = _measure_and_crawl(engine, fake, clock, world, strategy)
     assert promised is not None and against is not None and against.label == strategy
     bill = against.actual
-    # worked by hand: 4 seeds; the search reads 300 posts by 100 authors (the sample 100 posts and 34 of them);
-    # the samples read 100 of each seed's 250 follow-list entries, follows reads the other 4 x 150 ($6.00)
-    assert (bill.posts, bill.users) == (300, 4 + 100 + 4 * 100 + (0 if strategy == "interactions" else 4 * 150))
-    assert bill.dollars == pytest.approx(6.54 if strategy == "interactions" else 12.54)
+    # worked by hand: 4 seeds; the search reads 300 posts by 100 authors (the sample 200 posts and 67 of them);
+    # the follows strategy's own step reads 100 of each seed's 250 follow-list entries, its crawl the other 4 x 150
+    follows = strategy == "follows"
+    assert (bill.posts, bill.users) == (300, 4 + 100 + (4 * 250 if follows else 0))
+    assert bill.dollars == pytest.approx(12.54 if follows else 2.54)
     assert against.off is not None and abs(against.off) <= 0.10, against.describe()
     crawl_only = _off(against.estimate.dollars - spent.dollars, bill.dollars - spent.dollars)
     assert abs(crawl_only) <= 0.10, crawl_only  # what is left to pay once the steps ran, too
-    assert spent.users == SEEDS + 34 + SEEDS * 100 and spent.posts == 100
+    assert spent.users == SEEDS + 67 + (SEEDS * 100 if follows else 0) and spent.posts == 200
 
 
 @pytest.mark.parametrize("strategy", ["interactions", "follows"])
@@ -218,7 +257,8 @@ def test_in_a_dense_community_a_first_runs_estimate_is_within_ten_percent(engine
     fake = FakeXGraph(world, clock=clock.now)
     _, measured, _, against, spent = _measure_and_crawl(engine, fake, clock, world, strategy)
     entries = sum(len(world.following[str(world.by_username(s)["id"])]) for s in world.seeds)  # type: ignore[index]
-    assert measured.entries == entries == 8 * 200 and spent.users < SEEDS * 2 + 8 * 100 + 200  # samples, not lists
+    sampled = 8 * 100 if strategy == "follows" else 0  # the follows strategy's own step only
+    assert measured.entries == entries == 8 * 200 and spent.users < SEEDS * 2 + sampled + 200  # samples, not lists
     assert against is not None and against.off is not None and abs(against.off) <= 0.10, against.describe()
 
 
@@ -252,7 +292,7 @@ def test_a_crawl_after_the_estimate_does_not_read_the_seeds_again_the_same_day(e
         data = requests.RequestInput(title="FE", seeds=tuple(world.seeds), hashtags=("fechat",))
         workspace_id = require_id(ensure_workspace(session, slack_team_id="T1"))
         rid = requests.create(session, workspace_id=workspace_id, requester_id="U1", data=data).id or 0
-    measuring.measure(engine, rid, _client(fake, clock))
+    _measured(engine, rid, _client(fake, clock), follows=True)
     with session_scope(engine) as session:
         request = session.get(MappingRequest, rid)
         assert request is not None
@@ -269,12 +309,12 @@ def test_a_crawl_after_the_estimate_does_not_read_the_seeds_again_the_same_day(e
 def test_the_accounts_the_whole_follow_lists_hold_are_estimated_from_the_samples() -> None:
     # 4 lists of 250 with nothing in common, 100 read of each: 400 accounts seen once each, none twice;
     # f0 = 400 * 399 / (2 * 400 / 399 + 400 * 0.4 / 0.6) = 594 of the 600 entries not read
-    disjoint = measuring.FollowSample(entries=400, listed=1000, billed=400, unknown=400, once=400, twice=0)
+    disjoint = FollowSample(entries=400, listed=1000, billed=400, unknown=400, once=400, twice=0)
     assert disjoint.unseen() == pytest.approx(159_600 / (2 * 400 / 399 + 400 * 0.4 / 0.6))
     # lists read whole: nothing unseen, whatever the samples repeat
-    whole = measuring.FollowSample(entries=240, listed=240, billed=150, unknown=150, once=90, twice=40)
+    whole = FollowSample(entries=240, listed=240, billed=150, unknown=150, once=90, twice=40)
     assert whole.unseen() == 0.0
     # 300 seen once, 100 twice of 500 read of 2000: f0 = 300^2 / (2 * 100 * 500 / 499 + 300 * 0.25 / 0.75)
-    shared = measuring.FollowSample(entries=500, listed=2000, billed=400, unknown=400, once=300, twice=100)
+    shared = FollowSample(entries=500, listed=2000, billed=400, unknown=400, once=300, twice=100)
     assert shared.unseen() == pytest.approx(90_000 / (200 * 500 / 499 + 100))
     assert shared.split(0.0)[0] == round(400 + shared.unseen())  # no search users unseen: every account is new

@@ -50,19 +50,10 @@ def test_admins_set_the_monthly_budget_and_a_bad_one_is_refused_on_its_field(app
 
 
 def test_measure_then_a_start_that_crosses_the_budget_waits_for_an_admin(app: SlackHarness) -> None:
-    world = synthetic_world(8, accounts=80, partners=5, chat_weeks=3)
+    world = synthetic_world(8, accounts=400, partners=5, chat_weeks=3)  # more #ukfechat posts than the samples read
     fake = FakeXGraph(world)
     app.use_networks(fake.transport)
-    seeds = " ".join(f"@{s}" for s in world.seeds[:3])
-    assert _submit(app, blocks.VIEW_REQUEST, _form(title="FE", seeds=seeds, hashtags="#ukfechat")).status_code == 200
-    app.slack.wait_for("chat.postMessage", 2)
-    with Session(app.services.engine) as session:
-        rid = str(session.exec(select(MappingRequest)).one().id)
-    _press(app, blocks.CLAIM, rid, user_id=COMMS)
-    _eventually(lambda r: r.claimed_by == COMMS, app)
-
-    _press(app, blocks.START, rid, user_id=COMMS)
-    modal = json.dumps(view_arg(app.slack.wait_for("views.open")[-1].args))
+    rid, _, modal = _opened_start(app, " ".join(f"@{s}" for s in world.seeds[:3]))
     assert "look up 3 seed account(s): 1 call, $0.03" in modal and "no items billed" in modal
     assert blocks.MEASURE in modal and "Rough guess, not measured" in modal and not fake.calls
     assert "Month to date $0.00" in modal and "no monthly X budget set" in modal
@@ -79,14 +70,15 @@ def test_measure_then_a_start_that_crosses_the_budget_waits_for_an_admin(app: Sl
     assert [c.endpoint for c in fake.calls] == [
         "GET /2/users/by",
         "GET /2/tweets/counts/recent",
-        "GET /2/tweets/search/recent",  # the sample page
-        *["GET /2/users/{id}/following"] * 3,  # the follow-list samples
-    ]
+        *["GET /2/tweets/search/recent"] * 2,  # the sample pages
+    ]  # no follow list: that is the follows strategy's own step, with its own button and price
+    assert blocks.MEASURE_FOLLOWS in measured and "follow-list entries of 3 seed(s)" in measured
     with Session(app.services.engine) as session:
         billed = session.exec(select(CostEntry).where(CostEntry.job_kind == "estimate")).all()
     spent = round(sum(row.dollars for row in billed), 2)
-    assert sum(row.posts_read for row in billed) == 100  # the sample page (the crawl reads it again free today)
-    assert sum(row.users_read for row in billed) >= 3 and spent <= 0.03 + 1.50 + 3.00  # within what the steps said
+    tagged = [p for p in world.posts if "ukfechat" in {h["tag"] for h in p.get("entities", {}).get("hashtags", [])}]
+    assert sum(row.posts_read for row in billed) == min(200, len(tagged))  # the sample pages (read again free today)
+    assert sum(row.users_read for row in billed) >= 3 and spent <= 0.03 + 3.00  # within what the steps said
     limit = f"{spent + 0.02:.2f}"  # the month's spend is the steps'; the crawl would cross this
 
     assert _settings(app, limit) == {"text": ""}
@@ -109,3 +101,55 @@ def test_measure_then_a_start_that_crosses_the_budget_waits_for_an_admin(app: Sl
     with Session(app.services.engine) as session:
         said_yes = session.exec(select(AuditEntry).where(AuditEntry.action == "budget.crossed_approved")).one()
     assert said_yes.actor == ADMIN and said_yes.detail["budget"] == float(limit)
+
+
+def _opened_start(app: SlackHarness, seeds: str) -> tuple[str, str, str]:
+    """A request on #ukfechat claimed and its Start modal opened: (its id, the modal's id, the modal's JSON)."""
+    assert _submit(app, blocks.VIEW_REQUEST, _form(title="FE", seeds=seeds, hashtags="#ukfechat")).status_code == 200
+    app.slack.wait_for("chat.postMessage", 2)
+    with Session(app.services.engine) as session:
+        rid = str(session.exec(select(MappingRequest)).one().id)
+    _press(app, blocks.CLAIM, rid, user_id=COMMS)
+    _eventually(lambda r: r.claimed_by == COMMS, app)
+    _press(app, blocks.START, rid, user_id=COMMS)
+    modal = json.dumps(view_arg(app.slack.wait_for("views.open")[-1].args))
+    view_id = next(v for v, view in app.slack.views.items() if view["callback_id"] == blocks.VIEW_START)
+    return rid, view_id, modal
+
+
+def _press_in_modal(app: SlackHarness, action_id: str, rid: str, view_id: str) -> str:
+    press = requests.block_actions(
+        {"action_id": action_id, "value": rid, "type": "button"},
+        user_id=COMMS,
+        view={"id": view_id, "hash": "1.a", "callback_id": blocks.VIEW_START},
+    )
+    before = len(app.slack.calls_to("views.update"))
+    assert app.action(press).status_code == 200
+    update = app.slack.wait_for("views.update", before + 1)[-1].args
+    return json.dumps(update["view"] if isinstance(update["view"], dict) else json.loads(update["view"]))
+
+
+def test_the_follow_lists_are_sampled_only_when_the_follows_strategy_is_wanted(app: SlackHarness) -> None:
+    world = synthetic_world(8, accounts=80, partners=5, chat_weeks=3)
+    fake = FakeXGraph(world)
+    app.use_networks(fake.transport)
+    rid, view_id, _ = _opened_start(app, " ".join(f"@{s}" for s in world.seeds[:3]))
+    measured = _press_in_modal(app, blocks.MEASURE, rid, view_id)
+    assert not fake.calls_to("GET /2/users/{id}/following") and blocks.MEASURE_FOLLOWS in measured
+    assert "follows: about" in measured and "up to $" in measured  # an upper bound until its step runs
+    values = {
+        "strategy": {"strategy": {"type": "radio_buttons", "selected_option": {"value": "follows"}}},
+        "budget_money": {"budget_money": {"type": "number_input", "value": "50"}},
+        "budget_calls": {"budget_calls": {"type": "number_input", "value": "500"}},
+    }
+    refused = ack_json(_submit(app, blocks.VIEW_START, values, user_id=COMMS, meta=rid))
+    assert (
+        refused["response_action"] == "errors"
+        and "Sample the seeds' follow lists first" in refused["errors"]["strategy"]
+    )
+
+    sampled = _press_in_modal(app, blocks.MEASURE_FOLLOWS, rid, view_id)
+    assert len(fake.calls_to("GET /2/users/{id}/following")) == 3  # one sample page of each seed's list
+    assert blocks.MEASURE_FOLLOWS not in sampled and "follows: about" in sampled and "for the whole job" in sampled
+    assert _submit(app, blocks.VIEW_START, values, user_id=COMMS, meta=rid).status_code == 200
+    assert _eventually(lambda r: r.crawl_state == CrawlState.running.value, app).strategy == "follows"

@@ -51,6 +51,7 @@ class StrategyEstimate:
     minutes: int  # the least time the rate limits allow
     items: int
     paid: float = 0.0  # what the measuring steps billed already for the job (not in `cost`, the crawl's)
+    at_most: bool = False  # an upper bound: not measured (the follows strategy before its follow lists are sampled)
 
     @property
     def whole(self) -> float:
@@ -58,9 +59,10 @@ class StrategyEstimate:
         return round(self.cost + self.paid, 2)
 
     def describe(self) -> str:
-        price = f"${self.cost:,.2f}"
+        price = f"{'up to ' if self.at_most else ''}${self.cost:,.2f}"
         if self.paid:
-            price = f"${self.whole:,.2f} for the whole job (${self.paid:,.2f} of it paid already for measuring)"
+            price = f"{'up to ' if self.at_most else ''}${self.whole:,.2f} for the whole job"
+            price += f" (${self.paid:,.2f} of it paid already for measuring)"
         return f"{self.strategy}: about {self.calls} calls, {price}, at least {self.minutes} min under the rate limits"
 
 

@@ -10,7 +10,6 @@ The crawl that follows on the same UTC day reads the seeds again for free (the s
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from typing import Any
@@ -36,6 +35,7 @@ from assistant.services.mapping.crawl import (
 from assistant.services.mapping.crawl import (
     estimate as rough_guess,
 )
+from assistant.services.mapping.follow_sample import FOLLOW_SAMPLE, FOLLOW_SAMPLE_SEEDS, follow_samples
 from assistant.services.store.write import upsert_batch
 from integrations.x.client import XClient
 from integrations.x.cost import Prices
@@ -43,9 +43,8 @@ from integrations.x.counts import total_over_pages
 from integrations.x.requests import USERS_PER_LOOKUP
 
 PAGE = 100  # posts a search page holds
+SAMPLE_PAGES = 2  # search pages sampled per term: both strategies' crawl reads them again free that UTC day
 FOLLOWING_PAGE = 1000
-FOLLOW_SAMPLE = 100  # follow-list entries sampled per seed
-FOLLOW_SAMPLE_SEEDS = 15  # seeds sampled: one 15-minute window of the following endpoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +74,9 @@ class Measured:
     sampled_posts: int = 0  # posts and users the search samples billed
     sampled_users: int = 0
     growth: str = ""  # how the samples' users grow with posts
+    search_ids: list[str] = field(default_factory=list)  # the users the search samples named
+    unseen_search: float = 0.0  # distinct users the whole search adds to the samples'
+    follows_sampled: bool = False  # the follows strategy's step ran (only when that strategy is wanted)
     follow_new: int = 0  # follow-list entries new to the day over all the seeds' lists (the samples' included)
     follow_sampled_new: int = 0  # entries the follow samples billed that the search would not have
     follow_sampled_search: int = 0  # entries the follow samples billed that the search would have billed
@@ -98,14 +100,9 @@ def _seeds(request: MappingRequest) -> list[str]:
     return [s.strip().lstrip("@") for s in request.seeds if s.strip()]
 
 
-def _sampled_seeds(following: dict[str, int]) -> list[str]:
-    """The seeds whose follow lists are sampled: those following anyone, at most one rate-limit window of them."""
-    return [seed for seed, count in following.items() if count > 0][:FOLLOW_SAMPLE_SEEDS]
-
-
 def measure_steps(request: MappingRequest, prices: Prices) -> list[MeasureStep]:
-    """The measuring steps and their own cost, before any runs (a sample's cost at most: a crawl the same UTC
-    day reads the sampled posts and entries again free)."""
+    """The measuring steps every strategy needs and their own cost, before any runs (a sample's cost at most: a
+    crawl the same UTC day reads the sampled posts again free)."""
     check_inputs(request)
     seeds, terms = _seeds(request), search_terms(request)
     steps = []
@@ -117,14 +114,21 @@ def measure_steps(request: MappingRequest, prices: Prices) -> list[MeasureStep]:
     if terms:
         calls = len(terms) + (1 if len(terms) > 1 else 0)
         steps.append(MeasureStep(f"count the posts of {len(terms)} hashtag(s) and keyword(s)", calls, 0.0))
-        most = len(terms) * PAGE * (prices.post_read + prices.user_read)
-        steps.append(MeasureStep("read a sample page of posts of each (read again free today)", len(terms), most, True))
-    if seeds:
-        sampled = min(len(seeds), FOLLOW_SAMPLE_SEEDS)
-        most = sampled * FOLLOW_SAMPLE * prices.user_read
-        label = f"read up to {FOLLOW_SAMPLE} follow-list entries of {sampled} seed(s) (read again free today)"
-        steps.append(MeasureStep(label, sampled, most, True))
+        most = len(terms) * SAMPLE_PAGES * PAGE * (prices.post_read + prices.user_read)
+        label = f"read up to {SAMPLE_PAGES} sample pages of posts of each (read again free today)"
+        steps.append(MeasureStep(label, len(terms) * SAMPLE_PAGES, most, True))
     return steps
+
+
+def follow_step(request: MappingRequest, prices: Prices) -> MeasureStep | None:
+    """The follows strategy's own measuring step, run only when that strategy is wanted (None without seeds): its
+    cost at most, since a follow crawl the same UTC day reads the sampled entries again free."""
+    seeds = _seeds(request)
+    if not seeds:
+        return None
+    sampled = min(len(seeds), FOLLOW_SAMPLE_SEEDS)
+    label = f"read up to {FOLLOW_SAMPLE} follow-list entries of {sampled} seed(s) (read again free today)"
+    return MeasureStep(label, sampled, sampled * FOLLOW_SAMPLE * prices.user_read, True)
 
 
 def _search_samples(client: XClient, per_term: dict[str, int]) -> tuple[dict[str, sample.UserGrowth], set[str]]:
@@ -132,78 +136,28 @@ def _search_samples(client: XClient, per_term: dict[str, int]) -> tuple[dict[str
     growths: dict[str, sample.UserGrowth] = {}
     users: set[str] = set()
     for term, count in per_term.items():
-        page = next(iter(client.search_recent(term, max_pages=1, max_results=PAGE)), None) if count > 0 else None
-        if page is None:
+        pages = list(client.search_recent(term, max_pages=SAMPLE_PAGES, max_results=PAGE)) if count > 0 else []
+        if not pages:
             continue
-        billed = page.billed
-        growths[term] = sample.measure([page.raw], billed_posts=billed.posts_read, billed_users=billed.users_read)
-        users.update(str(u["id"]) for u in (page.raw.get("includes") or {}).get("users") or [] if "id" in u)
+        posts, users_read = sum(p.billed.posts_read for p in pages), sum(p.billed.users_read for p in pages)
+        growths[term] = sample.measure([p.raw for p in pages], billed_posts=posts, billed_users=users_read)
+        for page in pages:
+            users.update(str(u["id"]) for u in (page.raw.get("includes") or {}).get("users") or [] if "id" in u)
     return growths, users
 
 
-@dataclass(frozen=True, slots=True)
-class FollowSample:
-    """The first entries of the sampled seeds' follow lists, and what they say of the whole lists.
-
-    The accounts an entry could bring are those neither a seed nor named by the search samples ("unknown").
-    How many of them the whole lists hold is the species-richness estimate for sampling without replacement
-    (Chao and Lin, 2012): the unknown accounts seen, plus f0 = Q1^2 / (2 Q2 n / (n - 1) + Q1 q / (1 - q)) unseen,
-    Q1 and Q2 the accounts seen in exactly one and two of the samples, n the entries read, q the share of the
-    lists' entries they are. Lists read whole (q = 1) leave nothing unseen.
-    """
-
-    entries: int = 0
-    listed: int = 0
-    billed: int = 0  # accounts X billed for the samples (new to the day)
-    unknown: int = 0  # distinct unknown accounts in the samples
-    once: int = 0  # Q1
-    twice: int = 0  # Q2
-    search_share: float = 0.0  # of the search samples' users, the share the sampled lists hold
-
-    def unseen(self) -> float:
-        """f0, at most one account per entry not read (Q2 = 0: the bias-corrected form, Q1 (Q1 - 1) / 2 (Q2 + 1))."""
-        n, q = self.entries, self.entries / self.listed if self.listed else 1.0
-        if n < 2 or q >= 1 or not self.once:
-            return 0.0
-        ones, twos = (self.once, self.twice) if self.twice else (self.once - 1, 1)
-        found = self.once * ones / (2 * twos * n / (n - 1) + self.once * q / (1 - q))
-        return min(found, float(self.listed - self.entries))
-
-    def split(self, unseen_search: float) -> tuple[int, int, int]:
-        """(accounts the whole lists bill, of them the samples billed, sampled accounts the rest of the search
-        would have billed): `unseen_search` search users the samples did not name, held by the lists as the
-        samples hold the named ones, scaled up from the samples to the whole lists."""
-        if not self.unknown:
-            return 0, 0, 0
-        extra = self.unseen()
-        coverage = self.unknown / (self.unknown + extra)
-        sampled_search = min(self.billed, round(self.search_share * unseen_search))
-        of_search = min(unseen_search, self.search_share * unseen_search / coverage)
-        new_share = self.billed / self.unknown  # the rest were read earlier that day
-        whole = max(0.0, (self.unknown + extra) * new_share - of_search)
-        return round(whole), self.billed - sampled_search, sampled_search
-
-
-def _follow_samples(client: XClient, following: dict[str, int], search_ids: set[str]) -> FollowSample:
-    """Read the first entries of each sampled seed's follow list (as the crawl asks for them, fewer)."""
-    holding: Counter[str] = Counter()
-    listed = billed = 0
-    for seed in _sampled_seeds(following):
-        size = min(FOLLOW_SAMPLE, following[seed])
-        page = next(iter(client.following(seed, max_pages=1, max_results=size)), None)
-        if page is None:
-            continue
-        holding.update({str(u["id"]) for u in page.data or [] if "id" in u})
-        listed, billed = listed + following[seed], billed + page.billed.users_read
-    known = search_ids | set(following)
-    unknown = {account: count for account, count in holding.items() if account not in known}
-    counts = Counter(unknown.values())
-    share = len(set(holding) & search_ids) / len(search_ids) if search_ids else 0.0
-    return FollowSample(sum(holding.values()), listed, billed, len(unknown), counts[1], counts[2], share)
+def _measuring_meter(engine: Engine, client: XClient, request_id: int, workspace_id: int | None) -> None:
+    """Bill the client's calls in the ledger as the request's measuring steps."""
+    kind, job = measuring_job(request_id)
+    meter = client.meter
+    client.meter = x_meter(
+        engine, meter.prices, workspace_id=workspace_id, job_kind=kind, job_id=job, clock=meter.clock
+    )
 
 
 def measure(engine: Engine, request_id: int, client: XClient) -> Measured:
-    """Run the steps (billed in the ledger as the request's estimate) and keep what they found."""
+    """Run the steps every strategy needs (billed in the ledger as the request's estimate) and keep what they
+    found; the follow lists are sampled later, by `measure_follows`, only when the follows strategy is wanted."""
     with Session(engine) as session:
         request = session.get(MappingRequest, request_id)
         if request is None:
@@ -212,14 +166,7 @@ def measure(engine: Engine, request_id: int, client: XClient) -> Measured:
         workspace_id = request.workspace_id
         steps = measure_steps(request, client.meter.prices)
         seeds, terms = _seeds(request), search_terms(request)
-    client.meter = x_meter(
-        engine,
-        client.meter.prices,
-        workspace_id=workspace_id,
-        job_kind=measuring_job(request_id)[0],
-        job_id=measuring_job(request_id)[1],
-        clock=client.meter.clock,
-    )
+    _measuring_meter(engine, client, request_id, workspace_id)
     following: dict[str, int] = {}
     for page in client.users_by_usernames(seeds) if seeds else []:
         batch = page.batch()
@@ -237,17 +184,34 @@ def measure(engine: Engine, request_id: int, client: XClient) -> Measured:
     capped = {term: min(count, SEARCH_PAGES * PAGE) for term, count in per_term.items()}
     share = found.search_posts / sum(capped.values()) if sum(capped.values()) else 0.0  # overlaps read once
     whole = [(g, round(capped[term] * share)) for term, g in growths.items()]
-    search_users = sum(g.billed_users_at(n) for g, n in whole)
     distinct_seen = sum(g.users for g in growths.values())
     distinct_all = sum(g.users_at(n) for g, n in whole)
-    follows = _follow_samples(client, following, search_ids)
-    follow_new, sampled_new, sampled_search = follows.split(max(0.0, distinct_all - distinct_seen))
     return replace(
         found,
-        search_users=search_users,
+        search_users=sum(g.billed_users_at(n) for g, n in whole),
         sampled_posts=sum(g.billed_posts for g in growths.values()),
         sampled_users=sum(g.billed_users for g in growths.values()),
         growth="; ".join(f"{t}: {g.describe()}" for t, g in growths.items()),
+        search_ids=sorted(search_ids),
+        unseen_search=max(0.0, distinct_all - distinct_seen),
+    )
+
+
+def measure_follows(engine: Engine, request_id: int, client: XClient) -> Measured:
+    """The follows strategy's step on a measured request: sample the seeds' follow lists (billed as the request's
+    estimate) and estimate the accounts the whole lists add."""
+    with Session(engine) as session:
+        request = session.get(MappingRequest, request_id)
+        measured = load(session, request_id) if request is not None else None
+        if request is None or measured is None:
+            raise MappingInputError(f"mapping request {request_id} is not measured yet: measure it on X first")
+        workspace_id = request.workspace_id
+    _measuring_meter(engine, client, request_id, workspace_id)
+    follows = follow_samples(client, measured.following, set(measured.search_ids))
+    follow_new, sampled_new, sampled_search = follows.split(measured.unseen_search)
+    return replace(
+        measured,
+        follows_sampled=True,
         follow_new=follow_new,
         follow_sampled_new=sampled_new,
         follow_sampled_search=sampled_search,
@@ -275,7 +239,10 @@ def strategies(measured: Measured, prices: Prices, *, paid: float = 0.0) -> list
         posts + users,
         paid,
     )
-    entries = max(0, measured.follow_new - measured.follow_sampled_new)
+    # unsampled lists: at most every entry billed (the follows strategy's own step measures them)
+    entries = (
+        max(0, measured.follow_new - measured.follow_sampled_new) if measured.follows_sampled else measured.entries
+    )
     following_calls = sum(max(1, math.ceil(n / FOLLOWING_PAGE)) for n in measured.following.values())
     follows = StrategyEstimate(
         "follows",
@@ -284,6 +251,7 @@ def strategies(measured: Measured, prices: Prices, *, paid: float = 0.0) -> list
         max(inter.minutes, minutes_under_limits(following_calls, LIMITS["following"])),
         inter.items + entries,
         paid,
+        at_most=not measured.follows_sampled,
     )
     return [inter, follows]
 
@@ -317,6 +285,7 @@ def load(session: Session, request_id: int) -> Measured | None:
     detail = dict(row.detail)
     steps = [MeasureStep(**step) for step in detail.pop("steps", [])]
     known = {f.name for f in fields(Measured)}  # a measurement stored by an older release keeps what still applies
+    detail.setdefault("follows_sampled", bool(detail.get("follow_source")))  # older releases sampled them at once
     return Measured(**{k: v for k, v in detail.items() if k in known}, steps=steps)
 
 
@@ -364,6 +333,12 @@ class StartFigures:
     steps: list[str]
     measured: str | None
     checks: dict[str, budget.BudgetCheck]
+    follow_step: str | None = None  # the follows strategy's own step, while it has not run
+    follows_pending: bool = False  # measured, but not the follow lists: the follows figure is at most
+
+    def needs_follow_sample(self, strategy: str) -> bool:
+        """Starting `strategy` on these figures would promise an unmeasured upper bound."""
+        return strategy == "follows" and self.follows_pending
 
     def budget_lines(self) -> list[str]:
         return [f"{name.capitalize()}: {check.describe()}" for name, check in self.checks.items()]
@@ -372,7 +347,12 @@ class StartFigures:
 def describe(measured: Measured) -> str:
     return (
         f"{measured.entries:,} follow-list entries of {measured.seeds_found} seed(s), "
-        f"about {measured.follow_new:,} new to the day ({measured.follow_source or 'none sampled'}); "
+        + (
+            f"about {measured.follow_new:,} new to the day ({measured.follow_source or 'none sampled'}); "
+            if measured.follows_sampled
+            else "not sampled (the follows strategy's own step); "
+        )
+        + f"{measured.together:,} posts on the terms in the last 7 days ({measured.search_posts:,} to read) "
         f"{measured.together:,} posts on the terms in the last 7 days ({measured.search_posts:,} to read) "
         f"bringing about {measured.search_users:,} users ({measured.growth or 'nothing to sample'})"
     )
@@ -386,4 +366,8 @@ def start_figures(session: Session, request: MappingRequest, prices: Prices, tod
     workspace_id = request.workspace_id
     checks = {e.strategy: budget.check(session, workspace_id=workspace_id, estimate=e.cost, today=today) for e in found}
     steps = [step.describe() for step in measure_steps(request, prices)]
-    return StartFigures(found, steps, describe(measured) if measured else None, checks)
+    follows = follow_step(request, prices)
+    sampled = measured is not None and measured.follows_sampled
+    pending = follows.describe() if follows is not None and not sampled else None
+    shown = describe(measured) if measured else None
+    return StartFigures(found, steps, shown, checks, pending, measured is not None and pending is not None)

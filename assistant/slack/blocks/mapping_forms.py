@@ -15,7 +15,7 @@ from assistant.slack.blocks.common import (
     number_value,
     section,
 )
-from assistant.slack.blocks.mapping import FIELDS, MEASURE, VIEW_REQUEST, VIEW_RERUN, VIEW_START
+from assistant.slack.blocks.mapping import FIELDS, MEASURE, MEASURE_FOLLOWS, VIEW_REQUEST, VIEW_RERUN, VIEW_START
 
 
 def _input(block_id: str, label: str, element: Block, *, optional: bool = True, hint: str = "") -> Block:
@@ -114,8 +114,10 @@ def start_modal(
     steps: Sequence[str] = (),
     measured: str | None = None,
     budget: Sequence[str] = (),
+    follow_step: str | None = None,
 ) -> Block:
-    """`steps` are the measuring steps with their own cost; `measured` what they found (None: not yet measured)."""
+    """`steps` are the measuring steps with their own cost; `measured` what they found (None: not yet measured);
+    `follow_step` the follows strategy's own step while it has not run (its own button once the rest is measured)."""
     options = [
         {
             "text": {"type": "plain_text", "text": e.strategy.capitalize()},
@@ -128,7 +130,7 @@ def start_modal(
         VIEW_START,
         "Start mapping",
         [
-            *_measure_blocks(request, steps, measured),
+            *_measure_blocks(request, steps, measured, follow_step),
             section(
                 ("*Estimate from X's own numbers*" if measured else "*Rough guess, not measured*")
                 + " (prices from settings; time is the least the rate limits allow)\n"
@@ -174,19 +176,28 @@ def _option_text(estimate: StrategyEstimate) -> str:
     return f"about {price}, {estimate.calls} calls, at least {estimate.minutes} min"[:75]
 
 
-def _measure_blocks(request: MappingRequest, steps: Sequence[str], measured: str | None) -> list[Block]:
-    if not steps:
+def _button(request: MappingRequest, action_id: str, text: str) -> Block:
+    button = {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": text}}
+    return {"type": "actions", "block_id": action_id, "elements": [{**button, "value": str(request.id)}]}
+
+
+def _measure_blocks(
+    request: MappingRequest, steps: Sequence[str], measured: str | None, follow_step: str | None
+) -> list[Block]:
+    if not steps and follow_step is None:
         return []
     text = "*Measuring first* (each step's own cost)\n" + "\n".join(f"• {escape(step)}" for step in steps)
+    follows = f"*Only for the follows strategy*, its own step: {escape(follow_step)}" if follow_step else ""
     if measured:
-        return [section(f"{text}\n_Measured:_ {escape(measured)}")]
-    button = {
-        "type": "button",
-        "action_id": MEASURE,
-        "text": {"type": "plain_text", "text": "Measure on X"},
-        "value": str(request.id),
-    }
-    return [section(text), {"type": "actions", "block_id": "measure", "elements": [button]}]
+        done = [section(f"{text}\n_Measured:_ {escape(measured)}")]
+        return [*done, section(follows), _button(request, MEASURE_FOLLOWS, "Sample follow lists")] if follows else done
+    return [section(f"{text}\n{follows}" if follows else text), _button(request, MEASURE, "Measure on X")]
+
+
+def follows_unmeasured(follow_step: str | None) -> str:
+    """The Start modal's answer to the follows strategy chosen before its follow lists were sampled."""
+    step = f" ({follow_step})" if follow_step else ""
+    return f"Sample the seeds' follow lists first{step}: the follows figure is only an upper bound until then."
 
 
 def split(text: str) -> list[str]:

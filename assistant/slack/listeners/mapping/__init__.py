@@ -30,6 +30,7 @@ ROUTES = Routes(
         blocks.ASK: card.on_ask,
         blocks.START: start.on_start,
         blocks.MEASURE: start.on_measure,
+        blocks.MEASURE_FOLLOWS: start.on_measure_follows,
         blocks.RERUN: rerun.on_rerun,
     },
     subcommands={"map": map_command},

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from assistant.db import session_scope
@@ -21,13 +23,19 @@ from assistant.slack.context import Services, Viewer
 from assistant.slack.listeners.mapping.common import apply, refuse, request_id_of
 from assistant.slack.parse import parse_id
 from integrations.errors import IntegrationError
+from integrations.x.client import XClient
 
 
 def start_view(services: Services, session: Session, request: MappingRequest) -> dict[str, Any]:
     """The Start modal: measured estimates when there are some, else the rough guess, with the month's budget."""
     figures = measuring.start_figures(session, request, services.settings.x_prices(), utcnow().date())
     return mapping_forms.start_modal(
-        request, figures.estimates, steps=figures.steps, measured=figures.measured, budget=figures.budget_lines()
+        request,
+        figures.estimates,
+        steps=figures.steps,
+        measured=figures.measured,
+        budget=figures.budget_lines(),
+        follow_step=figures.follow_step,
     )
 
 
@@ -48,8 +56,24 @@ def on_start(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCon
 
 
 def on_measure(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    """Run the two measuring steps (their cost was on the button's modal), then show the measured estimates."""
+    """Run the measuring steps every strategy needs (their cost was on the button's modal), then show the
+    measured estimates."""
     ack()
+    _measure(body, client, context, measuring.measure)
+
+
+def on_measure_follows(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Run the follows strategy's own step (its cost was on the button's modal), then show its measured estimate."""
+    ack()
+    _measure(body, client, context, measuring.measure_follows)
+
+
+def _measure(
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    run: Callable[[Engine, int, XClient], measuring.Measured],
+) -> None:
     services: Services = context["services"]
     if not context["viewer"].is_comms:
         refuse(client, body, "Only the comms team can measure a mapping.")
@@ -66,7 +90,7 @@ def on_measure(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
         refuse(client, body, "Measuring needs X_BEARER_TOKEN; the rough guess stands.")
         return
     try:
-        measured = measuring.measure(services.engine, request_id, services.clients.x(services.clients.http()))
+        measured = run(services.engine, request_id, services.clients.x(services.clients.http()))
     except (IntegrationError, crawl.MappingInputError) as exc:
         refuse(client, body, f"Measuring on X failed: {exc}")
         return
@@ -103,6 +127,9 @@ def on_start_submit(ack: Ack, body: dict[str, Any], client: WebClient, context: 
     chosen = next((e for e in figures.estimates if e.strategy == strategy), None)
     if chosen is None or strategy not in figures.checks:
         ack(response_action="errors", errors={"strategy": "Choose one of the strategies offered."})
+        return
+    if figures.needs_follow_sample(strategy):
+        ack(response_action="errors", errors={"strategy": mapping_forms.follows_unmeasured(figures.follow_step)})
         return
     over = figures.checks[strategy]
     if over.crosses and not viewer.is_admin:
