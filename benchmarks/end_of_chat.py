@@ -6,9 +6,10 @@ For each size, `outreach serve` runs over HTTP with its in-process worker (WORKE
 its Slack Web API pointed at the Slack stand-in and its X API at the X stand-in, on a fresh database (SQLite, or
 PostgreSQL with --postgres) holding a workspace and the X account that hosts the chats. Each run schedules a
 one-hour chat (through the chat form's own validation and storage, its questions, host and channel) whose
-digest falls due `--lead` seconds later: it ended DIGEST_AFTER (15 minutes) before that. The X stand-in serves the
-chat's posts (a sample chat of the size, at the chat's time, paged as X's recent search pages them). Nothing
-else is done: the worker notices the chat is over (the chat source asks for its digest), collects the posts
+digest falls due `--lead` seconds later, plus a part of one worker interval drawn at random (the same each time),
+so that the due time falls anywhere between two of the worker's passes: the chat ended DIGEST_AFTER (15 minutes)
+before that. The X stand-in serves the chat's posts (a sample chat of the size, at the chat's time, paged as
+X's recent search pages them). Nothing else is done: the worker notices the chat is over (the chat source asks for its digest), collects the posts
 from X, makes the digest and posts it. The clock runs from the digest's scheduled time (the chat's end plus 15
 minutes) to the digest message arriving in the Slack stand-in. Target (issue 20): within 60 s of the scheduled
 time plus the collection (the collect step's own time, read from the outbox; the budget step before it, X's
@@ -20,6 +21,7 @@ then every run's figures.
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import time
 from dataclasses import dataclass
@@ -86,7 +88,7 @@ def schedule_chat(world: World, host: XUser, hashtag: str, due: datetime) -> tup
 
     The sample chat's host has the hashtag in its handle, so each run's chat connects its host account again
     under that handle. The form takes minutes; the sitting's times are then set to the second, so that the
-    digest falls due exactly `--lead` seconds after the run began. Returns the sitting's id and its start."""
+    digest falls due exactly when the run wants it. Returns the sitting's id and its start."""
     from zoneinfo import ZoneInfo
 
     from sqlmodel import Session
@@ -233,7 +235,11 @@ def run_size(size: int, args: argparse.Namespace, folder: Path) -> tuple[list[st
             with outreach_serve(slack.base_url, world.url, folder, interval=args.interval, extra=extra) as served:
                 for run in range(args.runs):
                     hashtag = f"edchat{run + 1}"  # the store keeps earlier runs' chats: each run its own hashtag
-                    due = (datetime.now(UTC) + timedelta(seconds=args.lead)).replace(microsecond=0)
+                    # A run begins just after the worker's pass that posted the last digest: a lead that is a
+                    # multiple of the interval would fall due just as a pass begins. A random part of one
+                    # interval (the same every time) puts the due time anywhere between two passes.
+                    lead = args.lead + random.Random(size + run).uniform(0, args.interval)
+                    due = datetime.now(UTC) + timedelta(seconds=lead)
                     due_clock = time.monotonic() + (due - datetime.now(UTC)).total_seconds()
                     occurrence_id, start = schedule_chat(world, host, hashtag, due)
                     served_posts = serve_chat(x, size, run + 1, hashtag, start)
