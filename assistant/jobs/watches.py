@@ -148,8 +148,9 @@ class WatchSources:
                 clock=lambda: now,
             )
             client = deps.x(http, clock=lambda: now, meter=meter)
-            remaining = watch.cost_budget - watch.cost_spent
-            max_results = max(10, min(100, int(remaining / deps.settings.x_price_post_read)))
+            max_results = watch_estimate.first_page_size(
+                watch.cost_budget, watch.cost_spent, client.meter.prices.post_read
+            )
             query = x_query(session, watch)
             if query is None:
                 return Batch()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import httpx
+import pytest
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -15,9 +16,11 @@ from sqlmodel import Session
 from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.jobs.watches import WatchSources
+from assistant.models.watches import Watch
 from assistant.samples.network import World
 from assistant.services.costs import figures
 from assistant.services.team.workspaces import ensure_workspace
+from assistant.services.watches.estimate import preview
 from assistant.services.watches.manage import create_watch
 from assistant.standins.x_graph import FakeClock, FakeXGraph
 from tests.jobs.test_watches import FakeSlack
@@ -124,3 +127,37 @@ def test_a_watch_started_at_noon_is_estimated_for_what_is_left_of_the_day(engine
     assert (against.actual.posts, against.actual.users) == (100 + 47, 20)
     assert against.estimate.posts == 100 + round(95 * (11 * 3600 + 59 * 60 + 30) / 86400) == 147
     assert against.off is not None and abs(against.off) <= 0.10, against.describe()
+
+
+def test_the_cost_told_when_a_watch_starts_is_measured_on_its_first_page(engine: Engine) -> None:
+    """Started at 00:00:30 with two days of posts behind it: the start reads the first page the first poll would
+    (the poll reads it again free that UTC day) and prices users on it, not at the team's first guess."""
+    clock = FakeClock(START + timedelta(seconds=30))
+    fake = FakeXGraph(_steady_world(2, before=2), clock=clock.now)
+    sources, watch_id = _watch(engine, fake)
+    with Session(engine) as session:
+        watch = session.get(Watch, watch_id)
+        assert watch is not None
+        told = preview(
+            session,
+            Clients(Settings(_env_file=None, x_bearer_token="b")).x(
+                httpx.Client(transport=fake.transport), clock=clock.now
+            ),
+            watch,
+            clock.now(),
+        )
+        session.commit()
+    assert told is not None
+    for poll in range(96):
+        clock.set(START + poll * EVERY + timedelta(seconds=30))
+        sources.poll(engine, watch_id, clock.now())
+    with Session(engine) as session:
+        day_one = figures.compared(session, job_kind="watch", job_id=f"{watch_id}:2026-11-20")
+    assert day_one is not None and day_one.estimate == told.today  # the estimate told is the one kept
+    # by hand: the start reads the newest 100 posts (00:00 and the 99 before it), the polls the 95 from 00:15 to
+    # 23:45 (the first poll's page again, free); all by the same 20 authors: 195 x $0.005 + 20 x $0.01
+    assert (day_one.actual.posts, day_one.actual.users) == (100 + 95, 20)
+    assert day_one.actual.dollars == pytest.approx(195 * 0.005 + 20 * 0.010)
+    assert abs(told.today.dollars - day_one.actual.dollars) / day_one.actual.dollars <= 0.10, told.today
+    # a later day at the pace: 96 posts by the same 20 authors ($0.68)
+    assert abs(told.day.dollars - 0.68) / 0.68 <= 0.10, told.day

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, datetime, time, timedelta
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -172,23 +174,38 @@ def _steady(now: datetime, authors: int = 20) -> World:
     return world
 
 
-def test_a_new_x_watch_is_told_its_cost_a_day_and_to_the_months_end(engine: Engine, sqlite_url: str) -> None:
-    now = datetime.now(UTC)
+def _left_of_day(at: datetime) -> float:
+    return (datetime.combine(at.date() + timedelta(days=1), time(0), tzinfo=UTC) - at) / timedelta(days=1)
+
+
+def test_a_new_x_watch_is_told_its_cost_measured_on_its_first_page(engine: Engine, sqlite_url: str) -> None:
+    before = datetime.now(UTC)
     with harness(engine, sqlite_url, x_bearer_token="fake-x") as app:
-        fake = FakeXGraph(_steady(now), clock=lambda: datetime.now(UTC))
+        fake = FakeXGraph(_steady(before), clock=lambda: datetime.now(UTC))
         app.use_networks(fake.transport)
         started = ack_json(app.command("watch #fechat --budget 5", user_id="U0COMMS001", channel_id="C0COMMS001"))
         assert "started watch 1: #fechat" in started["text"]
         told = app.slack.wait_for("response/r1")[-1].args
-    assert [c.endpoint for c in fake.calls] == ["GET /2/tweets/counts/recent"]  # counted: nothing billed
-    # by hand: 96 posts in the last 24 hours; their users at the team's first guess of 0.5 a post (no history)
-    day = 96 * 0.005 + 48 * 0.010
-    _first, following = month_bounds(now.date())
-    left = (following - now.date()).days
+    after = datetime.now(UTC)
+    # the first page (what the first poll reads; it reads it again free today), then X's count (free)
+    assert [c.endpoint for c in fake.calls] == ["GET /2/tweets/search/recent", "GET /2/tweets/counts/recent"]
     assert told["response_type"] == "in_channel"
-    assert f"about ${day:.2f} a day at the last 24 hours' pace (96 posts, about 48 users)" in told["text"]
-    assert f"To the end of the month ({left} day" in told["text"] and f"about ${day * left:,.2f}." in told["text"]
-    assert "Month to date $0.00" in told["text"] and "no monthly X budget set" in told["text"]
+    # by hand: the first page is the newest 100 posts by the 20 authors ($0.70, billed now); the last 24 hours
+    # hold 96 posts; today is that page and the day's rest at that pace, a later day 96 posts by the 20
+    found = re.search(r"about \$([\d.]+) today \(([\d,]+) posts, about (\d+) users", told["text"])
+    assert found is not None, told["text"]
+    posts = int(found[2].replace(",", ""))
+    assert posts in {100 + round(96 * _left_of_day(at)) for at in (before, after)}
+    truth = posts * 0.005 + 20 * 0.010
+    assert abs(float(found[1]) - truth) / truth <= 0.10
+    later = re.search(r"then about \$([\d.]+) a day at that pace \(96 posts, about (\d+) users\)", told["text"])
+    assert later is not None and abs(float(later[1]) - 0.68) / 0.68 <= 0.10, told["text"]
+    _first, following = month_bounds(before.date())
+    assert f"To the end of the month ({(following - before.date()).days} day" in told["text"]
+    assert "Month to date $0.70" in told["text"] and "no monthly X budget set" in told["text"]
+    with Session(engine) as session:
+        watch = session.exec(select(Watch)).one()
+        assert watch.cost_spent == pytest.approx(0.70)  # the day's budget paid for the page
 
 
 def test_a_watch_over_its_daily_budget_is_priced_at_the_budget(engine: Engine, sqlite_url: str) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from assistant.models.codecs import AccountRef
 from assistant.models.platforms import Platform
 from assistant.render.mrkdwn import escape, safe_url, truncate
+from assistant.services.costs.figures import Spend
 from assistant.services.watches.estimate import WatchPreview
 from assistant.services.watches.manage import NotWatchStarter, WatchError
 from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, Block, actions, button, context, section, sections
@@ -106,18 +107,19 @@ def watch_list(lines: list[WatchLine]) -> list[Block]:
 
 
 def cost_preview(watch_id: int, preview: WatchPreview) -> str:
-    """A new watch's X cost: a day at the last 24 hours' pace, the rest of the month, the month's budget."""
-    day = preview.day
-    pace = (
-        f"about ${day.dollars:,.2f} a day at the last 24 hours' pace ({day.posts:,} posts, about {day.users:,} users)"
-    )
-    capped = (
-        f"; it stops reading at its ${preview.daily_budget:,.2f} daily budget"
-        if day.dollars > preview.daily_budget
-        else ""
-    )
+    """A new watch's X cost: today (its first page read, then the day's rest at the last 24 hours' pace), a later
+    day at that pace, the rest of the month, the month's budget."""
+    today, day = preview.today, preview.day
+
+    def capped(spend: Spend) -> str:
+        over = spend.dollars > preview.daily_budget
+        return f"; it stops reading at its ${preview.daily_budget:,.2f} daily budget" if over else ""
+
     days = f"{preview.days_left} day{'s' if preview.days_left != 1 else ''}"
     return (
-        f"X cost of watch {watch_id}: {pace}{capped}. To the end of the month ({days}, today's included): "
-        f"about ${preview.per_day * preview.days_left:,.2f}. {preview.month.describe()}."
+        f"X cost of watch {watch_id}: about ${today.dollars:,.2f} today ({today.posts:,} posts, about "
+        f"{today.users:,} users: its first read, measured, then the rest of the UTC day at the last 24 hours' pace)"
+        f"{capped(today)}; then about ${day.dollars:,.2f} a day at that pace ({day.posts:,} posts, about "
+        f"{day.users:,} users){capped(day)}. To the end of the month ({days}, today's included): "
+        f"about ${preview.to_month_end:,.2f}. {preview.month.describe()}."
     )

@@ -178,12 +178,14 @@ def watch_command(services: Services, ctx: CommandContext) -> None:
 
 
 def _tell_cost(services: Services, ctx: CommandContext, watch_id: int) -> None:
-    """After the confirmation: X's count of the last 24 hours (free), priced a day and to the month's end."""
+    """After the confirmation: the watch's first page read (its first poll reads it again free today) and X's
+    count of the last 24 hours (free), priced today, a later day and to the month's end."""
     now = utcnow()
     try:
         with services.session() as session, services.clients.http() as http:
             watch = session.get(Watch, watch_id)
             found = watch_estimate.preview(session, services.clients.x(http), watch, now) if watch else None
+            session.commit()
     except IntegrationError as exc:
         ctx.respond(
             response_type="in_channel", text=f"I couldn't estimate watch {watch_id}'s X cost: {escape(str(exc))}"
