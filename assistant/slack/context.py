@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +34,7 @@ class Services:
     roles: RoleResolver
     clients: Clients
     subcommands: set[str] = field(default_factory=set)  # filled by create_app: the live `/outreach` subcommands
+    workspaces: WorkspaceCache = field(default_factory=lambda: WorkspaceCache())
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine, clients: Clients | None = None) -> Services:
@@ -111,11 +114,41 @@ def request_context(services: Services) -> Callable[..., BoltResponse | None]:
 
 
 def load_workspace(services: Services, team_id: str) -> Workspace:
-    """The team's workspace row, created on first contact, detached so a listener can read it freely."""
+    """The team's workspace row, created on first contact, detached so a listener can read it freely (never
+    change it: a service that writes loads its own row). Kept a few seconds, so an ack needs no query."""
+    cached = services.workspaces.get(team_id)
+    if cached is not None:
+        return cached
     with Session(services.engine, expire_on_commit=False) as session:
         workspace = ensure_workspace(session, slack_team_id=team_id, timezone=services.settings.default_timezone)
         session.commit()
-        return workspace
+    services.workspaces.put(team_id, workspace)
+    return workspace
+
+
+class WorkspaceCache:
+    """Each team's workspace row for `seconds` (one query per team, not per request); `forget` after a change."""
+
+    def __init__(self, seconds: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self._rows: dict[str, tuple[float, Workspace]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, team_id: str) -> Workspace | None:
+        with self._lock:
+            found = self._rows.get(team_id)
+        if found is None or found[0] <= self.clock():
+            return None
+        return found[1]
+
+    def put(self, team_id: str, workspace: Workspace) -> None:
+        with self._lock:
+            self._rows[team_id] = (self.clock() + self.seconds, workspace)
+
+    def forget(self, team_id: str) -> None:
+        with self._lock:
+            self._rows.pop(team_id, None)
 
 
 def _team_of(body: dict[str, Any]) -> str:

@@ -131,3 +131,29 @@ def test_the_form_listener_can_be_called_directly(app: SlackHarness, engine: Eng
     ]
     with Session(engine) as session:
         assert session.exec(select(AuditEntry).where(AuditEntry.action == "settings.changed")).first() is None
+
+
+def test_the_next_request_after_a_save_reads_the_new_settings(app: SlackHarness) -> None:
+    before = ack_json(app.command("digest weekly", user_id="U0ADMIN001"))  # the team's row is now kept a while
+    assert "Posted Mondays at 09:00 (Europe/London)" in str(before["blocks"])
+    changed = _values(timezone={"value": {"type": "plain_text_input", "value": "America/New_York"}})
+    assert _submit(app, "U0ADMIN001", changed) == {"text": ""}
+    after = ack_json(app.command("digest weekly", user_id="U0ADMIN001"))
+    assert "Posted Fridays at 16:00 (America/New_York)" in str(after["blocks"])
+
+
+def test_a_teams_row_is_kept_for_its_seconds_and_forgotten_on_demand() -> None:
+    from assistant.models import Workspace
+    from assistant.slack.context import WorkspaceCache
+
+    now = [100.0]
+    cache = WorkspaceCache(seconds=10.0, clock=lambda: now[0])
+    row = Workspace(id=1, slack_team_id="T1")
+    cache.put("T1", row)
+    now[0] = 109.9
+    assert cache.get("T1") is row and cache.get("T2") is None
+    now[0] = 110.0
+    assert cache.get("T1") is None  # a change made by another process is read within the seconds
+    cache.put("T1", row)
+    cache.forget("T1")
+    assert cache.get("T1") is None

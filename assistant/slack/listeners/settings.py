@@ -42,6 +42,7 @@ def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebC
             return
     ack()
     services.roles.forget(team_id=viewer.team_id)
+    services.workspaces.forget(viewer.team_id)  # the next request reads the new settings
     client.chat_postMessage(channel=viewer.user_id, text=blocks.saved_text(changed))
 
 

@@ -86,6 +86,7 @@ def crosspost(ctx: CommandContext) -> None:
         except shoutouts.ShoutoutError as exc:
             ctx.error(str(exc))
             return
+    ctx.services.workspaces.forget(ctx.team_id)
     if setting is None:
         ctx.ack(text="Cross-posting to Yammer is off.")
     else:
