@@ -12,6 +12,7 @@ import yaml
 
 from assistant.config import DEFAULT_SLACK_SCOPES, Settings
 from assistant.slack.blocks import ids
+from assistant.slack.listeners.routes import Routes
 
 ROOT = Path(__file__).resolve().parents[1]
 LISTENERS = ROOT / "assistant" / "slack" / "listeners"
@@ -57,11 +58,11 @@ def _resolver(module: ast.Module, module_name: str) -> Callable[[ast.expr], obje
 
 
 ROUTE_KINDS = {
-    "actions": "action",
-    "views": "view",
+    "action": "actions",
+    "view": "views",
     "options": "options",
-    "message_shortcuts": "message_shortcut",
-    "global_shortcuts": "global_shortcut",
+    "message_shortcut": "message_shortcuts",
+    "global_shortcut": "global_shortcuts",
 }
 
 
@@ -71,17 +72,9 @@ def _registered() -> dict[str, set[str]]:
     for path in sorted(LISTENERS.rglob("*.py")):
         module = ast.parse(path.read_text())
         parts = path.relative_to(LISTENERS).with_suffix("").parts
-        resolve = _resolver(module, ".".join(("assistant.slack.listeners", *(p for p in parts if p != "__init__"))))
+        module_name = ".".join(("assistant.slack.listeners", *(p for p in parts if p != "__init__")))
+        resolve = _resolver(module, module_name)
         for node in ast.walk(module):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Routes":
-                for keyword in node.keywords:  # Routes(actions={ID: listener}, message_shortcuts={...}): as data
-                    kind = ROUTE_KINDS.get(keyword.arg or "")
-                    if kind and isinstance(keyword.value, ast.Dict):
-                        for key in keyword.value.keys:
-                            assert key is not None, f"a ** in {path}'s routes: list each id"
-                            value = resolve(key)
-                            found.setdefault(kind, set()).add(getattr(value, "pattern", value))
-                continue
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
                 continue
             owner = node.func.value
@@ -95,6 +88,10 @@ def _registered() -> dict[str, set[str]]:
             elif isinstance(value, dict):  # e.g. app.shortcut({"callback_id": ..., "type": "message_action"})
                 kind = "message_shortcut" if value.get("type") == "message_action" else "global_shortcut"
                 found.setdefault(kind, set()).add(str(value["callback_id"]))
+        routes = getattr(importlib.import_module(module_name), "ROUTES", None)  # listeners declared as data
+        if isinstance(routes, Routes):
+            for kind, field_name in ROUTE_KINDS.items():
+                found.setdefault(kind, set()).update(getattr(i, "pattern", i) for i in getattr(routes, field_name))
     return found
 
 

@@ -25,6 +25,38 @@ log = logging.getLogger(__name__)
 SessionFactory = Callable[[], Session]
 
 
+class WorkspaceCache:
+    """Each team's workspace row for `seconds` (one query per team, not per request); `forget` after a change."""
+
+    def __init__(self, seconds: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self._rows: dict[str, tuple[float, Workspace]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, team_id: str) -> Workspace | None:
+        with self._lock:
+            found = self._rows.get(team_id)
+        if found is None or found[0] <= self.clock():
+            return None
+        return found[1]
+
+    def put(self, team_id: str, workspace: Workspace) -> None:
+        with self._lock:
+            self._rows[team_id] = (self.clock() + self.seconds, workspace)
+
+    def forget(self, team_id: str) -> None:
+        with self._lock:
+            self._rows.pop(team_id, None)
+
+
+def _team_of(body: dict[str, Any]) -> str:
+    team = body.get("team")
+    if isinstance(team, dict):
+        return str(team.get("id") or "")
+    return str(body.get("team_id") or "")
+
+
 @dataclass
 class Services:
     """Dependencies handed to every listener's register(); built once by the entry point."""
@@ -34,7 +66,7 @@ class Services:
     roles: RoleResolver
     clients: Clients
     subcommands: set[str] = field(default_factory=set)  # filled by create_app: the live `/outreach` subcommands
-    workspaces: WorkspaceCache = field(default_factory=lambda: WorkspaceCache())
+    workspaces: WorkspaceCache = field(default_factory=WorkspaceCache)
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine, clients: Clients | None = None) -> Services:
@@ -124,35 +156,3 @@ def load_workspace(services: Services, team_id: str) -> Workspace:
         session.commit()
     services.workspaces.put(team_id, workspace)
     return workspace
-
-
-class WorkspaceCache:
-    """Each team's workspace row for `seconds` (one query per team, not per request); `forget` after a change."""
-
-    def __init__(self, seconds: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.seconds = seconds
-        self.clock = clock
-        self._rows: dict[str, tuple[float, Workspace]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, team_id: str) -> Workspace | None:
-        with self._lock:
-            found = self._rows.get(team_id)
-        if found is None or found[0] <= self.clock():
-            return None
-        return found[1]
-
-    def put(self, team_id: str, workspace: Workspace) -> None:
-        with self._lock:
-            self._rows[team_id] = (self.clock() + self.seconds, workspace)
-
-    def forget(self, team_id: str) -> None:
-        with self._lock:
-            self._rows.pop(team_id, None)
-
-
-def _team_of(body: dict[str, Any]) -> str:
-    team = body.get("team")
-    if isinstance(team, dict):
-        return str(team.get("id") or "")
-    return str(body.get("team_id") or "")

@@ -20,6 +20,7 @@ from sqlmodel import SQLModel
 
 from assistant.slack.app import create_app
 from assistant.slack.context import Services
+from assistant.slack.listeners.routes import Routes
 from assistant.standins.slack import SlackStandIn
 from assistant.web import create_wsgi_app
 from tests.fakes.slack import SlackHarness, make_settings
@@ -50,21 +51,18 @@ def registered() -> list[Registered]:
                 and node.args
             ):
                 found.append(Registered(module.__name__, node.func.attr, _ident(node.args[0], module)))
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Routes":
-                for keyword in node.keywords:  # Routes(actions={ID: listener, ...}, views={...}): listeners as data
-                    kind = ROUTE_KINDS.get(keyword.arg or "")
-                    if kind and isinstance(keyword.value, ast.Dict):
-                        for key in keyword.value.keys:
-                            assert key is not None, f"a ** in {path}'s routes: list each id"
-                            found.append(Registered(module.__name__, kind, _ident(key, module)))
+        routes = getattr(module, "ROUTES", None)  # listeners declared as data (slack/listeners/routes.Routes)
+        if isinstance(routes, Routes):
+            for kind, table in (("action", routes.actions), ("view", routes.views)):
+                found.extend(Registered(module.__name__, kind, _id_of(ident)) for ident in table)
     return found
 
 
-ROUTE_KINDS = {"actions": "action", "views": "view"}
-
-
 def _ident(expr: ast.expr, module: Any) -> str:
-    ident = eval(ast.unparse(expr), vars(module))  # noqa: S307 - an id constant of our own module
+    return _id_of(eval(ast.unparse(expr), vars(module)))  # noqa: S307 - an id constant of our own module
+
+
+def _id_of(ident: object) -> str:
     if isinstance(ident, re.Pattern):  # `^contact_merge(:.*)?$`: the id a button of that family sends
         ident = ident.pattern.lstrip("^").split("(", 1)[0].rstrip("$")
     return str(ident)

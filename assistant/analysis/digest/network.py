@@ -9,6 +9,7 @@ from typing import Any
 
 import igraph as ig
 
+from assistant.analysis.digest.tops import spellings
 from integrations.normalized import NormalizedPost
 
 
@@ -50,5 +51,5 @@ def central(
     # prpack (igraph's default): 10x faster than arpack on chat networks (14k people, 34k edges: 3 vs 40 ms)
     scores = graph.pagerank(weights=list(edges.values()), implementation="prpack")
     order = sorted(range(len(names)), key=lambda i: (-scores[i], names[i]))[:limit]
-    spelled = {handle.lower(): handle for handle in (handles or {}).values() if handle}  # as their owners write them
+    spelled = spellings(handles or {})  # as their owners write them
     return [{"handle": spelled.get(names[i], names[i]), "score": round(scores[i], 4)} for i in order]
