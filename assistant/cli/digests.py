@@ -157,9 +157,7 @@ def digest(
     else:
         if window is None:
             fail("a digest from the database needs --from (and usually --to)", code=2)
-        result = _from_store(
-            hashtag=tag, start=window[0], end=window[1], zone=zone, host=host, moderators=moderator
-        )
+        result = _from_store(hashtag=tag, start=window[0], end=window[1], zone=zone, host=host, moderators=moderator)
     parts = render_result(result, fmt)
     if output is None:
         sys.stdout.buffer.writelines(parts)

@@ -26,6 +26,20 @@ from sqlmodel import Field, SQLModel
 
 from assistant.models.base import utc_column, utcnow
 
+THREAD_AND_COUNT_COLUMNS = (
+    "conversation_id",
+    "quoted_post_id",
+    "reposted_post_id",
+    "hashtags",
+    "mentions",
+    "urls",
+    "likes",
+    "reposts",
+    "replies",
+    "quotes",
+)
+"""The columns that place a post in its thread, list its entities and count its engagement, in export order."""
+
 POST_COLUMNS = (
     "platform",
     "id",
@@ -37,16 +51,7 @@ POST_COLUMNS = (
     "kind",
     "reply_to_post_id",
     "reply_to_user_id",
-    "conversation_id",
-    "quoted_post_id",
-    "reposted_post_id",
-    "hashtags",
-    "mentions",
-    "urls",
-    "likes",
-    "reposts",
-    "replies",
-    "quotes",
+    *THREAD_AND_COUNT_COLUMNS,
     "impressions",
     "source",
     "url",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from integrations.normalized import NormalizedPost
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -13,3 +15,20 @@ def safe_cell(text: str) -> str:
 def unsafe_cell(text: str) -> str:
     """Undo safe_cell when reading a file this app wrote."""
     return text[1:] if text[:2] in {"'" + start for start in FORMULA_STARTS} else text
+
+
+def thread_and_count_cells(post: NormalizedPost) -> list[str | int]:
+    """The cells of models.posts.THREAD_AND_COUNT_COLUMNS for one post, in that order."""
+    m = post.metrics
+    return [
+        post.conversation_id or "",
+        post.quoted_post_id or "",
+        post.reposted_post_id or "",
+        " ".join(post.hashtags),
+        " ".join(post.mentions),
+        " ".join(post.urls),
+        m.likes,
+        m.reposts,
+        m.replies,
+        m.quotes,
+    ]

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from assistant.analysis.digest.build import SCHEMA_VERSION
-from assistant.render.csv_cells import safe_cell
+from assistant.models.posts import THREAD_AND_COUNT_COLUMNS
+from assistant.render.csv_cells import safe_cell, thread_and_count_cells
 from integrations.normalized import NormalizedPost
 
 CSV_COLUMNS = (
@@ -30,16 +31,7 @@ CSV_COLUMNS = (
     "text",
     "lang",
     "reply_to_post_id",
-    "conversation_id",
-    "quoted_post_id",
-    "reposted_post_id",
-    "hashtags",
-    "mentions",
-    "urls",
-    "likes",
-    "reposts",
-    "replies",
-    "quotes",
+    *THREAD_AND_COUNT_COLUMNS,
     "url",
 )
 
@@ -91,16 +83,7 @@ def to_csv(
                 safe_cell(p.text),
                 p.lang or "",
                 p.reply_to_post_id or "",
-                p.conversation_id or "",
-                p.quoted_post_id or "",
-                p.reposted_post_id or "",
-                " ".join(p.hashtags),
-                " ".join(p.mentions),
-                " ".join(p.urls),
-                p.metrics.likes,
-                p.metrics.reposts,
-                p.metrics.replies,
-                p.metrics.quotes,
+                *thread_and_count_cells(p),
                 p.url,
             ]
         )

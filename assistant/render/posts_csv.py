@@ -8,7 +8,7 @@ from datetime import UTC
 from typing import IO, Any
 
 from assistant.models.posts import POST_COLUMNS
-from assistant.render.csv_cells import safe_cell
+from assistant.render.csv_cells import safe_cell, thread_and_count_cells
 from integrations.normalized import NormalizedPost
 
 
@@ -31,16 +31,7 @@ def write_posts_csv(fp: IO[Any], posts: Iterable[NormalizedPost]) -> int:
                 post.kind,
                 post.reply_to_post_id or "",
                 post.reply_to_user_id or "",
-                post.conversation_id or "",
-                post.quoted_post_id or "",
-                post.reposted_post_id or "",
-                " ".join(post.hashtags),
-                " ".join(post.mentions),
-                " ".join(post.urls),
-                m.likes,
-                m.reposts,
-                m.replies,
-                m.quotes,
+                *thread_and_count_cells(post),
                 "" if m.impressions is None else m.impressions,
                 safe_cell(post.source),
                 post.url,

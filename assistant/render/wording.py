@@ -19,7 +19,7 @@ def plural(singular: str, count: float) -> str:
 
 
 def counted(count: float | None, singular: str) -> str:
-    """"1 answer", "2 answers", "0 answers", "1,204 posts" (thousands grouped); "" for None."""
+    """ "1 answer", "2 answers", "0 answers", "1,204 posts" (thousands grouped); "" for None."""
     if count is None:
         return ""
     shown = f"{int(count):,}" if count == int(count) else f"{count:,}"
@@ -27,7 +27,7 @@ def counted(count: float | None, singular: str) -> str:
 
 
 def in_words(count: float | None, singular: str) -> str:
-    """"one earlier chat", "four earlier chats": numbers to ten in words (the way prose writes them)."""
+    """ "one earlier chat", "four earlier chats": numbers to ten in words (the way prose writes them)."""
     if count is None:
         return ""
     if count == int(count) and 0 <= count <= 10:

@@ -178,9 +178,7 @@ def assign(
     moderator_ids = moderators.author_ids(handles)
     single = len({p.platform for p in posts}) <= 1
     key, parent = keys_of(posts)
-    author: Callable[[NormalizedPost], Any] = (
-        attrgetter("author_id") if single else attrgetter("platform", "author_id")
-    )
+    author: Callable[[NormalizedPost], Any] = attrgetter("author_id") if single else attrgetter("platform", "author_id")
     moderator = moderator_ids if single else {author(p) for p in posts if p.author_id in moderator_ids}
 
     def is_moderator(post: NormalizedPost) -> bool:

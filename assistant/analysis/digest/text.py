@@ -15,7 +15,9 @@ _LEAD = r"^\s*(?:\.?@\w+[\s,:.]+)*\.?\s*"
 _END = r"(?=[\s:.),;!/&\-]|$)"
 ANSWER_TAG = re.compile(_LEAD + r"(?<![\w@])A\.?(\d{1,3})[a-z]?" + _END, re.IGNORECASE)
 QUESTION_TAG = re.compile(_LEAD + r"(?<![\w@])Q\.?(\d{1,3})[a-z]?" + _END, re.IGNORECASE)
-_MORE_ANSWERS = re.compile(r"\s*(?:[&/+]\s*A?|(?:,|and)\s*A)\.?(\d{1,3})[a-z]?" + _END, re.IGNORECASE)  # "A1, 2 things": one
+_MORE_ANSWERS = re.compile(
+    r"\s*(?:[&/+]\s*A?|(?:,|and)\s*A)\.?(\d{1,3})[a-z]?" + _END, re.IGNORECASE
+)  # "A1, 2 things": one
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _MORE_STARTS = frozenset("&/+,aA")  # what a second question's tag starts with ("& A2", "/A3", ", A2", "and A3")
 MAX_NUMBER = 100  # "A2026" is a year, not an answer: question numbers stay below this

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from assistant.services.store.rows import ACCOUNT_CAPTURED, ACCOUNT_FIRST_SEEN
+from assistant.services.store.rows import ACCOUNT_CAPTURED, ACCOUNT_FIRST_SEEN, account_profile
 from integrations import normalized as n
 
 
@@ -90,15 +90,7 @@ class AccountMemo:
             key = (account.platform, account.id)
             fingerprint = hash(
                 (
-                    account.handle,
-                    account.display_name,
-                    account.bio,
-                    account.location,
-                    account.url,
-                    account.followers,
-                    account.following,
-                    account.post_count,
-                    account.verified,
+                    *account_profile(account),
                     account.created_at,
                     account.raw is None,
                     captured_at,

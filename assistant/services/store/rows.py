@@ -161,13 +161,9 @@ def post_row(
     )
 
 
-def account_row(
-    account: n.NormalizedAccount, encode: RowEncoder, *, keep_raw: bool, captured_at: datetime | None
-) -> tuple[Any, ...]:
-    """The row in `account` column order (checked against the compiled statement in `_prepared`)."""
+def account_profile(account: n.NormalizedAccount) -> tuple[Any, ...]:
+    """What an account says of itself, in `account` column order after its key: handle to verified."""
     return (
-        account.platform,
-        account.id,
         account.handle,
         account.display_name,
         account.bio,
@@ -177,6 +173,17 @@ def account_row(
         account.following,
         account.post_count,
         account.verified,
+    )
+
+
+def account_row(
+    account: n.NormalizedAccount, encode: RowEncoder, *, keep_raw: bool, captured_at: datetime | None
+) -> tuple[Any, ...]:
+    """The row in `account` column order (checked against the compiled statement in `_prepared`)."""
+    return (
+        account.platform,
+        account.id,
+        *account_profile(account),
         encode.datetime(account.created_at),
         encode.datetime(captured_at),
         encode.datetime(utcnow()),

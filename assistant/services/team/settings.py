@@ -196,7 +196,9 @@ def current(session: Session, workspace_id: int) -> dict[str, Any]:
         "yammer_group_id": yammer_group_id(workspace),
         "post_langs": post_langs(workspace),
         "x_monthly_budget": x_monthly_budget(workspace),
-        "targets": [(require_id(a), a.handle, a.daily_post_target) for a in accounts_for_targets(session, workspace_id)],
+        "targets": [
+            (require_id(a), a.handle, a.daily_post_target) for a in accounts_for_targets(session, workspace_id)
+        ],
     }
 
 

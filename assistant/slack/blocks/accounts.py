@@ -7,18 +7,7 @@ from dataclasses import dataclass
 from assistant.models.platforms import Platform
 from assistant.render.mrkdwn import escape
 from assistant.services.accounts.team_accounts import AccountError, HandoverProblem, HandoverRefused, Owner, OwnerKind
-from assistant.slack.blocks.common import (
-    MAX_BLOCKS_MESSAGE,
-    Block,
-    actions,
-    button,
-    context,
-    divider,
-    header,
-    modal,
-    section,
-    sections,
-)
+from assistant.slack.blocks import common
 
 CONNECT_X = "accounts_connect_x"
 CONNECT_MASTODON = "accounts_connect_mastodon"
@@ -44,10 +33,10 @@ class AccountLine:
     owner_group: str | None = None
 
 
-def accounts_list(accounts: list[AccountLine], *, can_connect: bool) -> list[Block]:
-    blocks: list[Block] = [header("The team's public accounts")]
+def accounts_list(accounts: list[AccountLine], *, can_connect: bool) -> list[common.Block]:
+    blocks: list[common.Block] = [common.header("The team's public accounts")]
     if not accounts:
-        blocks.append(section("No accounts connected yet."))
+        blocks.append(common.section("No accounts connected yet."))
     entries = []
     for account in accounts:
         co = ", ".join(f"<@{user}>" for user in account.co_owners)
@@ -61,24 +50,24 @@ def accounts_list(accounts: list[AccountLine], *, can_connect: bool) -> list[Blo
             )
             + (f" · co-owners {co}" if co else "")
         )
-    blocks += sections(
+    blocks += common.sections(
         entries,
         sep="\n\n",
-        chunks=MAX_BLOCKS_MESSAGE - 5,
+        chunks=common.MAX_BLOCKS_MESSAGE - 5,
         more=lambda n: f"…and {n} more accounts: `/outreach accounts handover` and `disconnect` work on any of them.",
     )
-    blocks.append(divider())
+    blocks.append(common.divider())
     if can_connect:
         blocks.append(
-            actions(
-                button("Connect X", CONNECT_X, "x", style="primary"),
-                button("Connect Mastodon", CONNECT_MASTODON, "mastodon"),
-                button("Connect Bluesky", CONNECT_BLUESKY, "bluesky"),
-                button("Connect Yammer", CONNECT_YAMMER, "yammer"),
+            common.actions(
+                common.button("Connect X", CONNECT_X, "x", style="primary"),
+                common.button("Connect Mastodon", CONNECT_MASTODON, "mastodon"),
+                common.button("Connect Bluesky", CONNECT_BLUESKY, "bluesky"),
+                common.button("Connect Yammer", CONNECT_YAMMER, "yammer"),
             )
         )
     blocks.append(
-        context(
+        common.context(
             "Hand over: `/outreach accounts handover @account @person|@team` · disconnect: `/outreach accounts disconnect @account`"
         )
     )
@@ -105,8 +94,8 @@ def account_error(error: AccountError) -> str:
     return f"This handover is for {members}{who}, not you."
 
 
-def _input(block_id: str, label: str, *, placeholder: str = "", optional: bool = False) -> Block:
-    element: Block = {"type": "plain_text_input", "action_id": "value"}
+def _input(block_id: str, label: str, *, placeholder: str = "", optional: bool = False) -> common.Block:
+    element: common.Block = {"type": "plain_text_input", "action_id": "value"}
     if placeholder:
         element["placeholder"] = {"type": "plain_text", "text": placeholder}
     return {
@@ -120,7 +109,7 @@ def _input(block_id: str, label: str, *, placeholder: str = "", optional: bool =
 
 def connect_modal(platform: str) -> dict[str, object]:
     """The form for networks connected by token (Mastodon, Bluesky app password, Yammer)."""
-    blocks: list[Block] = []
+    blocks: list[common.Block] = []
     if platform == Platform.mastodon:
         blocks += [
             _input("instance", "Instance", placeholder="mastodon.social"),
@@ -134,14 +123,14 @@ def connect_modal(platform: str) -> dict[str, object]:
         ]
     else:
         blocks += [_input("token", "Access token")]
-    blocks.append(context("The token is encrypted when saved and never shown again."))
+    blocks.append(common.context("The token is encrypted when saved and never shown again."))
     title = f"Connect {NETWORK_NAMES.get(platform, platform)}"
-    return modal(CONNECT_VIEW, title, blocks, submit="Connect", private_metadata=platform)
+    return common.modal(CONNECT_VIEW, title, blocks, submit="Connect", private_metadata=platform)
 
 
-def x_connect_link(url: str) -> list[Block]:
+def x_connect_link(url: str) -> list[common.Block]:
     return [
-        section(
+        common.section(
             "Open X to authorize the team's account. The link works once, for 10 minutes.",
             accessory={
                 "type": "button",
@@ -155,7 +144,7 @@ def x_connect_link(url: str) -> list[Block]:
 
 def handover_request(
     handle: str, platform: str, from_user: str, requested_by: str, handover_id: int, *, team: str | None = None
-) -> list[Block]:
+) -> list[common.Block]:
     """The DM with Accept / Decline; `team` (escaped label such as "@comms", or "") when offered to a user group."""
     if team is None:
         target = "to you. You would become its owner"
@@ -163,12 +152,12 @@ def handover_request(
         named = f" {team}" if team else ""
         target = f"to your team{named}. The first member to accept takes it: the team becomes its owner"
     return [
-        section(
+        common.section(
             f"<@{requested_by}> wants to hand over the team's {NETWORK_NAMES.get(platform, platform)} account "
             f"*{escape(handle)}* (now owned by <@{from_user}>) {target}."
         ),
-        actions(
-            button("Accept", HANDOVER_ACCEPT, str(handover_id), style="primary"),
-            button("Decline", HANDOVER_DECLINE, str(handover_id), style="danger"),
+        common.actions(
+            common.button("Accept", HANDOVER_ACCEPT, str(handover_id), style="primary"),
+            common.button("Decline", HANDOVER_DECLINE, str(handover_id), style="danger"),
         ),
     ]

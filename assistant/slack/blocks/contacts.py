@@ -12,18 +12,7 @@ from assistant.models.codecs import FoundDetailRef, MergeRef
 from assistant.models.contacts import ConsentBasis, Contact, Visibility
 from assistant.render.mrkdwn import code, escape, link, mailto, truncate
 from assistant.services.contacts.fields import TEXT_FIELDS, Found
-from assistant.slack.blocks.common import (
-    MAX_BLOCKS_MESSAGE,
-    MAX_BUTTON_VALUE,
-    Block,
-    actions,
-    button,
-    context,
-    divider,
-    header,
-    modal,
-    section,
-)
+from assistant.slack.blocks import common
 
 # Ids (registered in listeners/contacts.py)
 ADD_VIEW = "contact_add"
@@ -74,7 +63,7 @@ class Card:
     """A message: fallback text and blocks."""
 
     text: str
-    blocks: list[Block]
+    blocks: list[common.Block]
 
 
 def _handles(contact: Contact) -> list[str]:
@@ -97,7 +86,7 @@ def _handles(contact: Contact) -> list[str]:
     return parts
 
 
-def contact_blocks(contact: Contact, *, buttons: bool = True) -> list[Block]:
+def contact_blocks(contact: Contact, *, buttons: bool = True) -> list[common.Block]:
     """One contact: name, role and organisation, handles, tags, notes; Share / Edit / Delete when `buttons`."""
     title = f"*{escape(contact.name)}*"
     where = ", ".join(escape(x) for x in (contact.role, contact.organisation) if x)
@@ -109,15 +98,15 @@ def contact_blocks(contact: Contact, *, buttons: bool = True) -> list[Block]:
         lines.append(" ".join(code(tag) for tag in contact.tags))
     if contact.notes:
         lines.append(escape(truncate(contact.notes, 500)))
-    blocks: list[Block] = [section("\n".join(lines), block_id=f"contact_{contact.id}")]
+    blocks: list[common.Block] = [common.section("\n".join(lines), block_id=f"contact_{contact.id}")]
     meta = (
         f"#{contact.id} · from {escape(contact.source)} · visible to "
         f"{VISIBILITY_LABELS.get(contact.visibility, contact.visibility).lower()}"
     )
-    blocks.append(context(meta))
+    blocks.append(common.context(meta))
     if buttons:
         value = str(contact.id)
-        delete = button("Delete", DELETE, value, style="danger")
+        delete = common.button("Delete", DELETE, value, style="danger")
         delete["confirm"] = {
             "title": {"type": "plain_text", "text": "Erase this contact?"},
             "text": {"type": "plain_text", "text": f"Erase {truncate(contact.name, 100)} and its history for good?"},
@@ -126,9 +115,9 @@ def contact_blocks(contact: Contact, *, buttons: bool = True) -> list[Block]:
             "style": "danger",
         }
         blocks.append(
-            actions(
-                button("Share", SHARE, value),
-                button("Edit", EDIT, value),
+            common.actions(
+                common.button("Share", SHARE, value),
+                common.button("Edit", EDIT, value),
                 delete,
                 block_id=f"contact_actions_{contact.id}",
             )
@@ -137,7 +126,7 @@ def contact_blocks(contact: Contact, *, buttons: bool = True) -> list[Block]:
 
 
 def contact_card(contact: Contact, *, buttons: bool = True, intro: str = "") -> Card:
-    blocks = ([section(intro)] if intro else []) + contact_blocks(contact, buttons=buttons)
+    blocks = ([common.section(intro)] if intro else []) + contact_blocks(contact, buttons=buttons)
     return Card(f"Contact: {escape(contact.name)}", blocks)
 
 
@@ -149,26 +138,26 @@ def search_results(query: str, contacts: Sequence[Contact], suggestions: Sequenc
             else "The contact book has nothing you can see yet: `/outreach contact add` starts it."
         )
         text = f"No contacts match {code(query)}. {hint}\nTags: `/outreach contact tag TAG` · all: `/outreach contact export`"
-        return Card(f"No contacts match {escape(query)}", [section(text)])
-    blocks: list[Block] = [header(title or f"Contacts matching “{truncate(query, 100)}”")]
+        return Card(f"No contacts match {escape(query)}", [common.section(text)])
+    blocks: list[common.Block] = [common.header(title or f"Contacts matching “{truncate(query, 100)}”")]
     per = 3
-    for contact in contacts[: (MAX_BLOCKS_MESSAGE - 2) // per]:
+    for contact in contacts[: (common.MAX_BLOCKS_MESSAGE - 2) // per]:
         blocks.extend(contact_blocks(contact))
-    shown = min(len(contacts), (MAX_BLOCKS_MESSAGE - 2) // per)
-    blocks.append(context(f"{shown} contact{'s' if shown != 1 else ''} shown, best match first."))
+    shown = min(len(contacts), (common.MAX_BLOCKS_MESSAGE - 2) // per)
+    blocks.append(common.context(f"{shown} contact{'s' if shown != 1 else ''} shown, best match first."))
     return Card(f"{len(contacts)} contacts match {escape(query)}", blocks)
 
 
 # Modals -------------------------------------------------------------------------------------------
 
 
-def _text_input(name: str, initial: str, *, optional: bool = True, multiline: bool = False) -> Block:
+def _text_input(name: str, initial: str, *, optional: bool = True, multiline: bool = False) -> common.Block:
     """One field of the form. Free text is held to the model's limit (handles, URLs and numbers are checked
     after they are normalised, so a typed '@' or spaces never hit the limit); a stored value longer than the
     form holds (notes a merge joined) is left out of the form, so saving it never cuts the stored text."""
     limit = TEXT_FIELDS.get(name, MAX_TEXT_INPUT)
     if len(initial) > limit:
-        return context(
+        return common.context(
             f"*{FIELD_LABELS[name]}*: {len(initial):,} characters, more than a Slack form holds ({limit:,}), "
             "so they are not in this form and stay exactly as they are."
         )
@@ -185,7 +174,7 @@ def _text_input(name: str, initial: str, *, optional: bool = True, multiline: bo
     }
 
 
-def _select(name: str, labels: Mapping[str, str], initial: str) -> Block:
+def _select(name: str, labels: Mapping[str, str], initial: str) -> common.Block:
     options = [{"text": {"type": "plain_text", "text": label}, "value": value} for value, label in labels.items()]
     chosen = next((o for o in options if o["value"] == initial), options[0])
     return {
@@ -202,7 +191,7 @@ def contact_modal(
     contact_id: int | None = None,
     metadata: str = "",
     others: Sequence[str] = (),
-) -> Block:
+) -> common.Block:
     """The add form (or the edit form when `contact_id` is given), prefilled from a message or the contact;
     `others` names the other people a message points at, shown as a hint to save them next."""
     data = dict(prefill or {})
@@ -226,7 +215,7 @@ def contact_modal(
     if others:
         blocks.insert(0, others_hint(others))
     editing = contact_id is not None
-    return modal(
+    return common.modal(
         EDIT_VIEW if editing else ADD_VIEW,
         "Edit contact" if editing else "Add a contact",
         blocks,
@@ -235,10 +224,10 @@ def contact_modal(
     )
 
 
-def others_hint(others: Sequence[str]) -> Block:
+def others_hint(others: Sequence[str]) -> common.Block:
     """A context line: who else the message names, to save next with the same shortcut."""
     names = ", ".join(escape(name) for name in others)
-    return context(f"Also in this message: {names}. Save them next: run *Save as contact* on it again.")
+    return common.context(f"Also in this message: {names}. Save them next: run *Save as contact* on it again.")
 
 
 def read_contact_values(state: Mapping[str, Any]) -> dict[str, object]:
@@ -255,12 +244,12 @@ def read_contact_values(state: Mapping[str, Any]) -> dict[str, object]:
     return values
 
 
-def share_modal(contact: Contact) -> Block:
-    return modal(
+def share_modal(contact: Contact) -> common.Block:
+    return common.modal(
         SHARE_VIEW,
         "Share a contact",
         [
-            section(f"Share *{escape(contact.name)}* with a person or a channel; a card is posted there."),
+            common.section(f"Share *{escape(contact.name)}* with a person or a channel; a card is posted there."),
             {
                 "type": "input",
                 "block_id": "person",
@@ -296,29 +285,29 @@ def read_share_target(state: Mapping[str, Any]) -> tuple[str | None, str | None]
 # Duplicates and merging ---------------------------------------------------------------------------
 
 
-def merge_button(keep: Contact, other: Contact, *, style: str | None = None) -> Block:
+def merge_button(keep: Contact, other: Contact, *, style: str | None = None) -> common.Block:
     """Merge `other` into `keep`: an action_id of its own (Slack refuses two alike in one block)."""
     value = MergeRef(require_id(keep), require_id(other)).encode()
-    return button(f"Merge into #{keep.id}", f"{MERGE}:{value}", value, style=style)
+    return common.button(f"Merge into #{keep.id}", f"{MERGE}:{value}", value, style=style)
 
 
 def duplicates_card(pairs: Sequence[tuple[Contact, Contact, str]]) -> Card:
     if not pairs:
         return Card(
-            "No likely duplicates", [section("No likely duplicates among the contacts you can see. :sparkles:")]
+            "No likely duplicates", [common.section("No likely duplicates among the contacts you can see. :sparkles:")]
         )
-    blocks: list[Block] = [header("Likely duplicates")]
-    for keep, other, reason in pairs[: (MAX_BLOCKS_MESSAGE - 2) // 3]:
+    blocks: list[common.Block] = [common.header("Likely duplicates")]
+    for keep, other, reason in pairs[: (common.MAX_BLOCKS_MESSAGE - 2) // 3]:
         blocks.append(
-            section(
+            common.section(
                 f"*{escape(keep.name)}* (#{keep.id}, {escape(keep.organisation) or 'no organisation'}) and "
                 f"*{escape(other.name)}* (#{other.id}, {escape(other.organisation) or 'no organisation'}): {escape(reason)}"
             )
         )
-        blocks.append(actions(merge_button(keep, other, style="primary"), merge_button(other, keep)))
-        blocks.append(divider())
+        blocks.append(common.actions(merge_button(keep, other, style="primary"), merge_button(other, keep)))
+        blocks.append(common.divider())
     blocks.append(
-        context("A merge keeps every value (others become alternates), all tags and notes, and both histories.")
+        common.context("A merge keeps every value (others become alternates), all tags and notes, and both histories.")
     )
     return Card(f"{len(pairs)} likely duplicates", blocks)
 
@@ -326,16 +315,16 @@ def duplicates_card(pairs: Sequence[tuple[Contact, Contact, str]]) -> Card:
 def merge_offer(new: Contact, matches: Sequence[tuple[Contact, str]]) -> Card:
     blocks = contact_blocks(new, buttons=False)
     for existing, reason in matches[:5]:
-        blocks.append(section(f"This looks like *{escape(existing.name)}* (#{existing.id}): {escape(reason)}."))
-        blocks.append(actions(merge_button(existing, new, style="primary")))
-    blocks.append(context("Or keep both: nothing to do."))
+        blocks.append(common.section(f"This looks like *{escape(existing.name)}* (#{existing.id}): {escape(reason)}."))
+        blocks.append(common.actions(merge_button(existing, new, style="primary")))
+    blocks.append(common.context("Or keep both: nothing to do."))
     return Card(f"Saved {escape(new.name)}; it may be a duplicate", blocks)
 
 
 # Saving found details (Yammer replies) ------------------------------------------------------------
 
 
-def found_buttons(found: Found, *, source_ref: str, limit: int = 5) -> list[Block]:
+def found_buttons(found: Found, *, source_ref: str, limit: int = 5) -> list[common.Block]:
     """One "Save" button per email or handle found; the value carries the detail (no lookup needed)."""
     items: list[tuple[str, str]] = (
         [("email", e) for e in found.emails]
@@ -344,27 +333,29 @@ def found_buttons(found: Found, *, source_ref: str, limit: int = 5) -> list[Bloc
         + [("bluesky_handle", h) for h in found.bluesky_handles]
         + [("linkedin_url", u) for u in found.linkedin_urls]
     )
-    elements: list[Block] = []
+    elements: list[common.Block] = []
     for field_name, value in items[:limit]:
         payload = FoundDetailRef(field_name, value, source_ref).encode()
-        if len(payload) > MAX_BUTTON_VALUE:
+        if len(payload) > common.MAX_BUTTON_VALUE:
             continue
         label = f"Save {value}" if field_name in ("email", "linkedin_url") else f"Save @{value}"
-        elements.append(button(truncate(label, 75), f"{SAVE_FOUND}:{len(elements)}", payload))
-    return [actions(*elements)] if elements else []
+        elements.append(common.button(truncate(label, 75), f"{SAVE_FOUND}:{len(elements)}", payload))
+    return [common.actions(*elements)] if elements else []
 
 
 def yammer_reply(*, shoutout_id: int, sender: str, body: str, web_url: str, found: Found, message_id: str) -> Card:
     opened = f" · {link(web_url, 'open in Yammer')}" if web_url.startswith("https://") else ""
-    blocks: list[Block] = [
-        section(
+    blocks: list[common.Block] = [
+        common.section(
             f"*{escape(sender)}* replied on Yammer{opened}:\n>{escape(truncate(body, 2500)).replace(chr(10), chr(10) + '>')}"
         )
     ]
     buttons = found_buttons(found, source_ref=f"yammer:{message_id}")
     if buttons:
         blocks.append(
-            context("Contact details in this reply: one click saves each as a contact (visible to the comms team).")
+            common.context(
+                "Contact details in this reply: one click saves each as a contact (visible to the comms team)."
+            )
         )
         blocks.extend(buttons)
     return Card(f"{escape(sender)} replied on Yammer", blocks)

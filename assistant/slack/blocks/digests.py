@@ -10,17 +10,7 @@ from zoneinfo import ZoneInfo
 from assistant.models.codecs import DigestFormat, DownloadRef
 from assistant.render.mrkdwn import escape, link, pack_lines, truncate
 from assistant.render.wording import counted, in_words
-from assistant.slack.blocks.common import (
-    MAX_BLOCKS_MESSAGE,
-    MAX_SECTION_TEXT,
-    Block,
-    actions,
-    button,
-    context,
-    divider,
-    header,
-    section,
-)
+from assistant.slack.blocks import common
 
 SAVE_PARTICIPANTS = "digest_save_participants"  # handled by the contacts feature; value = digest id
 DOWNLOAD = "digest_download"  # value = "<format>:<digest id>" (csv or json); used when there is no web link
@@ -31,7 +21,7 @@ ACTION_IDS = (SAVE_PARTICIPANTS, DOWNLOAD_CSV, DOWNLOAD_JSON, OPEN_ARCHIVE)
 
 LIST_LINES = 5  # entries per top list in the message; the archive has the rest
 ANSWER_CHARS = 200
-SECTION_BUDGET = MAX_SECTION_TEXT - 100  # room for the "and N more" line
+SECTION_BUDGET = common.MAX_SECTION_TEXT - 100  # room for the "and N more" line
 
 HEADLINE_LABELS = {
     "posts": "Posts",
@@ -111,19 +101,19 @@ def digest_message(
     archive_url: str | None = None,
     csv_url: str | None = None,
     json_url: str | None = None,
-) -> list[Block]:
+) -> list[common.Block]:
     """The digest as one message, always within Slack's limits (50 blocks, 3000 characters a section)."""
     zone = figures["window"]["timezone"]
     tag = escape(figures["hashtag"])
     start, end = figures["window"]["start"], figures["window"]["end"]
     volume = figures["volume"]
     top = figures["top"]
-    blocks: list[Block] = [
-        header(f"Digest of #{figures['hashtag']}"),
-        context(f"{_local(start, zone)} – {_local(end, zone, '%H:%M %Z')} · times in {escape(zone)}"),
+    blocks: list[common.Block] = [
+        common.header(f"Digest of #{figures['hashtag']}"),
+        common.context(f"{_local(start, zone)} – {_local(end, zone, '%H:%M %Z')} · times in {escape(zone)}"),
     ]
     if volume["posts"] == 0:
-        blocks.append(section(f"No posts with #{tag} in this window, so there is nothing to digest."))
+        blocks.append(common.section(f"No posts with #{tag} in this window, so there is nothing to digest."))
         blocks.append(_buttons(digest_id, archive_url, csv_url, json_url))
         return blocks
 
@@ -137,17 +127,19 @@ def digest_message(
     peak_text = (
         f"; busiest minute {_local(peak['at'], zone, '%H:%M')} with {counted(peak['posts'], 'post')}" if peak else ""
     )
-    blocks.append(section(f"{headline}\n_{kinds}{peak_text}_"))
+    blocks.append(common.section(f"{headline}\n_{kinds}{peak_text}_"))
     if volume["via_conversation"]:
         blocks.append(
-            context(f"{counted(volume['via_conversation'], 'post')} came from the chat's threads without the hashtag.")
+            common.context(
+                f"{counted(volume['via_conversation'], 'post')} came from the chat's threads without the hashtag."
+            )
         )
     host = figures.get("host")
     if host:
-        blocks.append(section(_host_text(host)))
+        blocks.append(common.section(_host_text(host)))
     if figures.get("moderators"):  # documents before schema version 3 do not say
-        blocks.append(context(moderators_text(figures["moderators"])))
-    blocks.append(divider())
+        blocks.append(common.context(moderators_text(figures["moderators"])))
+    blocks.append(common.divider())
 
     lists = [
         cut_lines(
@@ -189,19 +181,21 @@ def digest_message(
         ("*Word pairs*", [f"{escape(w['pair'])} ({w['count']})" for w in top["word_pairs"][:6]]),
     ]
     lists.append("\n".join(f"{title}: {', '.join(items)}" for title, items in words if items) or "_No words._")
-    blocks.extend(section(text) for text in lists)
+    blocks.extend(common.section(text) for text in lists)
 
     questions = figures["questions"]
-    room = MAX_BLOCKS_MESSAGE - len(blocks) - 4  # divider, "and N more", open conversation, buttons
+    room = common.MAX_BLOCKS_MESSAGE - len(blocks) - 4  # divider, "and N more", open conversation, buttons
     if questions:
-        blocks.append(divider())
+        blocks.append(common.divider())
         for question in questions[:room]:
-            blocks.append(section(_question_text(question, zone)))
+            blocks.append(common.section(_question_text(question, zone)))
         if len(questions) > room:
-            blocks.append(context(f"…and {len(questions) - room} more questions in the archive."))
-    blocks.append(context(f"{counted(figures['open_conversation'], 'post')} answered no question (open conversation)."))
+            blocks.append(common.context(f"…and {len(questions) - room} more questions in the archive."))
+    blocks.append(
+        common.context(f"{counted(figures['open_conversation'], 'post')} answered no question (open conversation).")
+    )
     blocks.append(_buttons(digest_id, archive_url, csv_url, json_url))
-    return blocks[:MAX_BLOCKS_MESSAGE]
+    return blocks[: common.MAX_BLOCKS_MESSAGE]
 
 
 def moderators_text(moderators: dict[str, Any]) -> str:
@@ -251,27 +245,27 @@ def _question_text(question: dict[str, Any], zone: str) -> str:
     return cut_lines(title, lines, len(lines))
 
 
-def _buttons(digest_id: int | None, archive_url: str | None, csv_url: str | None, json_url: str | None) -> Block:
-    elements: list[Block] = []
+def _buttons(digest_id: int | None, archive_url: str | None, csv_url: str | None, json_url: str | None) -> common.Block:
+    elements: list[common.Block] = []
     if archive_url:
-        elements.append({**button("Open archive", OPEN_ARCHIVE, style="primary"), "url": archive_url})
+        elements.append({**common.button("Open archive", OPEN_ARCHIVE, style="primary"), "url": archive_url})
     formats: tuple[tuple[str, DigestFormat, str | None], ...] = (
         ("Download CSV", "csv", csv_url),
         ("Download JSON", "json", json_url),
     )
     for label, fmt, url in formats:
         if url:
-            elements.append({**button(label, f"{DOWNLOAD}_{fmt}"), "url": url})
+            elements.append({**common.button(label, f"{DOWNLOAD}_{fmt}"), "url": url})
         elif digest_id is not None:
-            elements.append(button(label, f"{DOWNLOAD}_{fmt}", DownloadRef(fmt, digest_id).encode()))
+            elements.append(common.button(label, f"{DOWNLOAD}_{fmt}", DownloadRef(fmt, digest_id).encode()))
     if digest_id is not None:
-        elements.append(button("Save participants as contacts", SAVE_PARTICIPANTS, str(digest_id)))
-    return actions(*elements, block_id="digest_actions")
+        elements.append(common.button("Save participants as contacts", SAVE_PARTICIPANTS, str(digest_id)))
+    return common.actions(*elements, block_id="digest_actions")
 
 
-def progress(hashtag: str, step: str) -> list[Block]:
+def progress(hashtag: str, step: str) -> list[common.Block]:
     """The progress message of an on-demand digest (updated with chat.update)."""
-    return [section(f":hourglass_flowing_sand: Digest of #{escape(hashtag)}: {escape(step)}")]
+    return [common.section(f":hourglass_flowing_sand: Digest of #{escape(hashtag)}: {escape(step)}")]
 
 
 def late_notice(hashtag: str, retry_at: datetime, zone: str) -> str:

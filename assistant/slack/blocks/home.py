@@ -6,18 +6,7 @@ from dataclasses import dataclass, field
 
 from assistant.render.mrkdwn import escape
 from assistant.services.home.dashboard import ChatLine, Dashboard, OwnedAccount, RequestLine
-from assistant.slack.blocks import ids
-from assistant.slack.blocks.common import (
-    MAX_BLOCKS_VIEW,
-    Block,
-    actions,
-    button,
-    context,
-    divider,
-    header,
-    section,
-    sections,
-)
+from assistant.slack.blocks import common, ids
 from assistant.slack.blocks.cost import spend_lines, spend_title
 from assistant.slack.blocks.weekly import account_line
 
@@ -107,23 +96,24 @@ def quick_actions(data: Dashboard) -> list[tuple[str, str]]:
 
 
 def home_view(data: Dashboard) -> dict[str, object]:
-    blocks: list[Block] = [
-        header("Outreach Assistant"),
-        section(
+    blocks: list[common.Block] = [
+        common.header("Outreach Assistant"),
+        common.section(
             f"Hello {escape(data.user_name)}. You are *{escape(data.role.value)}* in this workspace.",
             block_id=ids.HOME_HEADER,
         ),
-        actions(
-            button("Refresh", ids.HOME_REFRESH), *(button(label, action_id) for label, action_id in quick_actions(data))
+        common.actions(
+            common.button("Refresh", ids.HOME_REFRESH),
+            *(common.button(label, action_id) for label, action_id in quick_actions(data)),
         ),
     ]
     for part in home_sections(data):
-        blocks.append(divider())
-        blocks.append(section(f"*{escape(part.title)}*"))
+        blocks.append(common.divider())
+        blocks.append(common.section(f"*{escape(part.title)}*"))
         if part.lines:
-            blocks += sections(part.lines, most=LINES_PER_SECTION, more=part.more)
+            blocks += common.sections(part.lines, most=LINES_PER_SECTION, more=part.more)
         else:
-            blocks.append(context(part.empty))
-    blocks.append(divider())
-    blocks.append(context("Type `/outreach help` in any channel for every command."))
-    return {"type": "home", "blocks": blocks[:MAX_BLOCKS_VIEW]}
+            blocks.append(common.context(part.empty))
+    blocks.append(common.divider())
+    blocks.append(common.context("Type `/outreach help` in any channel for every command."))
+    return {"type": "home", "blocks": blocks[: common.MAX_BLOCKS_VIEW]}

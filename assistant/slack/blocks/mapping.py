@@ -12,16 +12,7 @@ from assistant.models.codecs import ScheduleChatRef
 from assistant.models.mapping import CrawlState, MappingRequest, MappingStatus
 from assistant.render.mrkdwn import escape
 from assistant.render.wording import counted
-from assistant.slack.blocks.common import (
-    MAX_BUTTON_VALUE,
-    Block,
-    actions,
-    button,
-    context,
-    divider,
-    header,
-    section,
-)
+from assistant.slack.blocks import common
 
 # ids
 SHORTCUT_REQUEST = "mapping_request_shortcut"
@@ -83,48 +74,48 @@ def status_line(request: MappingRequest) -> str:
     return text
 
 
-def card(request: MappingRequest) -> list[Block]:
+def card(request: MappingRequest) -> list[common.Block]:
     """The queue card in the comms channel; its buttons follow the status (Deliver once the map is made)."""
     report_ready = request.crawl_state == CrawlState.done
     rid = str(request.id)
     status = MappingStatus(request.status)
     blocks = [
-        header(f"Mapping request #{rid}"),
-        section("\n".join(_summary_lines(request))),
-        context(f"Asked by <@{request.requester_id}>", status_line(request)),
+        common.header(f"Mapping request #{rid}"),
+        common.section("\n".join(_summary_lines(request))),
+        common.context(f"Asked by <@{request.requester_id}>", status_line(request)),
     ]
     buttons = []
     if status is MappingStatus.new:
         buttons = [
-            button("Claim", CLAIM, rid, style="primary"),
-            button("Ask a question", ASK, rid),
-            button("Decline", DECLINE, rid, style="danger"),
+            common.button("Claim", CLAIM, rid, style="primary"),
+            common.button("Ask a question", ASK, rid),
+            common.button("Decline", DECLINE, rid, style="danger"),
         ]
     elif status is MappingStatus.claimed:
         buttons = [
-            button("Start mapping", START, rid, style="primary"),
-            button("Ask a question", ASK, rid),
-            button("Decline", DECLINE, rid, style="danger"),
+            common.button("Start mapping", START, rid, style="primary"),
+            common.button("Ask a question", ASK, rid),
+            common.button("Decline", DECLINE, rid, style="danger"),
         ]
     elif status is MappingStatus.mapping:
-        buttons = [button("Ask a question", ASK, rid)]
+        buttons = [common.button("Ask a question", ASK, rid)]
         if report_ready:
-            buttons.insert(0, button("Deliver", DELIVER, rid, style="primary"))
+            buttons.insert(0, common.button("Deliver", DELIVER, rid, style="primary"))
     if report_ready and status in (MappingStatus.mapping, MappingStatus.delivered):
-        buttons.append(button("Re-run communities", RERUN, rid))
+        buttons.append(common.button("Re-run communities", RERUN, rid))
     if buttons:
-        blocks.append(actions(*buttons, block_id=f"mapping_card_{rid}"))
+        blocks.append(common.actions(*buttons, block_id=f"mapping_card_{rid}"))
     return blocks
 
 
-def status_dm(request: MappingRequest, change: str) -> list[Block]:
+def status_dm(request: MappingRequest, change: str) -> list[common.Block]:
     """What the requester is told on every change."""
     blocks = [
-        section(f"Your mapping request *#{request.id} {escape(request.title)}*: {change}"),
-        context(status_line(request)),
+        common.section(f"Your mapping request *#{request.id} {escape(request.title)}*: {change}"),
+        common.context(status_line(request)),
     ]
     if request.status in (MappingStatus.new, MappingStatus.claimed, MappingStatus.mapping):
-        blocks.append(actions(button("Cancel request", CANCEL, str(request.id), style="danger")))
+        blocks.append(common.actions(common.button("Cancel request", CANCEL, str(request.id), style="danger")))
     return blocks
 
 
@@ -135,43 +126,43 @@ def request_line(request: MappingRequest, *, today: date, overdue: bool) -> str:
     return f"*#{request.id}* {escape(request.title)} — {request.status}, {age} d old{due}{flag}"
 
 
-def request_list(title: str, lines: Sequence[str]) -> list[Block]:
+def request_list(title: str, lines: Sequence[str]) -> list[common.Block]:
     if not lines:
-        return [section(f"*{title}*\nNothing here.")]
-    blocks = [section(f"*{title}*")]
+        return [common.section(f"*{title}*\nNothing here.")]
+    blocks = [common.section(f"*{title}*")]
     chunk: list[str] = []
     for line in lines:
         chunk.append(line)
         if len(chunk) == 20:
-            blocks.append(section("\n".join(chunk)))
+            blocks.append(common.section("\n".join(chunk)))
             chunk = []
     if chunk:
-        blocks.append(section("\n".join(chunk)))
+        blocks.append(common.section("\n".join(chunk)))
     return blocks[:50]
 
 
-def show(request: MappingRequest) -> list[Block]:
+def show(request: MappingRequest) -> list[common.Block]:
     blocks = [
-        header(f"Mapping request #{request.id}"),
-        section("\n".join(_summary_lines(request))),
-        context(status_line(request)),
+        common.header(f"Mapping request #{request.id}"),
+        common.section("\n".join(_summary_lines(request))),
+        common.context(status_line(request)),
     ]
     spend = f"{request.calls_made} calls, ${request.money_spent:,.2f} of ${request.budget_money:,.2f}"
-    blocks.append(context(f"Crawl: {request.crawl_state} ({spend})"))
+    blocks.append(common.context(f"Crawl: {request.crawl_state} ({spend})"))
     if request.problems:
-        blocks.append(section("*Notes*\n" + "\n".join(f"• {escape(p)}" for p in request.problems[-5:])))
+        blocks.append(common.section("*Notes*\n" + "\n".join(f"• {escape(p)}" for p in request.problems[-5:])))
     return blocks
 
 
-def progress(request: MappingRequest, done: int, planned: int, note: str = "") -> list[Block]:
+def progress(request: MappingRequest, done: int, planned: int, note: str = "") -> list[common.Block]:
     width = 20
     filled = int(width * done / planned) if planned else 0
     bar = "█" * filled + "░" * (width - filled)
     text = f"*Mapping #{request.id}* `{bar}` {done}/{planned} steps · {request.calls_made} calls · ${request.money_spent:,.2f}"
-    return [section(text + (f"\n{escape(note)}" if note else ""))]
+    return [common.section(text + (f"\n{escape(note)}" if note else ""))]
 
 
-def delivery(request: MappingRequest, analysis: Analysis, slots: Sequence[RecurringSlot]) -> list[Block]:
+def delivery(request: MappingRequest, analysis: Analysis, slots: Sequence[RecurringSlot]) -> list[common.Block]:
     """The summary: top 10 accounts and why, communities, recurring chats, top hashtags and links, buttons."""
     rid = str(request.id)
     top = "\n".join(
@@ -191,28 +182,28 @@ def delivery(request: MappingRequest, analysis: Analysis, slots: Sequence[Recurr
     )
     tags = ", ".join(f"#{escape(k)} ({int(v)})" for k, v in analysis.top.get("hashtags", [])[:10])
     links = "\n".join(f"• {escape(k)} ({int(v)})" for k, v in analysis.top.get("urls", [])[:5])
-    blocks: list[Block] = [
-        header(f"Digital map: {request.title}"),
-        context(
+    blocks: list[common.Block] = [
+        common.header(f"Digital map: {request.title}"),
+        common.context(
             f"{counted(analysis.overall['accounts'], 'account')} · {analysis.overall['unique_edges']} links · "
             f"{len(analysis.communities)} communities · modularity {analysis.overall['modularity']:.2f}"
         ),
-        section("*Top accounts*\n" + (top or "None found.")),
-        section("*Communities*\n" + (communities or "None found.")),
-        section("*Recurring chats*\n" + (chats or "No hashtag meets at the same weekly time.")),
-        section("*Top hashtags*\n" + (tags or "None.")),
+        common.section("*Top accounts*\n" + (top or "None found.")),
+        common.section("*Communities*\n" + (communities or "None found.")),
+        common.section("*Recurring chats*\n" + (chats or "No hashtag meets at the same weekly time.")),
+        common.section("*Top hashtags*\n" + (tags or "None.")),
     ]
     if links:
-        blocks.append(section("*Top links*\n" + links))
+        blocks.append(common.section("*Top links*\n" + links))
     if request.problems:
-        blocks.append(context(*(escape(p) for p in request.problems[-3:])))
-    buttons = [button("Save accounts as contacts", SAVE_ACCOUNTS, rid, style="primary")]
+        blocks.append(common.context(*(escape(p) for p in request.problems[-3:])))
+    buttons = [common.button("Save accounts as contacts", SAVE_ACCOUNTS, rid, style="primary")]
     hashtags = [s.hashtag for s in slots[:3]] or [tag for tag, _ in analysis.top.get("hashtags", [])[:1]]
     for n, tag in enumerate(hashtags):
         value = ScheduleChatRef(request.id, tag).encode()
-        if len(value) <= MAX_BUTTON_VALUE:  # a real hashtag always fits; a value Slack refuses is never sent
-            buttons.append(button(f"Schedule a chat on #{tag}", f"{SCHEDULE_CHAT}:{n}", value))
-    blocks += [divider(), actions(*buttons, block_id=f"mapping_delivery_{rid}")]
+        if len(value) <= common.MAX_BUTTON_VALUE:  # a real hashtag always fits; a value Slack refuses is never sent
+            buttons.append(common.button(f"Schedule a chat on #{tag}", f"{SCHEDULE_CHAT}:{n}", value))
+    blocks += [common.divider(), common.actions(*buttons, block_id=f"mapping_delivery_{rid}")]
     return blocks
 
 
