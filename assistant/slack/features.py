@@ -1,7 +1,8 @@
 """The features plugged into the Slack app, in order.
 
 Each feature module owns its surfaces (commands, actions, views, shortcuts) so a feature stays in
-one small module instead of being spread over per-surface files; its `register(app, services)`
+one small module instead of being spread over per-surface files; its `register(app, services)` (a
+listener module's function, or a `Routes` table's method for the features declared as data)
 registers its listeners and returns its `/outreach` subcommand handlers by name.
 """
 
@@ -28,14 +29,14 @@ class Feature(Protocol):
     def register(self, app: App, services: Services) -> Mapping[str, Handler] | None: ...
 
 
-# Add a feature: import its listener module here and append it to FEATURES.
+# Add a feature: import its listener module here and append it (or its ROUTES table) to FEATURES.
 FEATURES: tuple[Feature, ...] = (
     accounts_listeners,
     settings_listeners,
     watches_listeners,
-    chats_listeners,
-    contacts_listeners,
-    mapping_listeners,
+    chats_listeners.ROUTES,
+    contacts_listeners.ROUTES,
+    mapping_listeners.ROUTES,
     digests_listeners,
     costs_listeners,
 )

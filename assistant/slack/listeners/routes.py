@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import App
 
+from assistant.slack.context import Services
 from assistant.slack.listeners.commands import Handler
 
 Matcher = str | re.Pattern[str]
@@ -27,8 +28,9 @@ class Routes:
     global_shortcuts: Mapping[Matcher, Listener] = field(default_factory=dict)
     subcommands: Mapping[str, Handler] = field(default_factory=dict)
 
-    def register(self, app: App) -> dict[str, Handler]:
-        """Register every listener with `app`; return the subcommands."""
+    def register(self, app: App, services: Services | None = None) -> dict[str, Handler]:
+        """Register every listener with `app`; return the subcommands (a feature's `register`: listeners read the
+        services from the request context, so `services` is not needed here)."""
         kinds = (
             (app.global_shortcut, self.global_shortcuts),
             (app.message_shortcut, self.message_shortcuts),

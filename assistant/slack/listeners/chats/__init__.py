@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from slack_bolt import App
-
 from assistant.slack.blocks import chat_inputs
 from assistant.slack.blocks import chats as blocks
 from assistant.slack.blocks.mapping import SCHEDULE_CHAT_ACTIONS
-from assistant.slack.context import Services
 from assistant.slack.listeners.chats import form, handover, signoff
 from assistant.slack.listeners.chats.command import chat_command
-from assistant.slack.listeners.commands import Handler
 from assistant.slack.listeners.routes import Routes
 
 ROUTES = Routes(
@@ -32,8 +26,3 @@ ROUTES = Routes(
     },
     subcommands={"chat": chat_command},
 )
-
-
-def register(app: App, services: Services) -> Mapping[str, Handler]:
-    """Register the chat modals and buttons; return the `chat` subcommand."""
-    return ROUTES.register(app)

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
-
 from assistant.slack.blocks import contacts as blocks
-from assistant.slack.context import Services
-from assistant.slack.listeners.commands import Handler
 from assistant.slack.listeners.contacts import cards, forms
 from assistant.slack.listeners.contacts.command import contact_command
 from assistant.slack.listeners.contacts.message import on_save_message
@@ -26,8 +22,3 @@ ROUTES = Routes(
     },
     subcommands={"contact": contact_command},
 )
-
-
-def register(app: App, services: Services) -> dict[str, Handler]:
-    """Register the contact modals, shortcut and buttons; return the `contact` subcommand."""
-    return ROUTES.register(app)

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from slack_bolt import App
-
 from assistant.slack.blocks import mapping as blocks
-from assistant.slack.context import Services
-from assistant.slack.listeners.commands import Handler
 from assistant.slack.listeners.mapping import card, form, rerun, start
 from assistant.slack.listeners.mapping.command import map_command
 from assistant.slack.listeners.routes import Routes
@@ -35,8 +29,3 @@ ROUTES = Routes(
     },
     subcommands={"map": map_command},
 )
-
-
-def register(app: App, services: Services) -> Mapping[str, Handler]:
-    """Register the mapping shortcut, modals and buttons; return the `map` subcommand."""
-    return ROUTES.register(app)
