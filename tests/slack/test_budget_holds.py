@@ -86,7 +86,7 @@ def test_only_an_admin_lets_a_held_digest_run_and_only_once(app: SlackHarness) -
     with Session(app.services.engine) as session:
         assert session.get(DigestJob, job_id).state == DigestJobState.held  # type: ignore[union-attr]
     said = _press(app, blocks.HOLD_APPROVE, hold_id, ADMIN, "admin")
-    assert said.startswith(f"<@{ADMIN}> approved") and "&lt;!channel&gt;" in said
+    assert said.startswith(f"<@{ADMIN}> approved") and "&lt;!channel&gt;" in said and said.endswith(": it runs now.")
     with Session(app.services.engine) as session:
         job = session.get(DigestJob, job_id)
         assert job is not None and job.state == DigestJobState.pending

@@ -440,10 +440,21 @@ def test_the_sign_off_listener_can_be_called_directly(app: SlackHarness) -> None
         assert run_sheet(session, _series(app.services.engine)[0]).unapproved == []
 
 
-def test_a_sign_off_past_the_monthly_budget_waits_for_an_admin_then_goes_through(app: SlackHarness) -> None:
-    from assistant.models import AuditEntry, Workspace
-    from assistant.models.costs import BudgetHold
-    from assistant.slack.blocks import cost as cost_blocks
+def _press(app: SlackHarness, action_id: str, value: str, user_id: str, name: str) -> str:
+    payload = requests.block_actions(
+        {"type": "button", "action_id": action_id, "value": value},
+        user_id=user_id,
+        channel_id="C0COMMS001",
+        response_url=app.slack.response_url(name),
+    )
+    assert app.action(payload).status_code == 200
+    return str(app.slack.wait_for(f"response/{name}")[-1].args["text"])
+
+
+def _over_budget_chat(app: SlackHarness) -> tuple[ChatSeries, dict[str, Any]]:
+    """A chat the app posts ($0.06: intro, Q1, Q2, closing) in a workspace with a $0.05 monthly X budget, and the
+    Approve button of its run sheet."""
+    from assistant.models import Workspace
 
     series = _schedule(app, options=["approval"])
     request = app.slack.wait_for("chat.postMessage", 2)[1].args
@@ -451,22 +462,24 @@ def test_a_sign_off_past_the_monthly_budget_waits_for_an_admin_then_goes_through
     with Session(app.services.engine) as session:
         stored = session.get(ChatSeries, series.id)
         assert stored is not None
-        stored.manual = False  # the app posts it: intro, Q1, Q2 and closing at $0.015 each ($0.06)
+        stored.manual = False
         workspace = session.exec(select(Workspace)).one()
         workspace.settings = {**(workspace.settings or {}), "x_monthly_budget": 0.05}
         session.add_all([stored, workspace])
         session.commit()
         assert run_sheet(session, stored).total_cost == pytest.approx(0.06)
+    return series, approve
+
+
+def test_a_sign_off_past_the_monthly_budget_waits_for_an_admin_then_goes_through(app: SlackHarness) -> None:
+    from assistant.models import AuditEntry
+    from assistant.models.costs import BudgetHold
+    from assistant.slack.blocks import cost as cost_blocks
+
+    series, approve = _over_budget_chat(app)
 
     def press(action_id: str, value: str, user_id: str, name: str) -> str:
-        payload = requests.block_actions(
-            {"type": "button", "action_id": action_id, "value": value},
-            user_id=user_id,
-            channel_id="C0COMMS001",
-            response_url=app.slack.response_url(name),
-        )
-        assert app.action(payload).status_code == 200
-        return str(app.slack.wait_for(f"response/{name}")[-1].args["text"])
+        return _press(app, action_id, value, user_id, name)
 
     told = press(blocks.APPROVE, approve["value"], "U0COMMS001", "comms")
     assert "$0.01 over of the $0.05 monthly budget" in told and "An admin's yes is needed" in told
@@ -482,6 +495,7 @@ def test_a_sign_off_past_the_monthly_budget_waits_for_an_admin_then_goes_through
     posted_before = len(app.slack.calls_to("chat.postMessage"))
     said = press(cost_blocks.HOLD_APPROVE, str(hold.id), "U0ADMIN001", "admin")
     assert said.startswith("<@U0ADMIN001> approved crossing the monthly X budget")
+    assert said.endswith(": its posts go out as scheduled.")
     with Session(app.services.engine) as session:
         stored = session.get(ChatSeries, series.id)
         assert stored is not None and run_sheet(session, stored).unapproved == []
@@ -490,3 +504,26 @@ def test_a_sign_off_past_the_monthly_budget_waits_for_an_admin_then_goes_through
     told_owner = app.slack.wait_for("chat.postMessage", posted_before + 1)[-1].args
     assert app.slack.calls_to("conversations.open")[-1].args["users"] == series.created_by
     assert "<@U0ADMIN001>" in told_owner["text"] and "approved" in told_owner["text"]
+
+
+def test_an_admins_yes_after_the_questions_changed_signs_nothing_off_and_says_so(app: SlackHarness) -> None:
+    from assistant.models.costs import BudgetHold
+    from assistant.services.chats.repo import set_questions
+    from assistant.slack.blocks import cost as cost_blocks
+
+    series, approve = _over_budget_chat(app)
+    assert "An admin's yes is needed" in _press(app, blocks.APPROVE, approve["value"], "U0COMMS001", "comms")
+    with Session(app.services.engine) as session:
+        stored = session.get(ChatSeries, series.id)
+        assert stored is not None
+        set_questions(session, stored, "Q1 What changed this term?\nQ2 What will you try next?", actor="U0COMMS001")
+        hold = session.exec(select(BudgetHold)).one()
+    posted_before = len(app.slack.calls_to("chat.postMessage"))
+    said = _press(app, cost_blocks.HOLD_APPROVE, str(hold.id), "U0ADMIN001", "admin")
+    assert said.startswith("<@U0ADMIN001> approved crossing the monthly X budget")
+    assert "the newer run sheet needs its own sign-off" in said and "as scheduled" not in said
+    assert len(app.slack.calls_to("response/admin")) == 1  # one answer, in place of the request
+    with Session(app.services.engine) as session:
+        stored = session.get(ChatSeries, series.id)
+        assert stored is not None and run_sheet(session, stored).unapproved == run_sheet(session, stored).items
+    assert len(app.slack.calls_to("chat.postMessage")) == posted_before  # nobody is told it was signed off

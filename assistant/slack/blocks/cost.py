@@ -58,10 +58,24 @@ def hold_request(hold: BudgetHold) -> list[common.Block]:
     ]
 
 
-def hold_decided(hold: BudgetHold) -> tuple[str, list[common.Block]]:
-    """The request once answered: who said what (replaces the buttons)."""
-    verdict = "approved" if hold.state == "approved" else "declined"
-    outcome = "it runs now" if hold.state == "approved" else "it will not run"
+OUTCOMES = {
+    ("digest", True): "it runs now",
+    ("digest", False): "it will not run",
+    ("chat", True): "its posts go out as scheduled",
+    ("chat", False): "its posts will not go out on this run sheet",
+}
+STALE_SHEET = (
+    "the questions changed after it was asked, so this yes signs nothing off (the newer run sheet needs its own "
+    "sign-off)"
+)
+
+
+def hold_decided(hold: BudgetHold, *, stale_sheet: bool = False) -> tuple[str, list[common.Block]]:
+    """The request once answered: who said what and what follows (replaces the buttons). `stale_sheet`: a chat's
+    yes that came after its questions changed, which approves no run sheet."""
+    approved = hold.state == "approved"
+    verdict = "approved" if approved else "declined"
+    outcome = STALE_SHEET if stale_sheet and approved else OUTCOMES.get((hold.job_kind, approved), verdict)
     text = f"<@{hold.decided_by}> {verdict} crossing the monthly X budget for {escape(hold.label)}: {outcome}."
     check = BudgetCheck(hold.budget, hold.month_to_date, hold.estimate)
     return text, [common.section(text), common.context(f"{check.describe()}.")]

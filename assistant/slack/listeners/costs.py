@@ -9,7 +9,6 @@ from slack_sdk import WebClient
 
 from assistant.models.base import require_id, utcnow
 from assistant.models.chats import ChatSeries
-from assistant.render.mrkdwn import escape
 from assistant.services.chats import signoff
 from assistant.services.chats.signoff import RunSheet
 from assistant.services.costs import holds
@@ -52,12 +51,13 @@ def decide(
         if hold.job_kind == "digest":
             digests.release(session, int(hold.job_id), approved=approve, now=now)
         signed: tuple[ChatSeries, RunSheet] | None = None
+        stale_sheet = False
         if hold.job_kind == "chat" and approve:
             try:
                 signed = signoff.release(session, hold, admin=viewer.user_id, now=now)
-            except ValueError as exc:  # the questions changed since: the newer sheet needs its own sign-off
-                respond(text=escape(str(exc)), replace_original=False)
-        text, decided = blocks.hold_decided(hold)
+            except ValueError:  # the questions changed since: the answer says the newer sheet needs its own sign-off
+                stale_sheet = True
+        text, decided = blocks.hold_decided(hold, stale_sheet=stale_sheet)
     respond(replace_original=True, text=text, blocks=decided)
     if signed is not None:
         series, sheet = signed
