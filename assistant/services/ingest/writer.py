@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from assistant.services.store.memo import AccountMemo
 from assistant.services.store.rows import RowEncoder, Rows, post_table
+from assistant.services.store.statements import NewKeys
 from assistant.services.store.write import UpsertResult, upsert_batch, upsert_rows
 from integrations.normalized import Batch
 
@@ -74,6 +75,7 @@ class Writer:
         self.pending = Batch()
         self.pending_rows = Rows()
         self.memo = AccountMemo(max_entries=MEMO_ACCOUNTS)
+        self.new_keys = NewKeys.expected()  # PostgreSQL: tables whose rows so far all had new keys
         self.connection: Connection | None = None
         self.since_commit = 0
         self.analyzed_at = 2_500
@@ -125,7 +127,9 @@ class Writer:
             )
             self.since_commit += len(pending.posts) + len(pending.accounts)
         if rows.posts or rows.accounts or rows.edges:
-            self.tally.result += upsert_rows(self._connect(), rows, keep_raw=self.keep_raw, memo=self.memo)
+            self.tally.result += upsert_rows(
+                self._connect(), rows, keep_raw=self.keep_raw, memo=self.memo, new_keys=self.new_keys
+            )
             self.since_commit += len(rows.posts) + len(rows.accounts)
         if self.connection is not None and (work.commit or self.since_commit >= COMMIT_EVERY_POSTS):
             self.connection.commit()

@@ -23,7 +23,7 @@ from assistant.services.store.rows import (
     post_row,
     tag_rows,
 )
-from assistant.services.store.statements import count_existing, count_existing_edges, write_rows
+from assistant.services.store.statements import NewKeys, count_existing, count_existing_edges, write_rows
 from integrations import normalized as n
 
 
@@ -115,13 +115,20 @@ def upsert_batch(
 
 
 def upsert_rows(
-    connection: Connection, rows: Rows, *, keep_raw: bool = False, memo: AccountMemo | None = None
+    connection: Connection,
+    rows: Rows,
+    *,
+    keep_raw: bool = False,
+    memo: AccountMemo | None = None,
+    new_keys: NewKeys | None = None,
 ) -> UpsertResult:
     """Merge prepared rows into the store, with the same rules and counts as `upsert_batch`.
 
     SQLite runs each table's upsert over the rows in order (a repeated key merges into the row just
     written); PostgreSQL, whose set-based merge cannot touch a row twice in one statement, writes the
-    first occurrence of every key, then the second, and so on. Build rows with the same `keep_raw`.
+    first occurrence of every key, then the second, and so on; an import's `new_keys` (statements.NewKeys)
+    lets the first occurrences go in without the merge while its tables have met only new keys. Build rows
+    with the same `keep_raw`.
     """
     dialect = connection.dialect.name
     if dialect not in ("sqlite", "postgresql"):
@@ -145,10 +152,13 @@ def upsert_rows(
             inserted[table] = 0
             continue
         if keys is None:  # hashtags: insert-or-ignore, so repeats are harmless everywhere
-            write_rows(connection, table, keep_raw, table_rows)
+            if new_keys is not None and dialect == "postgresql":  # a repeat would fail the insert of new keys
+                table_rows = list(dict.fromkeys(table_rows))
+            write_rows(connection, table, keep_raw, table_rows, new_keys=new_keys)
         elif dialect == "postgresql":  # a key is new in the round of its first occurrence only
             inserted[table] = sum(
-                write_rows(connection, table, keep_raw, occurrence) or 0 for occurrence in _occurrences(table_rows)
+                write_rows(connection, table, keep_raw, occurrence, new_keys=None if round_ else new_keys) or 0
+                for round_, occurrence in enumerate(_occurrences(table_rows))
             )
         else:
             # A new row takes rowid max(rowid) + 1 and an upsert that updates keeps its rowid, so the

@@ -41,6 +41,23 @@ def test_import_stores_the_normalized_tables_and_a_second_import_changes_nothing
     assert (again.result.posts_inserted, again.result.posts_updated, again.result.accounts_inserted) == (0, 2400, 0)
 
 
+def test_an_import_over_rows_already_stored_merges_them(db: Engine, chat: Path, tmp_path: Path) -> None:
+    # PostgreSQL inserts an import's rows without the merge while their keys are new (statements.NewKeys): here
+    # the first key already stored fails that insert, and the rows are merged as before.
+    import_normalized(db, chat)
+    reference = dump(db)
+    clear(db)
+    lines = chat.read_bytes().splitlines(keepends=True)
+    later = tmp_path / "later.jsonl"
+    later.write_bytes(b"".join(lines[len(lines) // 2 :]))
+
+    stored = import_files(db, [(later, "twarc2")], parallel=False).result.posts_inserted
+    whole = import_files(db, [(chat, "twarc2")], parallel=False)
+    assert dump(db) == reference
+    assert 0 < stored < 2400
+    assert (whole.result.posts_inserted, whole.result.posts_updated) == (2400 - stored, stored)
+
+
 def test_a_write_that_fails_is_raised(tmp_path: Path, chat: Path) -> None:
     engine = create_db_engine(f"sqlite:///{tmp_path / 'unmigrated.db'}")  # no tables: the first write fails
     try:
