@@ -11,8 +11,9 @@ every real twarc2 archive in ../shared/fixtures.
 
 Accounts gather in a window (`store.memo.AccountWindow`, up to ACCOUNT_WINDOW_ROWS distinct accounts) that is
 handed on with the line that fills it and with the file's last line: a chat's regulars come on every page,
-and a user object identical to the one that made the account's latest row (the same 128-bit BLAKE2 digest
-of its serialized JSON) only moves that row's capture time on, without building the row again. Timestamps
+and a user object identical to the one that made the account's latest row (the same hash of its serialized
+JSON, 64 bits as `store.memo.AccountMemo`'s fingerprints; a BLAKE2 digest cost three times the serializing)
+only moves that row's capture time on, without building the row again. Timestamps
 in X's own form become SQLite's stored text by slicing (`RowEncoder.x_time`). `read_twarc2_rows_parallel`
 runs the reader in a forked second process (`outreach import --parallel`, the default for large files
 while a CPU is idle), so that reading and building rows overlap the database's writes.
@@ -29,7 +30,6 @@ import threading
 import traceback
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
-from hashlib import blake2b
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -40,11 +40,12 @@ from assistant.services.store.memo import AccountWindow
 from assistant.services.store.rows import RowEncoder, Rows, rows_from_batch, tag_keys
 from integrations.jsonl import RECORD_ERRORS, Source, iter_json_lines, record_problem
 from integrations.twarc import SOURCE, parse_twarc_line, retrieved_at
-from integrations.x.parse import describe_problem, post_url, public_metrics, references, text_and_entities
+from integrations.x.parse import describe_problem, public_metrics, references, text_and_entities
 
 _LINES_PER_MESSAGE = 10  # archive lines handed from the worker process at a time (about 1,000 posts)
 _MESSAGES_AHEAD = 12  # messages the worker keeps ready (about 4 MB): more than one flush of the writer's
 PARALLEL_MIN_BYTES = 16_000_000  # files this large (about 16k posts) are read in a second process when a CPU is idle
+_dumps = orjson.dumps
 ACCOUNT_WINDOW_ROWS = 25_000  # distinct account rows gathered before they are handed on (about 20 MB at most)
 
 
@@ -212,7 +213,7 @@ class PageRows:
         self.accounts_on_line = 0  # distinct accounts the last line held
         self._x_time = encode.x_time
         # user id -> digest of the serialized user object that made the account's latest row in the window
-        self._made_from: dict[str, bytes] = {}
+        self._made_from: dict[str, int] = {}
 
     def take_accounts(self) -> list[tuple[Any, ...]]:
         """The window's account rows, leaving it empty (none without a window)."""
@@ -299,7 +300,7 @@ class PageRows:
         assert window is not None
         dumps = orjson.dumps
         for user_id, user in users:
-            fingerprint = blake2b(dumps(user), digest_size=16).digest()
+            fingerprint = hash(dumps(user))
             if made_from.get(user_id) == fingerprint and window.repeat(("x", user_id), captured):
                 continue
             window.add((self._account(user, user_id, captured, first_seen),))
@@ -307,26 +308,34 @@ class PageRows:
 
     def _post(self, item: Mapping[str, Any], handles: Mapping[str, str], captured: Any, rows: Rows) -> None:
         """integrations.x.parse.parse_tweet followed by store.rows.post_row, in one step."""
-        post_id = str(item["id"])
-        author_id = str(item.get("author_id") or "")
+        get = item.get
+        post_id = item["id"]
+        if post_id.__class__ is not str:
+            post_id = str(post_id)
+        author_id = get("author_id") or ""
+        if author_id.__class__ is not str:
+            author_id = str(author_id)
         handle = ""
-        author = item.get("author")
+        author = get("author")
         if author:
             handle = author.get("username") or ""
             author_id = author_id or str(author.get("id") or "")
         if not handle:
             handle = handles.get(author_id, "")
 
-        kind, reply_to, quoted, reposted = references(item)
+        if get("referenced_tweets") or get("referenced_posts"):
+            kind, reply_to, quoted, reposted = references(item)
+        else:
+            kind, reply_to, quoted, reposted = "original", None, None, None
         text, hashtags, mentions, urls = text_and_entities(item)
 
         likes, reposts, replies, quotes, impressions = public_metrics(item)
 
-        created_at = self._x_time(item.get("created_at"))
+        created_at = self._x_time(get("created_at"))
         if created_at is None:
             raise ValueError(f"post {post_id} has no created_at (request the created_at field)")
-        reply_user = item.get("in_reply_to_user_id")
-        conversation = item.get("conversation_id")
+        reply_user = get("in_reply_to_user_id")
+        conversation = get("conversation_id")
         rows.posts.append(
             (
                 "x",
@@ -335,16 +344,16 @@ class PageRows:
                 handle,
                 created_at,
                 text,
-                item.get("lang") or None,
+                get("lang") or None,
                 kind,
                 reply_to or None,
                 str(reply_user) if reply_user else None,
                 str(conversation) if conversation else None,
                 quoted or None,
                 reposted or None,
-                orjson.dumps(hashtags).decode() if hashtags else "[]",
-                orjson.dumps(mentions).decode() if mentions else "[]",
-                orjson.dumps(urls).decode() if urls else "[]",
+                _dumps(hashtags).decode() if hashtags else "[]",
+                _dumps(mentions).decode() if mentions else "[]",
+                _dumps(urls).decode() if urls else "[]",
                 likes,
                 reposts,
                 replies,
@@ -352,8 +361,8 @@ class PageRows:
                 impressions,
                 captured,
                 SOURCE,
-                post_url(handle, post_id),
-                orjson.dumps(item).decode() if self.keep_raw else None,
+                f"https://x.com/{handle or 'i/web'}/status/{post_id}",  # integrations.x.parse.post_url
+                _dumps(item).decode() if self.keep_raw else None,
             )
         )
         if hashtags:
