@@ -293,10 +293,32 @@ def measure_busy(
             before_load=queue_digests,
         )
         busy = busy_seconds(url, clock["load_from"], clock["load_from"] + args.seconds)
+        child = digest_process_memory(url)
     finally:
         drop(url)
     note = f"under load: the worker was running digest steps for {busy:.1f} of the {args.seconds:.0f} s of the load"
+    if child is not None:
+        note += f"; digests made in a child process: peak RSS {child[0]:.0f} MB, {child[1]:.0f} MB after its last"
     return result, note
+
+
+def digest_process_memory(url: str) -> tuple[float, float] | None:
+    """The digest child's highest peak RSS and its RSS after its last job, in MB, from the make steps' outbox
+    results (None: no child made them)."""
+    import sqlalchemy as sa
+
+    from assistant.db import create_db_engine
+    from assistant.models import OutboxItem
+
+    outbox = OutboxItem.__table__  # type: ignore[attr-defined]
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as connection:
+            query = sa.select(outbox.c.result).where(outbox.c.key.like("digest:%:make")).order_by(outbox.c.completed_at)
+            made = [r for r in connection.execute(query).scalars() if isinstance(r, dict) and "peak_rss_mb" in r]
+    finally:
+        engine.dispose()
+    return (max(float(r["peak_rss_mb"]) for r in made), float(made[-1]["rss_mb"])) if made else None
 
 
 def busy_seconds(url: str, start: float, end: float) -> float:

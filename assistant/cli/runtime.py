@@ -19,6 +19,7 @@ from assistant.clients import Clients
 from assistant.config import ConfigError, Settings
 from assistant.db import configure_orm
 from assistant.jobs import sources
+from assistant.jobs.digest_process import DigestProcess
 from assistant.logs import configure_logging
 from assistant.worker import Worker
 
@@ -74,6 +75,9 @@ def serve(
     worker: bool = typer.Option(True, help="Run the worker loop in this process too."),
     host: str = typer.Option("0.0.0.0", help="Address to listen on in HTTP mode."),
     threads: int = typer.Option(16, help="HTTP worker threads."),
+    digest_process: bool = typer.Option(
+        True, help="Make digests in a child process, so they never slow the acks (off: in the worker's thread)."
+    ),
 ) -> None:
     """Serve the Slack app: HTTP on $PORT, or Socket Mode when SLACK_APP_TOKEN is set."""
     from assistant.archive_web import archive_routes
@@ -98,7 +102,14 @@ def serve(
         bolt = create_app(settings, services)
     except ConfigError as exc:
         fail(str(exc), code=2)
-    loop = Worker(engine, sources(clients), interval=settings.worker_interval_seconds) if worker else None
+    child = DigestProcess.for_engine(settings, engine) if worker and digest_process else None
+    loop = (
+        Worker(engine, sources(clients, digest_process=child), interval=settings.worker_interval_seconds)
+        if worker
+        else None
+    )
+    if child is not None:
+        child.start()  # its imports run now, beside the server's start, not when the first digest is due
     if loop is not None:
         # The worker's CPU-bound steps (a digest) hold the GIL for a whole switch interval at a time, and an
         # ack needs it several times: a shorter interval keeps the acks quick while a digest is made.
@@ -146,6 +157,8 @@ def serve(
     finally:
         if loop is not None:
             loop.stop()
+        if child is not None:
+            child.close()
         watch.stop()
         engine.dispose()
 

@@ -6,6 +6,7 @@ from assistant.clients import Clients
 from assistant.jobs.accounts import AccountSources
 from assistant.jobs.chats.runner import ChatRunner
 from assistant.jobs.contacts import ShoutoutReplies
+from assistant.jobs.digest_process import DigestProcess
 from assistant.jobs.digests import DigestJobs
 from assistant.jobs.mapping import MappingJobs
 from assistant.jobs.watches import WatchSources
@@ -13,8 +14,11 @@ from assistant.jobs.weekly import WeeklyDigests
 from assistant.worker import DueSource, outbox_retries
 
 
-def sources(clients: Clients) -> tuple[DueSource, ...]:
-    """Every feature's source over the same clients. Add a source: build it here from `clients`."""
+def sources(clients: Clients, *, digest_process: DigestProcess | None = None) -> tuple[DueSource, ...]:
+    """Every feature's source over the same clients. Add a source: build it here from `clients`.
+
+    With `digest_process` (`outreach serve`), digests are made in that child process; without, in the worker's thread.
+    """
     accounts = AccountSources(clients)
     watches = WatchSources(clients)
     return (
@@ -28,5 +32,5 @@ def sources(clients: Clients) -> tuple[DueSource, ...]:
         *ChatRunner.sources(clients),
         ShoutoutReplies(clients),
         MappingJobs(clients),
-        DigestJobs(clients),
+        DigestJobs(clients, process=digest_process),
     )

@@ -25,22 +25,20 @@ from assistant.clients import Clients
 from assistant.config import Settings
 from assistant.db import session_scope
 from assistant.jobs import digest_budget
+from assistant.jobs.digest_process import DigestProcess, DigestProcessDied
+from assistant.jobs.digest_steps import file_uploads, store_digest, stored_digest
 from assistant.models import OutboxItem, OutboxState
 from assistant.models.base import require_id, utcnow
 from assistant.models.codecs import digest_crosspost_key, digest_prefix, digest_step_key, digest_step_of
 from assistant.models.digests import Digest, DigestJob, DigestJobState
 from assistant.models.platforms import Platform
 from assistant.models.workspaces import Workspace
-from assistant.render.digest_chart import timeline_png
-from assistant.render.digest_html import archive_bytes
 from assistant.render.wording import counted
 from assistant.services.costs import budget as cost_budget
 from assistant.services.costs import figures as cost_figures
 from assistant.services.costs.ledger import x_meter
 from assistant.services.digests import collect as digest_collect
 from assistant.services.digests import estimate as digest_estimate
-from assistant.services.digests import make as digest_make
-from assistant.services.digests import plan as digest_plan
 from assistant.services.digests import records as service
 from assistant.services.yammer.crosspost import crosspost_group, crosspost_text, post_to_group
 from assistant.slack.blocks import digests as blocks
@@ -73,8 +71,9 @@ class DigestJobs:
 
     chains = True
 
-    def __init__(self, deps: Clients) -> None:
+    def __init__(self, deps: Clients, *, process: DigestProcess | None = None) -> None:
         self._deps = deps
+        self._process = process  # where the make and files steps' CPU-heavy parts run (None: this thread)
 
     def __call__(self, engine: Engine, now: datetime) -> list[DueJob]:
         with session_scope(engine) as session:
@@ -183,13 +182,7 @@ class DigestJobs:
         if step in ("budget", "collect"):
             return lambda: None  # measuring and collecting again is safe (upserts, the ledger bills once a day)
         if step == "make":
-
-            def made() -> dict[str, Any] | None:
-                with Session(engine) as session:
-                    digest = session.exec(select(Digest).where(Digest.job_id == job_id)).first()
-                    return {"digest_id": digest.id} if digest else None
-
-            return made
+            return lambda: stored_digest(engine, job_id)
         return None  # a message or upload may have gone out: a person decides
 
     def _action(self, engine: Engine, job_id: int, step: str, now: datetime) -> Callable[[], dict[str, Any]]:
@@ -304,28 +297,25 @@ class DigestJobs:
                     session.add(row)
 
     def _make(self, engine: Engine, deps: Clients, job_id: int, now: datetime) -> dict[str, Any]:
-        with session_scope(engine) as session:
+        if self._process is None:
+            result = store_digest(engine, job_id, now)
+        else:
+            try:
+                ran = self._process.run(store_digest, job_id, now)
+            except DigestProcessDied:
+                found = stored_digest(engine, job_id)
+                if found is None:
+                    raise  # failed like any step: the outbox retries it
+                log.warning("digest job %s was stored before its process ended; the make step is done", job_id)
+                result = found
+            else:
+                result = {**ran.value, "process": ran.process, "rss_mb": ran.rss_mb, "peak_rss_mb": ran.peak_rss_mb}
+        with Session(engine) as session:
             job = session.get(DigestJob, job_id)
             assert job is not None
-            zone = self._zone(engine, job.workspace_id)
-            made = digest_make.make_digest(
-                session,
-                hashtag=job.hashtag,
-                start=job.start,
-                end=job.end,
-                timezone=zone,
-                questions=service.job_questions(job),
-                host_handle=job.host_handle,
-                workspace_id=job.workspace_id,
-                job=job,
-                now=now,
-                plan=digest_plan.plan_for_job(session, job),
-            )
-            assert made.digest is not None
-            job.digest_id = made.digest.id
-            session.add(job)
-            self._progress(engine, deps, job, "writing the digest…")
-            return {"digest_id": made.digest.id, "posts": made.digest.posts}
+            snapshot = job.model_copy()
+        self._progress(engine, deps, snapshot, "writing the digest…")
+        return result
 
     def _post(self, engine: Engine, deps: Clients, job_id: int) -> dict[str, Any]:
         with Session(engine) as session:
@@ -349,19 +339,11 @@ class DigestJobs:
             assert job is not None and digest is not None
             posted = session.exec(select(OutboxItem).where(OutboxItem.key == digest_step_key(job_id, "post"))).one()
             thread_ts = (posted.result or {}).get("ts")
-            uploads: list[dict[str, Any]] = []
-            png = timeline_png(digest.figures) if digest.posts else None
-            if png:
-                uploads.append({"content": png, "filename": f"{digest.hashtag}-timeline.png", "title": "Timeline"})
-            if archive_links(deps.settings, digest.token)["archive_url"] is None:
-                html = archive_bytes(digest_make.remake(session, digest), chart_png=png)
-                uploads.append(
-                    {
-                        "content": html,
-                        "filename": f"{digest.hashtag}-archive.html",
-                        "title": f"#{digest.hashtag} archive",
-                    }
-                )
+            with_archive = archive_links(deps.settings, digest.token)["archive_url"] is None
+        if self._process is None:
+            uploads = file_uploads(engine, job_id, with_archive)
+        else:
+            uploads = self._process.run(file_uploads, job_id, with_archive).value
         if not uploads:
             return {"files": 0}
         client = self._slack(engine, deps, job.workspace_id)

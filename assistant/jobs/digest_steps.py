@@ -1,0 +1,69 @@
+"""The CPU-heavy parts of a digest job's steps, as module-level functions of (engine, job id, ...) that the worker
+runs in its thread or, under `outreach serve`, in the digest process (jobs/digest_process.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from assistant.db import session_scope
+from assistant.models.digests import Digest, DigestJob
+from assistant.models.workspaces import Workspace
+from assistant.render.digest_chart import timeline_png
+from assistant.render.digest_html import archive_bytes
+from assistant.services.digests import make as digest_make
+from assistant.services.digests import plan as digest_plan
+from assistant.services.digests import records as service
+
+
+def store_digest(engine: Engine, job_id: int, now: datetime) -> dict[str, Any]:
+    """The make step: read the job's chat, compute every figure and store the digest, in one transaction."""
+    with session_scope(engine) as session:
+        job = session.get(DigestJob, job_id)
+        assert job is not None
+        workspace = session.get(Workspace, job.workspace_id)
+        made = digest_make.make_digest(
+            session,
+            hashtag=job.hashtag,
+            start=job.start,
+            end=job.end,
+            timezone=workspace.timezone if workspace else "UTC",
+            questions=service.job_questions(job),
+            host_handle=job.host_handle,
+            workspace_id=job.workspace_id,
+            job=job,
+            now=now,
+            plan=digest_plan.plan_for_job(session, job),
+        )
+        assert made.digest is not None
+        job.digest_id = made.digest.id
+        session.add(job)
+        return {"digest_id": made.digest.id, "posts": made.digest.posts}
+
+
+def stored_digest(engine: Engine, job_id: int) -> dict[str, Any] | None:
+    """The make step's result when the job's digest is already stored (a step that died after its commit)."""
+    with Session(engine) as session:
+        digest = session.exec(select(Digest).where(Digest.job_id == job_id)).first()
+        return {"digest_id": digest.id, "posts": digest.posts} if digest else None
+
+
+def file_uploads(engine: Engine, job_id: int, with_archive: bool) -> list[dict[str, Any]]:
+    """The files step's uploads: the timeline chart (when there are posts), and the HTML archive when asked."""
+    with Session(engine) as session:
+        job = session.get(DigestJob, job_id)
+        digest = session.get(Digest, job.digest_id) if job and job.digest_id else None
+        assert digest is not None
+        uploads: list[dict[str, Any]] = []
+        png = timeline_png(digest.figures) if digest.posts else None
+        if png:
+            uploads.append({"content": png, "filename": f"{digest.hashtag}-timeline.png", "title": "Timeline"})
+        if with_archive:
+            html = archive_bytes(digest_make.remake(session, digest), chart_png=png)
+            uploads.append(
+                {"content": html, "filename": f"{digest.hashtag}-archive.html", "title": f"#{digest.hashtag} archive"}
+            )
+        return uploads
