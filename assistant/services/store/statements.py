@@ -168,16 +168,17 @@ _STAGED: dict[tuple[str, bool], str] = {}
 
 @dataclass(slots=True)
 class NewKeys:
-    """Tables whose keys one import still expects to be new, so that their rows go in without a merge.
+    """Tables whose keys one import still expects to be new, so that their rows are COPYed in without a merge.
 
-    An INSERT ... ON CONFLICT inserts each row speculatively (a look in the key's index first, then the row
-    confirmed once its index entries are in): at 100k new posts the server spent 1.6-1.8 s on the merge
-    against 1.1-1.5 s for a plain INSERT of the same staged rows (hashtags 2.0-2.2 against 1.4-1.9 s). Looking
-    the staged keys up first to know they are new cost 0.3 s more for the posts, most of what it saves. So an
-    import tries the plain INSERT inside a savepoint while a table has shown only new keys, and on the first
-    key already stored (a unique violation, which the server logs once) rolls it back, merges those rows as it
-    always did, and merges that table's rows from then on. The stored rows and counts are the merge's: a row
-    whose key is new is inserted by the merge exactly as given.
+    The merge COPYs a flush into a staging table and runs INSERT ... SELECT ... ON CONFLICT, which inserts each
+    row speculatively (a look in the key's index first, then the row confirmed once its index entries are in).
+    A COPY straight into the table does neither, and fills its pages many rows at a time: 100k new posts and
+    their 87.5k hashtag rows, COPY and server together, took 2.1-2.3 s against 3.8-5.7 s staged and inserted
+    (posts alone 1.1-1.4 against 2.2-3.4 s), on the shared machine. So an import COPYs straight in, inside a
+    savepoint, while a table has shown only new keys; on the first key already stored (a unique violation,
+    which the server logs once) it rolls back to the savepoint, merges those rows as it always did, and merges
+    that table's rows from then on. The stored rows and counts are the merge's: a row whose key is new is
+    inserted by the merge exactly as given.
     """
 
     tables: set[str]
@@ -195,13 +196,31 @@ def _copy_upsert(
     The merge returns `xmax = 0` for each row it wrote, true for an insert and false for a conflict it updated
     (the update stamps the row's xmax); a conflict left alone (DO NOTHING) returns nothing. So the count of
     new rows comes with the merge, without looking every key up first. With `new_keys` naming the table, the
-    rows are first tried as new (see NewKeys).
+    rows are first COPYed in as new (see NewKeys).
     """
-    stage = f"stage_{table}"
     columns = tuple(TABLES[table].columns.keys())
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor:
+        if new_keys is not None and table in new_keys.tables:
+            if _copy_new(connection, cursor, table, columns, rows):
+                return len(rows)
+            new_keys.tables.discard(table)
+        stage = f"stage_{table}"
+        connection.exec_driver_sql(
+            f'CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE "{table}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
+        )
+        _copy(cursor, stage, columns, rows)
+        inserted = int(connection.exec_driver_sql(_merge_from_stage(table, keep_raw)).scalar_one())
+        connection.exec_driver_sql(f"DELETE FROM {stage}")
+    return inserted
+
+
+def _merge_from_stage(table: str, keep_raw: bool) -> str:
     sql = _STAGED.get((table, keep_raw))
     if sql is None:
-        source: Any = sa.select(*(sa.column(name) for name in columns)).select_from(sa.table(stage))
+        columns = tuple(TABLES[table].columns.keys())
+        source: Any = sa.select(*(sa.column(name) for name in columns)).select_from(sa.table(f"stage_{table}"))
         statement = postgresql.insert(TABLES[table]).from_select(list(columns), source)
         if table == "post":
             statement = _post_upsert("postgresql", keep_raw=keep_raw, stmt=statement)
@@ -214,35 +233,30 @@ def _copy_upsert(
             f"WITH merged AS ({merge} RETURNING (xmax = 0) AS inserted) "
             "SELECT count(*) FILTER (WHERE inserted) FROM merged"
         )
-    connection.exec_driver_sql(
-        f'CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE "{table}" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS'
-    )
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    with driver.cursor() as cursor:
-        with cursor.copy(f"COPY {stage} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        if new_keys is not None and table in new_keys.tables and _insert_new(cursor, table, columns):
-            inserted = len(rows)
-        else:
-            if new_keys is not None:
-                new_keys.tables.discard(table)
-            inserted = int(connection.exec_driver_sql(sql).scalar_one())
-    connection.exec_driver_sql(f"DELETE FROM {stage}")
-    return inserted
+    return sql
 
 
-def _insert_new(cursor: Any, table: str, columns: tuple[str, ...]) -> bool:
-    """The staged rows inserted plainly, or nothing written and False when one of their keys is stored already."""
-    names = ", ".join(columns)
-    cursor.execute("SAVEPOINT insert_new")
+def _copy(cursor: Any, table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> None:
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _copy_new(
+    connection: Connection, cursor: Any, table: str, columns: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+) -> bool:
+    """The rows COPYed straight into the table, or nothing written and False when one of their keys is stored.
+
+    The savepoint goes through `connection`, which so begins its transaction (its commit would otherwise not
+    know of one begun by the driver's cursor).
+    """
+    connection.exec_driver_sql("SAVEPOINT copy_new")
     try:
-        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM stage_{table}")
+        _copy(cursor, table, columns, rows)
     except psycopg.errors.UniqueViolation:
-        cursor.execute("ROLLBACK TO SAVEPOINT insert_new")
+        connection.exec_driver_sql("ROLLBACK TO SAVEPOINT copy_new")
         return False
-    cursor.execute("RELEASE SAVEPOINT insert_new")
+    connection.exec_driver_sql("RELEASE SAVEPOINT copy_new")
     return True
 
 
