@@ -113,13 +113,16 @@ def parallel_pays(size_bytes: int) -> bool:
     saves), and only while a CPU is idle (the last minute's load average leaves one free): with none idle
     the two processes take turns, and pickling the rows across makes the import slower, not faster.
     """
-    if size_bytes < PARALLEL_MIN_BYTES or not parallel_available():
-        return False
+    return size_bytes >= PARALLEL_MIN_BYTES and parallel_available() and cpu_idle()
+
+
+def cpu_idle(share: float = 1.0) -> bool:
+    """Whether the last minute's load average leaves `share` of a CPU free (True where it is not reported)."""
     try:
         load = os.getloadavg()[0]
-    except OSError:  # not reported on this system
+    except OSError:
         return True
-    return load <= _usable_cpus() - 1
+    return load <= _usable_cpus() - share
 
 
 def _usable_cpus() -> int:

@@ -22,10 +22,12 @@ The merge rules, applied in one INSERT ... ON CONFLICT (platform, id) DO UPDATE 
 
 Rows go in through Core statements compiled once per dialect, with values pre-encoded by
 `RowEncoder` (SQLAlchemy's per-row processing cost 4x the database's own time). On SQLite the
-upsert runs through the driver's executemany in chunks of `CHUNK_ROWS` rows (each statement
-binds one row; the IN lists that tell inserts from updates stay under the 999-variable
-floor). On PostgreSQL the rows are COPYed into a temporary staging table and merged with
-one INSERT ... SELECT ... ON CONFLICT of the same statement (about 6x faster than executemany).
+upsert reads a write's rows from one JSON array bound once (`statements._json_rows`: one step
+of one statement, run without the GIL), or, with a SQLite older than 3.38, runs through the
+driver's executemany in chunks of `CHUNK_ROWS` rows (the IN lists that tell inserts from updates
+stay under the 999-variable floor). On PostgreSQL the rows are COPYed into a temporary staging
+table and merged with one INSERT ... SELECT ... ON CONFLICT of the same statement (about 6x faster
+than executemany), or inserted plainly while an import meets only new keys (`statements.NewKeys`).
 
 `upsert_rows` takes rows already built (the twarc2 fast path, assistant.services.ingest.twarc_rows, builds
 them straight from X JSON) and applies the same statements: a key that occurs twice is merged by the

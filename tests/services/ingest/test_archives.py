@@ -4,6 +4,7 @@ normalized path stores, count what they did, change nothing the second time, and
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from assistant.db import create_db_engine
 from assistant.samples.chat import write_chat
+from assistant.services.ingest import archives
 from assistant.services.ingest.archives import import_files
 from assistant.services.ingest.twarc_rows import read_twarc2_rows
 from assistant.services.ingest.writer import Tally, Writer
@@ -56,6 +58,27 @@ def test_an_import_over_rows_already_stored_merges_them(db: Engine, chat: Path, 
     assert dump(db) == reference
     assert 0 < stored < 2400
     assert (whole.result.posts_inserted, whole.result.posts_updated) == (2400 - stored, stored)
+
+
+@pytest.mark.parametrize("idle", [True, False])
+def test_sqlite_writes_behind_the_reading_while_a_cpu_is_idle_and_stores_the_same(
+    engine: Engine, chat: Path, monkeypatch: pytest.MonkeyPatch, idle: bool
+) -> None:
+    import_normalized(engine, chat)
+    reference = dump(engine)
+    clear(engine)
+    behind: list[bool] = []
+
+    class Watched(Writer):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            behind.append(kwargs["behind"])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(archives, "Writer", Watched)
+    monkeypatch.setattr(archives, "cpu_idle", lambda share: idle)
+    import_files(engine, [(chat, "twarc2")], parallel=False)
+    assert behind == [idle]
+    assert dump(engine) == reference
 
 
 def test_a_write_that_fails_is_raised(tmp_path: Path, chat: Path) -> None:
