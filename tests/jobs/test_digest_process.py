@@ -45,6 +45,10 @@ def _store_then_exit(engine: Engine, job_id: int, now: datetime) -> dict[str, An
     os._exit(3)  # died after its commit, before answering
 
 
+def _pid(engine: Engine, job_id: int) -> int:
+    return os.getpid()
+
+
 @pytest.fixture
 def slack() -> Iterator[SlackStandIn]:
     with SlackStandIn() as standin:
@@ -207,3 +211,20 @@ def test_an_in_memory_database_keeps_the_make_step_in_the_worker_thread(slack: S
         assert DigestProcess.for_engine(_deps(slack, None).settings, memory) is None
     finally:
         memory.dispose()
+
+
+def test_the_child_is_kept_between_steps_and_replaced_once_its_memory_passes_the_limit(
+    engine: Engine, slack: SlackStandIn
+) -> None:
+    settings = _deps(slack, None).settings
+    kept = DigestProcess.for_engine(settings, engine)
+    replaced = DigestProcess.for_engine(settings, engine, recycle_mb=0)  # every child is past it after a step
+    assert kept is not None and replaced is not None
+    try:
+        first, second = (kept.run(_pid, job).value for job in (1, 2))
+        assert first == second != os.getpid()
+        third, fourth = (replaced.run(_pid, job).value for job in (1, 2))
+        assert len({first, third, fourth, os.getpid()}) == 4
+    finally:
+        kept.close()
+        replaced.close()
