@@ -87,7 +87,7 @@ def schedule_chat(world: World, host: XUser, hashtag: str, due: datetime) -> tup
     at `due`.
 
     The sample chat's host has the hashtag in its handle, so each run's chat connects its host account again
-    under that handle. The form takes minutes; the sitting's times are then set to the second, so that the
+    under that handle. The form takes minutes; the sitting is stored with its times to the second, so that the
     digest falls due exactly when the run wants it. Returns the sitting's id and its start."""
     from zoneinfo import ZoneInfo
 
@@ -100,6 +100,7 @@ def schedule_chat(world: World, host: XUser, hashtag: str, due: datetime) -> tup
     from assistant.services.accounts.credentials import save_credential
     from assistant.services.chats.form import ChatInput, validate
     from assistant.services.chats.repo import create_chat, occurrences_of
+    from assistant.services.chats.schedule import Slot
     from integrations.x.oauth import TokenSet
 
     settings = Settings(_env_file=None, database_url=world.url, encryption_key=world.key)
@@ -135,11 +136,12 @@ def schedule_chat(world: World, host: XUser, hashtag: str, due: datetime) -> tup
     try:
         with Session(engine) as session:
             valid = validate(session, form, workspace_id=world.workspace_id, now=made)
+            # the sitting is stored with its times to the second from the start: stored at the form's minute
+            # first, the worker could find its digest due before the run wants it and make it with no posts
+            valid.slots = [Slot(start, end)]
             series = create_chat(session, valid, workspace_id=world.workspace_id, actor=MODERATOR, now=made)
             (occurrence,) = occurrences_of(session, series.id or 0)
-            occurrence.start_at, occurrence.end_at = start, end
-            session.add(occurrence)
-            session.commit()
+            assert (occurrence.start_at, occurrence.end_at) == (start, end)
             return occurrence.id or 0, start
     finally:
         engine.dispose()
