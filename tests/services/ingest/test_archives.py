@@ -16,6 +16,7 @@ from assistant.services.ingest import archives
 from assistant.services.ingest.archives import import_files
 from assistant.services.ingest.twarc_rows import read_twarc2_rows
 from assistant.services.ingest.writer import Tally, Writer
+from assistant.services.store.rows import tag_keys
 from tests.services.ingest.test_twarc_rows import clear, dump, import_normalized
 
 
@@ -25,6 +26,25 @@ def chat(tmp_path: Path) -> Path:
     with path.open("wb") as fp:
         write_chat(fp, 1200, 6, weeks=2)  # 2,400 posts: several flushes of the writer
     return path
+
+
+def hashtag_rows_as_derived(db: Engine) -> tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]]:
+    """`post_hashtag` as stored, and as it follows from each stored post's hashtags (the table has no foreign key
+    to `post` since migration 0018: the store keeps the two in step, which this checks)."""
+    posts, hashtag = (
+        sa.table("post", sa.column("platform"), sa.column("id"), sa.column("hashtags", sa.JSON())),
+        sa.table("post_hashtag", sa.column("platform"), sa.column("post_id"), sa.column("tag")),
+    )
+    with db.connect() as connection:
+        stored = {
+            tuple(row) for row in connection.execute(sa.select(hashtag.c.platform, hashtag.c.post_id, hashtag.c.tag))
+        }
+        derived = {
+            (platform, pid, tag)
+            for platform, pid, tags in connection.execute(sa.select(posts.c.platform, posts.c.id, posts.c.hashtags))
+            for tag in tag_keys(tags)
+        }
+    return stored, derived
 
 
 def test_import_stores_the_normalized_tables_and_a_second_import_changes_nothing(db: Engine, chat: Path) -> None:
@@ -41,6 +61,8 @@ def test_import_stores_the_normalized_tables_and_a_second_import_changes_nothing
     again = import_files(db, [(chat, "twarc2")], parallel=False)
     assert dump(db) == reference
     assert (again.result.posts_inserted, again.result.posts_updated, again.result.accounts_inserted) == (0, 2400, 0)
+    stored, derived = hashtag_rows_as_derived(db)
+    assert stored and stored == derived  # every hashtag row has its post, and every post its rows
 
 
 def test_an_import_over_rows_already_stored_merges_them(db: Engine, chat: Path, tmp_path: Path) -> None:
@@ -57,6 +79,8 @@ def test_an_import_over_rows_already_stored_merges_them(db: Engine, chat: Path, 
     whole = import_files(db, [(chat, "twarc2")], parallel=False)
     assert dump(db) == reference
     assert 0 < stored < 2400
+    hashtags, derived = hashtag_rows_as_derived(db)
+    assert hashtags == derived
     assert (whole.result.posts_inserted, whole.result.posts_updated) == (2400 - stored, stored)
 
 
