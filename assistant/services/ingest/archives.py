@@ -9,14 +9,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from assistant.bulk import gc_paused
-from assistant.services.ingest.twarc_rows import (
-    RowChunk,
-    cpu_idle,
-    parallel_available,
-    parallel_pays,
-    read_twarc2_rows,
-    read_twarc2_rows_parallel,
-)
+from assistant.services.ingest.parallel import cpu_idle, parallel_available, parallel_pays, read_twarc2_rows_parallel
+from assistant.services.ingest.twarc_rows import RowChunk, read_twarc2_rows
 from assistant.services.ingest.writer import Tally, Writer
 from assistant.services.store.statements import JSON_ROWS_SQLITE
 from assistant.services.store.threads import fill_conversation_roots

@@ -15,17 +15,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from assistant.samples.chat import write_chat
-from assistant.services.ingest import twarc_rows
-from assistant.services.ingest.twarc_rows import (
-    ACCOUNT_WINDOW_ROWS,
+from assistant.services.ingest import parallel
+from assistant.services.ingest.parallel import (
     PARALLEL_MIN_BYTES,
-    PageRows,
-    RowChunk,
     parallel_available,
     parallel_pays,
-    read_twarc2_rows,
     read_twarc2_rows_parallel,
 )
+from assistant.services.ingest.twarc_rows import ACCOUNT_WINDOW_ROWS, PageRows, RowChunk, read_twarc2_rows
 from assistant.services.store.memo import AccountMemo, AccountWindow
 from assistant.services.store.rows import (
     RowEncoder,
@@ -367,15 +364,15 @@ def test_account_window_repeat_folds_only_what_the_merge_order_allows() -> None:
 
 
 def test_a_second_process_reads_only_large_files_while_a_cpu_is_idle(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(twarc_rows, "parallel_available", lambda: True)
-    monkeypatch.setattr(twarc_rows, "_usable_cpus", lambda: 4)
-    monkeypatch.setattr(twarc_rows.os, "getloadavg", lambda: (1.5, 1.0, 1.0))
+    monkeypatch.setattr(parallel, "parallel_available", lambda: True)
+    monkeypatch.setattr(parallel, "_usable_cpus", lambda: 4)
+    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (1.5, 1.0, 1.0))
     assert parallel_pays(PARALLEL_MIN_BYTES)
     assert not parallel_pays(PARALLEL_MIN_BYTES - 1)
-    monkeypatch.setattr(twarc_rows.os, "getloadavg", lambda: (3.5, 1.0, 1.0))
+    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (3.5, 1.0, 1.0))
     assert not parallel_pays(PARALLEL_MIN_BYTES * 10)
-    monkeypatch.setattr(twarc_rows, "parallel_available", lambda: False)
-    monkeypatch.setattr(twarc_rows.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(parallel, "parallel_available", lambda: False)
+    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     assert not parallel_pays(PARALLEL_MIN_BYTES * 10)
 
 
