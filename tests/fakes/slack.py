@@ -72,6 +72,17 @@ class SlackHarness:
     def action(self, payload: dict[str, Any]) -> httpx.Response:
         return self.post(requests.signed_payload(payload, SIGNING_SECRET))
 
+    def press(self, action_id: str, value: str, user_id: str, name: str, *, channel_id: str = "C0COMMS001") -> str:
+        """Press a message button as `user_id` (signed, acked with 200); the text of the app's last answer to it."""
+        payload = requests.block_actions(
+            {"type": "button", "action_id": action_id, "value": value},
+            user_id=user_id,
+            channel_id=channel_id,
+            response_url=self.slack.response_url(name),
+        )
+        assert self.action(payload).status_code == 200
+        return str(self.slack.wait_for(f"response/{name}")[-1].args["text"])
+
     def event(self, envelope: dict[str, Any], **kwargs: Any) -> httpx.Response:
         return self.post(requests.signed_event(envelope, SIGNING_SECRET, **kwargs))
 

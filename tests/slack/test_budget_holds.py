@@ -16,7 +16,6 @@ from assistant.services.costs.budget import BudgetCheck
 from assistant.services.digests import records
 from assistant.services.team.workspaces import ensure_workspace
 from assistant.slack.blocks import cost as blocks
-from assistant.standins import slack_requests as requests
 from assistant.standins.slack_workspace import TEAM_ID
 from tests.fakes.slack import SlackHarness, harness
 
@@ -59,17 +58,6 @@ def _held(app: SlackHarness) -> tuple[int, int]:
         return asked.hold.id or 0, job.id or 0
 
 
-def _press(app: SlackHarness, action_id: str, hold_id: int, user_id: str, name: str) -> str:
-    payload = requests.block_actions(
-        {"action_id": action_id, "value": str(hold_id), "type": "button"},
-        user_id=user_id,
-        channel_id="C0COMMS001",
-        response_url=app.slack.response_url(name),
-    )
-    assert app.action(payload).status_code == 200
-    return str(app.slack.wait_for(f"response/{name}")[-1].args["text"])
-
-
 def test_the_request_shows_the_month_and_escapes_the_label() -> None:
     hold = BudgetHold(id=7, job_kind="digest", job_id="3", label="#ukfechat <!channel>", estimate=1.25)
     hold.month_to_date, hold.budget = 4.5, 5.0
@@ -82,20 +70,20 @@ def test_the_request_shows_the_month_and_escapes_the_label() -> None:
 
 def test_only_an_admin_lets_a_held_digest_run_and_only_once(app: SlackHarness) -> None:
     hold_id, job_id = _held(app)
-    assert "Only an admin" in _press(app, blocks.HOLD_APPROVE, hold_id, COMMS, "comms")
+    assert "Only an admin" in app.press(blocks.HOLD_APPROVE, str(hold_id), COMMS, "comms")
     with Session(app.services.engine) as session:
         assert session.get(DigestJob, job_id).state == DigestJobState.held  # type: ignore[union-attr]
-    said = _press(app, blocks.HOLD_APPROVE, hold_id, ADMIN, "admin")
+    said = app.press(blocks.HOLD_APPROVE, str(hold_id), ADMIN, "admin")
     assert said.startswith(f"<@{ADMIN}> approved") and "&lt;!channel&gt;" in said and said.endswith(": it runs now.")
     with Session(app.services.engine) as session:
         job = session.get(DigestJob, job_id)
         assert job is not None and job.state == DigestJobState.pending
         assert session.get(BudgetHold, hold_id).state == holds.APPROVED  # type: ignore[union-attr]
-    assert "already approved" in _press(app, blocks.HOLD_DECLINE, hold_id, ADMIN, "again")
+    assert "already approved" in app.press(blocks.HOLD_DECLINE, str(hold_id), ADMIN, "again")
 
 
 def test_a_declined_digest_ends(app: SlackHarness) -> None:
     hold_id, job_id = _held(app)
-    assert "will not run" in _press(app, blocks.HOLD_DECLINE, hold_id, ADMIN, "no")
+    assert "will not run" in app.press(blocks.HOLD_DECLINE, str(hold_id), ADMIN, "no")
     with Session(app.services.engine) as session:
         assert session.get(DigestJob, job_id).state == DigestJobState.failed  # type: ignore[union-attr]

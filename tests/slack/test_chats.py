@@ -440,17 +440,6 @@ def test_the_sign_off_listener_can_be_called_directly(app: SlackHarness) -> None
         assert run_sheet(session, _series(app.services.engine)[0]).unapproved == []
 
 
-def _press(app: SlackHarness, action_id: str, value: str, user_id: str, name: str) -> str:
-    payload = requests.block_actions(
-        {"type": "button", "action_id": action_id, "value": value},
-        user_id=user_id,
-        channel_id="C0COMMS001",
-        response_url=app.slack.response_url(name),
-    )
-    assert app.action(payload).status_code == 200
-    return str(app.slack.wait_for(f"response/{name}")[-1].args["text"])
-
-
 def _over_budget_chat(app: SlackHarness) -> tuple[ChatSeries, dict[str, Any]]:
     """A chat the app posts ($0.06: intro, Q1, Q2, closing) in a workspace with a $0.05 monthly X budget, and the
     Approve button of its run sheet."""
@@ -478,22 +467,19 @@ def test_a_sign_off_past_the_monthly_budget_waits_for_an_admin_then_goes_through
 
     series, approve = _over_budget_chat(app)
 
-    def press(action_id: str, value: str, user_id: str, name: str) -> str:
-        return _press(app, action_id, value, user_id, name)
-
-    told = press(blocks.APPROVE, approve["value"], "U0COMMS001", "comms")
+    told = app.press(blocks.APPROVE, approve["value"], "U0COMMS001", "comms")
     assert "$0.01 over of the $0.05 monthly budget" in told and "An admin's yes is needed" in told
     asked = [c.args for c in app.slack.calls_to("chat.postMessage") if c.args["text"].startswith("An admin's yes")]
     assert len(asked) == 1 and asked[0]["channel"] == "C0COMMS001"
     assert "#ukfechat chat" in _dump(asked[0]["blocks"])
-    press(blocks.APPROVE, approve["value"], "U0COMMS001", "comms-again")  # asked once, however often pressed
+    app.press(blocks.APPROVE, approve["value"], "U0COMMS001", "comms-again")  # asked once, however often pressed
     assert len([c for c in app.slack.calls_to("chat.postMessage") if c.args["text"].startswith("An admin's")]) == 1
     with Session(app.services.engine) as session:
         stored = session.get(ChatSeries, series.id)
         assert stored is not None and run_sheet(session, stored).unapproved == run_sheet(session, stored).items
         hold = session.exec(select(BudgetHold)).one()
     posted_before = len(app.slack.calls_to("chat.postMessage"))
-    said = press(cost_blocks.HOLD_APPROVE, str(hold.id), "U0ADMIN001", "admin")
+    said = app.press(cost_blocks.HOLD_APPROVE, str(hold.id), "U0ADMIN001", "admin")
     assert said.startswith("<@U0ADMIN001> approved crossing the monthly X budget")
     assert said.endswith(": its posts go out as scheduled.")
     with Session(app.services.engine) as session:
@@ -512,14 +498,14 @@ def test_an_admins_yes_after_the_questions_changed_signs_nothing_off_and_says_so
     from assistant.slack.blocks import cost as cost_blocks
 
     series, approve = _over_budget_chat(app)
-    assert "An admin's yes is needed" in _press(app, blocks.APPROVE, approve["value"], "U0COMMS001", "comms")
+    assert "An admin's yes is needed" in app.press(blocks.APPROVE, approve["value"], "U0COMMS001", "comms")
     with Session(app.services.engine) as session:
         stored = session.get(ChatSeries, series.id)
         assert stored is not None
         set_questions(session, stored, "Q1 What changed this term?\nQ2 What will you try next?", actor="U0COMMS001")
         hold = session.exec(select(BudgetHold)).one()
     posted_before = len(app.slack.calls_to("chat.postMessage"))
-    said = _press(app, cost_blocks.HOLD_APPROVE, str(hold.id), "U0ADMIN001", "admin")
+    said = app.press(cost_blocks.HOLD_APPROVE, str(hold.id), "U0ADMIN001", "admin")
     assert said.startswith("<@U0ADMIN001> approved crossing the monthly X budget")
     assert "the newer run sheet needs its own sign-off" in said and "as scheduled" not in said
     assert len(app.slack.calls_to("response/admin")) == 1  # one answer, in place of the request
