@@ -27,6 +27,9 @@ import httpx
 
 from assistant.standins import slack_requests as requests
 from assistant.standins.slack import SlackStandIn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python benchmarks/ack.py`: the root importable
+
 from benchmarks.report import mark, print_table
 
 SECRET = "bench-signing-secret"

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # `python benchmarks/digest.py`: the root importable
 HASHTAG = "edchat"
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,9 @@ from cryptography.fernet import Fernet
 
 from assistant.standins.slack import SlackStandIn
 from assistant.standins.x import XStandIn, XUser
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python benchmarks/end_of_chat.py`: the root importable
+
 from benchmarks.report import mark
 from benchmarks.serving import outreach_serve, report_sizes, server_arguments
 

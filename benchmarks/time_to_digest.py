@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +27,9 @@ import httpx
 
 from assistant.standins import slack_requests as requests
 from assistant.standins.slack import SlackStandIn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the root importable
+
 from benchmarks.ack import SECRET, flat_headers
 from benchmarks.digest import measure, prepare
 from benchmarks.report import mark
