@@ -218,6 +218,11 @@ def parse_tweet(obj: Mapping[str, Any], users_by_id: Mapping[str, Any] | None = 
     )
 
 
+def page_problems(errors: Iterable[Any] | None) -> list[str]:
+    """A page's `errors` (partial errors) as readable lines, one each."""
+    return [describe_problem(problem) if isinstance(problem, dict) else f"X API: {problem}" for problem in errors or ()]
+
+
 def describe_problem(problem: Mapping[str, Any]) -> str:
     """One readable line for an entry of a page's `errors` (partial errors)."""
     title = problem.get("title") or problem.get("type") or "error"
@@ -286,6 +291,5 @@ def parse_page(page: Mapping[str, Any], *, source: str = "x-api") -> Batch:
                     users_by_id[account.id] = account
                     accounts.append(account)
 
-    for problem in page.get("errors") or ():
-        problems.append(describe_problem(problem) if isinstance(problem, dict) else f"X API: {problem}")
+    problems.extend(page_problems(page.get("errors")))
     return batch

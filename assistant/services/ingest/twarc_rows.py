@@ -40,7 +40,7 @@ from assistant.services.store.memo import AccountWindow
 from assistant.services.store.rows import RowEncoder, Rows, rows_from_batch
 from integrations.jsonl import RECORD_ERRORS, Source, iter_json_lines, record_problem
 from integrations.twarc import parse_twarc_line, retrieved_at
-from integrations.x.parse import describe_problem, public_metrics, references, text_and_entities
+from integrations.x.parse import page_problems, public_metrics, references, text_and_entities
 from integrations.x.structs import Page, decode_page
 
 _dumps = orjson.dumps
@@ -201,11 +201,7 @@ class PageRows:
             rows.accounts = [self._account(user, user_id, captured, first_seen) for user_id, user in users]
         else:
             self._window_accounts(users, captured, first_seen)
-        problems = [
-            describe_problem(problem) if isinstance(problem, dict) else f"X API: {problem}"
-            for problem in page.get("errors") or ()
-        ]
-        return rows, problems
+        return rows, page_problems(page.get("errors"))
 
     def _window_accounts(self, users: list[tuple[str, Mapping[str, Any]]], captured: Any, first_seen: Any) -> None:
         """Each user's row into the window; a user object as it was last time only moves its row's capture time."""
