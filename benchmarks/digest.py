@@ -5,7 +5,9 @@ For each size, a one-hour sample chat of that many posts is imported into a fres
 PostgreSQL database with --postgres, whose floor is then PostgreSQL's own read); then
 each measurement runs in its own process (so peak memory is that of one digest): the *floor* only reads
 the chat's posts back (hashtag window + their conversations + reposts), the *digest* does everything.
-Floor and digest runs alternate, so both see the machine in the same state. Prints the median of the
+Floor and digest runs alternate, so both see the machine in the same state. Each process first warms up
+as the server's digest process does as it starts (`digest_steps.warm_up`), so the figures are a running
+server's, not a restart's first digest. Prints the median of the
 runs, peak RSS, the median of the runs' ratios digest / floor (wall and CPU time), and µs per post
 (linearity), with ✓ or ✗ against the targets at 100k posts (under 5 s, under 500 MB, within 3x of the floor).
 """
@@ -40,6 +42,7 @@ def child(mode: str, url: str, start_iso: str) -> None:
 
     from assistant.bulk import gc_paused
     from assistant.db import configure_orm, create_db_engine
+    from assistant.jobs.digest_steps import warm_up
     from assistant.render.digest_chart import timeline_png
     from assistant.render.digest_files import to_json
     from assistant.render.digest_html import archive_parts
@@ -49,6 +52,7 @@ def child(mode: str, url: str, start_iso: str) -> None:
 
     engine = create_db_engine(url)
     configure_orm()  # in both modes, before the clock: serve and the worker do it as they start
+    warm_up(engine)  # so does the digest process (jobs/digest_process.py): what any first digest would pay
     start = datetime.fromisoformat(start_iso)
     end = start + timedelta(hours=1, minutes=5)
     began, cpu_began = time.perf_counter(), time.process_time()

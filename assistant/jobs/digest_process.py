@@ -23,6 +23,7 @@ import os
 import pickle
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -33,6 +34,7 @@ from sqlalchemy.engine import Engine
 
 from assistant.config import Settings
 from assistant.db import configure_orm, create_db_engine
+from assistant.jobs.digest_steps import warm_up
 from assistant.logs import configure_logging
 from assistant.worker import LEASE
 
@@ -43,6 +45,7 @@ NICENESS = 10  # the child yields the CPUs to the web process (acks) whenever bo
 START_METHOD: Final = "spawn"  # a clean interpreter: no web threads, locks or open connections copied from the server
 
 Step = Callable[..., Any]  # step(engine, job_id, *args), a module-level function: the child imports it by name
+WarmUp = Callable[[Engine], None]  # run once by each child as it starts, a module-level function too
 
 
 class DigestProcessDied(RuntimeError):
@@ -83,9 +86,11 @@ class DigestProcess:
         *,
         recycle_mb: float = RECYCLE_MB,
         timeout: float = LEASE.total_seconds(),
+        warm: WarmUp | None = warm_up,
     ) -> None:
         self._settings = settings
         self._url = database_url
+        self._warm = warm
         self._recycle_mb = recycle_mb
         self._timeout = timeout
         self._lock = threading.Lock()
@@ -164,7 +169,7 @@ class DigestProcess:
         ours, theirs = context.Pipe()
         process = context.Process(
             target=_serve,
-            args=(theirs, self._settings, self._url, self._recycle_mb),
+            args=(theirs, self._settings, self._url, self._recycle_mb, self._warm),
             name="outreach-digest",
             daemon=True,
         )
@@ -198,7 +203,7 @@ class DigestProcess:
         child.connection.close()
 
 
-def _serve(connection: Connection, settings: Settings, url: str, recycle_mb: float) -> None:
+def _serve(connection: Connection, settings: Settings, url: str, recycle_mb: float, warm: WarmUp | None) -> None:
     """The child: set up once, then run each step sent until told to stop, the parent is gone, or memory grew."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is the server's to handle; it closes us
     os.nice(NICENESS)
@@ -208,6 +213,8 @@ def _serve(connection: Connection, settings: Settings, url: str, recycle_mb: flo
     try:
         with engine.connect():
             pass  # connect ahead: the first step does not pay for it
+        if warm is not None:
+            _warm_up(warm, engine)
         while True:
             try:
                 request = connection.recv()
@@ -230,6 +237,17 @@ def _serve(connection: Connection, settings: Settings, url: str, recycle_mb: flo
                 return
     finally:
         engine.dispose()
+
+
+def _warm_up(warm: WarmUp, engine: Engine) -> None:
+    """Run the warm-up; one that fails is logged and the child serves steps all the same (they only run colder)."""
+    began = time.perf_counter()
+    try:
+        warm(engine)
+    except Exception:
+        log.exception("digest process %s could not warm up; its first step will be slower", os.getpid())
+        return
+    log.info("digest process %s warmed up in %.1f s", os.getpid(), time.perf_counter() - began)
 
 
 def _release_memory() -> None:

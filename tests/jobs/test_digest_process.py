@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -47,6 +48,23 @@ def _store_then_exit(engine: Engine, job_id: int, now: datetime) -> dict[str, An
 
 def _pid(engine: Engine, job_id: int) -> int:
     return os.getpid()
+
+
+def _fail_to_warm_up(engine: Engine) -> None:
+    raise RuntimeError("the warm-up's database is gone")
+
+
+def _archive_template_compiled(engine: Engine, job_id: int) -> bool:
+    """Whether this process has compiled the archive's template (the first archive rendered compiles it)."""
+    from assistant.render.environment import environment
+
+    return any(key[1] == "digests/archive.html" for key in environment().cache.keys())  # type: ignore[union-attr]
+
+
+def _row_counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        names = sa.inspect(connection).get_table_names()
+        return {name: connection.execute(sa.text(f'SELECT count(*) FROM "{name}"')).scalar_one() for name in names}
 
 
 @pytest.fixture
@@ -228,3 +246,37 @@ def test_the_child_is_kept_between_steps_and_replaced_once_its_memory_passes_the
     finally:
         kept.close()
         replaced.close()
+
+
+def test_a_new_child_warms_up_before_its_first_step_and_writes_nothing(engine: Engine, slack: SlackStandIn) -> None:
+    _request(engine)
+    deps = _deps(slack, ReplayX())
+    assert _run(engine, deps, None) == dict.fromkeys(STEPS, "performed")  # a stored chat, its digest and jobs
+    before = _row_counts(engine)
+    settings = deps.settings
+    warmed = DigestProcess.for_engine(settings, engine)
+    cold = DigestProcess.for_engine(settings, engine, warm=None)
+    assert warmed is not None and cold is not None
+    try:
+        assert warmed.run(_archive_template_compiled, 1).value is True  # rendered an archive before this step
+        assert cold.run(_archive_template_compiled, 1).value is False
+    finally:
+        warmed.close()
+        cold.close()
+    assert _row_counts(engine) == before
+    assert before["post"] > 0 and before["digest"] == 1
+
+
+def test_a_child_whose_warm_up_fails_says_so_and_runs_its_steps(
+    engine: Engine, slack: SlackStandIn, capfd: pytest.CaptureFixture[str]
+) -> None:
+    child = DigestProcess.for_engine(_deps(slack, None).settings, engine, warm=_fail_to_warm_up)
+    assert child is not None
+    try:
+        ran = child.run(_pid, 1)
+    finally:
+        child.close()
+    assert ran.value == ran.process != os.getpid()
+    logged = capfd.readouterr().err
+    assert f"digest process {ran.process} could not warm up; its first step will be slower" in logged
+    assert "RuntimeError: the warm-up's database is gone" in logged
