@@ -124,16 +124,27 @@ def test_odd_real_shapes_give_the_dict_rows(line: bytes) -> None:
 
 
 @pytest.mark.parametrize(
-    "line",
+    ("line", "struct_way"),
     [
-        page({"id": 20.0, "text": "a float id", "created_at": POST["created_at"]}),  # refused by the structs
-        page({"id": "5", "username": "a user in data"}),  # not a post
-        page({**POST, "text": None}),
-        page(),  # no posts
-        page({**POST, "created_at": None}),  # the general reader says what is missing
+        (page({"id": 20.0, "text": "a float id", "created_at": POST["created_at"]}), "refused"),
+        (page({"id": "5", "username": "a user in data"}), "refused"),  # not a post: no text
+        (page({**POST, "text": None}), "refused"),
+        (page(), "no posts"),  # decoded, then handed back: the general reader says what such a line is
+        (page({**POST, "created_at": None}), "raises"),  # decoded; the general reader says what is missing
     ],
 )
-def test_other_lines_are_read_as_dicts_with_the_same_outcome(line: bytes) -> None:
+def test_other_lines_are_read_as_dicts_with_the_same_outcome(line: bytes, struct_way: str) -> None:
+    # the way the struct reading lets each line go
+    if struct_way == "refused":
+        with pytest.raises(DECODE_ERRORS):
+            decode_page(line)
+    else:
+        pages = PageRows(RowEncoder("sqlite"), window=AccountWindow())
+        if struct_way == "no posts":
+            assert struct_page_rows(pages, decode_page(line)) is None
+        else:
+            with pytest.raises(ValueError, match="no created_at"):
+                struct_page_rows(pages, decode_page(line))
     reference = list(read_twarc2_rows(io.BytesIO(line), RowEncoder("sqlite"), keep_raw=True))  # dicts only
     fast = list(read_twarc2_rows(io.BytesIO(line), RowEncoder("sqlite")))
 
