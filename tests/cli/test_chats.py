@@ -12,7 +12,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from assistant import migrate
-from assistant.cli import app
+from assistant.cli.commands import app
 from assistant.db import create_db_engine
 from assistant.services.chats.form import ChatInput, validate
 from assistant.services.chats.repo import create_chat

@@ -11,7 +11,7 @@ from cryptography.fernet import Fernet
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from assistant.cli.commands import app
 from assistant.db import create_db_engine
 from assistant.models.contacts import Contact
 from assistant.models.credentials import Credential

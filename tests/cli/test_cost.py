@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant import migrate
-from assistant.cli import app
+from assistant.cli.commands import app
 from assistant.db import create_db_engine, session_scope
 from assistant.models.costs import CostEntry
 from assistant.models.workspaces import Workspace

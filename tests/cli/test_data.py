@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from assistant.cli.commands import app
 from assistant.db import create_db_engine
 from assistant.samples.chat import generate_chat, write_chat
 from tests.fakes.clients import clients_over

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from assistant.cli.commands import app
 from assistant.render.digest_files import schema
 from assistant.samples.chat import write_chat
 from tests.twarc1_chat import write_twarc1

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from assistant import migrate
-from assistant.cli import app
+from assistant.cli.commands import app
 from assistant.config import DEFAULT_SLACK_SCOPES, load_settings
 from assistant.crypto import TokenCipher
 from assistant.db import create_db_engine

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant import migrate
-from assistant.cli import app
+from assistant.cli.commands import app
 from assistant.db import create_db_engine, session_scope
 from assistant.models.base import require_id
 from assistant.samples.network import synthetic_world

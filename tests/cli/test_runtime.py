@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from assistant import migrate
-from assistant.cli import app
+from assistant.cli.commands import app
 from assistant.db import create_db_engine
 
 runner = CliRunner()

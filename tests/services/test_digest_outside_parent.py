@@ -17,7 +17,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from assistant.analysis.digest.select import outside_parent_keys, select_chat
-from assistant.cli import app
+from assistant.cli.commands import app
 from assistant.render.digest_files import schema
 from assistant.render.digest_html import archive_html
 from assistant.services.digests.files import file_content

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from assistant.cli.commands import app
 from assistant.models import OutboxItem, OutboxState
 from assistant.services.digests.make import make_digest
 from assistant.services.digests.plan import ChatPlan, plan_for_job
