@@ -95,21 +95,28 @@ def serve(
         fail(str(exc), code=2)
     ensure_schema(settings)
     engine = engine_for(settings)
-    configure_orm()
-    clients = Clients.from_settings(settings, engine)
-    services = Services.build(settings, engine, clients)
-    try:
-        bolt = create_app(settings, services)
-    except ConfigError as exc:
-        fail(str(exc), code=2)
     child = DigestProcess.for_engine(settings, engine) if worker and digest_process else None
+    if child is not None:
+        # started first: its imports and warm-up (about a second) run beside the rest of the server's start,
+        # not when the first digest is due
+        child.start()
+    try:
+        configure_orm()
+        clients = Clients.from_settings(settings, engine)
+        services = Services.build(settings, engine, clients)
+        try:
+            bolt = create_app(settings, services)
+        except ConfigError as exc:
+            fail(str(exc), code=2)
+    except BaseException:  # the server does not start: neither does its digest process stay
+        if child is not None:
+            child.close()
+        raise
     loop = (
         Worker(engine, sources(clients, digest_process=child), interval=settings.worker_interval_seconds)
         if worker
         else None
     )
-    if child is not None:
-        child.start()  # its imports run now, beside the server's start, not when the first digest is due
     if loop is not None:
         # The worker's CPU-bound steps (a digest) hold the GIL for a whole switch interval at a time, and an
         # ack needs it several times: a shorter interval keeps the acks quick while a digest is made.

@@ -86,6 +86,24 @@ def test_serve_refuses_a_wrong_bot_token_clearly(tmp_path: Path) -> None:
     assert "xoxb-wrong-token-123" not in result.output
 
 
+def test_serve_that_cannot_start_leaves_no_digest_process_behind(tmp_path: Path) -> None:
+    import multiprocessing
+
+    from assistant.standins.slack import SlackStandIn
+
+    with SlackStandIn(valid_token="xoxb-right-token") as slack:
+        env = {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}",
+            "SLACK_BOT_TOKEN": "xoxb-wrong-token-123",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_API_URL": slack.base_url,
+        }
+        result = runner.invoke(app, ["serve"], env=env)  # the worker on: its digest process starts first
+    assert result.exit_code == 2
+    assert "SLACK_BOT_TOKEN was rejected by Slack" in result.output
+    assert [p.name for p in multiprocessing.active_children() if p.name == "outreach-digest"] == []
+
+
 def test_demo_shows_the_help_card_and_the_app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["demo"])
