@@ -7,9 +7,9 @@ each measurement runs in its own process (so peak memory is that of one digest):
 the chat's posts back (hashtag window + their conversations + reposts), the *digest* does everything.
 Floor and digest runs alternate, so both see the machine in the same state. Each process first warms up
 as the server's digest process does as it starts (`digest_steps.warm_up`), so the figures are a running
-server's, not a restart's first digest. Prints the median of the
-runs, peak RSS, the median of the runs' ratios digest / floor (wall and CPU time), and µs per post
-(linearity), with ✓ or ✗ against the targets at 100k posts (under 5 s, under 500 MB, within 3x of the floor).
+server's, not a restart's first digest. Prints the median of the runs, peak RSS, the median of the runs'
+ratios digest / floor (wall and CPU time), and µs per post (linearity), with ✓ or ✗ against the targets at
+100k posts (under 5 s, under 500 MB, within 3x of the floor).
 """
 
 from __future__ import annotations

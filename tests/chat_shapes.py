@@ -529,7 +529,9 @@ def raw_chat(
     def ref(post: dict[str, Any], kind: str) -> str | None:
         return next((r["id"] for r in post.get("referenced_tweets", []) if r["type"] == kind), None)
 
-    window = {i: p for i, p in posts.items() if (start is None or when(p) >= start) and (end is None or when(p) < end)}
+    window = {
+        i: p for i, p in posts.items() if (start is None or when(p) >= start) and (end is None or when(p) < end)
+    }
     chosen = {
         i
         for i, p in window.items()

@@ -19,12 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CLASSIC = {"chat:write:bot": "chat:write", "chat:write:user": "chat:write"}
 # Methods newer than the spec, with the scope their reference page names.
 NOT_IN_SPEC = {
-    "files.getUploadURLExternal": {
-        "files:write"
-    },  # https://docs.slack.dev/reference/methods/files.getUploadURLExternal
-    "files.completeUploadExternal": {
-        "files:write"
-    },  # https://docs.slack.dev/reference/methods/files.completeUploadExternal
+    "files.getUploadURLExternal": {"files:write"},  # https://docs.slack.dev/reference/methods/files.getUploadURLExternal
+    "files.completeUploadExternal": {"files:write"},  # https://docs.slack.dev/reference/methods/files.completeUploadExternal
 }
 # Scopes a feature needs beyond a method's own, each with what in the code needs it.
 FEATURE_SCOPES = {

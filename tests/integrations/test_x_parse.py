@@ -98,9 +98,7 @@ def test_references_entities_and_metrics_match_the_json() -> None:
         assert post.hashtags == [h["tag"].lower() for h in entities.get("hashtags", [])]
         assert post.mentions == [m["username"].lower() for m in entities.get("mentions", [])]
         # where the link leads: X's unwound_url (a shortener's destination) before expanded_url
-        assert post.urls == [
-            u.get("unwound_url") or u.get("expanded_url") or u["url"] for u in entities.get("urls", [])
-        ]
+        assert post.urls == [u.get("unwound_url") or u.get("expanded_url") or u["url"] for u in entities.get("urls", [])]
         assert post.text == item["text"].replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
         assert post.metrics.likes == item["public_metrics"]["like_count"]
         assert post.metrics.replies == item["public_metrics"]["reply_count"]

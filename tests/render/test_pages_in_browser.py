@@ -131,59 +131,28 @@ def _post(n: int, text: str, **kw: object) -> NormalizedPost:
 def archive_page(tmp_path: Path) -> Path:
     long_url = "https://www.example.org/reports/2026/further-education/skills-and-apprenticeships-in-wales-final.pdf"
     posts = [
-        _post(
-            0, "Welcome to #edchat! Tonight: feedback that works", author="h", handle="edchat_host", hashtags=["edchat"]
-        )
+        _post(0, "Welcome to #edchat! Tonight: feedback that works", author="h", handle="edchat_host", hashtags=["edchat"])
     ]
     for q in (1, 2, 3):
         posts.append(
-            _post(
-                q * 10,
-                f"Q{q} A question about feedback number {q}? #edchat",
-                author="h",
-                handle="edchat_host",
-                hashtags=["edchat"],
-                kind="reply",
-                reply_to_post_id="1000",
-            )
+            _post(q * 10, f"Q{q} A question about feedback number {q}? #edchat", author="h", handle="edchat_host",
+                  hashtags=["edchat"], kind="reply", reply_to_post_id="1000")
         )
         for a in range(1, 8):
             posts.append(
-                _post(
-                    q * 10 + a,
-                    f"A{q} an answer with a link {long_url}?v={a} and Pneumonoultramicroscopicsilicovolcanoconiosis #edchat #UKEdChat",
-                    hashtags=["edchat", "ukedchat"],
-                    urls=[f"{long_url}?v={a}", "https://bit.ly/3xYzAbC"],
-                )
+                _post(q * 10 + a, f"A{q} an answer with a link {long_url}?v={a} and Pneumonoultramicroscopicsilicovolcanoconiosis #edchat #UKEdChat",
+                      hashtags=["edchat", "ukedchat"], urls=[f"{long_url}?v={a}", "https://bit.ly/3xYzAbC"])
             )
-        posts.append(
-            _post(q * 10 + 8, "An untagged reply in the thread", kind="reply", reply_to_post_id=str(1000 + q * 10))
-        )
+        posts.append(_post(q * 10 + 8, "An untagged reply in the thread", kind="reply", reply_to_post_id=str(1000 + q * 10)))
     # a tagged answer to an outside post: the outside post is shown greyed above it, as context
-    outside = NormalizedPost(
-        "x",
-        "900",
-        "o",
-        START - timedelta(days=1),
-        f"An outside post about funding {long_url}",
-        author_handle="an_outside_account_with_a_long_handle",
-        url="https://x.com/o/status/900",
-    )
-    posts.append(
-        _post(19, "A1 replying to that outside post #edchat", hashtags=["edchat"], kind="reply", reply_to_post_id="900")
-    )
+    outside = NormalizedPost("x", "900", "o", START - timedelta(days=1), f"An outside post about funding {long_url}",
+                             author_handle="an_outside_account_with_a_long_handle", url="https://x.com/o/status/900")
+    posts.append(_post(19, "A1 replying to that outside post #edchat", hashtags=["edchat"], kind="reply",
+                       reply_to_post_id="900"))
     posts.sort(key=lambda p: p.created_at)
-    chat = build_digest(
-        posts,
-        ChatContext(
-            hashtag="edchat",
-            start=START,
-            end=START + timedelta(hours=1),
-            timezone="Europe/London",
-            host_handle="edchat_host",
-            outside_parents={("x", "900"): outside},
-        ),
-    )
+    chat = build_digest(posts, ChatContext(hashtag="edchat", start=START, end=START + timedelta(hours=1),
+                                           timezone="Europe/London", host_handle="edchat_host",
+                                           outside_parents={("x", "900"): outside}))
     assert b'class="post outside"' in archive_bytes(chat)
     page = tmp_path / "archive.html"
     page.write_bytes(archive_bytes(chat, chart_png=timeline_png(chat.figures)))
@@ -193,40 +162,23 @@ def archive_page(tmp_path: Path) -> Path:
 def mapping_page(tmp_path: Path) -> Path:
     rng = random.Random(3)
     accounts = [
-        NormalizedAccount(
-            "x",
-            str(i),
-            f"further_education_account_{i}",
-            f"An organisation with a long display name number {i}",
-            bio=f"{('skills', 'apprenticeships', 'colleges', 'schools')[i % 4]} in Wales and beyond",
-        )
+        NormalizedAccount("x", str(i), f"further_education_account_{i}",
+                          f"An organisation with a long display name number {i}",
+                          bio=f"{('skills', 'apprenticeships', 'colleges', 'schools')[i % 4]} in Wales and beyond")
         for i in range(60)
     ]
     follows = [(str(i), str(j)) for i in range(60) for j in rng.sample(range(60), 6) if i != j]
     posts = [
-        NormalizedPost(
-            "x",
-            f"p{w}{n}",
-            str(n),
-            START + timedelta(weeks=w, minutes=n),
-            "#ukfechat tonight",
-            author_handle=f"further_education_account_{n}",
-            hashtags=["ukfechat"],
-        )
-        for w in range(4)
-        for n in range(12)
+        NormalizedPost("x", f"p{w}{n}", str(n), START + timedelta(weeks=w, minutes=n), "#ukfechat tonight",
+                       author_handle=f"further_education_account_{n}", hashtags=["ukfechat"])
+        for w in range(4) for n in range(12)
     ]
     mapped = build_graph(accounts, posts, follows, [str(i) for i in range(5)])
     slots = detect_recurring_chats([("ukfechat", p.created_at, p.author_id, p.text) for p in posts], tz="Europe/London")
     page = tmp_path / "report.html"
     page.write_bytes(
-        mapping_files.html_report(
-            title="Further education skills in Wales and the apprenticeship levy review",
-            analysis=analyse(mapped),
-            slots=slots,
-            problems=[],
-            picture_png=None,
-        )
+        mapping_files.html_report(title="Further education skills in Wales and the apprenticeship levy review",
+                                  analysis=analyse(mapped), slots=slots, problems=[], picture_png=None)
     )
     return page
 
@@ -243,9 +195,7 @@ def test_the_mapping_report_fits_its_columns(tmp_path: Path, width: int) -> None
 
 def test_the_check_finds_an_overflow(tmp_path: Path) -> None:
     page = tmp_path / "wide.html"
-    page.write_text(
-        '<!doctype html><html><head><meta name="viewport" content="width=device-width"></head><body>'
-        '<div style="width:10rem"><table><tr><td>' + "x" * 200 + "</td></tr></table></div></body></html>"
-    )
+    page.write_text('<!doctype html><html><head><meta name="viewport" content="width=device-width"></head><body>'
+                    '<div style="width:10rem"><table><tr><td>' + "x" * 200 + "</td></tr></table></div></body></html>")
     problems = layout_problems(page, 375)
     assert any("past the viewport" in p for p in problems) and any("runs out of div" in p for p in problems)

@@ -8,17 +8,9 @@ from assistant.render.wording import counted, in_words, when
 
 
 def test_plurals_are_right() -> None:
-    assert [counted(n, "account") for n in (0, 1, 2, 1204)] == [
-        "0 accounts",
-        "1 account",
-        "2 accounts",
-        "1,204 accounts",
-    ]
+    assert [counted(n, "account") for n in (0, 1, 2, 1204)] == ["0 accounts", "1 account", "2 accounts", "1,204 accounts"]
     assert (counted(1, "person"), counted(3, "person")) == ("1 person", "3 people")
-    assert (counted(1, "moderator reply"), counted(2, "moderator reply")) == (
-        "1 moderator reply",
-        "2 moderator replies",
-    )
+    assert (counted(1, "moderator reply"), counted(2, "moderator reply")) == ("1 moderator reply", "2 moderator replies")
 
 
 def test_small_numbers_read_as_words() -> None:

@@ -121,7 +121,9 @@ def _posted_digest(engine: Engine, recorded: dict[str, tuple[str, str]], shape: 
         session.commit()
         plan = plan_for_job(session, job)
         assert plan.recorded_questions is not None and plan.source == "plan"
-        made = make_digest(session, hashtag=HASHTAG, start=START, end=END, host_handle=host, plan=plan, save=False)
+        made = make_digest(
+            session, hashtag=HASHTAG, start=START, end=END, host_handle=host, plan=plan, save=False
+        )
     return made.result.figures
 
 
@@ -189,7 +191,9 @@ def test_recorded_questions_are_taken_by_id_not_by_text(tmp_path: Path, engine: 
             host_handle="hosty",
             due_at=END,
         )
-        made = make_digest(session, hashtag=HASHTAG, start=START, end=END, plan=plan_for_job(session, job), save=False)
+        made = make_digest(
+            session, hashtag=HASHTAG, start=START, end=END, plan=plan_for_job(session, job), save=False
+        )
     (question,) = made.result.figures["questions"]
     assert (question["post_id"], question["answers"], question["thread_replies"]) == ("1", 2, 1)
     assert made.result.figures["open_conversation"] == 1  # the host's reminder, by a moderator: no answer

@@ -112,9 +112,7 @@ def test_a_role_slack_never_answered_is_unknown_and_not_cached(engine: Engine, s
     with SlackStandIn() as slack:
         slack.fail_status["conversations.members"] = [429, 429, 429]
         client = WebClient(token=BOT_TOKEN, base_url=slack.base_url)
-        roles = _budgeted(
-            engine, sqlite_url, slack, clock, slack_comms_usergroup=None, slack_comms_channel="C0COMMS001"
-        )
+        roles = _budgeted(engine, sqlite_url, slack, clock, slack_comms_usergroup=None, slack_comms_channel="C0COMMS001")
         with pytest.raises(SlackUnavailable):
             roles.role_of(client, team_id=TEAM_ID, user_id="U0COMMS001")
         assert clock.now <= roles.budget  # gave up inside the budget

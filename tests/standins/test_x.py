@@ -72,10 +72,7 @@ def test_search_pages_through_published_posts_within_the_window() -> None:
         | {"created_at": f"2026-03-05T21:{n:02d}:00.000Z", "conversation_id": "1"}
         for n in range(25)
     ]
-    with (
-        XStandIn() as x,
-        httpx.Client(base_url=x.base_url, headers={"Authorization": "Bearer app-bearer-token"}) as http,
-    ):
+    with XStandIn() as x, httpx.Client(base_url=x.base_url, headers={"Authorization": "Bearer app-bearer-token"}) as http:
         x.publish(posts, people)
         window = {"start_time": "2026-03-05T21:02:00Z", "end_time": "2026-03-05T21:22:00Z"}
         pages, token = [], None
