@@ -164,8 +164,12 @@ def test_outreach_worker_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     )
     try:
         deadline = time.monotonic() + 30
+        before_start: list[str] = []
         while "started" not in (line := process.stderr.readline() if process.stderr else ""):
             assert time.monotonic() < deadline and line != "", "worker did not start"
+            before_start.append(line)
+        # its digests run in this process: it warmed up before its loop began (jobs/digest_steps.warm_up)
+        assert any(f"worker {process.pid} warmed up in" in seen for seen in before_start), before_start
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
     finally:

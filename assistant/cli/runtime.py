@@ -20,6 +20,7 @@ from assistant.config import ConfigError, Settings
 from assistant.db import configure_orm
 from assistant.jobs import sources
 from assistant.jobs.digest_process import DigestProcess
+from assistant.jobs.digest_steps import warm_up_logged
 from assistant.logs import configure_logging
 from assistant.worker import Worker
 
@@ -178,6 +179,7 @@ def run_worker() -> None:
     ensure_schema(settings)
     engine = engine_for(settings)
     configure_orm()
+    warm_up_logged(engine, who="worker")  # its digests run in this process: the first one pays no compiling
     loop = Worker(engine, sources(Clients.from_settings(settings, engine)), interval=settings.worker_interval_seconds)
     loop.install_signal_handlers()
     loop.run()

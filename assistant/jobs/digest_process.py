@@ -23,7 +23,6 @@ import os
 import pickle
 import signal
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -34,7 +33,7 @@ from sqlalchemy.engine import Engine
 
 from assistant.config import Settings
 from assistant.db import configure_orm, create_db_engine
-from assistant.jobs.digest_steps import warm_up
+from assistant.jobs.digest_steps import warm_up, warm_up_logged
 from assistant.logs import configure_logging
 from assistant.worker import LEASE
 
@@ -214,7 +213,7 @@ def _serve(connection: Connection, settings: Settings, url: str, recycle_mb: flo
         with engine.connect():
             pass  # connect ahead: the first step does not pay for it
         if warm is not None:
-            _warm_up(warm, engine)
+            warm_up_logged(engine, who="digest process", warm=warm)
         while True:
             try:
                 request = connection.recv()
@@ -237,17 +236,6 @@ def _serve(connection: Connection, settings: Settings, url: str, recycle_mb: flo
                 return
     finally:
         engine.dispose()
-
-
-def _warm_up(warm: WarmUp, engine: Engine) -> None:
-    """Run the warm-up; one that fails is logged and the child serves steps all the same (they only run colder)."""
-    began = time.perf_counter()
-    try:
-        warm(engine)
-    except Exception:
-        log.exception("digest process %s could not warm up; its first step will be slower", os.getpid())
-        return
-    log.info("digest process %s warmed up in %.1f s", os.getpid(), time.perf_counter() - began)
 
 
 def _release_memory() -> None:

@@ -3,6 +3,10 @@ runs in its thread or, under `outreach serve`, in the digest process (jobs/diges
 
 from __future__ import annotations
 
+import logging
+import os
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +21,8 @@ from assistant.render.digest_html import archive_bytes
 from assistant.services.digests import make as digest_make
 from assistant.services.digests import plan as digest_plan
 from assistant.services.digests import records as service
+
+log = logging.getLogger(__name__)
 
 WARM_UP_HASHTAG = "outreachwarmup"  # no chat is stored under it in the hour below: the warm-up reads nothing
 WARM_UP_START = datetime(2000, 1, 6, 21, tzinfo=UTC)
@@ -39,6 +45,18 @@ def warm_up(engine: Engine) -> None:
         png = timeline_png(made.result.figures)
         archive_bytes(made.result, chart_png=png)
         session.rollback()  # nothing was written; the read transaction ends here
+
+
+def warm_up_logged(engine: Engine, *, who: str, warm: Callable[[Engine], None] = warm_up) -> None:
+    """Run the warm-up as a process that makes digests starts (`who` names it in the log: the digest process,
+    the worker); one that fails is logged and the process goes on, its first digest only colder."""
+    began = time.perf_counter()
+    try:
+        warm(engine)
+    except Exception:
+        log.exception("%s %s could not warm up; its first digest will be slower", who, os.getpid())
+        return
+    log.info("%s %s warmed up in %.1f s", who, os.getpid(), time.perf_counter() - began)
 
 
 def store_digest(engine: Engine, job_id: int, now: datetime) -> dict[str, Any]:

@@ -278,5 +278,5 @@ def test_a_child_whose_warm_up_fails_says_so_and_runs_its_steps(
         child.close()
     assert ran.value == ran.process != os.getpid()
     logged = capfd.readouterr().err
-    assert f"digest process {ran.process} could not warm up; its first step will be slower" in logged
+    assert f"digest process {ran.process} could not warm up; its first digest will be slower" in logged
     assert "RuntimeError: the warm-up's database is gone" in logged
