@@ -33,7 +33,7 @@ from sqlalchemy.engine import Engine
 
 from assistant.config import Settings
 from assistant.db import configure_orm, create_db_engine
-from assistant.jobs.digest_steps import warm_up, warm_up_logged
+from assistant.jobs.digest_steps import WarmUp, warm_up, warm_up_logged
 from assistant.logs import configure_logging
 from assistant.worker import LEASE
 
@@ -44,7 +44,6 @@ NICENESS = 10  # the child yields the CPUs to the web process (acks) whenever bo
 START_METHOD: Final = "spawn"  # a clean interpreter: no web threads, locks or open connections copied from the server
 
 Step = Callable[..., Any]  # step(engine, job_id, *args), a module-level function: the child imports it by name
-WarmUp = Callable[[Engine], None]  # run once by each child as it starts, a module-level function too
 
 
 class DigestProcessDied(RuntimeError):

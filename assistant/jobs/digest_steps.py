@@ -24,6 +24,7 @@ from assistant.services.digests import records as service
 
 log = logging.getLogger(__name__)
 
+WarmUp = Callable[[Engine], None]  # run once as a process that makes digests starts (a module-level function)
 WARM_UP_HASHTAG = "outreachwarmup"  # no chat is stored under it in the hour below: the warm-up reads nothing
 WARM_UP_START = datetime(2000, 1, 6, 21, tzinfo=UTC)
 
@@ -32,7 +33,8 @@ def warm_up(engine: Engine) -> None:
     """Make an empty digest (not stored), draw its chart and render its archive, so that a process's first real
     digest does not pay for what any first one does: the analysis and rendering modules' imports, each query's
     SQL compiled, the archive template compiled and the chart's fonts loaded (about a second of CPU in all,
-    most of it imports). The digest process runs it as it starts (jobs/digest_process.py); it writes nothing."""
+    most of it imports). The digest process (jobs/digest_process.py) and `outreach worker` run it as they start,
+    through `warm_up_logged`; it writes nothing."""
     with Session(engine) as session:
         made = digest_make.make_digest(
             session,
@@ -47,7 +49,7 @@ def warm_up(engine: Engine) -> None:
         session.rollback()  # nothing was written; the read transaction ends here
 
 
-def warm_up_logged(engine: Engine, *, who: str, warm: Callable[[Engine], None] = warm_up) -> None:
+def warm_up_logged(engine: Engine, *, who: str, warm: WarmUp = warm_up) -> None:
     """Run the warm-up as a process that makes digests starts (`who` names it in the log: the digest process,
     the worker); one that fails is logged and the process goes on, its first digest only colder."""
     began = time.perf_counter()
