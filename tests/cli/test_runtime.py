@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from assistant import migrate
 from assistant.cli.commands import app
@@ -69,7 +69,8 @@ def test_serve_refuses_an_out_of_date_postgres_schema(postgres_url: str) -> None
         engine.dispose()
 
 
-def test_serve_refuses_a_wrong_bot_token_clearly(tmp_path: Path) -> None:
+def _serve_with_a_wrong_bot_token(tmp_path: Path, *options: str) -> Result:
+    """`outreach serve` against a Slack stand-in that accepts another token."""
     from assistant.standins.slack import SlackStandIn
 
     with SlackStandIn(valid_token="xoxb-right-token") as slack:
@@ -79,7 +80,11 @@ def test_serve_refuses_a_wrong_bot_token_clearly(tmp_path: Path) -> None:
             "SLACK_SIGNING_SECRET": "s",
             "SLACK_API_URL": slack.base_url,
         }
-        result = runner.invoke(app, ["serve", "--no-worker"], env=env)
+        return runner.invoke(app, ["serve", *options], env=env)
+
+
+def test_serve_refuses_a_wrong_bot_token_clearly(tmp_path: Path) -> None:
+    result = _serve_with_a_wrong_bot_token(tmp_path, "--no-worker")
     assert result.exit_code == 2
     assert "SLACK_BOT_TOKEN was rejected by Slack" in result.output
     assert "invalid_auth" in result.output
@@ -89,16 +94,7 @@ def test_serve_refuses_a_wrong_bot_token_clearly(tmp_path: Path) -> None:
 def test_serve_that_cannot_start_leaves_no_digest_process_behind(tmp_path: Path) -> None:
     import multiprocessing
 
-    from assistant.standins.slack import SlackStandIn
-
-    with SlackStandIn(valid_token="xoxb-right-token") as slack:
-        env = {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}",
-            "SLACK_BOT_TOKEN": "xoxb-wrong-token-123",
-            "SLACK_SIGNING_SECRET": "s",
-            "SLACK_API_URL": slack.base_url,
-        }
-        result = runner.invoke(app, ["serve"], env=env)  # the worker on: its digest process starts first
+    result = _serve_with_a_wrong_bot_token(tmp_path)  # the worker on: its digest process starts first
     assert result.exit_code == 2
     assert "SLACK_BOT_TOKEN was rejected by Slack" in result.output
     assert [p.name for p in multiprocessing.active_children() if p.name == "outreach-digest"] == []
