@@ -15,8 +15,13 @@ def _loaded_after(statement: str, modules: list[str]) -> dict[str, bool]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-COMMANDS = ["assistant.cli.runtime", "assistant.cli.data", "assistant.cli.commands", "typer"]
-OTHER_JOBS = ["assistant.clients", "assistant.jobs.chats.runner", "assistant.jobs.contacts", "assistant.slack.app"]
+COMMAND_MODULES = ["chats", "contacts", "cost", "data", "digests", "doctor", "mapping", "runtime"]
+COMMANDS = [*(f"assistant.cli.{name}" for name in COMMAND_MODULES), "assistant.cli.commands", "typer"]
+JOBS = [
+    f"assistant.jobs.{name}"
+    for name in ("accounts", "chats.runner", "contacts", "digests", "mapping", "watches", "weekly")
+]
+OTHER_JOBS = [*JOBS, "assistant.clients", "assistant.slack.app"]  # what the digest process does without
 
 
 def test_the_console_script_import_registers_no_command() -> None:
@@ -43,5 +48,4 @@ def test_the_worker_sources_still_import_every_job() -> None:
         "from assistant.db import create_db_engine\n"
         "sources(Clients.from_settings(Settings(), create_db_engine('sqlite://')))"
     )
-    jobs = OTHER_JOBS[:3]
-    assert _loaded_after(build, jobs) == dict.fromkeys(jobs, True)
+    assert _loaded_after(build, JOBS) == dict.fromkeys(JOBS, True)
