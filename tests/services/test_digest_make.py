@@ -18,6 +18,7 @@ from assistant.services.digests.make import (
     make_digest,
     mention_counts_from_store,
     mention_counts_from_x,
+    replied_handles,
 )
 from assistant.services.store.write import upsert_batch
 from integrations.normalized import Batch, NormalizedPost
@@ -87,8 +88,32 @@ def test_stored_mentions_are_counted_per_utc_day_in_any_case(db: Engine) -> None
     with db.begin() as connection:
         upsert_batch(connection, Batch(posts=posts))
     with Session(db) as session:
+        if db.dialect.name == "postgresql":  # the days are UTC's whatever the session's zone (here 13 h ahead)
+            session.connection().exec_driver_sql("SET TIME ZONE 'Pacific/Auckland'")
         counts = mention_counts_from_store(session, handle="SecEd", platform="x", day=DAY)
     assert counts == {date(2026, 3, 4): 1, date(2026, 3, 5): 1}
+
+
+def test_replied_handles_are_looked_up_only_for_accounts_that_wrote_none_of_the_posts(engine: Engine) -> None:
+    with Session(engine) as session:
+        session.add(Account(platform="x", id="50", handle="Outsider"))
+        session.add(Account(platform="x", id="7", handle="amy_stored"))
+        session.add(Account(platform="x", id="8", handle="bob_stored"))
+        session.add(Account(platform="mastodon", id="7", handle="amy@social.example"))
+        session.commit()
+        replies = [
+            _post("1", START, "A1 hi", author="8", handle="bob", reply_to_user_id="50"),  # wrote nothing here
+            _post("2", START, "A1 yes", author="7", handle="amy", reply_to_user_id="8"),  # bob wrote post 1
+            _post("3", START, "hello", author="9", handle="cy", reply_to_user_id=""),  # no account named
+        ]
+        assert replied_handles(session, replies) == {"50": "Outsider"}
+        answered = [_post("4", START, "Q1", author="8", handle="bob"), replies[1]]
+        assert replied_handles(session, answered) == {}  # every account replied to wrote a post
+        # Ids are only unique on their own network: the Mastodon account 7 wrote nothing, the X account 7 did.
+        toot = NormalizedPost(
+            platform="mastodon", id="m1", author_id="8", created_at=START, text="hi", reply_to_user_id="7"
+        )
+        assert replied_handles(session, [*answered, toot]) == {"7": "amy@social.example"}
 
 
 def test_mention_baseline_from_the_x_counts_endpoint() -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -20,9 +20,9 @@ from assistant.models.digests import AccountSnapshot, Digest, DigestJob
 from assistant.models.posts import Account
 from assistant.services.digests import records as jobs
 from assistant.services.digests.plan import ChatPlan
-from assistant.services.digests.read import RAW, iter_chat_posts, outside_parents_in_store, utc_time
+from assistant.services.digests.read import RAW, iter_chat_posts, outside_parents_in_store
 from assistant.services.store.rows import hashtag_table, post_table
-from integrations.normalized import NormalizedPost
+from integrations.normalized import NormalizedPost, Platform
 from integrations.x.client import XClient
 
 PREVIOUS = 4  # occurrences averaged in comparisons
@@ -44,9 +44,18 @@ def chat_posts(session: Session, *, hashtag: str, start: datetime, end: datetime
 
 
 def replied_handles(session: Session, posts: Sequence[NormalizedPost]) -> dict[str, str]:
-    """Handles of the accounts replied to that wrote none of the posts, from the store (id -> handle)."""
-    authors = {(p.platform, p.author_id) for p in posts}
-    wanted = {(p.platform, p.reply_to_user_id) for p in posts if p.reply_to_user_id} - authors
+    """Handles of the accounts replied to that wrote none of the posts, from the store (id -> handle).
+
+    On one network (nearly always) ids are compared without a (network, id) pair per post: a fifth of the
+    time at 100k posts."""
+    wanted: set[tuple[Platform, str]]
+    if len({p.platform for p in posts}) <= 1:
+        replied = {p.reply_to_user_id for p in posts if p.reply_to_user_id}
+        replied.difference_update({p.author_id for p in posts})
+        wanted = {(posts[0].platform, account) for account in replied}
+    else:
+        authors = {(p.platform, p.author_id) for p in posts}
+        wanted = {(p.platform, p.reply_to_user_id) for p in posts if p.reply_to_user_id} - authors
     found: dict[str, str] = {}
     for platform in {platform for platform, _ in wanted}:
         ids = sorted(account for network, account in wanted if network == platform)
@@ -123,14 +132,25 @@ def mention_counts_from_store(session: Session, *, handle: str, platform: str, d
     listed = sa.cast(post_table.c.mentions, sa.Text)
     # SQLite's LIKE ignores ASCII case already (handles are ASCII): lower() on every row cost 40% of the scan
     sqlite = session.get_bind().dialect.name == "sqlite"
-    query = sa.select(sa.type_coerce(post_table.c.created_at, RAW)).where(
-        post_table.c.platform == platform,
-        post_table.c.created_at >= start,
-        post_table.c.created_at < end,
-        listed.like(needle) if sqlite else sa.func.lower(listed).like(needle),
+    # Counted by day in the database (a host mentioned 10k times in a chat: a row per day, not per post). SQLite
+    # keeps UTC times as "YYYY-MM-DD HH:MM:SS.ffffff" (models.base.UTCDateTime): the day is the first ten.
+    day_of: sa.ColumnElement[Any] = (
+        sa.func.substr(sa.type_coerce(post_table.c.created_at, RAW), 1, 10)
+        if sqlite
+        else sa.cast(sa.func.timezone("UTC", post_table.c.created_at), sa.Date)
     )
-    rows = session.connection().execute(query)  # times raw: SQLAlchemy's processing of each costs more than the count
-    return Counter(utc_time(created).date() for (created,) in rows)
+    query = (
+        sa.select(day_of, sa.func.count())
+        .where(
+            post_table.c.platform == platform,
+            post_table.c.created_at >= start,
+            post_table.c.created_at < end,
+            listed.like(needle) if sqlite else sa.func.lower(listed).like(needle),
+        )
+        .group_by(day_of)
+    )
+    rows = session.connection().execute(query)
+    return {date.fromisoformat(day) if isinstance(day, str) else day: count for day, count in rows}
 
 
 def mention_counts_from_x(client: XClient, *, handle: str, day: date) -> dict[date, int]:
