@@ -1,7 +1,9 @@
 """Ingest benchmark: `outreach import` of sample-chat files into SQLite and PostgreSQL against the orjson floor.
 
-Run:  python benchmarks/ingest.py [--sizes 10000,100000] [--million] [--runs 3] [--no-postgres]
+Run:  python benchmarks/ingest.py [--sizes 10000,100000] [--million] [--runs 3] [--no-postgres] [--oldest-first]
 
+The sample file is written newest first, as `twarc2 search` keeps X's pages (benchmarks/samples.py); before
+2026-12-06 it was the generator's oldest-first order, which `--oldest-first` gives back (cheaper for the indexes).
 For each file size it measures, each run in a fresh subprocess so memory figures are honest:
 - parse:     reading the file with orjson only (the floor: no normalizing, no database);
 - sqlite:    the import command's code path (twarc2 reader -> store rows -> bulk upsert) into a new SQLite file,
@@ -214,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="timed runs per measurement (median reported)")
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
     parser.add_argument("--no-twarc-csv", action="store_true", help="skip the twarc-csv reference")
+    parser.add_argument(
+        "--oldest-first", action="store_true", help="the generator's tidy order, not real archives' (newest first)"
+    )
     parser.add_argument("--workdir", type=Path, default=None, help="where files and databases go (default: a temp dir)")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
@@ -229,9 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from assistant.samples.chat import write_chat
     from benchmarks.databases import drop, fresh_postgres, fresh_sqlite, postgres_unreachable
     from benchmarks.report import mark
+    from benchmarks.samples import write_sample
 
     console = Console(width=200)
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
@@ -270,11 +275,12 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             file = workdir / f"chat-{size}.jsonl"
             started = time.perf_counter()
-            with file.open("wb") as fp:
-                write_chat(fp, size, SEED)
+            write_sample(file, size, SEED, newest_first=not args.oldest_first)
             megabytes = file.stat().st_size / 1e6
+            order = "oldest first (--oldest-first)" if args.oldest_first else "newest first, as twarc2 writes X's pages"
             console.print(
-                f"generated {file.name}: {size:,} posts, {megabytes:,.1f} MB in {time.perf_counter() - started:.1f} s"
+                f"generated {file.name}: {size:,} posts, {megabytes:,.1f} MB, {order}, "
+                f"in {time.perf_counter() - started:.1f} s"
             )
             label = f"{size:,} posts / {megabytes:,.0f} MB"
 

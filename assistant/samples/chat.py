@@ -7,7 +7,8 @@ participants introduce themselves and answer in every form people use ("A1 ...",
 and repost (RT) questions and answers, share links (some over and over), mention each other,
 add co-hashtags and emoji, and write in English, Spanish, French and Welsh. Each page holds
 ~100 posts in the classic X API v2 shape with their authors and mentioned users under
-`includes.users`, in time order. Participants are a returning core plus newcomers each week.
+`includes.users`, in time order (`write_newest_first` gives the order of real archives: newest first).
+Participants are a returning core plus newcomers each week.
 
 Nothing is kept per post except a window of recent posts to reply to, so 1M posts take the
 same memory as 1k; user profiles are derived from (seed, user number) when needed.
@@ -106,6 +107,29 @@ def write_chat(fp: IO[bytes], posts: int, seed: int, **options: Any) -> int:
         fp.write(orjson.dumps(page) + b"\n")
         written += len(page["data"])
     return written
+
+
+def write_newest_first(source: IO[bytes], target: IO[bytes]) -> int:
+    """Copy a file of `write_chat` (oldest first) in the order of a real `twarc2 search` file, which keeps X's
+    order: the newest page first and each page's posts newest first. Returns the pages written.
+
+    The source must be seekable: its pages are found first, then read back from the last; memory holds one
+    page and an offset per page."""
+    offsets: list[int] = []
+    source.seek(0)
+    while True:
+        at = source.tell()
+        line = source.readline()
+        if not line:
+            break
+        if line.strip():
+            offsets.append(at)
+    for at in reversed(offsets):
+        source.seek(at)
+        page = orjson.loads(source.readline())
+        page["data"].reverse()
+        target.write(orjson.dumps(page) + b"\n")
+    return len(offsets)
 
 
 class _ChatGenerator:

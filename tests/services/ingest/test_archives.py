@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from assistant.db import create_db_engine
-from assistant.samples.chat import write_chat
+from assistant.samples.chat import write_chat, write_newest_first
 from assistant.services.ingest import archives
 from assistant.services.ingest.archives import import_files
 from assistant.services.ingest.twarc_rows import read_twarc2_rows
@@ -45,6 +45,20 @@ def hashtag_rows_as_derived(db: Engine) -> tuple[set[tuple[str, str, str]], set[
             for tag in tag_keys(tags)
         }
     return stored, derived
+
+
+def test_a_file_in_the_order_of_real_archives_stores_the_same_rows(db: Engine, chat: Path, tmp_path: Path) -> None:
+    # twarc2 keeps X's order, newest page first and newest post first: the sample's tidy order is the reverse.
+    # Accounts are captured on every page, so the newest capture comes first here and must still win.
+    import_files(db, [(chat, "twarc2")], parallel=False)
+    reference = dump(db)
+    clear(db)
+    newest = tmp_path / "newest-first.jsonl"
+    with chat.open("rb") as source, newest.open("wb") as target:
+        assert write_newest_first(source, target) == 24
+    tally = import_files(db, [(newest, "twarc2")], parallel=False)
+    assert dump(db) == reference
+    assert (tally.result.posts_inserted, tally.result.posts_updated) == (2400, 0)
 
 
 def test_import_stores_the_normalized_tables_and_a_second_import_changes_nothing(db: Engine, chat: Path) -> None:
