@@ -3,6 +3,7 @@ normalized path stores, count what they did, change nothing the second time, and
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from assistant.samples.chat import write_chat, write_newest_first
 from assistant.services.ingest import archives
 from assistant.services.ingest.archives import import_files
 from assistant.services.ingest.twarc_rows import read_twarc2_rows
-from assistant.services.ingest.writer import Tally, Writer
+from assistant.services.ingest.writer import SWITCH_SECONDS, Tally, Writer
 from assistant.services.store.rows import tag_keys
 from tests.services.ingest.test_twarc_rows import clear, dump, import_normalized
 
@@ -142,6 +143,37 @@ def test_a_write_that_fails_behind_the_reading_is_raised(tmp_path: Path, chat: P
                 raise
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_the_switch_interval_is_short_while_a_writer_thread_runs_and_given_back_after(
+    tmp_path: Path, chat: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch, fails: bool
+) -> None:
+    # The writing thread gets the GIL back from the reading one within SWITCH_SECONDS, not the default 5 ms.
+    target = create_db_engine(f"sqlite:///{tmp_path / 'unmigrated.db'}") if fails else engine
+    seen: list[float] = []
+    write = Writer._write
+
+    def watched(self: Writer, work: Any) -> None:
+        seen.append(sys.getswitchinterval())
+        write(self, work)
+
+    monkeypatch.setattr(Writer, "_write", watched)
+    before = sys.getswitchinterval()
+    writer = Writer(target, Tally(), keep_raw=False, captured_at=None, behind=True)
+    try:
+        for chunk in read_twarc2_rows(chat, writer.encoder):
+            writer.add_rows(chunk.rows)
+        writer.close()
+    except sa.exc.OperationalError:
+        assert fails
+        writer.close(commit=False)
+    finally:
+        target.dispose()
+    assert seen and set(seen) == {SWITCH_SECONDS} and SWITCH_SECONDS < before
+    assert sys.getswitchinterval() == before
+    if not fails:
+        assert dump(engine)["post"]
 
 
 @pytest.mark.postgres
