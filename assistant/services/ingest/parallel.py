@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Generator
 from multiprocessing.connection import Connection
 
+from assistant.bulk import quick_switches
 from assistant.services.ingest.twarc_rows import RowChunk, read_twarc2_rows
 from assistant.services.store.rows import RowEncoder
 
@@ -106,11 +107,12 @@ def _produce(path: str, dialect: str, keep_raw: bool, sender: Connection) -> Non
     message: list[RowChunk] | str | None
     try:
         message = []
-        for chunk in read_twarc2_rows(path, RowEncoder(dialect), keep_raw=keep_raw):
-            message.append(chunk)
-            if len(message) >= _LINES_PER_MESSAGE:
-                ready.put(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
-                message = []
+        with quick_switches():  # the sending thread gets the GIL back from the reading quickly after each write
+            for chunk in read_twarc2_rows(path, RowEncoder(dialect), keep_raw=keep_raw):
+                message.append(chunk)
+                if len(message) >= _LINES_PER_MESSAGE:
+                    ready.put(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+                    message = []
         if message:
             ready.put(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
         message = None

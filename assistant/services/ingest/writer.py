@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import queue
-import sys
 import threading
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.engine import Connection, Engine
 
+from assistant.bulk import quick_switches
 from assistant.services.store.memo import AccountMemo
 from assistant.services.store.rows import RowEncoder, Rows, post_table
 from assistant.services.store.statements import NewKeys
@@ -24,7 +25,6 @@ SQLITE_CACHE_KIB = 32_768  # SQLite page cache of the writing connection (the de
 MEMO_ACCOUNTS = 20_000  # accounts whose last write is remembered, to skip identical repeats (about 5 MB)
 SHOWN_PROBLEMS = 5
 BEHIND_FLUSHES = 2  # flushes a background writer may have waiting (about 10k posts' rows)
-SWITCH_SECONDS = 0.0005  # the interpreter's switch interval while a background writer runs (see _Behind)
 UNPLANNED = frozenset({"text", "url", "source", "hashtags", "mentions", "urls", "raw"})  # never in a plan's conditions
 POST_STATISTICS = tuple(name for name in post_table.columns.keys() if name not in UNPLANNED)
 """The post columns whose statistics PostgreSQL refreshes after an import (see `Writer._refresh_statistics`)."""
@@ -187,19 +187,16 @@ class _Work:
 class _Behind:
     """One thread that runs a writer's flushes in order; a bounded queue keeps memory flat as files grow.
 
-    While it runs, the interpreter's switch interval is SWITCH_SECONDS: each statement the thread sends waits
-    for the database without the GIL, and when the answer is in, for the reading thread to let the GIL go,
-    which a busy thread does only every switch interval (5 ms by default). PostgreSQL's writes are several
-    round trips per flush: at 100k posts the thread waited 0.2-0.5 s for the GIL, while the reading thread
-    waited on it (docs/benchmarks.md).
+    While it runs, thread switches are quick (`bulk.quick_switches`): each statement it sends is a wait on the
+    database, after which it needs the GIL back from the reading thread.
     """
 
     def __init__(self, write: Callable[[_Work], None]) -> None:
         self._write = write
         self._queue: queue.Queue[_Work | None] = queue.Queue(maxsize=BEHIND_FLUSHES)
         self._error: BaseException | None = None
-        self._switch = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._switch, SWITCH_SECONDS))
+        self._switches = ExitStack()
+        self._switches.enter_context(quick_switches())
         self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
         self._thread.start()
 
@@ -219,7 +216,7 @@ class _Behind:
         """Wait for every flush handed over; raise the thread's error unless `check` is False."""
         self._queue.put(None)
         self._thread.join()
-        sys.setswitchinterval(self._switch)
+        self._switches.close()
         if check:
             self._raise()
 

@@ -11,12 +11,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from assistant.bulk import QUICK_SWITCH_SECONDS
 from assistant.db import create_db_engine
 from assistant.samples.chat import write_chat, write_newest_first
 from assistant.services.ingest import archives
 from assistant.services.ingest.archives import import_files
 from assistant.services.ingest.twarc_rows import read_twarc2_rows
-from assistant.services.ingest.writer import SWITCH_SECONDS, Tally, Writer
+from assistant.services.ingest.writer import Tally, Writer
 from assistant.services.store.rows import tag_keys
 from tests.services.ingest.test_twarc_rows import clear, dump, import_normalized
 
@@ -149,7 +150,7 @@ def test_a_write_that_fails_behind_the_reading_is_raised(tmp_path: Path, chat: P
 def test_the_switch_interval_is_short_while_a_writer_thread_runs_and_given_back_after(
     tmp_path: Path, chat: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch, fails: bool
 ) -> None:
-    # The writing thread gets the GIL back from the reading one within SWITCH_SECONDS, not the default 5 ms.
+    # The writing thread gets the GIL back from the reading one within QUICK_SWITCH_SECONDS, not the default 5 ms.
     target = create_db_engine(f"sqlite:///{tmp_path / 'unmigrated.db'}") if fails else engine
     seen: list[float] = []
     write = Writer._write
@@ -170,7 +171,7 @@ def test_the_switch_interval_is_short_while_a_writer_thread_runs_and_given_back_
         writer.close(commit=False)
     finally:
         target.dispose()
-    assert seen and set(seen) == {SWITCH_SECONDS} and SWITCH_SECONDS < before
+    assert seen and set(seen) == {QUICK_SWITCH_SECONDS} and QUICK_SWITCH_SECONDS < before
     assert sys.getswitchinterval() == before
     if not fails:
         assert dump(engine)["post"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import multiprocessing
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from assistant.bulk import QUICK_SWITCH_SECONDS
 from assistant.samples.chat import write_chat
 from assistant.services.ingest import parallel
 from assistant.services.ingest.parallel import (
@@ -284,6 +286,26 @@ def test_the_parallel_reader_yields_the_same_chunks(tmp_path: Path) -> None:
     single = comparable(read_twarc2_rows(path, RowEncoder("sqlite")))
     assert comparable(read_twarc2_rows_parallel(path, "sqlite")) == single
     assert sum(len(c[4]) for c in single) == 2400 and any("truncated" in p for c in single for p in c[3])
+
+
+@pytest.mark.skipif(not parallel_available(), reason="needs fork and a second CPU")
+def test_the_parallel_reader_reads_with_quick_thread_switches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its sending thread must get the GIL back from the reading quickly (bulk.quick_switches); the reading runs in
+    # the forked process, which inherits this patch and reports the switch interval it read with as a problem.
+    path = tmp_path / "chat.jsonl"
+    with path.open("wb") as fp:
+        write_chat(fp, 300, 9)
+    read = parallel.read_twarc2_rows
+
+    def reporting(*args: Any, **kwargs: Any) -> Iterator[RowChunk]:
+        for chunk in read(*args, **kwargs):
+            chunk.problems.append(f"switch interval {sys.getswitchinterval()}")
+            yield chunk
+
+    monkeypatch.setattr(parallel, "read_twarc2_rows", reporting)
+    reported = {p for chunk in read_twarc2_rows_parallel(path, "sqlite") for p in chunk.problems}
+    assert reported == {f"switch interval {QUICK_SWITCH_SECONDS}"}
+    assert sys.getswitchinterval() > QUICK_SWITCH_SECONDS  # this process's own is untouched
 
 
 @pytest.mark.skipif(not parallel_available(), reason="needs fork and a second CPU")
