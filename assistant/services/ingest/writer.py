@@ -198,7 +198,11 @@ class _Behind:
         self._switches = ExitStack()
         self._switches.enter_context(quick_switches())
         self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
-        self._thread.start()
+        try:
+            self._thread.start()
+        except BaseException:  # no thread, so no finish(): the interpreter's switch interval given back here
+            self._switches.close()
+            raise
 
     def _run(self) -> None:
         while (work := self._queue.get()) is not None:

@@ -4,6 +4,7 @@ normalized path stores, count what they did, change nothing the second time, and
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +176,19 @@ def test_the_switch_interval_is_short_while_a_writer_thread_runs_and_given_back_
     assert sys.getswitchinterval() == before
     if not fails:
         assert dump(engine)["post"]
+
+
+def test_a_writer_thread_that_cannot_start_gives_the_switch_interval_back(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    before = sys.getswitchinterval()
+    with pytest.raises(RuntimeError, match="can't start new thread"):
+        Writer(engine, Tally(), keep_raw=False, captured_at=None, behind=True)
+    assert sys.getswitchinterval() == before
 
 
 @pytest.mark.postgres
