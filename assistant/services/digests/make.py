@@ -46,8 +46,8 @@ def chat_posts(session: Session, *, hashtag: str, start: datetime, end: datetime
 def replied_handles(session: Session, posts: Sequence[NormalizedPost]) -> dict[str, str]:
     """Handles of the accounts replied to that wrote none of the posts, from the store (id -> handle).
 
-    On one network (nearly always) ids are compared without a (network, id) pair per post: a fifth of the
-    time at 100k posts."""
+    On one network (nearly always) ids are compared without a (network, id) pair per post: half the time at
+    100k posts (23 against 47 ms)."""
     wanted: set[tuple[Platform, str]]
     if len({p.platform for p in posts}) <= 1:
         replied = {p.reply_to_user_id for p in posts if p.reply_to_user_id}
