@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -312,9 +313,12 @@ def sample_chat(
     start: str | None = typer.Option(None, "--start", help="First chat's start (ISO 8601; no zone = --tz)."),
     tz: str = typer.Option("Europe/London", "--tz", help="Time zone of the weekly slot."),
     output: Path | None = typer.Option(None, "--output", "-o", help="File to write (standard output if not given)."),
+    newest_first: bool = typer.Option(
+        False, "--newest-first", help="Pages and their posts newest first, as `twarc2 search` writes X's."
+    ),
 ) -> None:
     """Write a realistic synthetic hashtag chat as twarc2 JSONL (for demos, tests and benchmarks)."""
-    from assistant.samples.chat import write_chat
+    from assistant.samples.chat import write_chat, write_newest_first
 
     try:
         zone = ZoneInfo(tz)
@@ -332,6 +336,11 @@ def sample_chat(
         fail(f"--posts must be at least {questions + 2} for {questions} questions", code=2)
     options: dict[str, Any] = {"hashtag": hashtag, "questions": questions, "tz": tz, "weeks": weeks, "start": first}
     with _open_output(output or Path("-"), binary=True) as fp:
-        written = write_chat(fp, posts, seed, **options)
+        if newest_first:  # written in time order first, then turned round (memory: one page)
+            with tempfile.TemporaryFile() as tidy:
+                written = write_chat(tidy, posts, seed, **options)
+                write_newest_first(tidy, fp)
+        else:
+            written = write_chat(fp, posts, seed, **options)
     if output is not None:
         typer.echo(f"wrote {written:,} posts ({weeks} week{'s' if weeks != 1 else ''}) to {output}", err=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 
 from assistant.cli.commands import app
 from assistant.db import create_db_engine
-from assistant.samples.chat import generate_chat, write_chat
+from assistant.samples.chat import generate_chat, write_chat, write_newest_first
 from tests.fakes.clients import clients_over
 from tests.integrations.bluesky.fake import HANDLE as BLUESKY_HANDLE
 from tests.integrations.bluesky.fake import PASSWORD as BLUESKY_PASSWORD
@@ -216,6 +217,21 @@ def test_sample_chat_is_deterministic(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
     assert a.read_bytes() == b.read_bytes()
     assert len(a.read_bytes().splitlines()) == 4  # 2 weeks x 200 posts, 100 a page
+
+
+def test_sample_chat_newest_first_is_the_same_chat_in_real_archives_order(tmp_path: Path) -> None:
+    tidy, real = tmp_path / "tidy.jsonl", tmp_path / "real.jsonl"
+    args = ["sample-chat", "--posts", "250", "--seed", "5"]
+    assert runner.invoke(app, [*args, "-o", str(tidy)]).exit_code == 0
+    result = runner.invoke(app, [*args, "--newest-first", "-o", str(real)])
+    assert result.exit_code == 0, result.output
+    assert "wrote 250 posts" in result.output
+    turned = io.BytesIO()
+    with tidy.open("rb") as source:
+        write_newest_first(source, turned)
+    assert real.read_bytes() == turned.getvalue()
+    ids = [int(post["id"]) for line in real.read_bytes().splitlines() for post in orjson.loads(line)["data"]]
+    assert ids == sorted(ids, reverse=True) and len(ids) == 250
 
 
 def _x_pages() -> list[dict[str, object]]:
