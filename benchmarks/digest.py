@@ -87,13 +87,13 @@ def child(mode: str, url: str, start_iso: str) -> None:
 
 def prepare(size: int, folder: Path, *, postgres: bool = False) -> tuple[str, str]:
     """A migrated database (SQLite, or PostgreSQL) holding a one-hour chat of `size` posts; (url, start)."""
-    from assistant.samples.chat import chat_start_times
+    from assistant.samples.chat import chat_start_times, write_chat
     from benchmarks.databases import fresh_postgres, fresh_sqlite, import_chat
-    from benchmarks.samples import write_sample
 
     url = fresh_postgres() if postgres else fresh_sqlite(folder)
     archive = folder / f"chat-{size}.jsonl"
-    write_sample(archive, size, 1)  # newest first, as real archives are imported
+    with archive.open("wb") as fp:
+        write_chat(fp, size, 1, newest_first=True)  # as real archives are imported
     import_chat(url, archive)
     archive.unlink()
     return url, chat_start_times()[0].isoformat()

@@ -2,7 +2,7 @@
 
 Run:  python benchmarks/ingest.py [--sizes 10000,100000] [--million] [--runs 3] [--no-postgres] [--oldest-first]
 
-The sample file is written newest first, as `twarc2 search` keeps X's pages (benchmarks/samples.py); before
+The sample file is written newest first, as `twarc2 search` keeps X's pages (`samples.chat.write_chat(newest_first=True)`); before
 2026-12-06 it was the generator's oldest-first order, which `--oldest-first` gives back (cheaper for the indexes).
 For each file size it measures, each run in a fresh subprocess so memory figures are honest:
 - parse:     reading the file with orjson only (the floor: no normalizing, no database);
@@ -234,9 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from assistant.samples.chat import write_chat
     from benchmarks.databases import drop, fresh_postgres, fresh_sqlite, postgres_unreachable
     from benchmarks.report import mark
-    from benchmarks.samples import write_sample
 
     console = Console(width=200)
     sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
@@ -275,7 +275,8 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             file = workdir / f"chat-{size}.jsonl"
             started = time.perf_counter()
-            write_sample(file, size, SEED, newest_first=not args.oldest_first)
+            with file.open("wb") as fp:
+                write_chat(fp, size, SEED, newest_first=not args.oldest_first)
             megabytes = file.stat().st_size / 1e6
             order = "oldest first (--oldest-first)" if args.oldest_first else "newest first, as twarc2 writes X's pages"
             console.print(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -318,7 +317,7 @@ def sample_chat(
     ),
 ) -> None:
     """Write a realistic synthetic hashtag chat as twarc2 JSONL (for demos, tests and benchmarks)."""
-    from assistant.samples.chat import write_chat, write_newest_first
+    from assistant.samples.chat import write_chat
 
     try:
         zone = ZoneInfo(tz)
@@ -336,11 +335,6 @@ def sample_chat(
         fail(f"--posts must be at least {questions + 2} for {questions} questions", code=2)
     options: dict[str, Any] = {"hashtag": hashtag, "questions": questions, "tz": tz, "weeks": weeks, "start": first}
     with _open_output(output or Path("-"), binary=True) as fp:
-        if newest_first:  # written in time order first, then turned round (memory: one page)
-            with tempfile.TemporaryFile() as tidy:
-                written = write_chat(tidy, posts, seed, **options)
-                write_newest_first(tidy, fp)
-        else:
-            written = write_chat(fp, posts, seed, **options)
+        written = write_chat(fp, posts, seed, newest_first=newest_first, **options)
     if output is not None:
         typer.echo(f"wrote {written:,} posts ({weeks} week{'s' if weeks != 1 else ''}) to {output}", err=True)

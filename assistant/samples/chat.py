@@ -17,6 +17,7 @@ same memory as 1k; user profiles are derived from (seed, user number) when neede
 from __future__ import annotations
 
 import random
+import tempfile
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -100,8 +101,15 @@ def generate_chat(
     yield from generator.flush()
 
 
-def write_chat(fp: IO[bytes], posts: int, seed: int, **options: Any) -> int:
-    """Write `generate_chat(posts, seed, **options)` as JSONL to a binary file; return the posts written."""
+def write_chat(fp: IO[bytes], posts: int, seed: int, *, newest_first: bool = False, **options: Any) -> int:
+    """Write `generate_chat(posts, seed, **options)` as JSONL to a binary file; return the posts written.
+
+    `newest_first`: in the order of real archives (`write_newest_first`), by way of a temporary file."""
+    if newest_first:
+        with tempfile.TemporaryFile() as tidy:
+            written = write_chat(tidy, posts, seed, **options)
+            write_newest_first(tidy, fp)
+        return written
     written = 0
     for page in generate_chat(posts, seed, **options):
         fp.write(orjson.dumps(page) + b"\n")
