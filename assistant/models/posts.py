@@ -27,6 +27,15 @@ from sqlmodel import Field, SQLModel
 
 from assistant.models.base import utc_column, utcnow
 
+COUNT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+"""A count seen on a network (likes, impressions, followers): 64 bits, as SQLite's INTEGER always is, so that
+a count over 2**31 - 1 is stored on PostgreSQL as on SQLite (an `integer` there refused it)."""
+
+
+def count_column(*, nullable: bool = False) -> sa.Column[Any]:
+    return sa.Column(COUNT, nullable=nullable)
+
+
 THREAD_AND_COUNT_COLUMNS = (
     "conversation_id",
     "quoted_post_id",
@@ -90,11 +99,11 @@ class Post(SQLModel, table=True):
     hashtags: list[str] = Field(default_factory=list, sa_column=_json_list_column())
     mentions: list[str] = Field(default_factory=list, sa_column=_json_list_column())
     urls: list[str] = Field(default_factory=list, sa_column=_json_list_column())
-    likes: int = Field(default=0)
-    reposts: int = Field(default=0)
-    replies: int = Field(default=0)
-    quotes: int = Field(default=0)
-    impressions: int | None = Field(default=None)
+    likes: int = Field(default=0, sa_column=count_column())
+    reposts: int = Field(default=0, sa_column=count_column())
+    replies: int = Field(default=0, sa_column=count_column())
+    quotes: int = Field(default=0, sa_column=count_column())
+    impressions: int | None = Field(default=None, sa_column=count_column(nullable=True))
     metrics_captured_at: datetime | None = Field(
         default=None,
         sa_column=utc_column(nullable=True),
@@ -135,9 +144,9 @@ class Account(SQLModel, table=True):
     bio: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False, default=""))
     location: str = Field(default="")
     url: str = Field(default="")
-    followers: int | None = Field(default=None)
-    following: int | None = Field(default=None)
-    post_count: int | None = Field(default=None)
+    followers: int | None = Field(default=None, sa_column=count_column(nullable=True))
+    following: int | None = Field(default=None, sa_column=count_column(nullable=True))
+    post_count: int | None = Field(default=None, sa_column=count_column(nullable=True))
     verified: bool = Field(default=False)
     created_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     captured_at: datetime | None = Field(

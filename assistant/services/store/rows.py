@@ -84,7 +84,8 @@ class RowEncoder:
     """Values in the driver's own terms, since rows bypass SQLAlchemy's per-row type processing.
 
     SQLite gets UTC datetimes as naive ISO text exactly as SQLAlchemy's SQLite DATETIME writes
-    them (so comparisons with SQLAlchemy-bound values hold); both get JSON as text.
+    them (so comparisons with SQLAlchemy-bound values hold), PostgreSQL aware datetimes (its binary COPY,
+    `store.statements._copy`, writes them as they are); both get JSON as text.
     """
 
     def __init__(self, dialect: str) -> None:
@@ -107,8 +108,7 @@ class RowEncoder:
 
         X writes UTC to the millisecond ("2026-03-05T21:00:00.241Z"). Once `fromisoformat` has accepted that
         text, SQLite gets its stored text by slicing (a quarter of the cost of formatting the parsed datetime
-        again) and PostgreSQL the text itself, which its COPY reads as the same `timestamptz` (no datetime
-        made here nor dumped by the driver); any other form takes the general way.
+        again) and PostgreSQL the parsed datetime (aware, in UTC); any other form takes the general way.
         """
         if (
             value.__class__ is str
@@ -118,8 +118,8 @@ class RowEncoder:
             and value[4] == value[7] == "-"
             and value[13] == value[16] == ":"
         ):
-            _fromisoformat(value)  # validates the fields (a month 13 raises here as it would there)
-            return f"{value[:10]} {value[11:23]}000" if self.sqlite else value
+            parsed = _fromisoformat(value)  # validates the fields (a month 13 raises here as it would there)
+            return f"{value[:10]} {value[11:23]}000" if self.sqlite else parsed
         return self.datetime(parse_datetime(value))
 
     @staticmethod

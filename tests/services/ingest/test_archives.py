@@ -209,3 +209,4 @@ def test_an_import_into_postgres_leaves_statistics_for_the_columns_queries_use(
     assert {("post", "created_at"), ("post", "conversation_id"), ("post", "author_id")} <= analyzed
     assert {("post_hashtag", "tag"), ("account", "handle")} <= analyzed
     assert ("post", "text") not in analyzed  # long text: never in a plan's conditions, costly to sample
+    assert ("post", "likes") not in analyzed  # counts are only read, never selected by
