@@ -36,6 +36,16 @@ def count_column(*, nullable: bool = False) -> sa.Column[Any]:
     return sa.Column(COUNT, nullable=nullable)
 
 
+def key_text(length: int | None = None) -> sa.types.TypeEngine[str]:
+    """A network's id, a platform or a folded tag: compared byte for byte, as SQLite compares all text.
+
+    On PostgreSQL the column takes the "C" collation, whatever the database's own (Heroku's is en_US.UTF-8):
+    these are identifiers, never sorted for people, and every index on them is searched and filled with
+    comparisons that a language's rules only make slower (migration 0020).
+    """
+    return sa.String(length, collation="C").with_variant(sa.String(length), "sqlite")
+
+
 THREAD_AND_COUNT_COLUMNS = (
     "conversation_id",
     "quoted_post_id",
@@ -83,19 +93,19 @@ class Post(SQLModel, table=True):
 
     __tablename__ = "post"
 
-    platform: str = Field(primary_key=True, max_length=16)
-    id: str = Field(primary_key=True)
-    author_id: str = Field(index=True)
+    platform: str = Field(primary_key=True, max_length=16, sa_type=key_text(16))
+    id: str = Field(primary_key=True, sa_type=key_text())
+    author_id: str = Field(index=True, sa_type=key_text())
     author_handle: str = Field(default="")
     created_at: datetime = Field(sa_column=utc_column(index=True))
     text: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False))
     lang: str | None = Field(default=None, max_length=16)
     kind: str = Field(default="original", max_length=16, description="original, reply, quote or repost")
-    reply_to_post_id: str | None = Field(default=None)
-    reply_to_user_id: str | None = Field(default=None)
-    conversation_id: str | None = Field(default=None, index=True)
-    quoted_post_id: str | None = Field(default=None)
-    reposted_post_id: str | None = Field(default=None)
+    reply_to_post_id: str | None = Field(default=None, sa_type=key_text())
+    reply_to_user_id: str | None = Field(default=None, sa_type=key_text())
+    conversation_id: str | None = Field(default=None, index=True, sa_type=key_text())
+    quoted_post_id: str | None = Field(default=None, sa_type=key_text())
+    reposted_post_id: str | None = Field(default=None, sa_type=key_text())
     hashtags: list[str] = Field(default_factory=list, sa_column=_json_list_column())
     mentions: list[str] = Field(default_factory=list, sa_column=_json_list_column())
     urls: list[str] = Field(default_factory=list, sa_column=_json_list_column())
@@ -124,9 +134,9 @@ class PostHashtag(SQLModel, table=True):
     # COPYing 100k posts' 87.5k hashtag rows); tests/services/ingest check that every row has its post.
     __table_args__ = (sa.Index("ix_post_hashtag_tag_created_at", "tag", "created_at"),)
 
-    platform: str = Field(primary_key=True, max_length=16)
-    post_id: str = Field(primary_key=True)
-    tag: str = Field(primary_key=True, description="lower-case, without '#'")
+    platform: str = Field(primary_key=True, max_length=16, sa_type=key_text(16))
+    post_id: str = Field(primary_key=True, sa_type=key_text())
+    tag: str = Field(primary_key=True, sa_type=key_text(), description="lower-case, without '#'")
     created_at: datetime = Field(sa_column=utc_column())
 
 
@@ -137,8 +147,8 @@ class Account(SQLModel, table=True):
     # handles are looked up in any case (a chat's host): an index on the folded handle, not the stored one
     __table_args__ = (sa.Index("ix_account_platform_handle", "platform", sa.func.lower(sa.text("handle"))),)
 
-    platform: str = Field(primary_key=True, max_length=16)
-    id: str = Field(primary_key=True)
+    platform: str = Field(primary_key=True, max_length=16, sa_type=key_text(16))
+    id: str = Field(primary_key=True, sa_type=key_text())
     handle: str = Field(default="")
     display_name: str = Field(default="")
     bio: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False, default=""))
@@ -164,6 +174,6 @@ class FollowEdge(SQLModel, table=True):
     __tablename__ = "follow_edge"
     __table_args__ = (sa.Index("ix_follow_edge_platform_target_id", "platform", "target_id"),)
 
-    platform: str = Field(primary_key=True, max_length=16)
-    source_id: str = Field(primary_key=True)
-    target_id: str = Field(primary_key=True)
+    platform: str = Field(primary_key=True, max_length=16, sa_type=key_text(16))
+    source_id: str = Field(primary_key=True, sa_type=key_text())
+    target_id: str = Field(primary_key=True, sa_type=key_text())

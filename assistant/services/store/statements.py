@@ -312,7 +312,8 @@ def _binary_types(table: str) -> list[str]:
     found = _BINARY.get(table)
     if found is None:
         dialect = postgresql.psycopg.dialect()
-        names = [column.type.compile(dialect=dialect).split("(")[0] for column in TABLES[table].columns]
+        compiled = (column.type.compile(dialect=dialect) for column in TABLES[table].columns)
+        names = [text.split(" COLLATE ")[0].split("(")[0] for text in compiled]  # VARCHAR(16) COLLATE "C"
         found = _BINARY[table] = [_BINARY_TYPES[name] for name in names]
     return found
 
