@@ -154,9 +154,9 @@ class Writer:
         the others, the long text and JSON above all, was most of the ANALYZE (0.63 of 0.85 s at 100k posts; with
         every short column kept, 0.24-0.29 against 0.16-0.19 s). The other tables are small or narrow and analyzed
         whole, which also keeps the statistics of the account table's expression index on the folded handle.
-        The post table is analyzed on a second connection while this one analyzes the others: nothing else runs
-        by then: at 100k posts the import's statistics took 0.13-0.17 s after its last write, against 0.40-0.49 s
-        with every table on one connection and every short post column.
+        The post table is analyzed on a second connection while this one analyzes the others, since nothing
+        else runs by then. At 100k posts the statistics took 0.13-0.17 s after the import's last write, against
+        0.40-0.49 s with every table on one connection and every short post column.
         """
         assert self.connection is not None
         written = self.tally.result.posts + self.tally.result.accounts

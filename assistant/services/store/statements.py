@@ -282,10 +282,10 @@ def _copy(cursor: Any, table: str, columns: tuple[str, ...], rows: Sequence[tupl
 
     Against the text format: the driver writes strings as they are (no escaping of each value) and times as
     8-byte counts, and the server parses no text. At 100k posts, the posts' COPY took 0.12-0.17 against
-    0.34-0.41 s of the importing process's CPU; the whole import of 100k posts, with the statistics side by side
-    (`ingest.writer`), took 2.21 against 2.74 s in one process and 1.96 against 2.52 s reading in a second one
-    (medians of 5 and 3 interleaved runs; server CPU 1.58 against 1.86 s). The row builders hand PostgreSQL datetimes (`RowEncoder`), and JSON as its
-    text, which the server reads as it reads text.
+    0.34-0.41 s of the importing process's CPU; the whole import of 100k posts, with the statistics side by
+    side (`ingest.writer`), took 2.21 against 2.74 s in one process and 1.96 against 2.52 s reading in a second
+    one (medians of 5 and 3 interleaved runs; server CPU 1.58 against 1.86 s). The row builders hand PostgreSQL
+    datetimes (`RowEncoder`), and JSON as its text, which the server reads as it reads text.
     """
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(_binary_types(table.removeprefix("stage_")))
@@ -297,14 +297,13 @@ _BINARY_TYPES = {
     "VARCHAR": "text",
     "TEXT": "text",
     "JSON": "text",  # the binary form of json is its text, checked by the server as a json value
-    "INTEGER": "int4",
     "BIGINT": "int8",
     "BOOLEAN": "bool",
     "TIMESTAMP WITH TIME ZONE": "timestamptz",
 }
-"""PostgreSQL's column type -> the type whose binary dumper writes its values (`Copy.set_types`). Every count is
-a `bigint` (models.posts.COUNT): psycopg's 4-byte dumper would keep the low bits of a larger int, the 8-byte
-one refuses what 64 bits cannot hold, as SQLite does."""
+"""PostgreSQL's column type -> the type whose binary dumper writes its values (`Copy.set_types`). No `integer`:
+psycopg's 4-byte dumper keeps the low 32 bits of a larger int without a word (2**32 + 5 is stored as 5), so
+every count is a `bigint` (models.posts.COUNT), whose dumper refuses what 64 bits cannot hold, as SQLite does."""
 _BINARY: dict[str, list[str]] = {}
 
 
@@ -314,6 +313,9 @@ def _binary_types(table: str) -> list[str]:
         dialect = postgresql.psycopg.dialect()
         compiled = (column.type.compile(dialect=dialect) for column in TABLES[table].columns)
         names = [text.split(" COLLATE ")[0].split("(")[0] for text in compiled]  # VARCHAR(16) COLLATE "C"
+        unknown = sorted(set(names) - _BINARY_TYPES.keys())
+        if unknown:
+            raise RuntimeError(f"{table}: no binary COPY type for {', '.join(unknown)} (see _BINARY_TYPES)")
         found = _BINARY[table] = [_BINARY_TYPES[name] for name in names]
     return found
 

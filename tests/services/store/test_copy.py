@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from assistant.services.ingest.archives import import_files
+from assistant.services.store import statements
 from assistant.services.store.rows import RowEncoder, account_row, post_row
-from assistant.services.store.statements import NewKeys, _executemany, _prepared, write_rows
+from assistant.services.store.statements import NewKeys, _binary_types, _executemany, _prepared, write_rows
 from integrations.normalized import Metrics, NormalizedAccount, NormalizedPost
 
 T0 = datetime(2026, 3, 5, 21, 0, 0, 241_317, tzinfo=UTC)
@@ -137,3 +138,12 @@ def test_counts_past_32_bits_are_imported_on_either_database(
         followers = connection.execute(sa.text("SELECT followers FROM account")).scalar_one()
     assert tuple(post) == (2**33, 3_000_000_000, 2**40)
     assert followers == 2**31
+
+
+def test_a_32_bit_integer_column_is_refused_for_binary_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """psycopg's 4-byte dumper would store 2**32 + 5 as 5: a store table with such a column must not COPY."""
+    counted = sa.Table("counted", sa.MetaData(), sa.Column("id", sa.String()), sa.Column("n", sa.Integer()))
+    monkeypatch.setitem(statements.TABLES, "counted", counted)
+    with pytest.raises(RuntimeError, match="counted: no binary COPY type for INTEGER"):
+        _binary_types("counted")
+    assert _binary_types("post")[16:21] == ["int8"] * 5  # likes, reposts, replies, quotes, impressions
