@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -133,12 +134,12 @@ def upsert_rows(
     dialect = connection.dialect.name
     if dialect not in ("sqlite", "postgresql"):
         raise ValueError(f"upsert_rows supports SQLite and PostgreSQL, not {dialect}")
-    post_keys = list(dict.fromkeys([(row[0], row[1]) for row in rows.posts]))
+    post_keys = list(dict.fromkeys(map(_KEY, rows.posts)))
     accounts = _collapse_accounts(rows.accounts)
     seen_accounts = len({(row[0], row[1]) for row in accounts})
     if memo is not None:
         accounts = memo.changed_rows(accounts)
-    account_keys = list(dict.fromkeys([(row[0], row[1]) for row in accounts]))
+    account_keys = list(dict.fromkeys(map(_KEY, accounts)))
     edges = set(rows.edges)
 
     edges_new = 0 if dialect == "postgresql" else len(edges) - count_existing_edges(connection, edges)
@@ -156,9 +157,10 @@ def upsert_rows(
                 table_rows = list(dict.fromkeys(table_rows))
             write_rows(connection, table, keep_raw, table_rows, new_keys=new_keys)
         elif dialect == "postgresql":  # a key is new in the round of its first occurrence only
+            rounds = [table_rows] if len(keys) == len(table_rows) else _occurrences(table_rows)  # each key once?
             inserted[table] = sum(
                 write_rows(connection, table, keep_raw, occurrence, new_keys=None if round_ else new_keys) or 0
-                for round_, occurrence in enumerate(_occurrences(table_rows))
+                for round_, occurrence in enumerate(rounds)
             )
         else:
             # A new row takes rowid max(rowid) + 1 and an upsert that updates keeps its rowid, so the
@@ -191,6 +193,9 @@ def _collapse_accounts(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]
     window = AccountWindow()
     window.add(rows)
     return window.rows
+
+
+_KEY = itemgetter(0, 1)  # a post or account row's (platform, id)
 
 
 def _occurrences(rows: Sequence[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
