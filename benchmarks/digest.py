@@ -87,7 +87,8 @@ def child(mode: str, url: str, start_iso: str) -> None:
 
 def prepare(size: int, folder: Path, *, postgres: bool = False) -> tuple[str, str]:
     """A migrated database (SQLite, or PostgreSQL) holding a one-hour chat of `size` posts; (url, start)."""
-    from assistant.samples.chat import chat_start_times, write_chat
+    from assistant.samples.chat import chat_start_times
+    from assistant.samples.chat_files import write_chat
     from benchmarks.databases import fresh_postgres, fresh_sqlite, import_chat
 
     url = fresh_postgres() if postgres else fresh_sqlite(folder)

@@ -2,7 +2,7 @@
 
 Run:  python benchmarks/ingest.py [--sizes 10000,100000] [--million] [--runs 3] [--no-postgres] [--oldest-first]
 
-The sample file is written newest first, as `twarc2 search` keeps X's pages (`samples.chat.write_chat(newest_first=True)`); before
+The sample file is written newest first, as `twarc2 search` keeps X's pages (`samples.chat_files.write_chat(newest_first=True)`); before
 2026-12-06 it was the generator's oldest-first order, which `--oldest-first` gives back (cheaper for the indexes).
 For each file size it measures, each run in a fresh subprocess so memory figures are honest:
 - parse:     reading the file with orjson only (the floor: no normalizing, no database);
@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from assistant.samples.chat import write_chat
+    from assistant.samples.chat_files import write_chat
     from benchmarks.databases import drop, fresh_postgres, fresh_sqlite, postgres_unreachable
     from benchmarks.report import mark
 

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from assistant.archive_web import archive_routes
 from assistant.render.digest_files import schema
-from assistant.samples.chat import write_chat
+from assistant.samples.chat_files import write_chat
 from assistant.services.digests.make import make_digest
 from assistant.services.store.write import upsert_batch
 from assistant.web import create_wsgi_app

@@ -317,7 +317,7 @@ def sample_chat(
     ),
 ) -> None:
     """Write a realistic synthetic hashtag chat as twarc2 JSONL (for demos, tests and benchmarks)."""
-    from assistant.samples.chat import write_chat
+    from assistant.samples.chat_files import write_chat
 
     try:
         zone = ZoneInfo(tz)

@@ -17,7 +17,8 @@ from assistant.models.digests import Digest
 from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_files import to_json
 from assistant.render.digest_html import archive_bytes
-from assistant.samples.chat import chat_start_times, write_chat
+from assistant.samples.chat import chat_start_times
+from assistant.samples.chat_files import write_chat
 from assistant.samples.network import World
 from assistant.services.costs import figures as cost_figures
 from assistant.services.costs.ledger import x_meter

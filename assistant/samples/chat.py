@@ -7,7 +7,8 @@ participants introduce themselves and answer in every form people use ("A1 ...",
 and repost (RT) questions and answers, share links (some over and over), mention each other,
 add co-hashtags and emoji, and write in English, Spanish, French and Welsh. Each page holds
 ~100 posts in the classic X API v2 shape with their authors and mentioned users under
-`includes.users`, in time order (`write_newest_first` gives the order of real archives: newest first).
+`includes.users`, in time order (`chat_files` writes them to files, oldest first or in the order of real
+archives: newest first).
 Participants are a returning core plus newcomers each week.
 
 Nothing is kept per post except a window of recent posts to reply to, so 1M posts take the
@@ -17,15 +18,12 @@ same memory as 1k; user profiles are derived from (seed, user number) when neede
 from __future__ import annotations
 
 import random
-import tempfile
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import IO, Any
+from typing import Any
 from zoneinfo import ZoneInfo
-
-import orjson
 
 from assistant.samples.chat_vocabulary import (
     CO_HASHTAGS,
@@ -99,45 +97,6 @@ def generate_chat(
     for number, chat_start in enumerate(chat_start_times(start, weeks=weeks, tz=tz)):
         yield from generator.week(number, chat_start, posts)
     yield from generator.flush()
-
-
-def write_chat(fp: IO[bytes], posts: int, seed: int, *, newest_first: bool = False, **options: Any) -> int:
-    """Write `generate_chat(posts, seed, **options)` as JSONL to a binary file; return the posts written.
-
-    `newest_first`: in the order of real archives (`write_newest_first`), by way of a temporary file."""
-    if newest_first:
-        with tempfile.TemporaryFile() as tidy:
-            written = write_chat(tidy, posts, seed, **options)
-            write_newest_first(tidy, fp)
-        return written
-    written = 0
-    for page in generate_chat(posts, seed, **options):
-        fp.write(orjson.dumps(page) + b"\n")
-        written += len(page["data"])
-    return written
-
-
-def write_newest_first(source: IO[bytes], target: IO[bytes]) -> int:
-    """Copy a file of `write_chat` (oldest first) in the order of a real `twarc2 search` file, which keeps X's
-    order: the newest page first and each page's posts newest first. Returns the pages written.
-
-    The source must be seekable: its pages are found first, then read back from the last; memory holds one
-    page and an offset per page."""
-    offsets: list[int] = []
-    source.seek(0)
-    while True:
-        at = source.tell()
-        line = source.readline()
-        if not line:
-            break
-        if line.strip():
-            offsets.append(at)
-    for at in reversed(offsets):
-        source.seek(at)
-        page = orjson.loads(source.readline())
-        page["data"].reverse()
-        target.write(orjson.dumps(page) + b"\n")
-    return len(offsets)
 
 
 class _ChatGenerator:

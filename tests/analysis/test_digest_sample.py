@@ -14,7 +14,8 @@ import pytest
 
 from assistant.analysis.digest import ChatContext, build_digest
 from assistant.analysis.digest.select import select_chat
-from assistant.samples.chat import chat_start_times, write_chat
+from assistant.samples.chat import chat_start_times
+from assistant.samples.chat_files import write_chat
 from integrations.archives import read_archive
 
 START = chat_start_times()[0]

@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 
 from assistant.cli.commands import app
 from assistant.db import create_db_engine
-from assistant.samples.chat import generate_chat, write_chat, write_newest_first
+from assistant.samples.chat import generate_chat
+from assistant.samples.chat_files import write_chat, write_newest_first
 from tests.fakes.clients import clients_over
 from tests.integrations.bluesky.fake import HANDLE as BLUESKY_HANDLE
 from tests.integrations.bluesky.fake import PASSWORD as BLUESKY_PASSWORD

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from assistant.cli.commands import app
 from assistant.render.digest_files import schema
-from assistant.samples.chat import write_chat
+from assistant.samples.chat_files import write_chat
 from tests.twarc1_chat import write_twarc1
 
 runner = CliRunner()

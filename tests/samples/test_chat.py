@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import re
 import tracemalloc
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import orjson
 import pytest
 
-from assistant.samples.chat import chat_start_times, generate_chat, write_chat, write_newest_first
+from assistant.samples.chat import chat_start_times, generate_chat
 from integrations.normalized import NormalizedPost
 from integrations.x.parse import parse_page
 
@@ -26,15 +24,6 @@ def posts_of(posts: int, seed: int, **options: object) -> list[NormalizedPost]:
         assert batch.problems == []
         found.extend(batch.posts)
     return found
-
-
-def test_same_seed_gives_byte_identical_files_and_another_seed_does_not() -> None:
-    first, second, other = io.BytesIO(), io.BytesIO(), io.BytesIO()
-    assert write_chat(first, 500, 42) == 500
-    write_chat(second, 500, 42)
-    write_chat(other, 500, 43)
-    assert first.getvalue() == second.getvalue()
-    assert first.getvalue() != other.getvalue()
 
 
 def test_pages_have_the_twarc2_shape_with_authors_and_mentions_in_includes() -> None:
@@ -55,21 +44,6 @@ def test_pages_have_the_twarc2_shape_with_authors_and_mentions_in_includes() -> 
     assert len(set(ids)) == 250
     times = [post["created_at"] for page in pages for post in page["data"]]
     assert times == sorted(times)
-
-
-def test_newest_first_gives_the_order_of_a_real_search_archive() -> None:
-    oldest_first, newest_first = io.BytesIO(), io.BytesIO()
-    write_chat(oldest_first, 250, 1)
-    assert write_newest_first(oldest_first, newest_first) == 3
-    tidy = [orjson.loads(line) for line in oldest_first.getvalue().splitlines()]
-    real = [orjson.loads(line) for line in newest_first.getvalue().splitlines()]
-    assert [len(page["data"]) for page in real] == [50, 100, 100]
-    times = [post["created_at"] for page in real for post in page["data"]]
-    assert times == sorted(times, reverse=True) and len(set(times)) > 200
-    # the same pages, last first, each with its posts reversed and nothing else changed
-    for page, source in zip(real, reversed(tidy), strict=True):
-        assert page["data"] == source["data"][::-1]
-        assert {k: v for k, v in page.items() if k != "data"} == {k: v for k, v in source.items() if k != "data"}
 
 
 def test_host_posts_intro_then_questions_on_schedule() -> None:

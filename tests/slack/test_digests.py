@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from assistant.clients import Clients
 from assistant.jobs.digests import DigestJobs
 from assistant.models import Digest, DigestJob
-from assistant.samples.chat import write_chat
+from assistant.samples.chat_files import write_chat
 from assistant.services.store.write import upsert_batch
 from assistant.standins.slack_requests import block_actions
 from assistant.worker import Worker

@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from assistant import migrate
 from assistant.db import create_db_engine
 from assistant.models import Contact
-from assistant.samples.chat import write_chat
+from assistant.samples.chat_files import write_chat
 from assistant.services.store.write import upsert_batch
 from assistant.slack.blocks import ids
 from assistant.slack.blocks.contacts import ADD_VIEW

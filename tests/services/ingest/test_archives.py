@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from assistant.bulk import QUICK_SWITCH_SECONDS
 from assistant.db import create_db_engine
-from assistant.samples.chat import write_chat, write_newest_first
+from assistant.samples.chat_files import write_chat, write_newest_first
 from assistant.services.ingest import archives
 from assistant.services.ingest.archives import import_files
 from assistant.services.ingest.twarc_rows import read_twarc2_rows

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from assistant.bulk import QUICK_SWITCH_SECONDS
-from assistant.samples.chat import write_chat
+from assistant.samples.chat_files import write_chat
 from assistant.services.ingest import parallel
 from assistant.services.ingest.parallel import (
     PARALLEL_MIN_BYTES,
