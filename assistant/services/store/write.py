@@ -136,7 +136,7 @@ def upsert_rows(
         raise ValueError(f"upsert_rows supports SQLite and PostgreSQL, not {dialect}")
     post_keys = list(dict.fromkeys(map(_KEY, rows.posts)))
     accounts = _collapse_accounts(rows.accounts)
-    seen_accounts = len({(row[0], row[1]) for row in accounts})
+    seen_accounts = len(set(map(_KEY, accounts)))
     if memo is not None:
         accounts = memo.changed_rows(accounts)
     account_keys = list(dict.fromkeys(map(_KEY, accounts)))
