@@ -46,6 +46,9 @@ def key_text(length: int | None = None) -> sa.types.TypeEngine[str]:
     return sa.String(length, collation="C").with_variant(sa.String(length), "sqlite")
 
 
+REPLY_WITHOUT_ROOT = "conversation_id IS NULL AND reply_to_post_id IS NOT NULL"
+"""The replies whose conversation root is not known yet (rtweet and X v1.1 rows name only the parent)."""
+
 THREAD_AND_COUNT_COLUMNS = (
     "conversation_id",
     "quoted_post_id",
@@ -92,6 +95,17 @@ class Post(SQLModel, table=True):
     """A public post on any network as last seen, with the newest engagement counts we observed."""
 
     __tablename__ = "post"
+    # No index on conversation_id: the chat's query filters the posts of its time range by their conversation
+    # (digests.read) and looks none up by it, and most posts are their own conversation's root. The one search
+    # by it is for replies still without one (store.threads), which this partial index holds (migration 0021).
+    __table_args__ = (
+        sa.Index(
+            "ix_post_reply_without_root",
+            "reply_to_post_id",
+            sqlite_where=sa.text(REPLY_WITHOUT_ROOT),
+            postgresql_where=sa.text(REPLY_WITHOUT_ROOT),
+        ),
+    )
 
     platform: str = Field(primary_key=True, max_length=16, sa_type=key_text(16))
     id: str = Field(primary_key=True, sa_type=key_text())
@@ -103,7 +117,7 @@ class Post(SQLModel, table=True):
     kind: str = Field(default="original", max_length=16, description="original, reply, quote or repost")
     reply_to_post_id: str | None = Field(default=None, sa_type=key_text())
     reply_to_user_id: str | None = Field(default=None, sa_type=key_text())
-    conversation_id: str | None = Field(default=None, index=True, sa_type=key_text())
+    conversation_id: str | None = Field(default=None, sa_type=key_text())
     quoted_post_id: str | None = Field(default=None, sa_type=key_text())
     reposted_post_id: str | None = Field(default=None, sa_type=key_text())
     hashtags: list[str] = Field(default_factory=list, sa_column=_json_list_column())

@@ -55,3 +55,32 @@ def test_replies_get_their_stored_parents_root(db: Engine) -> None:
         ("x", "6"): "7",
         ("mastodon", "8"): None,
     }
+
+
+def test_the_search_for_replies_without_a_root_reads_its_partial_index(db: Engine) -> None:
+    """The fill runs after every import: its search goes through ix_post_reply_without_root, which holds only
+    such replies, not through the whole post table."""
+    with db.begin() as connection:
+        upsert_batch(connection, Batch(posts=[_post("1", conversation="1"), _post("2", reply_to="1")]))
+        statement = _fill_statement(connection)
+        if db.dialect.name == "sqlite":
+            plan = " ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}"))
+        else:
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # two rows: a scan would be cheaper
+            plan = " ".join(str(row[0]) for row in connection.exec_driver_sql(f"EXPLAIN {statement}"))
+    assert "ix_post_reply_without_root" in plan, plan
+
+
+def _fill_statement(connection: sa.Connection) -> str:
+    """fill_conversation_roots' UPDATE as the database receives it, values inlined (they are all constants)."""
+    captured: list[str] = []
+
+    def capture(conn: object, cursor: object, statement: str, *args: object) -> None:
+        captured.append(statement)
+
+    sa.event.listen(connection, "before_cursor_execute", capture)
+    try:
+        fill_conversation_roots(connection)
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", capture)
+    return captured[0]
