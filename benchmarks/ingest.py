@@ -24,8 +24,10 @@ reader process, that worker's max RSS is printed under the table (it shares the 
 tracemalloc sees only the writing process). A `baseline` row gives
 the RSS of a subprocess that only imports the modules, so the import's own memory is RSS minus baseline.
 Targets at 100k posts, each printed with ✓ or ✗: SQLite in one process and PostgreSQL (each way) within 4x of the
-parse floor, PostgreSQL at least twice the 19k posts/s measured before issue 20, max RSS flat (within 1.5x) as the
-file grows 10x.
+parse floor, PostgreSQL at least twice the rate measured before issue 20 on the same machine, max RSS flat (within
+1.5x) as the file grows 10x. That rate (19k posts/s) was 9.8x the parse floor of its day, and the machine's speed
+drifts by a third between days: it is carried to this run's machine by this run's floor (twice the rate is a time
+within 4.9x the floor), the posts/s printed beside it.
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 1
 TARGET_SIZE = 100_000  # the size the targets are set at
-POSTGRES_BEFORE = 19_000  # posts/s into PostgreSQL at 100k on this machine before issue 20 (its own measurement)
+POSTGRES_BEFORE = 19_000  # posts/s into PostgreSQL at 100k before issue 20 (the issue's own measurement)
+POSTGRES_BEFORE_RATIO = 9.8  # ... which was 9.8x that day's parse floor (5.24 s against 0.53 s)
 FLAT = 1.5  # "flat" memory: max RSS at 10x the posts within this factor
 WRITES = ("sqlite", "sqlite-2proc", "postgres", "postgres-2proc")  # the measurements that import into a database
 
@@ -389,14 +392,19 @@ def main(argv: list[str] | None = None) -> int:
             if (kind, size) in ratios:
                 ratio = ratios[(kind, size)]
                 console.print(
-                    f"target: {label} within 4x of the parse floor at {size:,}: {ratio:.1f}x {mark(ratio <= 4)}"
+                    f"target: {label} within 4x of the parse floor at {size:,}: {ratio:.2f}x {mark(ratio <= 4)}"
                 )
         for kind in ("postgres", "postgres-2proc"):
             if (kind, size) in rates:
-                rate = rates[(kind, size)]
+                # The rate before, carried to this run's machine by the parse floor measured in this run: the
+                # machine's speed drifts by a third from day to day, so a rate measured on another day is no
+                # reference. Twice that rate is a time within POSTGRES_BEFORE_RATIO / 2 of the floor.
+                speedup = POSTGRES_BEFORE_RATIO / ratios[(kind, size)]
                 console.print(
-                    f"target: {kind} at least 2x the {POSTGRES_BEFORE:,} posts/s measured before (issue 20): "
-                    f"{rate:,.0f} posts/s {mark(rate >= 2 * POSTGRES_BEFORE)}"
+                    f"target: {kind} at least 2x the rate before issue 20 on the same machine: "
+                    f"{speedup:.2f}x {mark(speedup >= 2)} (before: {POSTGRES_BEFORE_RATIO}x the parse floor, "
+                    f"{POSTGRES_BEFORE:,} posts/s that day; now {ratios[(kind, size)]:.2f}x the floor, "
+                    f"{rates[(kind, size)]:,.0f} posts/s on this run's machine)"
                 )
     console.print(
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, {platform.platform()}"
