@@ -35,7 +35,10 @@ def test_keys_and_indexes(db: Engine) -> None:
     assert ("conversation_id",) not in indexed  # looked up by no query (migration 0021)
     without_root = index_definition(db, "ix_post_reply_without_root") or ""
     assert "reply_to_post_id" in without_root and "conversation_id IS NULL" in without_root  # partial
-    assert ("tag", "created_at") in {tuple(index["column_names"]) for index in inspector.get_indexes("post_hashtag")}
+    # a tag's posts in a time range: a range of the key, and the table's only index (migration 0022)
+    key = inspector.get_pk_constraint("post_hashtag")["constrained_columns"]
+    assert key == ["tag", "created_at", "platform", "post_id"]
+    assert inspector.get_indexes("post_hashtag") == []
     folded = index_definition(db, "ix_account_platform_handle") or ""
     assert "platform" in folded and "lower(" in folded.lower() and "handle" in folded  # any-case handle lookups
 
@@ -94,5 +97,32 @@ def _down_and_up(url: str) -> None:
         assert not STORE_TABLES & set(sa.inspect(engine).get_table_names())
         migrate.upgrade(url, "0002")
         assert STORE_TABLES <= set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_hashtag_key_downgrade_keeps_a_posts_latest_row(database: str, request: pytest.FixtureRequest) -> None:
+    """Under the key of migration 0022 a post's tag may be stored at two times (its created_at changed between
+    imports); going back to the key without the time keeps the latest of them, and the range index returns."""
+    url = request.getfixturevalue("sqlite_url" if database == "sqlite" else "postgres_url")
+    migrate.upgrade(url)
+    engine = create_db_engine(url)
+    early, late = datetime(2026, 3, 5, 21, 0, tzinfo=UTC), datetime(2026, 3, 5, 21, 0, 1, tzinfo=UTC)
+    try:
+        with Session(engine) as session:
+            session.add(PostHashtag(platform="x", post_id="1", tag="edchat", created_at=early))
+            session.add(PostHashtag(platform="x", post_id="1", tag="edchat", created_at=late))
+            session.add(PostHashtag(platform="x", post_id="2", tag="edchat", created_at=early))
+            session.commit()
+        migrate.downgrade(url, "0021")
+        inspector = sa.inspect(engine)
+        assert inspector.get_pk_constraint("post_hashtag")["constrained_columns"] == ["platform", "post_id", "tag"]
+        assert [index["column_names"] for index in inspector.get_indexes("post_hashtag")] == [["tag", "created_at"]]
+        with Session(engine) as session:
+            rows = session.exec(select(PostHashtag.post_id, PostHashtag.created_at)).all()
+        assert sorted((post_id, when.astimezone(UTC)) for post_id, when in rows) == [("1", late), ("2", early)]
+        migrate.upgrade(url)
+        assert sa.inspect(engine).get_pk_constraint("post_hashtag")["constrained_columns"][:2] == ["tag", "created_at"]
     finally:
         engine.dispose()
