@@ -48,6 +48,13 @@ def _keep_known_text(stored: ColumnElement[Any], incoming: ColumnElement[Any]) -
     return sa.case((sa.or_(incoming.is_(None), incoming == _EMPTY), stored), else_=incoming)
 
 
+def _newest_known(
+    older: ColumnElement[Any], stored: ColumnElement[Any], incoming: ColumnElement[Any]
+) -> ColumnElement[Any]:
+    """The newer capture's known text (the stored row's where the incoming is `older`), else the other's."""
+    return sa.case((older, _keep_known_text(incoming, stored)), else_=_keep_known_text(stored, incoming))
+
+
 def _later(stored: ColumnElement[Any], incoming: ColumnElement[Any]) -> ColumnElement[Any]:
     return sa.case(
         (incoming.is_(None), stored),
@@ -69,17 +76,26 @@ def _post_upsert(dialect: str, *, keep_raw: bool, stmt: Any = None) -> Any:
         stored.metrics_captured_at.is_not(None),
         incoming.metrics_captured_at < stored.metrics_captured_at,
     )
+    # The post as its newest capture has it (a handle renamed since, the url made from it, a raw payload with
+    # the counts kept): what an older capture knows only fills what the stored post does not. Without capture
+    # times on both sides, the incoming row is taken as the newer, as before.
     updates: dict[str, Any] = {
-        "author_id": _keep_known_text(stored.author_id, incoming.author_id),
-        "created_at": incoming.created_at,
-        "kind": sa.case((incoming.kind == _ORIGINAL, stored.kind), else_=incoming.kind),
+        "author_id": _newest_known(older, stored.author_id, incoming.author_id),
+        "created_at": sa.case((older, stored.created_at), else_=incoming.created_at),
+        "kind": sa.case(
+            (incoming.kind == _ORIGINAL, stored.kind),
+            (sa.and_(older, stored.kind != _ORIGINAL), stored.kind),
+            else_=incoming.kind,
+        ),
         "metrics_captured_at": _later(stored.metrics_captured_at, incoming.metrics_captured_at),
     }
     for name in (*TEXT_FIELDS, *REF_FIELDS):
-        updates[name] = _keep_known_text(stored[name], incoming[name])
+        updates[name] = _newest_known(older, stored[name], incoming[name])
     for name in LIST_FIELDS:
         updates[name] = sa.case(
-            (sa.func.json_array_length(incoming[name]) == _ZERO, stored[name]), else_=incoming[name]
+            (sa.func.json_array_length(incoming[name]) == _ZERO, stored[name]),
+            (sa.and_(older, sa.func.json_array_length(stored[name]) > _ZERO), stored[name]),
+            else_=incoming[name],
         )
     for name in (*METRIC_FIELDS, "impressions"):
         # impressions may be unknown (None): a newer capture without it keeps the stored figure
@@ -88,7 +104,9 @@ def _post_upsert(dialect: str, *, keep_raw: bool, stmt: Any = None) -> Any:
             (newer, taken), (older, stored[name]), else_=_greatest(dialect, stored[name], incoming[name])
         )
     if keep_raw:
-        updates["raw"] = sa.func.coalesce(incoming.raw, stored.raw)
+        updates["raw"] = sa.case(
+            (older, sa.func.coalesce(stored.raw, incoming.raw)), else_=sa.func.coalesce(incoming.raw, stored.raw)
+        )
     return stmt.on_conflict_do_update(index_elements=[stored.platform, stored.id], set_=updates)
 
 

@@ -159,6 +159,42 @@ def test_older_capture_never_overwrites_newer_metrics(db: Engine) -> None:
     assert stored_post(db, "1001").metrics == Metrics(likes=8)
 
 
+@pytest.mark.parametrize("order", ["newer first", "older first"])
+def test_a_post_is_its_newest_capture_whichever_comes_first(db: Engine, order: str) -> None:
+    """An archive of last month imported after this week's: the handle renamed since, the url made from it, the
+    text and raw payload stay the newer capture's; what only the older one knew fills what the newer lacks."""
+    newer = make_post(
+        1,
+        author_handle="renamed",
+        url="https://x.com/renamed/status/1001",
+        text="A1 answer (edited on the way)",
+        lang=None,
+        mentions=[],
+        metrics=Metrics(likes=8),
+        raw={"capture": "newer"},
+    )
+    older = make_post(
+        1,
+        kind="reply",
+        reply_to_post_id="999",
+        mentions=["amy"],
+        metrics=Metrics(likes=3),
+        raw={"capture": "older"},
+    )
+    captures = [(newer, T0 + timedelta(hours=1)), (older, T0)]
+    for post, captured_at in captures if order == "newer first" else captures[::-1]:
+        upsert(db, Batch(posts=[post]), captured_at=captured_at, keep_raw=True)
+    stored = stored_post(db, "1001")
+    assert (stored.author_handle, stored.url, stored.text) == (
+        "renamed",
+        "https://x.com/renamed/status/1001",
+        "A1 answer (edited on the way)",
+    )
+    assert stored.raw == {"capture": "newer"} and stored.metrics == Metrics(likes=8)
+    # known only to the older capture
+    assert (stored.lang, stored.mentions, stored.kind, stored.reply_to_post_id) == ("en", ["amy"], "reply", "999")
+
+
 def test_empty_fields_never_blank_known_ones(db: Engine) -> None:
     full = make_post(1, kind="quote", quoted_post_id="77", mentions=["a"])
     upsert(db, Batch(posts=[full]))
