@@ -16,7 +16,9 @@ For each file size it measures, each run in a fresh subprocess so memory figures
              command's default for large files while a CPU is idle, as for SQLite);
 - twarc-csv: `twarc2 csv` on the same file, the field's reference tool (n/a with the reason if it cannot run).
 Times are the median of --runs runs without tracing, as wall time and as CPU time (the process's own plus its
-reader process's: on a shared machine CPU time is the steadier figure), and for PostgreSQL the CPU time of the
+reader process's: on a shared machine CPU time is the steadier figure); each run is timed just after a parse run,
+and its ratios to the floor are the median of the runs' own ratios to that parse run (`floor s`: their median),
+as benchmarks/digest.py takes its floor, since the machine's speed drifts within a minute; and for PostgreSQL the CPU time of the
 server's backends that served the import (`server CPU s`, read from /proc: the server runs on this machine); the tracemalloc peak comes from one
 extra traced run;
 max RSS is the subprocess's ru_maxrss (whole interpreter, median of the timed runs); when the import forked a
@@ -259,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         "posts",
         "median s",
         "posts/s",
+        "floor s",
         "x parse floor",
         "CPU s",
         "CPU x floor",
@@ -290,14 +293,20 @@ def main(argv: list[str] | None = None) -> int:
 
             runs: dict[str, list[dict[str, Any]]] = {}
             traced: dict[str, dict[str, Any]] = {}
+            # The floor taken in turn with each timed run (as benchmarks/digest.py does), each ratio a median of
+            # the runs' own: the machine's speed drifts within a minute, and a floor measured once, first, was a
+            # third off for the runs a minute later.
+            paired: dict[str, list[dict[str, Any]]] = {}
             runs["parse"] = [_child("parse", file) for _ in range(args.runs)]
             traced["parse"] = _child("parse", file, trace=True)
             kinds = ["sqlite", "sqlite-2proc"] + ([] if pg_skip else ["postgres", "postgres-2proc"])
             for kind in kinds:
-                runs[kind] = []
+                runs[kind], paired[kind] = [], []
                 on_sqlite = kind.startswith("sqlite")
                 for attempt in range(args.runs + 1):
                     url = fresh_sqlite(workdir) if on_sqlite else fresh_postgres()
+                    if attempt < args.runs:
+                        paired[kind].append(_child("parse", file))
                     try:
                         result = _child(kind, file, url, trace=attempt == args.runs)
                     finally:
@@ -310,21 +319,28 @@ def main(argv: list[str] | None = None) -> int:
                         traced[kind] = result
             twarc_note = None
             if not args.no_twarc_csv:
-                twarc_runs = []
+                twarc_runs, paired["twarc-csv"] = [], []
                 for _ in range(args.runs if size < 1_000_000 else 1):  # about 5 minutes a run at 1M
+                    paired["twarc-csv"].append(_child("parse", file))
                     outcome = _twarc_csv(file, workdir)
                     if isinstance(outcome, str):
                         twarc_note = outcome
+                        paired["twarc-csv"].pop()
                         break
                     twarc_runs.append(outcome)
                 if twarc_runs:
                     runs["twarc-csv"] = twarc_runs
 
-            floor = statistics.median(run["seconds"] for run in runs["parse"])
-            cpu_floor = statistics.median(run["cpu_seconds"] for run in runs["parse"])
             for kind, kind_runs in runs.items():
                 seconds = statistics.median(run["seconds"] for run in kind_runs)
                 cpu = statistics.median(run["cpu_seconds"] for run in kind_runs)
+                floors = paired.get(kind, kind_runs)  # the parse row is its own floor
+                ratio = statistics.median(
+                    run["seconds"] / at["seconds"] for run, at in zip(kind_runs, floors, strict=True)
+                )
+                cpu_ratio = statistics.median(
+                    run["cpu_seconds"] / at["cpu_seconds"] for run, at in zip(kind_runs, floors, strict=True)
+                )
                 server_runs = [
                     run["server_cpu_seconds"] for run in kind_runs if run.get("server_cpu_seconds") is not None
                 ]
@@ -332,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
                 peak = traced.get(kind, {}).get("traced_peak")
                 if peak is not None:
                     peaks[(kind, size)] = peak / 1e6
-                ratios[(kind, size)], rates[(kind, size)] = seconds / floor, size / seconds
+                ratios[(kind, size)], rates[(kind, size)] = ratio, size / seconds
                 rss = _rusage_child(kind_runs)
                 if rss is not None:
                     resident[(kind, size)] = rss
@@ -348,15 +364,16 @@ def main(argv: list[str] | None = None) -> int:
                     f"{kind_runs[0]['posts']:,}",
                     f"{seconds:.2f}",
                     f"{size / seconds:,.0f}",
-                    f"{seconds / floor:.1f}",
+                    f"{statistics.median(at['seconds'] for at in floors):.2f}",
+                    f"{ratio:.1f}",
                     f"{cpu:.2f}",
-                    f"{cpu / cpu_floor:.1f}",
+                    f"{cpu_ratio:.1f}",
                     f"{server:.2f}" if server is not None else "-",
                     f"{peak / 1e6:.1f}" if peak is not None else "n/a",
                     f"{rss:.0f}" if rss is not None else "n/a",
                 )
             if twarc_note:
-                table.add_row(label, "twarc-csv", *["n/a"] * 9)
+                table.add_row(label, "twarc-csv", *["n/a"] * 10)
                 notes.append(f"twarc-csv n/a: {twarc_note}")
             elif args.no_twarc_csv:
                 notes.append("twarc-csv skipped: --no-twarc-csv given")
@@ -365,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
 
-    table.add_row("-", "baseline (imports only)", *["-"] * 8, f"{baseline['maxrss_kb'] / 1024:.0f}")
+    table.add_row("-", "baseline (imports only)", *["-"] * 9, f"{baseline['maxrss_kb'] / 1024:.0f}")
     console.print(table)
     ordered = sorted(sizes)
     for smaller, larger in zip(ordered, ordered[1:], strict=False):
