@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from assistant.services.store.existing import count_existing, count_existing_edges
 from assistant.services.store.memo import AccountMemo, AccountWindow
 from assistant.services.store.rows import (
     ACCOUNT_COUNTS,
@@ -24,7 +25,7 @@ from assistant.services.store.rows import (
     post_row,
     tag_rows,
 )
-from assistant.services.store.statements import NewKeys, count_existing, count_existing_edges, write_rows
+from assistant.services.store.statements import NewKeys, write_rows
 from integrations import normalized as n
 
 
