@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -41,6 +42,25 @@ def index_definition(engine: Engine, name: str) -> str | None:
     with engine.connect() as connection:
         found = connection.execute(sa.text(query), {"name": name}).scalar()
     return str(found) if found is not None else None
+
+
+def query_plan(connection: sa.Connection, run: Callable[[sa.Connection], object]) -> list[str]:
+    """The database's plan (SQLite: EXPLAIN QUERY PLAN, PostgreSQL: EXPLAIN) of the first statement `run` sends,
+    taken as the driver sent it, parameters bound by their column types: one line per step."""
+    sent: list[tuple[str, Any]] = []
+
+    def capture(conn: object, cursor: object, statement: str, parameters: Any, *args: object) -> None:
+        sent.append((statement, parameters))
+
+    sa.event.listen(connection, "before_cursor_execute", capture)
+    try:
+        run(connection)
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", capture)
+    statement, parameters = sent[0]
+    if connection.dialect.name == "sqlite":
+        return [str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+    return [str(row[0]) for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)]
 
 
 def shared_path(*parts: str) -> Path:

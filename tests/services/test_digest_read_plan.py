@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from assistant.services.digests.read import chat_query
 from assistant.services.store.write import upsert_batch
 from integrations.normalized import Batch, NormalizedPost
+from tests.conftest import query_plan
 
 START = datetime(2026, 3, 5, 21, 0, tzinfo=UTC)
 
@@ -28,22 +29,12 @@ def test_tagged_posts_are_a_range_of_the_hashtag_key(db: Engine) -> None:
     with db.begin() as connection:
         upsert_batch(connection, Batch(posts=posts))
         assert len(connection.execute(query).all()) == 3
-        compiled = query.compile(dialect=db.dialect)
         if db.dialect.name == "sqlite":
-            params = tuple(_sqlite_value(compiled.params[name]) for name in compiled.positiontup or ())
-            plan = [str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params)]
+            plan = query_plan(connection, lambda c: c.execute(query))
             ranges = [line for line in plan if "post_hashtag" in line]
             assert ranges and all("INDEX sqlite_autoindex_post_hashtag_1 (tag=? AND created_at>?" in r for r in ranges)
         else:
             connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # three rows: a scan would be cheaper
-            plan = [str(row[0]) for row in connection.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)]
-            text = "\n".join(plan)
+            text = "\n".join(query_plan(connection, lambda c: c.execute(query)))
             assert "pk_post_hashtag" in text, text
             assert "Seq Scan on post_hashtag" not in text, text
-
-
-def _sqlite_value(value: object) -> object:
-    """A bound time as SQLite stores it (models.base.UTCDateTime): UTC text without the zone."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return value

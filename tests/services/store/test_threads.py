@@ -12,6 +12,7 @@ from assistant.services.store.rows import post_table
 from assistant.services.store.threads import fill_conversation_roots
 from assistant.services.store.write import upsert_batch
 from integrations.normalized import Batch, NormalizedPost
+from tests.conftest import query_plan
 
 AT = datetime(2026, 3, 12, 21, 0, tzinfo=UTC)
 
@@ -62,25 +63,7 @@ def test_the_search_for_replies_without_a_root_reads_its_partial_index(db: Engin
     such replies, not through the whole post table."""
     with db.begin() as connection:
         upsert_batch(connection, Batch(posts=[_post("1", conversation="1"), _post("2", reply_to="1")]))
-        statement = _fill_statement(connection)
-        if db.dialect.name == "sqlite":
-            plan = " ".join(str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}"))
-        else:
+        if db.dialect.name == "postgresql":
             connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # two rows: a scan would be cheaper
-            plan = " ".join(str(row[0]) for row in connection.exec_driver_sql(f"EXPLAIN {statement}"))
+        plan = " ".join(query_plan(connection, fill_conversation_roots))
     assert "ix_post_reply_without_root" in plan, plan
-
-
-def _fill_statement(connection: sa.Connection) -> str:
-    """fill_conversation_roots' UPDATE as the database receives it, values inlined (they are all constants)."""
-    captured: list[str] = []
-
-    def capture(conn: object, cursor: object, statement: str, *args: object) -> None:
-        captured.append(statement)
-
-    sa.event.listen(connection, "before_cursor_execute", capture)
-    try:
-        fill_conversation_roots(connection)
-    finally:
-        sa.event.remove(connection, "before_cursor_execute", capture)
-    return captured[0]
