@@ -24,6 +24,28 @@ class Link(Struct, gc=False):
     expanded_url: str | None = None
 
 
+class Tag(Struct, gc=False):
+    tag: str | None = None
+
+
+class Mention(Struct, gc=False):
+    username: str | None = None
+
+
+class PostLink(Struct, gc=False):
+    url: str | None = None
+    expanded_url: str | None = None
+    unwound_url: str | None = None
+
+
+class Entities(Struct, gc=False):
+    """A post's entities: only what `integrations.x.parse.text_and_entities` reads of them."""
+
+    hashtags: list[Tag] | None = None
+    mentions: list[Mention] | None = None
+    urls: list[PostLink] | None = None
+
+
 class PostMetrics(Struct, gc=False):
     like_count: int | None = None
     retweet_count: int | None = None
@@ -49,9 +71,9 @@ class Post(Struct, gc=False):
     in_reply_to_user_id: Id | None = None
     referenced_tweets: Any = None  # as dicts, read by integrations.x.parse.references
     referenced_posts: Any = None
+    entities: Entities | None = None
     # as dicts, read by integrations.x.parse.text_and_entities itself (its rules for a long post's note,
     # whose empty or missing entities fall back to the post's own, depend on the dicts' emptiness)
-    entities: dict[str, Any] | None = None
     note_tweet: Any = None
     note_post: Any = None
     public_metrics: PostMetrics | None = None

@@ -9,13 +9,17 @@ checks the rows against `PageRows.page` line by line on every real twarc2 archiv
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from assistant.models.base import utcnow
 from assistant.services.ingest.x_rows import ORIGINAL, add_post
 from assistant.services.store.rows import Rows
+from integrations.normalized import web_url
 from integrations.twarc import retrieved_at
-from integrations.x.parse import page_problems, references, text_and_entities
+from integrations.x.parse import page_problems, references, text_and_entities, unescape
 from integrations.x.structs import Page, Post, PostMetrics, User
 
 if TYPE_CHECKING:
@@ -89,11 +93,7 @@ def _post(pages: PageRows, item: Post, handles: dict[str, str], captured: Any, r
     refs = item.referenced_tweets
     if refs is None:
         refs = item.referenced_posts
-    note_tweet, note_post = item.note_tweet, item.note_post
-    text_fields = {"text": item.text, "entities": item.entities}
-    if note_tweet is not None or note_post is not None:  # a long post: text_and_entities reads its note
-        text_fields.update(note_tweet=note_tweet, note_post=note_post)
-    text, hashtags, mentions, urls = text_and_entities(text_fields)
+    text, hashtags, mentions, urls = _text_and_entities(item)
     created_at = pages.encode.x_time(item.created_at)
     if created_at is None:
         raise ValueError(f"post {post_id} has no created_at (request the created_at field)")
@@ -115,6 +115,34 @@ def _post(pages: PageRows, item: Post, handles: dict[str, str], captured: Any, r
         captured,
         None,  # raw: a kept payload needs the dicts (PageRows.page)
     )
+
+
+def _text_and_entities(item: Post) -> tuple[str, list[str], list[str], list[str]]:
+    """integrations.x.parse.text_and_entities for a decoded post: a long post (its note kept as dicts) handed to it,
+    any other read from the entity structs by its rules."""
+    entities = item.entities
+    if item.note_tweet or item.note_post:
+        fields = {"text": item.text, "note_tweet": item.note_tweet, "note_post": item.note_post}
+        return text_and_entities({**fields, "entities": msgspec.to_builtins(entities)})
+    hashtags: list[str] = []
+    mentions: list[str] = []
+    urls: list[str] = []
+    if entities is not None:
+        for tag in entities.hashtags or ():
+            if tag.tag:
+                hashtags.append(tag.tag.lower())
+        for mention in entities.mentions or ():
+            if mention.username:
+                mentions.append(mention.username.lower())
+        for link in entities.urls or ():
+            target = link.unwound_url or link.expanded_url or link.url
+            if target and (target := _web_url(target)):
+                urls.append(target)
+    return unescape(item.text), hashtags, mentions, urls
+
+
+_web_url = functools.lru_cache(maxsize=4096)(web_url)
+"""A chat's links come again and again (shared, reposted): each address checked once."""
 
 
 def _metrics(metrics: PostMetrics | None) -> tuple[int, int, int, int, int | None]:

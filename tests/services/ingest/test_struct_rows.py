@@ -94,6 +94,27 @@ USER = {"id": "7", "username": "Ana", "name": "Ana B", "public_metrics": {"follo
             }
         ),
         page({**POST, "entities": {"hashtags": [{"tag": "edchat"}]}, "note_post": {"text": "long", "entities": {}}}),
+        # entities as people's posts carry them: a tag without text, an address X could not unwind, one that is
+        # no web address, a link given only as t.co, the same address twice, mentions in mixed case, cashtags
+        page(
+            {
+                **POST,
+                "entities": {
+                    "hashtags": [{"start": 0, "end": 3, "tag": "EdChat"}, {"tag": ""}, {"start": 4}],
+                    "mentions": [{"username": "Ana_B", "id": "7"}, {"username": None}],
+                    "urls": [
+                        {"url": "https://t.co/a", "expanded_url": "https://gov.example/a", "unwound_url": None},
+                        {"url": "https://t.co/b", "unwound_url": "https://gov.example/b?x=1&y=2"},
+                        {"url": "https://t.co/c", "expanded_url": "javascript:alert(1)"},
+                        {"url": "https://t.co/d"},
+                        {"url": "https://t.co/a", "expanded_url": "https://gov.example/a"},
+                    ],
+                    "cashtags": [{"tag": "GOV"}],
+                    "annotations": [{"type": "Place", "normalized_text": "Leeds"}],
+                },
+            }
+        ),
+        page({**POST, "entities": {}}),
         # a stream line (data is one post), metrics in both namings, partial errors, a user's t.co link
         orjson.dumps({"data": {**POST, "public_metrics": {"like_count": 2, "repost_count": 1}}, "__twarc": STAMP}),
         page(POST, errors=[{"title": "Not Found Error", "detail": "gone"}, "odd"]),
@@ -129,6 +150,8 @@ def test_odd_real_shapes_give_the_dict_rows(line: bytes) -> None:
         (page({"id": 20.0, "text": "a float id", "created_at": POST["created_at"]}), "refused"),
         (page({"id": "5", "username": "a user in data"}), "refused"),  # not a post: no text
         (page({**POST, "text": None}), "refused"),
+        (page({**POST, "entities": {"hashtags": ["EdChat"]}}), "refused"),  # a tag as text, not an object
+        (page({**POST, "entities": {"urls": [{"expanded_url": 5}]}}), "refused"),
         (page(), "no posts"),  # decoded, then handed back: the general reader says what such a line is
         (page({**POST, "created_at": None}), "raises"),  # decoded; the general reader says what is missing
     ],
