@@ -154,7 +154,9 @@ def upsert_rows(
             inserted[table] = 0
             continue
         if keys is None:  # hashtags: insert-or-ignore, so repeats are harmless everywhere
-            if new_keys is not None and dialect == "postgresql":  # a repeat would fail the insert of new keys
+            # A repeat would fail the insert of new keys (and send the table to the merge from then on). A post's
+            # own tags come once each (tag_keys), so only a post met twice in the rows repeats them.
+            if new_keys is not None and dialect == "postgresql" and len(post_keys) < len(rows.posts):
                 table_rows = list(dict.fromkeys(table_rows))
             write_rows(connection, table, keep_raw, table_rows, new_keys=new_keys)
         elif dialect == "postgresql":  # a key is new in the round of its first occurrence only

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from assistant.services.ingest.archives import import_files
+from assistant.services.ingest.twarc_rows import read_twarc2_rows
 from assistant.services.store import statements
-from assistant.services.store.rows import RowEncoder, account_row, post_row
+from assistant.services.store.rows import RowEncoder, Rows, account_row, post_row
 from assistant.services.store.statements import NewKeys, _binary_types, _executemany, _prepared, write_rows
+from assistant.services.store.write import upsert_rows
 from integrations.normalized import Metrics, NormalizedAccount, NormalizedPost
 
 T0 = datetime(2026, 3, 5, 21, 0, 0, 241_317, tzinfo=UTC)
@@ -147,3 +150,37 @@ def test_a_32_bit_integer_column_is_refused_for_binary_copy(monkeypatch: pytest.
     with pytest.raises(RuntimeError, match="counted: no binary COPY type for INTEGER"):
         _binary_types("counted")
     assert _binary_types("post")[16:21] == ["int8"] * 5  # likes, reposts, replies, quotes, impressions
+
+
+def _tagged(post_id: str, tags: str) -> dict[str, Any]:
+    return {"id": post_id, "text": f"A1 {tags}", "author_id": "7", "created_at": "2026-03-05T21:01:00.000Z"} | {
+        "entities": {"hashtags": [{"tag": tag.lstrip("#")} for tag in tags.split()]}
+    }
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("met_twice", [False, True], ids=["each-post-once", "a-post-on-two-lines"])
+def test_a_flush_of_new_posts_copies_their_tags_straight_in(pg_engine: Engine, met_twice: bool) -> None:
+    # Line 2 quotes post 1 of line 1, so its page carries post 1 again in includes.tweets: in one flush the
+    # post comes twice, and so do its tags; they must still go in as new keys (no unique violation, which would
+    # send post_hashtag to the merge for the rest of the import), each stored once.
+    first = {"data": [_tagged("1", "#EdChat #FEchat")], "__twarc": {"retrieved_at": "2026-03-05T22:00:00+00:00"}}
+    second: dict[str, Any] = {
+        "data": [_tagged("2", "#EdChat")],
+        "__twarc": {"retrieved_at": "2026-03-05T22:01:00+00:00"},
+    }
+    if met_twice:
+        second["includes"] = {"tweets": [_tagged("1", "#EdChat #FEchat")]}
+    lines = orjson.dumps(first) + b"\n" + orjson.dumps(second) + b"\n"
+    rows = Rows()
+    for chunk in read_twarc2_rows(io.BytesIO(lines), RowEncoder("postgresql")):
+        rows.extend(chunk.rows)
+    assert len(rows.posts) == (3 if met_twice else 2)
+    new_keys = NewKeys.expected()
+    with pg_engine.begin() as connection:
+        result = upsert_rows(connection, rows, new_keys=new_keys)
+    assert new_keys.tables == {"post", "post_hashtag", "account"}  # every table still takes new keys straight in
+    assert result.posts_inserted == 2
+    with pg_engine.connect() as connection:
+        stored = connection.exec_driver_sql("SELECT post_id, tag FROM post_hashtag ORDER BY post_id, tag").all()
+    assert [tuple(row) for row in stored] == [("1", "edchat"), ("1", "fechat"), ("2", "edchat")]
