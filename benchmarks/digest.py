@@ -157,7 +157,7 @@ def main() -> None:
             if size >= 100_000:
                 verdicts.append(
                     f"targets at {size:,} posts: under 5 s {mark(d_s < 5)} ({d_s:.2f} s), under 500 MB "
-                    f"{mark(peak < 500)} ({peak:.0f} MB), within 3x of the floor {mark(ratio <= 3)} ({ratio:.1f}x)"
+                    f"{mark(peak < 500)} ({peak:.0f} MB), within 3x of the floor {mark(ratio <= 3)} ({ratio:.2f}x)"
                 )
             rows.append(
                 [
