@@ -1,4 +1,5 @@
-"""PostgreSQL's binary COPY stores what binding each row stores, and counts past 32 bits are kept, not cut."""
+"""PostgreSQL's binary COPY stores what binding each row stores, counts past 32 bits are kept, not cut, and a
+flush's new tags go in straight even when one of its posts comes twice."""
 
 from __future__ import annotations
 
@@ -152,9 +153,14 @@ def test_a_32_bit_integer_column_is_refused_for_binary_copy(monkeypatch: pytest.
     assert _binary_types("post")[16:21] == ["int8"] * 5  # likes, reposts, replies, quotes, impressions
 
 
-def _tagged(post_id: str, tags: str) -> dict[str, Any]:
-    return {"id": post_id, "text": f"A1 {tags}", "author_id": "7", "created_at": "2026-03-05T21:01:00.000Z"} | {
-        "entities": {"hashtags": [{"tag": tag.lstrip("#")} for tag in tags.split()]}
+def _tagged(post_id: str, tags: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": post_id,
+        "text": f"A1 {tags}",
+        "author_id": "7",
+        "created_at": "2026-03-05T21:01:00.000Z",
+        "entities": {"hashtags": [{"tag": tag.lstrip("#")} for tag in tags.split()]},
+        **fields,
     }
 
 
@@ -165,8 +171,9 @@ def test_a_flush_of_new_posts_copies_their_tags_straight_in(pg_engine: Engine, m
     # post comes twice, and so do its tags; they must still go in as new keys (no unique violation, which would
     # send post_hashtag to the merge for the rest of the import), each stored once.
     first = {"data": [_tagged("1", "#EdChat #FEchat")], "__twarc": {"retrieved_at": "2026-03-05T22:00:00+00:00"}}
+    quoting = {"referenced_tweets": [{"type": "quoted", "id": "1"}]} if met_twice else {}
     second: dict[str, Any] = {
-        "data": [_tagged("2", "#EdChat")],
+        "data": [_tagged("2", "#EdChat", **quoting)],
         "__twarc": {"retrieved_at": "2026-03-05T22:01:00+00:00"},
     }
     if met_twice:
