@@ -135,8 +135,7 @@ def _text_and_entities(item: Post) -> tuple[str, list[str], list[str], list[str]
             if mention.username:
                 mentions.append(mention.username.lower())
         for link in entities.urls or ():
-            target = link.unwound_url or link.expanded_url or link.url
-            if target and (target := _web_url(target)):
+            if target := _web_url(link.unwound_url or link.expanded_url or link.url or ""):
                 urls.append(target)
     return unescape(item.text), hashtags, mentions, urls
 
