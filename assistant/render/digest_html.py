@@ -91,9 +91,17 @@ def threaded(posts: Sequence[NormalizedPost]) -> list[tuple[NormalizedPost, int]
     return ordered
 
 
-_STYLE = tuple(f' style="margin-left:{depth * 1.5}rem">' for depth in range(MAX_DEPTH + 1))
-_SECONDS = tuple(f"{second:02d}" for second in range(60))
-_KINDS = {kind: kind for kind in ("original", "reply", "quote", "repost")}  # nothing to escape in these
+# A post's markup is formatted as UTF-8 bytes from these pieces (bytes % formatting), not as text encoded after:
+# the symbols made every post's text two bytes a character, and building and encoding it cost a sixth of the posts'
+# markup more (0.43 against 0.36 s at 100k posts). Only the post's text, its link and its id are encoded per post.
+_STYLE = tuple(f' style="margin-left:{depth * 1.5}rem">'.encode() for depth in range(MAX_DEPTH + 1))
+_SECONDS = tuple(f"{second:02d}".encode() for second in range(60))
+_KINDS = {kind: kind.encode() for kind in ("original", "reply", "quote", "repost")}  # nothing to escape in these
+_POST = (
+    '<div class="post%s" id="p%s"%s<div class="meta"><strong>@%s</strong> · %s · %s · ♥ %d ⟳ %d ↩ %d ❝ %d</div>'
+    '<div class="text">%s</div></div>\n'
+).encode()
+_TIME_LINK = b'<a href="%s" rel="nofollow noopener">%s</a>'
 _CHUNK = 1000  # posts joined together: one bytes object per chunk, not per post
 
 
@@ -106,19 +114,19 @@ class _PostMarkup:
     ) -> None:
         self.zone = zone
         self.own = hashtag.casefold()
-        self.handles: dict[str, str] = {}
-        self.minutes: dict[int, str] = {}
+        self.handles: dict[str, bytes] = {}
+        self.minutes: dict[int, bytes] = {}
         self.outside = outside or {}
 
-    def minute(self, stamp: int) -> str:
-        """The local "HH:MM:" of the minute starting at `stamp`, "" when the zone's offset is not whole
+    def minute(self, stamp: int) -> bytes:
+        """The local "HH:MM:" of the minute starting at `stamp`, b"" when the zone's offset is not whole
         minutes (none since 1972): then each time is converted on its own."""
         local = datetime.fromtimestamp(stamp - stamp % 60, self.zone)
-        return f"{local.hour:02d}:{local.minute:02d}:" if local.second == 0 else ""
+        return f"{local.hour:02d}:{local.minute:02d}:".encode() if local.second == 0 else b""
 
-    def local_time(self, at: datetime) -> str:
+    def local_time(self, at: datetime) -> bytes:
         local = at.astimezone(self.zone)
-        return f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
+        return f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}".encode()
 
     def outside_parent(self, post: NormalizedPost) -> str:
         """The outside post a reply answers, greyed above it as its context (it is not a chat post: never counted,
@@ -140,19 +148,19 @@ class _PostMarkup:
         """The markup of these posts (each with its depth in its thread), one after the other, UTF-8; a reply to
         an outside post comes after that post, greyed.
 
-        Each post is encoded on its own: joined as text first, one emoji in a post made the whole chunk's string
-        4 bytes a character, and joining and encoding that cost 8% of the page at 100k posts."""
+        Each post is formatted as bytes on its own (`_POST`): joined as text first, one emoji in a post made the
+        whole chunk's string 4 bytes a character, and joining and encoding that cost 8% of the page at 100k posts."""
         own, handles, minutes, outside = self.own, self.handles, self.minutes, self.outside
         parts: list[bytes] = []
         for post, depth in items:
             if outside and not depth and post.reply_to_post_id is not None:
                 parts.append(self.outside_parent(post).encode())
             tags = post.hashtags  # stored tags are mostly folded already: the first test settles most posts
-            thread = "" if own in tags or any(t.lstrip("#").casefold() == own for t in tags) else " thread"
+            thread = b"" if own in tags or any(t.lstrip("#").casefold() == own for t in tags) else b" thread"
             author = post.author_handle or post.author_id
             handle = handles.get(author)
             if handle is None:
-                handle = handles[author] = _esc(author)
+                handle = handles[author] = _esc(author).encode()
             at = post.created_at
             stamp = int(at.timestamp())
             minute = minutes.get(stamp // 60)
@@ -160,14 +168,23 @@ class _PostMarkup:
                 minute = minutes[stamp // 60] = self.minute(stamp)
             when = minute + _SECONDS[at.second] if minute else self.local_time(at)
             if post.url.startswith("https://"):
-                when = f'<a href="{_esc(post.url)}" rel="nofollow noopener">{when}</a>'
+                when = _TIME_LINK % (_esc(post.url).encode(), when)
             m = post.metrics
             parts.append(
-                f'<div class="post{thread}" id="p{post.id if post.id.isdigit() else _esc(post.id)}"'
-                f"{_STYLE[min(depth, MAX_DEPTH)]}"
-                f'<div class="meta"><strong>@{handle}</strong> · {when} · '
-                f"{_KINDS.get(post.kind) or _esc(post.kind)} · ♥ {m.likes} ⟳ {m.reposts} ↩ {m.replies} ❝ {m.quotes}</div>"
-                f'<div class="text">{_linked(post.text)}</div></div>\n'.encode()
+                _POST
+                % (
+                    thread,
+                    post.id.encode() if post.id.isdigit() else _esc(post.id).encode(),
+                    _STYLE[min(depth, MAX_DEPTH)],
+                    handle,
+                    when,
+                    _KINDS.get(post.kind) or _esc(post.kind).encode(),
+                    m.likes,
+                    m.reposts,
+                    m.replies,
+                    m.quotes,
+                    _linked(post.text).encode(),
+                )
             )
         return b"".join(parts)
 

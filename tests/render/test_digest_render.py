@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import jsonschema
 import orjson
@@ -15,7 +16,7 @@ from slack_sdk.models.blocks import Block
 from assistant.analysis.digest import ChatContext, DigestResult, build_digest
 from assistant.render.digest_chart import timeline_png
 from assistant.render.digest_files import schema, to_csv, to_json
-from assistant.render.digest_html import _esc, _escape_by_replacing, archive_html, threaded
+from assistant.render.digest_html import _esc, _escape_by_replacing, _PostMarkup, archive_html, threaded
 from assistant.slack.blocks.common import MAX_BLOCKS_MESSAGE, MAX_SECTION_TEXT
 from assistant.slack.blocks.digests import SAVE_PARTICIPANTS, digest_message
 from integrations.normalized import Metrics, NormalizedPost
@@ -159,6 +160,36 @@ def test_threads_nest_replies_depth_first_once_each() -> None:
     ]
     assert [p.text for p, _ in threaded([twin, root, a])] == ["m", "root", "a"]
     assert threaded([root, other]) == [(root, 0), (other, 0)]
+
+
+def test_each_post_s_markup_in_the_shapes_posts_come_in() -> None:
+    """One post's markup, spelt out by hand: a Bluesky post (an id of letters, no link of its own), a handle and an
+    id that need escaping, counts in the tens of thousands, a time in a zone whose offset had seconds (Monrovia
+    was 44 min 30 s behind UTC until 1972: 12:00:20 UTC is 11:15:50 there; since, on UTC), a post without the chat's
+    tag, and a post with its link."""
+    zone = ZoneInfo("Africa/Monrovia")
+    bluesky = NormalizedPost(
+        platform="bluesky",
+        id="3kq<x>",
+        author_id="did:plc:abc",
+        author_handle="o'neil.bsky.social",
+        created_at=datetime(1960, 1, 1, 12, 0, 20, tzinfo=UTC),
+        text="Love this 🎉 <b>",
+        hashtags=["Other"],
+        metrics=Metrics(likes=12345, reposts=0, replies=7, quotes=1),
+    )
+    x_post = _post(1, "A1 yes #chat", kind="quote")
+    markup = _PostMarkup(zone, "Chat")
+    assert markup.chunk([(bluesky, 9)]).decode() == (
+        '<div class="post thread" id="p3kq&lt;x&gt;" style="margin-left:12.0rem">'
+        '<div class="meta"><strong>@o&#39;neil.bsky.social</strong> · 11:15:50 · original · ♥ 12345 ⟳ 0 ↩ 7 ❝ 1'
+        '</div><div class="text">Love this 🎉 &lt;b&gt;</div></div>\n'
+    )
+    assert markup.chunk([(x_post, 0)]).decode() == (
+        '<div class="post" id="p1001" style="margin-left:0.0rem"><div class="meta"><strong>@user1</strong> · '
+        '<a href="https://x.com/u/status/1001" rel="nofollow noopener">21:00:20</a> · quote · ♥ 1 ⟳ 0 ↩ 0 ❝ 0'
+        '</div><div class="text">A1 yes #chat</div></div>\n'
+    )
 
 
 @pytest.mark.parametrize("build", [_big, lambda: build_digest([], ChatContext(hashtag="x", start=T0, end=T0))])
