@@ -29,6 +29,15 @@ def create_db_engine(database_url: str, **kwargs: Any) -> Engine:
     return sa.create_engine(database_url, **kwargs)
 
 
+def shareable(engine: Engine) -> bool:
+    """Whether another connection or process can open this engine's database (not an in-memory SQLite one, where
+    each connection has a database of its own)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite":
+        return True
+    return url.database not in (None, "", ":memory:") and "mode=memory" not in str(url.query)
+
+
 def configure_orm() -> None:
     """Set the ORM's mappers up now, once per process: the long-running processes (serve, worker) call it as
     they start, so a mapping error shows at start and no job pays the set-up (0.12 s, more than a 10k-post

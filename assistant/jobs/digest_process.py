@@ -32,7 +32,7 @@ from typing import Any, Final
 from sqlalchemy.engine import Engine
 
 from assistant.config import Settings
-from assistant.db import configure_orm, create_db_engine
+from assistant.db import configure_orm, create_db_engine, shareable
 from assistant.jobs.digest_steps import WarmUp, warm_up, warm_up_logged
 from assistant.logs import configure_logging
 from assistant.worker import LEASE
@@ -58,14 +58,6 @@ class Ran:
     process: int
     rss_mb: float
     peak_rss_mb: float
-
-
-def shareable(engine: Engine) -> bool:
-    """Whether another process can open this engine's database (not an in-memory SQLite one)."""
-    url = engine.url
-    if url.get_backend_name() != "sqlite":
-        return True
-    return url.database not in (None, "", ":memory:") and "mode=memory" not in str(url.query)
 
 
 @dataclass

@@ -13,13 +13,8 @@ from sqlmodel import Session
 
 from assistant.config import Settings
 from assistant.models import Account, AccountSnapshot
-from assistant.services.digests.make import (
-    host_baseline,
-    make_digest,
-    mention_counts_from_store,
-    mention_counts_from_x,
-    replied_handles,
-)
+from assistant.services.digests.make import make_digest, replied_handles
+from assistant.services.digests.surroundings import host_baseline, mention_counts_from_store, mention_counts_from_x
 from assistant.services.store.write import upsert_batch
 from integrations.normalized import Batch, NormalizedPost
 from integrations.x.client import XClient

@@ -1,31 +1,26 @@
-"""Make a digest from the store: read the chat's posts (and its threads), baselines and earlier occurrences."""
+"""Make a digest from the store: read the chat's posts (and its threads) with its surroundings, compute every figure."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import datetime
+from functools import partial
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from assistant.analysis.digest import ChatContext, DigestResult, build_digest
-from assistant.analysis.digest.build import HostBaseline, archive_result
-from assistant.analysis.digest.compare import comparable
-from assistant.analysis.digest.impact import MENTION_DAYS
+from assistant.analysis.digest.build import archive_result
 from assistant.analysis.digest.select import select_chat
 from assistant.bulk import gc_paused
-from assistant.models.digests import AccountSnapshot, Digest, DigestJob
+from assistant.models.digests import Digest, DigestJob
 from assistant.models.posts import Account
 from assistant.services.digests import records as jobs
 from assistant.services.digests.plan import ChatPlan
-from assistant.services.digests.read import RAW, iter_chat_posts, outside_parents_in_store
-from assistant.services.store.rows import hashtag_table, post_table
+from assistant.services.digests.read import iter_chat_posts, outside_parents_in_store
+from assistant.services.digests.surroundings import read_beside, surroundings
 from integrations.normalized import NormalizedPost, Platform
 from integrations.x.client import XClient
-
-PREVIOUS = 4  # occurrences averaged in comparisons
 
 
 @dataclass(slots=True)
@@ -67,104 +62,6 @@ def replied_handles(session: Session, posts: Sequence[NormalizedPost]) -> dict[s
             )
             found.update({account: handle for account, handle in rows if handle})
     return found
-
-
-def earlier_participants(session: Session, *, hashtag: str, before: datetime) -> set[str]:
-    """Authors of the hashtag's posts before `before` (people seen in earlier occurrences)."""
-    tag = jobs.normalize_hashtag(hashtag).casefold()
-    query = (
-        sa.select(post_table.c.author_id)
-        .distinct()
-        .join(
-            hashtag_table,
-            sa.and_(hashtag_table.c.platform == post_table.c.platform, hashtag_table.c.post_id == post_table.c.id),
-        )
-        .where(hashtag_table.c.tag == tag, hashtag_table.c.created_at < before)
-    )
-    return {row[0] for row in session.connection().execute(query)}
-
-
-def _day_range(day: date, days: int) -> Iterator[date]:
-    for offset in range(days, 0, -1):
-        yield day - timedelta(days=offset)
-
-
-def host_baseline(
-    session: Session, *, handle: str, platform: str, day: date, x_client: XClient | None = None
-) -> HostBaseline:
-    """Mentions on `day` and the MENTION_DAYS before (X counts when a client is given, else snapshots, else
-    stored posts), and daily follower snapshots around it."""
-    handle = handle.lstrip("@")
-    account = session.exec(
-        select(Account).where(Account.platform == platform, sa.func.lower(Account.handle) == handle.lower())
-    ).first()
-    followers: dict[date, int] = {}
-    snapshot_mentions: dict[date, int] = {}
-    if account is not None:
-        rows = session.exec(
-            select(AccountSnapshot).where(
-                AccountSnapshot.platform == platform,
-                AccountSnapshot.account_id == account.id,
-                col(AccountSnapshot.day) >= day - timedelta(days=MENTION_DAYS),
-                col(AccountSnapshot.day) <= day + timedelta(days=1),
-            )
-        )
-        for row in rows:
-            if row.followers is not None:
-                followers[row.day] = row.followers
-            if row.mentions is not None:
-                snapshot_mentions[row.day] = row.mentions
-    if x_client is not None:
-        counts = mention_counts_from_x(x_client, handle=handle, day=day)
-    elif len(snapshot_mentions) > MENTION_DAYS // 2 and day in snapshot_mentions:
-        counts = snapshot_mentions
-    else:
-        counts = mention_counts_from_store(session, handle=handle, platform=platform, day=day)
-    daily = [counts.get(d, 0) for d in _day_range(day, MENTION_DAYS)]
-    return HostBaseline(day=day, mentions_on_day=counts.get(day, 0), daily_mentions=daily, followers_by_day=followers)
-
-
-def mention_counts_from_store(session: Session, *, handle: str, platform: str, day: date) -> dict[date, int]:
-    """Stored posts mentioning @handle per UTC day, over the baseline period and the day itself."""
-    start = datetime.combine(day - timedelta(days=MENTION_DAYS), datetime.min.time(), UTC)
-    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
-    needle = f'%"{handle.lower()}"%'
-    listed = sa.cast(post_table.c.mentions, sa.Text)
-    # SQLite's LIKE ignores ASCII case already (handles are ASCII): lower() on every row cost 40% of the scan
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    # Counted by day in the database (a host mentioned 10k times in a chat: a row per day, not per post). SQLite
-    # keeps UTC times as "YYYY-MM-DD HH:MM:SS.ffffff" (models.base.UTCDateTime): the day is the first ten.
-    day_of: sa.ColumnElement[Any] = (
-        sa.func.substr(sa.type_coerce(post_table.c.created_at, RAW), 1, 10)
-        if sqlite
-        else sa.cast(sa.func.timezone("UTC", post_table.c.created_at), sa.Date)
-    )
-    query = (
-        sa.select(day_of, sa.func.count())
-        .where(
-            post_table.c.platform == platform,
-            post_table.c.created_at >= start,
-            post_table.c.created_at < end,
-            listed.like(needle) if sqlite else sa.func.lower(listed).like(needle),
-        )
-        .group_by(day_of)
-    )
-    rows = session.connection().execute(query)
-    return {date.fromisoformat(day) if isinstance(day, str) else day: count for day, count in rows}
-
-
-def mention_counts_from_x(client: XClient, *, handle: str, day: date) -> dict[date, int]:
-    """Daily counts of posts mentioning @handle from the X counts endpoint (full archive for 90 days)."""
-    start = datetime.combine(day - timedelta(days=MENTION_DAYS), datetime.min.time(), UTC)
-    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
-    counts: dict[date, int] = {}
-    for page in client.pages(
-        client.counts_request(f"@{handle}", archive=True, granularity="day", start_time=start, end_time=end)
-    ):
-        for bucket in page.data or ():
-            at = datetime.fromisoformat(str(bucket["start"]).replace("Z", "+00:00"))
-            counts[at.date()] = counts.get(at.date(), 0) + int(bucket.get("tweet_count", bucket.get("post_count", 0)))
-    return counts
 
 
 def make_digest(
@@ -222,16 +119,17 @@ def _make_digest(
     plan: ChatPlan,
 ) -> MadeDigest:
     tag = jobs.normalize_hashtag(hashtag)
-    posts = chat_posts(session, hashtag=tag, start=start, end=end)
-    previous = [
-        comparable(d.figures) for d in jobs.previous_digests(session, hashtag=tag, before=start, limit=PREVIOUS)
-    ]
-    baseline = (
-        host_baseline(
-            session, handle=host_handle, platform=host_platform, day=start.astimezone(UTC).date(), x_client=x_client
-        )
-        if host_handle
-        else None
+    posts, found = read_beside(
+        session,
+        partial(
+            surroundings,
+            hashtag=tag,
+            start=start,
+            host_handle=host_handle,
+            host_platform=host_platform,
+            x_client=x_client,
+        ),
+        partial(chat_posts, session, hashtag=tag, start=start, end=end),
     )
     context = ChatContext(
         hashtag=tag,
@@ -245,9 +143,9 @@ def _make_digest(
         recorded_questions=plan.recorded_questions,
         recorded_intro=plan.recorded_intro,
         known_handles=replied_handles(session, posts),
-        earlier_participants=earlier_participants(session, hashtag=tag, before=start),
-        previous=previous,
-        host_baseline=baseline,
+        earlier_participants=found.earlier_participants,
+        previous=found.previous,
+        host_baseline=found.baseline,
         outside_parents=outside_parents_in_store(session, posts),
     )
     result = build_digest(posts, context, now=now)
