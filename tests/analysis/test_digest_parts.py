@@ -251,6 +251,17 @@ def test_select_chat_follows_reply_parents_in_the_window() -> None:
     assert [p.id for p in chosen] == ["1", "2", "5"]
 
 
+def test_select_chat_keeps_posts_as_read_when_all_belong_and_each_copy_of_a_post_read_twice() -> None:
+    root = post("1", "Q1 #chat", conversation_id="1", hashtags=["chat"])
+    reply = post("2", "answer without tag", kind="reply", conversation_id="1", reply_to_post_id="1")
+    again = post("1", "Q1 #chat, read again", conversation_id="1", hashtags=["chat"])
+    stranger = post("3", "unrelated", conversation_id="3")
+    end = T0 + timedelta(hours=1)
+    assert select_chat([root, reply], hashtag="chat", start=T0, end=end) == [root, reply]
+    # four posts read, two keys chosen: both copies kept (in_time_order keeps the last), the stranger left out
+    assert select_chat([root, again, stranger, reply], hashtag="chat", start=T0, end=end) == [root, again, reply]
+
+
 def test_outside_parents_are_the_posts_chat_replies_answer_that_are_not_in_the_chat() -> None:
     outside = post("7", "an outside post")
     tagged = post("8", "A1 #chat", kind="reply", reply_to_post_id="7", hashtags=["chat"])

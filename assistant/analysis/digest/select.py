@@ -49,7 +49,8 @@ def select_chat(
     chosen: set[Any] = set()
     waiting: list[NormalizedPost] = []  # replies and reposts whose parent was not (yet) in the chat
     for post in in_window:
-        if tagged(post, own):
+        tags = post.hashtags  # `tagged`, inline: a call per post was a tenth of the walk
+        if own in tags or any(t.lstrip("#").casefold() == own for t in tags):
             chosen.add(key(post))
         elif post.reply_to_post_id is not None and post.kind != "repost":
             if parent(post) in chosen:
@@ -71,6 +72,8 @@ def select_chat(
     single = len(in_window) == 0 or isinstance(key(in_window[0]), str)
     reposted = attrgetter("reposted_post_id") if single else attrgetter("platform", "reposted_post_id")
     chosen.update(key(p) for p in waiting if p.kind == "repost" and reposted(p) in chosen)  # reposts of chat posts
+    if len(chosen) == len(in_window):  # every post chosen (chosen holds only their keys, once each): nearly always
+        return in_window
     return [p for p in in_window if key(p) in chosen]
 
 
