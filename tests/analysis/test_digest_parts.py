@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -19,6 +20,7 @@ from assistant.analysis.digest.network import central
 from assistant.analysis.digest.select import outside_parent_keys, outside_parents, select_chat
 from assistant.analysis.digest.text import answer_number, tokens
 from assistant.analysis.digest.tops import ranked
+from assistant.analysis.digest.volume import utc_minutes
 from assistant.analysis.digest.words import coded_tokens, words
 from integrations.normalized import Metrics, NormalizedPost
 from tests.conftest import shared_path
@@ -260,6 +262,18 @@ def test_select_chat_keeps_posts_as_read_when_all_belong_and_each_copy_of_a_post
     assert select_chat([root, reply], hashtag="chat", start=T0, end=end) == [root, reply]
     # four posts read, two keys chosen: both copies kept (in_time_order keeps the last), the stranger left out
     assert select_chat([root, again, stranger, reply], hashtag="chat", start=T0, end=end) == [root, again, reply]
+
+
+def test_posts_count_in_the_utc_minute_of_their_whole_seconds() -> None:
+    nine = int(datetime(2026, 3, 5, 21, 0, tzinfo=UTC).timestamp()) // 60
+    times = [
+        datetime(2026, 3, 5, 21, 0, 59, 999_999, tzinfo=UTC),  # 21:00
+        datetime(2026, 3, 5, 21, 1, tzinfo=UTC),  # 21:01
+        datetime(2026, 3, 5, 22, 1, 30, tzinfo=ZoneInfo("Europe/Paris")),  # 21:01:30 UTC
+        datetime(1969, 12, 31, 23, 58, 59, 500_000, tzinfo=UTC),  # -60.5 s: whole seconds -60, so minute -1
+    ]
+    assert utc_minutes(times) == {nine: 1, nine + 1: 2, -1: 1}
+    assert utc_minutes([]) == {}
 
 
 def test_outside_parents_are_the_posts_chat_replies_answer_that_are_not_in_the_chat() -> None:
