@@ -167,8 +167,8 @@ def _wrote(session: Session) -> bool:
     connection = session.connection()
     if connection.dialect.name == "sqlite":  # the driver opens a transaction only to write
         return bool(connection.connection.dbapi_connection.in_transaction)  # type: ignore[union-attr]
-    if connection.dialect.name == "postgresql":  # a transaction gets an id when it first writes
-        return connection.exec_driver_sql("SELECT pg_current_xact_id_if_assigned() IS NOT NULL").scalar_one()
+    if connection.dialect.name == "postgresql":  # a transaction gets an id when it first writes (PostgreSQL 10 on)
+        return connection.exec_driver_sql("SELECT txid_current_if_assigned() IS NOT NULL").scalar_one()
     return True
 
 
