@@ -28,18 +28,12 @@ def utc_minutes(times: Sequence[datetime]) -> Counter[int]:
 
 
 def timeline(
-    posts: Sequence[NormalizedPost],
-    *,
-    start: datetime,
-    end: datetime,
-    minutes: Mapping[int, int] | None = None,
-    times: Sequence[datetime] | None = None,
+    times: Sequence[datetime], *, start: datetime, end: datetime, minutes: Mapping[int, int] | None = None
 ) -> dict[str, Any]:
-    """Posts per bucket over the window (clipped to the posts' span); the bucket is the smallest of
-    BUCKETS that keeps the timeline within MAX_BUCKETS points. `minutes` (posts per UTC minute since the
-    epoch) and `times` (the posts' times), when the caller has them, save looking at every post again."""
-    if posts:
-        times = list(map(_CREATED, posts)) if times is None else times
+    """Posts per bucket over the window (clipped to the posts' span), from the posts' times; the bucket is the
+    smallest of BUCKETS that keeps the timeline within MAX_BUCKETS points. `minutes` (posts per UTC minute since
+    the epoch, when the caller has counted them) saves looking at every time again."""
+    if times:
         first, last = min(times), max(times)
         start, end = max(start, first.replace(second=0, microsecond=0)), min(end, last + timedelta(minutes=1))
     seconds = max(60.0, (end - start).total_seconds())
@@ -54,8 +48,8 @@ def timeline(
             if 0 <= index < buckets:
                 counts[index] += posted
         return {"start": start.astimezone(UTC).isoformat(), "bucket_seconds": size, "counts": counts}
-    for post in posts:
-        index = int((post.created_at - start).total_seconds() // size)
+    for at in times:
+        index = int((at - start).total_seconds() // size)
         if 0 <= index < buckets:
             counts[index] += 1
     return {"start": start.astimezone(UTC).isoformat(), "bucket_seconds": size, "counts": counts}
@@ -92,5 +86,5 @@ def volume(
         "via_conversation": via_conversation,
         "posts_per_minute": round(len(posts) / window_minutes, 2),
         "peak_minute": peak,
-        "timeline": timeline(posts, start=start, end=end, minutes=minutes, times=times),
+        "timeline": timeline(times, start=start, end=end, minutes=minutes),
     }
