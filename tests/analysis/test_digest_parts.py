@@ -14,7 +14,7 @@ from assistant.analysis.digest.answers import assign
 from assistant.analysis.digest.build import in_time_order
 from assistant.analysis.digest.compare import comparable, compare
 from assistant.analysis.digest.impact import host_impact
-from assistant.analysis.digest.links import links
+from assistant.analysis.digest.links import link_counts, links
 from assistant.analysis.digest.moderators import given
 from assistant.analysis.digest.network import central
 from assistant.analysis.digest.select import outside_parent_keys, outside_parents, select_chat
@@ -164,6 +164,26 @@ def test_links_group_by_url_and_domain_once_per_post() -> None:
         {"url": "https://t.co/short", "posts": 1, "expanded": False},  # where it leads is unknown: said so
     ]
     assert found["domains"] == [{"domain": "gov.uk", "posts": 2}]  # a shortener is never a site
+
+
+def test_link_counts_parse_each_link_once_for_its_spelling_host_and_shortener() -> None:
+    posts = [
+        # one post: two spellings of one link, a link to a post on X (with the blanks a paste leaves), a shortener
+        post(
+            "1",
+            "a",
+            urls=["https://T.CO/abc/", " https://x.com/u/status/9 ", "HTTPS://www.Gov.UK/a#top", "https://t.co/abc"],
+        ),
+        post("2", "b", urls=["https://bit.ly/x?utm=1", "https://gov.uk/a/"]),  # gov.uk/a without www: another URL
+        post("3", "c", kind="repost", urls=["https://bit.ly/other"]),  # a repost repeats its original: not counted
+        post("4", "d", urls=["https://mobile.twitter.com/u/status/1", "not a link"]),  # nothing shared
+    ]
+    found = link_counts(posts)
+    assert found.by_url == Counter(
+        {"https://t.co/abc": 1, "https://www.gov.uk/a": 1, "https://bit.ly/x?utm=1": 1, "https://gov.uk/a": 1}
+    )
+    assert found.by_domain == Counter({"gov.uk": 2})  # once per post; shorteners are no site
+    assert found.unexpanded == 2  # t.co/abc and bit.ly/x: distinct URLs whose destination is unknown
 
 
 def test_central_participants_rank_the_hub_first() -> None:

