@@ -169,13 +169,13 @@ class _PostMarkup:
             when = minute + _SECONDS[at.second] if minute else self.local_time(at)
             if post.url.startswith("https://"):
                 when = _TIME_LINK % (_esc(post.url).encode(), when)
-            m = post.metrics
+            m, text = post.metrics, post.text
             parts.append(
                 _POST
                 % (
                     thread,
                     post.id.encode() if post.id.isdigit() else _esc(post.id).encode(),
-                    _STYLE[min(depth, MAX_DEPTH)],
+                    _STYLE[depth] if depth < MAX_DEPTH else _STYLE[MAX_DEPTH],
                     handle,
                     when,
                     _KINDS.get(post.kind) or _esc(post.kind).encode(),
@@ -183,7 +183,7 @@ class _PostMarkup:
                     m.reposts,
                     m.replies,
                     m.quotes,
-                    _linked(post.text).encode(),
+                    (_esc(text) if "http" not in text else _linked(text)).encode(),  # a call less for most
                 )
             )
         return b"".join(parts)

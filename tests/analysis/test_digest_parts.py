@@ -19,7 +19,7 @@ from assistant.analysis.digest.moderators import given
 from assistant.analysis.digest.network import central
 from assistant.analysis.digest.select import outside_parent_keys, outside_parents, select_chat
 from assistant.analysis.digest.text import answer_number, tokens
-from assistant.analysis.digest.tops import ranked
+from assistant.analysis.digest.tops import hashtag_counts, ranked
 from assistant.analysis.digest.volume import utc_minutes
 from assistant.analysis.digest.words import coded_tokens, words
 from integrations.normalized import Metrics, NormalizedPost
@@ -164,6 +164,21 @@ def test_links_group_by_url_and_domain_once_per_post() -> None:
         {"url": "https://t.co/short", "posts": 1, "expanded": False},  # where it leads is unknown: said so
     ]
     assert found["domains"] == [{"domain": "gov.uk", "posts": 2}]  # a shortener is never a site
+
+
+def test_hashtag_counts_in_the_spellings_posts_carry() -> None:
+    posts = [
+        post("1", "a", hashtags=["edchat"]),  # the chat's tag alone, as the store keeps it
+        post("2", "b", hashtags=["EdChat", "PLN"]),  # as a source spelt them
+        post("3", "c", hashtags=["#edchat"]),  # with its sign
+        post("4", "d"),  # came in through its thread: no tag
+        post("5", "e", hashtags=["pln"]),  # another tag, not the chat's
+        post("6", "f", hashtags=["edchat", "pln", "Pln", "#"]),  # one tag three times, and a bare sign
+        post("7", "g", kind="repost", hashtags=["edchat", "pln"]),  # repeats its original: not counted
+    ]
+    others, without = hashtag_counts(posts, "#EdChat")
+    assert others == Counter({"pln": 3})  # posts 2, 5 and 6, once each
+    assert without == 2  # posts 4 and 5
 
 
 def test_link_counts_parse_each_link_once_for_its_spelling_host_and_shortener() -> None:

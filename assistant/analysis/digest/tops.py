@@ -97,10 +97,11 @@ def hashtag_counts(posts: Iterable[NormalizedPost], hashtag: str) -> tuple[Count
     """Other hashtags used with the chat's, counted once per post (case-insensitive), and the posts without the
     chat's hashtag (replies that came in through their conversation); reposts excluded from both."""
     own = hashtag.lstrip("#").casefold()
+    alone = [own]  # the chat's tag and no other, as the store keeps it (folded): most posts of a chat, no set built
     others: list[str] = []
     without = 0
     for post in posts:
-        if post.kind == "repost":
+        if post.kind == "repost" or post.hashtags == alone:
             continue
         if not post.hashtags:
             without += 1
