@@ -181,7 +181,7 @@ def test_hashtag_counts_in_the_spellings_posts_carry() -> None:
     assert without == 2  # posts 4 and 5
 
 
-def test_link_counts_parse_each_link_once_for_its_spelling_host_and_shortener() -> None:
+def test_link_counts_by_spelling_host_and_shortener() -> None:
     posts = [
         # one post: two spellings of one link, a link to a post on X (with the blanks a paste leaves), a shortener
         post(

@@ -21,7 +21,7 @@ _CREATED = attrgetter("created_at")
 
 def utc_minutes(times: Sequence[datetime]) -> Counter[int]:
     """How many of the times fall in each UTC minute since the epoch (`int(time.timestamp()) // 60`), counted with
-    numpy: 0.03 against 0.05 s for 100k posts, with the span's ends."""
+    numpy: 0.03 against 0.05 s for 100k posts."""
     seconds = np.trunc(np.fromiter(map(datetime.timestamp, times), dtype=np.float64, count=len(times)))
     found, counts = np.unique((seconds // 60).astype(np.int64), return_counts=True)
     return Counter(dict(zip(found.tolist(), counts.tolist(), strict=True)))
